@@ -1,0 +1,111 @@
+"""The chambers of a data set's hyperplane arrangement: one container type.
+
+The lifted data ``x~_i = (x_i, 1)`` define hyperplanes ``H_i = {theta : <theta, x~_i> = 0}``
+in R^{d+1}. A chamber is an open cone on which every ``sign <theta, x~_i>`` is non-zero;
+its sign pattern is stored as packed bits (bit ``i`` set <=> ``<theta, x~_i> > 0``,
+``numpy.packbits(..., bitorder="little")`` along the sample axis).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from relucert.results import jsonable
+
+__all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string"]
+
+
+def lift(X: np.ndarray) -> np.ndarray:
+    """The lifted data ``x~_i = (x_i, 1)``, shape (n, d + 1)."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def pack_signs(active: np.ndarray) -> np.ndarray:
+    """Pack a boolean (m, n) activation matrix into (m, ceil(n / 8)) uint8 rows."""
+    return np.packbits(np.asarray(active, dtype=bool), axis=-1, bitorder="little")
+
+
+def unpack_signs(packed: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix."""
+    return np.unpackbits(packed, axis=-1, count=n, bitorder="little").astype(bool)
+
+
+def sign_string(active_row: np.ndarray) -> str:
+    """``"+-+..."`` for one boolean activation row."""
+    return "".join("+" if a else "-" for a in active_row)
+
+
+@dataclass(frozen=True, eq=False)
+class Arrangement:
+    """All chambers of the central arrangement of a data set.
+
+    Attributes
+    ----------
+    X : (n, d) data the arrangement was built from.
+    X_lift : (n, d + 1) lifted data ``(x_i, 1)``.
+    signs : (m, ceil(n / 8)) uint8, packed activation patterns (bit set: active).
+    interior : (m, d + 1) unit vectors, one strictly inside each chamber.
+    margin : (m,) ``min_i |<interior, x~_i>| / ||x~_i||`` for each chamber (> 0).
+    facet_indptr, facet_indices : CSR lists of the hyperplanes that carry a facet
+        of each chamber (every duplicate index of a repeated point is listed).
+    method : the enumeration method that produced it.
+    """
+
+    X: np.ndarray
+    X_lift: np.ndarray
+    signs: np.ndarray
+    interior: np.ndarray
+    margin: np.ndarray
+    facet_indptr: np.ndarray
+    facet_indices: np.ndarray
+    method: str = ""
+
+    @property
+    def n(self) -> int:
+        return int(self.X_lift.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.X_lift.shape[1] - 1)
+
+    @property
+    def n_chambers(self) -> int:
+        return int(self.signs.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_chambers
+
+    def active(self, rows=None) -> np.ndarray:
+        """Boolean activation matrix (m, n) (or of the selected rows)."""
+        packed = self.signs if rows is None else self.signs[rows]
+        return unpack_signs(packed, self.n)
+
+    def sign_matrix(self, rows=None) -> np.ndarray:
+        """Signs in {-1, +1} as int8, shape (m, n) (or of the selected rows)."""
+        return np.where(self.active(rows), np.int8(1), np.int8(-1))
+
+    def facets(self, k: int) -> np.ndarray:
+        """Indices of the hyperplanes carrying a facet of chamber ``k``."""
+        return self.facet_indices[self.facet_indptr[k]:self.facet_indptr[k + 1]]
+
+    def inward_normals(self, k: int) -> np.ndarray:
+        """Rows ``s_j x~_j`` for the facets j of chamber ``k``: the closed region is
+        ``{theta : G theta >= 0}``."""
+        idx = self.facets(k)
+        s = np.where(unpack_signs(self.signs[k:k + 1], self.n)[0, idx], 1.0, -1.0)
+        return s[:, None] * self.X_lift[idx]
+
+    def to_dict(self, *, limit: int | None = 10000) -> dict:
+        """JSON form; chambers are listed only when there are at most ``limit`` of them
+        (``limit=None`` lists all)."""
+        out = {"n": self.n, "d": self.d, "n_chambers": self.n_chambers, "method": self.method}
+        if limit is None or self.n_chambers <= limit:
+            act = self.active()
+            out["chambers"] = [
+                {"signs": sign_string(act[k]), "interior_point": jsonable(self.interior[k]),
+                 "facets": jsonable(self.facets(k))}
+                for k in range(self.n_chambers)
+            ]
+        return out

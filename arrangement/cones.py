@@ -1,0 +1,59 @@
+"""The maximum of a linear function on a dual region (a polyhedral cone cut by the
+unit ball), by projection onto the cone (Moreau decomposition).
+
+For ``C = {theta : G theta >= 0}`` (rows ``g_j = s_j x~_j``) and any ``v``::
+
+    max { <theta, v> : theta in C, ||theta|| <= 1 } = ||P_C(v)||,
+    P_C(v) = v + G^T lam*,   lam* = argmin_{lam >= 0} || v + G^T lam ||.
+
+If ``P_C(v) != 0`` the maximiser is unique: ``P_C(v) / ||P_C(v)||``. The
+multipliers ``lam*`` prove the bound (proofs/one_extremum_per_region.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import nnls
+
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["RegionMax", "region_max"]
+
+
+@dataclass(frozen=True)
+class RegionMax:
+    """``value = ||P_C(v)||``, ``point`` the maximiser (None when value is 0),
+    ``multipliers`` ``lam*`` (one per row of G), ``projection`` ``P_C(v)``."""
+
+    value: float
+    point: np.ndarray | None
+    multipliers: np.ndarray
+    projection: np.ndarray
+
+
+def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -> RegionMax:
+    """Maximum of ``<theta, v>`` over ``{G theta >= 0, ||theta|| <= 1}``.
+
+    Examples
+    --------
+    The quarter plane ``{theta >= 0}`` in R^2 and ``v = (1, -1)``: the maximiser is
+    ``(1, 0)`` with value 1, and the multiplier of the second facet is 1.
+
+    >>> r = region_max(np.array([1.0, -1.0]), np.eye(2))
+    >>> float(r.value), r.point.tolist(), r.multipliers.tolist()
+    (1.0, [1.0, 0.0], [0.0, 1.0])
+    """
+    resolve(tol)
+    v = np.asarray(v, dtype=np.float64)
+    G = np.asarray(G, dtype=np.float64).reshape(-1, v.shape[0])
+    if G.shape[0] == 0:
+        lam = np.zeros(0)
+        proj = v.copy()
+    else:
+        lam, _ = nnls(G.T, -v)
+        lam = np.maximum(lam, 0.0)
+        proj = v + G.T @ lam
+    value = float(np.linalg.norm(proj))
+    point = proj / value if value > 0 else None
+    return RegionMax(value=value, point=point, multipliers=lam, projection=proj)

@@ -1,0 +1,160 @@
+"""LP and convex QP on HiGHS (through highspy), with one status table and our own
+residual re-check after every solve.
+
+The program is ``min c^T x + 1/2 x^T H x`` subject to ``row_lower <= A x <= row_upper``
+and ``col_lower <= x <= col_upper``; ``H`` (optional) is symmetric positive
+semidefinite. Infinite bounds may be given as ``numpy.inf``: they are translated to
+HiGHS's own infinity here and nowhere else.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from relucert.results import ProgramResult, Status
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["FiniteProgram", "solve_program", "status_from_highs", "HIGHS_INF"]
+
+HIGHS_INF = highspy.kHighsInf
+
+_MS = highspy.HighsModelStatus
+# One table maps HiGHS's model statuses to ours; anything else falls back to ERROR.
+_STATUS_TABLE = {
+    _MS.kOptimal: Status.OPTIMAL,
+    _MS.kInfeasible: Status.INFEASIBLE,
+    _MS.kUnbounded: Status.UNBOUNDED,
+    _MS.kUnboundedOrInfeasible: Status.INFEASIBLE,
+    _MS.kTimeLimit: Status.LIMIT,
+    _MS.kIterationLimit: Status.LIMIT,
+    _MS.kSolutionLimit: Status.LIMIT,
+    _MS.kMemoryLimit: Status.LIMIT,
+    _MS.kObjectiveBound: Status.LIMIT,
+    _MS.kObjectiveTarget: Status.LIMIT,
+    _MS.kModelEmpty: Status.OPTIMAL,
+}
+
+
+def status_from_highs(model_status) -> Status:
+    """Our status for a HiGHS model status (explicit fallback: ERROR)."""
+    return _STATUS_TABLE.get(model_status, Status.ERROR)
+
+
+@dataclass(frozen=True)
+class FiniteProgram:
+    """A finite LP/QP in HiGHS's form (see the module docstring)."""
+
+    c: np.ndarray
+    A: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    H: sp.csc_matrix | None = None
+    maximize: bool = False
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.A.shape[0])
+
+
+def _hinf(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64).copy()
+    a[a == np.inf] = HIGHS_INF
+    a[a == -np.inf] = -HIGHS_INF
+    return a
+
+
+def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
+                  time_limit: float | None = None) -> ProgramResult:
+    """Solve ``program`` on HiGHS and re-check the answer ourselves.
+
+    Returns a :class:`~relucert.results.ProgramResult`; statuses other than
+    optimal are statuses, not exceptions (callers that need an optimum raise
+    :class:`~relucert.errors.SolverError`).
+    """
+    tol = resolve(tol)
+    start = time.perf_counter()
+    A = sp.csc_matrix(program.A, dtype=np.float64)
+    A.sort_indices()
+    n, m = program.n_cols, program.n_rows
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("primal_feasibility_tolerance", tol.highs_feas)
+    h.setOptionValue("dual_feasibility_tolerance", tol.highs_feas)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = np.asarray(program.c, dtype=np.float64)
+    lp.col_lower_ = _hinf(program.col_lower)
+    lp.col_upper_ = _hinf(program.col_upper)
+    lp.row_lower_ = _hinf(program.row_lower)
+    lp.row_upper_ = _hinf(program.row_upper)
+    lp.sense_ = highspy.ObjSense.kMaximize if program.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m
+    model = highspy.HighsModel()
+    model.lp_ = lp
+    if program.H is not None:
+        # HiGHS takes the lower triangle, column-wise.
+        L = sp.tril(sp.csc_matrix(program.H, dtype=np.float64), format="csc")
+        L.sort_indices()
+        hess = highspy.HighsHessian()
+        hess.dim_ = n
+        hess.format_ = highspy.HessianFormat.kTriangular
+        hess.start_ = L.indptr.astype(np.int32)
+        hess.index_ = L.indices.astype(np.int32)
+        hess.value_ = L.data
+        model.hessian_ = hess
+    h.passModel(model)
+    h.run()
+    ms = h.getModelStatus()
+    status = status_from_highs(ms)
+    backend = h.modelStatusToString(ms)
+    info = h.getInfo()
+    n_iter = int(max(info.simplex_iteration_count, 0) + max(info.ipm_iteration_count, 0)
+                 + max(getattr(info, "qp_iteration_count", 0), 0))
+    if status is not Status.OPTIMAL or n == 0:
+        return ProgramResult(status, f"HiGHS: {backend}", backend, None, None, None, None, {},
+                             n_iter, time.perf_counter() - start, tol)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=np.float64)
+    row_dual = np.asarray(sol.row_dual, dtype=np.float64)
+    col_dual = np.asarray(sol.col_dual, dtype=np.float64)
+    residuals = _residuals(program, A, x, row_dual, col_dual)
+    scale = max(1.0, float(np.max(np.abs(x), initial=0.0)))
+    ok = residuals["primal"] <= tol.primal_feas * scale
+    message = "optimal" if ok else f"re-check failed: primal residual {residuals['primal']:.3e}"
+    objective = float(info.objective_function_value)
+    return ProgramResult(Status.OPTIMAL if ok else Status.INACCURATE, message, backend, objective,
+                         x, row_dual, col_dual, residuals, n_iter,
+                         time.perf_counter() - start, tol)
+
+
+def _residuals(program: FiniteProgram, A, x, row_dual, col_dual) -> dict:
+    act = A @ x
+    viol = [np.maximum(program.row_lower - act, 0.0), np.maximum(act - program.row_upper, 0.0),
+            np.maximum(program.col_lower - x, 0.0), np.maximum(x - program.col_upper, 0.0)]
+    primal = max((float(np.max(v, initial=0.0)) for v in viol), default=0.0)
+    grad = np.asarray(program.c, dtype=np.float64).copy()
+    if program.H is not None:
+        grad = grad + program.H @ x
+    stat = grad - A.T @ row_dual - col_dual
+    dual = float(np.max(np.abs(stat), initial=0.0))
+    return {"primal": primal, "dual": dual}

@@ -1,0 +1,31 @@
+"""relucert: exact, certified training of infinite-width shallow ReLU networks.
+
+The root folders of the repository are subpackages: ``relucert.arrangement``,
+``relucert.lp``, ``relucert.verify`` and ``relucert.gpu`` (imported lazily).
+"""
+from relucert.errors import (
+    CertificateError,
+    ConvergenceWarning,
+    InaccurateSolutionWarning,
+    NotFittedError,
+    SolverError,
+    TooManyChambersError,
+)
+from relucert.results import CheckResult, Status, VerificationReport
+from relucert.tolerances import Tolerances
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Tolerances",
+    "Status",
+    "CheckResult",
+    "VerificationReport",
+    "SolverError",
+    "CertificateError",
+    "TooManyChambersError",
+    "NotFittedError",
+    "ConvergenceWarning",
+    "InaccurateSolutionWarning",
+]

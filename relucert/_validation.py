@@ -1,0 +1,92 @@
+"""Input validation at the public boundary (checked once; inner code trusts it).
+
+Messages name the field, the expectation and the value received.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["check_X", "check_Xy", "check_lam", "check_positive_int", "check_choice"]
+
+
+def _as_float_array(value, name: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array; got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged nested lists, for example
+        raise ValueError(f"{name} must be a rectangular numeric array; {exc}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        raise ValueError(f"{name} must be finite; got {arr[tuple(bad)]} at index ({where})")
+
+
+def check_X(X, name: str = "X") -> np.ndarray:
+    """A finite float64 array of shape (n_samples, n_features), n_samples, n_features >= 1."""
+    arr = _as_float_array(X, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one sample; got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one feature (d >= 1); got shape {arr.shape}")
+    _check_finite(arr, name)
+    return arr
+
+
+def check_Xy(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (X, y): X (n, d) and y (n,), both finite float64."""
+    X = check_X(X)
+    yy = _as_float_array(y, "y")
+    if yy.ndim == 2 and yy.shape[1] == 1:
+        yy = yy[:, 0]
+    if yy.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,); got shape {yy.shape}")
+    if yy.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of samples; got X {X.shape[0]} and y {yy.shape[0]}"
+        )
+    _check_finite(yy, "y")
+    return X, np.ascontiguousarray(yy)
+
+
+def check_lam(lam, *, allow_zero: bool = False, name: str = "lam") -> float:
+    """A finite float > 0 (or >= 0 when ``allow_zero``: lam = 0 is the interpolation problem)."""
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(lam).__name__}")
+    value = float(lam)
+    bound = ">= 0" if allow_zero else "> 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite float {bound}; got {lam!r}")
+    return value
+
+
+def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(value)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """``value`` as the str value of one of ``choices`` (an Enum class or strings)."""
+    options = [c.value if hasattr(c, "value") else c for c in choices]
+    raw = value.value if hasattr(value, "value") else value
+    if raw not in options:
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return raw

@@ -1,0 +1,46 @@
+"""``relucert regions DATA``: enumerate the dual regions of a data set."""
+from __future__ import annotations
+
+import time
+
+from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("regions", help="enumerate the dual regions (chambers) of a data set",
+                       description="Enumerate every chamber of the hyperplane arrangement of DATA "
+                                   "(.npz with X and y, or .csv whose last column is y).")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--all", action="store_true", help="list every chamber in --json (default: up to 10000)")
+    p.add_argument("--max-chambers", type=int, default=None,
+                   help="refuse when the estimated count exceeds this (default: library default)")
+    p.add_argument("--plot", metavar="FILE", default=None, help="draw the regions (d = 1 or 2)")
+    add_common_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, general_position_count
+    from relucert.data import load_data
+
+    data = load_data(args.data)
+    X = data["X"]
+    start = time.perf_counter()
+    arr = enumerate_chambers(X, max_chambers=args.max_chambers or DEFAULT_MAX_CHAMBERS,
+                             progress=progress_flag(args), tol=tolerances_from_args(args))
+    elapsed = time.perf_counter() - start
+    formula = general_position_count(arr.n, arr.d)
+    print(f"n = {arr.n}, d = {arr.d}")
+    print(f"chambers: {arr.n_chambers} enumerated ({arr.method}); general-position formula {formula}")
+    print(f"time: {elapsed:.3f} s")
+    if args.json:
+        doc = arr.to_dict(limit=None if args.all else 10000)
+        doc["general_position"] = arr.n_chambers == formula
+        doc["time_s"] = elapsed
+        write_json(args.json, doc)
+    if args.plot:
+        from relucert.plots import plot_regions
+
+        plot_regions(arr, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0

@@ -1,0 +1,102 @@
+"""The one owner of every numerical tolerance in relucert.
+
+Every function that compares floating-point numbers takes ``tol: Tolerances | None``
+and reads its thresholds here; no other module holds a bare tolerance literal
+(``tests/test_tolerances.py`` greps for stray ones). Exact (rational) checks have
+no tolerance at all.
+
+Float comparisons use ``atol + rtol * scale`` through :meth:`Tolerances.close`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+__all__ = ["Tolerances", "DEFAULT", "resolve"]
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Named tolerances.
+
+    Parameters
+    ----------
+    primal_feas : float
+        Residual allowed in primal constraints (interpolation ``K mu = y``,
+        LP row activities) after our own re-check of a solver's answer.
+    dual_feas : float
+        How far ``max |eta|`` may exceed 1 for a float dual certificate to count
+        as feasible.
+    obj_gap : float
+        Relative duality gap at which the solvers stop:
+        ``gap <= obj_gap * max(1, |objective|)``.
+    rtol : float
+        Relative part of float comparisons (``atol + rtol * scale``).
+    sign_zero : float
+        A point counts as on hyperplane ``H_i`` when ``|<theta, x~_i>|`` is at most
+        ``sign_zero * ||x~_i||`` (``theta`` a unit vector).
+    extremal : float
+        A region maximum ``m`` of ``|eta|`` counts as an extremum (a point of E)
+        when ``m >= 1 - extremal``.
+    rank : float
+        Relative singular-value threshold for numerical rank.
+    amplitude_zero : float
+        Amplitudes with ``|a| <= amplitude_zero * max(1, max|a|)`` are dropped.
+    merge_angle : float
+        Atoms of one sign closer than this angle (radians) are one atom.
+    gpu_margin : float
+        float32 scans send regions whose batched maximum lies within this margin
+        of 1 to the exact CPU path.
+    highs_feas : float
+        Primal/dual feasibility tolerance handed to HiGHS.
+    """
+
+    primal_feas: float = 1e-9
+    dual_feas: float = 1e-9
+    obj_gap: float = 1e-9
+    rtol: float = 1e-9
+    sign_zero: float = 1e-12
+    extremal: float = 1e-7
+    rank: float = 1e-9
+    amplitude_zero: float = 1e-12
+    merge_angle: float = 1e-9
+    gpu_margin: float = 1e-4
+    highs_feas: float = 1e-10
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise TypeError(f"Tolerances.{f.name} must be a float; got {value!r}")
+            if not (value >= 0.0) or value != value or value == float("inf"):
+                raise ValueError(f"Tolerances.{f.name} must be a finite float >= 0; got {value!r}")
+
+    def close(self, a: float, b: float, *, atol: float | None = None) -> bool:
+        """``|a - b| <= atol + rtol * max(|a|, |b|)`` (``atol`` defaults to ``primal_feas``)."""
+        atol = self.primal_feas if atol is None else atol
+        return abs(a - b) <= atol + self.rtol * max(abs(a), abs(b))
+
+    def with_(self, **changes: float) -> "Tolerances":
+        """A copy with some fields changed; unknown names raise ``TypeError``."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Tolerances":
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown tolerance field(s): {sorted(unknown)}")
+        return cls(**{k: float(v) for k, v in data.items()})
+
+
+DEFAULT = Tolerances()
+
+
+def resolve(tol: Tolerances | None) -> Tolerances:
+    """``tol`` itself, or the defaults when it is None."""
+    if tol is None:
+        return DEFAULT
+    if not isinstance(tol, Tolerances):
+        raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(tol).__name__}")
+    return tol
