@@ -2,11 +2,11 @@
 from relucert.arrangement.chambers import Arrangement, lift, pack_signs, sign_string, unpack_signs
 from relucert.arrangement.cones import RegionMax, region_max
 from relucert.arrangement.counts import estimate_chambers, general_position_count
-from relucert.arrangement.enumerate import DEFAULT_MAX_CHAMBERS, enumerate_chambers
+from relucert.arrangement.enumerate import DEFAULT_MAX_CHAMBERS, Method, enumerate_chambers
 
 __all__ = [
     "Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string",
     "RegionMax", "region_max",
     "estimate_chambers", "general_position_count",
-    "DEFAULT_MAX_CHAMBERS", "enumerate_chambers",
+    "DEFAULT_MAX_CHAMBERS", "Method", "enumerate_chambers",
 ]

@@ -51,6 +51,10 @@ class Arrangement:
     facet_indptr, facet_indices : CSR lists of the hyperplanes that carry a facet
         of each chamber (every duplicate index of a repeated point is listed).
     method : the enumeration method that produced it.
+    edges : (e, 2) int64 or None, pairs of chambers adjacent across a facet (the
+        fast enumerator records them; :func:`relucert.arrangement.adjacency_graph`
+        derives them from the facets otherwise).
+    edge_indptr, edge_indices : CSR lists of the hyperplanes crossed by each edge.
     """
 
     X: np.ndarray
@@ -61,6 +65,9 @@ class Arrangement:
     facet_indptr: np.ndarray
     facet_indices: np.ndarray
     method: str = ""
+    edges: np.ndarray | None = None
+    edge_indptr: np.ndarray | None = None
+    edge_indices: np.ndarray | None = None
 
     @property
     def n(self) -> int:

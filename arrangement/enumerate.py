@@ -1,7 +1,17 @@
 """``enumerate_chambers``: the public entry point of chamber enumeration.
 
 It validates the input, estimates the chamber count before any work and refuses
-beyond ``max_chambers``, then dispatches to an enumeration method.
+beyond ``max_chambers``, then dispatches to an enumeration method:
+
+- ``"restrict"`` (the default): exact and LP-free, by recursion on restrictions down
+  to circles, where the normals are sorted by angle (d = 1 is one such sort; d = 2 one
+  sort per great circle); see :mod:`relucert.arrangement.restrict`.
+- ``"bfs"``: the reference, one HiGHS LP per candidate sign flip (slow).
+
+Each chamber's interior point is checked exactly against the chamber's facets (which
+bound it: proofs/enumeration_by_restriction.md); a point that fails is replaced by the
+chamber's largest-margin point from an LP and checked again, and an error is raised if
+that fails too (fail closed).
 """
 from __future__ import annotations
 
@@ -11,9 +21,11 @@ import numpy as np
 
 from relucert._validation import check_choice, check_positive_int, check_X
 from relucert.arrangement.baseline import enumerate_bfs
-from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.chambers import Arrangement, lift
 from relucert.arrangement.counts import estimate_chambers
-from relucert.errors import TooManyChambersError
+from relucert.arrangement.exact import ExactData
+from relucert.arrangement.restrict import enumerate_restrict
+from relucert.errors import SolverError, TooManyChambersError
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["Method", "enumerate_chambers", "DEFAULT_MAX_CHAMBERS"]
@@ -24,6 +36,7 @@ DEFAULT_MAX_CHAMBERS = 5_000_000
 
 class Method(str, Enum):
     AUTO = "auto"
+    RESTRICT = "restrict"
     BFS = "bfs"
 
 
@@ -34,10 +47,23 @@ def enumerate_chambers(X, *, method: str | Method = "auto", max_chambers: int | 
     Parameters
     ----------
     X : array (n, d)
-    method : "auto" or "bfs"
+    method : "auto" (= "restrict"), "restrict" or "bfs"
     max_chambers : refuse (``TooManyChambersError``) when the estimate exceeds it;
         None means no limit.
-    progress : show a tqdm bar (None: only on a terminal).
+    progress : show a tqdm bar (None: only on a terminal; True: always; False: never).
+    tol : tolerances (used by the LP of the "bfs" method and of the interior-point
+        repair; the combinatorics are exact and use none).
+
+    Returns
+    -------
+    Arrangement
+        Sign patterns (packed bits), interior points with margins, facets; the fast
+        method also records the adjacency edges.
+
+    Raises
+    ------
+    TooManyChambersError
+        When the estimated count exceeds ``max_chambers``.
 
     Examples
     --------
@@ -49,12 +75,78 @@ def enumerate_chambers(X, *, method: str | Method = "auto", max_chambers: int | 
     X = check_X(X)
     method = check_choice(method, "method", Method)
     max_chambers = check_positive_int(max_chambers, "max_chambers", allow_none=True)
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be None, True or False; got {type(progress).__name__}")
     tol = resolve(tol)
     estimate = estimate_chambers(X)
     if max_chambers is not None and estimate > max_chambers:
         raise TooManyChambersError(
             f"the arrangement of X (n={X.shape[0]}, d={X.shape[1]}) has up to {estimate} chambers, "
-            f"more than max_chambers={max_chambers}; raise max_chambers, or use fewer samples "
-            f"or features"
+            f"more than max_chambers={max_chambers}; raise max_chambers (max_chambers=None "
+            f"lifts the limit; memory is about {_bytes_per_chamber(X.shape[0]) * estimate / 2**30:.2g} GiB), "
+            f"or use fewer samples or features"
         )
-    return enumerate_bfs(X, tol=tol)
+    if method == Method.BFS.value:
+        return enumerate_bfs(X, tol=tol)
+    return enumerate_fast(X, progress=progress, tol=tol)
+
+
+def _bytes_per_chamber(n: int) -> int:
+    """Rough memory per chamber of the fast method (pattern, point, facets, finds)."""
+    return (n + 7) // 8 + 8 * 3 + 8 * 12 + 40
+
+
+def enumerate_fast(X: np.ndarray, *, progress: bool | None = None, tol: Tolerances | None = None,
+                   seed: int = 0) -> Arrangement:
+    """The exact LP-free enumeration (``method="restrict"``) on validated ``X``."""
+    tol = resolve(tol)
+    Xl = lift(X)
+    n, D = Xl.shape
+    core = enumerate_restrict(Xl, progress=progress, seed=seed)
+    m = core.pos.shape[0]
+    theta = np.zeros((m, D))
+    theta[:, core.columns] = core.pt
+    margin = _verify_and_margin(Xl, core.pos, theta, core.fptr, core.fidx, tol)
+    return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=core.pos, interior=theta, margin=margin,
+                       facet_indptr=core.fptr, facet_indices=core.fidx, method="restrict",
+                       edges=core.edges, edge_indptr=core.edge_class_ptr, edge_indices=core.edge_class_idx)
+
+
+def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) -> np.ndarray:
+    """Exact check that every interior point is strictly on the chamber's side of each
+    facet (repairing by LP where not), and the margins
+    ``min_f |<theta, x~_f>| / ||x~_f||`` (the distance to the nearest hyperplane: the
+    nearest hyperplane of a point of a chamber carries one of its facets)."""
+    from relucert.arrangement.baseline import chamber_lp
+
+    data = ExactData(Xl)
+    m = len(theta)
+    row_norm = np.linalg.norm(Xl, axis=1)
+    margin = np.full(m, np.inf)
+    cnt = np.diff(fptr)
+    owner = np.repeat(np.arange(m, dtype=np.int64), cnt)
+    bad: list[int] = []
+    for lo in range(0, len(fidx), chunk):
+        hi = min(len(fidx), lo + chunk)
+        rows, f = owner[lo:hi], fidx[lo:hi]
+        want = np.where((pos[rows, f >> 3] >> (f & 7).astype(np.uint8)) & 1, 1, -1).astype(np.int8)
+        got = data.dot_signs(theta, f, rows)
+        wrong = got != want
+        if wrong.any():
+            bad.extend(np.unique(rows[wrong]).tolist())
+        val = np.abs(np.einsum("ij,ij->i", theta[rows], Xl[f])) / row_norm[f]
+        np.minimum.at(margin, rows, val)
+    for k in sorted(set(bad)):
+        f = fidx[fptr[k]:fptr[k + 1]]
+        s = np.where((pos[k, f >> 3] >> (f & 7).astype(np.uint8)) & 1, 1.0, -1.0)
+        U = Xl[f] / row_norm[f][:, None]
+        _, th = chamber_lp(U, s, tol=tol)
+        th = th / np.linalg.norm(th)
+        rows = np.zeros(len(f), dtype=np.int64)
+        if not np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
+            raise SolverError(
+                f"could not certify an interior point of chamber {k} in floating point "
+                f"(the data are too close to a degenerate configuration at float64 precision)")
+        theta[k] = th
+        margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
+    return margin
