@@ -122,9 +122,9 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
     data = ExactData(Xl)
     m = len(theta)
     row_norm = np.linalg.norm(Xl, axis=1)
-    margin = np.full(m, np.inf)
     cnt = np.diff(fptr)
     owner = np.repeat(np.arange(m, dtype=np.int64), cnt)
+    dist = np.empty(len(fidx))
     bad: list[int] = []
     for lo in range(0, len(fidx), chunk):
         hi = min(len(fidx), lo + chunk)
@@ -134,8 +134,9 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
         wrong = got != want
         if wrong.any():
             bad.extend(np.unique(rows[wrong]).tolist())
-        val = np.abs(np.einsum("ij,ij->i", theta[rows], Xl[f])) / row_norm[f]
-        np.minimum.at(margin, rows, val)
+        dist[lo:hi] = np.abs(np.einsum("ij,ij->i", theta[rows], Xl[f])) / row_norm[f]
+    del owner
+    margin = np.minimum.reduceat(dist, fptr[:-1]) if m else np.zeros(0)
     for k in sorted(set(bad)):
         f = fidx[fptr[k]:fptr[k + 1]]
         s = np.where((pos[k, f >> 3] >> (f & 7).astype(np.uint8)) & 1, 1.0, -1.0)

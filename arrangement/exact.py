@@ -18,7 +18,7 @@ rational values. No tolerance is involved anywhere.
 from __future__ import annotations
 
 from fractions import Fraction
-from itertools import combinations
+from itertools import combinations, permutations
 
 import numpy as np
 
@@ -108,36 +108,53 @@ class FlagForms:
         r = data.r
         k = len(flag)
         self.k = k
-        Fq = [data.row_frac(i) for i in flag]
-        cols = range(r)
-        minors: dict[tuple[int, ...], Fraction] = {}
-        if k + 1 <= r or k + 2 <= r:
-            for T in combinations(cols, k):
-                minors[T] = det_exact([[row[c] for c in T] for row in Fq]) if k else Fraction(1)
-        # linear forms: (k+1)-minors of [F; b]
-        self.lin_sets = list(combinations(cols, k + 1)) if k + 1 <= r else []
-        Cq = [[Fraction(0)] * len(self.lin_sets) for _ in cols]
+        Fz = data.Z[list(flag)] if k else np.zeros((0, r))
+        # k-minors of F in float, each with a rigorous absolute error bound
+        self._minor_f: dict[tuple[int, ...], tuple[float, float]] = {}
+        for T in combinations(range(r), k):
+            self._minor_f[T] = _minor_float(Fz, T)
+        self.lin_sets = list(combinations(range(r), k + 1)) if k + 1 <= r else []
+        C = np.zeros((r, len(self.lin_sets)))
+        Cerr = np.zeros_like(C)
+        self._lin_terms = []
         for s_idx, S in enumerate(self.lin_sets):
+            terms = []
             for j, c in enumerate(S):
                 sgn = -1 if (k + j) % 2 else 1
-                Cq[c][s_idx] = sgn * minors[S[:j] + S[j + 1:]]
-        self.C_exact = Cq
-        self.C = np.array([[float(v) for v in row] for row in Cq], dtype=np.float64).reshape(r, -1)
-        self.C_abs = np.abs(self.C)
-        # bilinear forms: (k+2)-minors of [F; a; b]
-        self.bil_sets = list(combinations(cols, k + 2)) if k + 2 <= r else []
-        Ws = []
-        for S in self.bil_sets:
-            W = [[Fraction(0)] * r for _ in cols]
+                T = S[:j] + S[j + 1:]
+                val, err = self._minor_f[T]
+                C[c, s_idx] = sgn * val
+                Cerr[c, s_idx] = err
+                terms.append((c, sgn, T))
+            self._lin_terms.append(terms)
+        self.C, self.C_abs, self.C_err = C, np.abs(C), Cerr
+        self.bil_sets = list(combinations(range(r), k + 2)) if k + 2 <= r else []
+        W = np.zeros((len(self.bil_sets), r, r))
+        Werr = np.zeros_like(W)
+        self._bil_terms = []
+        for s_idx, S in enumerate(self.bil_sets):
+            terms = []
             for i, j in combinations(range(len(S)), 2):
                 sgn = -1 if (i + j + 1) % 2 else 1
-                m = minors[S[:i] + S[i + 1:j] + S[j + 1:]]
-                W[S[i]][S[j]] = sgn * m
-                W[S[j]][S[i]] = -sgn * m
-            Ws.append(W)
-        self.W_exact = Ws
-        self.W = np.array([[[float(v) for v in row] for row in W] for W in Ws], dtype=np.float64).reshape(-1, r, r)
-        self.W_abs = np.abs(self.W)
+                T = S[:i] + S[i + 1:j] + S[j + 1:]
+                val, err = self._minor_f[T]
+                W[s_idx, S[i], S[j]] = sgn * val
+                W[s_idx, S[j], S[i]] = -sgn * val
+                Werr[s_idx, S[i], S[j]] = Werr[s_idx, S[j], S[i]] = err
+                terms.append((S[i], S[j], sgn, T))
+            self._bil_terms.append(terms)
+        self.W, self.W_abs, self.W_err = W, np.abs(W), Werr
+        self._exact_minors: dict[tuple[int, ...], Fraction] = {}
+
+    def _minor_exact(self, T: tuple[int, ...]) -> Fraction:
+        v = self._exact_minors.get(T)
+        if v is None:
+            if not T:
+                v = Fraction(1)
+            else:
+                v = det_exact([[self.data.row_frac(i)[c] for c in T] for i in self.flag])
+            self._exact_minors[T] = v
+        return v
 
     # -- linear forms ------------------------------------------------------------------
     def linear_signs(self, rows: np.ndarray) -> np.ndarray:
@@ -145,14 +162,15 @@ class FlagForms:
         d = self.data
         rows = np.asarray(rows, dtype=np.int64)
         val = d.Z[rows] @ self.C
-        bound = (d.bound_factor * (d.absZ[rows] @ self.C_abs)
+        bound = (d.bound_factor * (d.absZ[rows] @ self.C_abs) + 2.0 * (d.absZ[rows] @ self.C_err)
                  + (d.absZ[rows].sum(axis=1, keepdims=True) + d.r) * _ETA * 4)
         sg = np.sign(val).astype(np.int8)
         unsure = ~(np.abs(val) > bound)
         if unsure.any():
             for i, s in zip(*np.nonzero(unsure)):
                 zb = d.row_frac(int(rows[i]))
-                v = sum((zb[c] * self.C_exact[c][s] for c in range(d.r) if self.C_exact[c][s]), Fraction(0))
+                v = sum((sgn * zb[c] * self._minor_exact(T) for c, sgn, T in self._lin_terms[s] if zb[c]),
+                        Fraction(0))
                 sg[i, s] = (v > 0) - (v < 0)
         return sg
 
@@ -162,9 +180,10 @@ class FlagForms:
         d = self.data
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        W, Wa = self.W[set_index], self.W_abs[set_index]
+        W, Wa, We = self.W[set_index], self.W_abs[set_index], self.W_err[set_index]
         val = np.einsum("ij,ij->i", d.Z[a] @ W, d.Z[b])
-        bound = (d.bound_factor2 * np.einsum("ij,ij->i", d.absZ[a] @ Wa, d.absZ[b])
+        Aa, Ab = d.absZ[a], d.absZ[b]
+        bound = (d.bound_factor2 * np.einsum("ij,ij->i", Aa @ Wa, Ab) + 2.0 * np.einsum("ij,ij->i", Aa @ We, Ab)
                  + (d.rowsum[a] * d.rowsum[b] + d.rowsum[a] + d.rowsum[b] + d.r * d.r) * _ETA * 4)
         sg = np.sign(val).astype(np.int8)
         unsure = np.flatnonzero(~(np.abs(val) > bound))
@@ -183,7 +202,7 @@ class FlagForms:
         for s in range(len(self.bil_sets)):
             val = (Za @ self.W[s]) @ Za.T
             rs = d.rowsum[idx]
-            bound = (d.bound_factor2 * ((Aa @ self.W_abs[s]) @ Aa.T)
+            bound = (d.bound_factor2 * ((Aa @ self.W_abs[s]) @ Aa.T) + 2.0 * ((Aa @ self.W_err[s]) @ Aa.T)
                      + (np.outer(rs, rs) + rs[:, None] + rs[None, :] + d.r * d.r) * _ETA * 4)
             maybe &= ~(np.abs(val) > bound)
         np.fill_diagonal(maybe, True)
@@ -195,10 +214,48 @@ class FlagForms:
 
     def _bil_exact(self, a: int, b: int, s: int) -> Fraction:
         za, zb = self.data.row_frac(a), self.data.row_frac(b)
-        W = self.W_exact[s]
-        r = self.data.r
-        return sum((za[p] * W[p][q] * zb[q] for p in range(r) for q in range(r) if W[p][q] and za[p] and zb[q]),
-                   Fraction(0))
+        total = Fraction(0)
+        for p, q, sgn, T in self._bil_terms[s]:
+            x = za[p] * zb[q] - za[q] * zb[p]
+            if x:
+                total += sgn * x * self._minor_exact(T)
+        return total
+
+
+def _minor_float(Fz: np.ndarray, T: tuple[int, ...]) -> tuple[float, float]:
+    """``det(Fz[:, T])`` in float by the Leibniz formula, and a rigorous bound on its
+    absolute error: ``2 (k + k!) u perm(|Fz[:, T]|) + k! eta`` (each of the ``k!``
+    products has at most ``k - 1`` roundings, the sum at most ``k! - 1``)."""
+    k = len(T)
+    if k == 0:
+        return 1.0, 0.0
+    if k == 1:
+        return float(Fz[0, T[0]]), 0.0
+    M = Fz[:, list(T)]
+    total = 0.0
+    perm_abs = 0.0
+    nterms = 0
+    for p in permutations(range(k)):
+        prod = 1.0
+        for i in range(k):
+            prod *= M[i, p[i]]
+        sgn = _perm_sign(p)
+        total += sgn * prod
+        perm_abs += abs(prod)
+        nterms += 1
+    err = 2.0 * (k + nterms) * UNIT_ROUNDOFF * perm_abs + nterms * _ETA * 4
+    return total, err
+
+
+def _perm_sign(p) -> int:
+    p = list(p)
+    sign = 1
+    for i in range(len(p)):
+        while p[i] != i:
+            j = p[i]
+            p[i], p[j] = p[j], p[i]
+            sign = -sign
+    return sign
 
 
 class ExactData:

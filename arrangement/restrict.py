@@ -273,6 +273,7 @@ class _Enumerator:
                 cache.append(None)
             if bar is not None:
                 bar.update(1)
+        block_start = np.r_[0, np.cumsum([len(x) for x in fh])[:-1]].astype(np.int64)
         fh = np.concatenate(fh)
         fcls = np.concatenate(fcls)
         fg = np.concatenate(fg)
@@ -290,12 +291,11 @@ class _Enumerator:
         cnt = np.bincount(cid, weights=sizes[ccls], minlength=M).astype(np.int64)
         fptr = np.zeros(M + 1, dtype=np.int64)
         fptr[1:] = np.cumsum(cnt)
-        rep_sizes = sizes[ccls]
-        src = np.repeat(member_start[ccls], rep_sizes) + (np.arange(rep_sizes.sum()) - np.repeat(np.cumsum(rep_sizes) - rep_sizes, rep_sizes))
-        fidx = members_all[src]
+        fidx = _expand(members_all, member_start, sizes, ccls)
+        del key, cid, ccls
         # pass 2: patterns, exact merge check, interior points
-        pos = np.zeros((M, self.nb8), dtype=np.uint8)
-        pos64 = pos.view(np.uint64)
+        del fh
+        pos = np.zeros((M, self.nb8 if not top else self.nb), dtype=np.uint8)
         pt = np.zeros((M, self.r))
         offset = 0
         for ci, (a, mem, c) in enumerate(classes):
@@ -311,12 +311,13 @@ class _Enumerator:
             mp, mm = masks[ci]
             sub64 = sub.pos.view(np.uint64)
             pats = np.concatenate([sub64 | mp.view(np.uint64)[None, :], sub64 | mm.view(np.uint64)[None, :]])
+            pats = pats.view(np.uint8)[:, :pos.shape[1]]
             my_ids = ids[sl]
             is_rep = first[my_ids] == np.arange(sl.start, sl.stop)
             rep_rows = np.flatnonzero(is_rep)
             rid = my_ids[rep_rows]
-            pos64[rid] = pats[rep_rows]
-            if not np.array_equal(pos64[my_ids], pats):
+            pos[rid] = pats[rep_rows]
+            if not np.array_equal(pos[my_ids], pats):
                 raise _HashCollision()
             if len(rep_rows):
                 pt[rid] = self._push(E, a, mem, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos, fptr, fidx)
@@ -326,14 +327,16 @@ class _Enumerator:
             bar.close()
         self.last_edges = None
         if top:
-            # adjacency: G+ and G- of one sub chamber are adjacent across the class
-            order = np.lexsort((fside, fg, fcls))
-            ids_sorted = ids[order]
-            cls_sorted = fcls[order]
-            # consecutive pairs (+, -) after sorting by (class, g, side): side -1 first
-            u = ids_sorted[1::2]
-            w = ids_sorted[0::2]
-            self.last_edges = (np.stack([u, w], axis=1), cls_sorted[0::2], classes)
+            # adjacency: G+ and G- of one sub chamber are adjacent across the class;
+            # the finds of a class are [G+ for every G] then [G- for every G]
+            plus_rows = np.flatnonzero(fside > 0)
+            k_of = np.repeat(np.diff(np.r_[block_start, len(fside)]) // 2, np.diff(np.r_[block_start, len(fside)]))
+            minus_rows = plus_rows + k_of[plus_rows]
+            pairs = np.stack([ids[plus_rows], ids[minus_rows]], axis=1)
+            cls = fcls[plus_rows]
+            eptr = np.zeros(len(cls) + 1, dtype=np.int64)
+            eptr[1:] = np.cumsum(sizes[cls])
+            self.last_edges = (pairs, eptr, _expand(members_all, member_start, sizes, cls))
         return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
 
     def _push(self, E, a, mem, p, side, rid, pos, fptr, fidx):
@@ -381,29 +384,33 @@ def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> Enumer
                 edges, ecp, eci = _circle_edges(ch, en)
             else:
                 ch = en._level((), B, top=True)
-                pairs, cls, classes = en.last_edges
-                members = [cl[1] for cl in classes]
-                sizes = np.array([len(members[c]) for c in cls], dtype=np.int64)
-                ecp = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-                eci = np.concatenate([members[c] for c in cls]) if len(cls) else np.zeros(0, np.int64)
-                edges = pairs
-            return EnumerationCore(pos=np.ascontiguousarray(ch.pos[:, :en.nb]), pt=ch.pt, fptr=ch.fptr, fidx=ch.fidx, edges=edges,
+                edges, ecp, eci = en.last_edges
+            return EnumerationCore(pos=np.ascontiguousarray(ch.pos[:, :en.nb]) if r == 2 else ch.pos, pt=ch.pt, fptr=ch.fptr, fidx=ch.fidx, edges=edges,
                                    edge_class_ptr=ecp, edge_class_idx=eci, columns=cols, rank=r)
         except _HashCollision:
             continue
     raise RuntimeError("hash collisions in 8 independent attempts; this indicates a bug")
 
 
+def _expand(members_all, member_start, sizes, sel) -> np.ndarray:
+    """Concatenation of the member lists of the classes ``sel`` (vectorised)."""
+    rep = sizes[sel]
+    total = int(rep.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(rep) - rep, rep)
+    return members_all[np.repeat(member_start[sel], rep) + within]
+
+
 def _dedup(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group equal hashes: ``ids`` (chambers numbered by first occurrence) and the
     index of each chamber's first occurrence."""
-    o = np.argsort(h, kind="stable")
+    o = np.argsort(h)
     hs = h[o]
     new = np.empty(len(h), dtype=bool)
     new[:1] = True
     np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    del hs
     starts = np.flatnonzero(new)
-    first = o[starts]  # stable sort: the smallest index of each group
+    first = np.minimum.reduceat(o, starts)  # the smallest index of each group
     grp = np.cumsum(new) - 1
     perm = np.argsort(first, kind="stable")
     rank_of = np.empty_like(perm)
