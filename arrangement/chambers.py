@@ -55,6 +55,9 @@ class Arrangement:
         fast enumerator records them; :func:`relucert.arrangement.adjacency_graph`
         derives them from the facets otherwise).
     edge_indptr, edge_indices : CSR lists of the hyperplanes crossed by each edge.
+    rational_interior : dict or None, ``{k: (Fraction, ...)}`` for the chambers narrower
+        than float resolution: an exact interior point (checked exactly); their
+        ``interior[k]`` is its rounding, not certified, and ``margin[k]`` is 0.0.
     """
 
     X: np.ndarray
@@ -68,6 +71,7 @@ class Arrangement:
     edges: np.ndarray | None = None
     edge_indptr: np.ndarray | None = None
     edge_indices: np.ndarray | None = None
+    rational_interior: dict | None = None
 
     @property
     def n(self) -> int:

@@ -10,8 +10,10 @@ beyond ``max_chambers``, then dispatches to an enumeration method:
 
 Each chamber's interior point is checked exactly against the chamber's facets (which
 bound it: proofs/enumeration_by_restriction.md); a point that fails is replaced by the
-chamber's largest-margin point from an LP and checked again, and an error is raised if
-that fails too (fail closed).
+chamber's largest-margin point from an LP, then by the exact sum of its extreme rays
+(pycddlib) rounded to float, each checked exactly. A chamber narrower than float
+resolution (e.g. from 0.1 + 0.2 != 0.3) keeps that exact rational point in
+``Arrangement.rational_interior`` and gets margin 0.0 (its float point is not certified).
 """
 from __future__ import annotations
 
@@ -106,10 +108,45 @@ def enumerate_fast(X: np.ndarray, *, progress: bool | None = None, tol: Toleranc
     m = core.pos.shape[0]
     theta = np.zeros((m, D))
     theta[:, core.columns] = core.pt
-    margin = _verify_and_margin(Xl, core.pos, theta, core.fptr, core.fidx, tol)
+    margin, rational = _verify_and_margin(Xl, core.pos, theta, core.fptr, core.fidx, tol)
     return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=core.pos, interior=theta, margin=margin,
                        facet_indptr=core.fptr, facet_indices=core.fidx, method="restrict",
+                       rational_interior=rational or None,
                        edges=core.edges, edge_indptr=core.edge_class_ptr, edge_indices=core.edge_class_idx)
+
+
+def _central_ray(rows: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """A point well inside the cone ``{s_f <theta, x~_f> >= 0}``: the sum of its extreme
+    rays (each scaled to max-norm 1), computed exactly by pycddlib and rounded once.
+    Every facet misses some extreme ray, so the exact sum is strictly interior; rounding
+    it moves it by a relative 2^-53, far less than its distance to the facets unless
+    the chamber is narrower than float resolution."""
+    import cdd
+    from fractions import Fraction
+
+    mat = cdd.Matrix([[0] + [Fraction(float(v)) * int(si) for v in r] for r, si in zip(rows, s)],
+                     number_type="fraction")
+    mat.rep_type = cdd.RepType.INEQUALITY
+    gens = cdd.Polyhedron(mat).get_generators()
+    lin = set(gens.lin_set)
+    total = None
+    for i in range(gens.row_size):
+        if i in lin or gens[i][0] != 0:
+            continue
+        ray = [Fraction(v) for v in gens[i][1:]]
+        top = max(abs(v) for v in ray)
+        ray = [v / top for v in ray]
+        total = ray if total is None else [a + b for a, b in zip(total, ray)]
+    if total is None:
+        raise SolverError("a chamber's cone has no extreme ray (a bug)")
+    th = np.array([float(v) for v in total])
+    return th / np.linalg.norm(th), tuple(total)
+
+
+def _frac_dot(exact, x) -> "Fraction":
+    from fractions import Fraction
+
+    return sum((a * Fraction(float(b)) for a, b in zip(exact, x)), Fraction(0))
 
 
 def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) -> np.ndarray:
@@ -137,17 +174,27 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
         dist[lo:hi] = np.abs(np.einsum("ij,ij->i", theta[rows], Xl[f])) / row_norm[f]
     del owner
     margin = np.minimum.reduceat(dist, fptr[:-1]) if m else np.zeros(0)
+    rational: dict[int, tuple] = {}
     for k in sorted(set(bad)):
         f = fidx[fptr[k]:fptr[k + 1]]
         s = np.where((pos[k, f >> 3] >> (f & 7).astype(np.uint8)) & 1, 1.0, -1.0)
+        rows = np.zeros(len(f), dtype=np.int64)
         U = Xl[f] / row_norm[f][:, None]
         _, th = chamber_lp(U, s, tol=tol)
         th = th / np.linalg.norm(th)
-        rows = np.zeros(len(f), dtype=np.int64)
-        if not np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
-            raise SolverError(
-                f"could not certify an interior point of chamber {k} in floating point "
-                f"(the data are too close to a degenerate configuration at float64 precision)")
+        if np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
+            theta[k] = th
+            margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
+            continue
+        th, exact = _central_ray(Xl[f], s)
+        if np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
+            theta[k] = th
+            margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
+            continue
+        # narrower than float resolution: keep the exact rational interior point
+        if not all(_frac_dot(exact, Xl[j]) * int(sj) > 0 for j, sj in zip(f, s)):
+            raise SolverError(f"chamber {k}: the exact interior point failed its check (a bug)")
+        rational[k] = exact
         theta[k] = th
-        margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
-    return margin
+        margin[k] = 0.0
+    return margin, rational

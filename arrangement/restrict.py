@@ -166,6 +166,7 @@ class _Enumerator:
         first = order[starts]
         alpha = np.arctan2(v[first, 1], v[first, 0])
         gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
+        gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
         mid = alpha + gap / 2 + np.pi / 2
         pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
         # facets of arc k: the hyperplanes of groups k and k + 1
