@@ -49,6 +49,7 @@ class _Chambers:
     pt: np.ndarray     # (m, r) float interior points (approximately in L_F)
     fptr: np.ndarray   # (m + 1,) int64
     fidx: np.ndarray   # facet hyperplane indices (every member of a facet's class)
+    gsize: np.ndarray | None = None  # circles: size of crossing group k (arc k's first facets)
 
 
 @dataclass
@@ -184,7 +185,7 @@ class _Enumerator:
         tgt = prev[own]
         off_nxt = fptr[:-1][tgt] + gsize[tgt] + (np.arange(2 * m) - starts[own])
         fidx[off_nxt] = sb
-        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx)
+        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
 
     def _verify_order(self, forms, order, eb, es, half):
         """Check consecutive entries of each half exactly; exact sort where it fails.
@@ -422,20 +423,18 @@ def _dedup(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _circle_edges(ch: _Chambers, en: _Enumerator):
-    """Arcs k and k + 1 are adjacent across the crossing group k + 1."""
+    """Arcs k and k + 1 are adjacent across crossing group k + 1, which is the second
+    part of arc k's facet list."""
     K = len(ch.h)
     u = np.arange(K)
     w = (u + 1) % K
-    # the hyperplanes crossed between arc k and arc k+1: second half of arc k's facets
+    length = ch.gsize[w]
+    start = ch.fptr[:-1] + ch.gsize
     ecp = np.zeros(K + 1, dtype=np.int64)
-    chunks = []
-    for k in range(K):
-        f = ch.fidx[ch.fptr[k]:ch.fptr[k + 1]]
-        g = ch.fidx[ch.fptr[w[k]]:ch.fptr[w[k] + 1]]
-        crossed = np.intersect1d(f, g)
-        chunks.append(crossed)
-        ecp[k + 1] = ecp[k] + len(crossed)
-    return np.stack([u, w], axis=1), ecp, np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    ecp[1:] = np.cumsum(length)
+    within = np.arange(int(ecp[-1])) - np.repeat(ecp[:-1], length)
+    eci = ch.fidx[np.repeat(start, length) + within]
+    return np.stack([u, w], axis=1), ecp, eci
 
 
 def _rank_one(en: _Enumerator, cols):
