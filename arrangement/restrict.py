@@ -80,7 +80,6 @@ class _Enumerator:
         self.byte = (np.arange(self.n) >> 3).astype(np.int64)
         self.bit = (np.uint8(1) << (np.arange(self.n) & 7).astype(np.uint8)).astype(np.uint8)
         self.progress = progress
-        self.cache_budget = 64 << 20
 
     # ---- helpers ---------------------------------------------------------------------
     def _mask(self, members: np.ndarray) -> np.ndarray:
@@ -107,8 +106,53 @@ class _Enumerator:
         return self._level(F, B)
 
     # ---- rank 2: sort on the circle ----------------------------------------------------
-    def _circle(self, F: tuple[int, ...], B: np.ndarray, light: bool = False) -> _Chambers:
-        """Arcs of the rank-2 restriction to ``L_F``; ``light``: hashes only."""
+    def _circle(self, F: tuple[int, ...], B: np.ndarray | None, light: bool = False, info=None) -> _Chambers:
+        """Arcs of the rank-2 restriction to ``L_F``; ``light``: hashes only; ``info``:
+        the exact circular order from :meth:`_circle_order` (computed when None)."""
+        if info is None:
+            info = self._circle_order(F, B)
+        sb, ss, starts, init_pos, alpha, E = info
+        m2 = len(sb)
+        K = len(starts)
+        h0 = self._hash(init_pos)
+        Rv = self.R[sb]
+        hv = np.where(ss > 0, (~Rv) + np.uint64(1), Rv)
+        hdelta = hv if K == m2 else np.add.reduceat(hv, starts)
+        h = np.cumsum(hdelta, dtype=np.uint64) + h0
+        if light:
+            return _Chambers(pos=None, h=h, pt=None, fptr=None, fidx=None)
+        P0 = self._mask(init_pos)
+        onehot = np.zeros((m2, self.nb8), dtype=np.uint8)
+        onehot[np.arange(m2), self.byte[sb]] = self.bit[sb]
+        onehot = onehot.view(np.uint64)
+        delta_bits = onehot if K == m2 else np.bitwise_xor.reduceat(onehot, starts, axis=0)
+        pos = np.bitwise_xor.accumulate(delta_bits, axis=0, out=delta_bits)  # in place: memory
+        pos ^= P0.view(np.uint64)[None, :]
+        pos = pos.view(np.uint8)
+        # interior points: bisector of consecutive crossing points
+        gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
+        gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
+        mid = alpha + gap / 2 + np.pi / 2
+        pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
+        # facets of arc k: the hyperplanes of groups k and k + 1
+        gsize = np.diff(np.r_[starts, m2])
+        nxt = np.roll(np.arange(K), -1)
+        fsize = gsize + gsize[nxt]
+        fptr = np.zeros(K + 1, dtype=np.int64)
+        fptr[1:] = np.cumsum(fsize)
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        # fill: for each arc, members of its group then of the next group
+        own = np.repeat(np.arange(K), gsize)  # group of each sorted entry
+        within = np.arange(m2) - starts[own]
+        fidx[fptr[:-1][own] + within] = sb
+        tgt = np.roll(np.arange(K), 1)[own]
+        fidx[fptr[:-1][tgt] + gsize[tgt] + within] = sb
+        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
+
+    def _circle_order(self, F: tuple[int, ...], B: np.ndarray):
+        """The exact circular order of the crossing points of the rank-2 restriction:
+        ``(sorted hyperplanes, their sides, group starts, positive set of the last arc,
+        float angle of each group, basis of L_F)``."""
         forms = FlagForms(self.data, F)
         m = len(B)
         a0 = int(B[0])
@@ -142,50 +186,13 @@ class _Enumerator:
         # group boundaries
         start = np.r_[True, ~tie]
         gid = np.cumsum(start) - 1
-        K = int(gid[-1]) + 1
         starts = np.flatnonzero(start)
-        sb = eb[order]
-        ss = es[order]
         grp_of = np.empty(2 * m, dtype=np.int64)
         grp_of[order] = gid
-        gp, gm = grp_of[:m], grp_of[m:]
-        init_pos = B[gm > gp]
-        h0 = self._hash(init_pos)
-        Rv = self.R[sb]
-        hv = np.where(ss > 0, (~Rv) + np.uint64(1), Rv)
-        hdelta = hv if K == 2 * m else np.add.reduceat(hv, starts)
-        h = np.cumsum(hdelta, dtype=np.uint64) + h0
-        if light:
-            return _Chambers(pos=None, h=h, pt=None, fptr=None, fidx=None)
-        P0 = self._mask(init_pos)
-        onehot = np.zeros((2 * m, self.nb8), dtype=np.uint8)
-        onehot[np.arange(2 * m), self.byte[sb]] = self.bit[sb]
-        onehot = onehot.view(np.uint64)
-        delta_bits = onehot if K == 2 * m else np.bitwise_xor.reduceat(onehot, starts, axis=0)
-        pos = (np.bitwise_xor.accumulate(delta_bits, axis=0) ^ P0.view(np.uint64)[None, :]).view(np.uint8)
-        # interior points: bisector of consecutive crossing points
+        init_pos = B[grp_of[m:] > grp_of[:m]]
         first = order[starts]
         alpha = np.arctan2(v[first, 1], v[first, 0])
-        gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
-        gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
-        mid = alpha + gap / 2 + np.pi / 2
-        pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
-        # facets of arc k: the hyperplanes of groups k and k + 1
-        gsize = np.diff(np.r_[starts, 2 * m])
-        nxt = np.roll(np.arange(K), -1)
-        fsize = gsize + gsize[nxt]
-        fptr = np.zeros(K + 1, dtype=np.int64)
-        fptr[1:] = np.cumsum(fsize)
-        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
-        # fill: for each arc, members of its group then of the next group
-        own = np.repeat(np.arange(K), gsize)  # group of each sorted entry
-        off_own = fptr[:-1][own] + (np.arange(2 * m) - starts[own])
-        fidx[off_own] = sb
-        prev = np.roll(np.arange(K), 1)
-        tgt = prev[own]
-        off_nxt = fptr[:-1][tgt] + gsize[tgt] + (np.arange(2 * m) - starts[own])
-        fidx[off_nxt] = sb
-        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
+        return eb[order].astype(np.int32), es[order], starts.astype(np.int32), init_pos, alpha, E
 
     def _verify_order(self, forms, order, eb, es, half):
         """Check consecutive entries of each half exactly; exact sort where it fails.
@@ -252,13 +259,22 @@ class _Enumerator:
             bar = tqdm(total=2 * len(classes), desc="chambers", unit="hyperplane",
                        disable=None if self.progress is None else not self.progress, file=sys.stderr)
         cache: list[_Chambers | None] = []
-        cached_bytes = 0
+        infos: list = []
         fh, fcls, fg, fside = [], [], [], []
         masks = []
         for ci, (a, mem, c) in enumerate(classes):
             Bsub = np.setdiff1d(B, mem, assume_unique=True)
-            keep = cached_bytes <= self.cache_budget
-            sub = self.chambers(F + (a,), Bsub, light=not keep)
+            if self.r - len(F) == 3:
+                # the sub-restrictions are circles: keep only their exact order (small),
+                # hash now, build the patterns once in pass 2
+                info = self._circle_order(F + (a,), Bsub)
+                sub = self._circle(F + (a,), None, light=True, info=info)
+                infos.append(info)
+                cache.append(None)
+            else:
+                sub = self.chambers(F + (a,), Bsub)
+                infos.append(None)
+                cache.append(sub)
             plus, minus = mem[c > 0], mem[c < 0]
             mp, mm = self._mask(plus), self._mask(minus)
             hp, hm = self._hash(plus), self._hash(minus)
@@ -268,11 +284,6 @@ class _Enumerator:
             fcls.append(np.full(2 * k, ci, dtype=np.int32))
             fg.append(np.concatenate([np.arange(k), np.arange(k)]).astype(np.int32))
             fside.append(np.r_[np.ones(k, np.int8), -np.ones(k, np.int8)])
-            if keep:
-                cache.append(sub)
-                cached_bytes += sub.pos.nbytes + sub.pt.nbytes + sub.fidx.nbytes
-            else:
-                cache.append(None)
             if bar is not None:
                 bar.update(1)
         block_start = np.r_[0, np.cumsum([len(x) for x in fh])[:-1]].astype(np.int64)
@@ -295,6 +306,9 @@ class _Enumerator:
         fptr[1:] = np.cumsum(cnt)
         fidx = _expand(members_all, member_start, sizes, ccls)
         del key, cid, ccls
+        class_of = np.full(self.n, -1, dtype=np.int64)
+        for ci, cl in enumerate(classes):
+            class_of[cl[1]] = ci
         # pass 2: patterns, exact merge check, interior points
         del fh
         pos = np.zeros((M, self.nb8 if not top else self.nb), dtype=np.uint8)
@@ -303,8 +317,8 @@ class _Enumerator:
         for ci, (a, mem, c) in enumerate(classes):
             sub = cache[ci]
             if sub is None:
-                Bsub = np.setdiff1d(B, mem, assume_unique=True)
-                sub = self.chambers(F + (a,), Bsub)
+                sub = self._circle(F + (a,), None, info=infos[ci])
+                infos[ci] = None
             k = len(sub.h)
             sl = slice(offset, offset + 2 * k)
             offset += 2 * k
@@ -322,7 +336,7 @@ class _Enumerator:
             if not np.array_equal(pos[my_ids], pats):
                 raise _HashCollision()
             if len(rep_rows):
-                pt[rid] = self._push(E, a, mem, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos, fptr, fidx)
+                pt[rid] = self._push(E, a, class_of == ci, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos, fptr, fidx)
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -341,7 +355,7 @@ class _Enumerator:
             self.last_edges = (pairs, eptr, _expand(members_all, member_start, sizes, cls))
         return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
 
-    def _push(self, E, a, mem, p, side, rid, pos, fptr, fidx):
+    def _push(self, E, a, in_class, p, side, rid, pos, fptr, fidx):
         """Interior points of the chambers ``G+-``: ``p + side * t * q_a`` with ``t`` half
         the step at which the first other facet would be crossed."""
         qa = E @ (E.T @ self.Z[a])
@@ -354,7 +368,7 @@ class _Enumerator:
         zf = self.Z[f]
         num = sf * np.einsum("ij,ij->i", p[rows], zf)
         den = -side[rows] * sf * (zf @ qa)
-        limiting = (den > 0) & ~np.isin(f, mem)
+        limiting = (den > 0) & ~in_class[f]
         ratio = np.full(len(f), np.inf)
         ratio[limiting] = num[limiting] / den[limiting]
         tmax = np.full(len(rid), np.inf)
