@@ -159,7 +159,8 @@ class _Enumerator:
         delta = np.zeros(m, dtype=np.int8)
         delta[1:] = forms.bilinear_signs_pairs(np.full(m - 1, a0), B[1:])
         gamma = np.zeros(m, dtype=np.int8)
-        par = np.flatnonzero(delta == 0)
+        gamma[0] = 1  # a0 itself
+        par = np.flatnonzero(delta[1:] == 0) + 1
         if len(par):
             la = forms.linear_signs(np.array([a0]))[0]
             s_star = int(np.flatnonzero(la)[0])
