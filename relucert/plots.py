@@ -58,16 +58,23 @@ def plot_regions(arrangement, path: str | os.PathLike, *, max_labels: int = 40) 
             key = round(a, 9)
             if i % label_every == 0:
                 labelled.setdefault(key, []).append(i)
-        for key, idx in labelled.items():
+        last_angle, level = None, 0
+        for key in sorted(labelled):  # stagger the labels of nearby crossings outwards
+            idx = labelled[key]
+            level = level + 1 if last_angle is not None and key - last_angle < 0.09 else 0
+            last_angle = key
+            radius = 1.12 + 0.1 * (level % 3)
             ax.annotate("H" + ",".join(map(str, idx[:4])) + ("..." if len(idx) > 4 else ""),
-                        (1.15 * np.cos(key), 1.15 * np.sin(key)), fontsize=7, ha="center", va="center")
+                        (radius * np.cos(key), radius * np.sin(key)), fontsize=7, ha="center", va="center")
         ax.set_aspect("equal")
-        ax.set_xlim(-1.35, 1.35)
-        ax.set_ylim(-1.35, 1.35)
+        ax.set_xlim(-1.45, 1.45)
+        ax.set_ylim(-1.45, 1.45)
         ax.set_xlabel("w")
         ax.set_ylabel("b")
         ax.set_title(f"{arrangement.n_chambers} dual regions: arcs of the circle of (w, b)\n"
-                     f"ticks: w x_i + b = 0 (H_i); " + ("arcs labelled by sign pattern" if n <= 8 else "arcs numbered"),
+                     f"ticks: w x_i + b = 0 (H_i)" + ("" if len(angles) > 40 else
+                                                        "; arcs labelled by sign pattern" if n <= 8 else
+                                                        "; arcs numbered"),
                      fontsize=10)
     elif d == 2:
         fig, axes = plt.subplots(1, 2, figsize=(12, 6.2))
