@@ -80,6 +80,8 @@ class _Enumerator:
         self.byte = (np.arange(self.n) >> 3).astype(np.int64)
         self.bit = (np.uint8(1) << (np.arange(self.n) & 7).astype(np.uint8)).astype(np.uint8)
         self.progress = progress
+        self.memo: dict[bytes, _Chambers] = {}
+        self.memo_order: dict[bytes, tuple] = {}
 
     # ---- helpers ---------------------------------------------------------------------
     def _mask(self, members: np.ndarray) -> np.ndarray:
@@ -100,10 +102,32 @@ class _Enumerator:
 
     # ---- dispatch --------------------------------------------------------------------
     def chambers(self, F: tuple[int, ...], B: np.ndarray, light: bool = False) -> _Chambers:
+        """Chambers of the restriction to ``L_F``; ``B`` the hyperplanes not containing it.
+
+        The restriction depends only on the flat ``L_F``, which ``B`` determines (its
+        complement is the set of hyperplanes containing ``L_F``): results are memoised by
+        ``B``, so a flat reached through several flags (``(a, b)`` and ``(b, a)``) is
+        enumerated once."""
         rank = self.r - len(F)
         if rank == 2:
             return self._circle(F, B, light)
-        return self._level(F, B)
+        key = B.tobytes()
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self._level(F, B)
+            self.memo[key] = hit
+        return hit
+
+    def circle_order(self, F: tuple[int, ...], B: np.ndarray):
+        """:meth:`_circle_order`, memoised by ``B`` below the top level."""
+        if len(F) < 2:
+            return self._circle_order(F, B)
+        key = B.tobytes()
+        hit = self.memo_order.get(key)
+        if hit is None:
+            hit = self._circle_order(F, B)
+            self.memo_order[key] = hit
+        return hit
 
     # ---- rank 2: sort on the circle ----------------------------------------------------
     def _circle(self, F: tuple[int, ...], B: np.ndarray | None, light: bool = False, info=None) -> _Chambers:
@@ -268,7 +292,7 @@ class _Enumerator:
             if self.r - len(F) == 3:
                 # the sub-restrictions are circles: keep only their exact order (small),
                 # hash now, build the patterns once in pass 2
-                info = self._circle_order(F + (a,), Bsub)
+                info = self.circle_order(F + (a,), Bsub)
                 sub = self._circle(F + (a,), None, light=True, info=info)
                 infos.append(info)
                 cache.append(None)
