@@ -30,7 +30,7 @@ from relucert.arrangement.restrict import enumerate_restrict
 from relucert.errors import SolverError, TooManyChambersError
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["Method", "enumerate_chambers", "DEFAULT_MAX_CHAMBERS"]
+__all__ = ["Method", "enumerate_chambers", "enumerate_fast", "verify_interior_points", "DEFAULT_MAX_CHAMBERS"]
 
 #: Default refusal limit on the estimated number of chambers.
 DEFAULT_MAX_CHAMBERS = 5_000_000
@@ -198,3 +198,42 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
         theta[k] = th
         margin[k] = 0.0
     return margin, rational
+
+
+def verify_interior_points(arr: Arrangement) -> np.ndarray:
+    """Exact check of every chamber's interior point against ALL n hyperplanes.
+
+    Returns a boolean array (one per chamber): True when the point has exactly the
+    chamber's sign on every data point (float filter with a rigorous bound, Fractions
+    where it cannot decide). Chambers listed in ``arr.rational_interior`` are checked
+    with their exact rational point.
+
+    >>> arr = enumerate_chambers(np.array([[0.0], [1.0]]))
+    >>> bool(verify_interior_points(arr).all())
+    True
+    """
+    from fractions import Fraction
+
+    Xl = arr.X_lift
+    data = ExactData(Xl)
+    m, n = arr.n_chambers, arr.n
+    ok = np.ones(m, dtype=bool)
+    step = max(1, (1 << 22) // max(n, 1))
+    absX = np.abs(Xl)
+    for lo in range(0, m, step):
+        hi = min(m, lo + step)
+        P = arr.interior[lo:hi]
+        V = P @ Xl.T
+        bound = data.bound_factor * (np.abs(P) @ absX.T) + data.r * float(np.nextafter(0.0, 1.0)) * 4
+        want = arr.sign_matrix(slice(lo, hi))
+        sure = np.abs(V) > bound
+        ok[lo:hi] &= ~np.any(sure & (np.sign(V).astype(np.int8) != want), axis=1)
+        for k, i in zip(*np.nonzero(~sure)):
+            v = sum((Fraction(float(a)) * Fraction(float(b)) for a, b in zip(P[k], Xl[i])), Fraction(0))
+            if (v > 0) - (v < 0) != int(want[k, i]):
+                ok[lo + k] = False
+    for k, point in (arr.rational_interior or {}).items():
+        want = arr.sign_matrix([k])[0]
+        vals = [sum((a * Fraction(float(b)) for a, b in zip(point, Xl[i])), Fraction(0)) for i in range(n)]
+        ok[k] = all((v > 0) - (v < 0) == int(w) for v, w in zip(vals, want))
+    return ok

@@ -149,6 +149,23 @@ def test_adjacency_graph_matches_baseline():
         assert G.degree(k) == len(np.unique(arr.X_lift[f], axis=0))
 
 
+def test_verify_interior_points_accepts_and_rejects():
+    from dataclasses import replace
+
+    from relucert.arrangement import verify_interior_points
+
+    X = DEGENERATE["2d_grid3"]
+    arr = enumerate_chambers(X)
+    assert verify_interior_points(arr).all()
+    bad = arr.interior.copy()
+    bad[3] = -bad[3]  # the antipodal point has the opposite pattern
+    bad[5] = arr.interior[6]
+    got = verify_interior_points(replace(arr, interior=bad))
+    assert not got[3] and not got[5] and got.sum() == arr.n_chambers - 2
+    sliver = enumerate_chambers(np.array([[0.1, 0.1], [0.2, 0.2], [0.1 + 0.2, 0.3]]))
+    assert verify_interior_points(sliver).all()
+
+
 def test_hash_collisions_are_detected_and_retried(monkeypatch):
     import relucert.arrangement.restrict as restrict
 
