@@ -34,6 +34,7 @@ def _degenerate_sets():
     g3 = np.array([[i, j] for i in range(3) for j in range(3)], float)
     star = np.array([[0, 0], [1, 0], [2, 0], [0, 1], [0, 2], [1, 1], [2, 2], [-1, 1]], float)
     rng = np.random.default_rng(7)
+    U = rng.integers(-3, 4, (8, 2)).astype(float)
     return {
         "1d_repeated": np.array([[0.0], [1.0], [1.0], [2.0], [2.0], [2.0]]),
         "2d_grid3": g3,
@@ -48,6 +49,11 @@ def _degenerate_sets():
         "3d_integer": rng.integers(0, 3, (11, 3)).astype(float),
         "4d_integer": rng.integers(0, 2, (9, 4)).astype(float),
         "2d_tenths": np.array([[0.1, 0.2], [0.2, 0.4], [0.3, 0.6], [0.7, 0.1], [0.1, 0.3]]),
+        # on the slanted plane x + y + z = 1 (lifted rank 3, no zero column to spot it)
+        "3d_slanted_plane": np.c_[U, 1.0 - U[:, 0] - U[:, 1]],
+        # a 2-D affine subspace of R^4 (lifted rank 3)
+        "4d_on_a_plane": rng.integers(-2, 3, (9, 2)).astype(float) @ np.array([[1, 2, 0, 1], [0, 1, 1, -1.0]])
+        + np.array([0.5, 0, 0, 1]),
     }
 
 
