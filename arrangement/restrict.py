@@ -316,21 +316,33 @@ class _Enumerator:
         fcls = np.concatenate(fcls)
         fg = np.concatenate(fg)
         fside = np.concatenate(fside)
-        ids, first = _dedup(fh)
+        ids, first, o, starts = _dedup(fh)
         M = len(first)
         hashes = fh[first]
-        # facets: classes of the finds of each chamber, expanded to members
-        key = np.sort(ids.astype(np.int64) * len(classes) + fcls)
-        key = key[np.r_[True, key[1:] != key[:-1]]]
-        cid, ccls = key // len(classes), key % len(classes)
+        # facets: the classes of the finds of each chamber, expanded to their members.
+        # A chamber is found at most once through a class (Lemma 1), so no duplicates.
+        # The finds of one chamber are contiguous in the hash order ``o``.
         sizes = np.array([len(cl[1]) for cl in classes], dtype=np.int64)
         members_all = np.concatenate([cl[1] for cl in classes])
         member_start = np.r_[0, np.cumsum(sizes)[:-1]]
-        cnt = np.bincount(cid, weights=sizes[ccls], minlength=M).astype(np.int64)
+        cls_sorted = fcls[o]
+        sz = sizes[cls_sorted]
+        glen = np.diff(np.r_[starts, len(o)])
+        gsum = np.add.reduceat(sz, starts)
+        gid = ids[o[starts]]
+        cnt = np.zeros(M, dtype=np.int64)
+        cnt[gid] = gsum
         fptr = np.zeros(M + 1, dtype=np.int64)
         fptr[1:] = np.cumsum(cnt)
-        fidx = _expand(members_all, member_start, sizes, ccls)
-        del key, cid, ccls
+        cs = np.cumsum(sz) - sz
+        off = np.repeat(fptr[gid] - cs[starts], glen) + cs
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        if np.all(sizes == 1):
+            fidx[off] = members_all[member_start[cls_sorted]]
+        else:
+            within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
+            fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
+        del o, starts, cls_sorted, sz, cs, off
         class_of = np.full(self.n, -1, dtype=np.int64)
         for ci, cl in enumerate(classes):
             class_of[cl[1]] = ci
@@ -441,9 +453,10 @@ def _expand(members_all, member_start, sizes, sel) -> np.ndarray:
     return members_all[np.repeat(member_start[sel], rep) + within]
 
 
-def _dedup(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group equal hashes: ``ids`` (chambers numbered by first occurrence) and the
-    index of each chamber's first occurrence."""
+def _dedup(h: np.ndarray):
+    """Group equal hashes. Returns ``ids`` (chambers numbered by first occurrence), the
+    index of each chamber's first occurrence, the hash order ``o`` and the starts of its
+    groups (equal hashes are contiguous in ``o``)."""
     o = np.argsort(h)
     hs = h[o]
     new = np.empty(len(h), dtype=bool)
@@ -458,7 +471,7 @@ def _dedup(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank_of[perm] = np.arange(len(perm))
     ids = np.empty(len(h), dtype=np.int64)
     ids[o] = rank_of[grp]
-    return ids, first[perm]
+    return ids, first[perm], o, starts
 
 
 def _circle_edges(ch: _Chambers, en: _Enumerator):
