@@ -28,13 +28,15 @@ def estimate_chambers(X: np.ndarray) -> int:
     """An upper bound on the chamber count, computed without enumeration.
 
     Uses the general-position formula with n the number of distinct points and d
-    replaced by the rank of the lifted data minus one (a rank-r central arrangement of
+    replaced by the exact rank of the lifted data minus one (a rank-r central arrangement of
     k hyperplanes has at most ``2 sum_{i<r} C(k-1, i)`` chambers).
     """
+    from relucert.arrangement.exact import exact_rank_columns
+
     X = np.asarray(X, dtype=np.float64)
-    Xl = np.hstack([X, np.ones((X.shape[0], 1))])
+    Xl = np.hstack([X, np.ones((X.shape[0], 1))]) + 0.0
     k = np.unique(Xl, axis=0).shape[0]
-    r = int(np.linalg.matrix_rank(Xl))
+    r = exact_rank_columns(Xl)[0]  # exact: a float rank could undercount
     return general_position_count(k, r - 1)
 
 
