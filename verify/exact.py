@@ -9,7 +9,7 @@
 - the dual vector: the float ``p`` rationalised exactly (``Fraction(float)``: dyadic,
   no rounding at all), then divided by one dyadic factor ``c >= 1`` chosen so that every
   per-region bound is exactly <= 1 (rounding of a solver's ``p`` may leave a tight region
-  at ``1 + 1e-16``; the factor repairs it and the lower bound is that of the scaled vector);
+  a hair above 1; the factor repairs it and the lower bound is that of the scaled vector);
 - per (chamber, sign) where ``||v_A|| > 1`` (and where the uniqueness argument needs a
   tight bound), the projection multipliers of :func:`relucert.arrangement.region_max`,
   rounded to the dyadic grid ``2**-MULT_BITS`` (any ``lambda >= 0`` is valid; the checker
