@@ -562,7 +562,7 @@ def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, m
     rho2 = 2 * G / (cert.lam * cert.lam)
     _, F = ex.chamber_vectors()
     DX2 = ex.DX * ex.DX
-    max_pairs = 2 * n if max_pairs is None else max_pairs
+    max_pairs = 8 * n if max_pairs is None else max_pairs
     adm = []
     for c, row in enumerate(bounds):
         b = Fraction(F[c], DX2) * rho2  # beta^2 >= ||v*_A - v_A||^2
@@ -631,23 +631,28 @@ def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, m
                 disagree >>= 1
                 j += 1
         Rc = max(caps[i][3] + sqrt_upper(sum((a - b) ** 2 for a, b in zip(caps[i][2], rep[2]))) for i in members)
-        reps.append((rep[2], Rc))
+        reps.append((rep[2], Rc, sign))
     if len(reps) > n:
         return False, f"{len(reps)} possible extremal points but only {n} samples: features cannot be independent", info
     # columns phi(w) and the perturbation bound
     cols = []
-    for w, _ in reps:
+    for w, _, _ in reps:
         cols.append([max(Fraction(0), sum(a * b for a, b in zip(w, ex.Xl[i]))) for i in range(n)])
     L2 = Fraction(sum(ex.fro), DX2)
-    eps2 = L2 * sum(R * R for _, R in reps)
+    eps2 = L2 * sum(R * R for _, R, _ in reps)
     k = len(cols)
     gram = [[sum(a * b for a, b in zip(cols[i], cols[j])) - (eps2 if i == j else 0) for j in range(k)]
             for i in range(k)]
     ok, at = _ldl_positive(gram)
     info.update({"possible_extremal_points": k, "perturbation_squared": eps2})
     if not ok:
+        antipodal = sum(1 for i in range(k) for j in range(i + 1, k) if reps[i][2] == reps[j][2] and
+                        sum((a + b) ** 2 for a, b in zip(reps[i][0], reps[j][0])) <= (reps[i][1] + reps[j][1]) ** 2)
+        note = (f"; {antipodal} possibly antipodal same-sign pair(s) of points: mass can move inside such pairs "
+                f"at no cost, so the measure may be non-unique while the learned function is unique "
+                f"(DESIGN.md section 5)") if antipodal else ""
         return False, (f"the features at the {k} possible extremal points are not provably linearly independent "
-                       f"(smallest singular value not above the localisation error; pivot {at})"), info
+                       f"(smallest singular value not above the localisation error; pivot {at}){note}"), info
     return True, (f"every optimal measure is supported on at most {k} points (one per cluster of the {len(adm)} "
                   f"(region, sign) pairs that can carry mass), whose features are linearly independent"), info
 
