@@ -55,7 +55,15 @@ _CHUNK = 2048
 # --------------------------------------------------------------------------- exact helpers
 
 def sqrt_upper(q: Fraction, bits: int = SQRT_BITS) -> Fraction:
-    """A rational ``s >= sqrt(q)`` (``q >= 0``), exact when q is a square of a dyadic."""
+    """A rational ``s >= sqrt(q)`` (``q >= 0``), exact when q is a square of a dyadic.
+
+    Examples
+    --------
+    >>> sqrt_upper(Fraction(9, 4))
+    Fraction(3, 2)
+    >>> s = sqrt_upper(Fraction(2)); s * s >= 2 and float(s) == 2 ** 0.5
+    True
+    """
     q = Fraction(q)
     if q < 0:
         raise ValueError(f"sqrt_upper needs q >= 0; got {q}")
@@ -118,6 +126,16 @@ def zaslavsky_count(normals: list) -> int:
     rank in exact arithmetic (a flat is keyed by the reduced row echelon form of the span
     of its normals). The top flat (the intersection of all hyperplanes) gets
     ``mu = -sum of the others``.
+
+    Examples
+    --------
+    Three points on a line (d = 1) give 2 * 3 = 6 chambers; three general points in the
+    plane (d = 2) give 2 * (1 + 2 + 1) = 8:
+
+    >>> zaslavsky_count([(0, 1), (1, 1), (2, 1)])
+    6
+    >>> zaslavsky_count([(0, 0, 1), (1, 0, 1), (0, 1, 1)])
+    8
     """
     m = len(normals)
     if m == 0:
