@@ -123,8 +123,9 @@ def zaslavsky_count(normals: list) -> int:
     """Number of chambers of the central arrangement with these distinct hyperplane normals.
 
     Zaslavsky: ``r(A) = sum over flats F of |mu(0, F)|``; the flats are built rank by
-    rank in exact arithmetic (a flat is keyed by the reduced row echelon form of the span
-    of its normals). The top flat (the intersection of all hyperplanes) gets
+    rank in exact arithmetic (a rank-2 flat is keyed by the normalised integer Pluecker
+    coordinates of the span of two normals, a higher one by the reduced row echelon form
+    of the span of its normals). The top flat (the intersection of all hyperplanes) gets
     ``mu = -sum of the others``.
 
     Examples
@@ -145,14 +146,24 @@ def zaslavsky_count(normals: list) -> int:
         return 2  # one hyperplane (only possible when m == 1 since normals are distinct lines)
     total = 1 + m  # rank 0 (mu = 1) and the m rank-1 flats (mu = -1)
     mu_sum = 1 - m
-    # rank-2 flats from pairs
+    # rank-2 flats from pairs, keyed by the normalised Pluecker coordinates of the span
+    ints = [_as_ints(tuple(map(Fraction, row)), _common_denominator(map(Fraction, row))) for row in normals]
+    D = len(ints[0])
+    minors = [(i, j) for i in range(D) for j in range(i + 1, D)]
     prev: dict = {}
     for g in range(m):
+        a = ints[g]
         for h in range(g + 1, m):
-            key = _rref([normals[g], normals[h]])
+            b = ints[h]
+            pl = [a[i] * b[j] - a[j] * b[i] for i, j in minors]
+            div = math.gcd(*pl)
+            lead = next(x for x in pl if x)  # a, b independent: some minor is non-zero
+            if lead < 0:
+                div = -div
+            key = tuple(x // div for x in pl)
             entry = prev.get(key)
             if entry is None:
-                prev[key] = [{g, h}, None]
+                prev[key] = [{g, h}, (normals[g], normals[h])]
             else:
                 entry[0].update((g, h))
     if rank == 2:
@@ -160,11 +171,11 @@ def zaslavsky_count(normals: list) -> int:
     # mu for rank 2: t - 1; subflats: rank-0, its members (rank-1)
     flats = {}  # id -> (rank, members, mu, subflat ids of rank >= 2)
     level = []
-    for key, (members, _) in prev.items():
+    for members, basis in prev.values():
         fid = len(flats)
         mu = len(members) - 1
         flats[fid] = (2, frozenset(members), mu, frozenset())
-        level.append((fid, key))
+        level.append((fid, basis))
         total += abs(mu)
         mu_sum += mu
     for k in range(3, rank):
@@ -581,10 +592,20 @@ def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, m
     _, F = ex.chamber_vectors()
     DX2 = ex.DX * ex.DX
     max_pairs = 8 * n if max_pairs is None else max_pairs
+    # fast exact pre-test: beta^2 <= B for every chamber, so q < (1 - sqrt_upper(B))^2 excludes
+    B = Fraction(sum(ex.fro), DX2) * rho2
+    q0 = Fraction(0)
+    if B < 1 and sqrt_upper(B) < 1:
+        q0 = (1 - sqrt_upper(B)) ** 2
+        q0 = Fraction(math.floor(q0 * (1 << SQRT_BITS)), 1 << SQRT_BITS)
     adm = []
     for c, row in enumerate(bounds):
+        if row[0][0] < q0 and row[1][0] < q0:
+            continue
         b = Fraction(F[c], DX2) * rho2  # beta^2 >= ||v*_A - v_A||^2
         for k, (q, z) in enumerate(row):
+            if q < q0:
+                continue  # sqrt(q) + beta < (1 - sqrt(B)) + sqrt(B) = 1
             t = 1 + b - q
             if b < 1 and t > 0 and t * t > 4 * b:
                 continue  # sqrt(q) + beta < 1: no mass of this sign here
