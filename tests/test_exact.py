@@ -155,3 +155,14 @@ def test_bad_input():
     other = enumerate_chambers(kp.X[:5])
     with pytest.raises(ValueError, match="arrangement"):
         make_exact_certificate(solution_from_known(kp), arrangement=other)
+
+
+def test_p0_repeated_points_with_different_labels_refused():
+    X = np.array([[0.0], [0.0], [1.0]])
+    y = np.array([1.0, 2.0, 0.0])
+    theta = np.array([[-1.0, 1.0]]) / np.sqrt(2.0)
+    sol = Solution(X=X, y=y, lam=0.0, theta=theta, amplitude=np.array([1.5 * np.sqrt(2.0)]), objective=2.1,
+                   tv_norm=2.1, dual=np.zeros(3), predictions=np.array([1.5, 1.5, 0.0]), max_abs_certificate=0.0,
+                   duality_gap=0.0, n_chambers=4, status=Status.OPTIMAL, method="hand")
+    with pytest.raises(CertificateError, match="repeated points"):
+        make_exact_certificate(sol)

@@ -25,3 +25,23 @@ def test_solver_output_certified(tmp_path, d, n, lam):
     cert.write(path)
     report = check_certificate_file(path)
     assert report.passed and report.exact
+
+
+def test_nonunique_measure_is_not_claimed_unique():
+    """Random 1-D data whose optimal atoms come in antipodal same-sign pairs: the measure is
+    genuinely non-unique (the atoms' features have a null vector and every amplitude is
+    non-zero, so mu + t c stays optimal), and the certificate must not claim uniqueness."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((10, 1))
+    y = rng.standard_normal(10)
+    sol = solve(X, y, 0.1, progress=False)
+    from relucert.arrangement import lift
+    from relucert.solution import relu_features
+
+    Phi = relu_features(lift(X), sol.theta)
+    sv = np.linalg.svd(Phi, compute_uv=False)
+    assert sv[-1] < 1e-9 * sv[0] and np.all(np.abs(sol.amplitude) > 1e-6)  # truly non-unique
+    cert = make_exact_certificate(sol)
+    assert cert.report.passed
+    assert cert.unique == "uniqueness not certified"
+    assert "antipodal" in cert.unique_reason
