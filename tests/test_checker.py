@@ -35,9 +35,9 @@ def tight_pairs(doc):
     bounds, _ = ex.pair_bounds()
     out = []
     for c, row in enumerate(bounds):
-        for k, (q, z) in enumerate(row):
+        for k, (q, from_mult) in enumerate(row):
             key = ("mult_plus", "mult_minus")[k]
-            if z is not None and q > 1 - Fraction(1, 10 ** 6):
+            if from_mult and q > 1 - Fraction(1, 10 ** 6):
                 out.extend((c, key, j) for j in doc["chambers"][c][key])
     return out
 

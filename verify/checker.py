@@ -429,25 +429,39 @@ class _Exact:
 
     def pair_bounds(self):
         """Per (chamber, sign): an exact upper bound ``q`` on ``(max over the region of
-        sign * eta)^2`` and the vector z it came from; also the worst negative multiplier."""
+        sign * eta)^2`` and whether it came from the multipliers (True) or is ``||v_A||^2``
+        (False); also the first negative multiplier found (or None).
+
+        Integer arithmetic: with ``Dl`` the common denominator of a pair's multipliers,
+        ``z * S * Dl = sign V Dl + sum_j (lambda_j Dl) s_j (x~_j DX) DP``."""
         V, _ = self.chamber_vectors()
-        S2 = self.S * self.S
+        S, S2, DP = self.S, self.S * self.S, self.DP
         out, neg = [], None
         for c in range(len(self.cert.masks)):
-            vv = Fraction(sum(a * a for a in V[c]), S2)
+            vnum = sum(a * a for a in V[c])
+            vv = Fraction(vnum, S2)
+            mask = self.cert.masks[c]
             row = []
             for sign, mult in ((1, self.cert.mult[c][0]), (-1, self.cert.mult[c][1])):
+                if not mult:
+                    row.append((vv, False))
+                    continue
                 bad = [(j, l) for j, l in mult.items() if l < 0]
                 if bad:
                     neg = neg or (c, sign, bad[0][0], bad[0][1])
-                    row.append((vv, None))
+                    row.append((vv, False))
                     continue
-                if mult:
-                    z = self.z_vector(c, sign, mult)
-                    q = sum(a * a for a in z)
-                    row.append((q, z) if q < vv else (vv, None))
-                else:
-                    row.append((vv, None))
+                Dl = _common_denominator(mult.values())
+                z = [sign * a * Dl for a in V[c]]
+                for j, lam_j in mult.items():
+                    if lam_j:
+                        coef = lam_j.numerator * (Dl // lam_j.denominator) * DP
+                        if not (mask >> j) & 1:
+                            coef = -coef
+                        z = [a + coef * x for a, x in zip(z, self.Xi[j])]
+                qnum, Z = sum(a * a for a in z), S * Dl
+                # q < vv  <=>  qnum < vnum * Dl^2
+                row.append((Fraction(qnum, Z * Z), True) if qnum < vnum * Dl * Dl else (vv, False))
             out.append(row)
         return out, neg
 
@@ -603,15 +617,14 @@ def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, m
         if row[0][0] < q0 and row[1][0] < q0:
             continue
         b = Fraction(F[c], DX2) * rho2  # beta^2 >= ||v*_A - v_A||^2
-        for k, (q, z) in enumerate(row):
+        for k, (q, from_mult) in enumerate(row):
             if q < q0:
                 continue  # sqrt(q) + beta < (1 - sqrt(B)) + sqrt(B) = 1
             t = 1 + b - q
             if b < 1 and t > 0 and t * t > 4 * b:
                 continue  # sqrt(q) + beta < 1: no mass of this sign here
             sign = 1 - 2 * k
-            if z is None:
-                z = ex.z_vector(c, sign, {})
+            z = ex.z_vector(c, sign, cert.mult[c][k] if from_mult else {})
             adm.append((c, sign, z, q, b))
             if len(adm) > max_pairs:
                 return False, (f"more than {max_pairs} (region, sign) pairs may carry mass within the certified "
