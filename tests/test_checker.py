@@ -186,3 +186,12 @@ def test_malformed_documents_raise():
         loads_certificate('{"format": NaN}')
     with pytest.raises(CertificateError, match="twice"):
         loads_certificate('{"a": 1, "a": 2}')
+
+
+def test_rational_strings_are_strict():
+    from relucert.verify.certfile import decode_rational
+
+    assert decode_rational("-3/4", "x") == Fraction(-3, 4) and decode_rational("0", "x") == 0
+    for bad in ["-0", "2/4", "3/1", "0/5", "1/0", "01", "+1", "1.5", "1e3", " 1", "1_0", "9" * 5000, 1, None]:
+        with pytest.raises(CertificateError):
+            decode_rational(bad, "x")

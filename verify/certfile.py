@@ -31,6 +31,7 @@ chamber (or -1): the checker computes ``v_A`` from the parent's by the changed b
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from fractions import Fraction
@@ -68,10 +69,19 @@ def decode_rational(text, where: str) -> Fraction:
         raise CertificateError(f"{where}: expected a rational string 'a/b'; got {type(text).__name__}")
     if _RATIONAL.fullmatch(text) is None:
         raise CertificateError(f"{where}: {text[:40]!r} is not a rational 'a' or 'a/b'")
-    value = Fraction(text)
-    if str(value) != text:
-        raise CertificateError(f"{where}: {text[:40]!r} is not in lowest terms (expected {value})")
-    return value
+    num, _, den = text.partition("/")
+    if num == "-0":
+        raise CertificateError(f"{where}: '-0' is not canonical (expected 0)")
+    try:
+        a = int(num)
+        b = int(den) if den else 1
+    except ValueError as exc:  # e.g. beyond Python's integer string-conversion limit
+        raise CertificateError(f"{where}: cannot read the rational: {exc}") from exc
+    if not den:
+        return Fraction(a)
+    if b == 1 or math.gcd(a, b) != 1:
+        raise CertificateError(f"{where}: {text[:40]!r} is not in lowest terms (expected {Fraction(a, b)})")
+    return Fraction(a, b)
 
 
 def _reject_constant(name):
