@@ -82,9 +82,16 @@ def arrangement_d2_vertices(X):
     lists = [np.array(sorted(f), dtype=np.int64) for f in facets]
     indptr = np.zeros(m + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(f) for f in lists])
-    interior = P[first]
+    # the mean of a chamber's sector points (one near each of its vertices) lies inside the
+    # convex cone and is more central than any one of them
+    interior = np.zeros((m, 3))
+    np.add.at(interior, inv, P)
+    interior /= np.linalg.norm(interior, axis=1, keepdims=True)
+    A_first = interior @ Xl.T > 0
+    keep = np.all(A_first == A[first], axis=1)
+    interior[~keep] = P[first][~keep]
     Ul = Xl / np.linalg.norm(Xl, axis=1, keepdims=True)
-    margin = np.min(np.where(A[first], 1, -1) * (interior @ Ul.T), axis=1)
+    margin = np.min(np.where(A[first], 1, -1) * (interior @ Ul.T), axis=1)  # > 0 (checked exactly later)
     return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=packed[first], interior=interior, margin=margin,
                        facet_indptr=indptr, facet_indices=np.concatenate(lists), method="bench-vertex-sectors")
 

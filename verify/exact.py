@@ -54,6 +54,7 @@ MULT_BITS = 60
 SCALE_BITS = 62
 #: Interior points are first tried as integers round(theta * 2**k) for these k.
 _INTERIOR_BITS = (20, 40, 60)
+_CHUNK = 2048
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,10 @@ def _interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
         if todo.size == 0:
             break
         T = np.array([[int(round(float(v) * (1 << bits))) for v in interior[k]] for k in todo], dtype=object)
-        G = T @ X_int_obj.T
-        good = ~((G == 0).any(axis=1) | ((G > 0) != masks_bool[todo]).any(axis=1))
+        good = np.zeros(len(todo), dtype=bool)
+        for a in range(0, len(todo), _CHUNK):  # bounded memory: object arrays of Python ints
+            G = T[a:a + _CHUNK] @ X_int_obj.T
+            good[a:a + _CHUNK] = ~((G == 0).any(axis=1) | ((G > 0) != masks_bool[todo[a:a + _CHUNK]]).any(axis=1))
         for idx, k in enumerate(todo):
             if good[idx]:
                 out[k] = tuple(Fraction(int(v)) for v in T[idx])
