@@ -166,3 +166,19 @@ def test_p0_repeated_points_with_different_labels_refused():
                    duality_gap=0.0, n_chambers=4, status=Status.OPTIMAL, method="hand")
     with pytest.raises(CertificateError, match="repeated points"):
         make_exact_certificate(sol)
+
+
+def test_incomplete_chamber_list_is_refused():
+    """A float enumerator that misses a chamber (as BFS/LP does on nearly collinear data,
+    where chambers thinner than Tolerances.sign_zero are lost) must not yield a certificate."""
+    kp = by_construction(7, 2, 0.3, seed=8)
+    arr = enumerate_chambers(kp.X)
+    keep = np.arange(1, arr.n_chambers)  # drop one chamber
+    lists = [arr.facets(k) for k in keep]
+    indptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(f) for f in lists])
+    partial = type(arr)(X=arr.X, X_lift=arr.X_lift, signs=arr.signs[keep], interior=arr.interior[keep],
+                        margin=arr.margin[keep], facet_indptr=indptr, facet_indices=np.concatenate(lists),
+                        method="partial")
+    with pytest.raises(CertificateError, match="chambers.complete"):
+        make_exact_certificate(solution_from_known(kp), arrangement=partial)
