@@ -1,8 +1,8 @@
 """Benchmark: exact certificates (issue 5) -- certify and check n = 200, d = 2.
 
-Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S]
+Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S] [--bfs]
 
-Prints, for one random (P_lam) instance with a known optimum (tests/problems.py recipe):
+Prints, for one random (P_lam) instance with a known optimum (the recipe of tests/problems.py):
 - enumeration time (reported separately: see below),
 - certify time (make_exact_certificate, excluding enumeration) and file size,
 - check time (the independent exact checker on the written file),
@@ -32,9 +32,6 @@ import time
 from fractions import Fraction
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 
 def arrangement_d2_vertices(X):
@@ -133,7 +130,6 @@ def main(argv=None) -> int:
     n = args.n or (40 if args.quick else 200)
     d, lam = 2, 0.1
 
-    from problems import KnownProblem, certificate_extrema  # noqa: F401  (recipe of by_construction)
     from relucert.arrangement import enumerate_chambers, lift, region_max
     from relucert.results import Status
     from relucert.solution import Solution, relu_features

@@ -376,7 +376,7 @@ class _Exact:
 
     def __init__(self, cert: ParsedCertificate):
         self.cert = cert
-        n, d = cert.n, cert.d
+        n = cert.n
         self.Xl = tuple(row + (Fraction(1),) for row in cert.X)
         self.DX = _common_denominator(v for row in cert.X for v in row)
         self.Xi = tuple(_as_ints(row, self.DX) for row in self.Xl)          # x~_i * DX
