@@ -15,8 +15,8 @@
   rounded to the dyadic grid ``2**-MULT_BITS`` (any ``lambda >= 0`` is valid; the checker
   recomputes the bound);
 - the atoms ``u_k = theta_k |a_k|`` (float products, exact as rationals) with a rational
-  upper bound on ``||u_k||``; for (P_0) extra atoms of rational amplitude make the
-  interpolation exact;
+  upper bound on ``||u_k||``; for (P_0) extra "sweep" atoms with exactly solved rational
+  amplitudes make the interpolation exact (:func:`_exact_interpolation`);
 - the bounds, the gap and the uniqueness verdict, all re-derived by the independent
   checker (:mod:`relucert.verify.checker`), which then checks the whole document: a
   certificate that does not verify is never returned (fail closed).
@@ -180,52 +180,59 @@ def _parsed(base: dict, **changes) -> ParsedCertificate:
     return ParsedCertificate(**fields_)
 
 
-def _exact_interpolation(Xl_frac, y, atoms, interiors, n) -> list:
-    """(P_0): extra atoms at chamber interior points so that the atoms interpolate y exactly."""
-    import scipy.linalg
+def _exact_interpolation(Xl_frac, y, atoms, n, *, seed: int = 0, tries: int = 16) -> list:
+    """(P_0): extra atoms that make the atoms interpolate y exactly.
 
-    def feats(u):
-        return [max(Fraction(0), sum(a * b for a, b in zip(u, Xl_frac[i]))) for i in range(n)]
-
+    The residual ``r = y - f`` of the rounded atoms is absorbed by "sweep" atoms
+    ``u_j = a_j (w, -c_j)`` for a rational direction w that separates the distinct points
+    (exactly distinct projections ``pi_1 < ... < pi_k``) and thresholds ``c_1 < pi_1``,
+    ``c_j = (pi_{j-1} + pi_j) / 2``: atom j is active exactly on points j..k, so the
+    feature matrix is lower triangular with positive diagonal ``pi_j - c_j`` and the
+    amplitudes follow by exact forward substitution (O(k^2) rational operations).
+    """
+    d1 = len(Xl_frac[0])
     f = [Fraction(0)] * n
     for u, s, _ in atoms:
-        for i, v in enumerate(feats(u)):
-            f[i] += s * v
+        for i in range(n):
+            t = sum(a * b for a, b in zip(u, Xl_frac[i]))
+            if t > 0:
+                f[i] += s * t
     r = [y[i] - f[i] for i in range(n)]
     if not any(r):
         return []
-    rows: dict = {}
+    groups: dict = {}
     for i in range(n):
-        rows.setdefault(Xl_frac[i], []).append(i)
-    reps = [g[0] for g in rows.values()]
-    for g in rows.values():
-        if any(r[i] != r[g[0]] for i in g):
-            raise CertificateError("(P_0): repeated points carry different residuals; y cannot be interpolated")
-    cand = np.array([[float(max(Fraction(0), sum(a * b for a, b in zip(t, Xl_frac[i])))) for i in reps]
-                     for t in interiors]).T  # (groups, chambers)
-    _, R, piv = scipy.linalg.qr(cand, pivoting=True, mode="economic")
-    k = len(reps)
-    cols = piv[:k]
-    A = [[max(Fraction(0), sum(a * b for a, b in zip(interiors[c], Xl_frac[i]))) for c in cols] for i in reps]
-    rhs = [r[i] for i in reps]
-    # exact Gaussian elimination with partial pivoting on nonzeros
-    M = [A[i] + [rhs[i]] for i in range(k)]
-    for col in range(k):
-        piv_row = next((i for i in range(col, k) if M[i][col] != 0), None)
-        if piv_row is None:
-            raise CertificateError("(P_0): the chosen extra atoms are linearly dependent; exact interpolation failed")
-        M[col], M[piv_row] = M[piv_row], M[col]
-        inv = 1 / M[col][col]
-        M[col] = [x * inv for x in M[col]]
-        for i in range(k):
-            if i != col and M[i][col] != 0:
-                fct = M[i][col]
-                M[i] = [a - fct * b for a, b in zip(M[i], M[col])]
-    coef = [M[i][k] for i in range(k)]
+        groups.setdefault(Xl_frac[i], []).append(i)
+    for members in groups.values():
+        if any(r[i] != r[members[0]] for i in members):
+            raise CertificateError("(P_0): repeated points carry different residuals (different labels at one "
+                                   "point): y cannot be interpolated exactly")
+    pts = list(groups.keys())
+    reps = [members[0] for members in groups.values()]
+    rng = np.random.default_rng(seed)
+    Xf = np.array([[float(v) for v in p[:-1]] for p in pts])
+    best, best_gap = None, -1.0
+    for _ in range(tries):
+        w = rng.integers(-1000, 1001, size=d1 - 1)
+        proj = np.sort(Xf @ w)
+        gap = float(np.min(np.diff(proj))) / max(1.0, float(np.linalg.norm(w))) if len(pts) > 1 else 1.0
+        if gap > best_gap:
+            best, best_gap = w, gap
+    w = tuple(Fraction(int(v)) for v in best)
+    proj = [sum(a * b for a, b in zip(w, p[:-1])) for p in pts]
+    order = sorted(range(len(pts)), key=lambda g: proj[g])
+    pis = [proj[g] for g in order]
+    if any(a == b for a, b in zip(pis, pis[1:])):
+        raise CertificateError("(P_0): no separating direction found for the exact interpolation atoms")
+    cs = [pis[0] - 1] + [(a + b) / 2 for a, b in zip(pis, pis[1:])]
+    amps: list = []
+    for i, g in enumerate(order):
+        acc = r[reps[g]] - sum(amps[j] * (pis[i] - cs[j]) for j in range(i))
+        amps.append(acc / (pis[i] - cs[i]))
     extra = []
-    for c, a in zip(cols, coef):
+    for a, c in zip(amps, cs):
         if a != 0:
-            u = tuple(abs(a) * t for t in interiors[c])
+            u = tuple(abs(a) * v for v in w) + (-abs(a) * c,)
             extra.append((u, 1 if a > 0 else -1, sqrt_upper(sum(x * x for x in u))))
     return extra
 
@@ -323,7 +330,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
                 lower=Fraction(0), upper=Fraction(0), gap=Fraction(0), verdict=VERDICT_NOT_CERTIFIED, reason="")
     if lamf == 0:
         Xl_frac = tuple(row + (Fraction(1),) for row in Xf)
-        atoms = atoms + _exact_interpolation(Xl_frac, yf, atoms, interiors, n)
+        atoms = atoms + _exact_interpolation(Xl_frac, yf, atoms, n)
         base["atoms"] = tuple(atoms)
 
     # pass 1: multipliers where ||v_A|| > 1
