@@ -1,6 +1,6 @@
 """Benchmark: exact certificates (issue 5) -- certify and check n = 200, d = 2.
 
-Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S] [--bfs]
+Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S] [--bfs | --local]
 
 Prints, for one random (P_lam) instance with a known optimum (the recipe of tests/problems.py):
 - enumeration time (reported separately: see below),
@@ -12,14 +12,16 @@ Prints, for one random (P_lam) instance with a known optimum (the recipe of test
   matmul for the signs, v_A from the parent chamber by the changed bits);
 - the machine.
 
-Enumeration. relucert's library enumerator on this branch is the reference BFS (one
-HiGHS LP per candidate flip: ~n x #chambers = 8 million LPs at n = 200), far too slow
-here; the fast enumerator is another issue. This benchmark therefore builds
-the arrangement of general-position 2-D data with a small local vertex-sector method
+Enumeration. When the library has a fast enumerator (a method other than "bfs") it is
+used. Otherwise (as on the branch where this was written) the reference BFS (one HiGHS
+LP per candidate flip: ~n x #chambers = 8 million LPs at n = 200) is far too slow, and
+this benchmark builds the arrangement of general-position 2-D data with a small local
+vertex-sector method
 (every chamber of a great-circle arrangement on S^2 has a vertex; the chambers are
 the sectors around the vertices). Its output is NOT trusted: the exact checker proves
 every chamber non-empty by its rational interior point and the list complete by the
-Zaslavsky count. ``--bfs`` uses the library's BFS enumerator instead (n = 40: 74 s).
+Zaslavsky count. ``--bfs`` forces the library's BFS enumerator (n = 40: 74-113 s),
+``--local`` the vertex-sector method.
 """
 from __future__ import annotations
 
@@ -126,6 +128,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bfs", action="store_true", help="enumerate with the library's BFS/LP reference (slow)")
+    ap.add_argument("--local", action="store_true", help="enumerate with the bench-local vertex-sector method")
     args = ap.parse_args(argv)
     n = args.n or (40 if args.quick else 200)
     d, lam = 2, 0.1
@@ -140,7 +143,15 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((n, d))
     t = time.perf_counter()
-    arr = enumerate_chambers(X) if args.bfs else arrangement_d2_vertices(X)
+    from relucert.arrangement.enumerate import Method
+
+    fast = any(m.value not in ("auto", "bfs") for m in Method)  # a fast library enumerator exists
+    if args.bfs:
+        arr = enumerate_chambers(X, method="bfs", progress=False)
+    elif fast and not args.local:
+        arr = enumerate_chambers(X, progress=False)
+    else:
+        arr = arrangement_d2_vertices(X)
     t_enum = time.perf_counter() - t
     print(f"n = {n}, d = {d}: {arr.n_chambers} chambers, enumerated in {t_enum:.2f} s ({arr.method})")
     # a known optimum (by_construction's recipe on this arrangement)
