@@ -1,6 +1,6 @@
 """Benchmark: exact certificates (issue 5) -- certify and check n = 200, d = 2.
 
-Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S] [--bfs | --local]
+Usage: python benchmarks/bench_exact.py [--quick] [--n N] [--seed S] [--bfs]
 
 Prints, for one random (P_lam) instance with a known optimum (the recipe of tests/problems.py):
 - enumeration time (reported separately: see below),
@@ -12,16 +12,8 @@ Prints, for one random (P_lam) instance with a known optimum (the recipe of test
   matmul for the signs, v_A from the parent chamber by the changed bits);
 - the machine.
 
-Enumeration. When the library has a fast enumerator (a method other than "bfs") it is
-used. Otherwise (as on the branch where this was written) the reference BFS (one HiGHS
-LP per candidate flip: ~n x #chambers = 8 million LPs at n = 200) is far too slow, and
-this benchmark builds the arrangement of general-position 2-D data with a small local
-vertex-sector method
-(every chamber of a great-circle arrangement on S^2 has a vertex; the chambers are
-the sectors around the vertices). Its output is NOT trusted: the exact checker proves
-every chamber non-empty by its rational interior point and the list complete by the
-Zaslavsky count. ``--bfs`` forces the library's BFS enumerator (n = 40: 74-113 s),
-``--local`` the vertex-sector method.
+Enumeration uses the library's exact enumerator (``enumerate_chambers``); ``--bfs``
+forces the BFS/LP reference (slow: n = 40 takes minutes).
 """
 from __future__ import annotations
 
@@ -34,65 +26,6 @@ import time
 from fractions import Fraction
 
 import numpy as np
-
-
-def arrangement_d2_vertices(X):
-    """Chambers of general-position 2-D data: sectors around the arrangement's vertices."""
-    from relucert.arrangement import Arrangement, lift, pack_signs
-
-    Xl = lift(X)
-    n = Xl.shape[0]
-    gi, hi = np.triu_indices(n, 1)
-    C = np.cross(Xl[gi], Xl[hi])
-    C /= np.linalg.norm(C, axis=1, keepdims=True)
-    V = np.vstack([C, -C])
-    G = np.concatenate([gi, gi])
-    H = np.concatenate([hi, hi])
-    S = V @ Xl.T  # (vertices, n)
-    pts, pats, fac = [], [], []
-    for a in (1.0, -1.0):
-        for b in (1.0, -1.0):
-            # direction u with <x~_g,u> = a, <x~_h,u> = b, <v,u> = 0
-            M = np.stack([Xl[G], Xl[H], V], axis=1)
-            rhs = np.tile(np.array([a, b, 0.0]), (len(V), 1))
-            U = np.linalg.solve(M, rhs[..., None])[..., 0]
-            DU = U @ Xl.T
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.abs(S) / np.abs(DU)
-            ratio[np.arange(len(V)), G] = np.inf
-            ratio[np.arange(len(V)), H] = np.inf
-            eps = 0.5 * np.min(np.where(np.isfinite(ratio), ratio, np.inf), axis=1)
-            eps = np.minimum(eps, 1.0)
-            P = V + eps[:, None] * U
-            P /= np.linalg.norm(P, axis=1, keepdims=True)
-            pts.append(P)
-            pats.append(P @ Xl.T > 0)
-            fac.append(np.stack([G, H], axis=1))
-    P = np.vstack(pts)
-    A = np.vstack(pats)
-    F = np.vstack(fac)
-    packed = pack_signs(A)
-    _, first, inv = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    inv = inv.reshape(-1)
-    m = len(first)
-    facets = [set() for _ in range(m)]
-    for k, (g, h) in zip(inv, F):
-        facets[k].update((int(g), int(h)))
-    lists = [np.array(sorted(f), dtype=np.int64) for f in facets]
-    indptr = np.zeros(m + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(f) for f in lists])
-    # the mean of a chamber's sector points (one near each of its vertices) lies inside the
-    # convex cone and is more central than any one of them
-    interior = np.zeros((m, 3))
-    np.add.at(interior, inv, P)
-    interior /= np.linalg.norm(interior, axis=1, keepdims=True)
-    A_first = interior @ Xl.T > 0
-    keep = np.all(A_first == A[first], axis=1)
-    interior[~keep] = P[first][~keep]
-    Ul = Xl / np.linalg.norm(Xl, axis=1, keepdims=True)
-    margin = np.min(np.where(A[first], 1, -1) * (interior @ Ul.T), axis=1)  # > 0 (checked exactly later)
-    return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=packed[first], interior=interior, margin=margin,
-                       facet_indptr=indptr, facet_indices=np.concatenate(lists), method="bench-vertex-sectors")
 
 
 def naive_vs_ours(doc, sample: int):
@@ -128,7 +61,6 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bfs", action="store_true", help="enumerate with the library's BFS/LP reference (slow)")
-    ap.add_argument("--local", action="store_true", help="enumerate with the bench-local vertex-sector method")
     args = ap.parse_args(argv)
     n = args.n or (40 if args.quick else 200)
     d, lam = 2, 0.1
@@ -143,15 +75,7 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((n, d))
     t = time.perf_counter()
-    from relucert.arrangement.enumerate import Method
-
-    fast = any(m.value not in ("auto", "bfs") for m in Method)  # a fast library enumerator exists
-    if args.bfs:
-        arr = enumerate_chambers(X, method="bfs", progress=False)
-    elif fast and not args.local:
-        arr = enumerate_chambers(X, progress=False)
-    else:
-        arr = arrangement_d2_vertices(X)
+    arr = enumerate_chambers(X, method="bfs" if args.bfs else "auto", progress=False)
     t_enum = time.perf_counter() - t
     print(f"n = {n}, d = {d}: {arr.n_chambers} chambers, enumerated in {t_enum:.2f} s ({arr.method})")
     # a known optimum (by_construction's recipe on this arrangement)
