@@ -109,6 +109,17 @@ class TorchOps:
         return a.detach().cpu().numpy()
 
     def einsum(self, spec, *ops):
+        # the batched products here have tiny inner sizes: broadcast-and-sum beats
+        # torch's bmm on the CPU (one small GEMM per batch row)
+        a, b = ops if len(ops) == 2 else (ops[0], None)
+        if spec == "bf,bfg->bg":
+            return (a.unsqueeze(2) * b).sum(1)
+        if spec in ("bfd,bd->bf",):
+            return (a * b.unsqueeze(1)).sum(2)
+        if spec == "bf,bfd->bd":
+            return (a.unsqueeze(2) * b).sum(1)
+        if spec == "bij,bj->bi":
+            return (a * b.unsqueeze(1)).sum(2)
         return self.torch.einsum(spec, *ops)
 
     def zeros(self, shape):

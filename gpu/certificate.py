@@ -46,7 +46,7 @@ from relucert.gpu.device import Device, device_name, import_torch, resolve_devic
 
 __all__ = [
     "Backend", "VMethod", "RegionMaxima", "region_maxima", "certificate_vectors",
-    "BATCH_MIN_CHAMBERS", "DEFAULT_CHUNK", "DEFAULT_MAX_ITER",
+    "BATCH_MIN_CHAMBERS", "DEFAULT_CHUNK", "DEFAULT_MAX_ITER", "DEFAULT_CPU_THREADS",
 ]
 
 #: Chamber count from which ``backend="auto"`` uses the batched path instead of the
@@ -60,6 +60,12 @@ BATCH_MIN_CHAMBERS = 100
 #: Default number of regions per batch when computing ``v_A`` (memory is about
 #: ``chunk * ceil(n/8) * (d+1) * 8`` bytes for ``method="lut"``).
 DEFAULT_CHUNK = 8192
+
+#: torch-on-CPU intra-op threads used by region_maxima. Measured on the shared 2-core
+#: development machine (benchmarks/RESULTS.md, section "gpu"): 1 thread 0.7 s, 2 threads
+#: 7-15 s on the same 40,000 regions (OpenMP threads spin-waiting on a loaded machine;
+#: the operations are too small to gain from splitting). numpy is single-threaded too.
+DEFAULT_CPU_THREADS = 1
 
 #: Cap on the active-set passes of the polish step.
 _MAX_POLISH = 8
@@ -319,7 +325,7 @@ def _masked_cholesky_solve(ops, Q, rhs, S, rank_tol: float):
     lam = ops.zeros((B, F))
     for k in range(F - 1, -1, -1):
         lam[:, k] = (w[:, k] - ops.sum(Lm[:, k + 1:, k] * lam[:, k + 1:], 1)) / Lm[:, k, k]
-    return ops.where(keep, lam, 0.0)
+    return ops.where(keep, lam, 0.0), keep
 
 
 def _bracket(ops, u, V, G, Z, gz, mask):
@@ -350,14 +356,21 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, S, upper, lower, pt, tol: Tolerances):
     feasible points lower bounds), so a wrong active set costs nothing but time."""
     S = S & mask
     F = S.shape[1]
+    D = G.shape[2]
     ar = ops.index(np.arange(F))
     gnorm = ops.sqrt(ops.where(mask, ops.einsum("bff->bf", Q), 1.0))
     for _ in range(min(F, _MAX_POLISH) + 1):
-        lp = _masked_cholesky_solve(ops, Q, -b, S, tol.rank)
+        lp, keep = _masked_cholesky_solve(ops, Q, -b, S, tol.rank)
         valid = ops.all(lp >= 0, 1)
         up = V + ops.einsum("bf,bfd->bd", lp, G)
         nu = ops.sqrt(ops.sum(up * up, 1))
         upper = ops.where(valid & (nu < upper), nu, upper)
+        # D independent facets with positive multipliers: -v lies inside the cone they
+        # span, v = -G_S^T lam exactly for the exact lam > 0, so the maximum is exactly 0
+        pos = ops.where(keep, lp, math.inf)
+        polar = (ops.sum(keep * 1.0, 1) == D) & valid & \
+            (ops.amin(pos, 1) > tol.gpu_gap * ops.sum(lp, 1))
+        upper = ops.where(polar, 0.0, upper)
         lo2, pt2 = _bracket(ops, up, V, G, Z, gz, mask)
         better = lo2 > lower
         lower = ops.where(better, lo2, lower)
@@ -445,7 +458,7 @@ def _exact_region(arr: Arrangement, p: np.ndarray, k: int, act_row: np.ndarray, 
 def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto",
                   tol: Tolerances | None = None, chunk: int = DEFAULT_CHUNK,
                   method: str = "lut", max_iter: int = DEFAULT_MAX_ITER,
-                  prune: bool = True) -> RegionMaxima:
+                  prune: bool = True, cpu_threads: int | None = DEFAULT_CPU_THREADS) -> RegionMaxima:
     """Maxima of ``eta_p`` and ``-eta_p`` on every dual region, batched, exact in the end.
 
     Parameters
@@ -464,6 +477,9 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
     chunk : regions per batch for ``v_A``; projections use a batch of similar memory.
     method : "lut" (byte lookup tables) or "unpack" (bits to floats, matrix product).
     max_iter : FISTA iterations before a region goes to the exact path.
+    cpu_threads : intra-op threads for torch on the CPU during the call (None: torch's
+        setting). The kernels are many small element-wise operations; see
+        :data:`DEFAULT_CPU_THREADS`.
     prune : skip the projection where ``||v_A|| <= 1 - gpu_margin`` (reported as NaN
         maxima and ``pruned``; ``bound_pos``/``bound_neg`` hold ``||v_A||`` there).
 
@@ -504,6 +520,7 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
     method = check_choice(method, "method", VMethod)
     chunk = check_positive_int(chunk, "chunk")
     max_iter = check_positive_int(max_iter, "max_iter")
+    cpu_threads = check_positive_int(cpu_threads, "cpu_threads", allow_none=True)
     if not isinstance(prune, (bool, np.bool_)):
         raise TypeError(f"prune must be a bool; got {type(prune).__name__}")
     m, D = arr.n_chambers, arr.d + 1
@@ -521,6 +538,30 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
     else:
         ops, dev_name = _make_ops(backend, device)
 
+    with _cpu_threads(ops, cpu_threads):
+        return _region_maxima(arr, p, ops, backend, dev_name, tol, chunk, method, max_iter, prune, start)
+
+
+class _cpu_threads:
+    """Run torch-on-CPU with ``n`` intra-op threads (restored afterwards)."""
+
+    def __init__(self, ops, n):
+        self.torch = getattr(ops, "torch", None)
+        on_cpu = self.torch is not None and getattr(ops.device, "type", "") == "cpu"
+        self.n = n if on_cpu and n is not None else None
+
+    def __enter__(self):
+        if self.n is not None:
+            self.old = self.torch.get_num_threads()
+            self.torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        if self.n is not None:
+            self.torch.set_num_threads(self.old)
+
+
+def _region_maxima(arr, p, ops, backend, dev_name, tol, chunk, method, max_iter, prune, start):
+    m, D = arr.n_chambers, arr.d + 1
     V = _all_v(ops, method, arr.signs, arr.X_lift, p, chunk)
     norm_v = np.linalg.norm(V, axis=1)
     pruned = norm_v <= 1.0 - tol.gpu_margin if prune else np.zeros(m, dtype=bool)
