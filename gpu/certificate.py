@@ -51,11 +51,15 @@ __all__ = [
 
 #: Chamber count from which ``backend="auto"`` uses the batched path instead of the
 #: per-region CPU loop (:func:`relucert.arrangement.region_max` on every region).
-#: Measured by ``python benchmarks/gpu_scan.py --threshold`` (benchmarks/RESULTS.md,
-#: section "gpu"): on the 2-core development machine the batched numpy and torch-CPU
-#: paths are already faster than the loop from 100 regions on (d = 1..3); below that
-#: the fixed costs (tables, torch start) are about the same as the loop's.
-BATCH_MIN_CHAMBERS = 100
+#: Measured by ``python benchmarks/gpu_scan.py --threshold`` on the shared 2-core
+#: development machine (benchmarks/RESULTS.md, section "gpu"), whole calls, half of
+#: the regions projected: d = 2: loop 0.46 s / numpy 0.51 s at 6,322 regions, loop
+#: 1.05 s / numpy 0.83 s at 14,282 regions (and 17,000 vs 64,000 regions/s at 39,802);
+#: d = 3 up to 8,180 regions: the loop was faster (0.22 s vs 0.39 s). So on the CPU the
+#: batched numpy path is used for d = 2 from 10,000 regions on, and the loop otherwise;
+#: with a CUDA device the batched torch path is used from 10,000 regions on (not
+#: measured on a GPU in this session: no device was lent).
+BATCH_MIN_CHAMBERS = 10_000
 
 #: Default number of regions per batch when computing ``v_A`` (memory is about
 #: ``chunk * ceil(n/8) * (d+1) * 8`` bytes for ``method="lut"``).
@@ -469,8 +473,9 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
         The dual vector.
     backend : "auto", "torch", "numpy" or "exact"
         "exact" is the per-region CPU loop (region_max on every region). "auto" is
-        "exact" below :data:`BATCH_MIN_CHAMBERS` regions, else "torch" when torch
-        imports, else "numpy".
+        "exact" below :data:`BATCH_MIN_CHAMBERS` regions; above it "torch" on a CUDA
+        device, else "numpy" for d = 2 and "exact" for d >= 3 (measured; see
+        :data:`BATCH_MIN_CHAMBERS`). ``device="cuda"`` always means "torch".
     device : "auto", "cpu" or "cuda" (torch backend only).
     tol : Tolerances; ``gpu_margin`` (pruning and borderline regions), ``gpu_gap``
         (convergence of the batched projections), ``rank`` (dependent facets).
@@ -527,10 +532,8 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
     if backend == Backend.AUTO.value:
         if device == Device.CUDA.value or device is Device.CUDA:
             backend = Backend.TORCH.value
-        elif m < BATCH_MIN_CHAMBERS:
-            backend = Backend.EXACT.value
         else:
-            backend = Backend.TORCH.value if torch_available() else Backend.NUMPY.value
+            backend = _auto_backend(m, arr.d, device)
     if backend == Backend.EXACT.value:
         if device not in ("auto", "cpu", Device.AUTO, Device.CPU):
             raise ValueError(f"backend='exact' runs on the CPU only; got device={device!r}")
@@ -540,6 +543,17 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
 
     with _cpu_threads(ops, cpu_threads):
         return _region_maxima(arr, p, ops, backend, dev_name, tol, chunk, method, max_iter, prune, start)
+
+
+def _auto_backend(m: int, d: int, device) -> str:
+    """The measured dispatch rule (see :data:`BATCH_MIN_CHAMBERS`)."""
+    if m < BATCH_MIN_CHAMBERS:
+        return Backend.EXACT.value
+    if device in ("auto", Device.AUTO) and torch_available():
+        torch = import_torch()
+        if torch.cuda.is_available():
+            return Backend.TORCH.value
+    return Backend.NUMPY.value if d == 2 else Backend.EXACT.value
 
 
 class _cpu_threads:
