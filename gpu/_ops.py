@@ -85,6 +85,21 @@ class NumpyOps:
     def nonzero(self, mask):
         return np.flatnonzero(mask)
 
+    def argmin(self, x):
+        return np.argmin(x, axis=1)
+
+    def active_first(self, S):
+        """Per row, the column order with the True entries of S first (stable)."""
+        return np.argsort(~S, axis=1, kind="stable")
+
+    def take_along(self, x, idx, axis):
+        return np.take_along_axis(x, idx, axis=axis)
+
+    def scatter_cols(self, F, idx, vals):
+        out = np.zeros((vals.shape[0], F), dtype=vals.dtype)
+        np.put_along_axis(out, idx, vals, axis=1)
+        return out
+
 
 class TorchOps:
     """float64 torch tensors on one device (CPU or CUDA)."""
@@ -109,17 +124,6 @@ class TorchOps:
         return a.detach().cpu().numpy()
 
     def einsum(self, spec, *ops):
-        # the batched products here have tiny inner sizes: broadcast-and-sum beats
-        # torch's bmm on the CPU (one small GEMM per batch row)
-        a, b = ops if len(ops) == 2 else (ops[0], None)
-        if spec == "bf,bfg->bg":
-            return (a.unsqueeze(2) * b).sum(1)
-        if spec in ("bfd,bd->bf",):
-            return (a * b.unsqueeze(1)).sum(2)
-        if spec == "bf,bfd->bd":
-            return (a.unsqueeze(2) * b).sum(1)
-        if spec == "bij,bj->bi":
-            return (a * b.unsqueeze(1)).sum(2)
         return self.torch.einsum(spec, *ops)
 
     def zeros(self, shape):
@@ -142,9 +146,7 @@ class TorchOps:
 
     def where(self, cond, a, b):
         t = self.torch
-        if not isinstance(a, t.Tensor):
-            a = t.tensor(a, dtype=t.float64, device=self.device)
-        if not isinstance(b, t.Tensor):
+        if not isinstance(a, t.Tensor) and not isinstance(b, t.Tensor):
             b = t.tensor(b, dtype=t.float64, device=self.device)
         return t.where(cond, a, b)
 
@@ -186,3 +188,16 @@ class TorchOps:
 
     def nonzero(self, mask):
         return self.torch.nonzero(mask).reshape(-1)
+
+    def argmin(self, x):
+        return self.torch.argmin(x, dim=1)
+
+    def active_first(self, S):
+        return self.torch.argsort((~S).to(self.torch.int8), dim=1, stable=True)
+
+    def take_along(self, x, idx, axis):
+        return self.torch.take_along_dim(x, idx, dim=axis)
+
+    def scatter_cols(self, F, idx, vals):
+        out = self.torch.zeros((vals.shape[0], F), dtype=vals.dtype, device=self.device)
+        return out.scatter(1, idx, vals)
