@@ -77,6 +77,15 @@ DEFAULT_CPU_THREADS = 1
 #: on the CPU, more on a GPU launch), while region_max costs about 60 us per region.
 _TAIL_TO_EXACT = 256
 
+#: Machine epsilon of the float64 arithmetic used throughout.
+_EPS = float(np.finfo(np.float64).eps)
+
+#: Safety factor on the forward-error estimate ``eps * cond(Q_SS) * ||lam||`` of a
+#: Cholesky solve (the classical bound carries a modest dimension factor; D <= 4 here
+#: typically, and 64 covers it with room).
+_POLAR_SAFETY = 64.0
+
+
 def _polish_passes(F: int) -> int:
     """Cap on the Lawson-Hanson passes for padded facet count F (each facet is added
     about once, and each addition may cost a step back)."""
@@ -338,7 +347,11 @@ def _masked_cholesky_solve(ops, Q, rhs, S, rank_tol: float):
     lam = ops.zeros((B, F))
     for k in range(F - 1, -1, -1):
         lam[:, k] = (w[:, k] - ops.sum(Lm[:, k + 1:, k] * lam[:, k + 1:], 1)) / Lm[:, k, k]
-    return ops.where(keep, lam, 0.0), keep
+    diag = ops.einsum("bkk->bk", Lm)
+    big = ops.amax(ops.where(keep, diag, 0.0), 1)
+    small = ops.amin(ops.where(keep, diag, math.inf), 1)
+    cond = ops.where(big > 0, (big / small) ** 2, 1.0)  # estimate of cond(Q_SS)
+    return ops.where(keep, lam, 0.0), keep, cond
 
 
 def _bracket(ops, u, V, G, Z, gz, mask):
@@ -368,17 +381,17 @@ def _solve_on_active(ops, Q, rhs, S, rank_tol: float):
     B, F = rhs.shape
     K = int(ops.tonp(ops.amax(ops.sum(S * 1, 1), 0))) if B else 0
     if K == 0:
-        return ops.zeros((B, F)), ops.zeros_bool((B, F))
+        return ops.zeros((B, F)), ops.zeros_bool((B, F)), ops.ones((B,))
     idx = ops.active_first(S)[:, :K]
     Sm = ops.take_along(S, idx, 1)
     Qr = ops.take_along(Q, idx[:, :, None].expand(B, K, F) if ops.name == "torch"
                         else idx[:, :, None], 1)
     Qc = ops.take_along(Qr, idx[:, None, :].expand(B, K, K) if ops.name == "torch"
                         else idx[:, None, :], 2)
-    lam_c, keep_c = _masked_cholesky_solve(ops, Qc, ops.take_along(rhs, idx, 1), Sm, rank_tol)
+    lam_c, keep_c, cond = _masked_cholesky_solve(ops, Qc, ops.take_along(rhs, idx, 1), Sm, rank_tol)
     lam = ops.scatter_cols(F, idx, lam_c)
     keep = ops.scatter_cols(F, idx, keep_c * 1.0) > 0.5
-    return lam, keep
+    return lam, keep, cond
 
 
 def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances, passes: int):
@@ -402,7 +415,7 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
     sub = (Q, b, G, V, Z, gz, mask, gnorm)
     for _ in range(passes):
         Qr, br, Gr, Vr, Zr, gzr, mr, gn = sub
-        z, keep = _solve_on_active(ops, Qr, -br, P, tol.rank)
+        z, keep, cond = _solve_on_active(ops, Qr, -br, P, tol.rank)
         pos_ok = ops.all(~P | (z > 0), 1)
         # inner step (some z_j <= 0 on P): lam + alpha (z - lam), alpha = min lam_j / (lam_j - z_j)
         bad = P & ~(z > 0)
@@ -422,10 +435,13 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
         pr = pt if rows is None else pt[rows]
         ur = ops.minimum(ur, nu)
         # D independent facets with positive multipliers: -v lies inside the cone they
-        # span, v = -G_S^T lam exactly for the exact lam > 0, so the maximum is exactly 0
+        # span, v = -G_S^T lam exactly for the exact lam > 0, so the maximum is exactly 0.
+        # The float solution's signs are trusted only when every multiplier exceeds its
+        # forward-error estimate (_POLAR_SAFETY * eps * cond(Q_SS) * sum(lam)).
         posv = ops.where(keep & P, z, math.inf)
+        err = _POLAR_SAFETY * _EPS * cond * ops.sum(ops.where(P, ops.clamp0(z), 0.0), 1)
         polar = pos_ok & (ops.sum((keep & P) * 1.0, 1) == D) & \
-            (ops.amin(posv, 1) > tol.gpu_gap * ops.sum(ops.where(P, z, 0.0), 1))
+            (ops.amin(posv, 1) > ops.maximum(err, tol.gpu_gap * ops.sum(ops.where(P, z, 0.0), 1)))
         ur = ops.where(polar, 0.0, ur)
         lo2, pt2 = _bracket(ops, u, Vr, Gr, Zr, gzr, mr)
         better = lo2 > lr

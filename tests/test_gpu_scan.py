@@ -94,3 +94,27 @@ def test_cuda_scan_is_a_subset_and_complete():
     exact = {row.tobytes() for row in enumerate_chambers(X).signs}
     s = sample_chambers(X, n_samples=300_000, device="cuda", seed=1)
     assert s.pattern_set() == exact and s.device.startswith("cuda")
+
+
+def test_numpy_and_exact_paths_work_without_torch():
+    code = """
+import sys
+sys.modules['torch'] = None  # torch cannot be imported
+import numpy as np
+from relucert.arrangement import enumerate_chambers
+from relucert.gpu import region_maxima
+from relucert.gpu.certificate import BATCH_MIN_CHAMBERS, _auto_backend
+arr = enumerate_chambers(np.array([[0.0], [1.0], [3.0]]))
+p = np.array([1.0, -2.0, 1.5])
+a = region_maxima(arr, p, backend='numpy', prune=False)
+b = region_maxima(arr, p, prune=False)
+assert b.backend == 'exact' and np.allclose(a.max_pos, b.max_pos) and np.allclose(a.max_neg, b.max_neg)
+assert _auto_backend(BATCH_MIN_CHAMBERS, 2, 'auto') == 'numpy'
+try:
+    region_maxima(arr, p, backend='torch')
+except ModuleNotFoundError as exc:
+    assert 'relucert[gpu]' in str(exc)
+else:
+    raise AssertionError('no error without torch')
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
