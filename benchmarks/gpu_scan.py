@@ -201,7 +201,7 @@ def threshold_table():
     """Batched (numpy, torch CPU) vs the per-region loop on small arrangements."""
     print("per-region loop vs batched, whole region_maxima call (p: half the regions projected)")
     print(f"{'d':>2} {'n':>4} {'regions':>8} {'loop s':>8} {'numpy s':>8} {'torch s':>8}")
-    for d, n in [(2, 16), (2, 30), (2, 50), (2, 80), (2, 120), (3, 10), (3, 15), (3, 20), (3, 30)]:
+    for d, n in [(2, 16), (2, 30), (2, 50), (2, 80), (2, 120), (3, 10), (3, 15), (3, 20), (3, 30), (3, 40)]:
         X = np.random.default_rng(n).standard_normal((n, d))
         arr = sweep_arrangement(X)
         p = scaled_p(arr, 1)

@@ -88,6 +88,13 @@ class NumpyOps:
     def argmin(self, x):
         return np.argmin(x, axis=1)
 
+    def rows(self, a, idx):
+        return a[idx]
+
+    def put_rows(self, a, idx, x):
+        a[idx] = x
+        return a
+
     def active_first(self, S):
         """Per row, the column order with the True entries of S first (stable)."""
         return np.argsort(~S, axis=1, kind="stable")
@@ -191,6 +198,12 @@ class TorchOps:
 
     def argmin(self, x):
         return self.torch.argmin(x, dim=1)
+
+    def rows(self, a, idx):
+        return a.index_select(0, idx)
+
+    def put_rows(self, a, idx, x):
+        return a.index_copy_(0, idx, x)
 
     def active_first(self, S):
         return self.torch.argsort((~S).to(self.torch.int8), dim=1, stable=True)

@@ -430,9 +430,9 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
         P = ops.where(pos_ok[:, None], P, P & (lam > 0))
         u = Vr + ops.einsum("bf,bfd->bd", lam, Gr)
         nu = ops.sqrt(ops.sum(u * u, 1))
-        ur = upper if rows is None else upper[rows]
-        lr = lower if rows is None else lower[rows]
-        pr = pt if rows is None else pt[rows]
+        ur = upper if rows is None else ops.rows(upper, rows)
+        lr = lower if rows is None else ops.rows(lower, rows)
+        pr = pt if rows is None else ops.rows(pt, rows)
         ur = ops.minimum(ur, nu)
         # D independent facets with positive multipliers: -v lies inside the cone they
         # span, v = -G_S^T lam exactly for the exact lam > 0, so the maximum is exactly 0.
@@ -450,7 +450,7 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
         if rows is None:
             upper, lower, pt = ur, lr, pr
         else:
-            upper[rows], lower[rows], pt[rows] = ur, lr, pr
+            upper, lower, pt = (ops.put_rows(a, rows, x) for a, x in ((upper, ur), (lower, lr), (pt, pr)))
         # outer step for the rows whose P-solution was positive: add the most violated facet
         viol = ops.where(mr & ~P, ops.einsum("bfd,bd->bf", Gr, u) / gn, 0.0)
         scale = tol.sign_zero * ops.maximum(nu, ops.ones(tuple(nu.shape)))
@@ -462,9 +462,9 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
         if not go_np.any():
             break
         sel = ops.index(np.flatnonzero(go_np))
-        P, lam = P[sel], lam[sel]
-        sub = tuple(a[sel] for a in sub)
-        rows = sel if rows is None else rows[sel]
+        P, lam = ops.rows(P, sel), ops.rows(lam, sel)
+        sub = tuple(ops.rows(a, sel) for a in sub)
+        rows = sel if rows is None else ops.rows(rows, sel)
     return upper, lower, pt
 
 
@@ -497,7 +497,7 @@ def _project_bucket(ops, V, G, Z, mask, tol: Tolerances, max_iter: int):
         if active.size == 0:
             break
         if aidx is not None:
-            Q, b, G, V, Z, gz, mask, invL, lam = (a[aidx] for a in (Q, b, G, V, Z, gz, mask, invL, lam))
+            Q, b, G, V, Z, gz, mask, invL, lam = (ops.rows(a, aidx) for a in (Q, b, G, V, Z, gz, mask, invL, lam))
         lam = _fista(ops, Q, b, invL, lam, iters)
         done_iters += iters
         u = V + ops.einsum("bf,bfd->bd", lam, G)
