@@ -6,6 +6,7 @@ without torch (``backend="numpy"`` or ``"exact"``).
 """
 from relucert.gpu.certificate import (
     BATCH_MIN_CHAMBERS,
+    TORCH_CPU_MIN_CHAMBERS,
     Backend,
     RegionMaxima,
     certificate_vectors,
@@ -15,6 +16,6 @@ from relucert.gpu.device import Device, resolve_device, torch_available
 from relucert.gpu.scan import ScanResult, sample_chambers
 
 __all__ = [
-    "BATCH_MIN_CHAMBERS", "Backend", "RegionMaxima", "certificate_vectors", "region_maxima",
+    "BATCH_MIN_CHAMBERS", "TORCH_CPU_MIN_CHAMBERS", "Backend", "RegionMaxima", "certificate_vectors", "region_maxima",
     "Device", "resolve_device", "torch_available", "ScanResult", "sample_chambers",
 ]

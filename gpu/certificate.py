@@ -46,20 +46,28 @@ from relucert.gpu.device import Device, device_name, import_torch, resolve_devic
 
 __all__ = [
     "Backend", "VMethod", "RegionMaxima", "region_maxima", "certificate_vectors",
-    "BATCH_MIN_CHAMBERS", "DEFAULT_CHUNK", "DEFAULT_MAX_ITER", "DEFAULT_CPU_THREADS",
+    "BATCH_MIN_CHAMBERS", "TORCH_CPU_MIN_CHAMBERS", "DEFAULT_CHUNK", "DEFAULT_MAX_ITER", "DEFAULT_CPU_THREADS",
 ]
 
 #: Chamber count from which ``backend="auto"`` uses the batched path instead of the
 #: per-region CPU loop (:func:`relucert.arrangement.region_max` on every region).
 #: Measured by ``python benchmarks/gpu_scan.py --threshold`` on the shared 2-core
-#: development machine (benchmarks/RESULTS.md, section "gpu"), whole calls, half of
-#: the regions projected: d = 2: loop 0.46 s / numpy 0.51 s at 6,322 regions, loop
-#: 1.05 s / numpy 0.83 s at 14,282 regions (and 17,000 vs 64,000 regions/s at 39,802);
-#: d = 3 up to 8,180 regions: the loop was faster (0.22 s vs 0.39 s). So on the CPU the
-#: batched numpy path is used for d = 2 from 10,000 regions on, and the loop otherwise;
-#: with a CUDA device the batched torch path is used from 10,000 regions on (not
-#: measured on a GPU in this session: no device was lent).
-BATCH_MIN_CHAMBERS = 10_000
+#: development machine (benchmarks/RESULTS.md, section "gpu"): whole calls, half of
+#: the regions projected, seconds for loop / numpy / torch-CPU:
+#: d = 2:    242 regions 0.003 / 0.008 / 0.021;    872 regions 0.032 / 0.015 / 0.024;
+#:         2,452 regions 0.082 / 0.043 / 0.037; 14,282 regions 0.527 / 0.171 / 0.141.
+#: d = 3:    260 regions 0.008 / 0.023 / 0.040;    940 regions 0.029 / 0.032 / 0.054;
+#:         2,320 regions 0.073 / 0.048 / 0.061; 19,840 regions 0.683 / 0.396 / 0.355.
+#: The batched path wins from about 1,000 regions on (d = 2 and 3).
+BATCH_MIN_CHAMBERS = 1000
+
+#: Chamber count from which ``backend="auto"`` prefers torch on the CPU to numpy
+#: (same measurements: torch is slower below a few thousand regions, faster from
+#: about 10,000 on; at 999,002 regions (d = 2, n = 1000) 13.0 s vs 19.3 s, at
+#: 323,600 regions (d = 3, n = 100) 9.2 s vs 9.3 s). With a CUDA device "auto" uses
+#: torch from BATCH_MIN_CHAMBERS on (not measured on a GPU in this session: no device
+#: was lent).
+TORCH_CPU_MIN_CHAMBERS = 10_000
 
 #: Default number of regions per batch when computing ``v_A`` (memory is about
 #: ``chunk * ceil(n/8) * (d+1) * 8`` bytes for ``method="lut"``).
@@ -546,9 +554,10 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
         The dual vector.
     backend : "auto", "torch", "numpy" or "exact"
         "exact" is the per-region CPU loop (region_max on every region). "auto" is
-        "exact" below :data:`BATCH_MIN_CHAMBERS` regions; above it "torch" on a CUDA
-        device, else "numpy" for d = 2 and "exact" for d >= 3 (measured; see
-        :data:`BATCH_MIN_CHAMBERS`). ``device="cuda"`` always means "torch".
+        "exact" below :data:`BATCH_MIN_CHAMBERS` regions; from there on "torch" on a
+        CUDA device, else "numpy", or "torch" on the CPU from
+        :data:`TORCH_CPU_MIN_CHAMBERS` on (measured; see those constants).
+        ``device="cuda"`` always means "torch".
     device : "auto", "cpu" or "cuda" (torch backend only).
     tol : Tolerances; ``gpu_margin`` (pruning and borderline regions), ``gpu_gap``
         (convergence of the batched projections), ``rank`` (dependent facets).
@@ -622,11 +631,11 @@ def _auto_backend(m: int, d: int, device) -> str:
     """The measured dispatch rule (see :data:`BATCH_MIN_CHAMBERS`)."""
     if m < BATCH_MIN_CHAMBERS:
         return Backend.EXACT.value
-    if device in ("auto", Device.AUTO) and torch_available():
-        torch = import_torch()
-        if torch.cuda.is_available():
-            return Backend.TORCH.value
-    return Backend.NUMPY.value if d == 2 else Backend.EXACT.value
+    if not torch_available():
+        return Backend.NUMPY.value
+    if device in ("auto", Device.AUTO) and import_torch().cuda.is_available():
+        return Backend.TORCH.value
+    return Backend.TORCH.value if m >= TORCH_CPU_MIN_CHAMBERS else Backend.NUMPY.value
 
 
 class _cpu_threads:

@@ -145,11 +145,12 @@ def test_auto_backend_and_to_dict():
     doc = r.to_dict()
     assert doc["n_regions"] == arr.n_chambers and len(doc["max_pos"]) == arr.n_chambers
     assert "max_pos" not in r.to_dict(limit=1)
-    from relucert.gpu.certificate import BATCH_MIN_CHAMBERS, _auto_backend
+    from relucert.gpu.certificate import BATCH_MIN_CHAMBERS, TORCH_CPU_MIN_CHAMBERS, _auto_backend
     big = BATCH_MIN_CHAMBERS
     assert _auto_backend(big - 1, 2, "auto") == "exact"
-    assert _auto_backend(big, 2, "cpu") == "numpy" and _auto_backend(big, 3, "cpu") == "exact"
-    assert _auto_backend(big, 3, "auto") == ("torch" if torch.cuda.is_available() else "exact")
+    assert _auto_backend(big, 2, "cpu") == "numpy" and _auto_backend(big, 3, "cpu") == "numpy"
+    assert _auto_backend(big, 3, "auto") == ("torch" if torch.cuda.is_available() else "numpy")
+    assert _auto_backend(TORCH_CPU_MIN_CHAMBERS, 2, "cpu") == "torch"
 
 
 def test_bad_input_is_a_clear_error():
