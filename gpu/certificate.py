@@ -42,7 +42,8 @@ from relucert.arrangement.cones import region_max
 from relucert.results import jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.gpu._ops import NumpyOps, TorchOps
-from relucert.gpu.device import Device, device_name, import_torch, resolve_device, torch_available
+from relucert.gpu.device import (Device, DEFAULT_CPU_THREADS, cpu_threads_for, device_name, import_torch,
+                                 resolve_device, torch_available)
 
 __all__ = [
     "Backend", "VMethod", "RegionMaxima", "region_maxima", "certificate_vectors",
@@ -73,11 +74,6 @@ TORCH_CPU_MIN_CHAMBERS = 10_000
 #: ``chunk * ceil(n/8) * (d+1) * 8`` bytes for ``method="lut"``).
 DEFAULT_CHUNK = 8192
 
-#: torch-on-CPU intra-op threads used by region_maxima. Measured on the shared 2-core
-#: development machine (benchmarks/RESULTS.md, section "gpu"): 1 thread 0.7 s, 2 threads
-#: 7-15 s on the same 40,000 regions (OpenMP threads spin-waiting on a loaded machine;
-#: the operations are too small to gain from splitting). numpy is single-threaded too.
-DEFAULT_CPU_THREADS = 1
 
 #: When fewer unconverged rows than this remain in a batch after a polish, they go to
 #: the exact path instead of more FISTA rounds: a round on a handful of rows costs
@@ -623,7 +619,7 @@ def region_maxima(arrangement, p, *, backend: str = "auto", device: str = "auto"
     else:
         ops, dev_name = _make_ops(backend, device)
 
-    with _cpu_threads(ops, cpu_threads):
+    with cpu_threads_for(getattr(ops, "device", None), cpu_threads):
         return _region_maxima(arr, p, ops, backend, dev_name, tol, chunk, method, max_iter, prune, start)
 
 
@@ -636,24 +632,6 @@ def _auto_backend(m: int, d: int, device) -> str:
     if device in ("auto", Device.AUTO) and import_torch().cuda.is_available():
         return Backend.TORCH.value
     return Backend.TORCH.value if m >= TORCH_CPU_MIN_CHAMBERS else Backend.NUMPY.value
-
-
-class _cpu_threads:
-    """Run torch-on-CPU with ``n`` intra-op threads (restored afterwards)."""
-
-    def __init__(self, ops, n):
-        self.torch = getattr(ops, "torch", None)
-        on_cpu = self.torch is not None and getattr(ops.device, "type", "") == "cpu"
-        self.n = n if on_cpu and n is not None else None
-
-    def __enter__(self):
-        if self.n is not None:
-            self.old = self.torch.get_num_threads()
-            self.torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        if self.n is not None:
-            self.torch.set_num_threads(self.old)
 
 
 def _region_maxima(arr, p, ops, backend, dev_name, tol, chunk, method, max_iter, prune, start):

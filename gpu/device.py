@@ -10,7 +10,15 @@ from enum import Enum
 
 from relucert._validation import check_choice
 
-__all__ = ["Device", "import_torch", "torch_available", "resolve_device", "device_name"]
+__all__ = ["Device", "import_torch", "torch_available", "resolve_device", "device_name",
+           "DEFAULT_CPU_THREADS", "cpu_threads_for"]
+
+#: torch-on-CPU intra-op threads used by the scans. Measured on the shared 2-core
+#: development machine (benchmarks/RESULTS.md, section "gpu"): region_maxima on 40,000
+#: regions 0.7 s with 1 thread, 7-15 s with 2; sample_chambers (n = 1000, 1e6 samples)
+#: 34 s vs 64 s, (n = 10, 3e5 samples) 0.6-0.9 s vs 2.5-3.2 s (OpenMP threads
+#: spin-waiting on a loaded machine; the operations are small). numpy is single-threaded.
+DEFAULT_CPU_THREADS = 1
 
 
 class Device(str, Enum):
@@ -73,3 +81,23 @@ def device_name(dev) -> str:
     import platform
 
     return f"cpu ({platform.processor() or platform.machine()})"
+
+
+class cpu_threads_for:
+    """Context manager: torch intra-op threads set to ``n`` while work runs on the CPU
+    device ``dev`` (restored afterwards); a no-op for CUDA, for ``n=None`` and without
+    torch (``dev`` None)."""
+
+    def __init__(self, dev, n: int | None):
+        self.n = n if (dev is not None and getattr(dev, "type", "") == "cpu" and n is not None) else None
+
+    def __enter__(self):
+        if self.n is not None:
+            torch = import_torch()
+            self.old = torch.get_num_threads()
+            torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self.n is not None:
+            import_torch().set_num_threads(self.old)

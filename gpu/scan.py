@@ -20,7 +20,7 @@ from relucert._validation import check_positive_int, check_X
 from relucert.arrangement.chambers import lift
 from relucert.results import jsonable
 from relucert.tolerances import Tolerances, resolve
-from relucert.gpu.device import device_name, import_torch, resolve_device
+from relucert.gpu.device import DEFAULT_CPU_THREADS, cpu_threads_for, device_name, import_torch, resolve_device
 
 __all__ = ["ScanResult", "sample_chambers", "DEFAULT_SAMPLES", "DEFAULT_BATCH"]
 
@@ -93,7 +93,8 @@ def chao1(counts: np.ndarray) -> float:
 
 def sample_chambers(X, *, n_samples: int = DEFAULT_SAMPLES, batch: int = DEFAULT_BATCH,
                     device: str = "auto", seed: int = 0, tol: Tolerances | None = None,
-                    progress: bool | None = None) -> ScanResult:
+                    progress: bool | None = None,
+                    cpu_threads: int | None = DEFAULT_CPU_THREADS) -> ScanResult:
     """Distinct chambers hit by ``n_samples`` uniform samples of S^d.
 
     Parameters
@@ -104,6 +105,7 @@ def sample_chambers(X, *, n_samples: int = DEFAULT_SAMPLES, batch: int = DEFAULT
     seed : seeds a ``torch.Generator`` (the same seed and device give the same result).
     tol : ``sign_zero`` decides which samples lie on a hyperplane.
     progress : tqdm bar on stderr (None: only on a terminal).
+    cpu_threads : torch intra-op threads on the CPU (None: torch's setting).
 
     Examples
     --------
@@ -112,8 +114,6 @@ def sample_chambers(X, *, n_samples: int = DEFAULT_SAMPLES, batch: int = DEFAULT
     >>> sample_chambers(np.array([[0.0], [1.0], [2.0]]), n_samples=20000, device="cpu").n_found
     6
     """
-    from tqdm import tqdm
-
     start = time.perf_counter()
     X = check_X(X)
     n_samples = check_positive_int(n_samples, "n_samples")
@@ -121,8 +121,16 @@ def sample_chambers(X, *, n_samples: int = DEFAULT_SAMPLES, batch: int = DEFAULT
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int; got {type(seed).__name__}")
     tol = resolve(tol)
+    cpu_threads = check_positive_int(cpu_threads, "cpu_threads", allow_none=True)
     torch = import_torch()
     dev = resolve_device(device)
+    with cpu_threads_for(dev, cpu_threads):
+        return _sample(torch, dev, X, n_samples, batch, int(seed), tol, progress, start)
+
+
+def _sample(torch, dev, X, n_samples, batch, seed, tol, progress, start):
+    from tqdm import tqdm
+
     Xl = lift(X)
     n, D = Xl.shape
     nbytes = (n + 7) // 8
