@@ -45,7 +45,15 @@ class Tolerances:
         Atoms of one sign closer than this angle (radians) are one atom.
     gpu_margin : float
         float32 scans send regions whose batched maximum lies within this margin
-        of 1 to the exact CPU path.
+        of 1 to the exact CPU path, and prunes (skips the projection of) regions
+        with ``||v_A|| <= 1 - gpu_margin``.
+    gpu_gap : float
+        A batched cone projection counts as converged when its certified bracket
+        ``upper - lower`` on the region maximum (``upper = ||v + G^T lam||`` for
+        ``lam >= 0``, ``lower`` the value at a feasible point) is at most
+        ``gpu_gap * max(1, upper)``; unconverged regions go to the exact CPU path.
+        Batched and exact per-region maxima agree to this accuracy
+        (proofs/batched_region_maxima.md).
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
     conic : float
@@ -69,6 +77,7 @@ class Tolerances:
     amplitude_zero: float = 1e-12
     merge_angle: float = 1e-9
     gpu_margin: float = 1e-4
+    gpu_gap: float = 1e-11
     highs_feas: float = 1e-10
     conic: float = 1e-10
     conic_accept: float = 1e-6

@@ -1,0 +1,193 @@
+"""Batched certificate evaluation (relucert.gpu.certificate) against the exact
+per-region projections (relucert.arrangement.region_max, scipy NNLS): issue 6."""
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from relucert.arrangement import enumerate_chambers, region_max
+from relucert.gpu.certificate import certificate_vectors, region_maxima
+from relucert.tolerances import DEFAULT, Tolerances
+
+torch = pytest.importorskip("torch")
+
+TOL = DEFAULT
+
+
+@lru_cache(maxsize=None)
+def instance(d: int, kind: str = "random"):
+    rng = np.random.default_rng(100 + d)
+    n = {1: 9, 2: 8, 3: 7}[d]
+    X = rng.standard_normal((n, d))
+    if kind == "degenerate":  # repeated points, and (d = 2) three collinear points
+        X[1] = X[0]
+        if d == 2:
+            X[2] = 0.5 * (X[3] + X[4])
+    return enumerate_chambers(X)
+
+
+def exact_maxima(arr, p):
+    """Reference: region_max on every region, v computed directly from the patterns."""
+    act = arr.active()
+    out = np.zeros((arr.n_chambers, 2))
+    for k in range(arr.n_chambers):
+        v = arr.X_lift[act[k]].T @ p[act[k]]
+        G = arr.inward_normals(k)
+        out[k] = region_max(v, G).value, region_max(-v, G).value
+    return out
+
+
+def scaled_p(arr, seed, top=1.0):
+    """A random p scaled so that the exact max |eta| is ``top``."""
+    p = np.random.default_rng(seed).standard_normal(arr.n)
+    return p * (top / exact_maxima(arr, p).max())
+
+
+def close(a, b):
+    return np.abs(a - b) <= 2 * TOL.gpu_gap * np.maximum(1.0, np.abs(b))
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["random", "degenerate"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_batched_maxima_equal_exact_projections(d, kind, backend):
+    arr = instance(d, kind)
+    for seed, top in [(1, 1.0), (2, 3.0), (3, 0.7)]:
+        p = scaled_p(arr, seed, top)
+        ref = exact_maxima(arr, p)
+        r = region_maxima(arr, p, backend=backend, device="cpu", prune=False)
+        assert not r.pruned.any()
+        assert r.exact.sum() <= arr.n_chambers // 4  # the batched path did the work
+        assert close(r.max_pos, ref[:, 0]).all() and close(r.max_neg, ref[:, 1]).all()
+        # the maximisers are feasible points of their region that attain the maximum
+        act = arr.active()
+        for k in range(arr.n_chambers):
+            v = arr.X_lift[act[k]].T @ p[act[k]]
+            G = arr.inward_normals(k)
+            for val, pt, sign in ((r.max_pos[k], r.point_pos[k], 1.0), (r.max_neg[k], r.point_neg[k], -1.0)):
+                if val > 100 * TOL.gpu_gap:
+                    assert np.isfinite(pt).all()
+                    assert abs(np.linalg.norm(pt) - 1.0) <= TOL.gpu_gap
+                    assert np.all(G @ pt >= -TOL.gpu_gap)
+                    assert sign * (pt @ v) >= val - 2 * TOL.gpu_gap * max(1.0, val)
+        # borderline regions went to the exact path and carry its values bit for bit
+        near = (np.abs(ref - 1.0) <= TOL.gpu_margin / 2).any(axis=1)
+        assert r.exact[near].all()
+        if top == 1.0:
+            assert near.any()
+            assert np.nanmax(np.r_[r.max_pos, r.max_neg]) == ref.max()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_pruning_never_drops_a_region_that_reaches_the_margin(d):
+    arr = instance(d)
+    for seed, top in [(4, 1.0), (5, 1.2), (6, 2.0)]:
+        p = scaled_p(arr, seed, top)
+        ref = exact_maxima(arr, p)
+        r = region_maxima(arr, p, backend="torch", device="cpu")
+        assert r.pruned.any() or top == 2.0
+        assert np.all(ref[r.pruned] <= 1.0 - TOL.gpu_margin)
+        assert np.all(r.norm_v[r.pruned] <= 1.0 - TOL.gpu_margin)
+        assert np.all(np.isnan(r.max_pos[r.pruned]))
+        kept = ~r.pruned
+        assert close(r.max_pos[kept], ref[kept, 0]).all() and close(r.max_neg[kept], ref[kept, 1]).all()
+        assert np.isclose(r.max_abs, ref.max(), rtol=0, atol=2 * TOL.gpu_gap * max(1.0, ref.max()))
+
+
+def test_margin_and_gap_are_read_from_tolerances():
+    arr = instance(2)
+    p = scaled_p(arr, 7, 1.0)
+    wide = region_maxima(arr, p, backend="numpy", tol=Tolerances(gpu_margin=0.5))
+    narrow = region_maxima(arr, p, backend="numpy", tol=Tolerances(gpu_margin=1e-12))
+    assert wide.pruned.sum() < narrow.pruned.sum()
+    assert wide.exact.sum() > narrow.exact.sum()
+    assert wide.tol.gpu_margin == 0.5
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_torch_cpu_equals_numpy_and_exact_backend(d):
+    arr = instance(d, "degenerate")
+    p = scaled_p(arr, 8, 1.5)
+    a = region_maxima(arr, p, backend="numpy", prune=False)
+    b = region_maxima(arr, p, backend="torch", device="cpu", prune=False)
+    c = region_maxima(arr, p, backend="exact", prune=False)
+    assert c.exact.all() and b.backend == "torch" and a.backend == "numpy"
+    for x in (a, b):
+        assert close(x.max_pos, c.max_pos).all() and close(x.max_neg, c.max_neg).all()
+    assert close(a.max_pos, b.max_pos).all() and close(a.max_neg, b.max_neg).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("method", ["lut", "unpack"])
+def test_certificate_vectors_equal_direct_sums(backend, method):
+    rng = np.random.default_rng(9)
+    arr = instance(2)
+    p = rng.standard_normal(arr.n)
+    V = certificate_vectors(arr, p, backend=backend, device="cpu", method=method, chunk=7)
+    act = arr.active()
+    direct = np.array([arr.X_lift[a].T @ p[a] for a in act])
+    assert np.allclose(V, direct, rtol=0, atol=TOL.gpu_gap)
+
+
+def test_tiny_chunks_and_iteration_caps_give_the_same_answer():
+    arr = instance(3)
+    p = scaled_p(arr, 10, 1.3)
+    ref = exact_maxima(arr, p)
+    r = region_maxima(arr, p, backend="torch", device="cpu", chunk=3, max_iter=1, prune=False)
+    assert close(r.max_pos, ref[:, 0]).all() and close(r.max_neg, ref[:, 1]).all()
+
+
+def test_auto_backend_and_to_dict():
+    arr = instance(1)
+    p = scaled_p(arr, 11, 1.0)
+    r = region_maxima(arr, p)  # fewer regions than BATCH_MIN_CHAMBERS: the exact loop
+    assert r.backend == "exact"
+    doc = r.to_dict()
+    assert doc["n_regions"] == arr.n_chambers and len(doc["max_pos"]) == arr.n_chambers
+    assert "max_pos" not in r.to_dict(limit=1)
+    from relucert.gpu.certificate import BATCH_MIN_CHAMBERS, TORCH_CPU_MIN_CHAMBERS, _auto_backend
+    big = BATCH_MIN_CHAMBERS
+    assert _auto_backend(big - 1, 2, "auto") == "exact"
+    assert _auto_backend(big, 2, "cpu") == "numpy" and _auto_backend(big, 3, "cpu") == "numpy"
+    assert _auto_backend(big, 3, "auto") == ("torch" if torch.cuda.is_available() else "numpy")
+    assert _auto_backend(TORCH_CPU_MIN_CHAMBERS, 2, "cpu") == "torch"
+
+
+def test_bad_input_is_a_clear_error():
+    arr = instance(1)
+    with pytest.raises(ValueError, match="p must be 1-D of length n_samples=9"):
+        region_maxima(arr, np.ones(4))
+    bad = np.ones(arr.n)
+    bad[2] = np.nan
+    with pytest.raises(ValueError, match="p must be finite"):
+        region_maxima(arr, bad)
+    with pytest.raises(TypeError, match="p must be"):
+        region_maxima(arr, "abc")
+    with pytest.raises(ValueError, match="device"):
+        region_maxima(arr, np.ones(arr.n), device="tpu")
+    with pytest.raises(ValueError, match="backend"):
+        region_maxima(arr, np.ones(arr.n), backend="jax")
+    with pytest.raises(ValueError, match="method"):
+        region_maxima(arr, np.ones(arr.n), method="fast")
+    with pytest.raises(ValueError, match="numpy"):
+        region_maxima(arr, np.ones(arr.n), backend="numpy", device="cuda")
+    with pytest.raises(TypeError, match="arrangement"):
+        region_maxima(np.zeros((3, 2)), np.ones(3))
+    with pytest.raises(ValueError, match="chunk"):
+        region_maxima(arr, np.ones(arr.n), chunk=0)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_cuda_without_a_device_is_a_clear_error():
+    with pytest.raises(ValueError, match="no CUDA device"):
+        region_maxima(instance(1), np.ones(9), backend="torch", device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_equals_cpu():
+    arr = instance(3, "degenerate")
+    p = scaled_p(arr, 12, 1.2)
+    a = region_maxima(arr, p, backend="torch", device="cuda", prune=False)
+    b = region_maxima(arr, p, backend="exact", prune=False)
+    assert a.device.startswith("cuda")
+    assert close(a.max_pos, b.max_pos).all() and close(a.max_neg, b.max_neg).all()
