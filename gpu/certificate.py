@@ -365,14 +365,14 @@ def _bracket(ops, u, V, G, Z, gz, mask):
     is feasible); returns (lower, unit point or NaN)."""
     gu = ops.einsum("bfd,bd->bf", G, u)
     need = mask & (gu < 0)
-    ratio = ops.where(need, -gu / ops.where(mask, gz, 1.0), 0.0)
+    ratio = ops.where(need, -gu / ops.where(mask & (gz > 0), gz, 1.0), 0.0)
     ratio = ops.where(need & ~(gz > 0), math.inf, ratio)
     t = ops.amax(ratio, 1)
     theta = u + t[:, None] * Z
     nt = ops.sqrt(ops.sum(theta * theta, 1))
     good = ops.isfinite(nt) & (nt > 0)
     safe = ops.where(good, nt, 1.0)
-    point = theta / safe[:, None]
+    point = ops.where(good[:, None], theta / safe[:, None], 0.0)
     val = ops.where(good, ops.sum(point * V, 1), 0.0)
     lower = ops.clamp0(val)
     point = ops.where((good & (val > 0))[:, None], point, math.nan)
