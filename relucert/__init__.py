@@ -16,6 +16,12 @@ from relucert.tolerances import Tolerances
 
 __version__ = "0.1.0"
 
+# certify's module is light (the analysis is imported inside the call); importing the
+# function here also keeps the name `relucert.certify` bound to the function, not to
+# the submodule of the same name.
+from relucert.certify import certify  # noqa: E402
+
+
 __all__ = [
     "__version__",
     "Tolerances",
@@ -28,4 +34,5 @@ __all__ = [
     "NotFittedError",
     "ConvergenceWarning",
     "InaccurateSolutionWarning",
+    "certify",
 ]
