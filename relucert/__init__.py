@@ -34,5 +34,19 @@ __all__ = [
     "NotFittedError",
     "ConvergenceWarning",
     "InaccurateSolutionWarning",
+    "solve",
+    "TVReLURegressor",
     "certify",
 ]
+
+
+def __getattr__(name):  # lazy: importing relucert stays cheap
+    if name == "solve":
+        from relucert.solve import solve
+
+        return solve
+    if name == "TVReLURegressor":
+        from relucert.estimator import TVReLURegressor
+
+        return TVReLURegressor
+    raise AttributeError(f"module 'relucert' has no attribute {name!r}")

@@ -48,6 +48,15 @@ class Tolerances:
         of 1 to the exact CPU path.
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
+    conic : float
+        Gap and feasibility tolerances handed to the conic solver (clarabel) of the
+        ``method="socp"`` cross-check; interior-point accuracy is limited, so the
+        socp answer is accepted when its relative duality gap (computed by our exact
+        oracle) is at most ``max(obj_gap, conic_accept)``.
+    conic_accept : float
+        Relative duality gap accepted for the interior-point (socp) answer: its
+        atoms carry errors of order ``conic``, amplified by ``1/lam`` in the dual
+        ``p = (y - K mu)/lam`` (its objective itself is typically accurate to ~``conic``).
     point_merge : float
         Certificate analysis: two region maximisers of the same sign closer than this
         (Euclidean distance of unit vectors) are one point of the extremal set E (a
@@ -73,6 +82,8 @@ class Tolerances:
     merge_angle: float = 1e-9
     gpu_margin: float = 1e-4
     highs_feas: float = 1e-10
+    conic: float = 1e-10
+    conic_accept: float = 1e-6
     point_merge: float = 1e-6
     uniqueness_width: float = 1e-6
     certify_gap: float = 1e-6

@@ -1,0 +1,140 @@
+"""Polishing: Newton's method on the optimality conditions with the support pattern fixed.
+
+Once the exchange method has found the support pattern -- for every atom the face of
+the arrangement it lies on (zero set ``Z_j`` of its sign vector) and its strictly
+active set ``P_j`` -- the atoms are ``u_j = B_j z_j`` with ``B_j`` an orthonormal basis
+of the face's span ``{u : <u, x~_i> = 0, i in Z_j}``, and the predictions are linear:
+``f = sum_j M_j z_j``, ``M_j = s_j X~[P_j] B_j`` (rows outside ``P_j`` are zero).
+
+* lam > 0: the restricted problem ``min 0.5 ||M z - y||^2 + lam sum_j ||z_j||`` is smooth
+  where every ``z_j != 0``; its stationarity equations are
+  ``F_j(z) = M_j^T (y - M z) / lam - z_j / ||z_j|| = 0``.
+* lam = 0: unknowns ``(z, p)``, equations ``M z = y`` and ``M_j^T p = z_j / ||z_j||``.
+
+Both are solved by Newton's method with least-squares steps (the Jacobian may be
+singular when the optimal measure is not unique). The result is only a candidate:
+the pattern is kept only if no atom left its face's relative interior, and the
+caller re-verifies it with the exact oracle and the duality gap, so a wrong pattern
+can never produce a wrong answer (it is simply rejected).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from relucert.lp.merge import sign_vectors
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["polish"]
+
+_MAX_NEWTON = 50
+
+
+def _face_bases(X_lift, theta, sig, tol):
+    bases = []
+    for j in range(theta.shape[0]):
+        Z = X_lift[sig[j] == 0]
+        if Z.shape[0] == 0:
+            bases.append(np.eye(X_lift.shape[1]))
+            continue
+        _, s, Vt = np.linalg.svd(Z)
+        rank = int(np.sum(s > tol.rank * max(1.0, s[0])))
+        bases.append(Vt[rank:].T)
+    return bases
+
+
+def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
+           p: np.ndarray | None = None, *, tol: Tolerances | None = None):
+    """Newton-polish a network on its support pattern.
+
+    Returns ``(theta, amplitude, p)`` or None when the pattern breaks (an atom
+    vanishes or leaves its face) or Newton makes no progress.
+    """
+    tol = resolve(tol)
+    k = theta.shape[0]
+    if k == 0:
+        return None
+    sig = sign_vectors(X_lift, theta, tol)
+    bases = _face_bases(X_lift, theta, sig, tol)
+    dims = [B.shape[1] for B in bases]
+    if min(dims) == 0:
+        return None
+    offs = np.concatenate([[0], np.cumsum(dims)])
+    n = X_lift.shape[0]
+    s = np.sign(amplitude)
+    M = np.zeros((n, offs[-1]))
+    for j, B in enumerate(bases):
+        pos = sig[j] > 0
+        M[pos, offs[j]:offs[j + 1]] = s[j] * (X_lift[pos] @ B)
+    z = np.concatenate([np.abs(amplitude[j]) * (bases[j].T @ theta[j]) for j in range(k)])
+
+    def norm_blocks(z):
+        return np.array([np.linalg.norm(z[offs[j]:offs[j + 1]]) for j in range(k)])
+
+    def curvature(z, r):
+        Hb = np.zeros((offs[-1], offs[-1]))
+        for j in range(k):
+            zj = z[offs[j]:offs[j + 1]]
+            e = zj / r[j]
+            Hb[offs[j]:offs[j + 1], offs[j]:offs[j + 1]] = (np.eye(dims[j]) - np.outer(e, e)) / r[j]
+        return Hb
+
+    def unit(z, r):
+        return np.concatenate([z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
+
+    if lam > 0:
+        def residual(z, _p):
+            r = norm_blocks(z)
+            return M.T @ (y - M @ z) / lam - unit(z, r)
+
+        def step(z, _p):
+            r = norm_blocks(z)
+            J = -(M.T @ M) / lam - curvature(z, r)
+            dz = np.linalg.lstsq(J, -residual(z, None), rcond=None)[0]
+            return dz, None
+        pp = None
+    else:
+        if p is None:
+            return None
+
+        def residual(z, pp):
+            r = norm_blocks(z)
+            return np.concatenate([M @ z - y, M.T @ pp - unit(z, r)])
+
+        def step(z, pp):
+            r = norm_blocks(z)
+            top = np.hstack([M, np.zeros((n, n))])
+            bot = np.hstack([-curvature(z, r), M.T])
+            J = np.vstack([top, bot])
+            delta = np.linalg.lstsq(J, -residual(z, pp), rcond=None)[0]
+            return delta[:offs[-1]], delta[offs[-1]:]
+        pp = np.asarray(p, float).copy()
+
+    if np.any(norm_blocks(z) <= tol.amplitude_zero * max(1.0, float(np.max(np.abs(amplitude))))):
+        return None
+    res = np.linalg.norm(residual(z, pp))
+    for _ in range(_MAX_NEWTON):
+        dz, dp = step(z, pp)
+        # damped: halve until the residual decreases and no block crosses zero
+        t = 1.0
+        accepted = False
+        while t > tol.rtol:
+            z_new = z + t * dz
+            p_new = None if dp is None else pp + t * dp
+            if np.all(norm_blocks(z_new) > 0):
+                res_new = np.linalg.norm(residual(z_new, p_new))
+                if res_new < res:
+                    accepted = True
+                    break
+            t *= 0.5
+        if not accepted:
+            break
+        z, pp, res = z_new, p_new, res_new
+    r = norm_blocks(z)
+    new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
+    new_sig = sign_vectors(X_lift, new_theta, tol)
+    if np.any(new_sig != sig):
+        return None  # an atom left its face: the pattern was wrong
+    new_amp = s * r
+    if lam > 0:
+        pp = (y - (np.maximum(0.0, X_lift @ new_theta.T) @ new_amp)) / lam
+    return new_theta, new_amp, pp
