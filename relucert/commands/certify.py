@@ -100,7 +100,9 @@ def run(args) -> int:
     arr = enumerate_chambers(X, tol=tol)
     solution = solve(X, y, args.lam, method=args.method, tol=tol)
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0)
-    print(format_report(report))
+    # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
+    text_out = sys.stderr if args.json == "-" else sys.stdout
+    print(format_report(report), file=text_out)
     if args.json:
         write_json(args.json, report.to_dict())
     if args.plot:
@@ -118,5 +120,5 @@ def run(args) -> int:
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
         cert.write(args.out)
         print(f"exact certificate written to {args.out}: certified gap {cert.gap}, "
-              f"uniqueness: {cert.unique}")
+              f"uniqueness: {cert.unique}", file=text_out)
     return 0
