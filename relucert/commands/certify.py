@@ -61,6 +61,9 @@ def format_report(report) -> str:
     lines.append(f"mass any optimal measure can put outside E: "
                  + ("0 (proved from the gap)" if report.outside_excluded_rigorously
                     else f"<= {report.mass_outside_bound:.3g}"))
+    if report.dropped_atoms:
+        lines.append(f"dropped {len(report.dropped_atoms)} atom(s) of the solution where |eta| < 1 - extremal "
+                     f"(total mass {report.dropped_mass:.3g}, bounded by the gap)")
     lines.append(f"measure:  {report.unique} - {report.unique_reason}")
     lines.append(f"function: {report.unique_function} - {report.unique_function_reason}")
     for w in report.witnesses:
