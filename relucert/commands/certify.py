@@ -122,6 +122,7 @@ def run(args) -> int:
             return 2
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
         cert.write(args.out)
-        print(f"exact certificate written to {args.out}: certified gap {cert.gap}, "
+        print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
+              f"in the file), "
               f"uniqueness: {cert.unique}", file=text_out)
     return 0
