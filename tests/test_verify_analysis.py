@@ -10,10 +10,9 @@ from problems import by_construction
 from relucert import CertificateError, certify
 from relucert.arrangement import enumerate_chambers, lift
 from relucert.results import Status
-from relucert.solution import Solution, relu_features
+from relucert.solution import Solution
 from relucert.tolerances import Tolerances
 from relucert.verify.analysis import REPORT_FORMAT, analyse, solution_from_measure
-from relucert.verify.extremal import extremal_set
 from relucert.verify.regions import certificate_values, scan_regions
 
 

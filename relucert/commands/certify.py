@@ -58,7 +58,7 @@ def format_report(report) -> str:
         lines.append(f"{c.name}: {'holds' if c.holds else 'FAILS'} (margin {m}) - {c.detail}")
     lines.append(f"non-degenerate: {'yes' if report.nondegenerate else 'no'}")
     lines.append("")
-    lines.append(f"mass any optimal measure can put outside E: "
+    lines.append("mass any optimal measure can put outside E: "
                  + ("0 (proved from the gap)" if report.outside_excluded_rigorously
                     else f"<= {report.mass_outside_bound:.3g}"))
     if report.dropped_atoms:
