@@ -119,3 +119,23 @@ def test_loose_extremal_tolerance_exposes_a_massless_near_extremum():
     nd1 = rep.nondegeneracy.condition("ND1")
     assert not nd1.holds and nd1.margin == 0.0 and not rep.nondegenerate
     assert rep.unique == "unique"  # Phi_E still injective: the massless point gets no mass
+
+
+@pytest.mark.parametrize("args", [(8, 2, 0.1, 1), (10, 2, 0.1, 3), (6, 1, 0.1, 0)])
+def test_float_verdict_never_contradicts_the_exact_certificate(args):
+    """Independent reference: the exact rational certificate (issue 5). Where it CERTIFIES
+    uniqueness the float analysis must say "unique"; on the continuum it cannot certify."""
+    exact = pytest.importorskip("relucert.verify.exact")
+    kp = by_construction(*args)
+    sol = solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude)
+    cert = exact.make_exact_certificate(sol)
+    assert cert.unique == "unique"
+    assert analyse(sol).unique == "unique"
+
+
+def test_exact_certificate_does_not_certify_the_continuum():
+    exact = pytest.importorskip("relucert.verify.exact")
+    X, y, lam, theta, amp, *_ = symmetric_continuum()
+    sol = solution_from_measure(X, y, lam, theta, amp)
+    assert exact.make_exact_certificate(sol).unique != "unique"
+    assert analyse(sol).unique == "not unique"
