@@ -65,3 +65,27 @@ def test_bad_inputs():
         p0_certificate(X, y + 0.1, s0.theta, s0.amplitude)
     with pytest.raises(TypeError, match="p0"):
         relucert.certify(X, y, 0.1, p0="yes")
+
+
+def test_low_noise_regime_numerically():
+    """DESIGN.md section 6: p_0 non-degenerate (interior atom) => for y = y0 + w, ||w||/lam
+    fixed and lam -> 0, the (P_lam) solution is unique, has as many Diracs as the (P_0)
+    solution, and its error is O(lam) (log-log slope 1)."""
+    X, y0 = _noiseless(2, 6, 1)
+    s0 = relucert.solve(X, y0, 0.0)
+    c = p0_certificate(X, y0, s0.theta, s0.amplitude)
+    assert c.nondegenerate and all(q.location == "interior" for q in c.extremal.points)
+    w0 = np.random.default_rng(7).standard_normal(len(y0))
+    w0 /= np.linalg.norm(w0)
+    lams = np.array([1e-2, 1e-3, 1e-4])
+    errs = []
+    for lam in lams:
+        rep = relucert.certify(relucert.solve(X, y0 + 0.5 * lam * w0, lam))
+        assert rep.unique == "unique" and rep.support_size == s0.n_atoms
+        err = 0.0
+        for t, a in zip(s0.theta, s0.amplitude):
+            j = int(np.argmin([np.linalg.norm(at.theta - t) for at in rep.atoms]))
+            err = max(err, np.linalg.norm(rep.atoms[j].theta - t) + abs(rep.atoms[j].amplitude - a))
+        errs.append(err)
+    slopes = np.diff(np.log(errs)) / np.diff(np.log(lams))
+    assert np.all(np.abs(slopes - 1.0) < 0.05), slopes
