@@ -173,7 +173,17 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     """A :class:`Solution` for a GIVEN measure (no solver): the dual ``(y - K mu)/lam``,
     ``max |eta|`` from the exact region maxima, the objective and the duality gap. Its
     status is OPTIMAL when the relative gap is within ``tol.obj_gap`` and ``max |eta|``
-    within ``1 + tol.dual_feas``, else INACCURATE."""
+    within ``1 + tol.dual_feas``, else INACCURATE.
+
+    Examples
+    --------
+    One point ``x = 0``, label 1, lam = 0.5: the network ``0.5 relu(b)`` is optimal
+    (dual p = (1 - 0.5)/0.5 = 1, eta = relu(b) <= 1), objective 0.125 + 0.25.
+
+    >>> sol = solution_from_measure(np.zeros((1, 1)), [1.0], 0.5, [[0.0, 1.0]], [0.5])
+    >>> sol.status.value, sol.objective, sol.dual.tolist()
+    ('optimal', 0.375, [1.0])
+    """
     tol = resolve(tol)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -211,6 +221,13 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         dual that is not ``(y - K mu)/lam``. (Atoms where ``|eta| < 1 - tol.extremal``
         carry at most ``gap / (lam (1 - |eta|))`` mass: they are dropped and listed in
         ``dropped_atoms``.)
+
+    Examples
+    --------
+    >>> sol = solution_from_measure(np.zeros((1, 1)), [1.0], 0.5, [[0.0, 1.0]], [0.5])
+    >>> rep = analyse(sol)
+    >>> rep.unique, rep.support_bound, rep.atoms[0].location, rep.nondegenerate
+    ('unique', 1, 'interior', True)
     """
     tol = resolve(tol)
     if not isinstance(solution, Solution):
