@@ -208,3 +208,30 @@ def test_negligible_atom_off_E_is_dropped_but_a_real_one_refused():
         else:
             with pytest.raises(CertificateError):
                 analyse(s)
+
+
+def test_nd3_first_order_decrease_by_sampling():
+    """Strict complementarity means a first-order decrease of eta away from the boundary
+    point: for theta' in a closure chamber C, 1 - s eta(theta') >= mu_min * max_j <theta', u_j>
+    (u_j the unit facet normals through the point). Checked on samples near the point."""
+    kp = by_construction(8, 2, 0.1, 1)
+    rep = analyse(solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude))
+    arr = rep.arrangement
+    Xl = arr.X_lift
+    act = arr.active()
+    rng = np.random.default_rng(3)
+    checked = 0
+    for r in rep.nondegeneracy.facet_multipliers:
+        q = rep.extremal.points[r.point]
+        U = Xl[list(r.hyperplanes)] * np.where(act[r.chamber, list(r.hyperplanes)], 1.0, -1.0)[:, None]
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        T = q.theta + 1e-2 * rng.standard_normal((4000, 3))
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+        inside = np.all(((T @ Xl.T) > 0) == act[r.chamber], axis=1)
+        T = T[inside]
+        drop = 1 - q.sign * certificate_values(Xl, rep.dual, T)
+        bound = min(r.multipliers) * np.max(T @ U.T, axis=1)
+        assert np.all(drop >= bound - 1e-12)
+        assert np.all(bound > 0)
+        checked += len(T)
+    assert checked > 1000
