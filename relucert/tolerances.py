@@ -65,6 +65,18 @@ class Tolerances:
         Relative duality gap accepted for the interior-point (socp) answer: its
         atoms carry errors of order ``conic``, amplified by ``1/lam`` in the dual
         ``p = (y - K mu)/lam`` (its objective itself is typically accurate to ~``conic``).
+    point_merge : float
+        Certificate analysis: two region maximisers of the same sign closer than this
+        (Euclidean distance of unit vectors) are one point of the extremal set E (a
+        boundary point found from several chambers).
+    uniqueness_width : float
+        Certificate analysis: the solution polytope Q counts as one point when every
+        amplitude's range over Q is at most ``uniqueness_width * max(1, max|c|)``; a
+        larger range needs a re-checked witness to count as "not unique".
+    certify_gap : float
+        Certificate analysis refuses a solution whose recomputed relative duality gap
+        (gap / max(1, |objective|)) exceeds this, or whose dual vector differs from
+        ``(y - K mu) / lam`` by more than this (relative).
     """
 
     primal_feas: float = 1e-9
@@ -81,6 +93,9 @@ class Tolerances:
     highs_feas: float = 1e-10
     conic: float = 1e-10
     conic_accept: float = 1e-6
+    point_merge: float = 1e-6
+    uniqueness_width: float = 1e-6
+    certify_gap: float = 1e-6
 
     def __post_init__(self) -> None:
         for f in fields(self):

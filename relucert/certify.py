@@ -1,0 +1,104 @@
+"""``relucert.certify``: the certificate report of a solution of (P_lam).
+
+The public boundary: it validates its inputs once, solves when given data, refuses a
+solution that does not belong to the given data or is not optimal, and hands over to
+:func:`relucert.verify.analysis.analyse`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from relucert._validation import check_lam, check_X, check_Xy
+from relucert.solution import Solution
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["certify"]
+
+
+def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
+            arrangement=None, method: str = "exchange", p0: bool = False):
+    """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
+
+    Parameters
+    ----------
+    solution_or_data : Solution or array (n, d)
+        A solution of (P_lam) (``relucert.solve``), or the data ``X``; with data,
+        ``y`` and ``lam`` are required and the problem is solved first.
+    y, lam : optional for a Solution: when given they must equal the solution's.
+    X : optional for a Solution: when given it must equal the solution's data.
+    tol : Tolerances
+    arrangement : the chambers of X (enumerated when None).
+    method : solver method when solving ("exchange" or "socp").
+    p0 : also solve (P_0) (``min ||mu||_TV`` s.t. ``K mu = y``) on the same data and attach
+        the minimal-norm (P_0) certificate p_0 with its extremal set and non-degeneracy
+        (``report.p0``, :mod:`relucert.verify.p0`); ``||p_0 - p_lam||`` goes to the JSON.
+
+    Returns
+    -------
+    relucert.verify.analysis.CertificateReport
+
+    Raises
+    ------
+    ValueError
+        Data or lam that do not match the solution; a non-optimal solution
+        (``CertificateError``, a ValueError subclass).
+    TypeError
+        Wrong argument kinds.
+
+    Examples
+    --------
+    One data point ``x = 0`` with label 1 and ``lam = 0.5``: the optimum is the
+    constant network ``0.5 * relu(b)`` (the atom ``theta = (0, 1)``), and it is unique.
+
+    >>> import numpy as np
+    >>> from relucert.verify.analysis import solution_from_measure
+    >>> sol = solution_from_measure(np.zeros((1, 1)), [1.0], 0.5, [[0.0, 1.0]], [0.5])
+    >>> report = certify(sol)
+    >>> report.unique, report.support_size
+    ('unique', 1)
+    """
+    from relucert.verify.analysis import analyse
+
+    tol = resolve(tol)
+    if isinstance(solution_or_data, Solution):
+        sol = solution_or_data
+        if X is not None:
+            Xc = check_X(X)
+            if Xc.shape != sol.X.shape or not np.array_equal(Xc, sol.X):
+                raise ValueError("X does not match the solution's data X "
+                                 f"(shapes {Xc.shape} and {sol.X.shape})")
+        if y is not None:
+            _, yc = check_Xy(sol.X, y)
+            if not np.array_equal(yc, sol.y):
+                diff = float(np.max(np.abs(yc - sol.y)))
+                raise ValueError(f"y does not match the solution's labels (max difference {diff:.3g})")
+        if lam is not None:
+            lc = check_lam(lam)
+            if not tol.close(lc, sol.lam, atol=0.0):
+                raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
+        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
+    if isinstance(solution_or_data, dict) or solution_or_data is None:
+        raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
+                        f"{type(solution_or_data).__name__}")
+    if y is None or lam is None:
+        raise ValueError("certify(X, y, lam): y and lam are required when the first argument is data")
+    Xc, yc = check_Xy(solution_or_data, y)
+    lc = check_lam(lam)
+    from relucert.solve import solve  # the solver is only needed for raw data
+
+    sol = solve(Xc, yc, lc, method=method, tol=tol)
+    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
+
+
+def _with_p0(report, p0: bool, method: str, tol: Tolerances):
+    if not isinstance(p0, bool):
+        raise TypeError(f"p0 must be a bool; got {type(p0).__name__}")
+    if not p0:
+        return report
+    from relucert.solve import solve
+    from relucert.verify.p0 import p0_certificate
+
+    sol = report.solution
+    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol)
+    cert = p0_certificate(sol.X, sol.y, interp.theta, interp.amplitude, arrangement=report.arrangement, tol=tol)
+    return report.with_p0(cert)

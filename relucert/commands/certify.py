@@ -1,0 +1,128 @@
+"""``relucert certify DATA --lam L``: solve, then print the certificate report."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from relucert.commands._common import add_common_options, tolerances_from_args, write_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("certify", help="solve and certify: sparsity, uniqueness, non-degeneracy",
+                       description="Solve (P_lam) on DATA (.npz with X and y, or .csv whose last column "
+                                   "is y) and print the certificate report: one extremum per region, "
+                                   "the sparsity bound, uniqueness of the measure and of the function, "
+                                   "and non-degeneracy ND1-ND4.")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--lam", type=float, required=True, help="regularisation lam > 0")
+    p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
+    p.add_argument("--p0", action="store_true",
+                   help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
+    p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2)")
+    p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
+    p.add_argument("--out", metavar="FILE", default=None, help="exact certificate file (with --exact)")
+    add_common_options(p)
+    p.set_defaults(func=run)
+
+
+def format_report(report) -> str:
+    """The readable report: summary, a table per atom, the verdicts with their reasons."""
+    lines = []
+    sol = report.solution
+    lines.append(f"n = {sol.X.shape[0]}, d = {sol.X.shape[1]}, lam = {report.lam:g}")
+    lines.append(f"objective = {report.objective:.12g}, duality gap = {report.duality_gap:.3g}, "
+                 f"max |eta| = {report.max_abs_certificate:.12g}")
+    lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
+                 f"{report.regions_minus}, both: {report.regions_both}")
+    lines.append(f"one extremum of each sign per region: {'yes' if report.one_extremum_per_region else 'NO'}")
+    lines.append(f"sparsity: support size {report.support_size} <= |E| = {report.support_bound} <= "
+                 f"(region, sign) pairs {report.n_extremal_pairs} <= 2 x chambers {2 * report.n_chambers}; "
+                 f"rank(Phi_E) = {report.rank_phi_E}")
+    lines.append("")
+    d1 = sol.X.shape[1] + 1
+    head = f"{'atom':>4}  {'theta (w, b)':<{12 * d1}} {'amplitude':>12}  {'location':<9} {'hyperplanes':<14} {'margin':>10}  {'range over Q':<24}"
+    lines.append(head)
+    lines.append("-" * len(head))
+    for i, a in enumerate(report.atoms):
+        th = " ".join(f"{t:+.5f}" for t in a.theta)
+        hp = ",".join(str(h) for h in a.hyperplanes) or "-"
+        rng = f"[{a.amplitude_range[0]:.4g}, {a.amplitude_range[1]:.4g}]"
+        lines.append(f"{i:>4}  {th:<{12 * d1}} {a.amplitude:>12.6g}  {a.location:<9} {hp:<14} {a.margin:>10.3g}  {rng:<24}")
+    lines.append("")
+    lines.append("margin: distance to the nearest hyperplane (interior atoms, ND2) or the smallest facet "
+                 "multiplier (boundary atoms, ND3)")
+    lines.append("")
+    for c in report.conditions:
+        m = "n/a" if c.margin is None else f"{c.margin:.3g}"
+        lines.append(f"{c.name}: {'holds' if c.holds else 'FAILS'} (margin {m}) - {c.detail}")
+    lines.append(f"non-degenerate: {'yes' if report.nondegenerate else 'no'}")
+    lines.append("")
+    lines.append("mass any optimal measure can put outside E: "
+                 + ("0 (proved from the gap)" if report.outside_excluded_rigorously
+                    else f"<= {report.mass_outside_bound:.3g}"))
+    if report.dropped_atoms:
+        lines.append(f"dropped {len(report.dropped_atoms)} atom(s) of the solution where |eta| < 1 - extremal "
+                     f"(total mass {report.dropped_mass:.3g}, bounded by the gap)")
+    lines.append(f"measure:  {report.unique} - {report.unique_reason}")
+    lines.append(f"function: {report.unique_function} - {report.unique_function_reason}")
+    for w in report.witnesses:
+        lines.append(f"witness ({w.kind}, {'re-checked' if w.checked else 'FAILED re-check: ' + w.reason}): "
+                     f"objectives {w.objective1:.12g} / {w.objective2:.12g}, predictions differ by "
+                     f"{w.max_prediction_diff:.2g}, amplitudes by {w.max_amplitude_diff:.3g}"
+                     + (f", f(x) = {w.f1:.6g} vs {w.f2:.6g} at x = {np.array2string(w.x, precision=4)}"
+                        if w.x is not None else ""))
+    if report.p0 is not None:
+        c = report.p0
+        lines.append("")
+        lines.append(f"(P_0) minimal-norm certificate: {c.verdict} - {c.reason}")
+        lines.append(f"  max |eta_0| = {c.max_abs_certificate:.12g}, |E_0| = {len(c.extremal)}, "
+                     f"||p_0 - p_lam|| = {float(np.linalg.norm(c.p - report.dual)):.3g}")
+        for cond in c.nondegeneracy.conditions:
+            m = "n/a" if cond.margin is None else f"{cond.margin:.3g}"
+            lines.append(f"  {cond.name}: {'holds' if cond.holds else 'FAILS'} (margin {m})")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from relucert.arrangement import enumerate_chambers
+    from relucert.certify import certify
+    from relucert.data import load_data
+
+    tol = tolerances_from_args(args)
+    if args.exact and not args.out:
+        print("relucert certify: --exact needs --out FILE", file=sys.stderr)
+        return 2
+    data = load_data(args.data)
+    X, y = data["X"], data["y"]
+    try:
+        from relucert.solve import solve
+    except ImportError as exc:
+        print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
+        return 2
+    arr = enumerate_chambers(X, tol=tol)
+    solution = solve(X, y, args.lam, method=args.method, tol=tol)
+    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0)
+    # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
+    text_out = sys.stderr if args.json == "-" else sys.stdout
+    print(format_report(report), file=text_out)
+    if args.json:
+        write_json(args.json, report.to_dict())
+    if args.plot:
+        from relucert.plot_certificate import plot_certificate
+
+        plot_certificate(report, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    if args.exact:
+        try:
+            from relucert.verify.exact import make_exact_certificate
+        except ImportError as exc:
+            print(f"relucert certify: exact certificates are not available in this installation "
+                  f"(relucert.verify.exact: {exc})", file=sys.stderr)
+            return 2
+        cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
+        cert.write(args.out)
+        print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
+              f"in the file), "
+              f"uniqueness: {cert.unique}", file=text_out)
+    return 0
