@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 # function here also keeps the name `relucert.certify` bound to the function, not to
 # the submodule of the same name.
 from relucert.certify import certify  # noqa: E402
+from relucert.solve import solve  # noqa: E402  (same reason: relucert/solve.py is a submodule)
 
 
 __all__ = [
@@ -41,10 +42,6 @@ __all__ = [
 
 
 def __getattr__(name):  # lazy: importing relucert stays cheap
-    if name == "solve":
-        from relucert.solve import solve
-
-        return solve
     if name == "TVReLURegressor":
         from relucert.estimator import TVReLURegressor
 

@@ -81,7 +81,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         raise ValueError("certify(X, y, lam): y and lam are required when the first argument is data")
     Xc, yc = check_Xy(solution_or_data, y)
     lc = check_lam(lam)
-    from relucert import solve  # lazily: the solver is only needed for raw data
+    from relucert.solve import solve  # the solver is only needed for raw data
 
     sol = solve(Xc, yc, lc, method=method, tol=tol)
     return analyse(sol, arrangement=arrangement, tol=tol)

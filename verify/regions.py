@@ -95,9 +95,13 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
         hk = []
         for si, s in enumerate(SIGNS):
             r = region_max(s * V[k], G, tol=tol)
-            value[k, si] = r.value
             mk.append(r.multipliers)
-            if r.point is not None:
+            # v in the polar cone: the projection is 0 up to rounding and its direction is
+            # noise; a maximum below sign_zero * (size of the cancelling terms) counts as 0.
+            noise = tol.sign_zero * max(1.0, float(np.linalg.norm(V[k])),
+                                        float(np.linalg.norm(r.projection - s * V[k])))
+            if r.point is not None and r.value > noise:
+                value[k, si] = r.value
                 point[k, si] = r.point
                 hk.append(on_hyperplanes(Xl, r.point, tol))
             else:

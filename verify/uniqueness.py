@@ -156,16 +156,20 @@ def function_coordinates(theta: np.ndarray, tol: Tolerances | None = None) -> tu
     return M, labels
 
 
-def _q_program(Phi, r, signs, objective, maximize):
-    k = Phi.shape[1]
+def _q_program(Phi, r, signs, objective, maximize, band=0.0):
     lower = np.where(signs > 0, 0.0, -np.inf)
     upper = np.where(signs > 0, np.inf, 0.0)
-    return FiniteProgram(c=np.asarray(objective, dtype=np.float64), A=sp.csc_matrix(Phi), row_lower=r,
-                         row_upper=r, col_lower=lower, col_upper=upper, maximize=maximize)
+    return FiniteProgram(c=np.asarray(objective, dtype=np.float64), A=sp.csc_matrix(Phi), row_lower=r - band,
+                         row_upper=r + band, col_lower=lower, col_upper=upper, maximize=maximize)
 
 
 def _solve_q(Phi, r, signs, objective, maximize, tol):
     res = solve_program(_q_program(Phi, r, signs, objective, maximize), tol=tol)
+    if res.status is Status.INFEASIBLE:
+        # Q holds the given amplitudes, so this is rounding in rank-deficient rows of Phi_E
+        # (HiGHS's presolve): relax Phi_E c = r to a band of primal_feas * max(1, |r|).
+        band = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
+        res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
     if res.status is not Status.OPTIMAL:
         raise SolverError(f"uniqueness LP over Q ended with status {res.status.value}: {res.message}")
     x = res.x.copy()

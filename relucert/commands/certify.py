@@ -82,7 +82,7 @@ def run(args) -> int:
     data = load_data(args.data)
     X, y = data["X"], data["y"]
     try:
-        from relucert import solve
+        from relucert.solve import solve
     except ImportError as exc:
         print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,121 @@
+"""Uniqueness verdicts of the measure and of the function against hand-built cases."""
+import numpy as np
+import pytest
+
+from analysis_cases import symmetric_continuum
+from problems import by_construction
+from relucert.arrangement import lift
+from relucert.results import Status
+from relucert.solution import Solution, relu_features
+from relucert.tolerances import Tolerances
+from relucert.verify.analysis import analyse, solution_from_measure
+from relucert.verify.uniqueness import analyse_uniqueness, function_coordinates
+
+
+def _match(E_theta, theta):
+    return [int(np.argmin(np.linalg.norm(E_theta - t, axis=1))) for t in theta]
+
+
+def test_symmetric_continuum_measure_not_unique_function_unique():
+    X, y, lam, theta, amp, p, objective, null = symmetric_continuum()
+    sol = solution_from_measure(X, y, lam, theta, amp)
+    rep = analyse(sol)
+    assert rep.objective == pytest.approx(objective, rel=1e-12)
+    assert rep.unique == "not unique"
+    assert rep.unique_function == "unique"
+    assert rep.support_bound == 6 and rep.rank_phi_E == 5
+    assert not rep.nondegenerate and not rep.nondegeneracy.condition("ND4").holds
+    assert len(rep.uniqueness.antipodal_pairs) == 3
+    # the LP ranges over Q equal the analytic continuum amp + t null, t in [-1/4, 1/4]
+    idx = _match(rep.extremal.thetas(), theta)
+    for j, i in enumerate(idx):
+        lo, hi = sorted((amp[j] - 0.25 * null[j], amp[j] + 0.25 * null[j]))
+        assert rep.uniqueness.ranges[i] == pytest.approx([lo, hi], abs=1e-8)
+    # the witness, re-checked independently from its atoms
+    (w,) = rep.witnesses
+    assert w.kind == "measure" and w.checked
+    Xl = lift(X)
+    grid = np.linspace(-6, 6, 2001)[:, None]
+    G = lift(grid)
+    fs = []
+    for th, c in w.networks():
+        assert np.all(c > 0)  # every E point has sign +1
+        pred = relu_features(Xl, th) @ c
+        obj = 0.5 * np.sum((pred - y) ** 2) + lam * np.sum(np.abs(c))
+        assert obj == pytest.approx(objective, rel=1e-10)
+        np.testing.assert_allclose(pred, sol.predictions, atol=1e-9)
+        fs.append(relu_features(G, th) @ c)
+    np.testing.assert_allclose(fs[0], fs[1], atol=1e-9)  # the same function on R
+    c1 = np.zeros(6)
+    c2 = np.zeros(6)
+    c1[:] = w.c1
+    c2[:] = w.c2
+    diff = (c1 - c2)[idx]
+    cos = abs(diff @ null) / (np.linalg.norm(diff) * np.linalg.norm(null))
+    assert cos == pytest.approx(1.0, abs=1e-9) and np.linalg.norm(diff) > 0.5
+
+
+def test_injective_case_unique():
+    kp = by_construction(10, 2, 0.1, 3)
+    rep = analyse(solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude))
+    assert rep.unique == "unique" and rep.uniqueness.sufficient and not rep.witnesses
+    assert rep.uniqueness.ranges[0] == pytest.approx([kp.amplitude[0]] * 2, rel=1e-9)
+
+
+def test_function_not_unique_on_synthetic_extremal_set():
+    # x = 0 only; E = {(1, 1)/r2, (-1, 1)/r2}, both sign +: both features equal 1/r2 at the
+    # data, so Q = {c >= 0 : c1 + c2 = r2 r} is a segment, and relu(x + 1) != relu(1 - x).
+    Xl = np.array([[0.0, 1.0]])
+    theta = np.array([[1.0, 1.0], [-1.0, 1.0]]) / np.sqrt(2)
+    c0 = np.array([0.3, 0.7])
+    y = relu_features(Xl, theta) @ c0 + 0.1 * np.sqrt(2)
+    ref = 0.5 * (0.1 * np.sqrt(2)) ** 2 + 0.1 * 1.0
+    u = analyse_uniqueness(Xl, y, 0.1, theta, np.array([1, 1]), c0, reference_objective=ref, gap=0.0,
+                           max_outside_hat=0.0)
+    assert u.measure == "not unique" and u.function == "not unique"
+    w = u.witnesses[-1]
+    assert w.kind == "function" and w.checked
+    x = np.r_[w.x, 1.0]
+    f = [relu_features(x[None, :], theta) @ c for c in (w.c1, w.c2)]
+    assert abs(f[0][0] - f[1][0]) > 1e-3
+    assert f[0][0] == pytest.approx(w.f1) and f[1][0] == pytest.approx(w.f2)
+    np.testing.assert_allclose(u.ranges, [[0, 1.0], [0, 1.0]], atol=1e-9)
+
+
+def test_function_coordinates_detect_null_networks():
+    # relu(z) - relu(-z) = z: theta, -theta with opposite amplitudes and sum t theta = 0
+    r2 = np.sqrt(2)
+    th = np.array([[1, 1], [1, 0], [1, -1]], float)
+    th = th / np.linalg.norm(th, axis=1, keepdims=True)
+    theta = np.vstack([th, -th])
+    null = np.array([r2, -2, r2, -r2, 2, -r2])
+    M, _ = function_coordinates(theta)
+    np.testing.assert_allclose(M @ null, 0, atol=1e-12)
+    assert np.linalg.matrix_rank(M) == 5
+    grid = lift(np.linspace(-3, 3, 101)[:, None])
+    np.testing.assert_allclose(relu_features(grid, theta) @ null, 0, atol=1e-12)
+
+
+def test_large_gap_makes_the_verdict_undetermined():
+    # a slightly suboptimal measure (amplitudes 5e-6 too small), accepted with loose
+    # tolerances: a region outside E peaks at 0.998, so the gap (~3e-9) cannot exclude
+    # mass there at the uniqueness_width scale
+    kp = by_construction(8, 2, 0.1, 1)
+    sol = solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude * (1 - 5e-6))
+    sol = Solution(**{**sol.__dict__, "status": Status.OPTIMAL})
+    rep = analyse(sol, tol=Tolerances(extremal=1e-3))
+    assert 1e-10 < rep.duality_gap < 1e-7
+    assert rep.unique == "undetermined" and "outside E" in rep.unique_reason
+    assert rep.unique_function == "undetermined"
+    assert rep.mass_outside_bound > 3.5e-6 and not rep.outside_excluded_rigorously
+
+
+def test_loose_extremal_tolerance_exposes_a_massless_near_extremum():
+    # seed 1: a second region peaks at 0.998; with extremal = 0.01 it joins E without mass
+    kp = by_construction(8, 2, 0.1, 1)
+    sol = solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude)
+    rep = analyse(sol, tol=Tolerances(extremal=0.01))
+    assert rep.support_bound == 2 and rep.support_size == 1
+    nd1 = rep.nondegeneracy.condition("ND1")
+    assert not nd1.holds and nd1.margin == 0.0 and not rep.nondegenerate
+    assert rep.unique == "unique"  # Phi_E still injective: the massless point gets no mass

@@ -1,0 +1,154 @@
+"""The minimal-norm dual certificate p_0 of (P_0) (noiseless data) and its non-degeneracy.
+
+(P_0): ``min ||mu||_TV`` s.t. ``K mu = y``; its dual solutions are the p with
+``|eta_p| <= 1`` and ``<p, y> = ||mu_0||_TV``; p_0 is the one of minimal norm (the limit
+of p_lam as lam -> 0). Given a solution mu_0 = sum_k a_k delta_{theta_k}:
+
+the vanishing-derivative pre-certificate p_V is the least-norm p with, for every atom k
+lying on the hyperplanes ``I_k`` (empty: interior) of a chamber C_k whose closure holds it,
+
+    P_k v_{C_k}(p) = s_k theta_k,      P_k = projector onto span{x~_i : i in I_k}^perp
+
+(value ``eta(theta_k) = s_k`` and zero derivative of eta along the face through
+theta_k). Every dual solution satisfies these equations, so ``||p_V|| <= ||p_0||``;
+hence if ``|eta_{p_V}| <= 1`` then p_V is a dual solution and ``p_V = p_0``. Conversely if
+eta_0 is non-degenerate (ND1-ND4 of :mod:`relucert.verify.nondegeneracy`, ND1 read as
+``|eta_0| < 1`` outside supp mu_0) then ``p_0 = p_V`` (proofs/p0_precertificate.md). So:
+p_V valid and non-degenerate <=> p_0 non-degenerate, and then p_0 = p_V.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from relucert.arrangement import Arrangement, enumerate_chambers, lift
+from relucert.results import jsonable
+from relucert.solution import relu_features
+from relucert.tolerances import Tolerances, resolve
+from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
+from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
+from relucert.verify.regions import RegionScan, on_hyperplanes, scan_regions
+
+__all__ = ["P0Certificate", "p0_certificate", "precertificate"]
+
+
+@dataclass(frozen=True, eq=False)
+class P0Certificate:
+    """The (P_0) certificate: ``p`` (p_V), whether it is a valid dual certificate (then it
+    is p_0), its extremal set, ND1-ND4 and the verdict."""
+
+    p: np.ndarray
+    valid: bool
+    is_minimal_norm: bool
+    nondegenerate: bool
+    max_abs_certificate: float
+    residual: float
+    tv_norm: float
+    dual_value: float
+    reason: str
+    extremal: ExtremalSet
+    nondegeneracy: NonDegeneracy
+    scan: RegionScan
+
+    @property
+    def verdict(self) -> str:
+        return "non-degenerate" if self.nondegenerate else "degenerate"
+
+    def to_dict(self) -> dict:
+        return jsonable({"p0": self.p, "valid": self.valid, "is_minimal_norm": self.is_minimal_norm,
+                         "nondegenerate": self.nondegenerate, "verdict": self.verdict,
+                         "max_abs_certificate": self.max_abs_certificate, "equation_residual": self.residual,
+                         "tv_norm": self.tv_norm, "dual_value": self.dual_value, "reason": self.reason,
+                         "extremal_set": [q.to_dict() for q in self.extremal.points],
+                         **self.nondegeneracy.to_dict()})
+
+
+def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
+                   tol: Tolerances | None = None) -> tuple[np.ndarray, float]:
+    """The least-norm p of the module docstring and the residual of its equations."""
+    tol = resolve(tol)
+    Xl = arrangement.X_lift
+    n, D = Xl.shape
+    act = arrangement.active()
+    rows = []
+    rhs = []
+    for th, s in zip(np.atleast_2d(theta), signs):
+        planes = on_hyperplanes(Xl, th, tol)
+        chambers = closure_chambers(arrangement, th, planes, act)
+        if chambers.size == 0:
+            raise ValueError(f"atom {th.tolist()} lies in no chamber's closure")
+        A = act[chambers[0]]
+        L = (Xl * A[:, None]).T              # (D, n): p -> v_C(p)
+        if planes.size:
+            B = Xl[planes].T                 # (D, |I|)
+            P = np.eye(D) - B @ np.linalg.pinv(B)
+        else:
+            P = np.eye(D)
+        rows.append(P @ L)
+        rhs.append(s * (P @ th))
+    Aeq = np.vstack(rows)
+    b = np.concatenate(rhs)
+    p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
+    return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
+
+
+def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = None,
+                   tol: Tolerances | None = None) -> P0Certificate:
+    """The (P_0) certificate for the solution ``mu_0 = sum a_k delta_{theta_k}`` of
+    ``min ||mu||_TV s.t. K mu = y`` (see the module docstring).
+
+    Raises ValueError when ``K mu_0 != y`` (within ``tol.primal_feas``).
+
+    Examples
+    --------
+    One point ``x = 0`` with label 2: mu_0 = 2 delta_{(0, 1)} (the constant network 2),
+    p_0 = (1,) and eta_0 = relu(b) reaches 1 only at the north pole: non-degenerate.
+
+    >>> cert = p0_certificate([[0.0]], [2.0], [[0.0, 1.0]], [2.0])
+    >>> cert.p.round(12).tolist(), cert.verdict
+    ([1.0], 'non-degenerate')
+    """
+    tol = resolve(tol)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    Xl = lift(X)
+    theta = np.asarray(theta, dtype=np.float64).reshape(-1, Xl.shape[1])
+    amp = np.asarray(amplitude, dtype=np.float64).reshape(-1)
+    keep = np.abs(amp) > tol.amplitude_zero * max(1.0, float(np.max(np.abs(amp), initial=0.0)))
+    theta, amp = theta[keep], amp[keep]
+    pred = relu_features(Xl, theta) @ amp
+    scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    if float(np.max(np.abs(pred - y), initial=0.0)) > tol.primal_feas * scale * max(1, len(amp)):
+        raise ValueError("theta/amplitude: the measure does not interpolate y (K mu_0 != y); the (P_0) "
+                         "certificate needs a solution of min ||mu||_TV s.t. K mu = y")
+    arr = arrangement if arrangement is not None else enumerate_chambers(X, tol=tol)
+    signs = np.sign(amp).astype(np.int64)
+    p, residual = precertificate(arr, theta, signs, tol=tol)
+    scan = scan_regions(arr, p, tol=tol)
+    E = extremal_set(arr, scan, tol=tol)
+    # ND1 for (P_0): |eta_0| < 1 outside the support of mu_0
+    carries = np.zeros(len(E), dtype=bool)
+    for j, q in enumerate(E.points):
+        same = [k for k in range(len(amp)) if signs[k] == q.sign]
+        carries[j] = any(np.linalg.norm(theta[k] - q.theta) <= tol.point_merge for k in same)
+    nd = check_nondegeneracy(arr, scan, E, carries, tol=tol)
+    max_abs = scan.max_abs
+    tv = float(np.sum(np.abs(amp)))
+    dual_val = float(p @ y)
+    eq_ok = residual <= tol.primal_feas * max(1.0, float(np.max(np.abs(p), initial=0.0)))
+    valid = bool(eq_ok and max_abs <= 1.0 + tol.extremal)
+    if not eq_ok:
+        reason = (f"the pre-certificate equations are inconsistent (residual {residual:.3g}): no dual "
+                  f"certificate vanishes in derivative at these atoms, so mu_0 is not a (P_0) solution")
+    elif not valid:
+        reason = (f"the vanishing-derivative pre-certificate violates |eta| <= 1 (max {max_abs:.9g}): "
+                  f"p_0 != p_V, so the certificate of (P_0) is degenerate")
+    elif not nd.holds:
+        failed = [c.name for c in nd.conditions if not c.holds]
+        reason = f"p_V is the minimal-norm certificate p_0 (|eta| <= 1, <p, y> = ||mu_0||), but {', '.join(failed)} fail(s)"
+    else:
+        reason = "p_V is the minimal-norm certificate p_0 and it is non-degenerate (ND1-ND4)"
+    return P0Certificate(p=p, valid=valid, is_minimal_norm=valid, nondegenerate=bool(valid and nd.holds),
+                         max_abs_certificate=max_abs, residual=residual, tv_norm=tv, dual_value=dual_val,
+                         reason=reason, extremal=E, nondegeneracy=nd, scan=scan)
