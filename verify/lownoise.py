@@ -1,21 +1,12 @@
-"""The low-noise regime (DESIGN.md section 6): the minimal-norm certificate of (P_0),
-its non-degeneracy with margins, the critical noise ratio, and the lam -> 0 sweep.
+"""The low-noise regime (DESIGN.md section 6): the minimal-norm certificate of (P_0)
+with its margins, the critical noise ratio, and the lam -> 0 sweep.
 
-Minimal-norm certificate (proofs/minimal_norm_certificate.md). Let
-``mu0 = sum_j a_j delta_{theta_j}`` solve (P_0) for ``y0``. Every dual solution p of
-(P_0) has ``eta_p(theta_j) = s_j = sign(a_j)`` and, theta_j being a maximum of
-``s_j eta_p`` on the sphere, the *vanishing-derivative* equations
-
-- interior atom (in the chamber with activation set A): ``v_A(p) = s_j theta_j``;
-- boundary atom on the hyperplanes ``H_i, i in I`` (activation set ``A+`` off them):
-  ``P_I^perp v_{A+}(p) = s_j theta_j``, ``P_I^perp`` the projection onto the
-  orthogonal complement of ``span{x~_i : i in I}``,
-
-a linear system ``Gamma p = b``. Its least-norm solution ``p_V`` (the pre-certificate)
-is therefore at most as long as any dual solution; when ``|eta_{p_V}| <= 1`` on every
-region (exact region maxima) it is itself a dual solution, hence THE minimal-norm one,
-``p_0``. When it is not a certificate, ``p_0`` is degenerate (a non-degenerate ``p_0``
-equals ``p_V``), so the low-noise hypothesis fails either way.
+Minimal-norm certificate: :mod:`relucert.verify.p0` computes the vanishing-derivative
+pre-certificate ``p_V`` (the least-norm solution of the stationarity equations
+``Gamma p = b`` of the (P_0) solution's atoms), which is p_0 when it is a valid
+certificate, and its ND1-ND4. This module adds the margins (the largest local maximum
+of ``|eta|`` off the support, the smallest facet multiplier at a boundary atom) and the
+kernel of ``Gamma``.
 
 Critical noise ratio (proofs/critical_noise_ratio.md). For ``y = y0 + c lam xi`` the
 limit of ``p_lam`` is the projection of ``c xi`` onto the face F of dual solutions.
@@ -43,10 +34,11 @@ from relucert.solution import Solution, relu_features
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
+from relucert.verify.p0 import P0Certificate, p0_certificate, precertificate_system
 from relucert.verify.regions import SIGNS, RegionScan, on_hyperplanes, scan_regions
 
 __all__ = [
-    "LOWNOISE_FORMAT", "DEFAULT_LAMS", "N_FIT", "SupportAtom", "support_atoms", "stationarity_system",
+    "LOWNOISE_FORMAT", "DEFAULT_LAMS", "N_FIT", "SupportAtom", "support_atoms",
     "CertificateCheck", "assess_certificate", "MinimalNormCertificate", "minimal_norm_certificate",
     "CriticalRatio", "critical_noise_ratio", "SweepPoint", "LowNoiseResult", "lownoise_sweep",
     "measure_errors", "resolution_bound", "fit_slope", "angle", "parse_lams", "noise_direction",
@@ -142,27 +134,7 @@ def support_atoms(X_lift: np.ndarray, theta: np.ndarray, amplitude: np.ndarray,
     return tuple(out)
 
 
-def stationarity_system(X_lift: np.ndarray, atoms, tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(Gamma, b)``: the vanishing-derivative equations ``Gamma p = b`` of the atoms
-    (module docstring). For each atom the rows are ``B^T X~_{A+}^T p = s B^T theta`` with
-    B an orthonormal basis of the complement of its hyperplanes' normals."""
-    tol = resolve(tol)
-    X_lift = np.asarray(X_lift, dtype=np.float64)
-    n, D = X_lift.shape
-    rows, rhs = [], []
-    for at in atoms:
-        B = _complement_basis(X_lift[list(at.hyperplanes)], D, tol)
-        M = np.where(at.active[None, :], X_lift.T, 0.0)       # (D, n): v_{A+}(p) = M p
-        rows.append(B.T @ M)
-        rhs.append(at.sign * (B.T @ at.theta))
-    if not rows:
-        return np.zeros((0, n)), np.zeros(0)
-    return np.vstack(rows), np.concatenate(rhs)
-
-
 def _kernel_projector(Gamma: np.ndarray, n: int, tol: Tolerances) -> np.ndarray:
-    if Gamma.shape[0] == 0:
-        return np.eye(n)
     _, s, Vt = np.linalg.svd(Gamma, full_matrices=False)
     r = int(np.count_nonzero(s > tol.rank * max(1.0, float(s[0]))))
     V = Vt[:r].T
@@ -256,45 +228,54 @@ def assess_certificate(arrangement: Arrangement, p: np.ndarray, atoms, *,
 
 
 # ----------------------------------------------------------------------------------------
-# the minimal-norm certificate
+# the minimal-norm certificate (computed by relucert.verify.p0; margins and kernel here)
 # ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
 class MinimalNormCertificate:
-    """The pre-certificate ``p_V`` of the (P_0) solution's support and what it proves.
+    """The (P_0) certificate of :func:`relucert.verify.p0.p0_certificate` for the
+    reference atoms, with the low-noise extras.
 
-    ``is_p0``: ``p_V`` is a valid certificate, hence the minimal-norm dual solution p_0.
-    ``consistent``: the stationarity equations have a solution (residual
-    ``residual``). ``check``: the non-degeneracy check of ``p_V`` (None when
-    inconsistent). ``kernel``: the projector onto ``ker Gamma`` (for c_crit).
+    ``p0``: the :class:`~relucert.verify.p0.P0Certificate` (``p_V``, validity, ND1-ND4).
+    ``check``: :func:`assess_certificate` of ``p_V`` (the margins; the same check is
+    applied to ``q(c)`` for c_crit). ``kernel``: the projector onto the kernel of the
+    pre-certificate equations.
     """
 
     atoms: tuple
-    p: np.ndarray | None
-    consistent: bool
-    residual: float
-    is_p0: bool
-    check: CertificateCheck | None
+    p0: P0Certificate
+    check: CertificateCheck
     kernel: np.ndarray = field(repr=False)
-    reason: str = ""
+
+    @property
+    def p(self) -> np.ndarray:
+        return self.p0.p
+
+    @property
+    def is_p0(self) -> bool:
+        """``p_V`` is a valid certificate, hence the minimal-norm dual solution p_0."""
+        return bool(self.p0.is_minimal_norm)
 
     @property
     def nondegenerate(self) -> bool:
-        return bool(self.is_p0 and self.check is not None and self.check.nondegenerate)
+        return bool(self.p0.nondegenerate and self.check.nondegenerate)
+
+    @property
+    def reason(self) -> str:
+        if self.p0.nondegenerate and not self.check.nondegenerate:
+            return f"{self.p0.reason}; but the margin check fails: {self.check.reason}"
+        return self.p0.reason
 
 
-def minimal_norm_certificate(arrangement: Arrangement, theta: np.ndarray, amplitude: np.ndarray, *,
-                             tol: Tolerances | None = None) -> MinimalNormCertificate:
-    """The minimal-norm certificate of (P_0) from the atoms of a (P_0) solution.
+def minimal_norm_certificate(arrangement: Arrangement, y0: np.ndarray, theta: np.ndarray,
+                             amplitude: np.ndarray, *, tol: Tolerances | None = None) -> MinimalNormCertificate:
+    """The minimal-norm certificate of (P_0) for the solution ``(theta, amplitude)`` of
+    ``min ||mu||_TV s.t. K mu = y0``, with its margins.
 
-    Parameters
-    ----------
-    arrangement : the chambers of the data.
-    theta, amplitude : a solution of (P_0) (unit rows, signed amplitudes).
-
-    Notes
-    -----
-    See the module docstring and proofs/minimal_norm_certificate.md.
+    The certificate itself is :func:`relucert.verify.p0.p0_certificate` (the
+    vanishing-derivative pre-certificate ``p_V``, which is p_0 when valid); this adds
+    :func:`assess_certificate` (largest local maximum of ``|eta|`` off the support,
+    smallest boundary multiplier) and the kernel of the equations.
 
     Examples
     --------
@@ -303,7 +284,7 @@ def minimal_norm_certificate(arrangement: Arrangement, theta: np.ndarray, amplit
 
     >>> from relucert.arrangement import enumerate_chambers
     >>> arr = enumerate_chambers(np.array([[0.0]]))
-    >>> m = minimal_norm_certificate(arr, np.array([[0.0, 1.0]]), np.array([1.0]))
+    >>> m = minimal_norm_certificate(arr, np.array([1.0]), np.array([[0.0, 1.0]]), np.array([1.0]))
     >>> m.is_p0, m.p.round(12).tolist(), m.nondegenerate
     (True, [1.0], True)
     """
@@ -311,26 +292,15 @@ def minimal_norm_certificate(arrangement: Arrangement, theta: np.ndarray, amplit
     Xl = arrangement.X_lift
     n = Xl.shape[0]
     atoms = support_atoms(Xl, theta, amplitude, tol)
-    Gamma, b = stationarity_system(Xl, atoms, tol)
-    kernel = _kernel_projector(Gamma, n, tol)
     if not atoms:
-        p = np.zeros(n)
-        check = assess_certificate(arrangement, p, atoms, tol=tol)
-        return MinimalNormCertificate(atoms, p, True, 0.0, True, check, kernel, "y0 = 0: p_0 = 0")
-    p, *_ = np.linalg.lstsq(Gamma, b, rcond=None)
-    residual = float(np.max(np.abs(Gamma @ p - b), initial=0.0))
-    consistent = residual <= tol.primal_feas * max(1.0, float(np.max(np.abs(b))))
-    if not consistent:
-        return MinimalNormCertificate(atoms, None, False, residual, False, None, kernel,
-                                      f"the stationarity equations of the support have no solution "
-                                      f"(residual {residual:.3g}): no vanishing-derivative pre-certificate")
-    check = assess_certificate(arrangement, p, atoms, tol=tol)
-    if check.valid:
-        why = ("p_V is a valid certificate, hence p_0; " + check.reason)
-    else:
-        why = (f"the pre-certificate p_V is not a certificate (max |eta| = {check.max_abs_eta:.12g} > 1): "
-               f"p_0 != p_V and p_0 is degenerate")
-    return MinimalNormCertificate(atoms, p, True, residual, bool(check.valid), check, kernel, why)
+        raise ValueError("theta/amplitude: the (P_0) solution has no atom (y0 = 0); the low-noise analysis "
+                         "needs a non-zero y0")
+    th = np.array([a.theta for a in atoms]).reshape(len(atoms), Xl.shape[1])
+    amp = np.array([a.amplitude for a in atoms])
+    cert = p0_certificate(arrangement.X, y0, th, amp, arrangement=arrangement, tol=tol)
+    Aeq, _ = precertificate_system(arrangement, th, np.sign(amp).astype(np.int64), tol=tol)
+    check = assess_certificate(arrangement, cert.p, atoms, tol=tol)
+    return MinimalNormCertificate(atoms=atoms, p0=cert, check=check, kernel=_kernel_projector(Aeq, n, tol))
 
 
 # ----------------------------------------------------------------------------------------
@@ -524,8 +494,9 @@ class LowNoiseResult:
             "certificate_is_p0": self.certificate.is_p0,
             "certificate_nondegenerate": self.certificate.nondegenerate,
             "certificate_reason": self.certificate.reason,
-            "max_abs_eta_off_support": None if chk is None else chk.max_abs_eta_off_support,
-            "min_boundary_multiplier": None if chk is None else chk.min_boundary_multiplier,
+            "max_abs_eta_off_support": chk.max_abs_eta_off_support,
+            "min_boundary_multiplier": chk.min_boundary_multiplier,
+            "p0_certificate": self.certificate.p0.to_dict(),
             "critical_noise_ratio": c if math.isfinite(c) else None,
             "critical_noise_ratio_infinite": not math.isfinite(c),
             "critical_event": self.critical.event,
@@ -597,7 +568,7 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
     arr = arrangement if arrangement is not None else enumerate_chambers(X, tol=tol)
     xi = noise_direction(X.shape[0], noise_seed, xi)
     ref = reference if reference is not None else solver(X, y0, 0.0)
-    mnc = minimal_norm_certificate(arr, ref.theta, ref.amplitude, tol=tol)
+    mnc = minimal_norm_certificate(arr, y0, ref.theta, ref.amplitude, tol=tol)
     crit = critical_noise_ratio(arr, mnc, xi, tol=tol)
     if noise_scale is None:
         noise_scale = min(1.0, 0.5 * crit.value) if mnc.nondegenerate else 0.0
