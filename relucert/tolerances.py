@@ -80,6 +80,11 @@ class Tolerances:
     critical_ratio : float
         Relative bracket width ``(hi - lo) / hi`` at which the bisection for the
         critical noise ratio c_crit stops.
+    cross_method : float
+        Theorem suite: two solver methods (exchange and socp) agree on the learned
+        function when their largest difference around the data, relative to
+        ``max(1, max |f|)``, is at most this (the socp answer is only accepted at a
+        relative gap of ``conic_accept``).
     """
 
     primal_feas: float = 1e-9
@@ -101,6 +106,7 @@ class Tolerances:
     pinned: float = 1e-9
     rate_slope: float = 0.1
     critical_ratio: float = 1e-6
+    cross_method: float = 1e-3
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -41,7 +41,7 @@ __all__ = [
     "LOWNOISE_FORMAT", "DEFAULT_LAMS", "N_FIT", "SupportAtom", "support_atoms",
     "CertificateCheck", "assess_certificate", "MinimalNormCertificate", "minimal_norm_certificate",
     "CriticalRatio", "critical_noise_ratio", "SweepPoint", "LowNoiseResult", "lownoise_sweep",
-    "measure_errors", "resolution_bound", "fit_slope", "angle", "parse_lams", "noise_direction",
+    "measure_errors", "resolution_bound", "fit_slope", "fit_slopes", "regime_points", "angle", "parse_lams", "noise_direction",
 ]
 
 LOWNOISE_FORMAT = "relucert.lownoise/1"
@@ -261,6 +261,17 @@ class MinimalNormCertificate:
         return bool(self.p0.nondegenerate and self.check.nondegenerate)
 
     @property
+    def margin(self) -> float:
+        """``min(1 - max |eta| off the support, smallest boundary multiplier)``: the scale
+        of a perturbation of eta that non-degeneracy survives (0 when degenerate)."""
+        if not self.nondegenerate:
+            return 0.0
+        m = 1.0 - self.check.max_abs_eta_off_support
+        if self.check.min_boundary_multiplier is not None:
+            m = min(m, self.check.min_boundary_multiplier)
+        return float(m)
+
+    @property
     def reason(self) -> str:
         if self.p0.nondegenerate and not self.check.nondegenerate:
             return f"{self.p0.reason}; but the margin check fails: {self.check.reason}"
@@ -440,6 +451,7 @@ class SweepPoint:
     amp_errs: np.ndarray
     mass_bound: float
     dual_dist: float | None       # ||p_lam - q(C)|| (None when q(C) is not the limit)
+    perturbation: float | None    # ||X~||_2 ||p_lam - q(C)||: bounds |eta_lam - eta_q| on the sphere
     diracs: list
     solution: Solution = field(repr=False)
 
@@ -447,6 +459,7 @@ class SweepPoint:
         return jsonable({"lam": self.lam, "noise_scale": self.noise_scale, "n_diracs": self.n_diracs,
                          "loc_err": self.loc_err, "amp_err": self.amp_err, "loc_errs": self.loc_errs,
                          "amp_errs": self.amp_errs, "mass_bound": self.mass_bound, "dual_dist": self.dual_dist,
+                         "perturbation": self.perturbation,
                          "diracs": self.diracs})
 
 
@@ -574,6 +587,7 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
         noise_scale = min(1.0, 0.5 * crit.value) if mnc.nondegenerate else 0.0
     C = float(noise_scale)
     limit = crit.limit_dual(mnc.p, C) if (mnc.nondegenerate and C < crit.value) else None
+    op_norm = float(np.linalg.norm(arr.X_lift, 2))
     points = []
     for lam in tqdm(sorted(float(v) for v in lams)[::-1], desc="lam sweep", disable=None if progress is not False
                     else True, file=sys.stderr, leave=False):
@@ -583,15 +597,20 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
         dist = None if limit is None else float(np.linalg.norm(np.asarray(sol.dual) - limit))
         points.append(SweepPoint(lam=lam, noise_scale=C, n_diracs=m["n_diracs"], loc_err=m["loc_err"],
                                  amp_err=m["amp_err"], loc_errs=m["loc_errs"], amp_errs=m["amp_errs"],
-                                 mass_bound=m["mass_bound"], dual_dist=dist, diracs=m["diracs"], solution=sol))
-    slopes, pinned = _slopes(points, len(mnc.atoms), tol)
+                                 mass_bound=m["mass_bound"], dual_dist=dist,
+                                 perturbation=None if dist is None else op_norm * dist, diracs=m["diracs"],
+                                 solution=sol))
+    slopes, pinned = fit_slopes(points, len(mnc.atoms), tol)
     return LowNoiseResult(X=X, y0=y0, xi=xi, noise_scale=C, reference=ref, certificate=mnc, critical=crit,
                           sweep=tuple(points), slopes=slopes, pinned=pinned, tol=tol)
 
 
-def _slopes(points, n_atoms: int, tol: Tolerances) -> tuple[dict, tuple]:
-    """Slopes over the ``N_FIT`` smallest lams; pinned atoms left out of the location
-    slope (their error stays below ``tol.pinned`` at every one of those lams)."""
+def fit_slopes(points, n_atoms: int, tol: Tolerances | None = None) -> tuple[dict, tuple]:
+    """Slopes of the location error, the amplitude error and the dual distance over the
+    ``N_FIT`` smallest lams of ``points``; pinned atoms (location error below
+    ``tol.pinned`` at every one of those lams) are left out of the location slope.
+    Returns ``(slopes, pinned atom indices)``."""
+    tol = resolve(tol)
     if not points:
         return {"loc_err": None, "amp_err": None, "dual_dist": None}, ()
     L = np.array([pt.loc_errs for pt in points]).reshape(len(points), n_atoms)
@@ -605,3 +624,13 @@ def _slopes(points, n_atoms: int, tol: Tolerances) -> tuple[dict, tuple]:
     dual = [points[i].dual_dist if points[i].dual_dist is not None else float("nan") for i in order]
     return ({"loc_err": fit_slope(lam_fit, loc) if free else None, "amp_err": fit_slope(lam_fit, amp),
              "dual_dist": fit_slope(lam_fit, dual), "fit_lams": lam_fit}, pinned)
+
+
+def regime_points(result: LowNoiseResult) -> tuple:
+    """The sweep points in the perturbative regime: ``||X~||_2 ||p_lam - q(C)|| <
+    margin`` (:attr:`MinimalNormCertificate.margin`). ``|eta_p - eta_q| <= ||X~||_2 ||p - q||``
+    on the sphere, so there the certificate moves by less than its margin; the theorem is
+    asymptotic and the suite tests its conclusions on these lams only
+    (proofs/lownoise_rate.md)."""
+    m = result.certificate.margin
+    return tuple(pt for pt in result.sweep if pt.perturbation is not None and pt.perturbation < m)

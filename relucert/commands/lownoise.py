@@ -18,7 +18,8 @@ from relucert.commands._common import add_common_options, progress_flag, toleran
 __all__ = ["register", "run", "default_solver", "format_result"]
 
 
-def default_solver(*, tol=None, method: str = "exchange", progress: bool | None = False):
+def default_solver(*, tol=None, method: str = "exchange", progress: bool | None = False,
+                   max_iter: int | None = None):
     """``solver(X, y, lam) -> Solution`` for the sweep: :func:`relucert.solve`, with
     (P_lam) solved in the rescaled form ``mu = lam mu'``, ``mu'`` solving (P_1) for
     ``y / lam``.
@@ -27,16 +28,21 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
     lam^2 (0.5||K mu' - y/lam||^2 + ||mu'||)``, with the same dual vector
     ``p = (y - K mu)/lam = y/lam - K mu'`` (proofs/lownoise_rate.md). It keeps the
     finite QPs well scaled for tiny lam, where HiGHS's QP solver stops with "Solve
-    error" on the unscaled lasso (seen at lam = 1e-3 on 5 points).
+    error" on the unscaled lasso (seen at lam = 1e-3 on 5 points). ``max_iter`` bounds
+    the exchange rounds (default: the solver's).
     """
     from relucert.solve import solve
+
+    opts = {"method": method, "tol": tol, "progress": progress}
+    if max_iter is not None:
+        opts["max_iter"] = max_iter
 
     def solver(X, y, lam):
         lam = float(lam)
         if lam == 0.0 or lam == 1.0:
-            return solve(X, y, lam, method=method, tol=tol, progress=progress)
+            return solve(X, y, lam, **opts)
         y = np.asarray(y, dtype=np.float64)
-        s = solve(X, y / lam, 1.0, method=method, tol=tol, progress=progress)
+        s = solve(X, y / lam, 1.0, **opts)
         info = dict(s.info)
         info["rescaled"] = "solved (P_1) for y / lam; mu = lam mu'"
         return replace(s, y=y, lam=lam, amplitude=lam * s.amplitude, objective=lam ** 2 * s.objective,
