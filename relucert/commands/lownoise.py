@@ -28,7 +28,7 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
     lam^2 (0.5||K mu' - y/lam||^2 + ||mu'||)``, with the same dual vector
     ``p = (y - K mu)/lam = y/lam - K mu'`` (proofs/lownoise_rate.md). It keeps the
     finite QPs well scaled for tiny lam, where HiGHS's QP solver stops with "Solve
-    error" on the unscaled lasso (seen at lam = 1e-3 on 5 points). ``max_iter`` bounds
+    error" on the unscaled lasso (seen at lam = 10^-3 on 5 points). ``max_iter`` bounds
     the exchange rounds (default: the solver's).
     """
     from relucert.solve import solve
@@ -60,7 +60,7 @@ def register(sub) -> None:
                                    "on y0 + C lam xi for each lam and fits the error slopes.")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--lams", default=None, metavar="A:B:K",
-                   help="K lam values geometric from A to B (default 1e-1:1e-4:8)")
+                   help="K lam values geometric from A to B (default 8 values from 0.1 to 10^-4)")
     p.add_argument("--noise-scale", type=float, default=None, metavar="C",
                    help="noise y = y0 + C lam xi (default min(1, c_crit / 2))")
     p.add_argument("--noise-seed", type=int, default=0, metavar="S", help="seed of xi when DATA has none")
