@@ -182,6 +182,8 @@ def test_lownoise_cli_json_and_plot(tmp_path, capsys):
     assert len(doc["sweep"]) == 3 and set(doc["slopes"]) >= {"loc_err", "amp_err"}
     assert fig.stat().st_size > 0
     assert "critical noise ratio" in capsys.readouterr().out
+    np.savez(tmp_path / "y0.npz", X=X, y0=y0)       # the noiseless labels may be named y0
+    assert _local_main(["lownoise", str(tmp_path / "y0.npz"), "--lams", "1e-2:1e-3:2", "--no-progress"]) == 0
     assert _local_main(["lownoise", str(data), "--lams", "1:2"]) == 2
     assert _local_main(["lownoise", str(data), "--noise-scale", "-1"]) == 2
 

@@ -54,8 +54,8 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
 
 def register(sub) -> None:
     p = sub.add_parser("lownoise", help="low-noise regime: p_0, margins, critical ratio, error slopes",
-                       description="DATA (.npz) holds X and the noiseless labels y (y0), and optionally a "
-                                   "noise direction 'xi'. Solves (P_0), checks the minimal-norm "
+                       description="DATA (.npz) holds X and the noiseless labels (array 'y' or 'y0'), and "
+                                   "optionally a noise direction 'xi' (.csv: last column is y0). Solves (P_0), checks the minimal-norm "
                                    "certificate, computes the critical noise ratio, then solves (P_lam) "
                                    "on y0 + C lam xi for each lam and fits the error slopes.")
     p.add_argument("data", metavar="DATA")
@@ -102,12 +102,35 @@ def format_result(res) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
+def _load(path: str) -> dict:
+    """X, the noiseless labels (array ``y``, or ``y0`` when the file has no ``y``) and the
+    optional noise direction ``xi``."""
+    import os
+    import zipfile
+
+    from relucert._validation import check_Xy
     from relucert.data import load_data
+
+    if os.path.splitext(str(path))[1].lower() == ".npz" and os.path.isfile(path):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in ("X", "y", "y0", "xi") if k in z.files}
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ValueError(f"data file {path!r} is not a readable .npz archive: {exc}") from exc
+        if "y" not in arrays and "y0" in arrays and "X" in arrays:
+            try:
+                X, y0 = check_Xy(arrays["X"], arrays["y0"])
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"data file {path!r}: {exc}") from exc
+            return {"X": X, "y": y0, **({"xi": arrays["xi"]} if "xi" in arrays else {})}
+    return load_data(path, extra=("xi",))
+
+
+def run(args) -> int:
     from relucert.verify.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
 
     tol = tolerances_from_args(args)
-    data = load_data(args.data, extra=("xi",))
+    data = _load(args.data)
     lams = DEFAULT_LAMS if args.lams is None else parse_lams(args.lams)
     if args.noise_scale is not None and not (math.isfinite(args.noise_scale) and args.noise_scale >= 0):
         raise ValueError(f"--noise-scale must be a finite float >= 0; got {args.noise_scale!r}")
