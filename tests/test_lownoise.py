@@ -62,6 +62,7 @@ def test_two_interior_kinks_p0_and_margins(interior_sweep):
     assert np.max(np.abs(eta)) <= 1 + 1e-12
     assert grid_local_maxima(T, eta, theta, 1e-3) == pytest.approx(2 / S5, abs=1e-8)
     # Gamma is invertible: q(c) = p_0 for every c
+    assert mnc.full_rank and mnc.n_equations == 4
     assert math.isinf(res.critical.value)
 
 
@@ -100,7 +101,7 @@ def test_kink_at_data_point_margins(boundary_sweep):
     assert set(locs) == {"interior", "boundary"}
     assert locs["boundary"].hyperplanes == (3,)
     mnc = res.certificate
-    assert mnc.nondegenerate
+    assert mnc.nondegenerate and mnc.full_rank and mnc.n_equations == 3
     np.testing.assert_allclose(mnc.p, p0, atol=1e-10)
     assert mnc.check.max_abs_eta_off_support == pytest.approx(1 - 1 / S5, abs=1e-10)
     # the facet multiplier, by hand: v_C + theta_b is a multiple of x~_4 = (2, 1)

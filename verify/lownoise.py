@@ -246,6 +246,15 @@ class MinimalNormCertificate:
     p0: P0Certificate
     check: CertificateCheck
     kernel: np.ndarray = field(repr=False)
+    rank: int = 0               # rank of Gamma (numerical, tol.rank)
+    n_equations: int = 0        # rows of Gamma
+
+    @property
+    def full_rank(self) -> bool:
+        """``Gamma`` has full row rank: ``Gamma^T = [features, face derivatives]`` of the
+        atoms is injective, the Jacobian condition of the O(lam) rate
+        (proofs/lownoise_rate.md)."""
+        return self.rank == self.n_equations
 
     @property
     def p(self) -> np.ndarray:
@@ -310,8 +319,21 @@ def minimal_norm_certificate(arrangement: Arrangement, y0: np.ndarray, theta: np
     amp = np.array([a.amplitude for a in atoms])
     cert = p0_certificate(arrangement.X, y0, th, amp, arrangement=arrangement, tol=tol)
     Aeq, _ = precertificate_system(arrangement, th, np.sign(amp).astype(np.int64), tol=tol)
+    sv = np.linalg.svd(Aeq, compute_uv=False)
+    rank = int(np.count_nonzero(sv > tol.rank * max(1.0, float(sv[0]))))
     check = assess_certificate(arrangement, cert.p, atoms, tol=tol)
-    return MinimalNormCertificate(atoms=atoms, p0=cert, check=check, kernel=_kernel_projector(Aeq, n, tol))
+    # independent equations: the face dimension of each atom (its projector's rank)
+    n_eq = sum(Xl.shape[1] - _complement_rank_deficit(Xl[list(a.hyperplanes)], tol) for a in atoms)
+    return MinimalNormCertificate(atoms=atoms, p0=cert, check=check, kernel=_kernel_projector(Aeq, n, tol),
+                                  rank=rank, n_equations=int(n_eq))
+
+
+def _complement_rank_deficit(N: np.ndarray, tol: Tolerances) -> int:
+    """rank of the hyperplane normals N (0 for an interior atom)."""
+    if N.shape[0] == 0:
+        return 0
+    s = np.linalg.svd(N, compute_uv=False)
+    return int(np.count_nonzero(s > tol.rank * max(1.0, float(s[0]))))
 
 
 # ----------------------------------------------------------------------------------------
@@ -510,6 +532,7 @@ class LowNoiseResult:
             "max_abs_eta_off_support": chk.max_abs_eta_off_support,
             "min_boundary_multiplier": chk.min_boundary_multiplier,
             "p0_certificate": self.certificate.p0.to_dict(),
+            "stationarity_full_rank": self.certificate.full_rank,
             "critical_noise_ratio": c if math.isfinite(c) else None,
             "critical_noise_ratio_infinite": not math.isfinite(c),
             "critical_event": self.critical.event,

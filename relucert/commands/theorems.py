@@ -30,7 +30,7 @@ def register(sub) -> None:
                                    "'VIOLATED'. Violations are re-verified and saved as counterexamples.")
     p.add_argument("--families", nargs="+", default=None, metavar="NAME",
                    help=f"families to run (default all: {names}); 'd1', 'd2', 'd3' select by dimension")
-    p.add_argument("--instances", type=int, default=5, metavar="N", help="instances per family (default 5)")
+    p.add_argument("--instances", type=int, default=10, metavar="N", help="instances per family (default 10)")
     p.add_argument("--seed", type=int, default=0, help="suite seed (default 0)")
     p.add_argument("--out", default="theorems-report", metavar="DIR",
                    help="report folder (default ./theorems-report)")
