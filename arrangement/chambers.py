@@ -51,6 +51,13 @@ class Arrangement:
     facet_indptr, facet_indices : CSR lists of the hyperplanes that carry a facet
         of each chamber (every duplicate index of a repeated point is listed).
     method : the enumeration method that produced it.
+    edges : (e, 2) int64 or None, pairs of chambers adjacent across a facet (the
+        fast enumerator records them; :func:`relucert.arrangement.adjacency_graph`
+        derives them from the facets otherwise).
+    edge_indptr, edge_indices : CSR lists of the hyperplanes crossed by each edge.
+    rational_interior : dict or None, ``{k: (Fraction, ...)}`` for the chambers narrower
+        than float resolution: an exact interior point (checked exactly); their
+        ``interior[k]`` is its rounding, not certified, and ``margin[k]`` is 0.0.
     """
 
     X: np.ndarray
@@ -61,6 +68,10 @@ class Arrangement:
     facet_indptr: np.ndarray
     facet_indices: np.ndarray
     method: str = ""
+    edges: np.ndarray | None = None
+    edge_indptr: np.ndarray | None = None
+    edge_indices: np.ndarray | None = None
+    rational_interior: dict | None = None
 
     @property
     def n(self) -> int:

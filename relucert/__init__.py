@@ -3,6 +3,9 @@
 The root folders of the repository are subpackages: ``relucert.arrangement``,
 ``relucert.lp``, ``relucert.verify`` and ``relucert.gpu`` (imported lazily).
 """
+import sys
+import types
+
 from relucert.errors import (
     CertificateError,
     ConvergenceWarning,
@@ -20,11 +23,24 @@ from relucert.solve import solve  # noqa: E402
 
 __version__ = "0.1.0"
 
-# certify's module is light (the analysis is imported inside the call); importing the
-# function here also keeps the name `relucert.certify` bound to the function, not to
-# the submodule of the same name.
+
+class _Package(types.ModuleType):
+    """``relucert.solve`` and ``relucert.certify`` are functions living in submodules of
+    the same name. Importing a submodule makes the import system set the package
+    attribute to the submodule, which would shadow the function (``relucert.solve(...)``
+    -> "'module' object is not callable"). This class keeps the function there."""
+
+    def __setattr__(self, name, value):
+        if name in _FUNCTION_MODULES and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_FUNCTION_MODULES = ("solve", "certify")
+sys.modules[__name__].__class__ = _Package
+
+# certify's module is light (the analysis is imported inside the call).
 from relucert.certify import certify  # noqa: E402
-from relucert.solve import solve  # noqa: E402  (same reason: relucert/solve.py is a submodule)
 
 
 __all__ = [
@@ -46,6 +62,10 @@ __all__ = [
 
 
 def __getattr__(name):  # lazy: importing relucert stays cheap
+    if name == "solve":
+        from relucert.solve import solve
+
+        return solve
     if name == "TVReLURegressor":
         from relucert.estimator import TVReLURegressor
 

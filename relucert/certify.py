@@ -16,7 +16,7 @@ __all__ = ["certify"]
 
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
-            arrangement=None, method: str = "exchange"):
+            arrangement=None, method: str = "exchange", p0: bool = False):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -29,6 +29,9 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     tol : Tolerances
     arrangement : the chambers of X (enumerated when None).
     method : solver method when solving ("exchange" or "socp").
+    p0 : also solve (P_0) (``min ||mu||_TV`` s.t. ``K mu = y``) on the same data and attach
+        the minimal-norm (P_0) certificate p_0 with its extremal set and non-degeneracy
+        (``report.p0``, :mod:`relucert.verify.p0`); ``||p_0 - p_lam||`` goes to the JSON.
 
     Returns
     -------
@@ -73,7 +76,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
             lc = check_lam(lam)
             if not tol.close(lc, sol.lam, atol=0.0):
                 raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
-        return analyse(sol, arrangement=arrangement, tol=tol)
+        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
     if isinstance(solution_or_data, dict) or solution_or_data is None:
         raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
                         f"{type(solution_or_data).__name__}")
@@ -84,4 +87,18 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     from relucert.solve import solve  # the solver is only needed for raw data
 
     sol = solve(Xc, yc, lc, method=method, tol=tol)
-    return analyse(sol, arrangement=arrangement, tol=tol)
+    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
+
+
+def _with_p0(report, p0: bool, method: str, tol: Tolerances):
+    if not isinstance(p0, bool):
+        raise TypeError(f"p0 must be a bool; got {type(p0).__name__}")
+    if not p0:
+        return report
+    from relucert.solve import solve
+    from relucert.verify.p0 import p0_certificate
+
+    sol = report.solution
+    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol)
+    cert = p0_certificate(sol.X, sol.y, interp.theta, interp.amplitude, arrangement=report.arrangement, tol=tol)
+    return report.with_p0(cert)

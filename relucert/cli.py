@@ -15,7 +15,7 @@ from relucert.errors import CertificateError, RelucertError, SolverError, TooMan
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules under relucert.commands, in --help order.
-COMMANDS = ("demo", "regions", "solve", "certify", "counterexample", "lownoise", "theorems")
+COMMANDS = ("demo", "regions", "solve", "check", "certify", "counterexample", "lownoise", "theorems")
 
 
 def build_parser() -> argparse.ArgumentParser:

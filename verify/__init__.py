@@ -1,3 +1,39 @@
-"""Certificate analysis, exact rational verification and certificate files."""
+"""Certificate analysis, exact rational verification and certificate files.
 
-__all__: list[str] = []
+The checker (:mod:`relucert.verify.checker`) and the file format are imported eagerly;
+the certificate builder (:mod:`relucert.verify.exact`, which uses the enumerator) is
+loaded on first use, so that checking a file never loads solver or enumeration code.
+
+The float certificate analysis is loaded on first use too:
+:mod:`~relucert.verify.regions` (region maxima of eta), :mod:`~relucert.verify.extremal`
+(the extremal set E), :mod:`~relucert.verify.nondegeneracy` (ND1-ND4),
+:mod:`~relucert.verify.uniqueness` (measure and function), :mod:`~relucert.verify.p0`
+(the (P_0) certificate) and :mod:`~relucert.verify.analysis` (the report).
+"""
+from relucert.verify.certfile import CERTIFICATE_FORMAT, read_certificate, write_certificate
+from relucert.verify.checker import check_certificate, check_certificate_file
+
+_LAZY = {
+    "ExactCertificate": "exact", "make_exact_certificate": "exact",
+    "REPORT_FORMAT": "analysis", "AtomReport": "analysis", "CertificateReport": "analysis",
+    "analyse": "analysis", "solution_from_measure": "analysis",
+    "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",
+    "Condition": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
+    "P0Certificate": "p0", "p0_certificate": "p0",
+    "RegionScan": "regions", "scan_regions": "regions",
+    "Uniqueness": "uniqueness", "Witness": "uniqueness", "analyse_uniqueness": "uniqueness",
+}
+
+__all__ = [
+    "CERTIFICATE_FORMAT", "read_certificate", "write_certificate",
+    "check_certificate", "check_certificate_file",
+    *_LAZY,
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"relucert.verify.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'relucert.verify' has no attribute {name!r}")

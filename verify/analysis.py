@@ -96,6 +96,13 @@ class CertificateReport:
     nondegeneracy: NonDegeneracy = field(repr=False)
     arrangement: Arrangement = field(repr=False)
     solution: Solution = field(repr=False)
+    p0: object | None = field(default=None, repr=False)   # verify.p0.P0Certificate, when asked for
+
+    def with_p0(self, p0) -> "CertificateReport":
+        """A copy carrying the (P_0) certificate ``p0``."""
+        from dataclasses import replace
+
+        return replace(self, p0=p0)
 
     @property
     def witnesses(self) -> tuple:
@@ -138,6 +145,9 @@ class CertificateReport:
             "dual": self.dual,
             "tol": self.tol.to_dict(),
         }
+        if self.p0 is not None:
+            doc["p0"] = self.p0.to_dict()
+            doc["p0"]["distance_to_p_lam"] = float(np.linalg.norm(self.p0.p - self.dual))
         if regions is None:
             regions = self.n_chambers <= REGION_LIST_LIMIT
         if regions:

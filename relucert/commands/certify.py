@@ -17,6 +17,8 @@ def register(sub) -> None:
     p.add_argument("data", metavar="DATA")
     p.add_argument("--lam", type=float, required=True, help="regularisation lam > 0")
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
+    p.add_argument("--p0", action="store_true",
+                   help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2)")
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
     p.add_argument("--out", metavar="FILE", default=None, help="exact certificate file (with --exact)")
@@ -67,6 +69,15 @@ def format_report(report) -> str:
                      f"{w.max_prediction_diff:.2g}, amplitudes by {w.max_amplitude_diff:.3g}"
                      + (f", f(x) = {w.f1:.6g} vs {w.f2:.6g} at x = {np.array2string(w.x, precision=4)}"
                         if w.x is not None else ""))
+    if report.p0 is not None:
+        c = report.p0
+        lines.append("")
+        lines.append(f"(P_0) minimal-norm certificate: {c.verdict} - {c.reason}")
+        lines.append(f"  max |eta_0| = {c.max_abs_certificate:.12g}, |E_0| = {len(c.extremal)}, "
+                     f"||p_0 - p_lam|| = {float(np.linalg.norm(c.p - report.dual)):.3g}")
+        for cond in c.nondegeneracy.conditions:
+            m = "n/a" if cond.margin is None else f"{cond.margin:.3g}"
+            lines.append(f"  {cond.name}: {'holds' if cond.holds else 'FAILS'} (margin {m})")
     return "\n".join(lines)
 
 
@@ -88,7 +99,7 @@ def run(args) -> int:
         return 2
     arr = enumerate_chambers(X, tol=tol)
     solution = solve(X, y, args.lam, method=args.method, tol=tol)
-    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr)
+    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0)
     print(format_report(report))
     if args.json:
         write_json(args.json, report.to_dict())
@@ -107,5 +118,5 @@ def run(args) -> int:
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
         cert.write(args.out)
         print(f"exact certificate written to {args.out}: certified gap {cert.gap}, "
-              f"uniqueness {'certified' if cert.unique else 'not certified'}")
+              f"uniqueness: {cert.unique}")
     return 0

@@ -1,6 +1,7 @@
 """``relucert regions DATA``: enumerate the dual regions of a data set."""
 from __future__ import annotations
 
+import sys
 import time
 
 from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
@@ -15,6 +16,8 @@ def register(sub) -> None:
     p.add_argument("--max-chambers", type=int, default=None,
                    help="refuse when the estimated count exceeds this (default: library default)")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the regions (d = 1 or 2)")
+    p.add_argument("--method", choices=["auto", "restrict", "bfs"], default="auto",
+                   help="enumeration method (default auto: exact LP-free 'restrict'; 'bfs': one LP per flip)")
     add_common_options(p)
     p.set_defaults(func=run)
 
@@ -25,22 +28,29 @@ def run(args) -> int:
 
     data = load_data(args.data)
     X = data["X"]
+    if args.plot and X.shape[1] not in (1, 2):
+        raise ValueError(f"--plot draws regions for d = 1 or 2; DATA has d = {X.shape[1]}")
+    out = sys.stderr if args.json == "-" else sys.stdout  # stdout carries only the JSON then
     start = time.perf_counter()
-    arr = enumerate_chambers(X, max_chambers=args.max_chambers or DEFAULT_MAX_CHAMBERS,
+    arr = enumerate_chambers(X, method=args.method, max_chambers=args.max_chambers or DEFAULT_MAX_CHAMBERS,
                              progress=progress_flag(args), tol=tolerances_from_args(args))
     elapsed = time.perf_counter() - start
     formula = general_position_count(arr.n, arr.d)
-    print(f"n = {arr.n}, d = {arr.d}")
-    print(f"chambers: {arr.n_chambers} enumerated ({arr.method}); general-position formula {formula}")
-    print(f"time: {elapsed:.3f} s")
+    print(f"n = {arr.n}, d = {arr.d}", file=out)
+    print(f"chambers: {arr.n_chambers} enumerated ({arr.method}); general-position formula {formula}", file=out)
+    print(f"time: {elapsed:.3f} s", file=out)
     if args.json:
         doc = arr.to_dict(limit=None if args.all else 10000)
+        # the general-position count is the maximum, reached exactly in general position
         doc["general_position"] = arr.n_chambers == formula
+        doc["formula"] = formula
         doc["time_s"] = elapsed
+        if "chambers" not in doc:
+            doc["chambers_omitted"] = f"more than 10000 chambers; pass --all to list them"
         write_json(args.json, doc)
     if args.plot:
         from relucert.plots import plot_regions
 
         plot_regions(arr, args.plot)
-        print(f"plot written to {args.plot}")
+        print(f"plot written to {args.plot}", file=out)
     return 0

@@ -1,0 +1,503 @@
+"""Exact LP-free chamber enumeration by recursion on restrictions.
+
+Every chamber of a (non-empty) central arrangement has a facet; the relative interior
+of a facet on ``H_a`` is a chamber of the restriction ``A^{H_a}`` (the arrangement
+that the other hyperplanes cut out on ``H_a``), and every chamber ``G`` of that
+restriction is the common facet of exactly two chambers ``G+`` and ``G-`` (one on
+each side of ``H_a``). Hence::
+
+    chambers(A) = { G+, G- : a a hyperplane of A, G a chamber of A^{H_a} }.
+
+The recursion goes down to rank-2 restrictions, whose chambers are the arcs between
+consecutive crossing points on a circle: there the normals are sorted by angle
+(float sort, verified pair by pair with exact predicates, exact sort as fallback).
+Each chamber is found once per facet; duplicates are merged by a 64-bit additive hash
+of the packed sign pattern, and every merge is then checked bit for bit against the
+representative's pattern (a collision restarts with a new hash). The finds also give
+each chamber's facets and the adjacency graph. All combinatorial decisions are exact
+(:mod:`relucert.arrangement.exact`); see proofs/enumeration_by_restriction.md.
+
+Data of lower rank are handled by keeping ``r = rank`` columns on which the lifted
+data keep their rank: the sign patterns are unchanged (the arrangement is the product
+of its essentialization with the lineality space).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+import numpy as np
+
+from relucert.arrangement.exact import ExactData, FlagForms, exact_rank_columns
+
+__all__ = ["enumerate_restrict", "EnumerationCore"]
+
+_TWO_PI = 2.0 * np.pi
+
+
+class _HashCollision(Exception):
+    """Two different patterns share a 64-bit hash (astronomically rare): restart."""
+
+
+@dataclass
+class _Chambers:
+    """Chambers of one restriction ``A^{L_F}``."""
+
+    pos: np.ndarray    # (m, nb) uint8, packed positive bits (only hyperplanes not containing L_F)
+    h: np.ndarray      # (m,) uint64 additive hash of pos
+    pt: np.ndarray     # (m, r) float interior points (approximately in L_F)
+    fptr: np.ndarray   # (m + 1,) int64
+    fidx: np.ndarray   # facet hyperplane indices (every member of a facet's class)
+    gsize: np.ndarray | None = None  # circles: size of crossing group k (arc k's first facets)
+
+
+@dataclass
+class EnumerationCore:
+    """Raw output of :func:`enumerate_restrict` (in the reduced coordinates)."""
+
+    pos: np.ndarray
+    pt: np.ndarray
+    fptr: np.ndarray
+    fidx: np.ndarray
+    edges: np.ndarray          # (e, 2) chamber index pairs adjacent across a facet
+    edge_class_ptr: np.ndarray  # CSR of the hyperplanes crossed by each edge
+    edge_class_idx: np.ndarray
+    columns: list[int]
+    rank: int
+
+
+class _Enumerator:
+    def __init__(self, Z: np.ndarray, seed: int, progress):
+        self.data = ExactData(Z)
+        self.Z = self.data.Z
+        self.n, self.r = self.Z.shape
+        self.nb = (self.n + 7) // 8
+        self.nw = (self.n + 63) // 64      # 64-bit words per pattern
+        self.nb8 = 8 * self.nw             # bytes per pattern, padded to whole words
+        rng = np.random.default_rng(seed)
+        self.R = rng.integers(0, np.iinfo(np.uint64).max, size=self.n, dtype=np.uint64, endpoint=True)
+        self.byte = (np.arange(self.n) >> 3).astype(np.int64)
+        self.bit = (np.uint8(1) << (np.arange(self.n) & 7).astype(np.uint8)).astype(np.uint8)
+        self.progress = progress
+        self.memo: dict[bytes, _Chambers] = {}
+        self.memo_order: dict[bytes, tuple] = {}
+
+    # ---- helpers ---------------------------------------------------------------------
+    def _mask(self, members: np.ndarray) -> np.ndarray:
+        m = np.zeros(self.nb8, dtype=np.uint8)
+        np.bitwise_or.at(m, self.byte[members], self.bit[members])
+        return m
+
+    def _hash(self, members: np.ndarray) -> np.uint64:
+        return np.add.reduce(self.R[members], dtype=np.uint64) if len(members) else np.uint64(0)
+
+    def _basis(self, F: tuple[int, ...]) -> np.ndarray:
+        """Float orthonormal basis (r, r - k) of ``L_F = span(F)^perp``."""
+        k = len(F)
+        if k == 0:
+            return np.eye(self.r)
+        Q, _ = np.linalg.qr(self.Z[list(F)].T, mode="complete")
+        return Q[:, k:]
+
+    # ---- dispatch --------------------------------------------------------------------
+    def chambers(self, F: tuple[int, ...], B: np.ndarray, light: bool = False) -> _Chambers:
+        """Chambers of the restriction to ``L_F``; ``B`` the hyperplanes not containing it.
+
+        The restriction depends only on the flat ``L_F``, which ``B`` determines (its
+        complement is the set of hyperplanes containing ``L_F``): results are memoised by
+        ``B``, so a flat reached through several flags (``(a, b)`` and ``(b, a)``) is
+        enumerated once."""
+        rank = self.r - len(F)
+        if rank == 2:
+            return self._circle(F, B, light)
+        key = B.tobytes()
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self._level(F, B)
+            self.memo[key] = hit
+        return hit
+
+    def circle_order(self, F: tuple[int, ...], B: np.ndarray):
+        """:meth:`_circle_order`, memoised by ``B`` below the top level."""
+        if len(F) < 2:
+            return self._circle_order(F, B)
+        key = B.tobytes()
+        hit = self.memo_order.get(key)
+        if hit is None:
+            hit = self._circle_order(F, B)
+            self.memo_order[key] = hit
+        return hit
+
+    # ---- rank 2: sort on the circle ----------------------------------------------------
+    def _circle(self, F: tuple[int, ...], B: np.ndarray | None, light: bool = False, info=None) -> _Chambers:
+        """Arcs of the rank-2 restriction to ``L_F``; ``light``: hashes only; ``info``:
+        the exact circular order from :meth:`_circle_order` (computed when None)."""
+        if info is None:
+            info = self._circle_order(F, B)
+        sb, ss, starts, init_pos, alpha, E = info
+        m2 = len(sb)
+        K = len(starts)
+        h0 = self._hash(init_pos)
+        Rv = self.R[sb]
+        hv = np.where(ss > 0, (~Rv) + np.uint64(1), Rv)
+        hdelta = hv if K == m2 else np.add.reduceat(hv, starts)
+        h = np.cumsum(hdelta, dtype=np.uint64) + h0
+        if light:
+            return _Chambers(pos=None, h=h, pt=None, fptr=None, fidx=None)
+        P0 = self._mask(init_pos)
+        onehot = np.zeros((m2, self.nb8), dtype=np.uint8)
+        onehot[np.arange(m2), self.byte[sb]] = self.bit[sb]
+        onehot = onehot.view(np.uint64)
+        delta_bits = onehot if K == m2 else np.bitwise_xor.reduceat(onehot, starts, axis=0)
+        pos = np.bitwise_xor.accumulate(delta_bits, axis=0, out=delta_bits)  # in place: memory
+        pos ^= P0.view(np.uint64)[None, :]
+        pos = pos.view(np.uint8)
+        # interior points: bisector of consecutive crossing points
+        gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
+        gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
+        mid = alpha + gap / 2 + np.pi / 2
+        pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
+        # facets of arc k: the hyperplanes of groups k and k + 1
+        gsize = np.diff(np.r_[starts, m2])
+        nxt = np.roll(np.arange(K), -1)
+        fsize = gsize + gsize[nxt]
+        fptr = np.zeros(K + 1, dtype=np.int64)
+        fptr[1:] = np.cumsum(fsize)
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        # fill: for each arc, members of its group then of the next group
+        own = np.repeat(np.arange(K), gsize)  # group of each sorted entry
+        within = np.arange(m2) - starts[own]
+        fidx[fptr[:-1][own] + within] = sb
+        tgt = np.roll(np.arange(K), 1)[own]
+        fidx[fptr[:-1][tgt] + gsize[tgt] + within] = sb
+        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
+
+    def _circle_order(self, F: tuple[int, ...], B: np.ndarray):
+        """The exact circular order of the crossing points of the rank-2 restriction:
+        ``(sorted hyperplanes, their sides, group starts, positive set of the last arc,
+        float angle of each group, basis of L_F)``."""
+        forms = FlagForms(self.data, F)
+        m = len(B)
+        a0 = int(B[0])
+        delta = np.zeros(m, dtype=np.int8)
+        delta[1:] = forms.bilinear_signs_pairs(np.full(m - 1, a0), B[1:])
+        gamma = np.zeros(m, dtype=np.int8)
+        gamma[0] = 1  # a0 itself
+        par = np.flatnonzero(delta[1:] == 0) + 1
+        if len(par):
+            la = forms.linear_signs(np.array([a0]))[0]
+            s_star = int(np.flatnonzero(la)[0])
+            lb = forms.linear_signs(B[par])[:, s_star]
+            gamma[par] = lb * la[s_star]
+        # entries: (b, +) with vector q_b and (b, -) with -q_b
+        eb = np.concatenate([B, B])
+        es = np.concatenate([np.ones(m, np.int8), -np.ones(m, np.int8)])
+        ed = np.concatenate([delta, -delta])
+        eg = np.concatenate([gamma, -gamma])
+        half = np.where(ed != 0, (ed < 0), (eg < 0)).astype(np.int8)
+        E = self._basis(F)
+        if len(F):
+            if np.linalg.det(np.vstack([self.Z[list(F)], E.T])) < 0:
+                E = E[:, ::-1].copy()
+        q = self.Z[B] @ E
+        v = np.concatenate([q, -q]) if m else q
+        rho = q[0]
+        ref = np.where(half[:, None] == 0, rho[None, :], -rho[None, :])
+        ang = np.arctan2(ref[:, 0] * v[:, 1] - ref[:, 1] * v[:, 0], ref[:, 0] * v[:, 0] + ref[:, 1] * v[:, 1])
+        ang = np.where(ang < -np.pi / 2, ang + _TWO_PI, ang)
+        order = np.lexsort((ang, half))
+        order, tie = self._verify_order(forms, order, eb, es, half)
+        # group boundaries
+        start = np.r_[True, ~tie]
+        gid = np.cumsum(start) - 1
+        starts = np.flatnonzero(start)
+        grp_of = np.empty(2 * m, dtype=np.int64)
+        grp_of[order] = gid
+        init_pos = B[grp_of[m:] > grp_of[:m]]
+        first = order[starts]
+        alpha = np.arctan2(v[first, 1], v[first, 0])
+        return eb[order].astype(np.int32), es[order], starts.astype(np.int32), init_pos, alpha, E
+
+    def _verify_order(self, forms, order, eb, es, half):
+        """Check consecutive entries of each half exactly; exact sort where it fails.
+        Returns the order and ``tie[i]``: entries ``i`` and ``i + 1`` are the same point."""
+        def adjacent(order):
+            a, b = order[:-1], order[1:]
+            same_half = half[a] == half[b]
+            sg = np.zeros(len(a), dtype=np.int8)
+            idx = np.flatnonzero(same_half)
+            if len(idx):
+                sg[idx] = forms.bilinear_signs_pairs(eb[a[idx]], eb[b[idx]]) * es[a[idx]] * es[b[idx]]
+            return same_half, sg
+
+        same_half, sg = adjacent(order)
+        if np.any(same_half & (sg < 0)):
+            def cmp(i, j):
+                s = int(forms.bilinear_signs_pairs(eb[[i]], eb[[j]])[0]) * int(es[i]) * int(es[j])
+                return -s
+
+            parts = []
+            for hv in (0, 1):
+                members = [int(i) for i in order if half[i] == hv]
+                parts.extend(sorted(members, key=cmp_to_key(cmp)))
+            order = np.array(parts, dtype=np.int64)
+            same_half, sg = adjacent(order)
+            assert not np.any(same_half & (sg < 0))
+        return order, same_half & (sg == 0)
+
+    # ---- rank >= 3: recurse on the restrictions ---------------------------------------
+    def _classes(self, F, B):
+        """Classes of hyperplanes of the restriction to L_F: lists (rep, members, c-signs)."""
+        if len(F) == 0:
+            rows = self.Z[B] + 0.0
+            _, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+            inv = inv.reshape(-1)
+            out = []
+            for u in np.argsort(first, kind="stable"):
+                mem = B[inv == u]
+                out.append((int(mem[0]), mem, np.ones(len(mem), np.int8)))
+            return out
+        forms = FlagForms(self.data, F)
+        same = forms.bilinear_zero_all_pairs(B)
+        label = np.argmax(same, axis=1)  # first index of the class
+        out = []
+        for u in np.unique(label):
+            mem = B[label == u]
+            a = int(mem[0])
+            if len(mem) == 1:
+                out.append((a, mem, np.ones(1, np.int8)))
+                continue
+            la = forms.linear_signs(np.array([a]))[0]
+            s_star = int(np.flatnonzero(la)[0])
+            c = forms.linear_signs(mem)[:, s_star] * la[s_star]
+            out.append((a, mem, c.astype(np.int8)))
+        return out
+
+    def _level(self, F: tuple[int, ...], B: np.ndarray, top: bool = False) -> _Chambers:
+        classes = self._classes(F, B)
+        E = self._basis(F)
+        bar = None
+        if top and self.progress is not False:
+            from tqdm import tqdm
+
+            bar = tqdm(total=2 * len(classes), desc="chambers", unit="hyperplane",
+                       disable=None if self.progress is None else not self.progress, file=sys.stderr)
+        cache: list[_Chambers | None] = []
+        infos: list = []
+        fh, fcls, fg, fside = [], [], [], []
+        masks = []
+        for ci, (a, mem, c) in enumerate(classes):
+            Bsub = np.setdiff1d(B, mem, assume_unique=True)
+            if self.r - len(F) == 3:
+                # the sub-restrictions are circles: keep only their exact order (small),
+                # hash now, build the patterns once in pass 2
+                info = self.circle_order(F + (a,), Bsub)
+                sub = self._circle(F + (a,), None, light=True, info=info)
+                infos.append(info)
+                cache.append(None)
+            else:
+                sub = self.chambers(F + (a,), Bsub)
+                infos.append(None)
+                cache.append(sub)
+            plus, minus = mem[c > 0], mem[c < 0]
+            mp, mm = self._mask(plus), self._mask(minus)
+            hp, hm = self._hash(plus), self._hash(minus)
+            masks.append((mp, mm))
+            k = len(sub.h)
+            fh.append(np.concatenate([sub.h + hp, sub.h + hm]))
+            fcls.append(np.full(2 * k, ci, dtype=np.int32))
+            fg.append(np.concatenate([np.arange(k), np.arange(k)]).astype(np.int32))
+            fside.append(np.r_[np.ones(k, np.int8), -np.ones(k, np.int8)])
+            if bar is not None:
+                bar.update(1)
+        block_start = np.r_[0, np.cumsum([len(x) for x in fh])[:-1]].astype(np.int64)
+        fh = np.concatenate(fh)
+        fcls = np.concatenate(fcls)
+        fg = np.concatenate(fg)
+        fside = np.concatenate(fside)
+        ids, first, o, starts = _dedup(fh)
+        M = len(first)
+        hashes = fh[first]
+        # facets: the classes of the finds of each chamber, expanded to their members.
+        # A chamber is found at most once through a class (Lemma 1), so no duplicates.
+        # The finds of one chamber are contiguous in the hash order ``o``.
+        sizes = np.array([len(cl[1]) for cl in classes], dtype=np.int64)
+        members_all = np.concatenate([cl[1] for cl in classes])
+        member_start = np.r_[0, np.cumsum(sizes)[:-1]]
+        cls_sorted = fcls[o]
+        sz = sizes[cls_sorted]
+        glen = np.diff(np.r_[starts, len(o)])
+        gsum = np.add.reduceat(sz, starts)
+        gid = ids[o[starts]]
+        cnt = np.zeros(M, dtype=np.int64)
+        cnt[gid] = gsum
+        fptr = np.zeros(M + 1, dtype=np.int64)
+        fptr[1:] = np.cumsum(cnt)
+        cs = np.cumsum(sz) - sz
+        off = np.repeat(fptr[gid] - cs[starts], glen) + cs
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        if np.all(sizes == 1):
+            fidx[off] = members_all[member_start[cls_sorted]]
+        else:
+            within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
+            fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
+        del o, starts, cls_sorted, sz, cs, off
+        class_of = np.full(self.n, -1, dtype=np.int64)
+        for ci, cl in enumerate(classes):
+            class_of[cl[1]] = ci
+        # pass 2: patterns, exact merge check, interior points
+        del fh
+        pos = np.zeros((M, self.nb8 if not top else self.nb), dtype=np.uint8)
+        pt = np.zeros((M, self.r))
+        offset = 0
+        for ci, (a, mem, c) in enumerate(classes):
+            sub = cache[ci]
+            if sub is None:
+                sub = self._circle(F + (a,), None, info=infos[ci])
+                infos[ci] = None
+            k = len(sub.h)
+            sl = slice(offset, offset + 2 * k)
+            offset += 2 * k
+            g = fg[sl]
+            sd = fside[sl]
+            mp, mm = masks[ci]
+            sub64 = sub.pos.view(np.uint64)
+            pats = np.concatenate([sub64 | mp.view(np.uint64)[None, :], sub64 | mm.view(np.uint64)[None, :]])
+            pats = pats.view(np.uint8)[:, :pos.shape[1]]
+            my_ids = ids[sl]
+            is_rep = first[my_ids] == np.arange(sl.start, sl.stop)
+            rep_rows = np.flatnonzero(is_rep)
+            rid = my_ids[rep_rows]
+            pos[rid] = pats[rep_rows]
+            if not np.array_equal(pos[my_ids], pats):
+                raise _HashCollision()
+            if len(rep_rows):
+                pt[rid] = self._push(E, a, class_of == ci, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos, fptr, fidx)
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        self.last_edges = None
+        if top:
+            # adjacency: G+ and G- of one sub chamber are adjacent across the class;
+            # the finds of a class are [G+ for every G] then [G- for every G]
+            plus_rows = np.flatnonzero(fside > 0)
+            k_of = np.repeat(np.diff(np.r_[block_start, len(fside)]) // 2, np.diff(np.r_[block_start, len(fside)]))
+            minus_rows = plus_rows + k_of[plus_rows]
+            pairs = np.stack([ids[plus_rows], ids[minus_rows]], axis=1)
+            cls = fcls[plus_rows]
+            eptr = np.zeros(len(cls) + 1, dtype=np.int64)
+            eptr[1:] = np.cumsum(sizes[cls])
+            self.last_edges = (pairs, eptr, _expand(members_all, member_start, sizes, cls))
+        return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
+
+    def _push(self, E, a, in_class, p, side, rid, pos, fptr, fidx):
+        """Interior points of the chambers ``G+-``: ``p + side * t * q_a`` with ``t`` half
+        the step at which the first other facet would be crossed."""
+        qa = E @ (E.T @ self.Z[a])
+        cnt = fptr[rid + 1] - fptr[rid]
+        rows = np.repeat(np.arange(len(rid)), cnt)
+        starts = np.repeat(fptr[rid], cnt)
+        within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        f = fidx[starts + within]
+        sf = np.where((pos[rid[rows], self.byte[f]] & self.bit[f]) != 0, 1.0, -1.0)
+        zf = self.Z[f]
+        num = sf * np.einsum("ij,ij->i", p[rows], zf)
+        den = -side[rows] * sf * (zf @ qa)
+        limiting = (den > 0) & ~in_class[f]
+        ratio = np.full(len(f), np.inf)
+        ratio[limiting] = num[limiting] / den[limiting]
+        tmax = np.full(len(rid), np.inf)
+        np.minimum.at(tmax, rows, ratio)
+        scale = np.linalg.norm(p, axis=1) / max(float(np.linalg.norm(qa)), np.finfo(float).tiny)
+        t = np.where(np.isfinite(tmax), 0.5 * tmax, scale)
+        t = np.minimum(t, scale)
+        out = p + (side * t)[:, None] * qa[None, :]
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> EnumerationCore:
+    """Chambers of the central arrangement with normals the rows of ``Z`` (n, D).
+
+    Returns the raw enumeration in the reduced coordinates (``columns`` of ``Z``).
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    n, D = Z.shape
+    r, cols = exact_rank_columns(Z)
+    Zr = np.ascontiguousarray(Z[:, cols])
+    B = np.arange(n)
+    for attempt in range(8):
+        en = _Enumerator(Zr, seed + attempt, progress)
+        try:
+            if r == 1:
+                return _rank_one(en, cols)
+            if r == 2:
+                ch = en._circle((), B)
+                edges, ecp, eci = _circle_edges(ch, en)
+            else:
+                ch = en._level((), B, top=True)
+                edges, ecp, eci = en.last_edges
+            return EnumerationCore(pos=np.ascontiguousarray(ch.pos[:, :en.nb]) if r == 2 else ch.pos, pt=ch.pt, fptr=ch.fptr, fidx=ch.fidx, edges=edges,
+                                   edge_class_ptr=ecp, edge_class_idx=eci, columns=cols, rank=r)
+        except _HashCollision:
+            continue
+    raise RuntimeError("hash collisions in 8 independent attempts; this indicates a bug")
+
+
+def _expand(members_all, member_start, sizes, sel) -> np.ndarray:
+    """Concatenation of the member lists of the classes ``sel`` (vectorised)."""
+    rep = sizes[sel]
+    total = int(rep.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(rep) - rep, rep)
+    return members_all[np.repeat(member_start[sel], rep) + within]
+
+
+def _dedup(h: np.ndarray):
+    """Group equal hashes. Returns ``ids`` (chambers numbered by first occurrence), the
+    index of each chamber's first occurrence, the hash order ``o`` and the starts of its
+    groups (equal hashes are contiguous in ``o``)."""
+    o = np.argsort(h)
+    hs = h[o]
+    new = np.empty(len(h), dtype=bool)
+    new[:1] = True
+    np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    del hs
+    starts = np.flatnonzero(new)
+    first = np.minimum.reduceat(o, starts)  # the smallest index of each group
+    grp = np.cumsum(new) - 1
+    perm = np.argsort(first, kind="stable")
+    rank_of = np.empty_like(perm)
+    rank_of[perm] = np.arange(len(perm))
+    ids = np.empty(len(h), dtype=np.int64)
+    ids[o] = rank_of[grp]
+    return ids, first[perm], o, starts
+
+
+def _circle_edges(ch: _Chambers, en: _Enumerator):
+    """Arcs k and k + 1 are adjacent across crossing group k + 1, which is the second
+    part of arc k's facet list."""
+    K = len(ch.h)
+    u = np.arange(K)
+    w = (u + 1) % K
+    length = ch.gsize[w]
+    start = ch.fptr[:-1] + ch.gsize
+    ecp = np.zeros(K + 1, dtype=np.int64)
+    ecp[1:] = np.cumsum(length)
+    within = np.arange(int(ecp[-1])) - np.repeat(ecp[:-1], length)
+    eci = ch.fidx[np.repeat(start, length) + within]
+    return np.stack([u, w], axis=1), ecp, eci
+
+
+def _rank_one(en: _Enumerator, cols):
+    """All lifted points equal: two chambers (all active, all inactive)."""
+    n, r = en.n, en.r
+    allbits = en._mask(np.arange(n))
+    pos = np.stack([allbits, np.zeros(en.nb8, np.uint8)])[:, :en.nb].copy()
+    z = en.Z[0] / np.linalg.norm(en.Z[0])
+    pt = np.stack([z, -z])
+    fptr = np.array([0, n, 2 * n], dtype=np.int64)
+    fidx = np.r_[np.arange(n), np.arange(n)].astype(np.int64)
+    return EnumerationCore(pos=pos, pt=pt, fptr=fptr, fidx=fidx, edges=np.array([[0, 1]]),
+                           edge_class_ptr=np.array([0, n], dtype=np.int64),
+                           edge_class_idx=np.arange(n, dtype=np.int64), columns=cols, rank=1)

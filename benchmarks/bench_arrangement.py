@@ -1,0 +1,121 @@
+"""Chamber enumeration speed: the exact LP-free method ("restrict") against the BFS
+baseline (one HiGHS feasibility LP per candidate sign flip), same process, same data.
+
+For each d = 1, 2, 3: the baseline and the fast method on small n (the ratio), then
+the fast method alone on growing n (the baseline would take hours there: it solves
+about n LPs per chamber), each large case in a fresh subprocess so that its peak
+memory (max RSS, whole process including Python and numpy) is its own.
+
+    python benchmarks/bench_arrangement.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+FULL = {
+    "ratio": {1: [20, 40], 2: [10, 15], 3: [7, 9, 12]},
+    "large": {1: [1000, 10000, 30000], 2: [100, 300, 1000], 3: [30, 60, 100], 4: [15, 25]},
+}
+QUICK = {
+    "ratio": {1: [20], 2: [10], 3: [7]},
+    "large": {1: [10000], 2: [100, 300], 3: [30]},
+}
+
+_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from relucert.arrangement import enumerate_chambers, general_position_count
+d, n = int(sys.argv[1]), int(sys.argv[2])
+X = np.random.default_rng(n * 10 + d).standard_normal((n, d))
+t = time.perf_counter()
+c = time.process_time()
+arr = enumerate_chambers(X, max_chambers=None, progress=False)
+el = time.perf_counter() - t
+cpu = time.process_time() - c
+print(json.dumps({"d": d, "n": n, "m": arr.n_chambers, "formula": general_position_count(n, d),
+                  "time": el, "cpu": cpu, "rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+"""
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.platform()}, Python {platform.python_version()}, {cpu}, "
+            f"{os.cpu_count()} logical CPUs, load average {load:.1f} at start "
+            f"(the machine is shared: wall times grow with the load, CPU times much less)")
+
+
+def ratio_rows(sizes) -> list[str]:
+    from relucert.arrangement import enumerate_chambers
+    from relucert.arrangement.baseline import enumerate_bfs
+
+    rows = []
+    for d, ns in sizes.items():
+        for n in ns:
+            X = np.random.default_rng(n * 10 + d).standard_normal((n, d))
+            t = time.perf_counter()
+            ref = enumerate_bfs(X)
+            t_ref = time.perf_counter() - t
+            t = time.perf_counter()
+            arr = enumerate_chambers(X, progress=False)
+            t_fast = time.perf_counter() - t
+            same = {r.tobytes() for r in ref.signs} == {r.tobytes() for r in arr.signs}
+            rows.append(f"| {d} | {n} | {arr.n_chambers} | {t_ref:.3f} | {ref.n_chambers / t_ref:,.0f} | "
+                        f"{t_fast:.4f} | {arr.n_chambers / t_fast:,.0f} | {t_ref / t_fast:,.0f}x | "
+                        f"{'yes' if same else 'NO'} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
+def large_rows(sizes) -> list[str]:
+    rows = []
+    for d, ns in sizes.items():
+        for n in ns:
+            out = subprocess.run([sys.executable, "-c", _CHILD, str(d), str(n)], capture_output=True, text=True)
+            if out.returncode != 0:
+                rows.append(f"| {d} | {n} | failed: {out.stderr.strip().splitlines()[-1]} |")
+            else:
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                ok = "yes" if r["m"] == r["formula"] else "NO"
+                rows.append(f"| {d} | {n} | {r['m']:,} | {ok} | {r['time']:.2f} | {r['cpu']:.2f} | "
+                            f"{r['m'] / r['time']:,.0f} | {r['rss_gib']:.2f} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes only (well under a minute)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    print(f"machine: {machine()}")
+    print("\nFast (restrict) vs baseline (BFS, one HiGHS LP per candidate flip), same process, same data:")
+    print("| d | n | chambers | BFS s | BFS chambers/s | restrict s | restrict chambers/s | speed-up | same patterns |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    ratio_rows(sizes["ratio"])
+    print("\nFast method alone on larger n (baseline not run: ~n LPs per chamber, hours);"
+          " peak RSS of a fresh process:")
+    print("| d | n | chambers | = formula | wall s | CPU s | chambers/s (wall) | peak RSS GiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    large_rows(sizes["large"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The checker is independent: it never imports the solver, the enumerator or lp/ (issue 5)."""
+from __future__ import annotations
+
+import ast
+import json
+import pathlib
+import subprocess
+import sys
+
+from problems import by_construction
+from relucert.verify import make_exact_certificate
+from test_exact import solution_from_known
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ALLOWED = {"relucert.errors", "relucert.results", "relucert.verify.certfile"}
+# relucert's own solver / enumerator / LP code and the LP backends. (scipy itself may be loaded
+# by scikit-learn through relucert.errors; the checker's sources never use it: see the AST test.)
+FORBIDDEN = ("relucert.arrangement", "relucert.lp", "relucert.solve", "relucert.verify.exact", "relucert.gpu",
+             "relucert.solver", "highspy", "cdd", "torch", "clarabel")
+
+
+def test_checker_sources_import_only_allowed_modules():
+    for name in ["verify/checker.py", "verify/certfile.py", "relucert/commands/check.py"]:
+        tree = ast.parse((ROOT / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("relucert"):
+                assert node.module in ALLOWED | {"relucert.verify.checker"}, (name, node.module)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith(("relucert", "scipy", "highspy")), (name, alias.name)
+
+
+def test_check_command_loads_no_solver_code(tmp_path):
+    kp = by_construction(7, 2, 0.3, seed=1)
+    path = tmp_path / "c.json"
+    make_exact_certificate(solution_from_known(kp)).write(path)
+    code = (
+        "import sys, json\n"
+        "from relucert.cli import main\n"
+        f"rc = main(['check', {str(path)!r}])\n"
+        f"bad = sorted(m for m in sys.modules if m.startswith({FORBIDDEN!r}))\n"
+        "print(json.dumps({'rc': rc, 'bad': bad}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"rc": 0, "bad": []}
