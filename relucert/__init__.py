@@ -17,10 +17,6 @@ from relucert.errors import (
 from relucert.results import CheckResult, Status, VerificationReport
 from relucert.tolerances import Tolerances
 
-# Eager on purpose: the submodule relucert.solve shares the function's name, and binding
-# the function here (after the submodule is loaded) keeps ``relucert.solve`` the function.
-from relucert.solve import solve  # noqa: E402
-
 __version__ = "0.1.0"
 
 

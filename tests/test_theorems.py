@@ -200,3 +200,15 @@ def test_theorems_cli_writes_report(tmp_path, capsys):
     doc = json.load(open(out / "results.json"))
     assert doc["format"] == "relucert.theorems/1" and doc["counts"]["one_extremum"]["VIOLATED"] == 0
     assert _local_main(["theorems", "--families", "nope", "--out", str(out)]) == 2
+
+
+def test_cli_family_names_match_the_library():
+    """register() lists the family names without importing the library; keep them in sync."""
+    from relucert.commands.theorems import register
+    from relucert.verify.theorems import DEFAULT_FAMILIES
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    text = parser._subparsers._group_actions[0].choices["theorems"].format_help()
+    for f in DEFAULT_FAMILIES:
+        assert f.name in text
