@@ -61,6 +61,7 @@ def test_two_interior_kinks_p0_and_margins(interior_sweep):
     t, T, eta = circle_eta(X, mnc.p)
     assert np.max(np.abs(eta)) <= 1 + 1e-12
     assert grid_local_maxima(T, eta, theta, 1e-3) == pytest.approx(2 / S5, abs=1e-8)
+    assert res.exact.certified and res.exact.dual_scale - 1 <= 1e-12   # exact rational check
     # Gamma is invertible: q(c) = p_0 for every c
     assert mnc.full_rank and mnc.n_equations == 4
     assert math.isinf(res.critical.value)
@@ -102,6 +103,7 @@ def test_kink_at_data_point_margins(boundary_sweep):
     assert locs["boundary"].hyperplanes == (3,)
     mnc = res.certificate
     assert mnc.nondegenerate and mnc.full_rank and mnc.n_equations == 3
+    assert res.exact.certified
     np.testing.assert_allclose(mnc.p, p0, atol=1e-10)
     assert mnc.check.max_abs_eta_off_support == pytest.approx(1 - 1 / S5, abs=1e-10)
     # the facet multiplier, by hand: v_C + theta_b is a multiple of x~_4 = (2, 1)
@@ -182,3 +184,18 @@ def test_helpers_and_errors():
     arr = enumerate_chambers(np.array([[0.0]]))
     with pytest.raises(ValueError, match="no atom"):
         minimal_norm_certificate(arr, np.zeros(1), np.zeros((0, 2)), np.zeros(0))
+
+
+def test_exact_check_fails_closed_on_an_infeasible_certificate():
+    """p_V scaled by 1.01 violates |eta| <= 1 at the atoms: the exact check must not certify it."""
+    import dataclasses
+
+    from relucert.verify.lownoise import exact_p0_check
+
+    X, y0, theta, amp, _ = two_interior_kinks()
+    arr = enumerate_chambers(X)
+    mnc = minimal_norm_certificate(arr, y0, theta, amp)
+    assert exact_p0_check(arr, y0, mnc).certified
+    bad = dataclasses.replace(mnc, p0=dataclasses.replace(mnc.p0, p=1.01 * mnc.p))
+    out = exact_p0_check(arr, y0, bad)
+    assert not out.certified and out.reason.startswith("not certified")

@@ -40,7 +40,7 @@ from relucert.verify.regions import SIGNS, RegionScan, on_hyperplanes, scan_regi
 __all__ = [
     "LOWNOISE_FORMAT", "DEFAULT_LAMS", "N_FIT", "SupportAtom", "support_atoms",
     "CertificateCheck", "assess_certificate", "MinimalNormCertificate", "minimal_norm_certificate",
-    "CriticalRatio", "critical_noise_ratio", "SweepPoint", "LowNoiseResult", "lownoise_sweep",
+    "CriticalRatio", "critical_noise_ratio", "ExactP0Check", "exact_p0_check", "SweepPoint", "LowNoiseResult", "lownoise_sweep",
     "measure_errors", "resolution_bound", "fit_slope", "fit_slopes", "regime_points", "angle", "parse_lams", "noise_direction",
 ]
 
@@ -336,6 +336,57 @@ def _complement_rank_deficit(N: np.ndarray, tol: Tolerances) -> int:
     return int(np.count_nonzero(s > tol.rank * max(1.0, float(s[0]))))
 
 
+@dataclass(frozen=True)
+class ExactP0Check:
+    """Exact rational verification of the (P_0) certificate (:mod:`relucert.verify.exact`).
+
+    The rationalised ``p_V`` divided by ``dual_scale >= 1`` is proven feasible
+    (``|eta| <= 1`` on every chamber of a list proven complete) and the (P_0) optimum lies
+    in ``[lower, upper]`` with ``relative_gap``; ``certified`` when the checker passed,
+    ``dual_scale - 1 <= tol.dual_feas`` and ``relative_gap <= tol.obj_gap``. Fails closed:
+    any error gives ``certified = False`` with the reason."""
+
+    certified: bool
+    dual_scale: float | None
+    relative_gap: float | None
+    reason: str
+
+    def to_dict(self) -> dict:
+        return jsonable(self.__dict__)
+
+
+def exact_p0_check(arrangement: Arrangement, y0: np.ndarray, mnc: MinimalNormCertificate, *,
+                   tol: Tolerances | None = None) -> ExactP0Check:
+    """Verify ``mnc.p`` and the reference atoms in exact rational arithmetic (see
+    :class:`ExactP0Check`)."""
+    from relucert.errors import CertificateError
+    from relucert.results import Status
+    from relucert.verify.exact import make_exact_certificate
+
+    tol = resolve(tol)
+    Xl = arrangement.X_lift
+    th = np.array([a.theta for a in mnc.atoms]).reshape(len(mnc.atoms), Xl.shape[1])
+    amp = np.array([a.amplitude for a in mnc.atoms])
+    pred = relu_features(Xl, th) @ amp
+    tv = float(np.sum(np.abs(amp)))
+    sol = Solution(X=arrangement.X, y=np.asarray(y0, dtype=np.float64), lam=0.0, theta=th, amplitude=amp,
+                   objective=tv, tv_norm=tv, dual=mnc.p, predictions=pred,
+                   max_abs_certificate=mnc.check.max_abs_eta, duality_gap=0.0, n_chambers=arrangement.n_chambers,
+                   status=Status.OPTIMAL, method="minimal-norm certificate", tol=tol)
+    try:
+        cert = make_exact_certificate(sol, arrangement=arrangement, tol=tol)
+    except (CertificateError, ValueError, ArithmeticError) as exc:
+        return ExactP0Check(False, None, None, f"not certified: {exc}")
+    scale = float(cert.dual_scale)
+    gap = float(cert.relative_gap)
+    ok = bool(cert.report.passed and scale - 1.0 <= tol.dual_feas and gap <= tol.obj_gap)
+    why = (f"p_V / {scale:.17g} proven feasible on every region and the (P_0) optimum within relative gap "
+           f"{gap:.3g} (exact rationals)")
+    if not ok:
+        why = "not certified: " + why
+    return ExactP0Check(ok, scale, gap, why)
+
+
 # ----------------------------------------------------------------------------------------
 # critical noise ratio
 # ----------------------------------------------------------------------------------------
@@ -500,6 +551,7 @@ class LowNoiseResult:
     slopes: dict
     pinned: tuple                    # indices of pinned reference atoms
     tol: Tolerances
+    exact: ExactP0Check | None = None
 
     @property
     def atoms(self) -> tuple:
@@ -533,6 +585,7 @@ class LowNoiseResult:
             "min_boundary_multiplier": chk.min_boundary_multiplier,
             "p0_certificate": self.certificate.p0.to_dict(),
             "stationarity_full_rank": self.certificate.full_rank,
+            "p0_exact": None if self.exact is None else self.exact.to_dict(),
             "critical_noise_ratio": c if math.isfinite(c) else None,
             "critical_noise_ratio_infinite": not math.isfinite(c),
             "critical_event": self.critical.event,
@@ -579,7 +632,7 @@ def noise_direction(n: int, seed: int, xi=None) -> np.ndarray:
 def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_scale: float | None = None,
                    noise_seed: int = 0, reference: Solution | None = None,
                    arrangement: Arrangement | None = None, tol: Tolerances | None = None,
-                   progress: bool | None = None) -> LowNoiseResult:
+                   progress: bool | None = None, exact: bool = True) -> LowNoiseResult:
     """Solve (P_0) on ``y0``, compute p_0, its margins and c_crit, then solve (P_lam) on
     ``y = y0 + C lam xi`` for every lam and measure the errors.
 
@@ -591,6 +644,8 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
     xi : noise direction (normalised here); default a normal draw from ``noise_seed``.
     noise_scale : C; default ``min(1, c_crit / 2)`` (0 when p_0 is degenerate).
     reference : an already computed (P_0) solution.
+    exact : also verify the (P_0) certificate in exact rational arithmetic
+        (:func:`exact_p0_check`; only when p_V is a valid certificate).
 
     Returns
     -------
@@ -624,8 +679,9 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
                                  perturbation=None if dist is None else op_norm * dist, diracs=m["diracs"],
                                  solution=sol))
     slopes, pinned = fit_slopes(points, len(mnc.atoms), tol)
+    ex = exact_p0_check(arr, y0, mnc, tol=tol) if (exact and mnc.is_p0) else None
     return LowNoiseResult(X=X, y0=y0, xi=xi, noise_scale=C, reference=ref, certificate=mnc, critical=crit,
-                          sweep=tuple(points), slopes=slopes, pinned=pinned, tol=tol)
+                          sweep=tuple(points), slopes=slopes, pinned=pinned, tol=tol, exact=ex)
 
 
 def fit_slopes(points, n_atoms: int, tol: Tolerances | None = None) -> tuple[dict, tuple]:

@@ -465,6 +465,10 @@ def check_low_noise(ctx: Context) -> Outcome:
     if bad:
         return bad
     mnc = res.certificate
+    if res.exact is None or not res.exact.certified:
+        return fails("p_0 not certified exactly: " + ("no exact check" if res.exact is None else res.exact.reason),
+                     **info)
+    info["p0_exact"] = res.exact.to_dict()
     c = res.critical.value
     if not res.noise_scale < c:
         return fails(f"noise above critical: scale {res.noise_scale:.3g} is not below c_crit = {c:.3g}", **info)

@@ -87,6 +87,8 @@ def format_result(res) -> str:
     lines.append(f"minimal-norm certificate: {res.certificate.reason}")
     lines.append(f"  max |eta| off the support: {_fmt(doc['max_abs_eta_off_support'], '.9g')}; "
                  f"min boundary multiplier: {_fmt(doc['min_boundary_multiplier'], '.6g')}")
+    if res.exact is not None:
+        lines.append(f"  exact check: {res.exact.reason}")
     lines.append(f"critical noise ratio c_crit = {_fmt(res.critical.value, '.6g')} ({res.critical.event})")
     lines.append(f"noise: y = y0 + C lam xi with C = {res.noise_scale:.6g}")
     lines.append("")
