@@ -59,7 +59,11 @@ Solver = Callable[[np.ndarray, np.ndarray, float], Solution]
 
 
 def angle(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle between unit vectors, accurate for small angles: ``2 arcsin(||a - b|| / 2)``."""
+    """Angle between unit vectors, accurate for small angles: ``2 arcsin(||a - b|| / 2)``.
+
+    >>> round(angle(np.array([1.0, 0.0]), np.array([0.0, 1.0])) * 2 / math.pi, 12)
+    1.0
+    """
     return float(2.0 * math.asin(min(1.0, float(np.linalg.norm(np.asarray(a) - np.asarray(b))) / 2.0)))
 
 
@@ -382,8 +386,13 @@ def exact_p0_check(arrangement: Arrangement, y0: np.ndarray, mnc: MinimalNormCer
     ok = bool(cert.report.passed and scale - 1.0 <= tol.dual_feas and gap <= tol.obj_gap)
     why = (f"p_V / {scale:.17g} proven feasible on every region and the (P_0) optimum within relative gap "
            f"{gap:.3g} (exact rationals)")
-    if not ok:
-        why = "not certified: " + why
+    if not cert.report.passed:
+        why = "not certified: the exact checker rejected the certificate"
+    elif scale - 1.0 > tol.dual_feas:
+        why = f"not certified: p_V needs the factor 1 + {scale - 1.0:.3g} to be feasible (> dual_feas)"
+    elif gap > tol.obj_gap:
+        why = (f"not certified: p_V is proven feasible, but the reference atoms are optimal only within relative "
+               f"gap {gap:.3g} (> obj_gap)")
     return ExactP0Check(ok, scale, gap, why)
 
 
@@ -504,7 +513,11 @@ def measure_errors(solution: Solution, reference, tol: Tolerances | None = None)
 
 def fit_slope(lams, errs) -> float | None:
     """Least-squares slope of ``log err`` against ``log lam``; None unless every value is
-    finite and positive (and there are at least two)."""
+    finite and positive (and there are at least two).
+
+    >>> round(fit_slope([0.1, 0.01, 0.001], [0.3, 0.03, 0.003]), 12)
+    1.0
+    """
     lams = np.asarray(lams, dtype=np.float64)
     errs = np.asarray(errs, dtype=np.float64)
     if lams.size < 2 or not np.all(np.isfinite(errs)) or not np.all(errs > 0):
@@ -603,7 +616,11 @@ class LowNoiseResult:
 
 
 def parse_lams(text: str) -> tuple:
-    """``"A:B:K"``: K values geometric from A down (or up) to B; A, B > 0, K >= 2."""
+    """``"A:B:K"``: K values geometric from A down (or up) to B; A, B > 0, K >= 2.
+
+    >>> parse_lams("0.1:0.001:3")
+    (0.1, 0.01, 0.001)
+    """
     parts = str(text).split(":")
     if len(parts) != 3:
         raise ValueError(f"--lams must be A:B:K (K lam values geometric from A to B); got {text!r}")
