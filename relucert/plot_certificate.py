@@ -60,7 +60,7 @@ def plot_eta(X, p, path, *, atoms=(), extremal=(), title: str = "") -> str:
         ax.set_xlabel("angle of theta = (w, b) = (cos t, sin t)")
         ax.set_ylabel("eta")
         ax.set_xlim(-np.pi, np.pi)
-        ax.legend(loc="lower left", fontsize=7)
+        ax.legend(loc="best", fontsize=7, framealpha=0.6)
     elif d == 2:
         fig, ax = plt.subplots(figsize=(10, 5))
         lon = np.linspace(-np.pi, np.pi, 721)
@@ -100,7 +100,7 @@ def plot_eta(X, p, path, *, atoms=(), extremal=(), title: str = "") -> str:
         ax.set_ylabel("latitude = asin(b) [deg]")
         ax.set_xlim(-180, 180)
         ax.set_ylim(-90, 90)
-        ax.legend(loc="lower left", fontsize=7)
+        ax.legend(loc="best", fontsize=7, framealpha=0.6)
     else:
         raise ValueError(f"certificate plots need d = 1 or 2; got d = {d}")
     if title:

@@ -108,3 +108,12 @@ def test_cli_certify_exact_contract(tmp_path, capsys):
         assert "exact certificates are not available" in capsys.readouterr().err
     else:
         assert code == 0 and cert.exists()
+
+
+def test_cli_json_to_stdout_is_one_document(tmp_path, capsys):
+    assert _run(tmp_path, "--json", "-") == 0
+    out = capsys.readouterr()
+    lines = [ln for ln in out.out.splitlines() if not ln.startswith(("Running HiGHS", "Includes third-party"))]
+    doc = json.loads("\n".join(lines))
+    assert doc["format"] == "relucert.certificate-report/1"
+    assert "measure:" in out.err

@@ -190,3 +190,22 @@ def test_tolerances_are_recorded():
     tol = Tolerances(extremal=1e-6)
     rep = certify(sol, tol=tol)
     assert rep.tol is tol and rep.to_dict()["tol"]["extremal"] == 1e-6
+
+
+def test_negligible_atom_off_E_is_dropped_but_a_real_one_refused():
+    kp, sol = _known()
+    Xl = lift(kp.X)
+    off = np.array([[0.6, -0.8]])  # a direction where |eta| < 1
+    assert abs(certificate_values(Xl, kp.p, off)[0]) < 0.99
+    for amp, ok in ((1e-10, True), (1e-3, False)):
+        theta = np.vstack([kp.theta, off])
+        a = np.r_[kp.amplitude, amp]
+        s = solution_from_measure(kp.X, kp.y, kp.lam, theta, a, tol=Tolerances(obj_gap=1.0, dual_feas=1.0))
+        s = Solution(**{**s.__dict__, "status": Status.OPTIMAL})
+        if ok:
+            rep = analyse(s)
+            assert rep.dropped_atoms == (len(a) - 1,) and rep.dropped_mass == amp
+            assert rep.unique == "unique"
+        else:
+            with pytest.raises(CertificateError):
+                analyse(s)

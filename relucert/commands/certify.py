@@ -61,6 +61,9 @@ def format_report(report) -> str:
     lines.append(f"mass any optimal measure can put outside E: "
                  + ("0 (proved from the gap)" if report.outside_excluded_rigorously
                     else f"<= {report.mass_outside_bound:.3g}"))
+    if report.dropped_atoms:
+        lines.append(f"dropped {len(report.dropped_atoms)} atom(s) of the solution where |eta| < 1 - extremal "
+                     f"(total mass {report.dropped_mass:.3g}, bounded by the gap)")
     lines.append(f"measure:  {report.unique} - {report.unique_reason}")
     lines.append(f"function: {report.unique_function} - {report.unique_function_reason}")
     for w in report.witnesses:
@@ -100,7 +103,9 @@ def run(args) -> int:
     arr = enumerate_chambers(X, tol=tol)
     solution = solve(X, y, args.lam, method=args.method, tol=tol)
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0)
-    print(format_report(report))
+    # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
+    text_out = sys.stderr if args.json == "-" else sys.stdout
+    print(format_report(report), file=text_out)
     if args.json:
         write_json(args.json, report.to_dict())
     if args.plot:
@@ -117,6 +122,7 @@ def run(args) -> int:
             return 2
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
         cert.write(args.out)
-        print(f"exact certificate written to {args.out}: certified gap {cert.gap}, "
-              f"uniqueness: {cert.unique}")
+        print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
+              f"in the file), "
+              f"uniqueness: {cert.unique}", file=text_out)
     return 0

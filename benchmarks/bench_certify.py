@@ -1,0 +1,62 @@
+"""Certificate analysis (``relucert.certify``) timed against the solve of the same problem.
+
+``python benchmarks/bench_certify.py [--quick]``. Data: ``standard_normal((n, d))`` with
+``standard_normal(n)`` labels, lam = 0.05, seeds fixed. The baseline is ``relucert.solve``
+(exchange method) on the same data in the same process; the ratio is analysis time /
+solve time. The analysis enumerates the chambers itself (no arrangement is passed), scans
+every region twice, builds E, solves 2|E| (+ function) uniqueness LPs and the ND checks.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import relucert  # noqa: E402
+from relucert.counterexamples import _time_limit  # noqa: E402
+from relucert.errors import SolverError  # noqa: E402
+
+
+def machine() -> str:
+    return f"{platform.system()} {platform.release()} {platform.machine()}, Python {platform.python_version()}, " \
+           f"{platform.processor() or 'cpu'}, {os.cpu_count()} logical CPUs"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    sizes = [(1, 20), (2, 10)] if args.quick else [(1, 20), (1, 40), (2, 10), (2, 20), (2, 30)]
+    print(f"machine: {machine()}")
+    print("| d | n | chambers | |E| | atoms | measure | function | solve s | certify s | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for d, n in sizes:
+        for seed in range(5):
+            rng = np.random.default_rng(seed)
+            X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
+            try:
+                with _time_limit(120):
+                    t0 = time.perf_counter()
+                    sol = relucert.solve(X, y, 0.05)
+                    t1 = time.perf_counter()
+            except (SolverError, Exception) as exc:  # the solver's failures are not ours to time
+                print(f"(d={d}, n={n}, seed={seed}: solve failed: {type(exc).__name__})", file=sys.stderr)
+                continue
+            t2 = time.perf_counter()
+            rep = relucert.certify(sol)
+            t3 = time.perf_counter()
+            print(f"| {d} | {n} | {rep.n_chambers} | {rep.support_bound} | {rep.support_size} | {rep.unique} | "
+                  f"{rep.unique_function} | {t1 - t0:.2f} | {t3 - t2:.2f} | {(t3 - t2) / (t1 - t0):.2f} |",
+                  flush=True)
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
