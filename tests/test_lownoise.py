@@ -199,3 +199,32 @@ def test_exact_check_fails_closed_on_an_infeasible_certificate():
     bad = dataclasses.replace(mnc, p0=dataclasses.replace(mnc.p0, p=1.01 * mnc.p))
     out = exact_p0_check(arr, y0, bad)
     assert not out.certified and out.reason.startswith("not certified")
+
+
+def test_measure_errors_counting_and_assignment():
+    """Atoms below the gap's resolution are not Diracs; a split atom's amplitudes are summed."""
+    import dataclasses
+
+    from relucert.verify.lownoise import measure_errors, resolution_bound, support_atoms
+
+    X, y0, theta, amp, _ = two_interior_kinks()
+    ref = support_atoms(lift(X), theta, amp)
+    sol = SOLVER(X, y0, 1e-3)
+    base = measure_errors(sol, ref)
+    assert base["n_diracs"] == 2
+    bound = resolution_bound(sol)
+    assert 0 <= bound < 1e-6
+    # a negligible extra atom is not counted; it does not change the errors
+    tiny = dataclasses.replace(sol, theta=np.vstack([sol.theta, [0.0, 1.0]]),
+                               amplitude=np.r_[sol.amplitude, bound * 1e-3])
+    m = measure_errors(tiny, ref)
+    assert m["n_diracs"] == 2 and m["amp_err"] == pytest.approx(base["amp_err"])
+    # split the first atom into two of half the amplitude, 1e-3 rad apart: 3 Diracs, same sums
+    t0 = sol.theta[0]
+    rot = np.array([[np.cos(1e-3), -np.sin(1e-3)], [np.sin(1e-3), np.cos(1e-3)]])
+    split = dataclasses.replace(sol, theta=np.vstack([t0, rot @ t0, sol.theta[1:]]),
+                                amplitude=np.r_[sol.amplitude[0] / 2, sol.amplitude[0] / 2, sol.amplitude[1:]])
+    m = measure_errors(split, ref)
+    assert m["n_diracs"] == 3
+    np.testing.assert_allclose(m["amp_errs"], base["amp_errs"], atol=1e-12)
+    assert m["loc_err"] == pytest.approx(base["loc_err"], abs=1e-3 + 1e-9)
