@@ -39,6 +39,38 @@ _STATUS_TABLE = {
 }
 
 
+_BANNER_SHOWN = False
+
+
+def _new_highs() -> "highspy.Highs":
+    """A silent Highs instance. HiGHS prints its banner on standard output once per
+    process when the first instance is built; that would corrupt ``--json -`` output, so
+    the first construction sends file descriptor 1 to standard error."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        import os
+        import sys
+
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no real stdout (embedded interpreters): nothing to protect
+            saved = None
+        try:
+            if saved is not None:
+                os.dup2(2, 1)
+            h = highspy.Highs()
+        finally:
+            if saved is not None:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def status_from_highs(model_status) -> Status:
     """Our status for a HiGHS model status (explicit fallback: ERROR)."""
     return _STATUS_TABLE.get(model_status, Status.ERROR)
@@ -87,8 +119,7 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
     A.sort_indices()
     n, m = program.n_cols, program.n_rows
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     h.setOptionValue("primal_feasibility_tolerance", tol.highs_feas)
     h.setOptionValue("dual_feasibility_tolerance", tol.highs_feas)
     if time_limit is not None:

@@ -15,7 +15,7 @@ from relucert.errors import CertificateError, RelucertError, SolverError, TooMan
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules under relucert.commands, in --help order.
-COMMANDS = ("demo", "regions", "scan", "certify", "check", "counterexample")
+COMMANDS = ("demo", "regions", "scan", "solve", "certify", "check", "counterexample", "lownoise", "theorems")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,6 +77,22 @@ class Tolerances:
         Certificate analysis refuses a solution whose recomputed relative duality gap
         (gap / max(1, |objective|)) exceeds this, or whose dual vector differs from
         ``(y - K mu) / lam`` by more than this (relative).
+    pinned : float
+        Low-noise sweep: a reference atom whose location error (radians) stays below
+        this at every lam is "pinned" (e.g. a kink held on a data hyperplane) and is
+        left out of the location slope.
+    rate_slope : float
+        Low-noise statement: a log-log error slope counts as "rate lam" when it is at
+        least ``1 - rate_slope`` (errors O(lam)); the hand-built tests also ask
+        ``|slope - 1| <= rate_slope``.
+    critical_ratio : float
+        Relative bracket width ``(hi - lo) / hi`` at which the bisection for the
+        critical noise ratio c_crit stops.
+    cross_method : float
+        Theorem suite: two solver methods (exchange and socp) agree on the learned
+        function when their largest difference around the data, relative to
+        ``max(1, max |f|)``, is at most this (the socp answer is only accepted at a
+        relative gap of ``conic_accept``).
     """
 
     primal_feas: float = 1e-9
@@ -96,6 +112,10 @@ class Tolerances:
     point_merge: float = 1e-6
     uniqueness_width: float = 1e-6
     certify_gap: float = 1e-6
+    pinned: float = 1e-9
+    rate_slope: float = 0.1
+    critical_ratio: float = 1e-6
+    cross_method: float = 1e-3
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -30,7 +30,7 @@ from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
 from relucert.verify.regions import RegionScan, on_hyperplanes, scan_regions
 
-__all__ = ["P0Certificate", "p0_certificate", "precertificate"]
+__all__ = ["P0Certificate", "p0_certificate", "precertificate", "precertificate_system"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +67,15 @@ class P0Certificate:
 def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                    tol: Tolerances | None = None) -> tuple[np.ndarray, float]:
     """The least-norm p of the module docstring and the residual of its equations."""
+    Aeq, b = precertificate_system(arrangement, theta, signs, tol=tol)
+    p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
+    return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
+
+
+def precertificate_system(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
+                          tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The equations ``Aeq p = b`` of the module docstring (the low-noise analysis,
+    :mod:`relucert.verify.lownoise`, needs the kernel of ``Aeq``)."""
     tol = resolve(tol)
     Xl = arrangement.X_lift
     n, D = Xl.shape
@@ -87,10 +96,7 @@ def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarra
             P = np.eye(D)
         rows.append(P @ L)
         rhs.append(s * (P @ th))
-    Aeq = np.vstack(rows)
-    b = np.concatenate(rhs)
-    p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
-    return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
+    return np.vstack(rows), np.concatenate(rhs)
 
 
 def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = None,

@@ -1,27 +1,42 @@
-"""``relucert demo``: the main job on a built-in 2-D example."""
+"""``relucert demo``: the main job on a built-in 2-D example -- solve it exactly, print
+the neurons and the certificate summary, and write the figures."""
 from __future__ import annotations
 
 import os
 
+DEMO_LAM = 0.01
+
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run relucert on a built-in 2-D example",
-                       description="Run relucert on a built-in 2-D example and write figures.")
+    p = sub.add_parser("demo", help="solve a built-in 2-D example exactly and write figures",
+                       description="Solve a built-in 2-D example (12 points labelled by a two-neuron "
+                                   "teacher) exactly, print the neurons and the certificate summary, "
+                                   "and write figures.")
     p.add_argument("--out", default="relucert-demo", help="folder for figures (default relucert-demo)")
+    p.add_argument("--lam", type=float, default=DEMO_LAM, help=f"regularisation weight (default {DEMO_LAM})")
+    p.add_argument("--no-progress", action="store_true", help="never show progress bars")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from relucert.arrangement import enumerate_chambers, general_position_count
+    from relucert.commands.solve import print_summary
     from relucert.examples import demo_2d
+    from relucert.plot_solution import plot_solution
     from relucert.plots import plot_regions
+    from relucert.solve import solve
 
     X, y = demo_2d()
-    arr = enumerate_chambers(X)
-    print(f"built-in example: n = {arr.n} points in d = {arr.d}")
+    progress = False if args.no_progress else None
+    arr = enumerate_chambers(X, progress=progress)
+    print(f"built-in example: n = {arr.n} points in d = {arr.d}, labels from a two-neuron ReLU teacher")
     print(f"dual regions: {arr.n_chambers} (general-position formula {general_position_count(arr.n, arr.d)})")
+    sol = solve(X, y, args.lam, progress=progress)
+    print_summary(sol)
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "regions.png")
-    plot_regions(arr, path)
-    print(f"figure: {path}")
-    return 0
+    regions = plot_regions(arr, os.path.join(args.out, "regions.png"))
+    fit = plot_solution(sol, os.path.join(args.out, "fit.png"))
+    print("figures:")
+    print(f"  {os.path.abspath(regions)}  (the dual regions on the sphere)")
+    print(f"  {os.path.abspath(fit)}  (the fitted network and its neurons' lines)")
+    return 0 if sol.success else 1

@@ -1,0 +1,154 @@
+"""``relucert lownoise DATA``: the low-noise regime of (P_lam) around a noiseless (P_0) solution.
+
+Solves (P_0) on the noiseless labels, computes the minimal-norm certificate p_0, its
+non-degeneracy margins and the critical noise ratio, then solves (P_lam) exactly on
+``y = y0 + C lam xi`` for a sweep of lam and fits the log-log slopes of the location
+and amplitude errors (:mod:`relucert.verify.lownoise`).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import replace
+
+import numpy as np
+
+from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+
+__all__ = ["register", "run", "default_solver", "format_result"]
+
+
+def default_solver(*, tol=None, method: str = "exchange", progress: bool | None = False,
+                   max_iter: int | None = None):
+    """``solver(X, y, lam) -> Solution`` for the sweep: :func:`relucert.solve`, with
+    (P_lam) solved in the rescaled form ``mu = lam mu'``, ``mu'`` solving (P_1) for
+    ``y / lam``.
+
+    The rescaling is an identity: ``0.5||K mu - y||^2 + lam||mu|| =
+    lam^2 (0.5||K mu' - y/lam||^2 + ||mu'||)``, with the same dual vector
+    ``p = (y - K mu)/lam = y/lam - K mu'`` (proofs/lownoise_rate.md). It keeps the
+    finite QPs well scaled for tiny lam, where HiGHS's QP solver stops with "Solve
+    error" on the unscaled lasso (seen at lam = 10^-3 on 5 points). ``max_iter`` bounds
+    the exchange rounds (default: the solver's).
+    """
+    from relucert.solve import solve
+
+    opts = {"method": method, "tol": tol, "progress": progress}
+    if max_iter is not None:
+        opts["max_iter"] = max_iter
+
+    def solver(X, y, lam):
+        lam = float(lam)
+        if lam == 0.0 or lam == 1.0:
+            return solve(X, y, lam, **opts)
+        y = np.asarray(y, dtype=np.float64)
+        s = solve(X, y / lam, 1.0, **opts)
+        info = dict(s.info)
+        info["rescaled"] = "solved (P_1) for y / lam; mu = lam mu'"
+        return replace(s, y=y, lam=lam, amplitude=lam * s.amplitude, objective=lam ** 2 * s.objective,
+                       tv_norm=lam * s.tv_norm, predictions=lam * s.predictions,
+                       duality_gap=lam ** 2 * s.duality_gap, info=info)
+
+    return solver
+
+
+def register(sub) -> None:
+    p = sub.add_parser("lownoise", help="low-noise regime: p_0, margins, critical ratio, error slopes",
+                       description="DATA (.npz) holds X and the noiseless labels (array 'y' or 'y0'), and "
+                                   "optionally a noise direction 'xi' (.csv: last column is y0). Solves (P_0), checks the minimal-norm "
+                                   "certificate, computes the critical noise ratio, then solves (P_lam) "
+                                   "on y0 + C lam xi for each lam and fits the error slopes.")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--lams", default=None, metavar="A:B:K",
+                   help="K lam values geometric from A to B (default 8 values from 0.1 to 10^-4)")
+    p.add_argument("--noise-scale", type=float, default=None, metavar="C",
+                   help="noise y = y0 + C lam xi (default min(1, c_crit / 2))")
+    p.add_argument("--noise-seed", type=int, default=0, metavar="S", help="seed of xi when DATA has none")
+    p.add_argument("--plot", metavar="FILE", default=None, help="error curves and Dirac counts")
+    add_common_options(p)
+    p.set_defaults(func=run)
+
+
+def _fmt(v, spec=".3g") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a" if v is None or v != v else "inf"
+    return format(v, spec)
+
+
+def format_result(res) -> str:
+    """A readable summary: reference atoms, margins, c_crit, the sweep table, slopes."""
+    doc = res.to_dict()
+    lines = [f"(P_0) reference: {len(res.atoms)} atom(s), TV = {res.reference.objective:.12g}"]
+    for j, a in enumerate(res.atoms):
+        hp = ",".join(str(h) for h in a.hyperplanes) or "-"
+        th = " ".join(f"{t:+.6f}" for t in a.theta)
+        lines.append(f"  atom {j}: theta = ({th}), amplitude {a.amplitude:+.6g}, {a.location}, "
+                     f"hyperplanes {hp}{'  [pinned]' if j in res.pinned else ''}")
+    lines.append(f"minimal-norm certificate: {res.certificate.reason}")
+    lines.append(f"  max |eta| off the support: {_fmt(doc['max_abs_eta_off_support'], '.9g')}; "
+                 f"min boundary multiplier: {_fmt(doc['min_boundary_multiplier'], '.6g')}")
+    if res.exact is not None:
+        lines.append(f"  exact check: {res.exact.reason}")
+    lines.append(f"critical noise ratio c_crit = {_fmt(res.critical.value, '.6g')} ({res.critical.event})")
+    lines.append(f"noise: y = y0 + C lam xi with C = {res.noise_scale:.6g}")
+    lines.append("")
+    lines.append(f"{'lam':>11} {'n_diracs':>8} {'loc_err':>11} {'amp_err':>11} {'|p - q(C)|':>11}")
+    for pt in res.sweep:
+        lines.append(f"{pt.lam:>11.4g} {pt.n_diracs:>8d} {_fmt(pt.loc_err):>11} {_fmt(pt.amp_err):>11} "
+                     f"{_fmt(pt.dual_dist):>11}")
+    s = res.slopes
+    lines.append("")
+    lines.append(f"slopes over the {len(s.get('fit_lams', []))} smallest lams: loc_err {_fmt(s['loc_err'], '.4f')}, "
+                 f"amp_err {_fmt(s['amp_err'], '.4f')}, dual distance {_fmt(s['dual_dist'], '.4f')}")
+    lines.append(f"constant number of Diracs ({len(res.atoms)}): {'yes' if res.constant_diracs else 'NO'}")
+    return "\n".join(lines)
+
+
+def _load(path: str) -> dict:
+    """X, the noiseless labels (array ``y``, or ``y0`` when the file has no ``y``) and the
+    optional noise direction ``xi``."""
+    import os
+    import zipfile
+
+    from relucert._validation import check_Xy
+    from relucert.data import load_data
+
+    if os.path.splitext(str(path))[1].lower() == ".npz" and os.path.isfile(path):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in ("X", "y", "y0", "xi") if k in z.files}
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ValueError(f"data file {path!r} is not a readable .npz archive: {exc}") from exc
+        if "y" not in arrays and "y0" in arrays and "X" in arrays:
+            try:
+                X, y0 = check_Xy(arrays["X"], arrays["y0"])
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"data file {path!r}: {exc}") from exc
+            return {"X": X, "y": y0, **({"xi": arrays["xi"]} if "xi" in arrays else {})}
+    return load_data(path, extra=("xi",))
+
+
+def run(args) -> int:
+    from relucert.verify.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
+
+    tol = tolerances_from_args(args)
+    data = _load(args.data)
+    lams = DEFAULT_LAMS if args.lams is None else parse_lams(args.lams)
+    if args.noise_scale is not None and not (math.isfinite(args.noise_scale) and args.noise_scale >= 0):
+        raise ValueError(f"--noise-scale must be a finite float >= 0; got {args.noise_scale!r}")
+    from relucert.solve import check_interpolation_consistent
+
+    check_interpolation_consistent(data["X"], data["y"])
+    solver = default_solver(tol=tol)
+    res = lownoise_sweep(data["X"], data["y"], solver=solver, lams=lams, xi=data.get("xi"),
+                         noise_scale=args.noise_scale, noise_seed=args.noise_seed, tol=tol,
+                         progress=progress_flag(args))
+    print(format_result(res), file=sys.stdout if args.json != "-" else sys.stderr)
+    if args.json:
+        write_json(args.json, res.to_dict())
+    if args.plot:
+        from relucert.plot_lownoise import plot_sweep
+
+        path = plot_sweep(res, args.plot)
+        print(f"figure written to {path}", file=sys.stderr)
+    return 0

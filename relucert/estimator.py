@@ -1,0 +1,142 @@
+"""``TVReLURegressor``: the exact TV-regularised infinite-width ReLU network as a
+scikit-learn style estimator (scikit-learn itself is optional)."""
+from __future__ import annotations
+
+
+import numpy as np
+
+from relucert._validation import check_choice, check_lam, check_X, check_Xy
+from relucert.errors import NotFittedError
+from relucert.tolerances import Tolerances
+
+__all__ = ["TVReLURegressor"]
+
+try:  # scikit-learn is an optional extra: use its base classes when it imports
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.base import RegressorMixin as _Mixin
+
+    _BASES: tuple = (_Mixin, _Base)
+except Exception:  # pragma: no cover - exercised without scikit-learn
+    class _Params:
+        """Minimal get_params/set_params for the estimator without scikit-learn."""
+
+        _PARAMS = ("lam", "tol", "exact_verify", "device")
+
+        def get_params(self, deep: bool = True) -> dict:
+            return {k: getattr(self, k) for k in self._PARAMS}
+
+        def set_params(self, **params):
+            for k, v in params.items():
+                if k not in self._PARAMS:
+                    raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
+                setattr(self, k, v)
+            return self
+
+        def score(self, X, y) -> float:
+            y = np.asarray(y, float)
+            resid = y - self.predict(X)
+            return 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
+
+    _BASES = (_Params,)
+
+_DEVICES = ("cpu",)
+
+
+def _reject_sparse(X) -> None:
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        raise TypeError("X: sparse data was passed, but dense data is required "
+                        "(convert with X.toarray())")
+
+
+class TVReLURegressor(*_BASES):
+    """The global minimiser of ``0.5 ||f(X) - y||^2 + lam ||mu||_TV`` over infinite-width
+    shallow ReLU networks ``f(x) = int relu(<w, x> + b) dmu(w, b)`` -- a finite network.
+
+    Parameters
+    ----------
+    lam : float, default 1.0
+        Regularisation weight (``lam = 0``: minimal-TV interpolation, (P_0)).
+    tol : Tolerances, optional
+    exact_verify : bool, default False
+        Reserved for the exact rational re-verification of the certificate by
+        ``relucert.verify``. That checker is not part of this build, so True raises
+        ``NotImplementedError`` in ``fit`` rather than pretending; the float
+        certificate (exact region maxima, duality gap) is always computed.
+    device : {"cpu"}, default "cpu"
+        Where region scans run.
+
+    Attributes
+    ----------
+    weights_ : (n_neurons, n_features) inner weights ``w_k`` (unit ``(w_k, b_k)``).
+    biases_ : (n_neurons,) biases ``b_k``.
+    outer_weights_ : (n_neurons,) output weights ``a_k``.
+    n_neurons_ : number of neurons.
+    dual_gap_ : duality gap of the certificate.
+    result_ : the :class:`~relucert.solution.Solution`.
+    n_features_in_ : number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> est = TVReLURegressor(lam=0.0).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 0.0])
+    >>> est.n_neurons_, est.predict([[1.0], [0.5]]).round(9).tolist()
+    (3, [1.0, 0.5])
+    """
+
+    def __init__(self, lam=1.0, *, tol=None, exact_verify=False, device="cpu"):
+        self.lam = lam
+        self.tol = tol
+        self.exact_verify = exact_verify
+        self.device = device
+
+    def _validate_params(self) -> None:
+        check_lam(self.lam, allow_zero=True)
+        if self.tol is not None and not isinstance(self.tol, Tolerances):
+            raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(self.tol).__name__}")
+        if not isinstance(self.exact_verify, (bool, np.bool_)):
+            raise TypeError(f"exact_verify must be a bool; got {type(self.exact_verify).__name__}")
+        check_choice(self.device, "device", _DEVICES)
+
+    def fit(self, X, y):
+        """Solve (P_lam) exactly on ``(X, y)``; returns ``self``."""
+        from relucert.solve import solve
+
+        self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        _reject_sparse(X)
+        X, y = check_Xy(X, y)
+        if self.exact_verify:
+            raise NotImplementedError(
+                "exact_verify=True needs the exact rational checker (relucert.verify), which is "
+                "not available in this build; use exact_verify=False (the float certificate is "
+                "still computed: see dual_gap_ and result_.max_abs_certificate)")
+        sol = solve(X, y, float(self.lam), tol=self.tol, progress=False)
+        self.result_ = sol
+        self.weights_ = sol.weights.copy()
+        self.biases_ = sol.biases.copy()
+        self.outer_weights_ = sol.outer_weights.copy()
+        self.n_neurons_ = sol.n_atoms
+        self.dual_gap_ = float(sol.duality_gap)
+        self.n_features_in_ = int(X.shape[1])
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Network output at the rows of ``X``."""
+        if not hasattr(self, "result_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit first.")
+        _reject_sparse(X)
+        X = check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input")
+        Xl = np.hstack([X, np.ones((X.shape[0], 1))])
+        return np.maximum(0.0, Xl @ np.hstack([self.weights_, self.biases_[:, None]]).T) @ self.outer_weights_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
