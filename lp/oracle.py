@@ -136,7 +136,9 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                 else:
                     r = region_max(sign * Vc[j], arr.inward_normals(k), tol=tol)
                     n_proj += 1
-                    if r.point is None:
+                    # a projection at rounding level of ||v|| is the zero vector (its
+                    # direction is noise): the region maximum is 0
+                    if r.point is None or r.value <= tol.sign_zero * float(norms[k]):
                         continue
                     value, point = r.value, r.point
                 best = max(best, value)

@@ -48,6 +48,9 @@ class Tolerances:
         of 1 to the exact CPU path.
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
+    highs_qp_regularization : float
+        Proximal regularisation of HiGHS's QP solver (its own default, 1e-7, caps the
+        lasso QP's dual accuracy near 1e-7).
     conic : float
         Gap and feasibility tolerances handed to the conic solver (clarabel) of the
         ``method="socp"`` cross-check; interior-point accuracy is limited, so the
@@ -70,6 +73,7 @@ class Tolerances:
     merge_angle: float = 1e-9
     gpu_margin: float = 1e-4
     highs_feas: float = 1e-10
+    highs_qp_regularization: float = 1e-12
     conic: float = 1e-10
     conic_accept: float = 1e-6
 
