@@ -99,8 +99,8 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     >>> from relucert.arrangement import enumerate_chambers
     >>> arr = enumerate_chambers(np.array([[0.0], [1.0], [2.0]]))
     >>> scan = region_maxima(arr, np.array([0.0, 0.0, 1.0]), 1.0)
-    >>> round(scan.max_value ** 2, 12), scan.sign.tolist()
-    (5.0, [1])
+    >>> round(scan.max_value ** 2, 12), (scan.point[scan.value.argmax()] * 5 ** 0.5).round(9).tolist()
+    (5.0, [2.0, 1.0])
     """
     tol = resolve(tol)
     if V is None:
