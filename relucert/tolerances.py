@@ -51,6 +51,10 @@ class Tolerances:
     highs_qp_regularization : float
         Proximal regularisation of HiGHS's QP solver (its own default, 1e-7, caps the
         lasso QP's dual accuracy near 1e-7).
+    snap : float
+        Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
+        when guessing the support pattern for polishing, puts an atom ON hyperplane
+        ``H_i`` (smaller distances are tried first; every guess is re-verified).
     conic : float
         Gap and feasibility tolerances handed to the conic solver (clarabel) of the
         ``method="socp"`` cross-check; interior-point accuracy is limited, so the
@@ -74,6 +78,7 @@ class Tolerances:
     gpu_margin: float = 1e-4
     highs_feas: float = 1e-10
     highs_qp_regularization: float = 1e-12
+    snap: float = 1e-2
     conic: float = 1e-10
     conic_accept: float = 1e-6
 
