@@ -66,9 +66,16 @@ class Certified:
 
 
 def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-             p: np.ndarray | None = None, *, tol: Tolerances | None = None) -> Certified:
+             p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
+             scan: RegionScan | None = None) -> Certified:
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
-    lam = 0), exact ``max |eta_p|`` (complete scan), duality gap and the verdict."""
+    lam = 0), ``max |eta_p|``, duality gap and the verdict.
+
+    The scan stops at the first region violating ``|eta| <= 1 + tol.dual_feas``
+    (the candidate is then rejected and ``max_abs_certificate`` is only a lower
+    bound) unless ``exact``; a certified answer always comes from a complete scan,
+    so its ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete
+    scan of the same ``p`` at threshold ``1 + tol.dual_feas`` already made."""
     tol = resolve(tol)
     Xl = arr.X_lift
     pred = np.maximum(0.0, Xl @ theta.T) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
@@ -82,7 +89,8 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
         objective = tv
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
-    scan = region_maxima(arr, p, 1.0 + tol.dual_feas, tol=tol)
+    if scan is None:
+        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol)
     dval = dual_value(y, lam, p, scan.max_value)
     gap = objective - dval
     cert = Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
@@ -199,10 +207,12 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                      "max_found": scan.max_value, "complete": scan.complete}
             cands = []
             if scan.complete:
-                cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol)
+                cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cert.duality_gap
                 cands.append(cert)
-            if scan.complete and theta_m.shape[0]:
+            # polishing is tried once the violation is small (the support pattern has
+            # then usually settled)
+            if scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.snap:
                 t0 = time.perf_counter()
                 for distance in _snap_ladder(tol):
                     if distance > 0:
@@ -230,7 +240,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                 bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}")
             certified = [c for c in cands if c.certified]
             for c in cands:
-                if c.feasible and (best is None or c.rel_gap() < best.rel_gap()):
+                if c.feasible and c.scan.complete and (best is None or c.rel_gap() < best.rel_gap()):
                     best = c
             if certified:
                 best = min(certified, key=lambda c: (c.duality_gap, c.max_abs_certificate))

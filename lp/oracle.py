@@ -28,6 +28,7 @@ __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
 
 _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.float64)
 _CHUNK = 4096
+_FIRST_CHUNK = 64
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -114,6 +115,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     n_proj = n_int = 0
     complete = True
     pos = 0
+    chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
     while pos < order.shape[0]:
         cutoff = min(threshold, best)
         if norms[order[pos]] <= cutoff:
@@ -121,9 +123,10 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         if limit is not None and len(found_k) >= limit:
             complete = False
             break
-        rows = order[pos:pos + _CHUNK]
+        rows = order[pos:pos + chunk]
         rows = rows[norms[rows] > cutoff]
-        pos += _CHUNK
+        pos += chunk
+        chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
         for sign in (1.0, -1.0):
             inside = _interior_mask(arr, rows, Vc, sign, zero)

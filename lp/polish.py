@@ -26,7 +26,8 @@ from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces"]
 
-_MAX_NEWTON = 50
+_MAX_NEWTON = 30
+_MAX_HALVINGS = 30
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -68,8 +69,11 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         M[pos, offs[j]:offs[j + 1]] = s[j] * (X_lift[pos] @ B)
     z = np.concatenate([np.abs(amplitude[j]) * (bases[j].T @ theta[j]) for j in range(k)])
 
+    starts = offs[:-1]
+    block_of = np.repeat(np.arange(k), dims)
+
     def norm_blocks(z):
-        return np.array([np.linalg.norm(z[offs[j]:offs[j + 1]]) for j in range(k)])
+        return np.sqrt(np.add.reduceat(z * z, starts))
 
     def curvature(z, r):
         Hb = np.zeros((offs[-1], offs[-1]))
@@ -80,7 +84,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         return Hb
 
     def unit(z, r):
-        return np.concatenate([z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
+        return z / r[block_of]
 
     if lam > 0:
         def residual(z, _p):
@@ -118,7 +122,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         # damped: halve until the residual decreases and no block crosses zero
         t = 1.0
         accepted = False
-        while t > tol.rtol:
+        for _half in range(_MAX_HALVINGS):
             z_new = z + t * dz
             p_new = None if dp is None else pp + t * dp
             if np.all(norm_blocks(z_new) > 0):
@@ -168,7 +172,7 @@ def snap_to_faces(X_lift: np.ndarray, theta: np.ndarray, distance: float,
 
 
 def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 3):
+                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1):
     """:func:`polish`, retried without the smallest atoms when the pattern carries atoms
     that should vanish (Newton then cannot solve the equations: an atom's norm heads
     to zero). Returns the first candidate whose equations are solved to

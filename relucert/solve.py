@@ -145,7 +145,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         theta, amp = merge_atoms(arr.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol)
+        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol, exact=True)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})
