@@ -147,6 +147,24 @@ def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol):
     return (np.vstack([theta_set, new_theta[chosen]]), np.concatenate([sign_set, new_sign[chosen]]))
 
 
+def _drop_negligible(arr, y, lam, cert: Certified, tol: Tolerances) -> Certified:
+    """Try the certified answer without its negligible atoms (amplitude at most
+    ``tol.snap`` times the largest), re-polished on the smaller pattern and re-verified;
+    keep whichever is certified with the smaller support."""
+    amp = cert.amplitude
+    if amp.size < 2:
+        return cert
+    small = np.abs(amp) <= tol.snap * float(np.max(np.abs(amp)))
+    if not np.any(small) or np.all(small):
+        return cert
+    out = polish_pruned(arr.X_lift, y, lam, cert.theta[~small], amp[~small], cert.p, tol=tol, max_drop=0)
+    if out is None:
+        return cert
+    th, a = merge_atoms(arr.X_lift, out[0], out[1], tol)
+    cand = evaluate(arr, y, lam, th, a, out[2] if lam == 0 else None, tol=tol)
+    return cand if cand.certified else cert
+
+
 def _snap_ladder(tol: Tolerances) -> list[float]:
     """Snapping distances tried when identifying the support pattern: none, then
     ``tol.snap`` scaled down by powers of 100 (smallest first)."""
@@ -244,6 +262,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                     best = c
             if certified:
                 best = min(certified, key=lambda c: (c.duality_gap, c.max_abs_certificate))
+                best = _drop_negligible(arr, y, lam, best, tol)
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
             # next atom set: the current set (so the next objective cannot increase) plus
