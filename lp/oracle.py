@@ -80,6 +80,96 @@ def _interior_mask(arr: Arrangement, rows: np.ndarray, V: np.ndarray, sign: floa
     return inside.all(axis=0)
 
 
+def _padded_facets(arr: Arrangement, rows: np.ndarray):
+    """Inward facet normals of the chambers ``rows``, padded: (mc, fmax, D) and a mask."""
+    starts = arr.facet_indptr[rows]
+    counts = arr.facet_indptr[rows + 1] - starts
+    fmax = int(counts.max(initial=0))
+    mc, D = rows.shape[0], arr.X_lift.shape[1]
+    G = np.zeros((mc, max(fmax, 1), D))
+    mask = np.zeros((mc, max(fmax, 1)), dtype=bool)
+    if fmax == 0:
+        return G, mask
+    k = np.arange(fmax)
+    mask[:, :fmax] = k[None, :] < counts[:, None]
+    r_idx, c_idx = np.nonzero(mask)
+    hp = arr.facet_indices[starts[r_idx] + c_idx]
+    act = arr.active(rows)
+    sgn = np.where(act[r_idx, hp], 1.0, -1.0)
+    G[r_idx, c_idx] = sgn[:, None] * arr.X_lift[hp]
+    return G, mask
+
+
+def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float):
+    """Exact ``max <theta, v>`` over ``{G theta >= 0, ||theta|| = 1}`` for D = 2 or 3, all
+    chambers at once, by Moreau's characterisation of the projection: ``w = P_C(v)`` iff
+    ``w in C``, ``v - w = -sum_j lam_j g_j`` with ``lam >= 0`` over facets where
+    ``<w, g_j> = 0``. Candidates: the projection onto one facet plane (``lam_j =
+    -<v, g_j>/||g_j||^2 >= 0``) and, for D = 3 where no single facet works, onto an
+    edge line ``span{g_j, g_k}^perp`` with both multipliers ``>= 0``. The first
+    feasible candidate IS ``P_C(v)`` (the projection is unique); none means ``P_C(v) =
+    0``. The maximum is ``||P_C(v)||`` at ``P_C(v)/||P_C(v)||``. (Chambers whose
+    ``v`` is interior are handled by the caller.)
+    Returns (value, point, resolved): value 0 and point NaN where the maximum is 0;
+    ``resolved`` False where no candidate passed (rounding at a near-degenerate corner):
+    the caller projects those with NNLS instead of concluding ``P_C(v) = 0``."""
+    mc, f, D = G.shape
+    vn = np.linalg.norm(V, axis=1)
+    gn = np.linalg.norm(G, axis=2)
+    gn_safe = np.where(gn > 0, gn, 1.0)
+    value = np.zeros(mc)
+    point = np.full((mc, D), np.nan)
+    # one facet
+    vg = np.einsum("md,mfd->mf", V, G)
+    lam = -vg / gn_safe ** 2
+    W = V[:, None, :] + lam[:, :, None] * G                      # (mc, f, D)
+    wn = np.linalg.norm(W, axis=2)
+    act = np.matmul(W, np.transpose(G, (0, 2, 1)))               # (mc, f, f): <W_j, g_k>
+    feas = np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
+    ok = mask & (lam >= -zero_rel * vn[:, None] / gn_safe) & feas & (wn > zero_rel * vn[:, None])
+    cand = np.where(ok, wn, -np.inf)
+    j = np.argmax(cand, axis=1)
+    done = np.isfinite(cand[np.arange(mc), j])
+    value[done] = wn[done, j[done]]
+    point[done] = W[done, j[done]] / value[done, None]
+    rest = np.flatnonzero(~done)
+    if D == 3 and f >= 2 and rest.size:
+        Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
+        a, b = np.triu_indices(f, 1)
+        R = np.cross(Gr[:, a, :], Gr[:, b, :])                  # (mr, P, 3)
+        rn = np.linalg.norm(R, axis=2)
+        R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
+        t = np.einsum("md,mpd->mp", Vr, R)
+        Wp = t[:, :, None] * R                                  # projection onto the edge line
+        # v - w = alpha g_a + beta g_b: need alpha, beta <= 0
+        E = Vr[:, None, :] - Wp
+        ga, gb = Gr[:, a, :], Gr[:, b, :]
+        g11 = np.sum(ga * ga, axis=2)
+        g22 = np.sum(gb * gb, axis=2)
+        g12 = np.sum(ga * gb, axis=2)
+        r1 = np.sum(E * ga, axis=2)
+        r2 = np.sum(E * gb, axis=2)
+        det = g11 * g22 - g12 * g12
+        det_safe = np.where(np.abs(det) > 0, det, 1.0)
+        alpha = (r1 * g22 - r2 * g12) / det_safe
+        beta = (r2 * g11 - r1 * g12) / det_safe
+        wpn = np.abs(t)
+        actp = np.matmul(Wp, np.transpose(Gr, (0, 2, 1)))       # (mr, P, f)
+        feasp = np.all((actp >= -zero_rel * wpn[:, :, None] * gr[:, None, :]) | ~Mr[:, None, :], axis=2)
+        gmaxn = np.sqrt(np.maximum(g11, g22))
+        slack = zero_rel * vn[rest][:, None] / np.where(gmaxn > 0, gmaxn, 1.0)
+        okp = (Mr[:, a] & Mr[:, b] & (rn > 0) & (np.abs(det) > 0) & (alpha <= slack) & (beta <= slack)
+               & feasp & (wpn > zero_rel * vn[rest][:, None]))
+        candp = np.where(okp, wpn, -np.inf)
+        q = np.argmax(candp, axis=1)
+        hit = np.isfinite(candp[np.arange(rest.size), q])
+        rows = rest[hit]
+        value[rows] = wpn[hit, q[hit]]
+        point[rows] = Wp[hit, q[hit]] / value[rows, None]
+        done[rows] = True
+    return value, point, done
+
+
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                   V: np.ndarray | None = None, tol: Tolerances | None = None) -> RegionScan:
     """Exact maxima of ``eta_p`` and ``-eta_p`` on the dual regions above ``threshold``.
@@ -128,28 +218,43 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
+        small = arr.X_lift.shape[1] in (2, 3)
+        if small:
+            G, gmask = _padded_facets(arr, rows)
+        nr = norms[rows]
         for sign in (1.0, -1.0):
             inside = _interior_mask(arr, rows, Vc, sign, zero)
             n_int += int(inside.sum())
-            for j in range(rows.shape[0]):
-                k = int(rows[j])
-                if inside[j]:
-                    value = float(norms[k])
-                    point = sign * Vc[j] / value
-                else:
-                    r = region_max(sign * Vc[j], arr.inward_normals(k), tol=tol)
+            if small:
+                # exact face maxima for every chamber of the chunk, vectorised
+                vals, pts, resolved = _face_maxima_small(sign * Vc, G, gmask, tol.sign_zero)
+                n_proj += int((~inside).sum())
+                for j in np.flatnonzero(~resolved & ~inside):
+                    r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
+                    if r.point is not None:
+                        vals[j], pts[j] = r.value, r.point
+                    else:
+                        vals[j], pts[j] = 0.0, np.nan
+            else:
+                vals = np.zeros(rows.shape[0])
+                pts = np.full(Vc.shape, np.nan)
+                for j in np.flatnonzero(~inside):
+                    r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     n_proj += 1
-                    # a projection at rounding level of ||v|| is the zero vector (its
-                    # direction is noise): the region maximum is 0
-                    if r.point is None or r.value <= tol.sign_zero * float(norms[k]):
-                        continue
-                    value, point = r.value, r.point
-                best = max(best, value)
-                if value > threshold:
-                    found_k.append(k)
-                    found_s.append(int(sign))
-                    found_v.append(value)
-                    found_pt.append(point)
+                    if r.point is not None:
+                        vals[j], pts[j] = r.value, r.point
+            vals = np.where(inside, nr, vals)
+            pts = np.where(inside[:, None], sign * Vc / nr[:, None], pts)
+            # a projection at rounding level of ||v|| is the zero vector (its direction
+            # is noise): the region maximum is 0
+            vals = np.where(vals > tol.sign_zero * nr, vals, 0.0)
+            if vals.size:
+                best = max(best, float(vals.max()))
+            hit = vals > threshold
+            found_k.extend(rows[hit].tolist())
+            found_s.extend([int(sign)] * int(hit.sum()))
+            found_v.extend(vals[hit].tolist())
+            found_pt.extend(list(pts[hit]))
     D = arr.X_lift.shape[1]
     return RegionScan(chamber=np.asarray(found_k, dtype=np.int64), sign=np.asarray(found_s, dtype=np.int8),
                       value=np.asarray(found_v, dtype=np.float64),
