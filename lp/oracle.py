@@ -29,6 +29,8 @@ __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
 _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.float64)
 _CHUNK = 4096
 _FIRST_CHUNK = 64
+# chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
+_MAX_PAIR_FACETS = 24
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -133,7 +135,7 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     value[done] = wn[done, j[done]]
     point[done] = W[done, j[done]] / value[done, None]
     rest = np.flatnonzero(~done)
-    if D == 3 and f >= 2 and rest.size:
+    if D == 3 and 2 <= f <= _MAX_PAIR_FACETS and rest.size:
         Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
         a, b = np.triu_indices(f, 1)
         R = np.cross(Gr[:, a, :], Gr[:, b, :])                  # (mr, P, 3)
@@ -167,6 +169,30 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
         value[rows] = wpn[hit, q[hit]]
         point[rows] = Wp[hit, q[hit]] / value[rows, None]
         done[rows] = True
+    # P_C(v) = 0 iff <v, r> <= 0 on every extreme ray r of the (pointed) cone C: its
+    # rays are the feasible directions on one facet line (D = 2) or on two facet planes
+    # (D = 3).
+    rest = np.flatnonzero(~done)
+    if rest.size and (D == 2 or 2 <= f <= _MAX_PAIR_FACETS):
+        Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
+        if D == 2:
+            R = np.stack([-Gr[:, :, 1], Gr[:, :, 0]], axis=2)
+            pm = Mr
+        else:
+            a, b = np.triu_indices(f, 1)
+            R = np.cross(Gr[:, a, :], Gr[:, b, :])
+            pm = Mr[:, a] & Mr[:, b]
+        R = np.concatenate([R, -R], axis=1)
+        pm = np.concatenate([pm, pm], axis=1)
+        rn = np.linalg.norm(R, axis=2)
+        pm = pm & (rn > 0)
+        R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
+        actr = np.matmul(R, np.transpose(Gr, (0, 2, 1)))
+        feasr = pm & np.all((actr >= -zero_rel * gr[:, None, :]) | ~Mr[:, None, :], axis=2)
+        vr = np.einsum("md,mpd->mp", Vr, R)
+        has_ray = np.any(feasr, axis=1)
+        nonpos = np.all((vr <= zero_rel * vn[rest][:, None]) | ~feasr, axis=1)
+        done[rest[has_ray & nonpos]] = True
     return value, point, done
 
 
