@@ -204,6 +204,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     history = []
     best: Certified | None = None
     failed_patterns = set()
+    last_try_violation = np.inf
+    prev_violation = np.inf
     bar = tqdm(total=max_iter, desc="exchange", disable=progress is False or None, file=sys.stderr, leave=False) \
         if progress is not False else None
     try:
@@ -230,7 +232,15 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                 cands.append(cert)
             # polishing is tried once the violation is small (the support pattern has
             # then usually settled)
-            if scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.snap:
+            # ... and again only after the violation has halved since the last failed try,
+            # or when the exchange stalls (keeps the polishing cost to O(log) rounds while
+            # the pattern is still moving)
+            violation = scan.max_value - 1.0
+            stalled = violation >= 0.5 * prev_violation
+            prev_violation = violation
+            if (scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.snap
+                    and (violation <= 0.5 * last_try_violation or stalled)):
+                last_try_violation = violation
                 t0 = time.perf_counter()
                 for distance in _snap_ladder(tol):
                     if distance > 0:

@@ -20,6 +20,7 @@ can never produce a wrong answer (it is simply rejected).
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from relucert.lp.merge import sign_vectors
 from relucert.tolerances import Tolerances, resolve
@@ -28,6 +29,12 @@ __all__ = ["polish", "polish_pruned", "snap_to_faces"]
 
 _MAX_NEWTON = 30
 _MAX_HALVINGS = 30
+
+
+def _lstsq(J, r):
+    """Least-squares Newton step (complete orthogonal factorisation: fast, and fine
+    with a singular Jacobian)."""
+    return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -94,7 +101,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         def step(z, _p):
             r = norm_blocks(z)
             J = -(M.T @ M) / lam - curvature(z, r)
-            dz = np.linalg.lstsq(J, -residual(z, None), rcond=None)[0]
+            dz = _lstsq(J, -residual(z, None))
             return dz, None
         pp = None
     else:
@@ -110,7 +117,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             top = np.hstack([M, np.zeros((n, n))])
             bot = np.hstack([-curvature(z, r), M.T])
             J = np.vstack([top, bot])
-            delta = np.linalg.lstsq(J, -residual(z, pp), rcond=None)[0]
+            delta = _lstsq(J, -residual(z, pp))
             return delta[:offs[-1]], delta[offs[-1]:]
         pp = np.asarray(p, float).copy()
 
