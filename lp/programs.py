@@ -26,6 +26,9 @@ from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 
+#: Seconds before a lasso QP is retried with HiGHS's fallback regularisation.
+_FIRST_TRY_SECONDS = 10.0
+
 __all__ = [
     "FiniteSolution",
     "build_lasso_qp", "recover_lasso_qp", "lasso_qp",
@@ -127,7 +130,13 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
-    return recover_lasso_qp(solve_program(prog, tol=tol, time_limit=time_limit), inv)
+    first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
+    res = solve_program(prog, tol=tol, time_limit=first_limit)
+    if res.status is Status.LIMIT and (time_limit is None or time_limit > first_limit):
+        # HiGHS's active-set QP can stall with tiny regularisation: retry with more
+        res = solve_program(prog, tol=tol.with_(highs_qp_regularization=tol.highs_qp_regularization_fallback),
+                            time_limit=None if time_limit is None else time_limit - first_limit)
+    return recover_lasso_qp(res, inv)
 
 
 # ---------------------------------------------------------------- basis pursuit LP

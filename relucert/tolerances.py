@@ -49,10 +49,12 @@ class Tolerances:
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
     highs_qp_regularization : float
-        Proximal regularisation of HiGHS's QP solver (its default). It caps the QP's
-        accuracy near this level, which ``lp.programs`` then removes by solving the
-        KKT system on the support; much smaller values made HiGHS's active-set QP
-        stall on nearly parallel columns.
+        Proximal regularisation of HiGHS's QP solver. HiGHS's default (1e-7) caps the
+        lasso QP's accuracy (and its optimality on the finite set) near that level.
+    highs_qp_regularization_fallback : float
+        Used when a solve with ``highs_qp_regularization`` hits its time limit (the
+        active-set QP can stall on nearly parallel columns with tiny regularisation);
+        ``lp.programs`` then restores accuracy by solving the KKT system on the support.
     snap : float
         Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
         when guessing the support pattern for polishing, puts an atom ON hyperplane
@@ -79,7 +81,8 @@ class Tolerances:
     merge_angle: float = 1e-9
     gpu_margin: float = 1e-4
     highs_feas: float = 1e-10
-    highs_qp_regularization: float = 1e-7
+    highs_qp_regularization: float = 1e-12
+    highs_qp_regularization_fallback: float = 1e-7
     snap: float = 1e-2
     conic: float = 1e-10
     conic_accept: float = 1e-6
