@@ -28,6 +28,8 @@ from relucert.tolerances import Tolerances, resolve
 
 #: Seconds before a lasso QP is retried with HiGHS's fallback regularisation.
 _FIRST_TRY_SECONDS = 10.0
+#: Rounds of the active-set refinement after HiGHS.
+_ACTIVE_SET_ROUNDS = 25
 
 __all__ = [
     "FiniteSolution",
@@ -78,30 +80,41 @@ def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
 
 
 def _refine_lasso(Phi, y, lam, c, tol):
-    """Solve the lasso's KKT system on HiGHS's support exactly (in floats):
-    ``Phi_S^T (y - Phi_S c_S) = lam 1``. Interior/active-set QP answers are only
-    accurate to the backend's tolerances, and ``p = (y - Phi c)/lam`` amplifies their
-    error by ``1/lam``. The refined point is kept only if it stays non-negative and
-    does not worsen the objective or the dual feasibility ``max Phi^T p``."""
+    """Polish HiGHS's lasso answer by a short primal active-set loop in floats: solve the
+    KKT system ``Phi_S^T (y - Phi_S c_S) = lam 1`` on the support ``S``, drop columns that
+    turn non-positive, add the column most violating ``Phi^T p <= 1``, repeat.
+    Interior/regularised QP answers are only accurate to the backend's tolerances, and
+    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``. The result is kept only if
+    it does not worsen the objective nor the dual feasibility ``max Phi^T p``."""
     scale = max(1.0, float(np.max(c, initial=0.0)))
     S = c > tol.amplitude_zero * scale
-    if not np.any(S):
-        return c
-    PS = Phi[:, S]
-    cs = np.linalg.lstsq(PS.T @ PS, PS.T @ y - lam, rcond=None)[0]
-    if np.any(cs <= 0):
-        return c
-    c2 = np.zeros_like(c)
-    c2[S] = cs
 
     def score(cc):
         r = y - Phi @ cc
-        return 0.5 * float(r @ r) + lam * float(cc.sum()), float(np.max(Phi.T @ r / lam))
+        return 0.5 * float(r @ r) + lam * float(cc.sum()), float(np.max(Phi.T @ r / lam, initial=-np.inf))
 
-    (o1, f1), (o2, f2) = score(c), score(c2)
-    if o2 <= o1 + tol.rtol * max(1.0, abs(o1)) and f2 <= max(f1, 1.0):
-        return c2
-    return c
+    best_c, (best_o, best_f) = c, score(c)
+    for _ in range(_ACTIVE_SET_ROUNDS):
+        if not np.any(S):
+            break
+        PS = Phi[:, S]
+        cs = np.linalg.lstsq(PS.T @ PS, PS.T @ y - lam, rcond=None)[0]
+        if np.any(cs <= 0):
+            idx = np.flatnonzero(S)
+            S[idx[cs <= 0]] = False
+            continue
+        c2 = np.zeros_like(c)
+        c2[S] = cs
+        o2, f2 = score(c2)
+        if o2 <= best_o + tol.rtol * max(1.0, abs(best_o)) and f2 <= max(best_f, 1.0):
+            best_c, best_o, best_f = c2, o2, f2
+        g = Phi.T @ (y - Phi @ c2) / lam
+        g[S] = -np.inf
+        j = int(np.argmax(g))
+        if not g[j] > 1.0 + tol.dual_feas:
+            break
+        S[j] = True
+    return best_c
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
