@@ -74,12 +74,14 @@ class RegionScan:
         return int(self.chamber.shape[0])
 
 
-def _interior_mask(arr: Arrangement, rows: np.ndarray, V: np.ndarray, sign: float, zero: np.ndarray) -> np.ndarray:
-    """Whether ``sign * V[j] / ||V[j]||`` lies strictly inside chamber ``rows[j]``."""
-    S = sign * (arr.X_lift @ V.T)                      # (n, mc)
+def _interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.ndarray):
+    """Whether ``+V[j]/||V[j]||`` and ``-V[j]/||V[j]||`` lie strictly inside chamber ``rows[j]``."""
+    S = arr.X_lift @ V.T                               # (n, mc)
     act = arr.active(rows).T                           # (n, mc)
-    inside = np.where(act, S > zero[:, None], S < -zero[:, None])
-    return inside.all(axis=0)
+    pos, neg = S > zero[:, None], S < -zero[:, None]
+    plus = np.where(act, pos, neg).all(axis=0)
+    minus = np.where(act, neg, pos).all(axis=0)
+    return plus, minus
 
 
 def _padded_facets(arr: Arrangement, rows: np.ndarray):
@@ -248,8 +250,8 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         if small:
             G, gmask = _padded_facets(arr, rows)
         nr = norms[rows]
-        for sign in (1.0, -1.0):
-            inside = _interior_mask(arr, rows, Vc, sign, zero)
+        inside_pm = _interior_masks(arr, rows, Vc, zero)
+        for sign, inside in zip((1.0, -1.0), inside_pm):
             n_int += int(inside.sum())
             if small:
                 # exact face maxima for every chamber of the chunk, vectorised
