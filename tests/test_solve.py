@@ -178,3 +178,35 @@ def test_iteration_limit_is_a_solver_error():
     X, y = _rand(8, 2, 1)
     with pytest.raises(SolverError, match="limit"):
         solve(X, y, 0.01, max_iter=1)
+
+
+def test_socp_non_optimal_status_is_a_solver_error():
+    from relucert.arrangement import enumerate_chambers
+    from relucert.lp.socp import solve_socp
+
+    X, y = _rand(7, 2, 3)
+    with pytest.raises(SolverError, match="limit|MaxTime"):
+        solve_socp(enumerate_chambers(X), y, 0.1, time_limit=1e-9)
+
+
+def test_interpolating_start_spans_the_data():
+    """The (P_0) starting atoms interpolate any labels on distinct points (full rank)."""
+    from relucert.lp.exchange import interpolating_atoms
+
+    X, _ = _rand(9, 3, 8)
+    T = interpolating_atoms(X)
+    Phi = np.maximum(0, np.hstack([X, np.ones((9, 1))]) @ T.T)
+    assert np.linalg.matrix_rank(Phi) == 9
+
+
+def test_snapping_merges_atoms_straddling_a_hyperplane():
+    """Two atoms just either side of H_0 snap onto it and merge into one atom on it."""
+    from relucert.lp.merge import merge_atoms
+    from relucert.lp.polish import snap_to_faces
+
+    Xl = np.array([[1.0, 1.0], [-1.0, 1.0], [2.0, 1.0]])
+    on = np.array([-1.0, 1.0]) / np.sqrt(2)            # <on, x~_0> = 0
+    th = np.array([on + [1e-7, 0], on - [1e-7, 0]])
+    th /= np.linalg.norm(th, axis=1, keepdims=True)
+    t2, a2 = merge_atoms(Xl, snap_to_faces(Xl, th, 1e-4), np.array([1.0, 1.0]))
+    assert t2.shape[0] == 1 and np.allclose(t2[0], on) and a2[0] == pytest.approx(2.0)
