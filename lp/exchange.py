@@ -25,7 +25,7 @@ from relucert.arrangement.chambers import Arrangement
 from relucert.errors import SolverError
 from relucert.lp.merge import merge_atoms, sign_vectors
 from relucert.lp.oracle import RegionScan, chamber_vectors, region_maxima
-from relucert.lp.polish import polish
+from relucert.lp.polish import polish_pruned, snap_to_faces
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import Tolerances, resolve
 
@@ -66,9 +66,16 @@ class Certified:
 
 
 def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-             p: np.ndarray | None = None, *, tol: Tolerances | None = None) -> Certified:
+             p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
+             scan: RegionScan | None = None) -> Certified:
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
-    lam = 0), exact ``max |eta_p|`` (complete scan), duality gap and the verdict."""
+    lam = 0), ``max |eta_p|``, duality gap and the verdict.
+
+    The scan stops at the first region violating ``|eta| <= 1 + tol.dual_feas``
+    (the candidate is then rejected and ``max_abs_certificate`` is only a lower
+    bound) unless ``exact``; a certified answer always comes from a complete scan,
+    so its ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete
+    scan of the same ``p`` at threshold ``1 + tol.dual_feas`` already made."""
     tol = resolve(tol)
     Xl = arr.X_lift
     pred = np.maximum(0.0, Xl @ theta.T) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
@@ -82,7 +89,8 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
         objective = tv
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
-    scan = region_maxima(arr, p, 1.0 + tol.dual_feas, tol=tol)
+    if scan is None:
+        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol)
     dval = dual_value(y, lam, p, scan.max_value)
     gap = objective - dval
     cert = Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
@@ -127,15 +135,40 @@ def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol):
         dist = np.linalg.norm(new_theta[:, None, :] - theta_set[None, :, :], axis=2)
         same = new_sign[:, None] == sign_set[None, :]
         keep &= ~np.any(same & (dist <= tol.merge_angle), axis=1)
-    # duplicates among the new ones
+    # duplicates among the new ones (greedy, first kept)
     idx = np.flatnonzero(keep)
-    chosen = []
-    for i in idx:
-        if all(new_sign[i] != new_sign[j] or np.linalg.norm(new_theta[i] - new_theta[j]) > tol.merge_angle
-               for j in chosen):
-            chosen.append(i)
+    close = ((np.linalg.norm(new_theta[idx][:, None, :] - new_theta[idx][None, :, :], axis=2) <= tol.merge_angle)
+             & (new_sign[idx][:, None] == new_sign[idx][None, :]))
+    taken = np.zeros(idx.shape[0], dtype=bool)
+    for a in range(idx.shape[0]):
+        taken[a] = not np.any(close[a, :a] & taken[:a])
+    chosen = idx[taken]
     chosen = np.asarray(chosen, dtype=np.int64)
     return (np.vstack([theta_set, new_theta[chosen]]), np.concatenate([sign_set, new_sign[chosen]]))
+
+
+def _drop_negligible(arr, y, lam, cert: Certified, tol: Tolerances) -> Certified:
+    """Try the certified answer without its negligible atoms (amplitude at most
+    ``tol.snap`` times the largest), re-polished on the smaller pattern and re-verified;
+    keep whichever is certified with the smaller support."""
+    amp = cert.amplitude
+    if amp.size < 2:
+        return cert
+    small = np.abs(amp) <= tol.snap * float(np.max(np.abs(amp)))
+    if not np.any(small) or np.all(small):
+        return cert
+    out = polish_pruned(arr.X_lift, y, lam, cert.theta[~small], amp[~small], cert.p, tol=tol, max_drop=0)
+    if out is None:
+        return cert
+    th, a = merge_atoms(arr.X_lift, out[0], out[1], tol)
+    cand = evaluate(arr, y, lam, th, a, out[2] if lam == 0 else None, tol=tol)
+    return cand if cand.certified else cert
+
+
+def _snap_ladder(tol: Tolerances) -> list[float]:
+    """Snapping distances tried when identifying the support pattern: none, then
+    ``tol.snap`` scaled down by powers of 100 (smallest first)."""
+    return [0.0] + [tol.snap * 100.0 ** (-k) for k in (3, 2, 1, 0)]
 
 
 def _pattern_key(Xl, theta, amplitude, tol):
@@ -171,6 +204,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     history = []
     best: Certified | None = None
     failed_patterns = set()
+    last_try_violation = np.inf
+    prev_violation = np.inf
     bar = tqdm(total=max_iter, desc="exchange", disable=progress is False or None, file=sys.stderr, leave=False) \
         if progress is not False else None
     try:
@@ -192,48 +227,73 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                      "max_found": scan.max_value, "complete": scan.complete}
             cands = []
             if scan.complete:
-                cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol)
+                cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cert.duality_gap
                 cands.append(cert)
-            if scan.complete and theta_m.shape[0]:
-                key = _pattern_key(Xl, theta_m, amp_m, tol)
-                if key not in failed_patterns:
-                    t0 = time.perf_counter()
-                    out = polish(Xl, y, lam, theta_m, amp_m, p_cur, tol=tol)
-                    if out is not None:
-                        th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
-                        pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol)
-                        entry["polished_gap"] = pol.duality_gap
-                        if pol.certified:
-                            cands.append(pol)
-                        else:
-                            failed_patterns.add(key)
+            # polishing is tried once the violation is small (the support pattern has
+            # then usually settled)
+            # ... and again only after the violation has halved since the last failed try,
+            # or when the exchange stalls (keeps the polishing cost to O(log) rounds while
+            # the pattern is still moving)
+            violation = scan.max_value - 1.0
+            stalled = violation >= 0.5 * prev_violation
+            prev_violation = violation
+            if (scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.snap
+                    and (violation <= 0.5 * last_try_violation or stalled)):
+                last_try_violation = violation
+                t0 = time.perf_counter()
+                for distance in _snap_ladder(tol):
+                    if distance > 0:
+                        th_s, a_s = merge_atoms(Xl, snap_to_faces(Xl, theta_m, distance, tol), amp_m, tol)
                     else:
+                        th_s, a_s = theta_m, amp_m
+                    key = _pattern_key(Xl, th_s, a_s, tol)
+                    if key in failed_patterns:
+                        continue
+                    out = polish_pruned(Xl, y, lam, th_s, a_s, p_cur, tol=tol)
+                    if out is None:
                         failed_patterns.add(key)
-                    timings["polish"] += time.perf_counter() - t0
+                        continue
+                    th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
+                    pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol)
+                    entry.setdefault("polished_gap", []).append(pol.duality_gap)
+                    if pol.certified:
+                        cands.append(pol)
+                        break
+                    failed_patterns.add(key)
+                timings["polish"] += time.perf_counter() - t0
             history.append(entry)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}")
             certified = [c for c in cands if c.certified]
             for c in cands:
-                if c.feasible and (best is None or c.rel_gap() < best.rel_gap()):
+                if c.feasible and c.scan.complete and (best is None or c.rel_gap() < best.rel_gap()):
                     best = c
             if certified:
                 best = min(certified, key=lambda c: (c.duality_gap, c.max_abs_certificate))
+                best = _drop_negligible(arr, y, lam, best, tol)
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
-            # add the violators (largest first) and the merged atoms
+            # next atom set: the current set (so the next objective cannot increase) plus
+            # the merged atoms and the violators, largest first. Zero-weight atoms are
+            # dropped only when the set outgrows a cap (the positive ones and the merged
+            # ones keep the current solution representable).
             order = np.argsort(-scan.value)[:limit]
-            new_theta = np.vstack([scan.point[order], theta_m])
-            new_sign = np.concatenate([scan.sign[order].astype(float), np.sign(amp_m)])
+            if theta_set.shape[0] > 4 * limit:
+                used = sol.c > 0
+                theta_set, sign_set = theta_set[used], sign_set[used]
+            theta_set, sign_set = _dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
             size_before = theta_set.shape[0]
-            theta_set, sign_set = _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol)
+            theta_set, sign_set = _dedupe_add(theta_set, sign_set, scan.point[order],
+                                              scan.sign[order].astype(float), tol)
             if theta_set.shape[0] == size_before:
-                break  # nothing new to add: the finite programs cannot improve further
+                break  # no new atom: the finite programs cannot improve further
     finally:
         if bar is not None:
             bar.close()
     gap = "n/a" if best is None else f"{best.rel_gap():.3e} (max|eta| = {best.max_abs_certificate:.12g})"
-    raise SolverError(f"exchange method did not certify an optimum after {len(history)} rounds; "
+    err = SolverError(f"exchange method did not certify an optimum after {len(history)} rounds; "
                       f"status 'limit'; best relative duality gap {gap}")
+    err.history = history  # per-round diagnostics
+    raise err

@@ -122,6 +122,9 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
     h = _new_highs()
     h.setOptionValue("primal_feasibility_tolerance", tol.highs_feas)
     h.setOptionValue("dual_feasibility_tolerance", tol.highs_feas)
+    h.setOptionValue("optimality_tolerance", tol.highs_feas)
+    if program.H is not None:
+        h.setOptionValue("qp_regularization_value", tol.highs_qp_regularization)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
 

@@ -61,22 +61,27 @@ def merge_atoms(X_lift: np.ndarray, theta: np.ndarray, amplitude: np.ndarray,
         sel = np.sign(amplitude) == s
         if not np.any(sel):
             continue
-        U = list(np.abs(amplitude[sel])[:, None] * theta[sel])   # u_j = c_j theta_j
-        sig = list(sign_vectors(X_lift, theta[sel], tol))
-        merged = True
-        while merged:
-            merged = False
-            for a in range(len(U)):
-                for b in range(a + 1, len(U)):
-                    if np.any(sig[a].astype(np.int16) * sig[b] < 0):
-                        continue
-                    U[a] = U[a] + U[b]
-                    sig[a] = np.where(sig[a] != 0, sig[a], sig[b]).astype(np.int8)
-                    del U[b], sig[b]
-                    merged = True
+        U = np.abs(amplitude[sel])[:, None] * theta[sel]          # u_j = c_j theta_j
+        sig = sign_vectors(X_lift, theta[sel], tol).astype(np.int16)
+        alive = np.ones(U.shape[0], dtype=bool)
+        # Merge into atom i every later atom compatible with it; i's sign vector only
+        # gains nonzeros, so an atom incompatible with i stays incompatible, and at the
+        # end no compatible pair is left.
+        for i in range(U.shape[0]):
+            if not alive[i]:
+                continue
+            while True:
+                later = np.flatnonzero(alive[i + 1:]) + i + 1
+                if later.size == 0:
                     break
-                if merged:
+                compatible = ~np.any(sig[later] * sig[i] < 0, axis=1)
+                if not np.any(compatible):
                     break
+                j = later[np.argmax(compatible)]
+                U[i] = U[i] + U[j]
+                sig[i] = np.where(sig[i] != 0, sig[i], sig[j])
+                alive[j] = False
+        U = list(U[alive])
         for u in U:
             r = float(np.linalg.norm(u))
             if r > tol.amplitude_zero * scale:

@@ -28,6 +28,9 @@ __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
 
 _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.float64)
 _CHUNK = 4096
+_FIRST_CHUNK = 64
+# chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
+_MAX_PAIR_FACETS = 24
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -71,12 +74,128 @@ class RegionScan:
         return int(self.chamber.shape[0])
 
 
-def _interior_mask(arr: Arrangement, rows: np.ndarray, V: np.ndarray, sign: float, zero: np.ndarray) -> np.ndarray:
-    """Whether ``sign * V[j] / ||V[j]||`` lies strictly inside chamber ``rows[j]``."""
-    S = sign * (arr.X_lift @ V.T)                      # (n, mc)
+def _interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.ndarray):
+    """Whether ``+V[j]/||V[j]||`` and ``-V[j]/||V[j]||`` lie strictly inside chamber ``rows[j]``."""
+    S = arr.X_lift @ V.T                               # (n, mc)
     act = arr.active(rows).T                           # (n, mc)
-    inside = np.where(act, S > zero[:, None], S < -zero[:, None])
-    return inside.all(axis=0)
+    pos, neg = S > zero[:, None], S < -zero[:, None]
+    plus = np.where(act, pos, neg).all(axis=0)
+    minus = np.where(act, neg, pos).all(axis=0)
+    return plus, minus
+
+
+def _padded_facets(arr: Arrangement, rows: np.ndarray):
+    """Inward facet normals of the chambers ``rows``, padded: (mc, fmax, D) and a mask."""
+    starts = arr.facet_indptr[rows]
+    counts = arr.facet_indptr[rows + 1] - starts
+    fmax = int(counts.max(initial=0))
+    mc, D = rows.shape[0], arr.X_lift.shape[1]
+    G = np.zeros((mc, max(fmax, 1), D))
+    mask = np.zeros((mc, max(fmax, 1)), dtype=bool)
+    if fmax == 0:
+        return G, mask
+    k = np.arange(fmax)
+    mask[:, :fmax] = k[None, :] < counts[:, None]
+    r_idx, c_idx = np.nonzero(mask)
+    hp = arr.facet_indices[starts[r_idx] + c_idx]
+    act = arr.active(rows)
+    sgn = np.where(act[r_idx, hp], 1.0, -1.0)
+    G[r_idx, c_idx] = sgn[:, None] * arr.X_lift[hp]
+    return G, mask
+
+
+def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float):
+    """Exact ``max <theta, v>`` over ``{G theta >= 0, ||theta|| = 1}`` for D = 2 or 3, all
+    chambers at once, by Moreau's characterisation of the projection: ``w = P_C(v)`` iff
+    ``w in C``, ``v - w = -sum_j lam_j g_j`` with ``lam >= 0`` over facets where
+    ``<w, g_j> = 0``. Candidates: the projection onto one facet plane (``lam_j =
+    -<v, g_j>/||g_j||^2 >= 0``) and, for D = 3 where no single facet works, onto an
+    edge line ``span{g_j, g_k}^perp`` with both multipliers ``>= 0``. The first
+    feasible candidate IS ``P_C(v)`` (the projection is unique); none means ``P_C(v) =
+    0``. The maximum is ``||P_C(v)||`` at ``P_C(v)/||P_C(v)||``. (Chambers whose
+    ``v`` is interior are handled by the caller.)
+    Returns (value, point, resolved): value 0 and point NaN where the maximum is 0;
+    ``resolved`` False where no candidate passed (rounding at a near-degenerate corner):
+    the caller projects those with NNLS instead of concluding ``P_C(v) = 0``."""
+    mc, f, D = G.shape
+    vn = np.linalg.norm(V, axis=1)
+    gn = np.linalg.norm(G, axis=2)
+    gn_safe = np.where(gn > 0, gn, 1.0)
+    value = np.zeros(mc)
+    point = np.full((mc, D), np.nan)
+    # one facet
+    vg = np.einsum("md,mfd->mf", V, G)
+    lam = -vg / gn_safe ** 2
+    W = V[:, None, :] + lam[:, :, None] * G                      # (mc, f, D)
+    wn = np.linalg.norm(W, axis=2)
+    act = np.matmul(W, np.transpose(G, (0, 2, 1)))               # (mc, f, f): <W_j, g_k>
+    feas = np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
+    ok = mask & (lam >= -zero_rel * vn[:, None] / gn_safe) & feas & (wn > zero_rel * vn[:, None])
+    cand = np.where(ok, wn, -np.inf)
+    j = np.argmax(cand, axis=1)
+    done = np.isfinite(cand[np.arange(mc), j])
+    value[done] = wn[done, j[done]]
+    point[done] = W[done, j[done]] / value[done, None]
+    rest = np.flatnonzero(~done)
+    if D == 3 and 2 <= f <= _MAX_PAIR_FACETS and rest.size:
+        Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
+        a, b = np.triu_indices(f, 1)
+        R = np.cross(Gr[:, a, :], Gr[:, b, :])                  # (mr, P, 3)
+        rn = np.linalg.norm(R, axis=2)
+        R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
+        t = np.einsum("md,mpd->mp", Vr, R)
+        Wp = t[:, :, None] * R                                  # projection onto the edge line
+        # v - w = alpha g_a + beta g_b: need alpha, beta <= 0
+        E = Vr[:, None, :] - Wp
+        ga, gb = Gr[:, a, :], Gr[:, b, :]
+        g11 = np.sum(ga * ga, axis=2)
+        g22 = np.sum(gb * gb, axis=2)
+        g12 = np.sum(ga * gb, axis=2)
+        r1 = np.sum(E * ga, axis=2)
+        r2 = np.sum(E * gb, axis=2)
+        det = g11 * g22 - g12 * g12
+        det_safe = np.where(np.abs(det) > 0, det, 1.0)
+        alpha = (r1 * g22 - r2 * g12) / det_safe
+        beta = (r2 * g11 - r1 * g12) / det_safe
+        wpn = np.abs(t)
+        actp = np.matmul(Wp, np.transpose(Gr, (0, 2, 1)))       # (mr, P, f)
+        feasp = np.all((actp >= -zero_rel * wpn[:, :, None] * gr[:, None, :]) | ~Mr[:, None, :], axis=2)
+        gmaxn = np.sqrt(np.maximum(g11, g22))
+        slack = zero_rel * vn[rest][:, None] / np.where(gmaxn > 0, gmaxn, 1.0)
+        okp = (Mr[:, a] & Mr[:, b] & (rn > 0) & (np.abs(det) > 0) & (alpha <= slack) & (beta <= slack)
+               & feasp & (wpn > zero_rel * vn[rest][:, None]))
+        candp = np.where(okp, wpn, -np.inf)
+        q = np.argmax(candp, axis=1)
+        hit = np.isfinite(candp[np.arange(rest.size), q])
+        rows = rest[hit]
+        value[rows] = wpn[hit, q[hit]]
+        point[rows] = Wp[hit, q[hit]] / value[rows, None]
+        done[rows] = True
+    # P_C(v) = 0 iff <v, r> <= 0 on every extreme ray r of the (pointed) cone C: its
+    # rays are the feasible directions on one facet line (D = 2) or on two facet planes
+    # (D = 3).
+    rest = np.flatnonzero(~done)
+    if rest.size and (D == 2 or 2 <= f <= _MAX_PAIR_FACETS):
+        Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
+        if D == 2:
+            R = np.stack([-Gr[:, :, 1], Gr[:, :, 0]], axis=2)
+            pm = Mr
+        else:
+            a, b = np.triu_indices(f, 1)
+            R = np.cross(Gr[:, a, :], Gr[:, b, :])
+            pm = Mr[:, a] & Mr[:, b]
+        R = np.concatenate([R, -R], axis=1)
+        pm = np.concatenate([pm, pm], axis=1)
+        rn = np.linalg.norm(R, axis=2)
+        pm = pm & (rn > 0)
+        R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
+        actr = np.matmul(R, np.transpose(Gr, (0, 2, 1)))
+        feasr = pm & np.all((actr >= -zero_rel * gr[:, None, :]) | ~Mr[:, None, :], axis=2)
+        vr = np.einsum("md,mpd->mp", Vr, R)
+        has_ray = np.any(feasr, axis=1)
+        nonpos = np.all((vr <= zero_rel * vn[rest][:, None]) | ~feasr, axis=1)
+        done[rest[has_ray & nonpos]] = True
+    return value, point, done
 
 
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
@@ -99,8 +218,8 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     >>> from relucert.arrangement import enumerate_chambers
     >>> arr = enumerate_chambers(np.array([[0.0], [1.0], [2.0]]))
     >>> scan = region_maxima(arr, np.array([0.0, 0.0, 1.0]), 1.0)
-    >>> round(scan.max_value ** 2, 12), scan.sign.tolist()
-    (5.0, [1])
+    >>> round(scan.max_value ** 2, 12), (scan.point[scan.value.argmax()] * 5 ** 0.5).round(9).tolist()
+    (5.0, [2.0, 1.0])
     """
     tol = resolve(tol)
     if V is None:
@@ -114,6 +233,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     n_proj = n_int = 0
     complete = True
     pos = 0
+    chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
     while pos < order.shape[0]:
         cutoff = min(threshold, best)
         if norms[order[pos]] <= cutoff:
@@ -121,30 +241,48 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         if limit is not None and len(found_k) >= limit:
             complete = False
             break
-        rows = order[pos:pos + _CHUNK]
+        rows = order[pos:pos + chunk]
         rows = rows[norms[rows] > cutoff]
-        pos += _CHUNK
+        pos += chunk
+        chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
-        for sign in (1.0, -1.0):
-            inside = _interior_mask(arr, rows, Vc, sign, zero)
+        small = arr.X_lift.shape[1] in (2, 3)
+        if small:
+            G, gmask = _padded_facets(arr, rows)
+        nr = norms[rows]
+        inside_pm = _interior_masks(arr, rows, Vc, zero)
+        for sign, inside in zip((1.0, -1.0), inside_pm):
             n_int += int(inside.sum())
-            for j in range(rows.shape[0]):
-                k = int(rows[j])
-                if inside[j]:
-                    value = float(norms[k])
-                    point = sign * Vc[j] / value
-                else:
-                    r = region_max(sign * Vc[j], arr.inward_normals(k), tol=tol)
+            if small:
+                # exact face maxima for every chamber of the chunk, vectorised
+                vals, pts, resolved = _face_maxima_small(sign * Vc, G, gmask, tol.sign_zero)
+                n_proj += int((~inside).sum())
+                for j in np.flatnonzero(~resolved & ~inside):
+                    r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
+                    if r.point is not None:
+                        vals[j], pts[j] = r.value, r.point
+                    else:
+                        vals[j], pts[j] = 0.0, np.nan
+            else:
+                vals = np.zeros(rows.shape[0])
+                pts = np.full(Vc.shape, np.nan)
+                for j in np.flatnonzero(~inside):
+                    r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     n_proj += 1
-                    if r.point is None:
-                        continue
-                    value, point = r.value, r.point
-                best = max(best, value)
-                if value > threshold:
-                    found_k.append(k)
-                    found_s.append(int(sign))
-                    found_v.append(value)
-                    found_pt.append(point)
+                    if r.point is not None:
+                        vals[j], pts[j] = r.value, r.point
+            vals = np.where(inside, nr, vals)
+            pts = np.where(inside[:, None], sign * Vc / nr[:, None], pts)
+            # a projection at rounding level of ||v|| is the zero vector (its direction
+            # is noise): the region maximum is 0
+            vals = np.where(vals > tol.sign_zero * nr, vals, 0.0)
+            if vals.size:
+                best = max(best, float(vals.max()))
+            hit = vals > threshold
+            found_k.extend(rows[hit].tolist())
+            found_s.extend([int(sign)] * int(hit.sum()))
+            found_v.extend(vals[hit].tolist())
+            found_pt.extend(list(pts[hit]))
     D = arr.X_lift.shape[1]
     return RegionScan(chamber=np.asarray(found_k, dtype=np.int64), sign=np.asarray(found_s, dtype=np.int8),
                       value=np.asarray(found_v, dtype=np.float64),

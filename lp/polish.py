@@ -20,13 +20,21 @@ can never produce a wrong answer (it is simply rejected).
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from relucert.lp.merge import sign_vectors
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["polish"]
+__all__ = ["polish", "polish_pruned", "snap_to_faces"]
 
-_MAX_NEWTON = 50
+_MAX_NEWTON = 30
+_MAX_HALVINGS = 30
+
+
+def _lstsq(J, r):
+    """Least-squares Newton step (complete orthogonal factorisation: fast, and fine
+    with a singular Jacobian)."""
+    return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -46,8 +54,9 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
            p: np.ndarray | None = None, *, tol: Tolerances | None = None):
     """Newton-polish a network on its support pattern.
 
-    Returns ``(theta, amplitude, p)`` or None when the pattern breaks (an atom
-    vanishes or leaves its face) or Newton makes no progress.
+    Returns ``(theta, amplitude, p, residual)`` -- ``residual`` the norm of the
+    optimality equations at the end -- or None when the pattern breaks (an atom
+    vanishes or leaves its face).
     """
     tol = resolve(tol)
     k = theta.shape[0]
@@ -67,8 +76,11 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         M[pos, offs[j]:offs[j + 1]] = s[j] * (X_lift[pos] @ B)
     z = np.concatenate([np.abs(amplitude[j]) * (bases[j].T @ theta[j]) for j in range(k)])
 
+    starts = offs[:-1]
+    block_of = np.repeat(np.arange(k), dims)
+
     def norm_blocks(z):
-        return np.array([np.linalg.norm(z[offs[j]:offs[j + 1]]) for j in range(k)])
+        return np.sqrt(np.add.reduceat(z * z, starts))
 
     def curvature(z, r):
         Hb = np.zeros((offs[-1], offs[-1]))
@@ -79,7 +91,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         return Hb
 
     def unit(z, r):
-        return np.concatenate([z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
+        return z / r[block_of]
 
     if lam > 0:
         def residual(z, _p):
@@ -89,7 +101,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         def step(z, _p):
             r = norm_blocks(z)
             J = -(M.T @ M) / lam - curvature(z, r)
-            dz = np.linalg.lstsq(J, -residual(z, None), rcond=None)[0]
+            dz = _lstsq(J, -residual(z, None))
             return dz, None
         pp = None
     else:
@@ -105,7 +117,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             top = np.hstack([M, np.zeros((n, n))])
             bot = np.hstack([-curvature(z, r), M.T])
             J = np.vstack([top, bot])
-            delta = np.linalg.lstsq(J, -residual(z, pp), rcond=None)[0]
+            delta = _lstsq(J, -residual(z, pp))
             return delta[:offs[-1]], delta[offs[-1]:]
         pp = np.asarray(p, float).copy()
 
@@ -117,7 +129,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         # damped: halve until the residual decreases and no block crosses zero
         t = 1.0
         accepted = False
-        while t > tol.rtol:
+        for _half in range(_MAX_HALVINGS):
             z_new = z + t * dz
             p_new = None if dp is None else pp + t * dp
             if np.all(norm_blocks(z_new) > 0):
@@ -137,4 +149,47 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
     new_amp = s * r
     if lam > 0:
         pp = (y - (np.maximum(0.0, X_lift @ new_theta.T) @ new_amp)) / lam
-    return new_theta, new_amp, pp
+    return new_theta, new_amp, pp, float(res)
+
+
+def snap_to_faces(X_lift: np.ndarray, theta: np.ndarray, distance: float,
+                  tol: Tolerances | None = None) -> np.ndarray:
+    """Move every atom onto the face spanned by the hyperplanes within ``distance`` of
+    it (``|<theta, x~_i>| <= distance * ||x~_i||``), by orthogonal projection onto
+    their common null space, renormalised. An exchange iterate approaches an optimal
+    atom that lies ON hyperplanes from inside the neighbouring chambers; snapping
+    exposes that support pattern (the caller re-verifies whatever comes out)."""
+    tol = resolve(tol)
+    nrm = np.linalg.norm(X_lift, axis=1)
+    out = np.array(theta, dtype=float, copy=True)
+    for j in range(out.shape[0]):
+        Z = X_lift[np.abs(X_lift @ out[j]) <= distance * nrm]
+        if Z.shape[0] == 0:
+            continue
+        _, sv, Vt = np.linalg.svd(Z)
+        rank = int(np.sum(sv > tol.rank * max(1.0, sv[0])))
+        B = Vt[rank:]
+        if B.shape[0] == 0:
+            continue
+        u = B.T @ (B @ out[j])
+        r = float(np.linalg.norm(u))
+        if r > 0:
+            out[j] = u / r
+    return out
+
+
+def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
+                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1):
+    """:func:`polish`, retried without the smallest atoms when the pattern carries atoms
+    that should vanish (Newton then cannot solve the equations: an atom's norm heads
+    to zero). Returns the first candidate whose equations are solved to
+    ``tol.primal_feas`` (relative), or None."""
+    tol = resolve(tol)
+    order = np.argsort(np.abs(amplitude), kind="stable")
+    scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    for drop in range(0, min(max_drop, theta.shape[0] - 1) + 1):
+        keep = np.sort(order[drop:])
+        out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol)
+        if out is not None and out[3] <= tol.primal_feas * scale:
+            return out
+    return None

@@ -26,6 +26,11 @@ from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 
+#: Seconds before a lasso QP is retried with HiGHS's fallback regularisation.
+_FIRST_TRY_SECONDS = 10.0
+#: Rounds of the active-set refinement after HiGHS.
+_ACTIVE_SET_ROUNDS = 25
+
 __all__ = [
     "FiniteSolution",
     "build_lasso_qp", "recover_lasso_qp", "lasso_qp",
@@ -67,11 +72,49 @@ def build_lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float):
 def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     _require_optimal(res, "lasso QP")
     K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
-    c = np.maximum(res.x[:K], 0.0)
+    c = _refine_lasso(Phi, y, lam, np.maximum(res.x[:K], 0.0), res.tol)
     resid = y - Phi @ c
     p = resid / lam
     objective = 0.5 * float(resid @ resid) + lam * float(np.sum(c))
     return FiniteSolution(c=c, p=p, objective=objective, program=res)
+
+
+def _refine_lasso(Phi, y, lam, c, tol):
+    """Polish HiGHS's lasso answer by a short primal active-set loop in floats: solve the
+    KKT system ``Phi_S^T (y - Phi_S c_S) = lam 1`` on the support ``S``, drop columns that
+    turn non-positive, add the column most violating ``Phi^T p <= 1``, repeat.
+    Interior/regularised QP answers are only accurate to the backend's tolerances, and
+    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``. The result is kept only if
+    it does not worsen the objective nor the dual feasibility ``max Phi^T p``."""
+    scale = max(1.0, float(np.max(c, initial=0.0)))
+    S = c > tol.amplitude_zero * scale
+
+    def score(cc):
+        r = y - Phi @ cc
+        return 0.5 * float(r @ r) + lam * float(cc.sum()), float(np.max(Phi.T @ r / lam, initial=-np.inf))
+
+    best_c, (best_o, best_f) = c, score(c)
+    for _ in range(_ACTIVE_SET_ROUNDS):
+        if not np.any(S):
+            break
+        PS = Phi[:, S]
+        cs = np.linalg.lstsq(PS.T @ PS, PS.T @ y - lam, rcond=None)[0]
+        if np.any(cs <= 0):
+            idx = np.flatnonzero(S)
+            S[idx[cs <= 0]] = False
+            continue
+        c2 = np.zeros_like(c)
+        c2[S] = cs
+        o2, f2 = score(c2)
+        if o2 <= best_o + tol.rtol * max(1.0, abs(best_o)) and f2 <= max(best_f, 1.0):
+            best_c, best_o, best_f = c2, o2, f2
+        g = Phi.T @ (y - Phi @ c2) / lam
+        g[S] = -np.inf
+        j = int(np.argmax(g))
+        if not g[j] > 1.0 + tol.dual_feas:
+            break
+        S[j] = True
+    return best_c
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
@@ -100,7 +143,13 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
-    return recover_lasso_qp(solve_program(prog, tol=tol, time_limit=time_limit), inv)
+    first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
+    res = solve_program(prog, tol=tol, time_limit=first_limit)
+    if res.status is Status.LIMIT and (time_limit is None or time_limit > first_limit):
+        # HiGHS's active-set QP can stall with tiny regularisation: retry with more
+        res = solve_program(prog, tol=tol.with_(highs_qp_regularization=tol.highs_qp_regularization_fallback),
+                            time_limit=None if time_limit is None else time_limit - first_limit)
+    return recover_lasso_qp(res, inv)
 
 
 # ---------------------------------------------------------------- basis pursuit LP

@@ -101,7 +101,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     the cheapest network has TV norm ``5 / sqrt(2)`` and interpolates exactly.
 
     >>> sol = solve([[0.0], [1.0], [2.0]], [0.0, 1.0, 0.0], 0.0)
-    >>> sol.status.value, round(sol.objective * 2 ** 0.5, 9), sol.predictions.round(9).tolist()
+    >>> sol.status.value, round(sol.objective * 2 ** 0.5, 9), (sol.predictions.round(9) + 0.0).tolist()
     ('optimal', 5.0, [0.0, 1.0, 0.0])
     """
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
@@ -145,7 +145,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         theta, amp = merge_atoms(arr.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol)
+        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol, exact=True)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})

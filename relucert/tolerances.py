@@ -56,6 +56,17 @@ class Tolerances:
         (proofs/batched_region_maxima.md).
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
+    highs_qp_regularization : float
+        Proximal regularisation of HiGHS's QP solver. HiGHS's default (1e-7) caps the
+        lasso QP's accuracy (and its optimality on the finite set) near that level.
+    highs_qp_regularization_fallback : float
+        Used when a solve with ``highs_qp_regularization`` hits its time limit (the
+        active-set QP can stall on nearly parallel columns with tiny regularisation);
+        ``lp.programs`` then restores accuracy by solving the KKT system on the support.
+    snap : float
+        Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
+        when guessing the support pattern for polishing, puts an atom ON hyperplane
+        ``H_i`` (smaller distances are tried first; every guess is re-verified).
     conic : float
         Gap and feasibility tolerances handed to the conic solver (clarabel) of the
         ``method="socp"`` cross-check; interior-point accuracy is limited, so the
@@ -107,6 +118,9 @@ class Tolerances:
     gpu_margin: float = 1e-4
     gpu_gap: float = 1e-11
     highs_feas: float = 1e-10
+    highs_qp_regularization: float = 1e-12
+    highs_qp_regularization_fallback: float = 1e-7
+    snap: float = 1e-2
     conic: float = 1e-10
     conic_accept: float = 1e-6
     point_merge: float = 1e-6
