@@ -3,9 +3,6 @@
 The root folders of the repository are subpackages: ``relucert.arrangement``,
 ``relucert.lp``, ``relucert.verify`` and ``relucert.gpu`` (imported lazily).
 """
-import sys
-import types
-
 from relucert.errors import (
     CertificateError,
     ConvergenceWarning,
@@ -20,24 +17,8 @@ from relucert.tolerances import Tolerances
 __version__ = "0.1.0"
 
 
-class _Package(types.ModuleType):
-    """``relucert.solve`` and ``relucert.certify`` are functions living in submodules of
-    the same name. Importing a submodule makes the import system set the package
-    attribute to the submodule, which would shadow the function (``relucert.solve(...)``
-    -> "'module' object is not callable"). This class keeps the function there."""
-
-    def __setattr__(self, name, value):
-        if name in _FUNCTION_MODULES and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-_FUNCTION_MODULES = ("solve", "certify")
-sys.modules[__name__].__class__ = _Package
-
-# certify's module is light (the analysis is imported inside the call).
-from relucert.certify import certify  # noqa: E402
-
+# solve and certify live in modules of other names (solver.py, certifier.py), so a
+# submodule import never shadows them; both are loaded on first use (__getattr__).
 
 __all__ = [
     "__version__",
@@ -59,9 +40,13 @@ __all__ = [
 
 def __getattr__(name):  # lazy: importing relucert stays cheap
     if name == "solve":
-        from relucert.solve import solve
+        from relucert.solver import solve
 
         return solve
+    if name == "certify":
+        from relucert.certifier import certify
+
+        return certify
     if name == "TVReLURegressor":
         from relucert.estimator import TVReLURegressor
 

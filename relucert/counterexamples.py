@@ -87,8 +87,8 @@ def _time_limit(seconds: float | None):
 
 
 def _solve_and_certify(X, y, lam, tol, time_limit):
-    from relucert.certify import certify
-    from relucert.solve import solve
+    from relucert.certifier import certify
+    from relucert.solver import solve
 
     try:
         with _time_limit(time_limit):

@@ -100,7 +100,7 @@ class TVReLURegressor(*_BASES):
 
     def fit(self, X, y):
         """Solve (P_lam) exactly on ``(X, y)``; returns ``self``."""
-        from relucert.solve import solve
+        from relucert.solver import solve
 
         self._validate_params()
         if y is None:

@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 ALLOWED = {"relucert.errors", "relucert.results", "relucert.verify.certfile"}
 # relucert's own solver / enumerator / LP code and the LP backends. (scipy itself may be loaded
 # by scikit-learn through relucert.errors; the checker's sources never use it: see the AST test.)
-FORBIDDEN = ("relucert.arrangement", "relucert.lp", "relucert.solve", "relucert.verify.exact", "relucert.gpu",
+FORBIDDEN = ("relucert.arrangement", "relucert.lp", "relucert.solver", "relucert.verify.exact", "relucert.gpu",
              "relucert.solver", "highspy", "cdd", "torch", "clarabel")
 
 

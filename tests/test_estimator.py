@@ -4,7 +4,7 @@ import pytest
 
 from relucert.errors import NotFittedError
 from relucert.estimator import TVReLURegressor
-from relucert.solve import solve
+from relucert.solver import solve
 
 
 def test_fit_sets_attributes_and_predicts_like_the_solution():

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from relucert.solve import solve
+from relucert.solver import solve
 from relucert.verify import check_certificate_file, make_exact_certificate
 
 
@@ -28,20 +28,30 @@ def test_solver_output_certified(tmp_path, d, n, lam):
 
 
 def test_nonunique_measure_is_not_claimed_unique():
-    """Random 1-D data whose optimal atoms come in antipodal same-sign pairs: the measure is
-    genuinely non-unique (the atoms' features have a null vector and every amplitude is
-    non-zero, so mu + t c stays optimal), and the certificate must not claim uniqueness."""
+    """Random 1-D data whose optimal measure is not unique (same-sign antipodal pairs in
+    E): the float analysis finds two distinct optimal networks; their midpoint is an
+    optimal measure whose atoms have linearly dependent features and non-zero amplitudes
+    (mu + t c stays optimal), and the exact certificate must not claim uniqueness."""
+    import dataclasses
+
+    import relucert
+    from relucert.arrangement import lift
+    from relucert.solution import relu_features
+
     rng = np.random.default_rng(2)
     X = rng.standard_normal((10, 1))
     y = rng.standard_normal(10)
     sol = solve(X, y, 0.1, progress=False)
-    from relucert.arrangement import lift
-    from relucert.solution import relu_features
-
-    Phi = relu_features(lift(X), sol.theta)
+    report = relucert.certify(sol)
+    assert report.unique == "not unique"
+    w = next(w for w in report.witnesses if w.kind == "measure")
+    amp = 0.5 * (w.c1 + w.c2)
+    keep = np.abs(amp) > 1e-9
+    mid = dataclasses.replace(sol, theta=w.theta[keep], amplitude=amp[keep])
+    Phi = relu_features(lift(X), mid.theta)
     sv = np.linalg.svd(Phi, compute_uv=False)
-    assert sv[-1] < 1e-9 * sv[0] and np.all(np.abs(sol.amplitude) > 1e-6)  # truly non-unique
-    cert = make_exact_certificate(sol)
+    assert sv[-1] < 1e-9 * sv[0]  # truly non-unique: a null vector on the support
+    cert = make_exact_certificate(mid)
     assert cert.report.passed
     assert cert.unique == "uniqueness not certified"
     assert "antipodal" in cert.unique_reason

@@ -14,7 +14,7 @@ import relucert
 from relucert.errors import SolverError, TooManyChambersError
 from relucert.results import Status
 from relucert.solution import Solution
-from relucert.solve import solve
+from relucert.solver import solve
 
 from problems import by_construction
 

@@ -5,7 +5,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from relucert.solve import solve  # noqa: E402
+from relucert.solver import solve  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)

@@ -86,7 +86,7 @@ def format_report(report) -> str:
 
 def run(args) -> int:
     from relucert.arrangement import enumerate_chambers
-    from relucert.certify import certify
+    from relucert.certifier import certify
     from relucert.data import load_data
 
     tol = tolerances_from_args(args)
@@ -96,7 +96,7 @@ def run(args) -> int:
     data = load_data(args.data)
     X, y = data["X"], data["y"]
     try:
-        from relucert.solve import solve
+        from relucert.solver import solve
     except ImportError as exc:
         print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
         return 2

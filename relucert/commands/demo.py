@@ -24,7 +24,7 @@ def run(args) -> int:
     from relucert.examples import demo_2d
     from relucert.plot_solution import plot_solution
     from relucert.plots import plot_regions
-    from relucert.solve import solve
+    from relucert.solver import solve
 
     X, y = demo_2d()
     progress = False if args.no_progress else None

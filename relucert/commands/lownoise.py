@@ -31,7 +31,7 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
     error" on the unscaled lasso (seen at lam = 10^-3 on 5 points). ``max_iter`` bounds
     the exchange rounds (default: the solver's).
     """
-    from relucert.solve import solve
+    from relucert.solver import solve
 
     opts = {"method": method, "tol": tol, "progress": progress}
     if max_iter is not None:
@@ -136,7 +136,7 @@ def run(args) -> int:
     lams = DEFAULT_LAMS if args.lams is None else parse_lams(args.lams)
     if args.noise_scale is not None and not (math.isfinite(args.noise_scale) and args.noise_scale >= 0):
         raise ValueError(f"--noise-scale must be a finite float >= 0; got {args.noise_scale!r}")
-    from relucert.solve import check_interpolation_consistent
+    from relucert.solver import check_interpolation_consistent
 
     check_interpolation_consistent(data["X"], data["y"])
     solver = default_solver(tol=tol)

@@ -50,7 +50,7 @@ def print_summary(sol, file=None) -> None:
 
 def run(args) -> int:
     from relucert.data import load_data
-    from relucert.solve import solve
+    from relucert.solver import solve
 
     data = load_data(args.data)
     sol = solve(data["X"], data["y"], args.lam, method=args.method, tol=tolerances_from_args(args),

@@ -1,4 +1,4 @@
-"""``relucert.solve``: the exact global optimum of (P_lam) or (P_0), with its certificate."""
+"""The public solver entry point `relucert.solve`: the exact global optimum of (P_lam) or (P_0), with its certificate."""
 from __future__ import annotations
 
 import time

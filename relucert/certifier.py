@@ -84,7 +84,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         raise ValueError("certify(X, y, lam): y and lam are required when the first argument is data")
     Xc, yc = check_Xy(solution_or_data, y)
     lc = check_lam(lam)
-    from relucert.solve import solve  # the solver is only needed for raw data
+    from relucert.solver import solve  # the solver is only needed for raw data
 
     sol = solve(Xc, yc, lc, method=method, tol=tol)
     return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
@@ -95,7 +95,7 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
         raise TypeError(f"p0 must be a bool; got {type(p0).__name__}")
     if not p0:
         return report
-    from relucert.solve import solve
+    from relucert.solver import solve
     from relucert.verify.p0 import p0_certificate
 
     sol = report.solution
