@@ -3,7 +3,7 @@ through cvxpy + clarabel (same chambers) and vs a wide ReLU net trained by Adam 
 weight decay in torch (objective it reaches in the same time).
 
 Usage:  python benchmarks/bench_solver.py [--quick] [--cases 200x2,1000x2,100x3]
-                                          [--lam 0.01] [--no-cvxpy] [--no-torch] [--vertex2d]
+                                          [--lam 0.01] [--no-cvxpy] [--no-torch]
 
 Prints one block per case and the machine. The ratio is cvxpy+clarabel time / exchange
 time, both run in this process on the same enumerated chambers. Enumeration is timed
@@ -38,42 +38,6 @@ def make_data(n: int, d: int, seed: int = 0):
     X = rng.standard_normal((n, d))
     y = np.sin(2 * X[:, 0]) * np.cos(X[:, -1]) + 0.1 * rng.standard_normal(n)
     return X, y
-
-
-def vertex_arrangement_2d(X):
-    """Benchmark-only stand-in for a fast enumerator, d = 2 in general position: every
-    chamber of a central arrangement of >= 3 planes in R^3 has a vertex, the 4 chambers
-    around the vertex +-(x~_i x x~_j) differ only in signs i and j, and both i and j carry
-    facets of each of them. (Checked against the BFS reference in --selfcheck.)"""
-    from relucert.arrangement.chambers import Arrangement, lift, pack_signs
-
-    Xl = lift(X)
-    n = len(Xl)
-    I, J = np.triu_indices(n, 1)
-    V = np.cross(Xl[I], Xl[J])
-    V /= np.linalg.norm(V, axis=1, keepdims=True)
-    V = np.vstack([V, -V])
-    I, J = np.r_[I, I], np.r_[J, J]
-    S = (V @ Xl.T) > 0
-    pats, fi, fj = [], [], []
-    rows = np.arange(len(V))
-    for si in (False, True):
-        for sj in (False, True):
-            P = S.copy()
-            P[rows, I] = si
-            P[rows, J] = sj
-            pats.append(pack_signs(P))
-            fi.append(I)
-            fj.append(J)
-    packed = np.vstack(pats)
-    fi, fj = np.concatenate(fi), np.concatenate(fj)
-    u, inv = np.unique(packed, axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
-    pairs = np.unique(np.stack([np.r_[inv, inv], np.r_[fi, fj]], 1), axis=0)
-    indptr = np.r_[0, np.cumsum(np.bincount(pairs[:, 0], minlength=len(u)))]
-    m = len(u)
-    return Arrangement(X=X, X_lift=Xl, signs=u, interior=np.zeros((m, 3)), margin=np.zeros(m),
-                       facet_indptr=indptr, facet_indices=pairs[:, 1], method="vertex-2d (benchmark stand-in)")
 
 
 def primal(X, y, lam, theta, amp):
@@ -153,25 +117,16 @@ def torch_adam(X, y, lam, seconds, width=1000, seed=0):
     return best, steps
 
 
-def run_case(n, d, lam, *, use_cvxpy, use_torch, vertex2d=False):
+def run_case(n, d, lam, *, use_cvxpy, use_torch):
     from relucert.arrangement import enumerate_chambers
     from relucert.arrangement.counts import estimate_chambers
-    from relucert.arrangement.enumerate import Method
     from relucert.lp.exchange import solve_exchange
 
     X, y = make_data(n, d)
-    only_bfs = {m.value for m in Method} <= {"auto", "bfs"}
     est = estimate_chambers(X)
     print(f"\n== n = {n}, d = {d}, lam = {lam}: {est} chambers (estimate)", flush=True)
     t0 = time.perf_counter()
-    if vertex2d and d == 2:
-        arr = vertex_arrangement_2d(X)
-    elif only_bfs and est * n > 400_000:
-        print("   skipped: this branch has only the reference BFS enumerator "
-              f"(~{est * n} LPs); needs the fast enumerator (or --vertex2d for d = 2)")
-        return None
-    else:
-        arr = enumerate_chambers(X, progress=False)
+    arr = enumerate_chambers(X, progress=False)
     t_enum = time.perf_counter() - t0
     print(f"   enumeration ({arr.method}): {t_enum:.2f} s; {arr.n_chambers} chambers", flush=True)
     t0 = time.perf_counter()
@@ -204,17 +159,6 @@ def run_case(n, d, lam, *, use_cvxpy, use_torch, vertex2d=False):
     return out
 
 
-def selfcheck():
-    """The benchmark stand-in enumerator equals the BFS reference on small data."""
-    from relucert.arrangement import enumerate_chambers
-
-    for seed in range(3):
-        X = np.random.default_rng(seed).standard_normal((9, 2))
-        a, b = vertex_arrangement_2d(X), enumerate_chambers(X, progress=False)
-        assert np.array_equal(a.signs, np.unique(b.signs, axis=0)), "vertex-2d disagrees with BFS"
-    print("selfcheck: vertex-2d stand-in == BFS on 3 random 9-point sets")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small cases only (seconds)")
@@ -222,8 +166,6 @@ def main(argv=None) -> int:
     ap.add_argument("--lam", type=float, default=0.01)
     ap.add_argument("--no-cvxpy", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
-    ap.add_argument("--vertex2d", action="store_true",
-                    help="d = 2: enumerate with the benchmark's vertex stand-in instead of the library")
     args = ap.parse_args(argv)
     if args.cases:
         cases = [tuple(int(v) for v in c.split("x")) for c in args.cases.split(",")]
@@ -232,11 +174,8 @@ def main(argv=None) -> int:
     else:
         cases = [(200, 2), (1000, 2), (100, 3), (30, 2), (300, 1)]
     print(f"machine: {machine()}")
-    if args.vertex2d:
-        selfcheck()
     for n, d in cases:
-        run_case(n, d, args.lam, use_cvxpy=not args.no_cvxpy, use_torch=not args.no_torch,
-                 vertex2d=args.vertex2d)
+        run_case(n, d, args.lam, use_cvxpy=not args.no_cvxpy, use_torch=not args.no_torch)
     return 0
 
 

@@ -59,11 +59,13 @@ class TVReLURegressor(*_BASES):
     lam : float, default 1.0
         Regularisation weight (``lam = 0``: minimal-TV interpolation, (P_0)).
     tol : Tolerances, optional
-    exact_verify : bool, default False
-        Reserved for the exact rational re-verification of the certificate by
-        ``relucert.verify``. That checker is not part of this build, so True raises
-        ``NotImplementedError`` in ``fit`` rather than pretending; the float
-        certificate (exact region maxima, duality gap) is always computed.
+    exact_verify : bool, default True
+        Prove the fit optimal in exact rational arithmetic
+        (:func:`relucert.verify.make_exact_certificate`, re-checked by the independent
+        checker) and store the proof in ``certificate_``; ``fit`` raises
+        :class:`~relucert.errors.CertificateError` when the proof does not verify.
+        With False, only the float certificate (exact region maxima, duality gap) is
+        computed and ``certificate_`` is None.
     device : {"cpu"}, default "cpu"
         Where region scans run.
 
@@ -75,6 +77,7 @@ class TVReLURegressor(*_BASES):
     n_neurons_ : number of neurons.
     dual_gap_ : duality gap of the certificate.
     result_ : the :class:`~relucert.solution.Solution`.
+    certificate_ : the :class:`~relucert.verify.exact.ExactCertificate` (or None).
     n_features_in_ : number of features seen in ``fit``.
 
     Examples
@@ -84,7 +87,7 @@ class TVReLURegressor(*_BASES):
     (3, [1.0, 0.5])
     """
 
-    def __init__(self, lam=1.0, *, tol=None, exact_verify=False, device="cpu"):
+    def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu"):
         self.lam = lam
         self.tol = tol
         self.exact_verify = exact_verify
@@ -107,12 +110,13 @@ class TVReLURegressor(*_BASES):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         _reject_sparse(X)
         X, y = check_Xy(X, y)
-        if self.exact_verify:
-            raise NotImplementedError(
-                "exact_verify=True needs the exact rational checker (relucert.verify), which is "
-                "not available in this build; use exact_verify=False (the float certificate is "
-                "still computed: see dual_gap_ and result_.max_abs_certificate)")
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False)
+        if self.exact_verify:
+            from relucert.verify import make_exact_certificate
+
+            self.certificate_ = make_exact_certificate(sol, tol=self.tol, progress=False)
+        else:
+            self.certificate_ = None
         self.result_ = sol
         self.weights_ = sol.weights.copy()
         self.biases_ = sol.biases.copy()

@@ -34,10 +34,26 @@ def test_errors():
         TVReLURegressor(lam=-1.0).fit([[0.0], [1.0]], [0.0, 1.0])
     with pytest.raises(ValueError, match="device"):
         TVReLURegressor(device="tpu").fit([[0.0], [1.0]], [0.0, 1.0])
-    with pytest.raises(NotImplementedError, match="exact_verify"):
-        TVReLURegressor(exact_verify=True).fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(TypeError, match="exact_verify"):
+        TVReLURegressor(exact_verify="yes").fit([[0.0], [1.0]], [0.0, 1.0])
     with pytest.raises(ValueError, match="requires y"):
         TVReLURegressor().fit([[0.0], [1.0]], None)
+
+
+def test_exact_verify_proves_the_fit():
+    """The default fit carries an exact certificate that the independent checker accepts."""
+    from fractions import Fraction
+
+    from relucert.verify import check_certificate
+
+    X = [[0.0], [1.0], [2.0], [3.0]]
+    y = [0.0, 1.0, 0.0, 2.0]
+    est = TVReLURegressor(lam=0.1).fit(X, y)
+    cert = est.certificate_
+    assert check_certificate(cert.to_dict()).passed
+    assert cert.lower_bound <= Fraction(est.result_.objective) * (1 + Fraction(1, 10 ** 9))
+    assert float(cert.relative_gap) < 1e-8
+    assert TVReLURegressor(lam=0.1, exact_verify=False).fit(X, y).certificate_ is None
 
 
 def test_params_roundtrip():
