@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["FiniteProgram", "solve_program", "status_from_highs", "HIGHS_INF"]
+__all__ = ["FiniteProgram", "solve_program", "primal_residual", "status_from_highs", "HIGHS_INF"]
 
 HIGHS_INF = highspy.kHighsInf
 
@@ -106,8 +106,11 @@ def _hinf(a: np.ndarray) -> np.ndarray:
 
 
 def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
-                  time_limit: float | None = None) -> ProgramResult:
+                  time_limit: float | None = None, iteration_limit: int | None = None) -> ProgramResult:
     """Solve ``program`` on HiGHS and re-check the answer ourselves.
+
+    ``iteration_limit`` bounds simplex and QP iterations (HiGHS's active-set QP can
+    cycle; a deterministic bound turns that into a LIMIT status).
 
     Returns a :class:`~relucert.results.ProgramResult`; statuses other than
     optimal are statuses, not exceptions (callers that need an optimum raise
@@ -127,6 +130,9 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
         h.setOptionValue("qp_regularization_value", tol.highs_qp_regularization)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if iteration_limit is not None:
+        h.setOptionValue("qp_iteration_limit", int(iteration_limit))
+        h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
 
     lp = highspy.HighsLp()
     lp.num_col_ = n
@@ -181,11 +187,16 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
                          time.perf_counter() - start, tol)
 
 
-def _residuals(program: FiniteProgram, A, x, row_dual, col_dual) -> dict:
-    act = A @ x
+def primal_residual(program: FiniteProgram, x: np.ndarray) -> float:
+    """Largest violation of ``program``'s row and column bounds at ``x``."""
+    act = program.A @ x
     viol = [np.maximum(program.row_lower - act, 0.0), np.maximum(act - program.row_upper, 0.0),
             np.maximum(program.col_lower - x, 0.0), np.maximum(x - program.col_upper, 0.0)]
-    primal = max((float(np.max(v, initial=0.0)) for v in viol), default=0.0)
+    return max((float(np.max(v, initial=0.0)) for v in viol), default=0.0)
+
+
+def _residuals(program: FiniteProgram, A, x, row_dual, col_dual) -> dict:
+    primal = primal_residual(program, x)
     grad = np.asarray(program.c, dtype=np.float64).copy()
     if program.H is not None:
         grad = grad + program.H @ x

@@ -28,6 +28,11 @@ from relucert.tolerances import Tolerances, resolve
 
 #: Seconds before a lasso QP is retried with HiGHS's fallback regularisation.
 _FIRST_TRY_SECONDS = 10.0
+#: HiGHS QP iterations allowed per variable (plus a floor) before a lasso QP counts as
+#: stalled: the active-set QP can cycle (measured: 150,000 iterations in 5 s on a
+#: 142-variable lasso at lam = 1e-3), while healthy solves here take a few per variable.
+_QP_ITERS_PER_VAR = 20
+_QP_ITERS_FLOOR = 1000
 #: Rounds of the active-set refinement after HiGHS.
 _ACTIVE_SET_ROUNDS = 25
 
@@ -144,11 +149,18 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
     first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
-    res = solve_program(prog, tol=tol, time_limit=first_limit)
+    iters = _QP_ITERS_FLOOR + _QP_ITERS_PER_VAR * prog.n_cols
+    res = solve_program(prog, tol=tol, time_limit=first_limit, iteration_limit=iters)
     if res.status is Status.LIMIT and (time_limit is None or time_limit > first_limit):
         # HiGHS's active-set QP can stall with tiny regularisation: retry with more
         res = solve_program(prog, tol=tol.with_(highs_qp_regularization=tol.highs_qp_regularization_fallback),
-                            time_limit=None if time_limit is None else time_limit - first_limit)
+                            time_limit=first_limit, iteration_limit=iters)
+    if res.status is not Status.OPTIMAL and res.status not in (Status.INFEASIBLE, Status.UNBOUNDED):
+        # Still stalled: the same QP by an interior-point method (clarabel); the
+        # active-set refinement in recover_lasso_qp then polishes its answer.
+        from relucert.lp.conic import solve_program_conic
+
+        res = solve_program_conic(prog, tol=tol, time_limit=time_limit)
     return recover_lasso_qp(res, inv)
 
 

@@ -1,0 +1,47 @@
+"""The clarabel fallback for finite programs agrees with HiGHS and with scipy."""
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from relucert.lp import programs
+from relucert.lp.conic import solve_program_conic
+from relucert.lp.highs import FiniteProgram, solve_program
+from relucert.lp.programs import build_lasso_qp, lasso_qp
+from relucert.results import Status
+
+
+def test_lasso_qp_conic_equals_highs(rng):
+    Phi = rng.standard_normal((15, 40))
+    y = rng.standard_normal(15)
+    prog, _ = build_lasso_qp(Phi, y, 0.05)
+    a, b = solve_program(prog), solve_program_conic(prog)
+    assert a.status is Status.OPTIMAL and b.status is Status.OPTIMAL
+    assert abs(a.objective - b.objective) <= 1e-7 * max(1.0, abs(a.objective))
+
+
+def test_bounded_lp_conic_equals_scipy(rng):
+    A = rng.standard_normal((6, 9))
+    x0 = rng.uniform(0.1, 0.9, size=9)
+    lo, up = A @ x0 - rng.uniform(0, 1, 6), A @ x0 + rng.uniform(0, 1, 6)
+    lo[0] = up[0] = A[0] @ x0  # one equality row
+    c = rng.standard_normal(9)
+    prog = FiniteProgram(c=c, A=sp.csc_matrix(A), row_lower=lo, row_upper=up,
+                         col_lower=np.zeros(9), col_upper=np.ones(9))
+    ref = linprog(c, A_ub=np.vstack([A, -A]), b_ub=np.r_[up, -lo], bounds=[(0, 1)] * 9)
+    res = solve_program_conic(prog)
+    assert res.status is Status.OPTIMAL
+    assert abs(res.objective - ref.fun) <= 1e-7 * max(1.0, abs(ref.fun))
+
+
+def test_stalled_highs_falls_back_to_clarabel(rng, monkeypatch):
+    """With HiGHS allowed almost no iterations (a stand-in for a cycling active-set QP),
+    lasso_qp still returns the optimum, through the conic fallback."""
+    Phi = rng.standard_normal((12, 30))
+    y = rng.standard_normal(12)
+    ref = lasso_qp(Phi, y, 0.1)
+    monkeypatch.setattr(programs, "_QP_ITERS_FLOOR", 1)
+    monkeypatch.setattr(programs, "_QP_ITERS_PER_VAR", 0)
+    got = lasso_qp(Phi, y, 0.1)
+    assert "clarabel" in got.program.message
+    assert abs(got.objective - ref.objective) <= 1e-9 * max(1.0, abs(ref.objective))
+    assert np.allclose(got.p, ref.p, atol=1e-6)
