@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
 
 import numpy as np
+
+from _machine import machine
 
 FULL = {
     "ratio": {1: [20, 40], 2: [10, 15], 3: [7, 9, 12]},
@@ -43,22 +43,6 @@ cpu = time.process_time() - c
 print(json.dumps({"d": d, "n": n, "m": arr.n_chambers, "formula": general_position_count(n, d),
                   "time": el, "cpu": cpu, "rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
 """
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{platform.platform()}, Python {platform.python_version()}, {cpu}, "
-            f"{os.cpu_count()} logical CPUs, load average {load:.1f} at start "
-            f"(the machine is shared: wall times grow with the load, CPU times much less)")
 
 
 def ratio_rows(sizes) -> list[str]:

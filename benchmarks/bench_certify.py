@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -22,10 +21,7 @@ import relucert  # noqa: E402
 from relucert.counterexamples import _time_limit  # noqa: E402
 from relucert.errors import SolverError  # noqa: E402
 
-
-def machine() -> str:
-    return f"{platform.system()} {platform.release()} {platform.machine()}, Python {platform.python_version()}, " \
-           f"{platform.processor() or 'cpu'}, {os.cpu_count()} logical CPUs"
+from _machine import machine
 
 
 def main(argv=None) -> int:

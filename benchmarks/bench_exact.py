@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
 from fractions import Fraction
 
 import numpy as np
+
+from _machine import machine
 
 
 def naive_vs_ours(doc, sample: int):
@@ -70,8 +71,7 @@ def main(argv=None) -> int:
     from relucert.solution import Solution, relu_features
     from relucert.verify import check_certificate_file, make_exact_certificate
 
-    print(f"machine: {platform.platform()}; {platform.processor() or platform.machine()}; "
-          f"{os.cpu_count()} cores; Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((n, d))
     t = time.perf_counter()

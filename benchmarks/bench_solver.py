@@ -12,25 +12,12 @@ separately (it is shared by both methods).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 
 import numpy as np
 
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} logical CPUs; Python {platform.python_version()}"
+from _machine import machine
 
 
 def make_data(n: int, d: int, seed: int = 0):

@@ -15,8 +15,6 @@ region, the exact path) is timed on a sample of regions and reported as a rate.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 
@@ -26,18 +24,7 @@ from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.gpu import certificate as cert
 from relucert.tolerances import DEFAULT
 
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cpus, python {platform.python_version()}"
+from _machine import machine
 
 
 def scaled_p(arr: Arrangement, seed: int, quantile: float = 0.5) -> np.ndarray:
