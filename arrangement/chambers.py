@@ -7,7 +7,7 @@ its sign pattern is stored as packed bits (bit ``i`` set <=> ``<theta, x~_i> > 0
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -107,6 +107,23 @@ class Arrangement:
         idx = self.facets(k)
         s = np.where(unpack_signs(self.signs[k:k + 1], self.n)[0, idx], 1.0, -1.0)
         return s[:, None] * self.X_lift[idx]
+
+    def subset(self, rows) -> "Arrangement":
+        """The chambers ``rows`` only (same data; facet lists and rational interior
+        points re-indexed; no adjacency edges). Not a whole arrangement: for batched
+        work on some chambers."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        starts, ends = self.facet_indptr[rows], self.facet_indptr[rows + 1]
+        counts = ends - starts
+        indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        take = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
+        return replace(self, signs=self.signs[rows], interior=self.interior[rows], margin=self.margin[rows],
+                       facet_indptr=indptr, facet_indices=self.facet_indices[take],
+                       edges=None, edge_indptr=None, edge_indices=None,
+                       rational_interior=None if self.rational_interior is None else {
+                           new: self.rational_interior[int(old)] for new, old in enumerate(rows)
+                           if int(old) in self.rational_interior})
 
     def to_dict(self, *, limit: int | None = 10000) -> dict:
         """JSON form; chambers are listed only when there are at most ``limit`` of them

@@ -198,6 +198,29 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     return value, point, done
 
 
+def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances):
+    """For d >= 3: the region maxima of a chunk by the batched projections of
+    :func:`relucert.gpu.region_maxima` (torch or numpy; values near 1 and unconverged
+    ones recomputed exactly there), when enough chambers need a projection to beat the
+    per-region loop (its measured threshold ``BATCH_MIN_CHAMBERS``). Returns
+    ``{True: (vals, pts) for +eta, False: for -eta}`` or None (use the loop)."""
+    from relucert.gpu import BATCH_MIN_CHAMBERS, region_maxima as batched_region_maxima
+
+    need = ~(inside_pm[0] & inside_pm[1])
+    if int(need.sum()) < BATCH_MIN_CHAMBERS:
+        return None
+    sel = np.flatnonzero(need)
+    rm = batched_region_maxima(arr.subset(rows[sel]), p, tol=tol, prune=False)
+    out = {}
+    for positive, mx, pt in ((True, rm.max_pos, rm.point_pos), (False, rm.max_neg, rm.point_neg)):
+        vals = np.zeros(rows.shape[0])
+        pts = np.full((rows.shape[0], arr.X_lift.shape[1]), np.nan)
+        vals[sel] = np.nan_to_num(mx, nan=0.0)
+        pts[sel] = pt
+        out[positive] = (vals, pts)
+    return out
+
+
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                   V: np.ndarray | None = None, tol: Tolerances | None = None) -> RegionScan:
     """Exact maxima of ``eta_p`` and ``-eta_p`` on the dual regions above ``threshold``.
@@ -251,6 +274,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
             G, gmask = _padded_facets(arr, rows)
         nr = norms[rows]
         inside_pm = _interior_masks(arr, rows, Vc, zero)
+        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol)
         for sign, inside in zip((1.0, -1.0), inside_pm):
             n_int += int(inside.sum())
             if small:
@@ -263,6 +287,9 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                         vals[j], pts[j] = r.value, r.point
                     else:
                         vals[j], pts[j] = 0.0, np.nan
+            elif batched is not None:
+                vals, pts = batched[sign > 0]
+                n_proj += int((~inside).sum())
             else:
                 vals = np.zeros(rows.shape[0])
                 pts = np.full(Vc.shape, np.nan)
