@@ -45,3 +45,20 @@ def test_stalled_highs_falls_back_to_clarabel(rng, monkeypatch):
     assert "clarabel" in got.program.message
     assert abs(got.objective - ref.objective) <= 1e-9 * max(1.0, abs(ref.objective))
     assert np.allclose(got.p, ref.p, atol=1e-6)
+
+
+def test_dual_sign_recheck():
+    """Our re-check of HiGHS's answers includes the duals' signs at active bounds."""
+    from relucert.lp.highs import _dual_sign_violation
+
+    prog = FiniteProgram(c=np.array([1.0, 0.0]), A=sp.csc_matrix(np.array([[1.0, 1.0]])),
+                         row_lower=np.array([1.0]), row_upper=np.array([np.inf]),
+                         col_lower=np.zeros(2), col_upper=np.full(2, np.inf))
+    res = solve_program(prog)
+    assert res.status is Status.OPTIMAL and res.max_residuals["dual_sign"] <= 1e-12
+    x = np.array([0.0, 1.0])
+    # x1 at its lower bound needs col_dual >= 0; x2 between bounds needs 0
+    assert _dual_sign_violation(prog, prog.A, x, np.array([0.0]), np.array([-0.5, 0.0]), 1e-12) == 0.5
+    assert _dual_sign_violation(prog, prog.A, x, np.array([0.0]), np.array([1.0, 0.25]), 1e-12) == 0.25
+    # the row is at its lower bound: its dual must be >= 0
+    assert _dual_sign_violation(prog, prog.A, x, np.array([-2.0]), np.array([1.0, 0.0]), 1e-12) == 2.0
