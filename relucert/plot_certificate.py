@@ -7,18 +7,10 @@ import os
 
 import numpy as np
 
+from relucert.plots import _pyplot, save_figure
 from relucert.solution import relu_features
 
 __all__ = ["plot_certificate", "plot_eta"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_certificate(report, path: str | os.PathLike) -> str:
@@ -105,7 +97,4 @@ def plot_eta(X, p, path, *, atoms=(), extremal=(), title: str = "") -> str:
         raise ValueError(f"certificate plots need d = 1 or 2; got d = {d}")
     if title:
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path, dpi=110)

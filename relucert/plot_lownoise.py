@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from relucert.plots import _pyplot
+from relucert.plots import _pyplot, save_figure
 
 __all__ = ["plot_sweep", "plot_suite_summary", "plot_suite_slopes"]
 
@@ -61,12 +61,7 @@ def plot_sweep(result, path: str | os.PathLike) -> str:
     bx.yaxis.get_major_locator().set_params(integer=True)
     bx.legend(fontsize=7)
     bx.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def plot_suite_summary(counts: dict, path: str | os.PathLike) -> str:
@@ -86,12 +81,7 @@ def plot_suite_summary(counts: dict, path: str | os.PathLike) -> str:
     ax.set_title("theorem suite: verdicts per statement")
     ax.legend(fontsize=8)
     plt.setp(ax.get_xticklabels(), rotation=20, ha="right", fontsize=8)
-    fig.tight_layout()
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def plot_suite_slopes(sweeps: list, path: str | os.PathLike) -> str:
@@ -118,9 +108,4 @@ def plot_suite_slopes(sweeps: list, path: str | os.PathLike) -> str:
     ax.grid(True, which="both", alpha=0.3)
     if sweeps:
         ax.legend(fontsize=5, ncol=2)
-    fig.tight_layout()
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -11,16 +11,9 @@ import os
 
 import numpy as np
 
+from relucert.plots import _pyplot, save_figure
+
 __all__ = ["plot_solution"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _certificate(X_lift: np.ndarray, p: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -88,9 +81,4 @@ def plot_solution(solution, path: str | os.PathLike) -> str:
         ax.set_title(title + "\nneuron lines: red a > 0, orange a < 0", fontsize=9)
     else:
         raise ValueError(f"plot_solution draws d = 1 or d = 2 data; got d = {d}")
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path, dpi=120)

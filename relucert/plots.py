@@ -17,6 +17,17 @@ def _pyplot():
     return plt
 
 
+def save_figure(fig, path: str | os.PathLike, *, dpi: int) -> str:
+    """Lay out ``fig``, write it to ``path`` (creating its folder) and close it;
+    returns the path written. Every relucert figure is saved through here."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    _pyplot().close(fig)
+    return path
+
+
 def plot_regions(arrangement, path: str | os.PathLike, *, max_labels: int = 40) -> str:
     """Draw the dual regions and write the figure to ``path``; returns the path.
 
@@ -114,7 +125,4 @@ def plot_regions(arrangement, path: str | os.PathLike, *, max_labels: int = 40) 
                      f"great circles H_i: <w, x_i> + b = 0; dots: one interior point per region")
     else:
         raise ValueError(f"plots of regions need d = 1 or 2; got d = {d}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return os.fspath(path)
+    return save_figure(fig, path, dpi=120)
