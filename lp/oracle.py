@@ -26,7 +26,6 @@ from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
 
-_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.float64)
 _CHUNK = 4096
 _FIRST_CHUNK = 64
 # chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
@@ -34,16 +33,11 @@ _MAX_PAIR_FACETS = 24
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """``V[k] = sum_{i active in chamber k} p_i x~_i``, shape (m, d + 1)."""
-    p = np.asarray(p, dtype=np.float64)
-    W = p[:, None] * arr.X_lift
-    signs = arr.signs if rows is None else arr.signs[rows]
-    V = np.zeros((signs.shape[0], W.shape[1]))
-    for b in range(signs.shape[1]):
-        block = W[8 * b: 8 * b + 8]
-        table = _BYTE_BITS[:, :block.shape[0]] @ block
-        V += table[signs[:, b]]
-    return V
+    """``V[k] = sum_{i active in chamber k} p_i x~_i``, shape (m, d + 1): the numpy path
+    of :func:`relucert.gpu.certificate_vectors` (byte lookup tables; no torch needed)."""
+    from relucert.gpu import certificate_vectors
+
+    return certificate_vectors(arr, p, backend="numpy", rows=rows)
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,11 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     tol = resolve(tol)
     p = np.asarray(p, dtype=np.float64)
     Xl = arrangement.X_lift
-    act = arrangement.active()
     m = arrangement.n_chambers
     D = Xl.shape[1]
-    V = (act * p[None, :]) @ Xl
+    from relucert.gpu import certificate_vectors  # gpu/ is imported lazily (its numpy path)
+
+    V = certificate_vectors(arrangement, p, backend="numpy")
     value = np.zeros((m, 2))
     point = np.full((m, 2, D), np.nan)
     mults = []
