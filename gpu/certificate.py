@@ -262,6 +262,13 @@ def _all_v(ops, method, signs: np.ndarray, Xl: np.ndarray, p: np.ndarray, chunk:
     table = ops.asarray(_lut_tables(Xl, p)) if method == VMethod.LUT.value else None
     offsets = ops.index(256 * np.arange(nbytes)) if method == VMethod.LUT.value else None
     W = ops.asarray(p[:, None] * Xl) if method == VMethod.UNPACK.value else None
+    if method == VMethod.LUT.value and ops.name == "numpy":
+        # numpy: accumulate one byte column at a time (no (chunk, nbytes, D) gather),
+        # measured 1.5x faster at d = 2, n = 1000 (999,002 chambers: 2.4 s -> 1.6 s)
+        out = np.zeros((m, D))
+        for b in range(nbytes):
+            out += table[256 * b:256 * (b + 1)][signs[:, b]]
+        return out
     out = np.empty((m, D))
     for s in range(0, m, chunk):
         sc = ops.asarray(signs[s:s + chunk])
