@@ -202,6 +202,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         theta_set = np.vstack([T, T])
         sign_set = np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0])])
     history = []
+    c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
     best: Certified | None = None
     failed_patterns = set()
     last_try_violation = np.inf
@@ -212,7 +213,12 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         for it in range(1, max_iter + 1):
             t0 = time.perf_counter()
             Phi = np.maximum(0.0, Xl @ theta_set.T) * sign_set[None, :]
-            sol = lasso_qp(Phi, y, lam, tol=tol) if lam > 0 else basis_pursuit_lp(Phi, y, tol=tol)
+            if lam > 0:
+                warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
+                sol = lasso_qp(Phi, y, lam, tol=tol, warm_start=warm)
+                c_prev = sol.c
+            else:
+                sol = basis_pursuit_lp(Phi, y, tol=tol)
             timings["programs"] += time.perf_counter() - t0
             theta_m, amp_m = merge_atoms(Xl, theta_set, sign_set * sol.c, tol)
             p = sol.p if lam == 0 else None
@@ -283,6 +289,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             if theta_set.shape[0] > 4 * limit:
                 used = sol.c > 0
                 theta_set, sign_set = theta_set[used], sign_set[used]
+                c_prev = None if c_prev is None else c_prev[used]
             theta_set, sign_set = _dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
             size_before = theta_set.shape[0]
             theta_set, sign_set = _dedupe_add(theta_set, sign_set, scan.point[order],

@@ -16,12 +16,14 @@ about networks: ``Phi`` is just a matrix.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
+from relucert.lp.active_set import nonneg_lasso_active_set
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
@@ -33,8 +35,6 @@ _FIRST_TRY_SECONDS = 10.0
 #: 142-variable lasso at lam = 1e-3), while healthy solves here take a few per variable.
 _QP_ITERS_PER_VAR = 20
 _QP_ITERS_FLOOR = 1000
-#: Rounds of the active-set refinement after HiGHS.
-_ACTIVE_SET_ROUNDS = 25
 
 __all__ = [
     "FiniteSolution",
@@ -75,59 +75,38 @@ def build_lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float):
 
 
 def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
-    _require_optimal(res, "lasso QP")
-    K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
-    c = _refine_lasso(Phi, y, lam, np.maximum(res.x[:K], 0.0), res.tol)
-    resid = y - Phi @ c
-    p = resid / lam
-    objective = 0.5 * float(resid @ resid) + lam * float(np.sum(c))
-    return FiniteSolution(c=c, p=p, objective=objective, program=res)
-
-
-def _refine_lasso(Phi, y, lam, c, tol):
-    """Polish HiGHS's lasso answer by a short primal active-set loop in floats: solve the
-    KKT system ``Phi_S^T (y - Phi_S c_S) = lam 1`` on the support ``S``, drop columns that
-    turn non-positive, add the column most violating ``Phi^T p <= 1``, repeat.
+    """The lasso answer from a solver's result: its weights are only a warm start for
+    the active-set method (:mod:`relucert.lp.active_set`), whose answer is optimal on the
+    columns to ``tol.dual_feas`` or raises :class:`~relucert.errors.SolverError`.
     Interior/regularised QP answers are only accurate to the backend's tolerances, and
-    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``. The result is kept only if
-    it does not worsen the objective nor the dual feasibility ``max Phi^T p``."""
-    scale = max(1.0, float(np.max(c, initial=0.0)))
-    S = c > tol.amplitude_zero * scale
+    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``."""
+    _require_optimal(res, "lasso QP")
+    return _finish_lasso(res, inverse_data)
 
-    def score(cc):
-        r = y - Phi @ cc
-        return 0.5 * float(r @ r) + lam * float(cc.sum()), float(np.max(Phi.T @ r / lam, initial=-np.inf))
 
-    best_c, (best_o, best_f) = c, score(c)
-    for _ in range(_ACTIVE_SET_ROUNDS):
-        if not np.any(S):
-            break
-        PS = Phi[:, S]
-        cs = np.linalg.lstsq(PS.T @ PS, PS.T @ y - lam, rcond=None)[0]
-        if np.any(cs <= 0):
-            idx = np.flatnonzero(S)
-            S[idx[cs <= 0]] = False
-            continue
-        c2 = np.zeros_like(c)
-        c2[S] = cs
-        o2, f2 = score(c2)
-        if o2 <= best_o + tol.rtol * max(1.0, abs(best_o)) and f2 <= max(best_f, 1.0):
-            best_c, best_o, best_f = c2, o2, f2
-        g = Phi.T @ (y - Phi @ c2) / lam
-        g[S] = -np.inf
-        j = int(np.argmax(g))
-        if not g[j] > 1.0 + tol.dual_feas:
-            break
-        S[j] = True
-    return best_c
+def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
+    K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
+    fit = nonneg_lasso_active_set(Phi, y, lam, res.x[:K], tol=res.tol)
+    if not fit.converged:
+        raise SolverError(f"lasso QP: the active-set method did not reach optimality on the columns "
+                          f"(max Phi^T p - 1 = {fit.max_violation:.3e} after {fit.steps} steps, "
+                          f"from the {res.backend_status} answer of {res.message.split(':')[0]})")
+    resid = y - Phi @ fit.c
+    objective = 0.5 * float(resid @ resid) + lam * float(np.sum(fit.c))
+    return FiniteSolution(c=fit.c, p=fit.p, objective=objective, program=res)
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
-             time_limit: float | None = None) -> FiniteSolution:
+             time_limit: float | None = None, warm_start: np.ndarray | None = None) -> FiniteSolution:
     """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0`` on HiGHS.
 
     The dual vector is ``p = (y - Phi c) / lam``; optimality means
-    ``Phi^T p <= 1`` with equality where ``c > 0``.
+    ``Phi^T p <= 1`` with equality where ``c > 0``. Every answer is finished by the
+    active-set method (:mod:`relucert.lp.active_set`), which makes it optimal on the
+    columns to ``tol.dual_feas``. With ``warm_start`` (weights ``>= 0`` for the columns,
+    e.g. the previous exchange round's answer padded with zeros) the active-set method
+    runs from it first, and HiGHS only when it does not converge: a few added columns
+    then cost a few pivots instead of a cold QP solve.
 
     Raises
     ------
@@ -148,6 +127,16 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
+    if warm_start is not None:
+        t0 = time.perf_counter()
+        fit = nonneg_lasso_active_set(inv["Phi"], inv["y"], lam, warm_start, tol=tol)
+        if fit.converged:
+            resid = inv["y"] - inv["Phi"] @ fit.c
+            objective = 0.5 * float(resid @ resid) + lam * float(np.sum(fit.c))
+            res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start)", "active set", objective,
+                                fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
+                                time.perf_counter() - t0, tol)
+            return FiniteSolution(c=fit.c, p=fit.p, objective=objective, program=res)
     first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
     iters = _QP_ITERS_FLOOR + _QP_ITERS_PER_VAR * prog.n_cols
     res = solve_program(prog, tol=tol, time_limit=first_limit, iteration_limit=iters)
@@ -155,13 +144,18 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         # HiGHS's active-set QP can stall with tiny regularisation: retry with more
         res = solve_program(prog, tol=tol.with_(highs_qp_regularization=tol.highs_qp_regularization_fallback),
                             time_limit=first_limit, iteration_limit=iters)
-    if res.status is not Status.OPTIMAL and res.status not in (Status.INFEASIBLE, Status.UNBOUNDED):
-        # Still stalled: the same QP by an interior-point method (clarabel); the
-        # active-set refinement in recover_lasso_qp then polishes its answer.
-        from relucert.lp.conic import solve_program_conic
+    if res.status in (Status.OPTIMAL, Status.INACCURATE):  # a warm start either way
+        try:
+            return _finish_lasso(res, inv)
+        except SolverError:
+            pass  # HiGHS's answer was too far off for the active-set method's budget
+    if res.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        _require_optimal(res, "lasso QP")  # cannot happen for a lasso; never a result
+    # HiGHS stalled or was inaccurate: the same QP by an interior-point method
+    # (clarabel), whose answer the active-set method then makes optimal.
+    from relucert.lp.conic import solve_program_conic
 
-        res = solve_program_conic(prog, tol=tol, time_limit=time_limit)
-    return recover_lasso_qp(res, inv)
+    return recover_lasso_qp(solve_program_conic(prog, tol=tol, time_limit=time_limit), inv)
 
 
 # ---------------------------------------------------------------- basis pursuit LP
