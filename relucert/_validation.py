@@ -37,7 +37,9 @@ def check_X(X, name: str = "X") -> np.ndarray:
     """A finite float64 array of shape (n_samples, n_features), n_samples, n_features >= 1."""
     arr = _as_float_array(X, name)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}")
+        hint = (f". Reshape your data: {name}.reshape(-1, 1) for a single feature, "
+                f"{name}.reshape(1, -1) for a single sample") if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must have at least one sample; got shape {arr.shape}")
     if arr.shape[1] == 0:

@@ -2,6 +2,7 @@
 scikit-learn style estimator (scikit-learn itself is optional)."""
 from __future__ import annotations
 
+import warnings
 
 import numpy as np
 
@@ -15,8 +16,13 @@ try:  # scikit-learn is an optional extra: use its base classes when it imports
     from sklearn.base import BaseEstimator as _Base
     from sklearn.base import RegressorMixin as _Mixin
 
+    from sklearn.exceptions import DataConversionWarning
+
     _BASES: tuple = (_Mixin, _Base)
 except Exception:  # pragma: no cover - exercised without scikit-learn
+    class DataConversionWarning(UserWarning):
+        """A column-vector ``y`` was raveled (scikit-learn's warning of that name)."""
+
     class _Params:
         """Minimal get_params/set_params for the estimator without scikit-learn."""
 
@@ -109,6 +115,9 @@ class TVReLURegressor(*_BASES):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         _reject_sparse(X)
+        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                          "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=2)
         X, y = check_Xy(X, y)
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False)
         if self.exact_verify:

@@ -1,4 +1,6 @@
 """TVReLURegressor: the sklearn-style wrapper of relucert.solve."""
+import os
+
 import numpy as np
 import pytest
 
@@ -79,17 +81,10 @@ _BY_DESIGN = {
     "check_regressor_data_not_an_array": "n=200, d=10: too many dual regions",
     "check_regressors_int": "n=50, d=10: too many dual regions",
 }
-# These fit sklearn's 10-30 point, d = 3..5 data sets: measured with the fast enumerator,
-# check_estimators_dtypes alone takes 4 minutes here, so they are skipped in make test.
-_SLOW = {
-    "check_fit_score_takes_y", "check_dont_overwrite_parameters", "check_n_features_in_after_fitting",
-    "check_estimators_dtypes", "check_pipeline_consistency", "check_estimators_pickle",
-    "check_f_contiguous_array_estimator", "check_supervised_y_2d", "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance", "check_dict_unchanged", "check_fit_idempotent",
-    "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
-    "check_estimators_overwrite_params", "check_estimators_fit_returns_self", "check_readonly_memmap_input",
-    "check_regressors_no_decision_function",
-}
+# check_estimators_dtypes fits sklearn's 20-point, d = 5 data set five times (one per
+# dtype) with the exact verification: 217 s here, so it alone is skipped in make test
+# (it passes: run it with RELUCERT_SLOW_CHECKS=1). The others take 0.1-12 s each.
+_SLOW = set() if os.environ.get("RELUCERT_SLOW_CHECKS") else {"check_estimators_dtypes"}
 
 
 def _name(check):
@@ -99,5 +94,5 @@ def _name(check):
 @parametrize_with_checks([TVReLURegressor()], expected_failed_checks=lambda est: _BY_DESIGN)
 def test_sklearn_conformance(estimator, check):
     if _name(check) in _SLOW:
-        pytest.skip("slow: up to minutes each with the exact solver on sklearn's data sets")
+        pytest.skip("slow: 217 s with the exact solver and verification (RELUCERT_SLOW_CHECKS=1 runs it)")
     check(estimator)

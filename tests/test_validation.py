@@ -8,7 +8,7 @@ from relucert.data import load_data
 @pytest.mark.parametrize(
     "X, match",
     [
-        (np.zeros(3), "2-D"),
+        (np.zeros(3), "2-D.*Reshape your data"),
         (np.zeros((0, 2)), "at least one sample"),
         (np.zeros((3, 0)), "d >= 1"),
         (np.array([[0.0, np.nan]]), "finite"),
