@@ -16,6 +16,7 @@ in one vectorised pass); the others get an exact cone projection (NNLS).
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,10 @@ _CHUNK = 4096
 _FIRST_CHUNK = 64
 # chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
 _MAX_PAIR_FACETS = 24
+# d = 3 (D = 4): chambers grouped by facet count for the pair/triple candidates, and
+# the number of (chamber, triple, facet) entries processed at once (memory)
+_D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, _MAX_PAIR_FACETS))
+_D4_WORK = 1 << 21
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -98,7 +103,7 @@ def _padded_facets(arr: Arrangement, rows: np.ndarray):
     return G, mask
 
 
-def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float):
+def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float, rays=None):
     """Exact ``max <theta, v>`` over ``{G theta >= 0, ||theta|| = 1}`` for D = 2 or 3, all
     chambers at once, by Moreau's characterisation of the projection: ``w = P_C(v)`` iff
     ``w in C``, ``v - w = -sum_j lam_j g_j`` with ``lam >= 0`` over facets where
@@ -165,6 +170,18 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
         value[rows] = wpn[hit, q[hit]]
         point[rows] = Wp[hit, q[hit]] / value[rows, None]
         done[rows] = True
+    if D == 4:
+        rest = np.flatnonzero(~done)
+        counts = mask[rest].sum(axis=1)
+        for lo, hi in _D4_BUCKETS:
+            sel = rest[(counts >= lo) & (counts <= hi)]
+            step = max(1, _D4_WORK // max(1, _n_subsets(hi, 3) * hi))
+            for s0 in range(0, sel.size, step):
+                rows = sel[s0:s0 + step]
+                val, pt, ok = _lower_faces_d4(V[rows], G[rows, :hi], mask[rows, :hi],
+                                              (rays[0][rows], rays[1][rows]), zero_rel)
+                value[rows], point[rows], done[rows] = val, pt, ok
+        return value, point, done
     # P_C(v) = 0 iff <v, r> <= 0 on every extreme ray r of the (pointed) cone C: its
     # rays are the feasible directions on one facet line (D = 2) or on two facet planes
     # (D = 3).
@@ -190,6 +207,171 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
         nonpos = np.all((vr <= zero_rel * vn[rest][:, None]) | ~feasr, axis=1)
         done[rest[has_ray & nonpos]] = True
     return value, point, done
+
+
+def _n_subsets(f: int, k: int) -> int:
+    from math import comb
+
+    return comb(f, k)
+
+
+def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_rel: float):
+    """D = 4, chambers whose projection is not on a single facet: ``P_C(v)`` lies in the
+    relative interior of a 2-face (the plane where two facets meet) or of an extreme ray
+    (three facets), or is 0. For every pair and triple of facets, the projection ``w``
+    of ``v`` onto the intersection of their planes is a candidate; among the candidates
+    inside ``C``, the largest ``||w||`` is ``||P_C(v)||`` (``||v - w||^2 = ||v||^2 -
+    ||w||^2`` for such projections, and ``P_C(v)`` is the projection onto the span of
+    its own face, whose planes are facet planes: proofs/exchange_method.md). The rays
+    are the chambers' cached extreme rays ``(R, mask)`` (:func:`chamber_rays`); a ray's
+    candidate is ``<v, r> r``. No candidate with ``w != 0``: ``P_C(v) = 0`` iff
+    ``<v, r> <= 0`` on every extreme ray. A chamber settled by a 2-face candidate with
+    non-positive multipliers (Moreau's condition) skips the rays.
+    Returns (value, point, resolved) as :func:`_face_maxima_small`."""
+    mc, f, D = G.shape
+    vn = np.linalg.norm(V, axis=1)
+    gn = np.linalg.norm(G, axis=2)
+    value = np.zeros(mc)
+    point = np.full((mc, D), np.nan)
+    resolved = np.zeros(mc, dtype=bool)
+    if f < 2:
+        return value, point, resolved
+
+    def feasible(W, wn):
+        return _feasible(W, wn, G, gn, mask, zero_rel)
+
+    best = np.full(mc, -np.inf)
+    # facets again (the caller's multiplier test may have missed one by rounding)
+    gsq = np.where(mask, gn * gn, 1.0)
+    W = V[:, None, :] - (np.einsum("md,mfd->mf", V, G) / gsq)[:, :, None] * G
+    wn = np.linalg.norm(W, axis=2)
+    cand = np.where(mask & feasible(W, wn) & (wn > zero_rel * vn[:, None]), wn, -np.inf)
+    j = np.argmax(cand, axis=1)
+    hit = cand[np.arange(mc), j] > best
+    best[hit] = cand[hit, j[hit]]
+    point[hit] = W[hit, j[hit]]
+    # 2-faces: w = v - [g_a g_b] M^-1 [g_a g_b]^T v
+    a, b = np.triu_indices(f, 1)
+    ga, gb = G[:, a, :], G[:, b, :]
+    g11, g22, g12 = (np.sum(ga * ga, axis=2), np.sum(gb * gb, axis=2), np.sum(ga * gb, axis=2))
+    s1, s2 = np.einsum("md,mpd->mp", V, ga), np.einsum("md,mpd->mp", V, gb)
+    det = g11 * g22 - g12 * g12
+    good = mask[:, a] & mask[:, b] & (det > zero_rel * g11 * g22)
+    det = np.where(good, det, 1.0)
+    mu1, mu2 = (s1 * g22 - s2 * g12) / det, (s2 * g11 - s1 * g12) / det
+    W = V[:, None, :] - mu1[:, :, None] * ga - mu2[:, :, None] * gb
+    wn = np.linalg.norm(W, axis=2)
+    ok = good & feasible(W, wn) & (wn > zero_rel * vn[:, None])
+    # Moreau: v - w = mu1 g_a + mu2 g_b must lie in the polar cone (mu <= 0); a feasible
+    # candidate with that certificate IS P_C(v) and its chamber needs no ray stage
+    slack = zero_rel * vn[:, None] / np.sqrt(np.maximum(np.maximum(g11, g22), np.finfo(float).tiny))
+    kkt = ok & (mu1 <= slack) & (mu2 <= slack)
+    cand = np.where(ok, wn, -np.inf)
+    j = np.argmax(cand, axis=1)
+    hit = cand[np.arange(mc), j] > best
+    best[hit] = cand[hit, j[hit]]
+    point[hit] = W[hit, j[hit]]
+    settled = np.any(kkt, axis=1)
+    # extreme rays: the line where three facet planes meet (generalised cross product)
+    rest = np.flatnonzero(~settled)
+    if rest.size:
+        R, rmask = rays[0][rest], rays[1][rest]
+        t = np.einsum("md,mpd->mp", V[rest], R)
+        cand = np.where(rmask & (t > zero_rel * vn[rest, None]), t, -np.inf)
+        j = np.argmax(cand, axis=1)
+        hit = cand[np.arange(rest.size), j] > best[rest]
+        best[rest[hit]] = cand[hit, j[hit]]
+        point[rest[hit]] = t[hit, j[hit], None] * R[hit, j[hit]]
+        # no candidate: P_C(v) = 0 when v makes a non-positive product with every ray
+        zero = (~np.isfinite(best[rest]) & np.any(rmask, axis=1)
+                & np.all((t <= zero_rel * vn[rest, None]) | ~rmask, axis=1))
+        resolved[rest] |= zero
+    found = np.isfinite(best)
+    value[found] = best[found]
+    point[found] = point[found] / best[found, None]
+    point[~found] = np.nan
+    resolved |= found
+    return value, point, resolved
+
+
+def _cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """The generalised cross product of three vectors of R^4 (last axis): orthogonal to
+    all three, norm the 3-volume they span; zero iff they are dependent."""
+    m = {(j, k): B[..., j] * C[..., k] - B[..., k] * C[..., j] for j in range(4) for k in range(j + 1, 4)}
+
+    def det3(j, k, l):  # columns j < k < l of [A; B; C]
+        return A[..., j] * m[k, l] - A[..., k] * m[j, l] + A[..., l] * m[j, k]
+
+    return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
+
+
+def _feasible(W: np.ndarray, wn: np.ndarray, G: np.ndarray, gn: np.ndarray, mask: np.ndarray,
+              zero_rel: float) -> np.ndarray:
+    """Whether the candidates ``W`` (mc, P, D) of norms ``wn`` lie in their chamber's cone
+    ``{G theta >= 0}`` (relative slack ``zero_rel``)."""
+    act = np.matmul(W, np.transpose(G, (0, 2, 1)))                           # (mc, P, f)
+    return np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
+
+
+_RAYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit extreme rays of every chamber's cone for d = 3 (D = 4), as CSR ``(indptr,
+    rays)``; computed once per arrangement (they do not depend on ``p``). A ray is the
+    line where three facet planes meet (generalised cross product), kept with the sign
+    that lies in the cone. Chambers with more than ``_MAX_PAIR_FACETS`` facets get none
+    (their projections go to NNLS)."""
+    key = (zero_rel,)
+    cached = _RAYS.get(arr, {}).get(key)
+    if cached is not None:
+        return cached
+    m = arr.n_chambers
+    counts = np.diff(arr.facet_indptr)
+    per = [np.zeros((0, 4))] * m
+    for lo, hi in _D4_BUCKETS:
+        sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
+        step = max(1, _D4_WORK // max(1, _n_subsets(hi, 3) * hi))
+        for s0 in range(0, sel.size, step):
+            rows = sel[s0:s0 + step]
+            G, mask = _padded_facets(arr, rows)
+            gn = np.linalg.norm(G, axis=2)
+            t3 = np.array(list(_combinations(G.shape[1], 3)))
+            M3 = G[:, t3, :]                                                 # (mc, P, 3, 4)
+            R = _cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
+            rn = np.linalg.norm(R, axis=2)
+            scale = np.prod(np.linalg.norm(M3, axis=3), axis=2)
+            line = mask[:, t3].all(axis=2) & (rn > zero_rel * scale)
+            R = R / np.where(line, rn, 1.0)[:, :, None]
+            R = np.concatenate([R, -R], axis=1)
+            line = np.concatenate([line, line], axis=1)
+            ray = line & _feasible(R, np.ones(line.shape), G, gn, mask, zero_rel)
+            for k, r in enumerate(rows):
+                per[r] = R[k, ray[k]]
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([q.shape[0] for q in per])
+    rays = np.concatenate(per, axis=0) if m else np.zeros((0, 4))
+    _RAYS.setdefault(arr, {})[key] = (indptr, rays)
+    return indptr, rays
+
+
+def _padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
+    """The cached extreme rays of the chambers ``rows``, padded: (mc, rmax, 4) and a mask."""
+    indptr, rays = chamber_rays(arr, zero_rel)
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    rmax = max(int(counts.max(initial=0)), 1)
+    mask = np.arange(rmax)[None, :] < counts[:, None]
+    R = np.zeros((rows.shape[0], rmax, 4))
+    r_idx, c_idx = np.nonzero(mask)
+    R[r_idx, c_idx] = rays[starts[r_idx] + c_idx]
+    return R, mask
+
+
+def _combinations(f: int, k: int):
+    from itertools import combinations
+
+    return combinations(range(f), k)
 
 
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances):
@@ -263,9 +445,10 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
-        small = arr.X_lift.shape[1] in (2, 3)
+        small = arr.X_lift.shape[1] in (2, 3, 4)
         if small:
             G, gmask = _padded_facets(arr, rows)
+            rays = _padded_rays(arr, rows, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
         nr = norms[rows]
         inside_pm = _interior_masks(arr, rows, Vc, zero)
         batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol)
@@ -273,7 +456,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
             n_int += int(inside.sum())
             if small:
                 # exact face maxima for every chamber of the chunk, vectorised
-                vals, pts, resolved = _face_maxima_small(sign * Vc, G, gmask, tol.sign_zero)
+                vals, pts, resolved = _face_maxima_small(sign * Vc, G, gmask, tol.sign_zero, rays)
                 n_proj += int((~inside).sum())
                 for j in np.flatnonzero(~resolved & ~inside):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)

@@ -5,6 +5,7 @@ import pytest
 from relucert.arrangement import enumerate_chambers
 from relucert.lp.merge import merge_atoms, sign_vectors
 from relucert.lp.oracle import chamber_vectors, region_maxima
+from relucert.lp import oracle
 
 
 @pytest.mark.parametrize("n,d,seed", [(11, 1, 0), (9, 2, 1), (6, 3, 2)])
@@ -102,3 +103,61 @@ def test_vectorised_face_maxima_equal_nnls(n, d, seed):
                     # unresolved only where the answer is 0 or v is interior (handled by caller)
                     inside = np.all(arr.inward_normals(k) @ (s * V[k]) > 0)
                     assert ref.value <= 1e-12 * max(1, np.linalg.norm(V[k])) or inside
+
+
+# --- d = 3: vectorised face candidates (facets, 2-faces, cached extreme rays) ----------
+def _degenerate_3d(rng, n, kind):
+    X = rng.standard_normal((n, 3))
+    if kind >= 1:  # repeated, scaled, antipodal and summed points
+        X[5], X[7], X[9], X[11] = X[3], 2 * X[4], X[1] + X[2], -X[10]
+    if kind >= 2:  # eight coplanar points
+        X[:8, 2] = 0.0
+    return X
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2])
+def test_d3_face_candidates_equal_per_region_projection(kind):
+    """Every non-interior chamber's maximum from the face candidates equals the
+    per-region NNLS projection (a different algorithm), for +eta and -eta."""
+    from relucert.arrangement.cones import region_max
+    from relucert.tolerances import DEFAULT
+
+    rng = np.random.default_rng(40 + kind)
+    arr = enumerate_chambers(_degenerate_3d(rng, 22, kind))
+    p = 0.3 * rng.standard_normal(22)
+    V = oracle.chamber_vectors(arr, p)
+    rows = np.arange(arr.n_chambers)
+    G, mask = oracle._padded_facets(arr, rows)
+    rays = oracle._padded_rays(arr, rows, DEFAULT.sign_zero)
+    zero = DEFAULT.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
+    checked = 0
+    for sign, inside in zip((1.0, -1.0), oracle._interior_masks(arr, rows, V, zero)):
+        vals, pts, resolved = oracle._face_maxima_small(sign * V, G, mask, DEFAULT.sign_zero, rays)
+        assert resolved[~inside].mean() > 0.99  # the rest goes to NNLS in region_maxima
+        for k in np.flatnonzero(~inside & resolved):
+            ref = region_max(sign * V[k], arr.inward_normals(int(k)))
+            assert abs(ref.value - vals[k]) <= 1e-9 * max(1.0, ref.value)
+            if ref.value > 1e-6:
+                assert np.all(arr.inward_normals(int(k)) @ pts[k] >= -1e-12)
+                assert np.dot(sign * V[k], pts[k]) == pytest.approx(vals[k], rel=1e-12, abs=1e-12)
+            checked += 1
+    assert checked > 1000
+
+
+def test_cached_rays_are_the_cdd_extreme_rays():
+    """chamber_rays (triples of facet planes) against cdd's exact V-representation."""
+    from relucert.arrangement import chamber_cone
+    from relucert.tolerances import DEFAULT
+
+    rng = np.random.default_rng(7)
+    arr = enumerate_chambers(_degenerate_3d(rng, 12, 1))
+    indptr, rays = oracle.chamber_rays(arr, DEFAULT.sign_zero)
+    for k in rng.choice(arr.n_chambers, size=40, replace=False):
+        mine = rays[indptr[k]:indptr[k + 1]]
+        cone = chamber_cone(arr, int(k), number_type="fraction")
+        assert not cone.lines
+        ref = np.array([[float(v) for v in r] for r in cone.rays])
+        ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+        # same set of directions (mine may list a ray once per triple through it)
+        d = np.linalg.norm(mine[:, None, :] - ref[None, :, :], axis=2)
+        assert np.all(d.min(axis=1) <= 1e-12) and np.all(d.min(axis=0) <= 1e-12)

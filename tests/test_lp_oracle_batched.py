@@ -1,5 +1,6 @@
-"""The exchange oracle's batched path (relucert.gpu projections, d >= 3) finds the same
-violators and the same max |eta| as its per-region NNLS loop (issue 6's hook)."""
+"""The exchange oracle's batched path (relucert.gpu projections, d >= 4; d <= 3 use the
+vectorised exact face candidates) finds the same violators and the same max |eta| as
+its per-region NNLS loop (issue 6's hook)."""
 import numpy as np
 import pytest
 
@@ -11,9 +12,9 @@ from relucert.lp import oracle
 @pytest.mark.parametrize("seed", [0, 1])
 def test_batched_oracle_equals_loop(monkeypatch, seed):
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((12, 3))
+    X = rng.standard_normal((11, 4))
     arr = enumerate_chambers(X)
-    p = 0.3 * rng.standard_normal(12)
+    p = 0.3 * rng.standard_normal(11)
     loop = oracle.region_maxima(arr, p, 1.0)  # chunks below the batch threshold
     calls = []
     real = oracle._batched_maxima
