@@ -33,6 +33,10 @@ __all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "dual_va
            "interpolating_atoms", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 200
+#: Zero-weight atoms are dropped when the set exceeds this many times the per-round
+#: addition limit. Measured (n = 60, d = 3, lam = 0.01): cap 4 took 62 rounds, 20 took
+#: 38 (the warm-started active-set QP barely notices unused columns).
+_CAP = 20
 
 
 def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> float:
@@ -286,7 +290,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             # dropped only when the set outgrows a cap (the positive ones and the merged
             # ones keep the current solution representable).
             order = np.argsort(-scan.value)[:limit]
-            if theta_set.shape[0] > 4 * limit:
+            if theta_set.shape[0] > _CAP * limit:
                 used = sol.c > 0
                 theta_set, sign_set = theta_set[used], sign_set[used]
                 c_prev = None if c_prev is None else c_prev[used]

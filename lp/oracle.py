@@ -35,6 +35,8 @@ _MAX_PAIR_FACETS = 24
 # the number of (chamber, triple, facet) entries processed at once (memory)
 _D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, _MAX_PAIR_FACETS))
 _D4_WORK = 1 << 21
+# the oracle's facet-count buckets (any count falls in one)
+_FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
 
 def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -103,7 +105,8 @@ def _padded_facets(arr: Arrangement, rows: np.ndarray):
     return G, mask
 
 
-def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float, rays=None):
+def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float, rays=None,
+                       cutoff: float = -np.inf):
     """Exact ``max <theta, v>`` over ``{G theta >= 0, ||theta|| = 1}`` for D = 2 or 3, all
     chambers at once, by Moreau's characterisation of the projection: ``w = P_C(v)`` iff
     ``w in C``, ``v - w = -sum_j lam_j g_j`` with ``lam >= 0`` over facets where
@@ -115,7 +118,13 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     ``v`` is interior are handled by the caller.)
     Returns (value, point, resolved): value 0 and point NaN where the maximum is 0;
     ``resolved`` False where no candidate passed (rounding at a near-degenerate corner):
-    the caller projects those with NNLS instead of concluding ``P_C(v) = 0``."""
+    the caller projects those with NNLS instead of concluding ``P_C(v) = 0``.
+
+    ``cutoff``: chambers whose maximum is provably at most ``cutoff`` skip the lower-face
+    stages; their value is that upper bound (point NaN). The bound is weak duality for
+    the projection: for ``mu >= 0`` and ``theta`` in the cone, ``<v, theta> <=
+    <v + mu g_j, theta> <= ||v + mu g_j||`` (``<g_j, theta> >= 0``), so every one-facet
+    candidate with a non-negative multiplier bounds the maximum, as does ``||v||``."""
     mc, f, D = G.shape
     vn = np.linalg.norm(V, axis=1)
     gn = np.linalg.norm(G, axis=2)
@@ -135,6 +144,11 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     done = np.isfinite(cand[np.arange(mc), j])
     value[done] = wn[done, j[done]]
     point[done] = W[done, j[done]] / value[done, None]
+    if cutoff > -np.inf:
+        ub = np.minimum(vn, np.min(np.where(mask & (lam >= 0), wn, np.inf), axis=1))
+        low = ~done & (ub <= cutoff)
+        value[low] = ub[low]
+        done |= low
     rest = np.flatnonzero(~done)
     if D == 3 and 2 <= f <= _MAX_PAIR_FACETS and rest.size:
         Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
@@ -446,9 +460,16 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
         small = arr.X_lift.shape[1] in (2, 3, 4)
-        if small:
-            G, gmask = _padded_facets(arr, rows)
-            rays = _padded_rays(arr, rows, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+        if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
+            # chunk's largest count would multiply the work of typical chambers
+            counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
+            groups = []
+            for lo, hi in _FACET_BUCKETS:
+                sel = np.flatnonzero((counts >= lo) & (counts <= hi))
+                if sel.size:
+                    G, gmask = _padded_facets(arr, rows[sel])
+                    rays = _padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+                    groups.append((sel, G, gmask, rays))
         nr = norms[rows]
         inside_pm = _interior_masks(arr, rows, Vc, zero)
         batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol)
@@ -456,7 +477,12 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
             n_int += int(inside.sum())
             if small:
                 # exact face maxima for every chamber of the chunk, vectorised
-                vals, pts, resolved = _face_maxima_small(sign * Vc, G, gmask, tol.sign_zero, rays)
+                vals = np.zeros(rows.shape[0])
+                pts = np.full(Vc.shape, np.nan)
+                resolved = np.zeros(rows.shape[0], dtype=bool)
+                for sel, G, gmask, rays in groups:
+                    vals[sel], pts[sel], resolved[sel] = _face_maxima_small(sign * Vc[sel], G, gmask,
+                                                                           tol.sign_zero, rays, cutoff)
                 n_proj += int((~inside).sum())
                 for j in np.flatnonzero(~resolved & ~inside):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
