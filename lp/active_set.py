@@ -8,16 +8,21 @@ with ``p = (y - Phi c) / lam``. HiGHS's QP was measured to declare "optimal" wit
 ``max Phi^T p = 1.004`` at lam = 0.001; the exchange then re-found the same violators
 every round and stalled (proofs/exchange_method.md, "The finite QP").
 
-Each outer step adds the column most violating ``Phi^T p <= 1``; the inner loop makes
+The passive columns' thin QR factors are updated by column insertions and deletions
+(O(n k) per step instead of a new factorisation); the final answer is re-derived from a
+fresh SVD of the passive columns. Each outer step adds the columns most violating
+``Phi^T p <= 1`` (up to ``_ADD_BATCH``, largest first); the inner loop makes
 ``c`` stationary on the passive set ``P`` while keeping ``c >= 0``: the stationary point
-``z`` of the unconstrained problem on ``P`` (an SVD, so nearly dependent ReLU features
-do not square their conditioning through normal equations) is taken if positive, else
-the step from ``c`` towards ``z`` stops at the first component reaching zero, which
-leaves ``P``. When ``Phi_P`` is rank deficient and ``1`` has a component ``q`` in its
-null space, the objective is unbounded along ``-q`` on ``P``: the step follows ``-q``
-(``Phi c``, hence ``p``, is unchanged; ``sum c`` decreases) to the first zero. Every
-step decreases the objective, so no passive set repeats and the method is finite in
-exact arithmetic; a step budget guards against float cycling.
+``z`` of the unconstrained problem on ``P`` (from the QR factors, so nearly dependent
+ReLU features do not square their conditioning through normal equations) is taken if
+positive, else the step from ``c`` towards ``z`` stops at the first component reaching
+zero, which leaves ``P``. The passive columns stay independent: a violating column in
+their span (QR insertion refused at relative residual ``tol.rank``) enters by a
+null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence
+``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
+column reaches zero and leaves. Every step decreases the objective, so no passive set
+repeats and the method is finite in exact arithmetic; a step budget guards against
+float cycling.
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ __all__ = ["ActiveSetResult", "nonneg_lasso_active_set"]
 #: Inner steps allowed per column of Phi (plus a floor) before giving up.
 _STEPS_PER_COLUMN = 4
 _STEPS_FLOOR = 200
+#: Violating columns added per pricing (largest violations first).
+_ADD_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,93 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     return z, p, None
 
 
+class _ThinQR:
+    """Thin QR factors of ``Phi[:, cols]``, kept up to date by column insertions and
+    deletions (scipy's ``qr_insert``/``qr_delete``: O(n k) each instead of a new O(n k^2)
+    factorisation per step). An insertion that would make the columns dependent (relative
+    residual below ``tol.rank``) is refused."""
+
+    def __init__(self, Phi: np.ndarray, tol: Tolerances):
+        self.Phi, self.tol = Phi, tol
+        self.cols: list[int] = []
+        self.Q = np.zeros((Phi.shape[0], 0))
+        self.R = np.zeros((0, 0))
+
+    def insert(self, j: int) -> bool:
+        from scipy.linalg import LinAlgError, qr_insert
+
+        u = self.Phi[:, j]
+        k = len(self.cols)
+        if k == 0:
+            norm = float(np.linalg.norm(u))
+            if not norm > 0:
+                return False
+            self.Q, self.R = (u / norm)[:, None], np.array([[norm]])
+        else:
+            if k >= self.Phi.shape[0]:
+                return False
+            try:
+                self.Q, self.R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank,
+                                           check_finite=False)
+            except LinAlgError:
+                return False
+        self.cols.append(int(j))
+        return True
+
+    def delete(self, j: int) -> None:
+        from scipy.linalg import qr_delete
+
+        pos = self.cols.index(int(j))
+        if len(self.cols) == 1:
+            self.Q, self.R = np.zeros((self.Phi.shape[0], 0)), np.zeros((0, 0))
+        else:
+            self.Q, self.R = qr_delete(self.Q, self.R, pos, 1, which="col", overwrite_qr=True,
+                                       check_finite=False)
+            k = self.R.shape[1]
+            if self.R.shape[0] > k:  # a square Q counts as a full factorisation: trim it
+                self.Q, self.R = self.Q[:, :k], self.R[:k]
+        self.cols.pop(pos)
+
+    def coefficients(self, u: np.ndarray) -> np.ndarray:
+        """``alpha`` with ``Phi[:, cols] alpha`` the projection of ``u`` on their span."""
+        from scipy.linalg import solve_triangular
+
+        return solve_triangular(self.R, self.Q.T @ u, check_finite=False)
+
+    def stationary(self, y: np.ndarray, lam: float):
+        """``(z, p)`` as :func:`_stationary_point` for independent columns."""
+        from scipy.linalg import solve_triangular
+
+        w = solve_triangular(self.R, np.ones(len(self.cols)), trans="T", check_finite=False)
+        Qty = self.Q.T @ y
+        z = solve_triangular(self.R, Qty - lam * w, check_finite=False)
+        return z, (y - self.Q @ Qty) / lam + self.Q @ w
+
+
+def _swap_in(fac: _ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
+    """Column ``j`` lies in the span of the passive columns: move along the null direction
+    ``e_j - alpha`` (``toward`` = +1) or its opposite, which keeps ``Phi c`` fixed and changes
+    the objective by ``lam t (1 - sum alpha)`` per unit ``t``, up to the first zero. Returns
+    the column that left (``j`` itself when it is the one), or None when nothing can move."""
+    alpha = fac.coefficients(fac.Phi[:, j])
+    idx = np.array(fac.cols, dtype=np.int64)
+    d = -toward * alpha                       # change of c[idx] per unit t; c[j] changes by +toward
+    cand = [(c[idx][d < 0] / -d[d < 0], idx[d < 0])]
+    if toward < 0:
+        cand.append((np.array([c[j]]), np.array([j])))
+    ratios = np.concatenate([r for r, _ in cand])
+    owners = np.concatenate([o for _, o in cand])
+    if ratios.size == 0:
+        return None
+    k = int(np.argmin(ratios))
+    t = float(ratios[k])
+    c[idx] = np.maximum(c[idx] + t * d, 0.0)
+    c[j] = max(c[j] + toward * t, 0.0)
+    out = int(owners[k])
+    c[out] = 0.0
+    return out
+
+
 def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray | None = None,
                             *, tol: Tolerances | None = None, max_steps: int | None = None) -> ActiveSetResult:
     """Solve the non-negative lasso from the warm start ``c0`` (default 0); see the module doc.
@@ -94,54 +188,94 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     c = np.zeros(K) if c0 is None else np.maximum(np.asarray(c0, dtype=np.float64), 0.0)
     scale = max(1.0, float(np.max(c, initial=0.0)))
     c[c <= tol.amplitude_zero * scale] = 0.0
-    P = c > 0
     budget = max_steps if max_steps is not None else _STEPS_FLOOR + _STEPS_PER_COLUMN * K
-    blocked = np.zeros(K, dtype=bool)
     steps = 0
-    stationary = False
+    # passive set from the warm start: largest weights first; a dependent column is
+    # resolved by a null-space move (one column leaves; the objective does not increase)
+    fac = _ThinQR(Phi, tol)
+    for j in np.argsort(-c)[: int(np.sum(c > 0))]:
+        while c[j] > 0 and not fac.insert(int(j)) and steps < budget:
+            steps += 1
+            s = float(np.sum(fac.coefficients(Phi[:, j])))
+            out = _swap_in(fac, c, int(j), 1.0 if s >= 1.0 else -1.0)
+            if out is None or out == j:
+                c[j] = 0.0
+            elif out is not None:
+                fac.delete(out)
+    c[np.setdiff1d(np.arange(K), fac.cols)] = 0.0
+    blocked = np.zeros(K, dtype=bool)
+    converged = False
+    p = y / lam
     while steps < budget:
-        # inner loop: stationary on P with c >= 0
-        stationary = moved = False
+        # inner loop: stationary on the passive set with c >= 0 (Lawson-Hanson)
+        moved = False
         while steps < budget:
             steps += 1
-            idx = np.flatnonzero(P)
-            if idx.size == 0:
-                stationary = True
+            if not fac.cols:
+                p = y / lam
                 break
-            z, p_P, direction = _stationary_point(Phi[:, idx], y, lam, tol)
+            idx = np.array(fac.cols, dtype=np.int64)
+            z, p = fac.stationary(y, lam)
             cp = c[idx]
-            if direction is None and np.all(z > 0):
+            if np.all(z > 0):
                 moved = moved or bool(np.any(z != cp))
                 c[idx] = z
-                stationary = True
                 break
-            if direction is not None:
-                step, neg = direction, direction < 0
-            else:  # Lawson-Hanson: towards z, stopping where the first z_i <= 0 hits zero
-                step, neg = z - cp, z <= 0
-            ratios = cp[neg] / np.maximum(-step[neg], np.finfo(float).tiny)
+            neg = z <= 0  # towards z, stopping where the first z_i <= 0 reaches zero
+            ratios = cp[neg] / np.maximum(cp[neg] - z[neg], np.finfo(float).tiny)
             k = int(np.argmin(ratios))
             alpha = float(ratios[k])
-            c[idx] = np.maximum(cp + alpha * step, 0.0)
-            out = idx[np.flatnonzero(neg)[k]]
+            c[idx] = np.maximum(cp + alpha * (z - cp), 0.0)
+            out = int(idx[np.flatnonzero(neg)[k]])
             c[out] = 0.0
+            fac.delete(out)
             moved = moved or alpha > 0.0
             if alpha == 0.0:
                 blocked[out] = True  # e.g. the column just added: no progress through it
-            P = c > 0
-        if not stationary:
+        else:
             break
         if moved:
             blocked[:] = False
-        p = p_P if idx.size else y / lam
         w = Phi.T @ p - 1.0
-        w[P | blocked] = -np.inf
+        w[fac.cols] = -np.inf
+        w[blocked] = -np.inf
         j = int(np.argmax(w)) if K else 0
         if not K or not w[j] > tol.dual_feas:
-            break  # optimal, unless a blocked column still violates (then not converged)
-        P[j] = True
-        c[j] = 0.0
-    p = p if stationary else (y - Phi @ c) / lam
+            converged = True  # unless a blocked column still violates: checked below
+            break
+        # several violators enter at once (each pricing costs O(n K)); the inner loop's
+        # steps still decrease the objective, and a lone dependent violator is swapped in
+        top = np.argsort(-w)[:_ADD_BATCH]
+        added = [int(t) for t in top if w[t] > tol.dual_feas and fac.insert(int(t))]
+        if added:
+            c[added] = 0.0
+            continue
+        if not fac.insert(j):
+            steps += 1
+            out = _swap_in(fac, c, j, 1.0)    # sum alpha = 1 + w_j > 1: j enters
+            if out is None or out == j:
+                blocked[j] = True
+                continue
+            fac.delete(out)
+            if not fac.insert(j):
+                blocked[j] = True
+                c[j] = 0.0
+                continue
+            blocked[:] = False
+        else:
+            c[j] = 0.0
+    # final answer from a fresh factorisation (SVD) of the passive columns
+    idx = np.array(fac.cols, dtype=np.int64)
+    if converged and idx.size:
+        z, p_svd, direction = _stationary_point(Phi[:, idx], y, lam, tol)
+        if direction is None and np.all(z > 0):
+            c[idx] = z
+            p = p_svd
+        else:
+            converged = False
+    c[np.setdiff1d(np.arange(K), idx)] = 0.0
+    if not converged:
+        p = (y - Phi @ c) / lam
     viol = float(np.max(Phi.T @ p, initial=-np.inf)) - 1.0 if K else -1.0
     return ActiveSetResult(c=c, p=p, max_violation=viol,
-                           converged=bool(stationary and viol <= tol.dual_feas), steps=steps)
+                           converged=bool(converged and viol <= tol.dual_feas), steps=steps)
