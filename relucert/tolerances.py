@@ -46,7 +46,9 @@ class Tolerances:
     gpu_margin : float
         float32 scans send regions whose batched maximum lies within this margin
         of 1 to the exact CPU path, and prunes (skips the projection of) regions
-        with ``||v_A|| <= 1 - gpu_margin``.
+        with ``||v_A|| <= 1 - gpu_margin``. The certificate scan
+        (``verify.regions.scan_regions``) re-projects one by one, with multipliers,
+        the regions whose vectorised maximum reaches ``1 - extremal - gpu_margin``.
     gpu_gap : float
         A batched cone projection counts as converged when its certified bracket
         ``upper - lower`` on the region maximum (``upper = ||v + G^T lam||`` for

@@ -21,6 +21,35 @@ def _sphere(rng, m, D):
     return T / np.linalg.norm(T, axis=1, keepdims=True)
 
 
+
+@pytest.mark.parametrize("d,n,seed", [(1, 12, 0), (2, 14, 1), (3, 12, 2), (4, 9, 3)])
+def test_scan_equals_the_per_region_projection_loop(d, n, seed):
+    """scan_regions' vectorised maxima against region_max on every region (a different
+    algorithm), on data with repeated, antipodal and summed points; multipliers exactly
+    where the maximum can be extremal, and they reproduce the projection."""
+    from relucert.arrangement import region_max
+    from relucert.tolerances import DEFAULT
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X[3], X[5], X[7] = X[1], -X[2], X[0] + X[4]
+    arr = enumerate_chambers(X)
+    p = rng.standard_normal(n)
+    p *= 1.05 / max(1e-12, scan_regions(arr, p).max_abs)   # a few regions reach past 1
+    scan = scan_regions(arr, p)
+    near = 1.0 - DEFAULT.extremal - DEFAULT.gpu_margin
+    for k in range(arr.n_chambers):
+        G = arr.inward_normals(k)
+        for si, s in enumerate((1, -1)):
+            ref = region_max(s * scan.v[k], G)
+            ref_value = ref.value if ref.value > 1e-12 * max(1.0, np.linalg.norm(scan.v[k])) else 0.0
+            assert scan.value[k, si] == pytest.approx(ref_value, abs=1e-9)
+        if scan.value[k].max() >= near:
+            assert scan.multipliers[k] is not None and scan.hyperplanes[k] is not None
+        else:
+            assert scan.multipliers[k] is None
+    assert scan.max_abs == pytest.approx(1.05, rel=1e-9)
+
 @pytest.mark.parametrize("n,d,seed", [(7, 1, 0), (9, 2, 1), (6, 3, 2)])
 def test_dense_sampling_never_beats_region_maxima(n, d, seed):
     rng = np.random.default_rng(seed)

@@ -22,7 +22,8 @@ from relucert.solution import Solution, relu_features
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, phi_rank
-from relucert.verify.regions import SIGNS, RegionScan, certificate_values, on_hyperplanes, scan_regions
+from relucert.verify.regions import (SIGNS, RegionScan, certificate_values, maximiser_hyperplanes, on_hyperplanes,
+                                     scan_regions)
 from relucert.verify.uniqueness import Uniqueness, analyse_uniqueness
 
 __all__ = ["REPORT_FORMAT", "AtomReport", "CertificateReport", "analyse", "solution_from_measure",
@@ -157,13 +158,14 @@ class CertificateReport:
         if regions:
             act = self.arrangement.active()
             s = self.scan
+            Xl = self.arrangement.X_lift
             doc["regions"] = [
                 {"chamber": k, "active": np.flatnonzero(act[k]).tolist(), "v": s.v[k],
                  "max": s.value[k, 0], "min": -s.value[k, 1],
                  "argmax": None if np.isnan(s.point[k, 0, 0]) else s.point[k, 0],
                  "argmin": None if np.isnan(s.point[k, 1, 0]) else s.point[k, 1],
-                 "argmax_hyperplanes": s.hyperplanes[k][0].tolist(),
-                 "argmin_hyperplanes": s.hyperplanes[k][1].tolist()}
+                 "argmax_hyperplanes": maximiser_hyperplanes(s, Xl, k, 0, self.tol).tolist(),
+                 "argmin_hyperplanes": maximiser_hyperplanes(s, Xl, k, 1, self.tol).tolist()}
                 for k in range(self.n_chambers)]
         return jsonable(doc)
 

@@ -18,7 +18,7 @@ import numpy as np
 from relucert.arrangement import Arrangement, region_max
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["RegionScan", "scan_regions", "certificate_values", "on_hyperplanes"]
+__all__ = ["RegionScan", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,15 +28,18 @@ class RegionScan:
     ``value[k, 0]`` is ``max eta`` on region k, ``value[k, 1]`` is ``max (-eta)``
     (so the minimum of eta is ``-value[k, 1]``); ``point[k, s]`` the maximiser
     (NaN row when the maximum is 0 and the maximiser is not unique);
-    ``multipliers[k][s]`` the projection multipliers on ``arrangement.facets(k)``.
+    ``multipliers[k][s]`` the projection multipliers on ``arrangement.facets(k)`` and
+    ``hyperplanes[k][s]`` the hyperplanes the maximiser lies on, for the chambers whose
+    maximum of either sign reaches ``1 - tol.extremal - tol.gpu_margin`` (the only ones
+    the extremal set, non-degeneracy and uniqueness analyses read); ``None`` elsewhere.
     """
 
     p: np.ndarray
     v: np.ndarray                 # (m, d + 1)
     value: np.ndarray             # (m, 2)
     point: np.ndarray             # (m, 2, d + 1)
-    multipliers: tuple            # m tuples of two arrays
-    hyperplanes: tuple            # m tuples of two int arrays (hyperplanes the maximiser lies on)
+    multipliers: tuple            # m entries: None, or a tuple of two arrays
+    hyperplanes: tuple            # m entries: None, or two int arrays (hyperplanes the maximiser lies on)
 
     @property
     def n_chambers(self) -> int:
@@ -64,8 +67,27 @@ def on_hyperplanes(X_lift: np.ndarray, theta: np.ndarray, tol: Tolerances) -> np
     return np.flatnonzero(np.abs(X_lift @ theta) <= tol.sign_zero * scale)
 
 
+def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
+                          tol: Tolerances | None = None) -> np.ndarray:
+    """The hyperplanes the maximiser ``scan.point[k, si]`` lies on (empty where the
+    maximum is 0): recorded by the scan near the extremal threshold, computed here
+    elsewhere."""
+    if scan.hyperplanes[k] is not None:
+        return scan.hyperplanes[k][si]
+    if np.isnan(scan.point[k, si, 0]):
+        return np.zeros(0, dtype=np.int64)
+    return on_hyperplanes(X_lift, scan.point[k, si], resolve(tol))
+
+
 def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | None = None) -> RegionScan:
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
+
+    The maxima of all chambers come from the exchange oracle's vectorised exact
+    projections (:func:`relucert.lp.oracle.region_maxima`: face candidates for d <= 3,
+    the batched projections of :mod:`relucert.gpu` for large d >= 4 scans, each
+    re-decided exactly near 1); the chambers whose maximum reaches ``1 - tol.extremal -
+    tol.gpu_margin`` are then projected again one by one
+    (:func:`relucert.arrangement.region_max`), which also gives the multipliers.
 
     Examples
     --------
@@ -84,14 +106,20 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     m = arrangement.n_chambers
     D = Xl.shape[1]
     from relucert.gpu import certificate_vectors  # gpu/ is imported lazily (its numpy path)
+    from relucert.lp.oracle import region_maxima
 
     V = certificate_vectors(arrangement, p, backend="numpy")
     value = np.zeros((m, 2))
     point = np.full((m, 2, D), np.nan)
-    mults = []
-    planes = []
-    for k in range(m):
-        G = arrangement.inward_normals(k)
+    every = region_maxima(arrangement, p, 0.0, V=V, tol=tol)  # every positive (region, sign)
+    si = (every.sign < 0).astype(np.int64)
+    value[every.chamber, si] = every.value
+    point[every.chamber, si] = every.point
+    mults: list = [None] * m
+    planes: list = [None] * m
+    near = np.flatnonzero(np.any(value >= 1.0 - tol.extremal - tol.gpu_margin, axis=1))
+    for k in near:
+        G = arrangement.inward_normals(int(k))
         mk = []
         hk = []
         for si, s in enumerate(SIGNS):
@@ -106,7 +134,9 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
                 point[k, si] = r.point
                 hk.append(on_hyperplanes(Xl, r.point, tol))
             else:
+                value[k, si] = 0.0
+                point[k, si] = np.nan
                 hk.append(np.zeros(0, dtype=np.int64))
-        mults.append(tuple(mk))
-        planes.append(tuple(hk))
+        mults[k] = tuple(mk)
+        planes[k] = tuple(hk)
     return RegionScan(p=p, v=V, value=value, point=point, multipliers=tuple(mults), hyperplanes=tuple(planes))
