@@ -72,7 +72,7 @@ class Certified:
 
 def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
              p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
-             scan: RegionScan | None = None) -> Certified:
+             scan: RegionScan | None = None, prior: tuple | None = None) -> Certified:
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
     lam = 0), ``max |eta_p|``, duality gap and the verdict.
 
@@ -80,7 +80,8 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
     (the candidate is then rejected and ``max_abs_certificate`` is only a lower
     bound) unless ``exact``; a certified answer always comes from a complete scan,
     so its ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete
-    scan of the same ``p`` at threshold ``1 + tol.dual_feas`` already made."""
+    scan of the same ``p`` at threshold ``1 + tol.dual_feas`` already made; ``prior`` an
+    earlier scan's ``(p, bounds)`` (see :func:`relucert.lp.oracle.region_maxima`)."""
     tol = resolve(tol)
     Xl = arr.X_lift
     pred = np.maximum(0.0, Xl @ theta.T) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
@@ -95,7 +96,7 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
     if scan is None:
-        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol)
+        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol, prior=prior)
     dval = dual_value(y, lam, p, scan.max_value)
     gap = objective - dval
     cert = Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
@@ -208,6 +209,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         sign_set = np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0])])
     history = []
     c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
+    prior = None   # the last scan's dual vector and per-region upper bounds
     best: Certified | None = None
     failed_patterns = set()
     last_try_violation = np.inf
@@ -231,7 +233,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             pred = np.maximum(0.0, Xl @ theta_m.T) @ amp_m if theta_m.shape[0] else np.zeros(n)
             p_cur = (y - pred) / lam if lam > 0 else p
             V = chamber_vectors(arr, p_cur)
-            scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol)
+            scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior)
+            prior = (scan.p, scan.bounds)  # the next scans skip regions that cannot have moved past 1
             timings["oracle"] += time.perf_counter() - t0
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
@@ -266,7 +269,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                         failed_patterns.add(key)
                         continue
                     th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
-                    pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol)
+                    pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol, prior=prior)
                     entry.setdefault("polished_gap", []).append(pol.duality_gap)
                     if pol.certified:
                         cands.append(pol)

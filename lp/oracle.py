@@ -57,7 +57,8 @@ class RegionScan:
     the exact ``max |eta|`` over the sphere when ``complete`` (and, if no region
     exceeds the threshold, the largest maximum met, every skipped region being at most
     it). ``n_projected`` counts NNLS projections, ``n_interior`` the chambers settled by
-    the interior test.
+    the interior test. ``bounds`` holds an upper bound of every region's maximum (exact
+    where it was computed), for the ``prior`` of a later scan.
     """
 
     chamber: np.ndarray
@@ -69,6 +70,8 @@ class RegionScan:
     threshold: float
     n_projected: int
     n_interior: int
+    p: np.ndarray | None = None         # the dual vector scanned
+    bounds: np.ndarray | None = None    # (m, 2): upper bounds of every region's maximum of +eta, -eta
 
     @property
     def n_found(self) -> int:
@@ -412,7 +415,8 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
 
 
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
-                  V: np.ndarray | None = None, tol: Tolerances | None = None) -> RegionScan:
+                  V: np.ndarray | None = None, tol: Tolerances | None = None,
+                  prior: tuple[np.ndarray, np.ndarray] | None = None) -> RegionScan:
     """Exact maxima of ``eta_p`` and ``-eta_p`` on the dual regions above ``threshold``.
 
     Parameters
@@ -422,6 +426,11 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     threshold : list the (region, sign) pairs whose maximum exceeds it.
     limit : stop after this many are found (the scan is then ``complete=False``).
     V : precomputed :func:`chamber_vectors` (optional).
+    prior : ``(p_prev, bounds_prev)`` from an earlier scan of the same arrangement
+        (``RegionScan.p`` and ``RegionScan.bounds``). A region's maximum moves by at
+        most ``||v_A(p) - v_A(p_prev)||`` (the maximum of a linear function over the unit
+        ball), so ``bounds_prev + ||v_A(p - p_prev)||`` bounds it, and regions whose
+        bound is below the cut-off are skipped like those with small ``||v_A||``.
 
     Examples
     --------
@@ -438,8 +447,14 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     if V is None:
         V = chamber_vectors(arr, p)
     norms = np.linalg.norm(V, axis=1)
-    order = np.argsort(-norms, kind="stable")
-    order = order[norms[order] > 0]
+    bounds = np.repeat(norms[:, None], 2, axis=1)          # upper bounds, (+eta, -eta)
+    if prior is not None:
+        p_prev, b_prev = prior
+        moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
+        bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
+    key = bounds.max(axis=1)
+    order = np.argsort(-key, kind="stable")
+    order = order[key[order] > 0]
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     found_k, found_s, found_v, found_pt = [], [], [], []
     best = 0.0
@@ -449,13 +464,13 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
     while pos < order.shape[0]:
         cutoff = min(threshold, best)
-        if norms[order[pos]] <= cutoff:
+        if key[order[pos]] <= cutoff:
             break
         if limit is not None and len(found_k) >= limit:
             complete = False
             break
         rows = order[pos:pos + chunk]
-        rows = rows[norms[rows] > cutoff]
+        rows = rows[key[rows] > cutoff]
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
@@ -506,6 +521,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
             # a projection at rounding level of ||v|| is the zero vector (its direction
             # is noise): the region maximum is 0
             vals = np.where(vals > tol.sign_zero * nr, vals, 0.0)
+            bounds[rows, 0 if sign > 0 else 1] = vals   # exact, or an upper bound below the cut-off
             if vals.size:
                 best = max(best, float(vals.max()))
             hit = vals > threshold
@@ -518,4 +534,4 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                       value=np.asarray(found_v, dtype=np.float64),
                       point=np.asarray(found_pt, dtype=np.float64).reshape(-1, D),
                       max_value=float(best), complete=complete, threshold=float(threshold),
-                      n_projected=n_proj, n_interior=n_int)
+                      n_projected=n_proj, n_interior=n_int, p=np.asarray(p, float).copy(), bounds=bounds)

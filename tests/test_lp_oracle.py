@@ -161,3 +161,28 @@ def test_cached_rays_are_the_cdd_extreme_rays():
         # same set of directions (mine may list a ray once per triple through it)
         d = np.linalg.norm(mine[:, None, :] - ref[None, :, :], axis=2)
         assert np.all(d.min(axis=1) <= 1e-12) and np.all(d.min(axis=0) <= 1e-12)
+
+
+@pytest.mark.parametrize("d,n", [(1, 30), (2, 25), (3, 14)])
+def test_prior_bounds_skip_only_regions_that_cannot_matter(d, n):
+    """A scan using an earlier scan's per-region bounds (p moved a little) reports the same
+    violators and the same exact max |eta| as a scan from scratch."""
+    rng = np.random.default_rng(60 + d)
+    arr = enumerate_chambers(rng.standard_normal((n, d)))
+    p0 = rng.standard_normal(n)
+    p0 /= region_maxima(arr, p0, 0.0).max_value            # max |eta_p0| = 1
+    first = region_maxima(arr, p0, 1.0 + 1e-9)
+    assert first.bounds.shape == (arr.n_chambers, 2)
+    for scale in (1e-6, 1e-3, 1e-1):
+        p = p0 + scale * rng.standard_normal(n)
+        plain = region_maxima(arr, p, 1.0 + 1e-9)
+        fast = region_maxima(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds))
+        assert fast.complete and plain.complete
+        assert fast.max_value == pytest.approx(plain.max_value, rel=1e-12, abs=1e-12)
+        key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist()))  # noqa: E731
+        assert key(fast) == key(plain)
+        # every bound bounds the region's exact maximum
+        full = region_maxima(arr, p, 0.0)
+        exact = np.zeros((arr.n_chambers, 2))
+        exact[full.chamber, (full.sign < 0).astype(int)] = full.value
+        assert np.all(fast.bounds >= exact - 1e-12)
