@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
 from relucert._validation import check_choice, check_positive_int
-from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.chambers import Arrangement, unpack_signs
 from relucert.arrangement.cones import region_max
 from relucert.results import jsonable
 from relucert.tolerances import Tolerances, resolve
@@ -251,8 +252,72 @@ def certificate_vectors(arrangement, p, *, backend: str = "numpy", device: str =
     method = check_choice(method, "method", VMethod)
     chunk = check_positive_int(chunk, "chunk")
     ops, _ = _make_ops(backend, device)
+    if (rows is None and backend == Backend.NUMPY.value and arr.edges is not None
+            and arr.n >= TREE_MIN_POINTS and arr.n_chambers >= TREE_MIN_CHAMBERS):
+        return _tree_v(arr, p)
     signs = arr.signs if rows is None else arr.signs[rows]
     return _all_v(ops, method, signs, arr.X_lift, p, chunk)
+
+
+_TREES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Data sizes from which ``v_A`` of a whole arrangement is computed along a spanning
+#: tree of its adjacency graph (when the enumerator recorded it) instead of by byte lookup
+#: tables: the tables cost n/8 passes over the chambers, the tree ~log2(depth) passes
+#: plus a sparse product. Measured (numpy, 1 thread): d = 2, n = 1000 (999,002 chambers)
+#: 0.32 s vs 1.43 s; d = 2, n = 200: 0.003 s vs 0.008 s; d = 3, n = 100: 0.057 s vs
+#: 0.038 s. The tree (0.84 s to build at n = 1000) is cached per arrangement.
+TREE_MIN_POINTS = 128
+TREE_MIN_CHAMBERS = 10_000
+
+
+def _tree(arr: Arrangement):
+    """A breadth-first spanning tree of the chambers' adjacency graph, cached per
+    arrangement: ``(root, pred, E)`` with ``E`` (m, n) sparse, row ``k`` holding ``+1`` at
+    the hyperplanes crossed from ``pred[k]`` to ``k`` that are active in ``k`` and ``-1`` at
+    those active in ``pred[k]`` (so ``v_k = v_pred[k] + (E (p x~))_k``)."""
+    cached = _TREES.get(arr)
+    if cached is not None:
+        return cached
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    m, n = arr.n_chambers, arr.n
+    e = arr.edges
+    ids = np.arange(e.shape[0]) + 1
+    G = sp.csr_matrix((np.r_[ids, ids], (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])), shape=(m, m))
+    order, pred = breadth_first_order(G, 0, directed=False, return_predecessors=True)
+    if order.shape[0] != m:
+        raise ValueError("the adjacency graph is not connected")
+    pred = pred.astype(np.int64)
+    pred[0] = 0
+    child = np.arange(1, m) if m > 1 else np.zeros(0, dtype=np.int64)
+    child = child[child != 0]
+    edge = np.asarray(G[pred[child], child]).ravel().astype(np.int64) - 1
+    starts, stops = arr.edge_indptr[edge], arr.edge_indptr[edge + 1]
+    counts = stops - starts
+    rows = np.repeat(child, counts)
+    flat = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)]) if child.size else np.zeros(0, np.int64)
+    hyper = arr.edge_indices[flat].astype(np.int64)
+    bit = (arr.signs[rows, hyper // 8] >> (hyper % 8)) & 1
+    E = sp.csr_matrix((np.where(bit == 1, 1.0, -1.0), (rows, hyper)), shape=(m, n))
+    out = (0, pred, E)
+    _TREES[arr] = out
+    return out
+
+
+def _tree_v(arr: Arrangement, p: np.ndarray) -> np.ndarray:
+    """``v_A`` for every chamber along the cached spanning tree: the increments
+    ``E (p x~)`` summed along each path to the root by pointer doubling
+    (``ceil(log2(depth))`` vectorised passes)."""
+    root, pred, E = _tree(arr)
+    Xl = arr.X_lift
+    S = np.asarray(E @ (p[:, None] * Xl))
+    a = pred.copy()
+    while np.any(a != root):
+        S += S[a]
+        a = a[a]
+    act = unpack_signs(arr.signs[root:root + 1], arr.n)[0]
+    return S + (p[act] @ Xl[act])[None, :]
 
 
 def _all_v(ops, method, signs: np.ndarray, Xl: np.ndarray, p: np.ndarray, chunk: int) -> np.ndarray:

@@ -191,3 +191,29 @@ def test_cuda_equals_cpu():
     b = region_maxima(arr, p, backend="exact", prune=False)
     assert a.device.startswith("cuda")
     assert close(a.max_pos, b.max_pos).all() and close(a.max_neg, b.max_neg).all()
+
+
+def test_tree_vectors_equal_lookup_tables():
+    """v_A along the adjacency graph's spanning tree (large arrangements) equals the
+    byte-table sums, with repeated points (edges crossing two hyperplanes at once)."""
+    from relucert.arrangement import enumerate_chambers
+    from relucert.gpu import certificate as C
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((40, 2))
+    X[5] = X[3]
+    X[9] = X[3]
+    X[11] = -X[2]
+    arr = enumerate_chambers(X)
+    assert arr.edges is not None
+    p = rng.standard_normal(40)
+    ops, _ = C._make_ops("numpy", "auto")
+    ref = C._all_v(ops, "lut", arr.signs, arr.X_lift, p, 4096)
+    assert np.allclose(C._tree_v(arr, p), ref, rtol=0, atol=1e-12)
+    # the dispatch: the tree only for the whole arrangement past both thresholds
+    old = (C.TREE_MIN_POINTS, C.TREE_MIN_CHAMBERS)
+    try:
+        C.TREE_MIN_POINTS, C.TREE_MIN_CHAMBERS = 1, 1
+        assert np.allclose(C.certificate_vectors(arr, p), ref, rtol=0, atol=1e-12)
+    finally:
+        C.TREE_MIN_POINTS, C.TREE_MIN_CHAMBERS = old
