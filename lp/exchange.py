@@ -234,8 +234,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             p_cur = (y - pred) / lam if lam > 0 else p
             V = chamber_vectors(arr, p_cur)
             scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior)
-            if scan.complete:  # the next scans skip regions that cannot have moved past 1
-                prior = (scan.p, scan.bounds)
+            prior = (scan.p, scan.bounds, V)  # the next scans skip regions that cannot reach 1
             timings["oracle"] += time.perf_counter() - t0
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,

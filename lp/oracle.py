@@ -426,8 +426,9 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     threshold : list the (region, sign) pairs whose maximum exceeds it.
     limit : stop after this many are found (the scan is then ``complete=False``).
     V : precomputed :func:`chamber_vectors` (optional).
-    prior : ``(p_prev, bounds_prev)`` from an earlier scan of the same arrangement
-        (``RegionScan.p`` and ``RegionScan.bounds``). A region's maximum moves by at
+    prior : ``(p_prev, bounds_prev)`` or ``(p_prev, bounds_prev, V_prev)`` from an earlier
+        scan of the same arrangement (``RegionScan.p``, ``RegionScan.bounds`` and its
+        chamber vectors, which spare a second pass). A region's maximum moves by at
         most ``||v_A(p) - v_A(p_prev)||`` (the maximum of a linear function over the unit
         ball), so ``bounds_prev + ||v_A(p - p_prev)||`` bounds it, and regions whose
         bound is below the cut-off are skipped like those with small ``||v_A||``.
@@ -449,8 +450,11 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     norms = np.linalg.norm(V, axis=1)
     bounds = np.repeat(norms[:, None], 2, axis=1)          # upper bounds, (+eta, -eta)
     if prior is not None:
-        p_prev, b_prev = prior
-        moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
+        p_prev, b_prev = prior[0], prior[1]
+        if len(prior) > 2 and prior[2] is not None:   # the earlier scan's V: no second pass
+            moved = np.linalg.norm(V - prior[2], axis=1)
+        else:
+            moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
         bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
     key = bounds.max(axis=1)
     order = np.argsort(-key, kind="stable")

@@ -177,6 +177,8 @@ def test_prior_bounds_skip_only_regions_that_cannot_matter(d, n):
         p = p0 + scale * rng.standard_normal(n)
         plain = region_maxima(arr, p, 1.0 + 1e-9)
         fast = region_maxima(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds))
+        with_v = region_maxima(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds, chamber_vectors(arr, first.p)))
+        assert with_v.max_value == pytest.approx(plain.max_value, rel=1e-12, abs=1e-12)
         assert fast.complete and plain.complete
         assert fast.max_value == pytest.approx(plain.max_value, rel=1e-12, abs=1e-12)
         key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist()))  # noqa: E731
