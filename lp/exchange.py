@@ -133,23 +133,27 @@ def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
 
 
 def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol):
-    """Append atoms, skipping those within ``merge_angle`` of one of the same sign."""
+    """Append atoms, skipping those within ``merge_angle`` (Euclidean distance of unit
+    vectors) of one of the same sign already in the set or earlier among the new ones.
+    Neighbours come from k-d trees (O(K log K), not a K x new distance matrix)."""
+    from scipy.spatial import cKDTree
+
     if new_theta.shape[0] == 0:
         return theta_set, sign_set
+    r = tol.merge_angle
     keep = np.ones(new_theta.shape[0], dtype=bool)
-    if theta_set.shape[0]:
-        dist = np.linalg.norm(new_theta[:, None, :] - theta_set[None, :, :], axis=2)
-        same = new_sign[:, None] == sign_set[None, :]
-        keep &= ~np.any(same & (dist <= tol.merge_angle), axis=1)
-    # duplicates among the new ones (greedy, first kept)
-    idx = np.flatnonzero(keep)
-    close = ((np.linalg.norm(new_theta[idx][:, None, :] - new_theta[idx][None, :, :], axis=2) <= tol.merge_angle)
-             & (new_sign[idx][:, None] == new_sign[idx][None, :]))
-    taken = np.zeros(idx.shape[0], dtype=bool)
-    for a in range(idx.shape[0]):
-        taken[a] = not np.any(close[a, :a] & taken[:a])
-    chosen = idx[taken]
-    chosen = np.asarray(chosen, dtype=np.int64)
+    for s in np.unique(new_sign):
+        sel = np.flatnonzero(new_sign == s)
+        old = theta_set[sign_set == s]
+        if old.shape[0]:
+            dist, _ = cKDTree(old).query(new_theta[sel], k=1, distance_upper_bound=np.nextafter(r, np.inf))
+            keep[sel[dist <= r]] = False
+        # duplicates among the new ones: greedy, the first of a close group is kept
+        pairs = sorted((int(sel[j]), int(sel[i])) for i, j in cKDTree(new_theta[sel]).query_pairs(r))
+        for later, earlier in pairs:  # by the later index: an earlier atom's fate is settled first
+            if keep[earlier] and np.linalg.norm(new_theta[later] - new_theta[earlier]) <= r:
+                keep[later] = False
+    chosen = np.flatnonzero(keep)
     return (np.vstack([theta_set, new_theta[chosen]]), np.concatenate([sign_set, new_sign[chosen]]))
 
 

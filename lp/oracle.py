@@ -79,12 +79,25 @@ class RegionScan:
 
 
 def _interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.ndarray):
-    """Whether ``+V[j]/||V[j]||`` and ``-V[j]/||V[j]||`` lie strictly inside chamber ``rows[j]``."""
-    S = arr.X_lift @ V.T                               # (n, mc)
-    act = arr.active(rows).T                           # (n, mc)
-    pos, neg = S > zero[:, None], S < -zero[:, None]
-    plus = np.where(act, pos, neg).all(axis=0)
-    minus = np.where(act, neg, pos).all(axis=0)
+    """Whether ``+V[j]/||V[j]||`` and ``-V[j]/||V[j]||`` lie strictly inside chamber ``rows[j]``.
+
+    Tested on the chamber's facets only (its cone is the intersection of its facet
+    half-spaces), ``O(facets)`` per chamber instead of ``O(n)``: inside iff
+    ``<g, v> > zero`` for every inward facet normal ``g = +-x~_i``."""
+    starts = arr.facet_indptr[rows]
+    counts = arr.facet_indptr[rows + 1] - starts
+    if rows.size == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    r_idx = np.repeat(np.arange(rows.size), counts)
+    flat = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+    hp = arr.facet_indices[flat].astype(np.int64)
+    act = (arr.signs[rows[r_idx], hp // 8] >> (hp % 8)) & 1
+    dots = np.einsum("kd,kd->k", arr.X_lift[hp], V[r_idx]) * np.where(act == 1, 1.0, -1.0)
+    z = zero[hp]
+    plus = np.ones(rows.size, dtype=bool)
+    minus = np.ones(rows.size, dtype=bool)
+    np.logical_and.at(plus, r_idx, dots > z)
+    np.logical_and.at(minus, r_idx, -dots > z)
     return plus, minus
 
 
