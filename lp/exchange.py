@@ -72,7 +72,7 @@ class Certified:
 
 def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
              p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
-             scan: RegionScan | None = None, prior: tuple | None = None) -> Certified:
+             scan: RegionScan | None = None, prior: tuple | None = None, device: str = "auto") -> Certified:
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
     lam = 0), ``max |eta_p|``, duality gap and the verdict.
 
@@ -96,7 +96,8 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
     if scan is None:
-        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol, prior=prior)
+        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol, prior=prior,
+                             device=device)
     dval = dual_value(y, lam, p, scan.max_value)
     gap = objective - dval
     cert = Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
@@ -188,7 +189,7 @@ def _pattern_key(Xl, theta, amplitude, tol):
 
 def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
-                   progress: bool | None = None) -> ExchangeResult:
+                   progress: bool | None = None, device: str = "auto") -> ExchangeResult:
     """Run the exchange method on the chambers ``arr`` of the data (see the module doc).
 
     Raises
@@ -237,7 +238,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             pred = np.maximum(0.0, Xl @ theta_m.T) @ amp_m if theta_m.shape[0] else np.zeros(n)
             p_cur = (y - pred) / lam if lam > 0 else p
             V = chamber_vectors(arr, p_cur)
-            scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior)
+            scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior,
+                                 device=device)
             prior = (scan.p, scan.bounds, V)  # the next scans skip regions that cannot reach 1
             timings["oracle"] += time.perf_counter() - t0
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
@@ -273,7 +275,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                         failed_patterns.add(key)
                         continue
                     th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
-                    pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol, prior=prior)
+                    pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol, prior=prior,
+                                   device=device)
                     entry.setdefault("polished_gap", []).append(pol.duality_gap)
                     if pol.certified:
                         cands.append(pol)

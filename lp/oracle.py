@@ -404,7 +404,8 @@ def _combinations(f: int, k: int):
     return combinations(range(f), k)
 
 
-def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances):
+def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
+                    device: str = "auto"):
     """For d >= 3: the region maxima of a chunk by the batched projections of
     :func:`relucert.gpu.region_maxima` (torch or numpy; values near 1 and unconverged
     ones recomputed exactly there), when enough chambers need a projection to beat the
@@ -416,7 +417,7 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
     if int(need.sum()) < BATCH_MIN_CHAMBERS:
         return None
     sel = np.flatnonzero(need)
-    rm = batched_region_maxima(arr.subset(rows[sel]), p, tol=tol, prune=False)
+    rm = batched_region_maxima(arr.subset(rows[sel]), p, tol=tol, prune=False, device=device)
     out = {}
     for positive, mx, pt in ((True, rm.max_pos, rm.point_pos), (False, rm.max_neg, rm.point_neg)):
         vals = np.zeros(rows.shape[0])
@@ -429,7 +430,7 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
 
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                   V: np.ndarray | None = None, tol: Tolerances | None = None,
-                  prior: tuple[np.ndarray, np.ndarray] | None = None) -> RegionScan:
+                  prior: tuple[np.ndarray, np.ndarray] | None = None, device: str = "auto") -> RegionScan:
     """Exact maxima of ``eta_p`` and ``-eta_p`` on the dual regions above ``threshold``.
 
     Parameters
@@ -445,6 +446,8 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         most ``||v_A(p) - v_A(p_prev)||`` (the maximum of a linear function over the unit
         ball), so ``bounds_prev + ||v_A(p - p_prev)||`` bounds it, and regions whose
         bound is below the cut-off are skipped like those with small ``||v_A||``.
+    device : "auto", "cpu" or "cuda": where the batched projections (d >= 4, large
+        scans) run; d <= 3 use the exact face candidates on the CPU.
 
     Examples
     --------
@@ -504,7 +507,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                     groups.append((sel, G, gmask, rays))
         nr = norms[rows]
         inside_pm = _interior_masks(arr, rows, Vc, zero)
-        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol)
+        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol, device)
         for sign, inside in zip((1.0, -1.0), inside_pm):
             n_int += int(inside.sum())
             if small:

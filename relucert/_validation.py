@@ -92,3 +92,14 @@ def check_choice(value, name: str, choices) -> str:
     if raw not in options:
         raise ValueError(f"{name} must be one of {options}; got {value!r}")
     return raw
+
+
+def check_device(device) -> str:
+    """``device`` as "auto", "cpu" or "cuda"; "cuda" needs torch and a CUDA device (a
+    clear error here, not deep inside a scan). torch is imported only for "cuda"."""
+    choice = check_choice(device, "device", ["auto", "cpu", "cuda"])
+    if choice == "cuda":
+        from relucert.gpu.device import resolve_device
+
+        resolve_device("cuda")
+    return choice

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucert._validation import check_lam, check_X, check_Xy
+from relucert._validation import check_device, check_lam, check_X, check_Xy
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
@@ -16,7 +16,7 @@ __all__ = ["certify"]
 
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
-            arrangement=None, method: str = "exchange", p0: bool = False):
+            arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto"):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -32,6 +32,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     p0 : also solve (P_0) (``min ||mu||_TV`` s.t. ``K mu = y``) on the same data and attach
         the minimal-norm (P_0) certificate p_0 with its extremal set and non-degeneracy
         (``report.p0``, :mod:`relucert.verify.p0`); ``||p_0 - p_lam||`` goes to the JSON.
+    device : "auto", "cpu" or "cuda": where batched region scans run (``relucert.solve``).
 
     Returns
     -------
@@ -60,6 +61,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     from relucert.verify.analysis import analyse
 
     tol = resolve(tol)
+    device = check_device(device)
     if isinstance(solution_or_data, Solution):
         sol = solution_or_data
         if X is not None:
@@ -76,7 +78,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
             lc = check_lam(lam)
             if not tol.close(lc, sol.lam, atol=0.0):
                 raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
-        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
+        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, device=device), p0, method, tol)
     if isinstance(solution_or_data, dict) or solution_or_data is None:
         raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
                         f"{type(solution_or_data).__name__}")
@@ -86,8 +88,8 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     lc = check_lam(lam)
     from relucert.solver import solve  # the solver is only needed for raw data
 
-    sol = solve(Xc, yc, lc, method=method, tol=tol)
-    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol), p0, method, tol)
+    sol = solve(Xc, yc, lc, method=method, tol=tol, device=device)
+    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, device=device), p0, method, tol)
 
 
 def _with_p0(report, p0: bool, method: str, tol: Tolerances):

@@ -45,7 +45,7 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
 
     _BASES = (_Params,)
 
-_DEVICES = ("cpu",)
+_DEVICES = ("cpu", "auto", "cuda")
 
 
 def _reject_sparse(X) -> None:
@@ -72,8 +72,8 @@ class TVReLURegressor(*_BASES):
         :class:`~relucert.errors.CertificateError` when the proof does not verify.
         With False, only the float certificate (exact region maxima, duality gap) is
         computed and ``certificate_`` is None.
-    device : {"cpu"}, default "cpu"
-        Where region scans run.
+    device : {"cpu", "auto", "cuda"}, default "cpu"
+        Where the solver's batched region scans run (d >= 4; ``relucert.solve``).
 
     Attributes
     ----------
@@ -119,7 +119,7 @@ class TVReLURegressor(*_BASES):
             warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
                           "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=2)
         X, y = check_Xy(X, y)
-        sol = solve(X, y, float(self.lam), tol=self.tol, progress=False)
+        sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device)
         if self.exact_verify:
             from relucert.verify import make_exact_certificate
 

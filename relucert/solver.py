@@ -6,7 +6,7 @@ from enum import Enum
 
 import numpy as np
 
-from relucert._validation import check_choice, check_lam, check_positive_int, check_Xy
+from relucert._validation import check_choice, check_device, check_lam, check_positive_int, check_Xy
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.solution import Solution
@@ -48,7 +48,7 @@ def _solution_from(X, y, lam, arr, cert, method, timings, tol, info) -> Solution
 
 def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
-          max_iter: int | None = None) -> Solution:
+          max_iter: int | None = None, device: str = "auto") -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -69,6 +69,9 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     max_chambers : refuse data with more dual regions than this
         (default ``relucert.arrangement.DEFAULT_MAX_CHAMBERS``).
     max_iter : bound on the exchange rounds (default 200).
+    device : "auto" (CUDA when torch sees one), "cpu" or "cuda": where the oracle's batched
+        region projections run (d >= 4; d <= 3 use exact vectorised face candidates).
+        "cuda" without a CUDA device is an error.
 
     Returns
     -------
@@ -113,6 +116,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
+    device = check_device(device)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool or None; got {type(progress).__name__}")
     if lam == 0:
@@ -124,7 +128,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     info = {"arrangement_method": arr.method}
     if method == Method.EXCHANGE.value:
         t0 = time.perf_counter()
-        res = solve_exchange(arr, y, lam, tol=tol, max_iter=max_iter, progress=progress)
+        res = solve_exchange(arr, y, lam, tol=tol, max_iter=max_iter, progress=progress, device=device)
         timings["solve"] = time.perf_counter() - t0
         timings.update({f"solve_{k}": v for k, v in res.timings.items()})
         cert = res.best
@@ -145,7 +149,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         theta, amp = merge_atoms(arr.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol, exact=True)
+        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol, exact=True, device=device)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})

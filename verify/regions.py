@@ -79,7 +79,8 @@ def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
     return on_hyperplanes(X_lift, scan.point[k, si], resolve(tol))
 
 
-def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | None = None) -> RegionScan:
+def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | None = None,
+                 device: str = "auto") -> RegionScan:
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
 
     The maxima of all chambers come from the exchange oracle's vectorised exact
@@ -88,6 +89,7 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     re-decided exactly near 1); the chambers whose maximum reaches ``1 - tol.extremal -
     tol.gpu_margin`` are then projected again one by one
     (:func:`relucert.arrangement.region_max`), which also gives the multipliers.
+    ``device`` ("auto", "cpu", "cuda") is where the batched projections run.
 
     Examples
     --------
@@ -111,7 +113,7 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     V = certificate_vectors(arrangement, p, backend="numpy")
     value = np.zeros((m, 2))
     point = np.full((m, 2, D), np.nan)
-    every = region_maxima(arrangement, p, 0.0, V=V, tol=tol)  # every positive (region, sign)
+    every = region_maxima(arrangement, p, 0.0, V=V, tol=tol, device=device)  # every positive (region, sign)
     si = (every.sign < 0).astype(np.int64)
     value[every.chamber, si] = every.value
     point[every.chamber, si] = every.point

@@ -20,6 +20,8 @@ def register(sub) -> None:
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where batched region scans run (d >= 4; default auto: CUDA when available)")
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
     p.add_argument("--out", metavar="FILE", default=None, help="exact certificate file (with --exact)")
     add_common_options(p)
@@ -101,8 +103,8 @@ def run(args) -> int:
         print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
         return 2
     arr = enumerate_chambers(X, tol=tol)
-    solution = solve(X, y, args.lam, method=args.method, tol=tol)
-    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0)
+    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device)
+    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
     # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
     text_out = sys.stderr if args.json == "-" else sys.stdout
     print(format_report(report), file=text_out)

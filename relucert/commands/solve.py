@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("--method", choices=["exchange", "socp"], default="exchange",
                    help="exchange (default, HiGHS + exact oracle) or socp (clarabel cross-check)")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where batched region scans run (d >= 4; default auto: CUDA when available)")
     p.add_argument("--max-chambers", type=int, default=None,
                    help="refuse when the estimated number of dual regions exceeds this")
     add_common_options(p)
@@ -53,8 +55,8 @@ def run(args) -> int:
     from relucert.solver import solve
 
     data = load_data(args.data)
-    sol = solve(data["X"], data["y"], args.lam, method=args.method, tol=tolerances_from_args(args),
-                progress=progress_flag(args), max_chambers=args.max_chambers)
+    sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
+                tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers)
     import sys
 
     print_summary(sol, file=sys.stderr if args.json == "-" else None)
