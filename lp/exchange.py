@@ -38,6 +38,9 @@ DEFAULT_MAX_ITER = 200
 #: took 62 rounds, past 2,400 took 38 (the warm-started active-set QP barely notices
 #: unused columns; its pricing costs O(n K) and Phi takes 8 n K bytes).
 _CAP_ATOMS = 2500
+#: A failed run whose best relative gap is within this factor of tol.obj_gap is reported
+#: as a precision limit, with the tolerances to loosen.
+_NEAR_MISS = 1000.0
 
 
 def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> float:
@@ -315,7 +318,12 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         if bar is not None:
             bar.close()
     gap = "n/a" if best is None else f"{best.rel_gap():.3e} (max|eta| = {best.max_abs_certificate:.12g})"
+    hint = ""
+    if best is not None and best.rel_gap() <= _NEAR_MISS * tol.obj_gap:
+        hint = (f"; the best answer misses the tolerances by a small factor, as happens when double "
+                f"precision cannot form p = (y - K mu)/lam (lam = {lam:g}) to {tol.dual_feas:g}: "
+                f"pass tol=relucert.Tolerances(obj_gap=..., dual_feas=...) with looser values")
     err = SolverError(f"exchange method did not certify an optimum after {len(history)} rounds; "
-                      f"status 'limit'; best relative duality gap {gap}")
+                      f"status 'limit'; best relative duality gap {gap}{hint}")
     err.history = history  # per-round diagnostics
     raise err

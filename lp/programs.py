@@ -89,8 +89,10 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     fit = nonneg_lasso_active_set(Phi, y, lam, res.x[:K], tol=res.tol)
     if not fit.converged:
         raise SolverError(f"lasso QP: the active-set method did not reach optimality on the columns "
-                          f"(max Phi^T p - 1 = {fit.max_violation:.3e} after {fit.steps} steps, "
-                          f"from the {res.backend_status} answer of {res.message.split(':')[0]})")
+                          f"(max Phi^T p - 1 = {fit.max_violation:.3e} > tol.dual_feas = {res.tol.dual_feas:g} "
+                          f"after {fit.steps} steps, from the {res.backend_status} answer of "
+                          f"{res.message.split(':')[0]}); at small lam (here {lam:g}) double precision may not "
+                          f"reach tol.dual_feas: relucert.Tolerances(dual_feas=..., obj_gap=...) loosens it")
     resid = y - Phi @ fit.c
     objective = 0.5 * float(resid @ resid) + lam * float(np.sum(fit.c))
     return FiniteSolution(c=fit.c, p=fit.p, objective=objective, program=res)
