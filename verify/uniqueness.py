@@ -163,13 +163,25 @@ def _q_program(Phi, r, signs, objective, maximize, band=0.0):
                          row_upper=r + band, col_lower=lower, col_upper=upper, maximize=maximize)
 
 
+#: Band widenings tried for a rank-deficient Phi_E (factor 10 each, from primal_feas).
+_BAND_STEPS = 4
+
+
 def _solve_q(Phi, r, signs, objective, maximize, tol):
     res = solve_program(_q_program(Phi, r, signs, objective, maximize), tol=tol)
-    if res.status is Status.INFEASIBLE:
+    if res.status in (Status.INFEASIBLE, Status.ERROR, Status.INACCURATE):
         # Q holds the given amplitudes, so this is rounding in rank-deficient rows of Phi_E
-        # (HiGHS's presolve): relax Phi_E c = r to a band of primal_feas * max(1, |r|).
+        # (HiGHS's presolve says infeasible, or gives up with status "Unknown": measured on
+        # a 400 x 368 Phi_E of rank 194): relax Phi_E c = r to a band of
+        # primal_feas * max(1, |r|), widened tenfold up to _BAND_STEPS times while HiGHS's
+        # answer fails our re-check. A wider band only widens the computed ranges, so a
+        # "unique" verdict stays sound, and "not unique" still needs a re-checked witness.
         band = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
-        res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
+        for _ in range(_BAND_STEPS):
+            res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
+            if res.status is Status.OPTIMAL:
+                break
+            band *= 10.0
     if res.status is not Status.OPTIMAL:
         raise SolverError(f"uniqueness LP over Q ended with status {res.status.value}: {res.message}")
     x = res.x.copy()
