@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["FiniteProgram", "solve_program", "primal_residual", "status_from_highs", "HIGHS_INF"]
+__all__ = ["FiniteProgram", "solve_program", "solve_objectives", "primal_residual", "status_from_highs",
+           "HIGHS_INF"]
 
 HIGHS_INF = highspy.kHighsInf
 
@@ -118,6 +119,34 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
     """
     tol = resolve(tol)
     start = time.perf_counter()
+    h, A = _load(program, tol, time_limit, iteration_limit)
+    h.run()
+    return _result(h, program, A, tol, start)
+
+
+def solve_objectives(program: FiniteProgram, objectives, maximize, *, tol: Tolerances | None = None):
+    """Solve ``program`` once per objective (rows of ``objectives``, senses ``maximize``) on
+    ONE HiGHS instance: only the costs change between solves, so each solve starts from
+    the previous optimal basis (a few pivots instead of a cold start). Every answer gets
+    the same re-check as :func:`solve_program`. Returns a list of ProgramResult."""
+    tol = resolve(tol)
+    h, A = _load(program, tol, None, None)
+    idx = np.arange(program.n_cols, dtype=np.int32)
+    out = []
+    for c, mx in zip(np.atleast_2d(np.asarray(objectives, dtype=np.float64)), maximize):
+        start = time.perf_counter()
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize if mx else highspy.ObjSense.kMinimize)
+        h.changeColsCost(program.n_cols, idx, np.ascontiguousarray(c))
+        h.run()
+        out.append(_result(h, FiniteProgram(c=c, A=program.A, row_lower=program.row_lower,
+                                            row_upper=program.row_upper, col_lower=program.col_lower,
+                                            col_upper=program.col_upper, H=program.H, maximize=bool(mx)),
+                           A, tol, start))
+    return out
+
+
+def _load(program: FiniteProgram, tol: Tolerances, time_limit, iteration_limit):
+    """A silent HiGHS instance holding ``program`` (and the sorted CSC matrix)."""
     A = sp.csc_matrix(program.A, dtype=np.float64)
     A.sort_indices()
     n, m = program.n_cols, program.n_rows
@@ -163,7 +192,12 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
         hess.value_ = L.data
         model.hessian_ = hess
     h.passModel(model)
-    h.run()
+    return h, A
+
+
+def _result(h, program: FiniteProgram, A, tol: Tolerances, start: float) -> ProgramResult:
+    """The re-checked result of the last ``h.run()``."""
+    n = program.n_cols
     ms = h.getModelStatus()
     status = status_from_highs(ms)
     backend = h.modelStatusToString(ms)

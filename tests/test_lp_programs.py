@@ -64,3 +64,25 @@ def test_time_limit_is_a_solver_error():
     Phi = rng.standard_normal((200, 3000))
     with pytest.raises(SolverError, match="limit"):
         lasso_qp(Phi, rng.standard_normal(200), 0.01, time_limit=1e-6)
+
+
+def test_warm_started_objectives_equal_cold_solves():
+    """solve_objectives (one HiGHS instance, costs changed between solves) gives the
+    optimal values of separate cold solves, each re-checked."""
+    import scipy.sparse as sp
+
+    from relucert.lp.highs import FiniteProgram, solve_objectives, solve_program
+
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((20, 45))
+    A[:, 40:] = A[:, :5]                      # repeated columns: a degenerate polytope
+    b = A @ np.abs(rng.standard_normal(45))
+    kw = dict(A=sp.csc_matrix(A), row_lower=b, row_upper=b, col_lower=np.zeros(45), col_upper=np.full(45, np.inf))
+    objs = rng.standard_normal((12, 45))
+    senses = [bool(i % 2) for i in range(12)]
+    got = solve_objectives(FiniteProgram(c=objs[0], **kw), objs, senses)
+    for c, mx, res in zip(objs, senses, got):
+        cold = solve_program(FiniteProgram(c=c, maximize=mx, **kw))
+        assert res.status.value == cold.status.value
+        if cold.status.value == "optimal":
+            assert float(c @ res.x) == pytest.approx(float(c @ cold.x), rel=1e-9, abs=1e-9)

@@ -89,11 +89,15 @@ class ExtremalSet:
 def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, act=None) -> np.ndarray:
     """Chambers whose closure contains the unit vector ``theta`` that lies exactly on
     ``hyperplanes``: their sign patterns agree with theta's signs off those hyperplanes."""
-    act = arrangement.active() if act is None else act
+    from relucert.arrangement.chambers import pack_signs
+
     signs = arrangement.X_lift @ theta > 0
     off = np.ones(arrangement.n, dtype=bool)
     off[list(hyperplanes)] = False
-    return np.flatnonzero(np.all(act[:, off] == signs[off][None, :], axis=1))
+    # compared on the packed patterns, a byte per eight hyperplanes (``act`` is accepted
+    # for the callers' convenience but not needed)
+    bits, mask = pack_signs(signs & off), pack_signs(off)
+    return np.flatnonzero(np.all((arrangement.signs & mask) == bits, axis=1))
 
 
 def extremal_set(arrangement: Arrangement, scan: RegionScan, *, tol: Tolerances | None = None) -> ExtremalSet:

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
-from relucert.lp.highs import FiniteProgram, solve_program
+from relucert.lp.highs import FiniteProgram, solve_objectives, solve_program
 from relucert.results import Status, jsonable
 from relucert.solution import relu_features
 from relucert.tolerances import Tolerances, resolve
@@ -202,9 +202,19 @@ def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
     ranges = np.zeros((R, 2))
     lo_pts = np.zeros((R, k))
     hi_pts = np.zeros((R, k))
+    # one warm-started HiGHS instance for all 2R objectives; any answer that is not a
+    # re-checked optimum is redone by _solve_q (cold, with its band retries)
+    objectives = np.repeat(rows, 2, axis=0)
+    senses = [False, True] * R
+    warm = solve_objectives(_q_program(Phi, r, signs, rows[0], False), objectives, senses, tol=tol) if R else []
     for i in range(R):
-        lo = _solve_q(Phi, r, signs, rows[i], False, tol)
-        hi = _solve_q(Phi, r, signs, rows[i], True, tol)
+        pts = []
+        for res, mx in zip(warm[2 * i:2 * i + 2], (False, True)):
+            if res.status is Status.OPTIMAL:
+                pts.append(np.where(signs > 0, np.maximum(res.x, 0.0), np.minimum(res.x, 0.0)))
+            else:
+                pts.append(_solve_q(Phi, r, signs, rows[i], mx, tol))
+        lo, hi = pts
         ranges[i] = (rows[i] @ lo, rows[i] @ hi)
         lo_pts[i] = lo
         hi_pts[i] = hi
