@@ -202,19 +202,31 @@ def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
     ranges = np.zeros((R, 2))
     lo_pts = np.zeros((R, k))
     hi_pts = np.zeros((R, k))
-    # one warm-started HiGHS instance for all 2R objectives; any answer that is not a
-    # re-checked optimum is redone by _solve_q (cold, with its band retries)
+    # all 2R objectives on one warm-started HiGHS instance; the answers that fail the
+    # re-check are retried on the same widening bands as _solve_q (a rank-deficient Phi_E
+    # makes most of them fail at band 0: measured 716 of 744 at n = 250), and finally by
+    # _solve_q itself, which raises if Q's LP cannot be solved
     objectives = np.repeat(rows, 2, axis=0)
     senses = [False, True] * R
-    warm = solve_objectives(_q_program(Phi, r, signs, rows[0], False), objectives, senses, tol=tol) if R else []
-    for i in range(R):
-        pts = []
-        for res, mx in zip(warm[2 * i:2 * i + 2], (False, True)):
+    pts: list = [None] * (2 * R)
+    pending = list(range(2 * R))
+    base = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
+    for band in [0.0] + [base * 10.0 ** k for k in range(_BAND_STEPS)]:
+        if not pending:
+            break
+        prog = _q_program(Phi, r, signs, objectives[pending[0]], False, band)
+        got = solve_objectives(prog, objectives[pending], [senses[i] for i in pending], tol=tol)
+        still = []
+        for i, res in zip(pending, got):
             if res.status is Status.OPTIMAL:
-                pts.append(np.where(signs > 0, np.maximum(res.x, 0.0), np.minimum(res.x, 0.0)))
+                pts[i] = np.where(signs > 0, np.maximum(res.x, 0.0), np.minimum(res.x, 0.0))
             else:
-                pts.append(_solve_q(Phi, r, signs, rows[i], mx, tol))
-        lo, hi = pts
+                still.append(i)
+        pending = still
+    for i in pending:
+        pts[i] = _solve_q(Phi, r, signs, objectives[i], senses[i], tol)
+    for i in range(R):
+        lo, hi = pts[2 * i], pts[2 * i + 1]
         ranges[i] = (rows[i] @ lo, rows[i] @ hi)
         lo_pts[i] = lo
         hi_pts[i] = hi
