@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from itertools import combinations
+from math import comb
 
 import numpy as np
 
@@ -201,15 +203,21 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
         point[rows] = Wp[hit, q[hit]] / value[rows, None]
         done[rows] = True
     if D == 4:
+        # the best feasible one-facet candidate, multiplier test aside (it may fail by
+        # rounding): one of the candidates of the largest-norm rule in _lower_faces_d4
+        fcand = np.where(mask & feas & (wn > zero_rel * vn[:, None]), wn, -np.inf)
+        jf = np.argmax(fcand, axis=1)
+        fbest, fpoint = fcand[np.arange(mc), jf], W[np.arange(mc), jf]
         rest = np.flatnonzero(~done)
         counts = mask[rest].sum(axis=1)
         for lo, hi in _D4_BUCKETS:
             sel = rest[(counts >= lo) & (counts <= hi)]
-            step = max(1, _D4_WORK // max(1, _n_subsets(hi, 3) * hi))
+            step = max(1, _D4_WORK // max(1, comb(hi, 2) * hi))   # pairs: the rays are cached
             for s0 in range(0, sel.size, step):
                 rows = sel[s0:s0 + step]
                 val, pt, ok = _lower_faces_d4(V[rows], G[rows, :hi], mask[rows, :hi],
-                                              (rays[0][rows], rays[1][rows]), zero_rel)
+                                              (rays[0][rows], rays[1][rows]), zero_rel,
+                                              fbest[rows], fpoint[rows])
                 value[rows], point[rows], done[rows] = val, pt, ok
         return value, point, done
     # P_C(v) = 0 iff <v, r> <= 0 on every extreme ray r of the (pointed) cone C: its
@@ -239,13 +247,8 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     return value, point, done
 
 
-def _n_subsets(f: int, k: int) -> int:
-    from math import comb
-
-    return comb(f, k)
-
-
-def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_rel: float):
+def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_rel: float,
+                    facet_best: np.ndarray, facet_point: np.ndarray):
     """D = 4, chambers whose projection is not on a single facet: ``P_C(v)`` lies in the
     relative interior of a 2-face (the plane where two facets meet) or of an extreme ray
     (three facets), or is 0. For every pair and triple of facets, the projection ``w``
@@ -256,7 +259,9 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     are the chambers' cached extreme rays ``(R, mask)`` (:func:`chamber_rays`); a ray's
     candidate is ``<v, r> r``. No candidate with ``w != 0``: ``P_C(v) = 0`` iff
     ``<v, r> <= 0`` on every extreme ray. A chamber settled by a 2-face candidate with
-    non-positive multipliers (Moreau's condition) skips the rays.
+    non-positive multipliers (Moreau's condition) skips the rays. ``facet_best`` and
+    ``facet_point``: the largest feasible one-facet candidate (norm and point, ``-inf``
+    where none), from the caller's facet stage.
     Returns (value, point, resolved) as :func:`_face_maxima_small`."""
     mc, f, D = G.shape
     vn = np.linalg.norm(V, axis=1)
@@ -266,20 +271,8 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     resolved = np.zeros(mc, dtype=bool)
     if f < 2:
         return value, point, resolved
-
-    def feasible(W, wn):
-        return _feasible(W, wn, G, gn, mask, zero_rel)
-
-    best = np.full(mc, -np.inf)
-    # facets again (the caller's multiplier test may have missed one by rounding)
-    gsq = np.where(mask, gn * gn, 1.0)
-    W = V[:, None, :] - (np.einsum("md,mfd->mf", V, G) / gsq)[:, :, None] * G
-    wn = np.linalg.norm(W, axis=2)
-    cand = np.where(mask & feasible(W, wn) & (wn > zero_rel * vn[:, None]), wn, -np.inf)
-    j = np.argmax(cand, axis=1)
-    hit = cand[np.arange(mc), j] > best
-    best[hit] = cand[hit, j[hit]]
-    point[hit] = W[hit, j[hit]]
+    best = np.array(facet_best, dtype=np.float64)
+    point[np.isfinite(best)] = facet_point[np.isfinite(best)]
     # 2-faces: w = v - [g_a g_b] M^-1 [g_a g_b]^T v
     a, b = np.triu_indices(f, 1)
     ga, gb = G[:, a, :], G[:, b, :]
@@ -291,7 +284,7 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     mu1, mu2 = (s1 * g22 - s2 * g12) / det, (s2 * g11 - s1 * g12) / det
     W = V[:, None, :] - mu1[:, :, None] * ga - mu2[:, :, None] * gb
     wn = np.linalg.norm(W, axis=2)
-    ok = good & feasible(W, wn) & (wn > zero_rel * vn[:, None])
+    ok = good & _feasible(W, wn, G, gn, mask, zero_rel) & (wn > zero_rel * vn[:, None])
     # Moreau: v - w = mu1 g_a + mu2 g_b must lie in the polar cone (mu <= 0); a feasible
     # candidate with that certificate IS P_C(v) and its chamber needs no ray stage
     slack = zero_rel * vn[:, None] / np.sqrt(np.maximum(np.maximum(g11, g22), np.finfo(float).tiny))
@@ -358,15 +351,15 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
         return cached
     m = arr.n_chambers
     counts = np.diff(arr.facet_indptr)
-    per = [np.zeros((0, 4))] * m
+    owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 4))]
     for lo, hi in _D4_BUCKETS:
         sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
-        step = max(1, _D4_WORK // max(1, _n_subsets(hi, 3) * hi))
+        step = max(1, _D4_WORK // max(1, comb(hi, 3) * hi))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = _padded_facets(arr, rows)
             gn = np.linalg.norm(G, axis=2)
-            t3 = np.array(list(_combinations(G.shape[1], 3)))
+            t3 = np.array(list(combinations(range(G.shape[1]), 3)))
             M3 = G[:, t3, :]                                                 # (mc, P, 3, 4)
             R = _cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
             rn = np.linalg.norm(R, axis=2)
@@ -376,11 +369,13 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
             R = np.concatenate([R, -R], axis=1)
             line = np.concatenate([line, line], axis=1)
             ray = line & _feasible(R, np.ones(line.shape), G, gn, mask, zero_rel)
-            for k, r in enumerate(rows):
-                per[r] = R[k, ray[k]]
+            owners.append(np.repeat(rows, ray.sum(axis=1)))
+            found.append(R[ray])                                             # row-major: by chamber
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
     indptr = np.zeros(m + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([q.shape[0] for q in per])
-    rays = np.concatenate(per, axis=0) if m else np.zeros((0, 4))
+    indptr[1:] = np.cumsum(np.bincount(owner, minlength=m))
+    rays = np.concatenate(found, axis=0)[order]
     _RAYS.setdefault(arr, {})[key] = (indptr, rays)
     return indptr, rays
 
@@ -396,12 +391,6 @@ def _padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
     r_idx, c_idx = np.nonzero(mask)
     R[r_idx, c_idx] = rays[starts[r_idx] + c_idx]
     return R, mask
-
-
-def _combinations(f: int, k: int):
-    from itertools import combinations
-
-    return combinations(range(f), k)
 
 
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
