@@ -45,40 +45,34 @@ _ADD_BATCH = 16
 class ActiveSetResult:
     """``c`` (K,), ``p = (y - Phi c)/lam``, ``max_violation = max(Phi^T p) - 1`` over all
     columns, ``converged`` when that is at most ``tol.dual_feas`` and ``c`` is
-    stationary on its support, and the number of steps taken."""
+    stationary on its support, the number of steps taken, and the objective
+    ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``."""
 
     c: np.ndarray
     p: np.ndarray
     max_violation: float
     converged: bool
     steps: int
+    objective: float
 
 
 def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances):
-    """For ``min 0.5 ||A z - y||^2 + lam 1^T z`` (no sign constraint): ``(z, p, None)``
-    with ``z`` the stationary point and ``p = (y - A z)/lam`` when ``A`` has full column
-    rank (relative threshold ``tol.rank``), else ``(None, None, v)`` with ``v`` a
-    null-space direction of ``A`` along which the objective does not increase
-    (``1^T v <= 0``) and some component decreases.
+    """For ``min 0.5 ||A z - y||^2 + lam 1^T z`` (no sign constraint): ``(z, p)`` with
+    ``z`` the stationary point and ``p = (y - A z)/lam``, from a fresh SVD, or None when
+    ``A`` is rank deficient (relative threshold ``tol.rank``).
 
     ``p`` is formed from the SVD ``A = U S V^T`` as ``(y - U U^T y)/lam + U S^-1 V^T 1``,
     which does not divide ``z``'s error by ``lam``."""
-    U, s, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < A.shape[1])
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
     k = A.shape[1]
     rank = int(np.sum(s > tol.rank * max(float(s[0]), np.finfo(float).tiny))) if s.size else 0
     if rank < k:
-        v = Vt[-1]
-        total = float(np.sum(v))
-        if total > 0 or (total == 0 and not np.any(v < 0)):
-            v = -v
-        return None, None, v
-    ones = np.ones(k)
-    U = U[:, :k]
+        return None
     Uty = U.T @ y
-    w = (Vt @ ones) / s
+    w = (Vt @ np.ones(k)) / s
     z = Vt.T @ (Uty / s - lam * w / s)
     p = (y - U @ Uty) / lam + U @ w
-    return z, p, None
+    return z, p
 
 
 class _ThinQR:
@@ -267,15 +261,15 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     # final answer from a fresh factorisation (SVD) of the passive columns
     idx = np.array(fac.cols, dtype=np.int64)
     if converged and idx.size:
-        z, p_svd, direction = _stationary_point(Phi[:, idx], y, lam, tol)
-        if direction is None and np.all(z > 0):
-            c[idx] = z
-            p = p_svd
+        fresh = _stationary_point(Phi[:, idx], y, lam, tol)
+        if fresh is not None and np.all(fresh[0] > 0):
+            c[idx], p = fresh
         else:
             converged = False
     c[np.setdiff1d(np.arange(K), idx)] = 0.0
     if not converged:
         p = (y - Phi @ c) / lam
     viol = float(np.max(Phi.T @ p, initial=-np.inf)) - 1.0 if K else -1.0
-    return ActiveSetResult(c=c, p=p, max_violation=viol,
-                           converged=bool(converged and viol <= tol.dual_feas), steps=steps)
+    resid = y - Phi @ c
+    return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),
+                           steps=steps, objective=0.5 * float(resid @ resid) + lam * float(np.sum(c)))

@@ -93,9 +93,7 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
                           f"after {fit.steps} steps, from the {res.backend_status} answer of "
                           f"{res.message.split(':')[0]}); at small lam (here {lam:g}) double precision may not "
                           f"reach tol.dual_feas: relucert.Tolerances(dual_feas=..., obj_gap=...) loosens it")
-    resid = y - Phi @ fit.c
-    objective = 0.5 * float(resid @ resid) + lam * float(np.sum(fit.c))
-    return FiniteSolution(c=fit.c, p=fit.p, objective=objective, program=res)
+    return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
@@ -133,12 +131,10 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         t0 = time.perf_counter()
         fit = nonneg_lasso_active_set(inv["Phi"], inv["y"], lam, warm_start, tol=tol)
         if fit.converged:
-            resid = inv["y"] - inv["Phi"] @ fit.c
-            objective = 0.5 * float(resid @ resid) + lam * float(np.sum(fit.c))
-            res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start)", "active set", objective,
+            res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start)", "active set", fit.objective,
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
-            return FiniteSolution(c=fit.c, p=fit.p, objective=objective, program=res)
+            return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
     first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
     iters = _QP_ITERS_FLOOR + _QP_ITERS_PER_VAR * prog.n_cols
     res = solve_program(prog, tol=tol, time_limit=first_limit, iteration_limit=iters)
