@@ -13,7 +13,7 @@ import numpy as np
 
 from relucert.results import jsonable
 
-__all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string"]
+__all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string", "csr_positions"]
 
 
 def lift(X: np.ndarray) -> np.ndarray:
@@ -30,6 +30,19 @@ def pack_signs(active: np.ndarray) -> np.ndarray:
 def unpack_signs(packed: np.ndarray, n: int) -> np.ndarray:
     """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix."""
     return np.unpackbits(packed, axis=-1, count=n, bitorder="little").astype(bool)
+
+
+def csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions ``starts[r], ..., starts[r] + counts[r] - 1`` of every row ``r`` of a
+    CSR list, concatenated (vectorised).
+
+    >>> csr_positions(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    first = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
 
 
 def sign_string(active_row: np.ndarray) -> str:

@@ -23,7 +23,7 @@ from math import comb
 
 import numpy as np
 
-from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.cones import region_max
 from relucert.tolerances import Tolerances, resolve
 
@@ -91,8 +91,7 @@ def _interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.
     if rows.size == 0:
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     r_idx = np.repeat(np.arange(rows.size), counts)
-    flat = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
-    hp = arr.facet_indices[flat].astype(np.int64)
+    hp = arr.facet_indices[csr_positions(starts, counts)].astype(np.int64)
     act = (arr.signs[rows[r_idx], hp // 8] >> (hp % 8)) & 1
     dots = np.einsum("kd,kd->k", arr.X_lift[hp], V[r_idx]) * np.where(act == 1, 1.0, -1.0)
     z = zero[hp]
