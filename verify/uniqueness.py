@@ -167,27 +167,31 @@ def _q_program(Phi, r, signs, objective, maximize, band=0.0):
 _BAND_STEPS = 4
 
 
+def _bands(r, tol):
+    """The band widths tried for ``Phi_E c = r``: exact, then ``primal_feas * max(1, |r|)``
+    widened tenfold up to ``_BAND_STEPS`` times. Q holds the given amplitudes, so a
+    failure at band 0 is rounding in rank-deficient rows of Phi_E (HiGHS's presolve says
+    infeasible, or gives up with status "Unknown": measured on a 400 x 368 Phi_E of rank
+    194, and at n = 250 on 716 of 744 range LPs). A wider band only widens the computed
+    ranges, so a "unique" verdict stays sound, and "not unique" still needs a re-checked
+    witness."""
+    base = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
+    return [0.0] + [base * 10.0 ** k for k in range(_BAND_STEPS)]
+
+
+def _in_signs(x, signs):
+    """HiGHS may leave bound violations of the order of its feasibility tolerance."""
+    return np.where(signs > 0, np.maximum(x, 0.0), np.minimum(x, 0.0))
+
+
 def _solve_q(Phi, r, signs, objective, maximize, tol):
-    res = solve_program(_q_program(Phi, r, signs, objective, maximize), tol=tol)
-    if res.status in (Status.INFEASIBLE, Status.ERROR, Status.INACCURATE):
-        # Q holds the given amplitudes, so this is rounding in rank-deficient rows of Phi_E
-        # (HiGHS's presolve says infeasible, or gives up with status "Unknown": measured on
-        # a 400 x 368 Phi_E of rank 194): relax Phi_E c = r to a band of
-        # primal_feas * max(1, |r|), widened tenfold up to _BAND_STEPS times while HiGHS's
-        # answer fails our re-check. A wider band only widens the computed ranges, so a
-        # "unique" verdict stays sound, and "not unique" still needs a re-checked witness.
-        band = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
-        for _ in range(_BAND_STEPS):
-            res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
-            if res.status is Status.OPTIMAL:
-                break
-            band *= 10.0
+    for band in _bands(r, tol):
+        res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
+        if res.status not in (Status.INFEASIBLE, Status.ERROR, Status.INACCURATE):
+            break
     if res.status is not Status.OPTIMAL:
         raise SolverError(f"uniqueness LP over Q ended with status {res.status.value}: {res.message}")
-    x = res.x.copy()
-    # HiGHS may leave bound violations of the order of its feasibility tolerance
-    x = np.where(signs > 0, np.maximum(x, 0.0), np.minimum(x, 0.0))
-    return x
+    return _in_signs(res.x, signs)
 
 
 def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
@@ -202,16 +206,14 @@ def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
     ranges = np.zeros((R, 2))
     lo_pts = np.zeros((R, k))
     hi_pts = np.zeros((R, k))
-    # all 2R objectives on one warm-started HiGHS instance; the answers that fail the
-    # re-check are retried on the same widening bands as _solve_q (a rank-deficient Phi_E
-    # makes most of them fail at band 0: measured 716 of 744 at n = 250), and finally by
-    # _solve_q itself, which raises if Q's LP cannot be solved
+    # all 2R objectives on one warm-started HiGHS instance, band by band (_bands); the
+    # answers that fail the re-check at every band are redone cold by _solve_q, which
+    # raises if Q's LP cannot be solved
     objectives = np.repeat(rows, 2, axis=0)
     senses = [False, True] * R
     pts: list = [None] * (2 * R)
     pending = list(range(2 * R))
-    base = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
-    for band in [0.0] + [base * 10.0 ** k for k in range(_BAND_STEPS)]:
+    for band in _bands(r, tol):
         if not pending:
             break
         prog = _q_program(Phi, r, signs, objectives[pending[0]], False, band)
@@ -219,7 +221,7 @@ def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
         still = []
         for i, res in zip(pending, got):
             if res.status is Status.OPTIMAL:
-                pts[i] = np.where(signs > 0, np.maximum(res.x, 0.0), np.minimum(res.x, 0.0))
+                pts[i] = _in_signs(res.x, signs)
             else:
                 still.append(i)
         pending = still
