@@ -27,6 +27,12 @@ def tolerances_from_args(args: argparse.Namespace) -> Tolerances:
     return Tolerances(**changes)
 
 
+def add_device_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--device auto|cpu|cuda`` (default auto: CUDA when torch sees one)."""
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                        help=f"where {what} (default auto: CUDA when available)")
+
+
 def add_common_options(parser: argparse.ArgumentParser, *, json_file: bool = True) -> None:
     if json_file:
         parser.add_argument("--json", metavar="FILE", default=None,

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from relucert.commands._common import add_common_options, tolerances_from_args, write_json
+from relucert.commands._common import add_common_options, add_device_option, tolerances_from_args, write_json
 
 
 def register(sub) -> None:
@@ -20,8 +20,7 @@ def register(sub) -> None:
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                   help="where batched region scans run (d >= 4; default auto: CUDA when available)")
+    add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
     p.add_argument("--out", metavar="FILE", default=None, help="exact certificate file (with --exact)")
     add_common_options(p)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+from relucert.commands._common import (add_common_options, add_device_option, progress_flag,
+                                      tolerances_from_args, write_json)
 
 
 def register(sub) -> None:
@@ -15,8 +16,7 @@ def register(sub) -> None:
                     "p of length n), the chambers are enumerated exactly and max eta_p / max -eta_p "
                     "is computed on every region (batched; borderline regions on the exact path).")
     p.add_argument("data", metavar="DATA")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                   help="where torch runs (default auto: CUDA when available)")
+    add_device_option(p, "torch runs")
     p.add_argument("--samples", type=int, default=1_000_000, help="points sampled on S^d (default 1e6)")
     p.add_argument("--batch", type=int, default=65536, help="samples per batch (default 65536)")
     p.add_argument("--dual", metavar="P.npy", default=None,

@@ -1,7 +1,8 @@
 """``relucert solve DATA --lam L``: the exact global optimum and its certificate."""
 from __future__ import annotations
 
-from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+from relucert.commands._common import (add_common_options, add_device_option, progress_flag,
+                                      tolerances_from_args, write_json)
 
 
 def register(sub) -> None:
@@ -15,8 +16,7 @@ def register(sub) -> None:
     p.add_argument("--method", choices=["exchange", "socp"], default="exchange",
                    help="exchange (default, HiGHS + exact oracle) or socp (clarabel cross-check)")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                   help="where batched region scans run (d >= 4; default auto: CUDA when available)")
+    add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--max-chambers", type=int, default=None,
                    help="refuse when the estimated number of dual regions exceeds this")
     add_common_options(p)
