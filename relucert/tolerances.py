@@ -86,6 +86,13 @@ class Tolerances:
         Certificate analysis: the solution polytope Q counts as one point when every
         amplitude's range over Q is at most ``uniqueness_width * max(1, max|c|)``; a
         larger range needs a re-checked witness to count as "not unique".
+    witness_deficit : float
+        Certificate analysis: a witness of non-uniqueness may move mass only between
+        points of E whose certificate deficit ``1 - s eta(theta)`` is at most this
+        (relative to ``max(1, sum_i |p_i phi_i(theta)|)``). Along Q the objective
+        changes by exactly ``lam * sum deficit * |c|`` (proofs/mass_outside_E.md), so a
+        point admitted to E by ``extremal`` but not extremal to this precision gives
+        "undetermined", never "not unique".
     certify_gap : float
         Certificate analysis refuses a solution whose recomputed relative duality gap
         (gap / max(1, |objective|)) exceeds this, or whose dual vector differs from
@@ -127,6 +134,7 @@ class Tolerances:
     conic_accept: float = 1e-6
     point_merge: float = 1e-6
     uniqueness_width: float = 1e-6
+    witness_deficit: float = 1e-9
     certify_gap: float = 1e-6
     pinned: float = 1e-9
     rate_slope: float = 0.1

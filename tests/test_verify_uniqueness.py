@@ -139,3 +139,77 @@ def test_exact_certificate_does_not_certify_the_continuum():
     sol = solution_from_measure(X, y, lam, theta, amp)
     assert exact.make_exact_certificate(sol).unique != "unique"
     assert analyse(sol).unique == "not unique"
+
+
+def _two_kinks(deficit=0.0):
+    # x = 0 only; E = {(1, 1)/r2, (-1, 1)/r2}, both sign +, Q a segment (see the test above);
+    # p is chosen so that eta = 1 - deficit at both points of E
+    Xl = np.array([[0.0, 1.0]])
+    theta = np.array([[1.0, 1.0], [-1.0, 1.0]]) / np.sqrt(2)
+    c0 = np.array([0.3, 0.7])
+    lam = 0.1
+    p = np.sqrt(2) * (1.0 - deficit)
+    y = relu_features(Xl, theta) @ c0 + lam * p
+    ref = 0.5 * (lam * p) ** 2 + lam * 1.0
+    return Xl, y, lam, theta, c0, ref
+
+
+def test_witness_needs_extremal_points():
+    # proofs/mass_outside_E.md, Statement 4: eta = 1 - 5e-8 passes tol.extremal = 1e-7 and the
+    # objective re-check (the objective is constant along this Q), yet such points are not
+    # optimal atoms: "undetermined", never "not unique"
+    Xl, y, lam, theta, c0, ref = _two_kinks(deficit=5e-8)
+    u = analyse_uniqueness(Xl, y, lam, theta, np.array([1, 1]), c0, reference_objective=ref, gap=0.0,
+                           max_outside_hat=0.0)
+    assert u.measure == "undetermined" and "witness_deficit" in u.measure_reason
+    assert u.function == "undetermined"
+    assert not u.witnesses[0].checked
+    # extremal to the witness precision: the same Q is "not unique"
+    Xl, y, lam, theta, c0, ref = _two_kinks(deficit=1e-12)
+    u = analyse_uniqueness(Xl, y, lam, theta, np.array([1, 1]), c0, reference_objective=ref, gap=0.0,
+                           max_outside_hat=0.0)
+    assert u.measure == "not unique" and u.witnesses[0].checked
+
+
+def _ten_points():
+    X = np.arange(10.0)[:, None]
+    Xl = lift(X)
+    theta = np.array([[1.0, -2.5], [-1.0, 6.5]])
+    theta /= np.linalg.norm(theta, axis=1, keepdims=True)
+    c0 = np.array([0.4, 0.6])
+    lam = 0.1
+    y = relu_features(Xl, theta) @ c0
+    return Xl, y, lam, theta, c0
+
+
+def test_mass_outside_E_moves_amplitudes_by_the_conditioning():
+    # Q is one point (Phi_E has full column rank) and the mass bound outside E is below the
+    # uniqueness width, but the amplitudes on E can move by ||X~|| B / sigma_min (plus the
+    # localisation term): that is above the width, so the verdict is "undetermined"
+    Xl, y, lam, theta, c0 = _ten_points()
+    ref = 0.5 * 0.0 + lam * np.sum(c0)
+    gap, m_out = 1e-12, 0.9999
+    assert np.linalg.norm(Xl, 2) * np.sqrt(2 * gap) / lam + m_out >= 1.0  # not excluded
+    u = analyse_uniqueness(Xl, y, lam, theta, np.array([1, 1]), c0, reference_objective=ref, gap=gap,
+                           max_outside_hat=m_out)
+    assert u.mass_outside_bound <= 1e-6  # the bound alone passed the width test before
+    assert u.sufficient and not u.excluded_rigorously
+    assert u.amplitude_shift_bound > 1e-6
+    assert u.measure == "undetermined" and "move the amplitudes" in u.measure_reason
+
+
+def test_amplitude_shift_bound_covers_a_measure_with_mass_outside_E():
+    # an independent construction: put mass eps at a point outside E and re-solve the
+    # predictions on E; the amplitudes move by no more than Statement 3's bound
+    from relucert.verify.uniqueness import amplitude_shift_bound
+    Xl, y, lam, theta, c0 = _ten_points()
+    Phi = relu_features(Xl, theta)
+    out = np.array([1.0, -4.5]) / np.linalg.norm([1.0, -4.5])
+    eps = 1e-3
+    c1, *_ = np.linalg.lstsq(Phi, Phi @ c0 - eps * relu_features(Xl, out[None, :])[:, 0], rcond=None)
+    moved = np.linalg.norm(c1 - c0)
+    assert moved > 0
+    sv = np.linalg.svd(Phi, compute_uv=False)
+    bound = amplitude_shift_bound(eps, 0.0, lam, 1.0, 1.0, np.linalg.norm(Xl, 2), sv[-1])
+    assert moved <= bound
+    assert amplitude_shift_bound(eps, 0.0, lam, 1.0, 1.0, 1.0, 0.0) == float("inf")

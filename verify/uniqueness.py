@@ -13,9 +13,17 @@ and the affine part) is constant on Q (proofs/measure_vs_function.md): the same 
 on the rows of ``M c``.
 
 Measures with mass outside E: from the duality gap G of the pair (mu, p_hat), every
-optimal measure puts at most ``G / (lam (1 - m_out))`` mass on the (region, sign) pairs
-outside E whose largest maximum is ``m_out`` (proofs/mass_outside_E.md); and if
-``m_out + sqrt(2 G) / lam * ||X~||_2 < 1`` none at all.
+optimal measure puts at most ``B = G / (lam (1 - m_out))`` mass on the (region, sign)
+pairs outside E whose largest maximum is ``m_out`` (proofs/mass_outside_E.md); and if
+``m_out + sqrt(2 G) / lam * ||X~||_2 < 1`` none at all. When it cannot be excluded, the
+measure is "unique" only if Phi_E has full column rank and the amplitudes it forces,
+``||X~||_2 (B + sqrt(2 T G / (lam m_min))) / sigma_min(Phi_E)`` (Statement 3), stay
+within the uniqueness width.
+
+A "not unique" witness moves mass only between points of E that are extremal to
+``tol.witness_deficit``: along Q the objective changes by exactly
+``lam * sum_theta deficit(theta) |c_theta|`` (Statement 4), so a point admitted to E by
+``tol.extremal`` but not truly extremal would otherwise pass the objective re-check.
 """
 from __future__ import annotations
 
@@ -31,7 +39,7 @@ from relucert.solution import relu_features
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["Verdict", "Witness", "Uniqueness", "analyse_uniqueness", "function_coordinates",
-           "amplitude_ranges", "mass_outside_bound", "antipodal_pairs"]
+           "amplitude_ranges", "mass_outside_bound", "amplitude_shift_bound", "antipodal_pairs"]
 
 
 class Verdict:
@@ -98,6 +106,7 @@ class Uniqueness:
     excluded_rigorously: bool
     antipodal_pairs: tuple
     witnesses: tuple = field(default_factory=tuple)
+    amplitude_shift_bound: float = 0.0   # Statement 3: max ||c' - c0|| over optimal measures
 
     def to_dict(self) -> dict:
         return jsonable({"unique": self.measure, "unique_reason": self.measure_reason,
@@ -105,6 +114,7 @@ class Uniqueness:
                          "sufficient_full_rank": self.sufficient, "amplitude_ranges": self.ranges,
                          "carries_mass": self.carries_mass, "mass_outside_E_bound": self.mass_outside_bound,
                          "outside_E_excluded_rigorously": self.excluded_rigorously,
+                         "amplitude_shift_bound": self.amplitude_shift_bound,
                          "antipodal_pairs": [list(p) for p in self.antipodal_pairs]})
 
 
@@ -246,16 +256,45 @@ def mass_outside_bound(gap: float, lam: float, max_outside_hat: float, op_norm: 
     return float(gap / (lam * (1.0 - max_outside_hat))), False
 
 
+def amplitude_shift_bound(bound: float, gap: float, lam: float, total_mass: float, min_peak: float,
+                          op_norm: float, sigma_min: float) -> float:
+    """Statement 3 of proofs/mass_outside_E.md: every measure nu with ``P(nu) <= P(mu)``,
+    merged per (region, sign) pair of E into amplitudes ``c'`` on E's points, has
+    ``||c' - c0||_2 <= ||X~||_2 (B + sqrt(2 T G / (lam m_min))) / sigma_min(Phi_E)``,
+    with B the mass bound outside E, T the total mass bound and m_min the smallest
+    peak of E. Infinite when Phi_E is rank deficient (sigma_min = 0)."""
+    if not sigma_min > 0.0 or not min_peak > 0.0:
+        return float("inf")
+    spread = np.sqrt(2.0 * max(total_mass, 0.0) * max(gap, 0.0) / (lam * min_peak))
+    return float(op_norm * (bound + spread) / sigma_min)
+
+
+def _deficits(Phi, y, lam, signs, c0):
+    """``1 - s eta_p(theta)`` at E's points for ``p = (y - Phi c0) / lam``, and the scale
+    ``max(1, sum_i |p_i phi_i(theta)|)`` of each value's rounding."""
+    p = (y - Phi @ c0) / lam
+    eta = Phi.T @ p
+    return 1.0 - signs * eta, np.maximum(1.0, np.abs(Phi).T @ np.abs(p))
+
+
 def _objective(Phi, y, lam, c):
     return float(0.5 * np.sum((Phi @ c - y) ** 2) + lam * np.sum(np.abs(c)))
 
 
-def _make_witness(kind, theta, Phi, y, lam, c1, c2, reference, slack, width_tol, pred_tol):
+def _make_witness(kind, theta, Phi, y, lam, c1, c2, reference, slack, width_tol, pred_tol, deficit_limit,
+                  deficits):
     o1 = _objective(Phi, y, lam, c1)
     o2 = _objective(Phi, y, lam, c2)
     pred = float(np.max(np.abs(Phi @ (c1 - c2)), initial=0.0))
     amp = float(np.max(np.abs(c1 - c2), initial=0.0))
     problems = []
+    moved = np.abs(c1 - c2) > width_tol
+    shallow = np.flatnonzero(moved & (deficits > deficit_limit))
+    if shallow.size:
+        j = int(shallow[np.argmax(deficits[shallow])])
+        problems.append(f"the witness moves mass onto point {j} of E, where the certificate is only "
+                        f"1 - {deficits[j]:.3g} (> witness_deficit): the objective along Q changes by "
+                        f"lam * deficit * |c| there, so that point may not be extremal")
     if pred > pred_tol:
         problems.append(f"predictions differ by {pred:.3g} (> {pred_tol:.3g})")
     for name, o in (("first", o1), ("second", o2)):
@@ -315,22 +354,29 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
     op_norm = float(np.linalg.norm(X_lift, 2))
     bound, excluded = mass_outside_bound(gap, lam, max_outside_hat, op_norm)
     pairs = antipodal_pairs(theta, signs, tol)
-    sufficient = k == 0 or int(np.linalg.matrix_rank(Phi, tol=tol.rank * max(1.0, np.linalg.norm(Phi, 2)))) == k
     if k == 0:
         return Uniqueness(Verdict.UNIQUE, "E is empty: the zero measure is the only solution",
                           Verdict.UNIQUE, "the zero function", True, np.zeros((0, 2)), np.zeros(0, bool),
                           bound, excluded, pairs)
+    sv = np.linalg.svd(Phi, compute_uv=False)
+    sufficient = k <= Phi.shape[0] and int(np.sum(sv > tol.rank * max(1.0, float(sv[0])))) == k
+    deficits, dscale = _deficits(Phi, y, lam, signs, c0)
+    deficit_limit = tol.witness_deficit * dscale
+    shift = 0.0 if excluded else amplitude_shift_bound(
+        bound, gap, lam, abs(reference_objective) / lam, float(np.min(1.0 - deficits)), op_norm,
+        float(sv[-1]) if sufficient else 0.0)
     ranges, lo_pts, hi_pts = amplitude_ranges(Phi, r, signs, np.eye(k), tol=tol)
     widths = ranges[:, 1] - ranges[:, 0]
     carries = np.max(np.abs(ranges), axis=1) > width_tol
-    mass_ok = excluded or bound <= width_tol
+    mass_ok = excluded or shift <= width_tol
     mass_text = ("no optimal measure has mass outside E (proved from the gap)" if excluded else
-                 f"every optimal measure has at most {bound:.3g} mass outside E")
+                 f"every optimal measure has at most {bound:.3g} mass outside E and amplitudes on E "
+                 f"within {shift:.3g} of these")
     witnesses = []
     j = int(np.argmax(widths))
     if widths[j] > width_tol:
         w = _make_witness("measure", theta, Phi, y, lam, lo_pts[j], hi_pts[j], reference_objective, slack,
-                          width_tol, pred_tol)
+                          width_tol, pred_tol, deficit_limit, deficits)
         witnesses.append(w)
         if w.checked:
             measure = Verdict.NOT_UNIQUE
@@ -348,7 +394,8 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
     else:
         measure = Verdict.UNDETERMINED
         why = (f"Q is one point, but the duality gap {gap:.3g} allows up to {bound:.3g} mass outside E "
-               f"(largest region maximum outside E: {max_outside_hat:.9g})")
+               f"(largest region maximum outside E: {max_outside_hat:.9g}), which can move the amplitudes "
+               f"on E by up to {shift:.3g}" + ("" if sufficient else " (Phi_E is rank deficient: no bound)"))
     # the function
     if measure == Verdict.UNIQUE:
         function, fwhy = Verdict.UNIQUE, "the measure is unique"
@@ -362,7 +409,7 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
         if fw[i] > width_tol:
             X = X_lift[:, :-1]
             w = _make_witness("function", theta, Phi, y, lam, flo[i], fhi[i], reference_objective, slack,
-                              width_tol, pred_tol)
+                              width_tol, pred_tol, deficit_limit, deficits)
             x, f1, f2, differs = _function_point(X, theta, w.c1, w.c2, width_tol)
             problems = [w.reason] if w.reason else []
             if not differs:
@@ -389,4 +436,4 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
     return Uniqueness(measure=measure, measure_reason=why, function=function, function_reason=fwhy,
                       sufficient=bool(sufficient), ranges=ranges, carries_mass=carries,
                       mass_outside_bound=bound, excluded_rigorously=bool(excluded), antipodal_pairs=pairs,
-                      witnesses=tuple(witnesses))
+                      witnesses=tuple(witnesses), amplitude_shift_bound=shift)
