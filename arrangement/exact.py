@@ -8,11 +8,16 @@ linearly independent rows). The coefficients are computed exactly (Fractions) on
 per flag and rounded to float; a form is then evaluated in float together with the
 bound (proofs/exact_predicates.md)::
 
-    |fl(a^T W b) - a^T W b| <= 2 (2r + 2) u |a|^T |W| |b| + N eta,
+    |fl(a^T W b) - a^T W b| <= 2 (2r + 2) u |a|^T |W| |b| + 2 |a|^T W_err |b|
+                                + 4 eta (r (1 + |a|_1)(1 + |b|_1) + r^2),
 
-with ``u = 2^-53`` the unit roundoff, ``r`` the row length, ``N`` the number of
-products and ``eta`` the smallest subnormal (underflow). A value larger than its bound
-has a certain sign; any other value is recomputed exactly from the float inputs'
+with ``u = 2^-53`` the unit roundoff, ``r`` the row length, ``W_err`` the coefficients'
+own error bounds and ``eta`` the smallest subnormal (an underflowing product errs by at
+most ``eta / 2``, and in the bilinear form that error is multiplied by ``b``). A minor of
+the flag whose Leibniz products underflow at any partial product has no useful float
+bound (the lost part is multiplied by the later factors): its bound is infinite, so every
+form using it is decided exactly. A value larger than its bound has a certain sign; any
+other value (non-finite ones included) is recomputed exactly from the float inputs'
 rational values. No tolerance is involved anywhere.
 """
 from __future__ import annotations
@@ -26,8 +31,14 @@ __all__ = ["UNIT_ROUNDOFF", "frac", "det_exact", "exact_rank_columns", "FlagForm
 
 #: Unit roundoff of IEEE double precision (2^-53): not a tolerance, a property of float64.
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
-#: Smallest positive subnormal double (the absolute error of one underflowing product).
+#: Smallest positive subnormal double (twice the absolute error of one underflowing product).
 _ETA = float(np.nextafter(0.0, 1.0))
+#: Smallest positive normal double: a non-zero product below it has underflowed.
+_TINY = float(np.finfo(np.float64).tiny)
+#: Float filters may overflow or meet ``0 * inf`` (an infinite bound): the value is then
+#: non-finite or NaN, which never passes ``|value| > bound``, so it is decided exactly.
+def _nonfinite_ok():
+    return np.errstate(over="ignore", invalid="ignore", under="ignore")
 
 
 def frac(x: float) -> Fraction:
@@ -161,10 +172,11 @@ class FlagForms:
         """Exact signs (len(rows), n_sets) of the (k+1)-minors of ``[F; z_b]``."""
         d = self.data
         rows = np.asarray(rows, dtype=np.int64)
-        val = d.Z[rows] @ self.C
-        bound = (d.bound_factor * (d.absZ[rows] @ self.C_abs) + 2.0 * (d.absZ[rows] @ self.C_err)
-                 + (d.absZ[rows].sum(axis=1, keepdims=True) + d.r) * _ETA * 4)
-        sg = np.sign(val).astype(np.int8)
+        with _nonfinite_ok():
+            val = d.Z[rows] @ self.C
+            bound = (d.bound_factor * (d.absZ[rows] @ self.C_abs) + 2.0 * (d.absZ[rows] @ self.C_err)
+                     + (d.absZ[rows].sum(axis=1, keepdims=True) + d.r) * _ETA * 4)
+        sg = _signs(val)
         unsure = ~(np.abs(val) > bound)
         if unsure.any():
             for i, s in zip(*np.nonzero(unsure)):
@@ -181,11 +193,12 @@ class FlagForms:
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
         W, Wa, We = self.W[set_index], self.W_abs[set_index], self.W_err[set_index]
-        val = np.einsum("ij,ij->i", d.Z[a] @ W, d.Z[b])
         Aa, Ab = d.absZ[a], d.absZ[b]
-        bound = (d.bound_factor2 * np.einsum("ij,ij->i", Aa @ Wa, Ab) + 2.0 * np.einsum("ij,ij->i", Aa @ We, Ab)
-                 + (d.rowsum[a] * d.rowsum[b] + d.rowsum[a] + d.rowsum[b] + d.r * d.r) * _ETA * 4)
-        sg = np.sign(val).astype(np.int8)
+        with _nonfinite_ok():
+            val = np.einsum("ij,ij->i", d.Z[a] @ W, d.Z[b])
+            bound = (d.bound_factor2 * np.einsum("ij,ij->i", Aa @ Wa, Ab)
+                     + 2.0 * np.einsum("ij,ij->i", Aa @ We, Ab) + _bilinear_underflow(d.rowsum[a], d.rowsum[b], d.r))
+        sg = _signs(val)
         unsure = np.flatnonzero(~(np.abs(val) > bound))
         for i in unsure:
             v = self._bil_exact(int(a[i]), int(b[i]), set_index)
@@ -199,11 +212,12 @@ class FlagForms:
         idx = np.asarray(idx, dtype=np.int64)
         Za, Aa = d.Z[idx], d.absZ[idx]
         maybe = np.ones((len(idx), len(idx)), dtype=bool)
+        rs = d.rowsum[idx]
         for s in range(len(self.bil_sets)):
-            val = (Za @ self.W[s]) @ Za.T
-            rs = d.rowsum[idx]
-            bound = (d.bound_factor2 * ((Aa @ self.W_abs[s]) @ Aa.T) + 2.0 * ((Aa @ self.W_err[s]) @ Aa.T)
-                     + (np.outer(rs, rs) + rs[:, None] + rs[None, :] + d.r * d.r) * _ETA * 4)
+            with _nonfinite_ok():
+                val = (Za @ self.W[s]) @ Za.T
+                bound = (d.bound_factor2 * ((Aa @ self.W_abs[s]) @ Aa.T) + 2.0 * ((Aa @ self.W_err[s]) @ Aa.T)
+                         + _bilinear_underflow(rs[:, None], rs[None, :], d.r))
             maybe &= ~(np.abs(val) > bound)
         np.fill_diagonal(maybe, True)
         ii, jj = np.nonzero(np.triu(maybe, 1))
@@ -222,28 +236,46 @@ class FlagForms:
         return total
 
 
+def _signs(val: np.ndarray) -> np.ndarray:
+    """Signs as int8; a NaN gives 0 (its bound never passes, so it is decided exactly)."""
+    return (val > 0).astype(np.int8) - (val < 0).astype(np.int8)
+
+
+def _bilinear_underflow(rowsum_a, rowsum_b, r: int):
+    """The underflow part of a bilinear form's bound: ``(a @ W)`` loses at most ``r eta/2``
+    per entry, then multiplied by ``b``; the outer sum loses ``r eta/2`` more
+    (proofs/exact_predicates.md), generously ``4 eta (r (1 + |a|_1)(1 + |b|_1) + r^2)``."""
+    return (r * (1.0 + rowsum_a) * (1.0 + rowsum_b) + r * r) * (_ETA * 4)
+
+
 def _minor_float(Fz: np.ndarray, T: tuple[int, ...]) -> tuple[float, float]:
     """``det(Fz[:, T])`` in float by the Leibniz formula, and a rigorous bound on its
-    absolute error: ``2 (k + k!) u perm(|Fz[:, T]|) + k! eta`` (each of the ``k!``
-    products has at most ``k - 1`` roundings, the sum at most ``k! - 1``)."""
+    absolute error: ``2 (k + k!) u perm(|Fz[:, T]|)`` (each of the ``k!`` products has at
+    most ``k - 1`` roundings, the sum at most ``k! - 1``) when no partial product
+    underflows; infinite otherwise (an underflow's error is multiplied by the later
+    factors, and ``perm`` is computed from the same lost products)."""
     k = len(T)
     if k == 0:
         return 1.0, 0.0
     if k == 1:
         return float(Fz[0, T[0]]), 0.0
-    M = Fz[:, list(T)]
+    M = Fz[:, list(T)].tolist()  # Python floats: IEEE binary64, no numpy overflow warnings
     total = 0.0
     perm_abs = 0.0
     nterms = 0
     for p in permutations(range(k)):
         prod = 1.0
         for i in range(k):
-            prod *= M[i, p[i]]
+            factor = M[i][p[i]]
+            nxt = prod * factor
+            if abs(nxt) < _TINY and prod != 0.0 and factor != 0.0:
+                return float(total), float("inf")
+            prod = nxt
         sgn = _perm_sign(p)
         total += sgn * prod
         perm_abs += abs(prod)
         nterms += 1
-    err = 2.0 * (k + nterms) * UNIT_ROUNDOFF * perm_abs + nterms * _ETA * 4
+    err = 2.0 * (k + nterms) * UNIT_ROUNDOFF * perm_abs
     return total, err
 
 
@@ -284,9 +316,10 @@ class ExactData:
         """Exact signs of ``<theta[theta_rows[m]], Z[rows[m]]>`` for paired arrays."""
         P = theta[theta_rows]
         Q = self.Z[rows]
-        val = np.einsum("ij,ij->i", P, Q)
-        bound = self.bound_factor * np.einsum("ij,ij->i", np.abs(P), np.abs(Q)) + self.r * _ETA * 4
-        sg = np.sign(val).astype(np.int8)
+        with _nonfinite_ok():
+            val = np.einsum("ij,ij->i", P, Q)
+            bound = self.bound_factor * np.einsum("ij,ij->i", np.abs(P), np.abs(Q)) + self.r * _ETA * 4
+        sg = _signs(val)
         for m in np.flatnonzero(~(np.abs(val) > bound)):
             zq = self.row_frac(int(rows[m]))
             v = sum((frac(p) * q for p, q in zip(P[m], zq)), Fraction(0))

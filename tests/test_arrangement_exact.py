@@ -93,3 +93,50 @@ def test_characteristic_polynomial_closed_forms():
     assert exact_chamber_count(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])) == 6
     with pytest.raises(ValueError, match="max_flats"):
         characteristic_polynomial(np.random.default_rng(0).standard_normal((12, 2)), max_flats=10)
+
+
+def test_underflowing_minor_goes_exact():
+    # proofs/exact_predicates.md: the partial product 1e-170 * 1e-160 underflows to 0 and is then
+    # multiplied by 1e230, so no eta-sized term bounds the loss; the exact determinant is +5e-101
+    # while the Leibniz sum in float is -5e-101
+    from relucert.arrangement.exact import _minor_float
+    M = np.array([[1e-170, 0, 0], [0, 1e-160, 1e-130], [0, 5e199, 1e230]])
+    assert fdet([[Fraction(float(v)) for v in row] for row in M]) > 0
+    val, err = _minor_float(M, (0, 1, 2))
+    assert not abs(val) > err  # undecided in float: the exact path decides
+    Z = np.array([[1e-170, 0, 0, 1], [0, 1e-160, 1e-130, 1], [0, 5e199, 1e230, 1], [0, 0, 0, 1.0]])
+    forms = FlagForms(ExactData(Z), (0, 1, 2))
+    assert forms.lin_sets == [(0, 1, 2, 3)]
+    assert forms.linear_signs(np.array([3])).tolist() == [[1]]
+
+
+def _tiny_and_huge(rng, shape):
+    """Entries +-10^e with e spread over [-300, 300], some exact zeros, some rows sharing an
+    exponent pattern with sign flips (cancellations between underflowing and huge products)."""
+    e = rng.uniform(-300, 300, shape)
+    Z = rng.choice([-1.0, 1.0], shape) * 10.0 ** e
+    Z[rng.random(shape) < 0.3] = 0.0
+    return Z
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tiny_and_huge_signs_equal_exact_minors(seed):
+    rng = np.random.default_rng(1000 + seed)
+    Z = _tiny_and_huge(rng, (6, 4))
+    Zq = [[Fraction(float(v)) for v in row] for row in Z]
+    data = ExactData(Z)
+    for F in ((0, 1, 2), (0, 1)):
+        forms = FlagForms(data, F)
+        rows = np.arange(len(Z))
+        lin = forms.linear_signs(rows)
+        for b in rows:
+            for s_idx, S in enumerate(forms.lin_sets):
+                assert lin[b, s_idx] == sgn(fdet([[Zq[i][c] for c in S] for i in (*F, b)])), (seed, F, b, S)
+        for s_idx, S in enumerate(forms.bil_sets):
+            a, b = np.repeat(rows, len(rows)), np.tile(rows, len(rows))
+            want = [sgn(fdet([[Zq[i][c] for c in S] for i in (*F, int(x), int(y))])) for x, y in zip(a, b)]
+            assert forms.bilinear_signs_pairs(a, b, s_idx).tolist() == want, (seed, F, S)
+    theta = _tiny_and_huge(rng, (6, 4))
+    got = data.dot_signs(theta, np.arange(6), np.arange(6))
+    want = [sgn(sum((Fraction(float(t)) * q for t, q in zip(theta[m], Zq[m])), Fraction(0))) for m in range(6)]
+    assert got.tolist() == want
