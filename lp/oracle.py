@@ -123,7 +123,7 @@ def _padded_facets(arr: Arrangement, rows: np.ndarray):
 
 
 def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: float, rays=None,
-                       cutoff: float = -np.inf):
+                       cutoff: float = -np.inf, pointed: bool = True):
     """Exact ``max <theta, v>`` over ``{G theta >= 0, ||theta|| = 1}`` for D = 2 or 3, all
     chambers at once, by Moreau's characterisation of the projection: ``w = P_C(v)`` iff
     ``w in C``, ``v - w = -sum_j lam_j g_j`` with ``lam >= 0`` over facets where
@@ -136,6 +136,12 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
     Returns (value, point, resolved): value 0 and point NaN where the maximum is 0;
     ``resolved`` False where no candidate passed (rounding at a near-degenerate corner):
     the caller projects those with NNLS instead of concluding ``P_C(v) = 0``.
+
+    ``pointed``: the cones are pointed (the data span R^D). A non-essential arrangement's
+    chambers all hold the lineality line ``span(X~)^perp``; the intersections of facet
+    planes are then that line, on which ``<v, r> = 0`` for every v, so the ray test would
+    conclude ``P_C(v) = 0`` vacuously: with ``pointed=False`` it is skipped and such
+    chambers stay unresolved (the caller's per-region projection decides them).
 
     ``cutoff``: chambers whose maximum is provably at most ``cutoff`` skip the lower-face
     stages; their value is that upper bound (point NaN). The bound is weak duality for
@@ -216,14 +222,14 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
                 rows = sel[s0:s0 + step]
                 val, pt, ok = _lower_faces_d4(V[rows], G[rows, :hi], mask[rows, :hi],
                                               (rays[0][rows], rays[1][rows]), zero_rel,
-                                              fbest[rows], fpoint[rows])
+                                              fbest[rows], fpoint[rows], pointed)
                 value[rows], point[rows], done[rows] = val, pt, ok
         return value, point, done
     # P_C(v) = 0 iff <v, r> <= 0 on every extreme ray r of the (pointed) cone C: its
     # rays are the feasible directions on one facet line (D = 2) or on two facet planes
     # (D = 3).
     rest = np.flatnonzero(~done)
-    if rest.size and (D == 2 or 2 <= f <= _MAX_PAIR_FACETS):
+    if pointed and rest.size and (D == 2 or 2 <= f <= _MAX_PAIR_FACETS):
         Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
         if D == 2:
             R = np.stack([-Gr[:, :, 1], Gr[:, :, 0]], axis=2)
@@ -247,7 +253,7 @@ def _face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel:
 
 
 def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_rel: float,
-                    facet_best: np.ndarray, facet_point: np.ndarray):
+                    facet_best: np.ndarray, facet_point: np.ndarray, pointed: bool = True):
     """D = 4, chambers whose projection is not on a single facet: ``P_C(v)`` lies in the
     relative interior of a 2-face (the plane where two facets meet) or of an extreme ray
     (three facets), or is 0. For every pair and triple of facets, the projection ``w``
@@ -260,7 +266,8 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     ``<v, r> <= 0`` on every extreme ray. A chamber settled by a 2-face candidate with
     non-positive multipliers (Moreau's condition) skips the rays. ``facet_best`` and
     ``facet_point``: the largest feasible one-facet candidate (norm and point, ``-inf``
-    where none), from the caller's facet stage.
+    where none), from the caller's facet stage. ``pointed``: as in
+    :func:`_face_maxima_small` (no zero conclusion from the rays of non-pointed cones).
     Returns (value, point, resolved) as :func:`_face_maxima_small`."""
     mc, f, D = G.shape
     vn = np.linalg.norm(V, axis=1)
@@ -283,7 +290,10 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     mu1, mu2 = (s1 * g22 - s2 * g12) / det, (s2 * g11 - s1 * g12) / det
     W = V[:, None, :] - mu1[:, :, None] * ga - mu2[:, :, None] * gb
     wn = np.linalg.norm(W, axis=2)
-    ok = good & _feasible(W, wn, G, gn, mask, zero_rel) & (wn > zero_rel * vn[:, None])
+    # rounding in <w, g_k> scales with the terms summed into w, not with ||w||: a thin
+    # wedge (nearly opposite normals) has large multipliers and a small projection
+    scale = vn[:, None] + np.abs(mu1) * np.sqrt(g11) + np.abs(mu2) * np.sqrt(g22)
+    ok = good & _feasible(W, scale, G, gn, mask, zero_rel) & (wn > zero_rel * vn[:, None])
     # Moreau: v - w = mu1 g_a + mu2 g_b must lie in the polar cone (mu <= 0); a feasible
     # candidate with that certificate IS P_C(v) and its chamber needs no ray stage
     slack = zero_rel * vn[:, None] / np.sqrt(np.maximum(np.maximum(g11, g22), np.finfo(float).tiny))
@@ -307,7 +317,7 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
         # no candidate: P_C(v) = 0 when v makes a non-positive product with every ray
         zero = (~np.isfinite(best[rest]) & np.any(rmask, axis=1)
                 & np.all((t <= zero_rel * vn[rest, None]) | ~rmask, axis=1))
-        resolved[rest] |= zero
+        resolved[rest] |= zero & pointed
     found = np.isfinite(best)
     value[found] = best[found]
     point[found] = point[found] / best[found, None]
@@ -327,12 +337,13 @@ def _cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
     return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
 
 
-def _feasible(W: np.ndarray, wn: np.ndarray, G: np.ndarray, gn: np.ndarray, mask: np.ndarray,
+def _feasible(W: np.ndarray, scale: np.ndarray, G: np.ndarray, gn: np.ndarray, mask: np.ndarray,
               zero_rel: float) -> np.ndarray:
-    """Whether the candidates ``W`` (mc, P, D) of norms ``wn`` lie in their chamber's cone
-    ``{G theta >= 0}`` (relative slack ``zero_rel``)."""
+    """Whether the candidates ``W`` (mc, P, D) lie in their chamber's cone
+    ``{G theta >= 0}``, with slack ``zero_rel * scale`` (``scale`` (mc, P): the size of
+    the terms each candidate was computed from)."""
     act = np.matmul(W, np.transpose(G, (0, 2, 1)))                           # (mc, P, f)
-    return np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
+    return np.all((act >= -zero_rel * scale[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
 
 
 _RAYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -377,6 +388,21 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
     rays = np.concatenate(found, axis=0)[order]
     _RAYS.setdefault(arr, {})[key] = (indptr, rays)
     return indptr, rays
+
+
+_POINTED: "weakref.WeakKeyDictionary[Arrangement, bool]" = weakref.WeakKeyDictionary()
+
+
+def _pointed(arr: Arrangement) -> bool:
+    """Whether the chambers' cones are pointed: the lifted data span R^D (exact rank,
+    cached per arrangement)."""
+    from relucert.arrangement.exact import exact_rank_columns
+
+    got = _POINTED.get(arr)
+    if got is None:
+        Z = arr.X_lift
+        got = _POINTED[arr] = exact_rank_columns(Z)[0] == Z.shape[1]
+    return got
 
 
 def _padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
@@ -464,6 +490,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
     order = np.argsort(-key, kind="stable")
     order = order[key[order] > 0]
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
+    pointed = _pointed(arr)
     found_k, found_s, found_v, found_pt = [], [], [], []
     best = 0.0
     n_proj = n_int = 0
@@ -505,7 +532,8 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                 resolved = np.zeros(rows.shape[0], dtype=bool)
                 for sel, G, gmask, rays in groups:
                     vals[sel], pts[sel], resolved[sel] = _face_maxima_small(sign * Vc[sel], G, gmask,
-                                                                           tol.sign_zero, rays, cutoff)
+                                                                           tol.sign_zero, rays, cutoff,
+                                                                           pointed)
                 n_proj += int((~inside).sum())
                 for j in np.flatnonzero(~resolved & ~inside):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)

@@ -188,3 +188,48 @@ def test_prior_bounds_skip_only_regions_that_cannot_matter(d, n):
         exact = np.zeros((arr.n_chambers, 2))
         exact[full.chamber, (full.sign < 0).astype(int)] = full.value
         assert np.all(fast.bounds >= exact - 1e-12)
+
+
+def test_non_pointed_cones_are_never_concluded_zero_from_rays():
+    # proofs/exchange_method.md ("lineality"): in R^3 the cone {theta1 >= 0, theta2 >= 0} holds
+    # the line span(e3); its facet planes meet in that line, on which <v, r> = 0 for every v,
+    # so the ray test passes vacuously. Force every candidate to fail (zero_rel = 0.9 rejects
+    # the facet candidate (1, 0, 0) of v = (1, -1, 0)): the true maximum is 1, and the chamber
+    # must stay unresolved (the caller projects it), never be concluded 0.
+    from relucert.lp.oracle import _face_maxima_small
+
+    V = np.array([[1.0, -1.0, 0.0]])
+    G = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    mask = np.ones((1, 2), dtype=bool)
+    val, pt, res = _face_maxima_small(V, G, mask, 0.9, pointed=False)
+    assert not res[0]
+    # the pointed twin (a third facet theta3 >= 0 removes the line) still concludes by its rays,
+    # and only when the projection really is 0
+    G3 = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]])
+    val, pt, res = _face_maxima_small(-np.abs(V), G3, np.ones((1, 3), dtype=bool), 1e-12)
+    assert res[0] and val[0] == 0.0
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_collinear_and_coplanar_data_scan_equals_per_region_projection(d):
+    # non-essential arrangements (collinear points in d = 2, coplanar in d = 3): every chamber
+    # holds the lineality line; the oracle's maxima equal per-region NNLS on every chamber
+    from relucert.arrangement.cones import region_max
+    from relucert.lp.oracle import _pointed
+
+    rng = np.random.default_rng(70 + d)
+    t = rng.integers(-16, 17, (14, d - 1)) / 8.0                    # dyadic: exactly affine below
+    X = np.hstack([t, t @ rng.integers(-2, 3, (d - 1, 1)) + 0.5])   # x_d affine in the others
+    arr = enumerate_chambers(X)
+    assert not _pointed(arr)
+    for trial in range(3):
+        p = rng.standard_normal(14)
+        scan = region_maxima(arr, p, -1.0)
+        V = chamber_vectors(arr, p)
+        want = {}
+        for k in range(arr.n_chambers):
+            for s in (1, -1):
+                want[(k, s)] = region_max(s * V[k], arr.inward_normals(k)).value
+        got = {(int(k), int(s)): v for k, s, v in zip(scan.chamber, scan.sign, scan.value)}
+        for key, w in want.items():
+            assert got.get(key, 0.0) == pytest.approx(w, abs=1e-9 * max(1.0, w)), key
