@@ -228,3 +228,40 @@ def test_measure_errors_counting_and_assignment():
     assert m["n_diracs"] == 3
     np.testing.assert_allclose(m["amp_errs"], base["amp_errs"], atol=1e-12)
     assert m["loc_err"] == pytest.approx(base["loc_err"], abs=1e-3 + 1e-9)
+
+
+def _wrong_signed_multiplier(mu):
+    # proofs/p0_precertificate.md, "Validity at boundary atoms": x = 0, 1 and the atom
+    # theta = (1, 0) (a kink at the data point 0). With p = (mu - 1, 1) the chamber above the
+    # hyperplane (both points active) has v = (1, mu): for mu > 0 its maximum is
+    # sqrt(1 + mu^2) > 1 at a point off the atom (multiplier -mu), for mu <= 0 it is 1 at the atom
+    from relucert.arrangement import enumerate_chambers
+    from relucert.verify.lownoise import SupportAtom
+
+    X = np.array([[0.0], [1.0]])
+    arr = enumerate_chambers(X)
+    atom = SupportAtom(theta=np.array([1.0, 0.0]), amplitude=1.0, hyperplanes=(0,),
+                       active=np.array([False, True]))
+    return arr, np.array([mu - 1.0, 1.0]), atom
+
+
+def test_wrong_signed_boundary_multiplier_is_not_a_certificate():
+    from relucert.verify.lownoise import assess_certificate
+    from relucert.verify.p0 import boundary_multiplier_defect
+
+    mu = 4e-5
+    arr, p, atom = _wrong_signed_multiplier(mu)
+    # an independent evaluation: eta on a fine arc around the atom exceeds 1 by ~ mu^2 / 2
+    t = np.linspace(-1e-3, 1e-3, 200001)
+    T = np.stack([np.cos(t), np.sin(t)], axis=1)
+    eta = np.maximum(0.0, T @ lift(arr.X).T) @ p
+    assert eta.max() - 1 == pytest.approx(mu ** 2 / 2, rel=1e-3)
+    assert eta.max() <= 1 + TOL.dual_feas              # invisible to a tolerance on max |eta|
+    defect, where = boundary_multiplier_defect(arr, p, atom.theta[None], np.array([1]))
+    assert defect == pytest.approx(mu, rel=1e-6) and "atom 0" in where
+    chk = assess_certificate(arr, p, [atom])
+    assert not chk.valid and not chk.nondegenerate and "wrong sign" in chk.reason
+    # the right sign: a valid certificate, the atom is the maximiser with multiplier |mu|
+    arr, p, atom = _wrong_signed_multiplier(-mu)
+    assert boundary_multiplier_defect(arr, p, atom.theta[None], np.array([1]))[0] <= 1e-15
+    assert assess_certificate(arr, p, [atom]).valid

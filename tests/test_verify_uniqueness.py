@@ -213,3 +213,20 @@ def test_amplitude_shift_bound_covers_a_measure_with_mass_outside_E():
     bound = amplitude_shift_bound(eps, 0.0, lam, 1.0, 1.0, np.linalg.norm(Xl, 2), sv[-1])
     assert moved <= bound
     assert amplitude_shift_bound(eps, 0.0, lam, 1.0, 1.0, 1.0, 0.0) == float("inf")
+
+
+def test_three_coplanar_pairs_give_a_null_network():
+    # proofs/measure_vs_function.md: linearly dependent pair directions suffice (not d + 2 pairs):
+    # d = 2, theta = e1, e2, (e1 + e2)/sqrt2 (all with bias 0, so coplanar in R^3), t = (1, 1, -sqrt2)
+    r2 = np.sqrt(2)
+    th = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1 / r2, 1 / r2, 0.0]])
+    t = np.array([1.0, 1.0, -r2])
+    assert np.allclose(t @ th, 0)
+    theta = np.vstack([th, -th])
+    D = np.r_[t, -t]
+    g = np.linspace(-3, 3, 61)
+    grid = lift(np.array([[a, b] for a in g for b in g]))
+    np.testing.assert_allclose(relu_features(grid, theta) @ D, 0, atol=1e-12)
+    M, _ = function_coordinates(theta)
+    np.testing.assert_allclose(M @ D, 0, atol=1e-12)
+    assert len(th) < th.shape[1] + 1       # 3 pairs, fewer than d + 2 = 4

@@ -34,7 +34,7 @@ from relucert.solution import Solution, relu_features
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
-from relucert.verify.p0 import P0Certificate, p0_certificate, precertificate_system
+from relucert.verify.p0 import P0Certificate, boundary_multiplier_defect, p0_certificate, precertificate_system
 from relucert.verify.regions import SIGNS, RegionScan, on_hyperplanes, scan_regions
 
 __all__ = [
@@ -185,7 +185,9 @@ def assess_certificate(arrangement: Arrangement, p: np.ndarray, atoms, *,
     scan = scan_regions(arrangement, p, tol=tol)
     E = extremal_set(arrangement, scan, tol=tol)
     max_abs = scan.max_abs
-    valid = max_abs <= 1.0 + tol.dual_feas
+    defect, where = boundary_multiplier_defect(arrangement, p, np.array([at.theta for at in atoms]),
+                                               np.array([at.sign for at in atoms]), tol=tol)
+    valid = max_abs <= 1.0 + tol.dual_feas and defect <= tol.dual_feas
 
     def at_support(theta, sign) -> int:
         for j, at in enumerate(atoms):
@@ -215,8 +217,11 @@ def assess_certificate(arrangement: Arrangement, p: np.ndarray, atoms, *,
     has_boundary = any(at.location == "boundary" for at in atoms)
     min_mult = (float(min(mults)) if mults else 0.0) if has_boundary else None
     problems = []
-    if not valid:
+    if max_abs > 1.0 + tol.dual_feas:
         problems.append(f"not a certificate: max |eta| = {max_abs:.12g} > 1")
+    if defect > tol.dual_feas:
+        problems.append(f"not a certificate: a facet multiplier at a boundary atom has the wrong sign ({where}: "
+                        f"defect {defect:.3g}), so |eta| exceeds 1 next to it")
     if missing:
         problems.append(f"support atom(s) {missing} are not points of E (|eta| != 1 there or not a maximum)")
     if off >= 1.0 - tol.extremal:
@@ -348,7 +353,10 @@ class ExactP0Check:
     (``|eta| <= 1`` on every chamber of a list proven complete) and the (P_0) optimum lies
     in ``[lower, upper]`` with ``relative_gap``; ``certified`` when the checker passed,
     ``dual_scale - 1 <= tol.dual_feas`` and ``relative_gap <= tol.obj_gap``. Fails closed:
-    any error gives ``certified = False`` with the reason."""
+    any error gives ``certified = False`` with the reason. It proves ``p_V / dual_scale``
+    feasible, not ``p_V`` itself, so it does not prove ``p_0 = p_V`` (that verdict is the
+    floating-point validity test of :func:`relucert.verify.p0.p0_certificate`;
+    proofs/minimal_norm_certificate.md)."""
 
     certified: bool
     dual_scale: float | None

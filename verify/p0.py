@@ -30,7 +30,8 @@ from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
 from relucert.verify.regions import RegionScan, on_hyperplanes, scan_regions
 
-__all__ = ["P0Certificate", "p0_certificate", "precertificate", "precertificate_system"]
+__all__ = ["P0Certificate", "p0_certificate", "precertificate", "precertificate_system",
+           "boundary_multiplier_defect"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +71,40 @@ def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarra
     Aeq, b = precertificate_system(arrangement, theta, signs, tol=tol)
     p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
     return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
+
+
+def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: np.ndarray, signs: np.ndarray,
+                               *, tol: Tolerances | None = None) -> tuple[float, str]:
+    """How far ``p`` is from having non-negative facet multipliers at the boundary atoms
+    (proofs/p0_precertificate.md, "Validity at boundary atoms").
+
+    For an atom ``theta`` of sign ``s`` on the hyperplanes ``I`` and every chamber C whose
+    closure holds it, ``theta`` is C's maximiser of ``s eta_p = <., s v_C>`` with value 1 iff
+    ``theta = P_C(s v_C)``, i.e. ``theta - s v_C(p) = sum_{i in I} lam_i g_i`` for some
+    ``lam >= 0`` (``g_i = +-x~_i`` the inward normals: Moreau). Returns the largest
+    residual of that non-negative least-squares fit, relative to ``max(1, ||v_C||)``, and
+    where it occurs. A wrong-signed multiplier ``m`` shows here linearly (residual
+    ``|m|``), while it raises the region maximum only to ``sqrt(1 + m^2) ~ 1 + m^2 / 2``,
+    inside any float tolerance on ``max |eta|`` for small ``m``."""
+    from scipy.optimize import nnls
+
+    tol = resolve(tol)
+    Xl = arrangement.X_lift
+    act = arrangement.active()
+    worst, where = 0.0, ""
+    for j, (th, s) in enumerate(zip(np.atleast_2d(theta), signs)):
+        planes = on_hyperplanes(Xl, th, tol)
+        if planes.size == 0:
+            continue
+        for k in closure_chambers(arrangement, th, planes, act):
+            A = act[k]
+            v = Xl[A].T @ p[A]
+            U = np.where(A[planes], 1.0, -1.0)[:, None] * Xl[planes]
+            lam, res = nnls(U.T, th - s * v)
+            rel = float(res) / max(1.0, float(np.linalg.norm(v)))
+            if rel > worst:
+                worst, where = rel, f"atom {j} in chamber {int(k)}"
+    return worst, where
 
 
 def precertificate_system(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
@@ -143,10 +178,16 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
     tv = float(np.sum(np.abs(amp)))
     dual_val = float(p @ y)
     eq_ok = residual <= tol.primal_feas * max(1.0, float(np.max(np.abs(p), initial=0.0)))
-    valid = bool(eq_ok and max_abs <= 1.0 + tol.extremal)
+    defect, where = boundary_multiplier_defect(arr, p, theta, signs, tol=tol)
+    mult_ok = defect <= tol.dual_feas
+    valid = bool(eq_ok and max_abs <= 1.0 + tol.extremal and mult_ok)
     if not eq_ok:
         reason = (f"the pre-certificate equations are inconsistent (residual {residual:.3g}): no dual "
                   f"certificate vanishes in derivative at these atoms, so mu_0 is not a (P_0) solution")
+    elif not mult_ok:
+        reason = (f"the vanishing-derivative pre-certificate has a wrong-signed facet multiplier at a "
+                  f"boundary atom ({where}: defect {defect:.3g}), so |eta| exceeds 1 next to it: p_0 != p_V, "
+                  f"so the certificate of (P_0) is degenerate")
     elif not valid:
         reason = (f"the vanishing-derivative pre-certificate violates |eta| <= 1 (max {max_abs:.9g}): "
                   f"p_0 != p_V, so the certificate of (P_0) is degenerate")

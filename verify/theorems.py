@@ -466,7 +466,8 @@ def check_low_noise(ctx: Context) -> Outcome:
         return bad
     mnc = res.certificate
     if res.exact is None or not res.exact.certified:
-        return fails("p_0 not certified exactly: " + ("no exact check" if res.exact is None else res.exact.reason),
+        return fails("the (P_0) optimum not certified exactly: "
+                     + ("no exact check" if res.exact is None else res.exact.reason),
                      **info)
     info["p0_exact"] = res.exact.to_dict()
     c = res.critical.value
