@@ -12,17 +12,38 @@ import numpy as np
 __all__ = ["check_X", "check_Xy", "check_lam", "check_positive_int", "check_choice"]
 
 
+#: Integers beyond 2^53 have no exact float64: data are exact, so they are refused.
+_EXACT_INT = 2 ** 53
+
+
 def _as_float_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array holding exactly the values given.
+
+    Messages keep relucert's wording and also carry the phrases scikit-learn's estimator
+    checks look for ("Complex data not supported", numpy's "argument must be a string or a
+    ... number"), so both a person and those checks are served."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array; got {type(value).__name__}")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged nested lists, for example
         raise ValueError(f"{name} must be a rectangular numeric array; {exc}") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
+        raise ValueError(f"{name} must be real: Complex data not supported; got dtype {arr.dtype}")
+    if arr.dtype == object:
+        # an object array of numbers (pandas, lists of Python numbers) is numeric data
+        if any(isinstance(v, complex) for v in arr.flat):
+            raise ValueError(f"{name} must be real: Complex data not supported; got a complex entry")
+        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > _EXACT_INT for v in arr.flat):
+            raise ValueError(f"{name} must hold exact float64 values; got an integer beyond 2^53")
+        try:
+            return np.ascontiguousarray(arr.astype(np.float64))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numeric; got dtype object with a non-numeric entry ({exc})") from exc
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.integer) and arr.size and int(np.max(np.abs(arr.astype(object)))) > _EXACT_INT:
+        raise ValueError(f"{name} must hold exact float64 values; got an integer beyond 2^53")
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
@@ -30,7 +51,9 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = ", ".join(str(int(i)) for i in bad)
-        raise ValueError(f"{name} must be finite; got {arr[tuple(bad)]} at index ({where})")
+        what = "NaN" if np.isnan(arr[tuple(bad)]) else "infinity"
+        raise ValueError(f"{name} must be finite: Input {name} contains {what}; got {arr[tuple(bad)]} "
+                         f"at index ({where})")
 
 
 def check_X(X, name: str = "X") -> np.ndarray:
@@ -43,7 +66,8 @@ def check_X(X, name: str = "X") -> np.ndarray:
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must have at least one sample; got shape {arr.shape}")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one feature (d >= 1); got shape {arr.shape}")
+        raise ValueError(f"{name} must have at least one feature (d >= 1); got 0 feature(s) "
+                         f"(shape={arr.shape}) while a minimum of 1 is required.")
     _check_finite(arr, name)
     return arr
 

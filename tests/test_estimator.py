@@ -68,14 +68,11 @@ def test_params_roundtrip():
 sklearn = pytest.importorskip("sklearn")
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-# By design relucert validates at its own boundary (relucert/_validation.py), with its
-# own messages and exception kinds (TypeError for the wrong kind of value), and refuses
-# data whose arrangement is too large to enumerate exactly.
+# relucert refuses data whose arrangement is too large to enumerate exactly (until the
+# branch-and-bound oracle of issue 13 fits them within a time budget). Its validation
+# messages carry scikit-learn's phrases, so the message checks pass.
 _BY_DESIGN = {
-    "check_complex_data": "TypeError 'X must be real' instead of sklearn's message",
-    "check_dtype_object": "object arrays are rejected with TypeError",
-    "check_estimators_empty_data_messages": "relucert's own message for 0 features",
-    "check_estimators_nan_inf": "relucert's own message 'X must be finite'",
+    "check_dtype_object": "n=40, d=10: too many dual regions (object arrays of numbers are accepted)",
     "check_positive_only_tag_during_fit": "iris (n=150, d=4): too many dual regions",
     "check_regressors_train": "n=200, d=10: too many dual regions for exact enumeration",
     "check_regressor_data_not_an_array": "n=200, d=10: too many dual regions",

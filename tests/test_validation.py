@@ -20,6 +20,35 @@ def test_bad_X(X, match):
         check_X(X)
 
 
+def test_messages_carry_scikit_learn_phrases():
+    # relucert's wording plus the phrases scikit-learn's estimator checks look for
+    with pytest.raises(ValueError, match=r"X must be real: Complex data not supported"):
+        check_X(np.array([[1 + 2j, 0.0]]))
+    with pytest.raises(ValueError, match=r"Input X contains NaN"):
+        check_X(np.array([[0.0, np.nan]]))
+    with pytest.raises(ValueError, match=r"Input X contains infinity"):
+        check_X(np.array([[-np.inf, 0.0]]))
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(12, 0\)\) while a minimum of 1 is required"):
+        check_X(np.zeros((12, 0)))
+
+
+def test_object_arrays_of_numbers_are_data():
+    X = np.array([[1, 2.5], [3, 4]], dtype=object)
+    np.testing.assert_array_equal(check_X(X), [[1.0, 2.5], [3.0, 4.0]])
+    bad = np.array([[{"foo": "bar"}, 1.0]], dtype=object)
+    with pytest.raises(TypeError, match=r"X must be numeric.*argument must be a string.* number"):
+        check_X(bad)
+
+
+def test_integers_beyond_float_precision_are_refused():
+    # data are exact: 2^53 + 1 has no float64
+    with pytest.raises(ValueError, match="beyond 2\\^53"):
+        check_X(np.array([[2 ** 53 + 1, 0]], dtype=np.int64))
+    with pytest.raises(ValueError, match="beyond 2\\^53"):
+        check_X(np.array([[2 ** 60, 0]], dtype=object))
+    assert check_X(np.array([[2 ** 53, 0]], dtype=np.int64))[0, 0] == 2.0 ** 53
+
+
 def test_non_numeric_X():
     with pytest.raises(TypeError, match="X must be numeric"):
         check_X(np.array([["a", "b"]]))
