@@ -203,11 +203,14 @@ def check_count_range(ex: _Exact) -> CheckResult:
     if listed != claimed:
         detail = f"{listed} chambers listed but completeness.n_chambers claims {claimed}"
     elif not lo <= listed <= hi:
+        # (hi is exact here: the sum only stops early once it exceeds listed)
+        bound = f"at least {lo:,}" if listed < lo else f"at most {hi:,} (general position)"
         detail = (f"{listed:,} chambers listed, but an arrangement of {m} distinct hyperplanes in "
-                  f"R^{ex.cert.d + 1} has between {lo:,} and {hi:,} chambers; the Zaslavsky count was not attempted")
+                  f"R^{ex.cert.d + 1} has {bound} chambers; the Zaslavsky count was not attempted")
     else:
         return CheckResult("chambers.count_range", True, detail=(
-            f"{listed:,} listed = claimed, within [{lo:,}, {hi:,}] for {m} distinct hyperplanes"))
+            f"{listed:,} listed = claimed, at least 2m = {lo:,} and at most the general-position count for "
+            f"m = {m} distinct hyperplanes"))
     return CheckResult("chambers.count_range", False, detail=detail)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from relucert.verify.checker_rational import as_ints, common_denominator, rref
+from relucert.verify.checker_rational import as_ints, common_denominator, pivot_columns, rref
 
 __all__ = ["count_range", "zaslavsky_count"]
 
@@ -62,7 +62,9 @@ def zaslavsky_count(normals: list, stop_above: int | None = None) -> int:
     rank in exact arithmetic (a rank-2 flat is keyed by the integer reduced row echelon
     form of the span of two normals, a higher one by the reduced row echelon form of the
     span of its normals). The top flat (the intersection of all hyperplanes) gets
-    ``mu = -sum of the others``. Rank <= 2 is counted directly (``2m``).
+    ``mu = -sum of the others``. Rank <= 2 is counted directly (``2m``); otherwise the
+    normals are first written in coordinates of their own span (dimension = rank <= m),
+    so a large ambient dimension costs only the one elimination that finds the rank.
 
     With ``stop_above``, the count stops as soon as its running total exceeds that
     number and returns that total (a lower bound on the count, > ``stop_above``): the
@@ -81,9 +83,13 @@ def zaslavsky_count(normals: list, stop_above: int | None = None) -> int:
     m = len(normals)
     if m == 0:
         return 1
-    rank = len(rref(normals))
+    pivots = pivot_columns(normals)
+    rank = len(pivots)
     if rank <= 2:
         return 2 * m  # rank 1: one hyperplane; rank 2: m distinct lines through 0 in a plane
+    # Coordinates on the pivot columns of an echelon form: a linear map injective on the span
+    # of the normals, so every span and dependency (the whole lattice) is kept, in dimension rank.
+    normals = [tuple(Fraction(row[c]) for c in pivots) for row in normals]
     limit = math.inf if stop_above is None else stop_above
     total = 1 + m  # rank 0 (mu = 1) and the m rank-1 flats (mu = -1)
     mu_sum = 1 - m
