@@ -310,6 +310,33 @@ def campaign(n_mutants: int, seed: int = 0, progress: bool = True) -> dict:
     }
 
 
+def hostile_times(folder: pathlib.Path) -> list:
+    """Seconds for ``check`` to refuse the three denial-of-service files of issue 12 (their
+    generators live in tests/adversarial/test_hostile_certificates.py), and its message."""
+    import importlib.util
+
+    from relucert.errors import CertificateError
+    from relucert.verify.checker import check
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tests"))
+    spec = importlib.util.spec_from_file_location(
+        "hostile", root / "tests" / "adversarial" / "test_hostile_certificates.py")
+    hostile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hostile)
+    out = []
+    for name in ("dos_one_chamber", "dos_huge_denominators", "dos_high_dimension"):
+        path = getattr(hostile, name)(folder / f"{name}.json")
+        start = time.perf_counter()
+        try:
+            result = check(path)
+            message = result.report.first_failure().detail if result.report.first_failure() else result.status.value
+        except CertificateError as exc:
+            message = str(exc)
+        out.append((name, path.stat().st_size, time.perf_counter() - start, message))
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="600 mutants instead of 10,000")
@@ -333,6 +360,15 @@ def main(argv=None) -> int:
               f"{c.get('accepted', 0)} | {c.get('accepted FALSE', 0)} |")
     print(f"accepted with a FALSE claim: {out['accepted_false']} (judge tolerance {out['judge_tolerance']:g} "
           f"relative; smallest relative margin of an accepted claim {out['worst_relative_margin']:.3g})")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        times = hostile_times(pathlib.Path(tmp))
+    print("| hostile file | bytes | refused in s | message |")
+    print("|---|---|---|---|")
+    for name, size, seconds, message in times:
+        print(f"| {name} | {size:,} | {seconds:.3f} | {message[:110]} |")
+    out["hostile"] = times
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=1, default=str) + "\n")
     return 1 if out["accepted_false"] else 0

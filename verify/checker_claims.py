@@ -205,7 +205,7 @@ def check_count_range(ex: _Exact) -> CheckResult:
     elif not lo <= listed <= hi:
         # (hi is exact here: the sum only stops early once it exceeds listed)
         bound = f"at least {lo:,}" if listed < lo else f"at most {hi:,} (general position)"
-        detail = (f"{listed:,} chambers listed, but an arrangement of {m} distinct hyperplanes in "
+        detail = (f"{listed:,} chamber{'' if listed == 1 else 's'} listed, but an arrangement of {m} distinct hyperplanes in "
                   f"R^{ex.cert.d + 1} has {bound} chambers; the Zaslavsky count was not attempted")
     else:
         return CheckResult("chambers.count_range", True, detail=(
