@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from problems import by_construction
+from relucert.data import save_data
 from relucert.verify import make_exact_certificate
 from test_exact import solution_from_known
 
@@ -39,10 +40,12 @@ def test_check_command_loads_no_solver_code(tmp_path):
     kp = by_construction(7, 2, 0.3, seed=1)
     path = tmp_path / "c.json"
     make_exact_certificate(solution_from_known(kp)).write(path)
+    data = tmp_path / "data.npz"
+    save_data(data, kp.X, kp.y)  # --data reads it with relucert.data (core layer)
     code = (
         "import sys, json\n"
         "from relucert.cli import main\n"
-        f"rc = main(['check', {str(path)!r}])\n"
+        f"rc = main(['check', {str(path)!r}, '--data', {str(data)!r}, '--lam', {repr(kp.lam)!r}])\n"
         f"bad = sorted(m for m in sys.modules if m.startswith({FORBIDDEN!r}))\n"
         "print(json.dumps({'rc': rc, 'bad': bad}))\n"
     )

@@ -297,3 +297,25 @@ def test_zero_network_is_valid_but_not_optimal(valid, tmp_path, capsys):
     assert loose.status is CheckStatus.VERIFIED
     rc, text = run_check(capsys, path, "--max-rel-gap", "-1")
     assert rc == 2
+
+
+def test_check_api_validates_its_arguments(valid, tmp_path):
+    kp, doc = valid
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="max_rel_gap must be >= 0"):
+        check(path, max_rel_gap=-1)
+    with pytest.raises(ValueError, match="max_rel_gap must be finite"):
+        check(path, max_rel_gap=float("nan"))
+    with pytest.raises(TypeError, match="max_rel_gap must be a real number"):
+        check(path, max_rel_gap="1e-9")
+    with pytest.raises(TypeError, match="data must be a data file path"):
+        check(path, data=42)
+    with pytest.raises(ValueError, match="max_bits must be an int >= 1"):
+        check(path, max_bits=0)
+    with pytest.raises(ValueError, match="does not exist"):
+        check(path, data=tmp_path / "missing.npz")
+    out = check(path, data=(kp.X, kp.y), lam=Fraction(kp.lam))
+    assert out.passed and out.data_bound and out.lam_bound
+    assert json.loads(json.dumps(out.to_dict()))["status"] == "verified"
+
