@@ -52,7 +52,7 @@ from fractions import Fraction
 from relucert.results import CheckResult, VerificationReport
 from relucert.tolerances import DEFAULT
 from relucert.verify.certfile import VERDICT_UNIQUE, read_certificate
-from relucert.verify.checker_bind import compare_data, data_digest, exact_value
+from relucert.verify.checker_bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
 from relucert.verify.checker_claims import (
     _Exact, _unpack, check_complete, check_count_range, check_distinct, check_feasible, check_interiors,
     check_interpolation, check_norms,
@@ -62,7 +62,7 @@ from relucert.verify.checker_rational import SQRT_BITS, approx, fmt, rational_te
 from relucert.verify.checker_schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
 from relucert.verify.checker_unique import derive_uniqueness
 
-__all__ = ["check", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
+__all__ = ["check", "CHECK_FORMAT", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
            "check_certificate_file", "sqrt_upper", "sqrt_lower", "zaslavsky_count", "ParsedCertificate",
            "parse_certificate", "derive_uniqueness", "SQRT_BITS", "_Exact", "_unpack"]
 
@@ -138,6 +138,9 @@ def certified_gap(document: dict) -> tuple[Fraction, Fraction, Fraction]:
 
 # --------------------------------------------------------------------------- the public check
 
+#: Format tag of ``CheckOutcome.to_dict()`` (``relucert check --json``).
+CHECK_FORMAT = "relucert.check/1"
+
 class CheckStatus(str, Enum):
     """Outcome of :func:`check`."""
 
@@ -187,13 +190,13 @@ class CheckOutcome:
         def q(v):
             return None if v is None else rational_text(v)
 
-        out = self.report.to_dict()
+        out = {"format": CHECK_FORMAT, **self.report.to_dict()}
         out.update({
             "status": self.status.value, "file": self.path, "n": self.n, "d": self.d, "lam": rational_text(self.lam),
             "lower_bound": q(self.lower), "upper_bound": q(self.upper), "gap": q(self.gap),
             "relative_gap": q(self.relative_gap), "relative_gap_float": None if self.relative_gap is None
             else approx(self.relative_gap), "max_rel_gap": str(self.max_rel_gap), "uniqueness": self.uniqueness,
-            "data_sha256": self.data_sha256, "data_digest_format": "relucert.exact-data/1",
+            "data_sha256": self.data_sha256, "data_digest_format": DIGEST_FORMAT,
             "data_bound": self.data_bound, "lam_bound": self.lam_bound, "time_s": self.time_s,
         })
         return out
@@ -214,7 +217,14 @@ def _user_data(data):
     else:
         raise TypeError(f"data must be a data file path, a dict with X and y, or a pair (X, y); "
                         f"got {type(data).__name__}")
-    X = [[exact_value(v, f"X[{i}][{j}]") for j, v in enumerate(row)] for i, row in enumerate(X)]
+    try:
+        rows = [list(row) for row in X]
+        y = list(y)
+    except TypeError:
+        raise TypeError("data: X must be 2-D (n_samples, n_features) and y 1-D (n_samples,)") from None
+    if len({len(row) for row in rows}) > 1:
+        raise ValueError("data: the rows of X have different lengths")
+    X = [[exact_value(v, f"X[{i}][{j}]") for j, v in enumerate(row)] for i, row in enumerate(rows)]
     return X, [exact_value(v, f"y[{i}]") for i, v in enumerate(y)]
 
 

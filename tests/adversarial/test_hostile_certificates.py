@@ -311,11 +311,18 @@ def test_check_api_validates_its_arguments(valid, tmp_path):
         check(path, max_rel_gap="1e-9")
     with pytest.raises(TypeError, match="data must be a data file path"):
         check(path, data=42)
+    with pytest.raises(TypeError, match="X must be 2-D"):
+        check(path, data=(kp.y, kp.y))
+    ragged = [list(r) for r in kp.X]
+    ragged[3] = ragged[3][:1]
+    with pytest.raises(ValueError, match="different lengths"):
+        check(path, data=(ragged, kp.y))
     with pytest.raises(ValueError, match="max_bits must be an int >= 1"):
         check(path, max_bits=0)
     with pytest.raises(ValueError, match="does not exist"):
         check(path, data=tmp_path / "missing.npz")
     out = check(path, data=(kp.X, kp.y), lam=Fraction(kp.lam))
     assert out.passed and out.data_bound and out.lam_bound
-    assert json.loads(json.dumps(out.to_dict()))["status"] == "verified"
+    doc_out = json.loads(json.dumps(out.to_dict()))
+    assert doc_out["status"] == "verified" and doc_out["format"] == "relucert.check/1"
 
