@@ -5,6 +5,7 @@ __all__ = [
     "RelucertError",
     "SolverError",
     "CertificateError",
+    "CertificateLimitError",
     "TooManyChambersError",
     "NotFittedError",
     "ConvergenceWarning",
@@ -25,6 +26,11 @@ class SolverError(RelucertError):
 
 class CertificateError(RelucertError, ValueError):
     """A certificate (in memory or a file) is malformed or does not verify."""
+
+
+class CertificateLimitError(CertificateError):
+    """A certificate exceeds one of the checker's size limits (n, d, bits of a rational);
+    the message names the limit and the option that raises it."""
 
 
 class TooManyChambersError(RelucertError, ValueError):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from problems import by_construction
-from relucert.errors import CertificateError
+from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify import check_certificate, make_exact_certificate
 from relucert.verify.certfile import loads_certificate
 from relucert.verify.checker import _Exact, parse_certificate
@@ -169,10 +169,13 @@ def test_first_failure_is_named(certs):
     doc = copy.deepcopy(certs[1])
     doc["completeness"]["n_chambers"] += 1
     report = check_certificate(doc)
-    assert report.first_failure().name == "chambers.complete"
+    assert report.first_failure().name == "chambers.count_range"  # listed != claimed: no lattice built
     doc = copy.deepcopy(certs[1])
     del doc["chambers"][-1]
-    assert check_certificate(doc).first_failure().name == "chambers.complete"
+    assert check_certificate(doc).first_failure().name == "chambers.count_range"
+    doc["completeness"]["n_chambers"] -= 1  # consistent, within [2m, general-position bound], one short
+    failure = check_certificate(doc).first_failure()
+    assert failure.name == "chambers.complete" and "exceeded the listed number" in failure.detail
     doc = copy.deepcopy(certs[1])
     doc["chambers"][2]["signs"] = doc["chambers"][1]["signs"]
     assert check_certificate(doc).first_failure().name == "chambers.interior_points"
@@ -192,6 +195,14 @@ def test_rational_strings_are_strict():
     from relucert.verify.certfile import decode_rational
 
     assert decode_rational("-3/4", "x") == Fraction(-3, 4) and decode_rational("0", "x") == 0
-    for bad in ["-0", "2/4", "3/1", "0/5", "1/0", "01", "+1", "1.5", "1e3", " 1", "1_0", "9" * 5000, 1, None]:
+    for bad in ["-0", "2/4", "3/1", "0/5", "1/0", "01", "+1", "1.5", "1e3", " 1", "1_0", 1, None]:
         with pytest.raises(CertificateError):
             decode_rational(bad, "x")
+    # a long integer is read exactly (beyond Python's 4300-digit str limit) unless it exceeds max_bits,
+    # which is judged from the digit count before any conversion
+    assert decode_rational("9" * 5000, "x") == 10 ** 5000 - 1
+    with pytest.raises(CertificateLimitError, match="max_bits = 8192"):
+        decode_rational("9" * 5000, "x", max_bits=8192)
+    with pytest.raises(CertificateLimitError, match="max_bits = 64"):
+        decode_rational("1/" + str(2 ** 64 + 1), "x", max_bits=64)
+    assert decode_rational("1/" + str(2 ** 64 - 1), "x", max_bits=64) == Fraction(1, 2 ** 64 - 1)

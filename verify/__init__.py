@@ -1,6 +1,7 @@
 """Certificate analysis, exact rational verification and certificate files.
 
-The checker (:mod:`relucert.verify.checker`) and the file format are imported eagerly;
+The checker (:mod:`relucert.verify.checker`: :func:`check` for a file and the user's data,
+:func:`check_certificate` for a document) and the file format are imported eagerly;
 the certificate builder (:mod:`relucert.verify.exact`, which uses the enumerator) is
 loaded on first use, so that checking a file never loads solver or enumeration code.
 
@@ -11,7 +12,9 @@ The float certificate analysis is loaded on first use too:
 (the (P_0) certificate) and :mod:`~relucert.verify.analysis` (the report).
 """
 from relucert.verify.certfile import CERTIFICATE_FORMAT, read_certificate, write_certificate
-from relucert.verify.checker import check_certificate, check_certificate_file
+from relucert.verify.checker import (
+    CheckOutcome, CheckStatus, Limits, check, check_certificate, check_certificate_file,
+)
 
 _LAZY = {
     "ExactCertificate": "exact", "make_exact_certificate": "exact",
@@ -26,7 +29,7 @@ _LAZY = {
 
 __all__ = [
     "CERTIFICATE_FORMAT", "read_certificate", "write_certificate",
-    "check_certificate", "check_certificate_file",
+    "check", "CheckOutcome", "CheckStatus", "Limits", "check_certificate", "check_certificate_file",
     *_LAZY,
 ]
 

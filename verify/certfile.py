@@ -36,7 +36,7 @@ import os
 import re
 from fractions import Fraction
 
-from relucert.errors import CertificateError
+from relucert.errors import CertificateError, CertificateLimitError
 
 __all__ = [
     "CERTIFICATE_FORMAT", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
@@ -54,6 +54,7 @@ TOP_LEVEL_KEYS = frozenset({
 })
 
 _RATIONAL = re.compile(r"-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?")
+_DIGITS_AT_ONCE = 4000
 
 
 def encode_rational(value) -> str:
@@ -63,25 +64,49 @@ def encode_rational(value) -> str:
     return str(Fraction(value))
 
 
-def decode_rational(text, where: str) -> Fraction:
-    """Strictly parse one canonical rational string; ``where`` names the field."""
+def _int_of_digits(digits: str) -> int:
+    """``int(digits)`` for a decimal string of any length (Python refuses more than
+    ``sys.get_int_max_str_digits()`` digits at once; the caller has bounded the length)."""
+    if len(digits) <= _DIGITS_AT_ONCE:
+        return int(digits)
+    half = len(digits) // 2
+    return _int_of_digits(digits[:-half]) * 10 ** half + _int_of_digits(digits[-half:])
+
+
+def decode_rational(text, where: str, max_bits: int | None = None) -> Fraction:
+    """Strictly parse one canonical rational string; ``where`` names the field.
+
+    With ``max_bits``, a numerator or denominator of more than ``max_bits`` bits raises
+    :class:`~relucert.errors.CertificateLimitError`; an over-long digit string is refused
+    from its length alone, before any conversion.
+    """
     if not isinstance(text, str):
         raise CertificateError(f"{where}: expected a rational string 'a/b'; got {type(text).__name__}")
+    if max_bits is not None and len(text) > 2 * (max_bits // 3 + 2) + 2:
+        _too_many_bits(where, max_bits)
     if _RATIONAL.fullmatch(text) is None:
         raise CertificateError(f"{where}: {text[:40]!r} is not a rational 'a' or 'a/b'")
     num, _, den = text.partition("/")
     if num == "-0":
         raise CertificateError(f"{where}: '-0' is not canonical (expected 0)")
-    try:
-        a = int(num)
-        b = int(den) if den else 1
-    except ValueError as exc:  # e.g. beyond Python's integer string-conversion limit
-        raise CertificateError(f"{where}: cannot read the rational: {exc}") from exc
+    if max_bits is not None:
+        # a k-digit integer has more than 3 (k - 1) bits: longer strings exceed max_bits
+        if len(num.lstrip("-")) - 1 > max_bits // 3 or len(den) - 1 > max_bits // 3:
+            _too_many_bits(where, max_bits)
+    a = _int_of_digits(num.lstrip("-")) * (-1 if num.startswith("-") else 1)
+    b = _int_of_digits(den) if den else 1
+    if max_bits is not None and max(a.bit_length(), b.bit_length()) > max_bits:
+        _too_many_bits(where, max_bits)
     if not den:
         return Fraction(a)
     if b == 1 or math.gcd(a, b) != 1:
         raise CertificateError(f"{where}: {text[:40]!r} is not in lowest terms (expected {Fraction(a, b)})")
     return Fraction(a, b)
+
+
+def _too_many_bits(where: str, max_bits: int):
+    raise CertificateLimitError(f"limit exceeded: {where} has a numerator or denominator of more than "
+                                f"max_bits = {max_bits} bits (raise it with --max-bits / max_bits=)")
 
 
 def _reject_constant(name):
@@ -103,7 +128,12 @@ def loads_certificate(text: str) -> dict:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except CertificateError:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise CertificateError("certificate JSON is nested too deeply to be a certificate") from exc
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise CertificateError(f"certificate JSON has an integer literal too long to be a size or an "
+                                   f"index ({exc})") from exc
         raise CertificateError(f"certificate is not valid JSON (corrupted or truncated): {exc}") from exc
     if not isinstance(doc, dict):
         raise CertificateError(f"certificate must be a JSON object; got {type(doc).__name__}")

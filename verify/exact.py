@@ -55,6 +55,8 @@ SCALE_BITS = 62
 #: Interior points are first tried as integers round(theta * 2**k) for these k.
 _INTERIOR_BITS = (20, 40, 60)
 _CHUNK = 2048
+#: Bit limit of the builder's own final check (its numbers come from float64 data and dyadic grids).
+_SELF_CHECK_BITS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -417,7 +419,9 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
                        "enumeration": str(arr.method), "tol": tol.to_dict()},
     }
     t4 = time.perf_counter()
-    report = check_certificate(document)
+    # the fail-closed gate checks our own document, whatever its size: limits sized to it
+    # (``relucert check`` applies the default limits, raised by options, to files it is given)
+    report = check_certificate(document, max_n=n, max_d=d, max_bits=_SELF_CHECK_BITS)
     timings["self_check_s"] = time.perf_counter() - t4
     timings["total_s"] = time.perf_counter() - t0
     if not report.passed:
