@@ -50,6 +50,8 @@ def load_data(path: str | os.PathLike, *, extra: tuple[str, ...] = (), header: b
         missing arrays, a non-numeric cell (with its line and column), or bad values.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"data file {path!r} is a folder, not a file")
     if not os.path.isfile(path):
         raise ValueError(f"data file {path!r} does not exist")
     if header is not None and not isinstance(header, bool):
@@ -103,6 +105,9 @@ def _load_npz(path: str, extra: tuple[str, ...], y_alias: str | None = None) -> 
         if str(exc).startswith(f"data file {path!r}"):
             raise
         raise ValueError(f"data file {path!r} is not a readable .npz archive: {exc}") from exc
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"data file {path!r}: member {key!r} is not a .npy array (no .npy header)")
     if "y" not in arrays and y_alias and y_alias in arrays:
         arrays["y"] = arrays.pop(y_alias)
     missing = {"X", "y"} - set(arrays)
@@ -114,6 +119,9 @@ def _load_npz(path: str, extra: tuple[str, ...], y_alias: str | None = None) -> 
 def _read_text(path: str) -> str:
     with open(path, "rb") as fh:
         raw = fh.read()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError(f"data file {path!r} is UTF-16 text (a spreadsheet's 'Unicode text' export); "
+                         f"expected UTF-8: save it as 'CSV UTF-8'")
     if b"\x00" in raw:
         hint = " (it looks like a zip or .npz archive: use the .npz extension)" if raw[:2] == b"PK" else ""
         raise ValueError(f"data file {path!r} is binary, not CSV text{hint}; expected UTF-8 text "
@@ -154,8 +162,10 @@ def _load_csv(path: str, header: bool | None) -> dict:
         raise ValueError(f"data file {path!r} has a header but no data rows")
     width = len(rows[0][1])
     if width < 2:
+        sep = next((c for c in (";", "\t", "|", " ") if c in rows[0][1][0].strip()), None)
+        hint = f" (its cells look separated by {sep!r}: relucert reads comma-separated values)" if sep else ""
         raise ValueError(
-            f"data file {path!r} needs at least 2 columns (features then y); got {width}"
+            f"data file {path!r} needs at least 2 columns (features then y); got {width}{hint}"
         )
     values = np.empty((len(rows), width), dtype=np.float64)
     for k, (line, cells) in enumerate(rows):
@@ -169,7 +179,7 @@ def _load_csv(path: str, header: bool | None) -> dict:
             except ValueError:
                 what = "an empty cell" if not cell.strip() else f"a non-numeric cell {cell.strip()[:40]!r}"
                 first_note = (" (the first row is read as data because some of its cells are numbers; "
-                              "pass --header if it is a header)") if k == 0 and not skip else ""
+                              "pass --header if it is a header)") if k == 0 and header is None else ""
                 raise ValueError(f"{where} has {what}{first_note}") from None
             if not math.isfinite(v):
                 field = "y" if j == width - 1 else "X"
