@@ -93,8 +93,10 @@ def _probe(folder: str, what: str, path: str) -> None:
     except OSError as exc:
         raise ValueError(f"{what} {path!r} cannot be written: folder {folder!r}: "
                          f"{exc.strerror or exc}") from None
-    os.close(fd)
-    os.unlink(tmp)
+    try:
+        os.close(fd)
+    finally:
+        os.unlink(tmp)  # also on Ctrl-C: the probe leaves nothing behind
 
 
 def check_writable(path, what: str = "output file") -> str:

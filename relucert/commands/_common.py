@@ -118,10 +118,19 @@ def progress_flag(args: argparse.Namespace) -> bool | None:
     return False if getattr(args, "no_progress", False) else None
 
 
+#: Characters per write of a JSON document to stdout.
+_STDOUT_CHUNK = 1 << 16
+
+
 def write_json(path: str, document: dict) -> None:
     """Write one JSON document to ``path`` (``-`` is stdout), atomically."""
     text = json.dumps(jsonable(document), indent=1, allow_nan=False)
     if path == "-":
-        sys.stdout.write(text + "\n")
+        # in pieces: a reader that goes away (``| head``) then shows as BrokenPipeError
+        # (one large write can lose the rest of the text without any error)
+        text += "\n"
+        for start in range(0, len(text), _STDOUT_CHUNK):
+            sys.stdout.write(text[start:start + _STDOUT_CHUNK])
+            sys.stdout.flush()
         return
     write_text(path, text + "\n")

@@ -214,3 +214,72 @@ def test_lownoise_reads_rows_with_the_same_loader(tmp_path, capsys):
                  "--no-progress"]) in (0, 1)
     assert f"read 3 rows (n = 3, d = 1) from {path}, first row skipped as a header" in capsys.readouterr().err
     assert json.loads((tmp_path / "l.json").read_text())["n_rows"] == 3
+
+
+# --- the supported value range (issue 12): huge values refused up front, tiny ones certified ----
+
+def test_range_limit_is_exact_at_the_boundary():
+    from relucert._validation import MAX_ABS_Y, check_Xy, max_abs_X
+
+    for d in (1, 2, 3, 4):
+        top = max_abs_X(d)
+        assert top ** (d + 1) < np.finfo(np.float64).max  # a product of d + 1 entries stays finite
+        X = np.ones((2, d))
+        X[0, 0] = -top
+        check_Xy(X, [0.0, 1.0])
+        X[0, 0] = -np.nextafter(top, np.inf)
+        with pytest.raises(ValueError, match=rf"\|X\[0, 0\]\| = .* > .*for d = {d},"):
+            check_Xy(X, [0.0, 1.0])
+    assert MAX_ABS_Y ** 2 < np.finfo(np.float64).max
+    check_Xy(np.ones((1, 1)), [MAX_ABS_Y])
+    with pytest.raises(ValueError, match="y has a value too large"):
+        check_Xy(np.ones((1, 1)), [np.nextafter(MAX_ABS_Y, np.inf)])
+
+
+def test_api_refuses_1e300_before_any_work():
+    import relucert
+
+    X = np.array([[0.0], [1.0], [2e300]])
+    with pytest.raises(ValueError, match="supported range"):
+        relucert.solve(X, [0.0, 1.0, 0.0], 0.1)
+    with pytest.raises(ValueError, match="supported range"):
+        relucert.solve([[0.0], [1.0], [2.0]], [0.0, 1e300, 0.0], 0.1)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_tiny_values_are_solved_and_exactly_certified(tmp_path, capsys, d):
+    """Values near 1e-300 (and subnormals) in X and y: `certify --exact` writes a
+    certificate that the independent checker verifies (this raised OverflowError in
+    verify/exact.py's float screening before)."""
+    rng = np.random.default_rng(3 + d)
+    X = rng.standard_normal((6, d))
+    X[0, 0] = 1e-300
+    X[1, -1] = 5e-324
+    y = rng.standard_normal(6)
+    y[2] = -1e-310
+    for name, XX in (("mixed", X), ("scaled", X * 1e-300)):
+        path = _npz(tmp_path, f"{name}.npz", X=XX, y=y)
+        cert = tmp_path / f"{name}.json"
+        assert main(["certify", str(path), "--lam", "0.1", "--exact", "--out", str(cert), "--no-progress"]) == 0
+        capsys.readouterr()
+        assert main(["check", str(cert)]) == 0
+        assert "VERIFIED" in capsys.readouterr().out
+
+
+def test_tiny_labels_certified_against_the_closed_form():
+    """y ~ 1e-300: mu = 0 is optimal (|eta_{y/lam}| <= sum|y_i| ||x~_i|| / lam << 1), so
+    min = 0.5 ||y||^2 exactly; the exact bounds must bracket that rational."""
+    from fractions import Fraction
+
+    import relucert
+    from relucert.verify import make_exact_certificate
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((7, 2))
+    y = rng.standard_normal(7) * 1e-300
+    y[0] = 5e-324
+    sol = relucert.solve(X, y, 0.5)
+    cert = make_exact_certificate(sol)
+    exact_min = sum(Fraction(float(v)) ** 2 for v in y) / 2
+    assert cert.lower_bound <= exact_min <= cert.upper_bound
+    assert cert.report.passed
