@@ -52,6 +52,8 @@ def atomic_open(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb'; got {mode!r}")
     path = os.fspath(path)
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # write through a symbolic link: replace its target, not the link
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot write {path!r}: it is a folder")
     folder = os.path.dirname(os.path.abspath(path))

@@ -81,9 +81,16 @@ def describe_load(path, data: dict) -> str:
     return f"read {data['n_rows']} rows (n = {X.shape[0]}, d = {X.shape[1]}) from {os.fspath(path)}{head}"
 
 
+def _read_bytes(path: str, size: int = -1) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise ValueError(f"data file {path!r} cannot be read: {exc.strerror or exc}") from None
+
+
 def _load_npz(path: str, extra: tuple[str, ...], y_alias: str | None = None) -> dict:
-    with open(path, "rb") as fh:
-        start = fh.read(4)
+    start = _read_bytes(path, 4)
     if start[:2] != b"PK":
         kind = ("a Python pickle (relucert never loads pickles)" if start[:1] == _PICKLE_START
                 else "an empty file" if not start else "not a zip archive")
@@ -117,8 +124,7 @@ def _load_npz(path: str, extra: tuple[str, ...], y_alias: str | None = None) -> 
 
 
 def _read_text(path: str) -> str:
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    raw = _read_bytes(path)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ValueError(f"data file {path!r} is UTF-16 text (a spreadsheet's 'Unicode text' export); "
                          f"expected UTF-8: save it as 'CSV UTF-8'")

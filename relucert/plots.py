@@ -54,7 +54,7 @@ def check_figure_path(path: str | os.PathLike, *, d: int | None = None, max_d: i
     from relucert._atomic import check_writable
 
     if d is not None and d > max_d:
-        raise ValueError(f"--plot draws d <= {max_d} data only; this data has d = {d} (drop --plot)")
+        raise ValueError(f"--plot draws d = 1 or {max_d} data only; this data has d = {d} (drop --plot)")
     figure_format(path)
     return check_writable(path, "--plot file")
 

@@ -47,6 +47,15 @@ def test_failing_fsync_or_replace_keeps_the_earlier_file(tmp_path, monkeypatch, 
     assert _leftovers(tmp_path) == []
 
 
+def test_write_through_a_symbolic_link(tmp_path):
+    target = tmp_path / "real.json"
+    write_text(target, "1\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_text(link, "2\n")
+    assert link.is_symlink() and target.read_text() == "2\n"
+
+
 def test_interrupt_in_the_middle_of_a_write_keeps_the_earlier_file(tmp_path):
     path = tmp_path / "a.txt"
     write_text(path, "earlier\n")

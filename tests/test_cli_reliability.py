@@ -60,7 +60,7 @@ def test_plot_for_d3_is_refused_up_front(tmp_path, capsys, no_solve):
     data = _data(tmp_path, n=5, d=3)
     for cmd in (["solve"], ["certify"]):
         assert main([*cmd, data, "--lam", "0.1", "--plot", str(tmp_path / "p.png")]) == 2
-        assert "--plot draws d <= 2 data only; this data has d = 3" in capsys.readouterr().err
+        assert "--plot draws d = 1 or 2 data only; this data has d = 3" in capsys.readouterr().err
     assert main(["regions", data, "--plot", str(tmp_path / "p.png")]) == 2
     assert not (tmp_path / "p.png").exists()
 

@@ -65,6 +65,10 @@ def hostile_files(folder):
          r"X has a value too large for the supported range: \|X\[4, 0\]\| = 1e\+300 > 2\.14e\+96 = 2\^320"),
         ("1e300 in y", _csv(folder, "hugey.csv", ROWS + "0.3,0.4,-1e300\n"),
          r"y has a value too large for the supported range: \|y\[4\]\| = 1e\+300"),
+        ("1e-300 in X", _csv(folder, "tinyX.csv", ROWS + "1e-300,0.4,1.0\n"),
+         r"X has a value too small for the supported range: \|X\[4, 0\]\| = 1e-300 < 4\.68e-97 = 2\^-320"),
+        ("subnormal y", _npz(folder, "suby.npz", X=X, y=np.array([1.0, 5e-324, 0.0])),
+         r"y has a value too small for the supported range: \|y\[1\]\| = 4\.94e-324"),
         ("pickle disguised as .npz", folder / "pickle.npz", r"it is a Python pickle \(relucert never loads pickles\)"),
         ("object array in .npz", _npz(folder, "objects.npz", X=np.array([[1, "a"], [2, None]], dtype=object), y=y[:2]),
          r"array 'X' holds Python objects \(a pickle\), which relucert never loads"),
@@ -216,68 +220,82 @@ def test_lownoise_reads_rows_with_the_same_loader(tmp_path, capsys):
     assert json.loads((tmp_path / "l.json").read_text())["n_rows"] == 3
 
 
-# --- the supported value range (issue 12): huge values refused up front, tiny ones certified ----
+# --- the supported value range (issue 12): refused up front outside it, certified inside ----
 
-def test_range_limit_is_exact_at_the_boundary():
+def test_range_limits_are_exact_at_the_boundary():
     from relucert._validation import MAX_ABS_Y, check_Xy, max_abs_X
 
+    tiny = np.finfo(np.float64).tiny  # smallest normal float64
     for d in (1, 2, 3, 4):
         top = max_abs_X(d)
         assert top ** (d + 1) < np.finfo(np.float64).max  # a product of d + 1 entries stays finite
+        assert (1 / top) ** (d + 1) > tiny  # ... and normal
         X = np.ones((2, d))
-        X[0, 0] = -top
-        check_Xy(X, [0.0, 1.0])
-        X[0, 0] = -np.nextafter(top, np.inf)
-        with pytest.raises(ValueError, match=rf"\|X\[0, 0\]\| = .* > .*for d = {d},"):
+        for ok, bad, word in ((-top, -np.nextafter(top, np.inf), "large"),
+                              (1 / top, np.nextafter(1 / top, 0.0), "small")):
+            X[0, 0] = ok
             check_Xy(X, [0.0, 1.0])
-    assert MAX_ABS_Y ** 2 < np.finfo(np.float64).max
-    check_Xy(np.ones((1, 1)), [MAX_ABS_Y])
+            X[0, 0] = bad
+            with pytest.raises(ValueError, match=rf"too {word} .* \|X\[0, 0\]\| = .*for d = {d}:"):
+                check_Xy(X, [0.0, 1.0])
+    assert MAX_ABS_Y ** 2 < np.finfo(np.float64).max and (1 / MAX_ABS_Y) ** 2 > tiny
+    check_Xy(np.ones((2, 1)), [MAX_ABS_Y, 1 / MAX_ABS_Y])
+    check_Xy(np.zeros((2, 1)), [0.0, -0.0])  # zero is always allowed
     with pytest.raises(ValueError, match="y has a value too large"):
         check_Xy(np.ones((1, 1)), [np.nextafter(MAX_ABS_Y, np.inf)])
+    with pytest.raises(ValueError, match="y has a value too small.*or set such values to 0"):
+        check_Xy(np.ones((1, 1)), [np.nextafter(1 / MAX_ABS_Y, 0.0)])
 
 
-def test_api_refuses_1e300_before_any_work():
+@pytest.mark.parametrize("X, y", [
+    ([[0.0], [1.0], [2e300]], [0.0, 1.0, 0.0]),
+    ([[0.0], [1.0], [2.0]], [0.0, 1e300, 0.0]),
+    ([[0.0], [1e-300], [2.0]], [0.0, 1.0, 0.0]),
+    ([[0.0], [1.0], [2.0]], [0.0, 5e-324, 0.0]),
+])
+def test_api_refuses_1e300_and_1e_minus_300_before_any_work(X, y):
     import relucert
 
-    X = np.array([[0.0], [1.0], [2e300]])
     with pytest.raises(ValueError, match="supported range"):
-        relucert.solve(X, [0.0, 1.0, 0.0], 0.1)
-    with pytest.raises(ValueError, match="supported range"):
-        relucert.solve([[0.0], [1.0], [2.0]], [0.0, 1e300, 0.0], 0.1)
+        relucert.solve(X, y, 0.1)
 
 
-@pytest.mark.parametrize("d", [1, 2])
-def test_tiny_values_are_solved_and_exactly_certified(tmp_path, capsys, d):
-    """Values near 1e-300 (and subnormals) in X and y: `certify --exact` writes a
-    certificate that the independent checker verifies (this raised OverflowError in
-    verify/exact.py's float screening before)."""
-    rng = np.random.default_rng(3 + d)
-    X = rng.standard_normal((6, d))
-    X[0, 0] = 1e-300
-    X[1, -1] = 5e-324
+@pytest.mark.parametrize("name", ["mixed", "scaled"])
+def test_smallest_supported_values_are_solved_and_exactly_certified(tmp_path, capsys, name):
+    """Values at the lower end of the supported range (d = 1: 2^-480, about 3e-145) in X
+    and y: `certify --exact` writes a certificate that the independent checker verifies
+    (float screening in verify/exact.py raised OverflowError on such data before)."""
+    from relucert._validation import MAX_ABS_Y, max_abs_X
+
+    rng = np.random.default_rng(4)
+    lo = 1.0 / max_abs_X(1)
+    X = rng.standard_normal((6, 1))
     y = rng.standard_normal(6)
-    y[2] = -1e-310
-    for name, XX in (("mixed", X), ("scaled", X * 1e-300)):
-        path = _npz(tmp_path, f"{name}.npz", X=XX, y=y)
-        cert = tmp_path / f"{name}.json"
-        assert main(["certify", str(path), "--lam", "0.1", "--exact", "--out", str(cert), "--no-progress"]) == 0
-        capsys.readouterr()
-        assert main(["check", str(cert)]) == 0
-        assert "VERIFIED" in capsys.readouterr().out
+    if name == "mixed":  # tiny entries among ordinary ones: rationals of ~530 bits
+        X[0, 0], X[1, 0], y[2] = 1.5 * lo, -lo, -1.0 / MAX_ABS_Y
+    else:  # every entry tiny
+        X = np.sign(X) * (1 + np.abs(X)) * lo
+    path = _npz(tmp_path, "tiny.npz", X=X, y=y)
+    cert = tmp_path / "tiny.json"
+    assert main(["certify", str(path), "--lam", "0.1", "--exact", "--out", str(cert), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(cert)]) == 0
+    assert "VERIFIED" in capsys.readouterr().out
 
 
 def test_tiny_labels_certified_against_the_closed_form():
-    """y ~ 1e-300: mu = 0 is optimal (|eta_{y/lam}| <= sum|y_i| ||x~_i|| / lam << 1), so
+    """y ~ 2^-470: mu = 0 is optimal (|eta_{y/lam}| <= sum|y_i| ||x~_i|| / lam << 1), so
     min = 0.5 ||y||^2 exactly; the exact bounds must bracket that rational."""
     from fractions import Fraction
 
     import relucert
+    from relucert._validation import MAX_ABS_Y
     from relucert.verify import make_exact_certificate
 
     rng = np.random.default_rng(7)
     X = rng.standard_normal((7, 2))
-    y = rng.standard_normal(7) * 1e-300
-    y[0] = 5e-324
+    y = np.sign(rng.standard_normal(7)) * (1 + rng.random(7)) / MAX_ABS_Y * 2.0 ** 10
+    y[0] = 1.0 / MAX_ABS_Y
     sol = relucert.solve(X, y, 0.5)
     cert = make_exact_certificate(sol)
     exact_min = sum(Fraction(float(v)) ** 2 for v in y) / 2
