@@ -94,6 +94,13 @@ def test_seed_is_not_accepted_where_it_changes_nothing(tmp_path, capsys, cmd):
     assert "unrecognized arguments: --seed" in capsys.readouterr().err
 
 
+def test_options_that_need_a_partner_are_errors_alone(tmp_path, capsys):
+    assert main(["scan", _data(tmp_path), "--max-chambers", "10"]) == 2
+    assert "without --dual it does nothing" in capsys.readouterr().err
+    assert main(["regions", _data(tmp_path), "--all"]) == 2
+    assert "without --json it does nothing" in capsys.readouterr().err
+
+
 def test_seed_kept_where_used():
     from relucert.cli import build_parser
 

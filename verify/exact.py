@@ -109,7 +109,11 @@ class ExactCertificate:
 
 
 def _dyadic_round(x: float, bits: int) -> Fraction:
-    """``x`` rounded to the grid ``2**-bits``, in exact arithmetic (no float overflow)."""
+    """``x`` rounded to the grid ``2**-bits`` (exact: scaling a float by a power of two is
+    exact while it stays finite; beyond that the scaling is done in rationals)."""
+    scaled = x * (1 << bits)
+    if math.isfinite(scaled):
+        return Fraction(int(round(scaled)), 1 << bits)
     return Fraction(round(Fraction(x) * (1 << bits)), 1 << bits)
 
 

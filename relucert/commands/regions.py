@@ -26,6 +26,8 @@ def register(sub) -> None:
 def run(args) -> int:
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, general_position_count
 
+    if args.all and not args.json:
+        raise ValueError("--all lists every chamber in the --json output; without --json it does nothing")
     data = load_data_from_args(args)
     X = data["X"]
     check_outputs(args, d=X.shape[1])

@@ -32,6 +32,8 @@ def run(args) -> int:
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
     from relucert.gpu import region_maxima, sample_chambers
 
+    if args.max_chambers is not None and args.dual is None:
+        raise ValueError("--max-chambers limits the exact enumeration of --dual; without --dual it does nothing")
     data = load_data_from_args(args)
     X = data["X"]
     check_outputs(args)
