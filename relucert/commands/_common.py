@@ -100,8 +100,9 @@ def _nonzero_decimal(text: str) -> bool:
 
 
 def check_outputs(args: argparse.Namespace, *, d: int | None = None, plot_max_d: int = 2) -> None:
-    """Before long work: every output file named in ``args`` (``--json`` unless ``-``,
-    ``--out`` when it is a file, ``--plot``) can be written. ``ValueError`` otherwise."""
+    """Before long work: ``--json`` (unless ``-``) and ``--plot`` can be written, and
+    ``--plot`` can draw d-dimensional data (d <= ``plot_max_d``). ``ValueError`` otherwise.
+    (Other outputs, ``certify --out`` and the output folders, are checked by their commands.)"""
     from relucert._atomic import check_writable
 
     json_path = getattr(args, "json", None)

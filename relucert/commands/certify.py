@@ -21,7 +21,8 @@ def register(sub) -> None:
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
-    p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2; refused before the solve for d >= 3)")
+    p.add_argument("--plot", metavar="FILE", default=None,
+                   help="draw the certificate eta (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
     p.add_argument("--out", metavar="FILE", default=None,
