@@ -103,14 +103,16 @@ def _probe(folder: str, what: str, path: str) -> None:
 
 def check_writable(path, what: str = "output file") -> str:
     """Raise ``ValueError`` naming ``what`` and ``path`` unless a file can be written
-    at ``path``: it is not a folder, and its folder exists and accepts a new file, or
-    can be created (its nearest existing ancestor is a folder that accepts one).
-    Nothing is left behind. Returns ``path``."""
+    at ``path``: it is not a folder nor a read-only file, and its folder exists and
+    accepts a new file, or can be created (its nearest existing ancestor is a folder
+    that accepts one). Nothing is left behind. Returns ``path``."""
     path = os.fspath(path)
     if not path:
         raise ValueError(f"{what}: the path is empty")
     if os.path.isdir(path):
         raise ValueError(f"{what} {path!r} is a folder; give a file name")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"{what} {path!r} exists and is read-only; it is not replaced")
     folder = os.path.dirname(os.path.abspath(path))
     base = _existing_ancestor(folder)
     if not os.path.isdir(base):
