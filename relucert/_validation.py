@@ -9,7 +9,43 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_X", "check_Xy", "check_lam", "check_positive_int", "check_choice"]
+__all__ = ["check_X", "check_Xy", "check_lam", "check_positive_int", "check_choice", "max_abs_X", "MAX_ABS_Y",
+           "PRODUCT_EXPONENT"]
+
+#: Supported magnitude of the data, as a power of two: a product of up to d + 1 lifted
+#: entries (one term of a determinant of the arrangement's exact predicates) and the
+#: squared norms of the rows of X~ and of y stay within [2**-PRODUCT_EXPONENT,
+#: 2**PRODUCT_EXPONENT], inside float64's normal range (2**-1022 to 2**1024) with room
+#: for the sums of those terms. The lower end also bounds the bit length of the exact
+#: rationals of the data (a float v has a denominator <= 2**(52 - exponent of v)),
+#: which the exact certificate's arithmetic cost grows with. Zero is always allowed.
+PRODUCT_EXPONENT = 960
+#: Largest supported |y_i|: 2**(PRODUCT_EXPONENT / 2), so that ||y||^2 stays finite;
+#: the smallest non-zero one is its inverse, 2**-(PRODUCT_EXPONENT / 2).
+MAX_ABS_Y = 2.0 ** (PRODUCT_EXPONENT // 2)
+
+
+def max_abs_X(d: int) -> float:
+    """Largest supported |X_ij| for d features: ``2**floor(PRODUCT_EXPONENT / (d + 1))``
+    (1 enters the lifted rows too, so products of up to d + 1 lifted entries stay below
+    ``2**PRODUCT_EXPONENT``): about 3.1e144 for d = 1, 2.1e96 for d = 2, 1.8e72 for
+    d = 3 and 6.3e57 for d = 4. The smallest supported non-zero |X_ij| is its inverse."""
+    return 2.0 ** (PRODUCT_EXPONENT // (int(d) + 1))
+
+
+def _check_range(arr: np.ndarray, name: str, limit: float, why: str) -> None:
+    """Every entry is 0 or has ``1 / limit <= |entry| <= limit``."""
+    mag = np.abs(arr)
+    for bad_mask, what, bound, op in ((mag > limit, "too large", limit, ">"),
+                                      ((mag < 1.0 / limit) & (mag > 0), "too small", 1.0 / limit, "<")):
+        if np.any(bad_mask):
+            bad = tuple(int(i) for i in np.argwhere(bad_mask)[0])
+            where = ", ".join(str(i) for i in bad)
+            raise ValueError(
+                f"{name} has a value {what} for the supported range: |{name}[{where}]| = {float(mag[bad]):.3g} "
+                f"{op} {bound:.3g} = 2^{int(np.log2(bound))}; supported: 0 or 2^-{int(np.log2(limit))} <= |{name}| "
+                f"<= 2^{int(np.log2(limit))} ({why}); rescale the data" + ("" if op == ">" else " or set such "
+                                                                             "values to 0"))
 
 
 #: Integers beyond 2^53 have no exact float64: data are exact, so they are refused.
@@ -73,7 +109,9 @@ def check_X(X, name: str = "X") -> np.ndarray:
 
 
 def check_Xy(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """Validated (X, y): X (n, d) and y (n,), both finite float64."""
+    """Validated (X, y): X (n, d) and y (n,), both finite float64, with
+    every entry 0 or within ``1/max_abs_X(d) <= |X_ij| <= max_abs_X(d)`` and
+    ``1/MAX_ABS_Y <= |y_i| <= MAX_ABS_Y`` (the float paths' range)."""
     X = check_X(X)
     yy = _as_float_array(y, "y")
     if yy.ndim == 2 and yy.shape[1] == 1:
@@ -85,6 +123,11 @@ def check_Xy(X, y) -> tuple[np.ndarray, np.ndarray]:
             f"X and y must have the same number of samples; got X {X.shape[0]} and y {yy.shape[0]}"
         )
     _check_finite(yy, "y")
+    d = X.shape[1]
+    _check_range(X, "X", max_abs_X(d), f"for d = {d}: products of d + 1 = {d + 1} lifted entries must stay within "
+                                        f"2^-{PRODUCT_EXPONENT}..2^{PRODUCT_EXPONENT} in float64")
+    _check_range(yy, "y", MAX_ABS_Y, f"||y||^2 must stay within 2^-{PRODUCT_EXPONENT}..2^{PRODUCT_EXPONENT} "
+                                     f"in float64")
     return X, np.ascontiguousarray(yy)
 
 

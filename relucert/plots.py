@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-__all__ = ["plot_regions"]
+__all__ = ["plot_regions", "save_figure", "figure_format", "check_figure_path"]
 
 
 def _pyplot():
@@ -20,12 +20,43 @@ def _pyplot():
 def save_figure(fig, path: str | os.PathLike, *, dpi: int) -> str:
     """Lay out ``fig``, write it to ``path`` (creating its folder) and close it;
     returns the path written. Every relucert figure is saved through here."""
+    from relucert._atomic import atomic_open
+
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    _pyplot().close(fig)
+    plt = _pyplot()
+    try:
+        fig.tight_layout()
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, dpi=dpi, format=figure_format(path))
+    finally:
+        plt.close(fig)
     return path
+
+
+def figure_format(path: str | os.PathLike) -> str:
+    """The image format of ``path`` from its extension (matplotlib's default without
+    one); ``ValueError`` naming the path for a format matplotlib cannot write."""
+    import matplotlib
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(os.fspath(path))[1][1:].lower()
+    fmt = ext or str(matplotlib.rcParams["savefig.format"])
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in supported:
+        raise ValueError(f"--plot {os.fspath(path)!r}: matplotlib cannot write {fmt!r} figures; "
+                         f"use one of {sorted(supported)}")
+    return fmt
+
+
+def check_figure_path(path: str | os.PathLike, *, d: int | None = None, max_d: int = 2) -> str:
+    """Before long work: the figure ``path`` has a writable location and a known format,
+    and the data's dimension ``d`` (when given) can be drawn. Raises ``ValueError``."""
+    from relucert._atomic import check_writable
+
+    if d is not None and d > max_d:
+        raise ValueError(f"--plot draws d = 1 or {max_d} data only; this data has d = {d} (drop --plot)")
+    figure_format(path)
+    return check_writable(path, "--plot file")
 
 
 def plot_regions(arrangement, path: str | os.PathLike, *, max_labels: int = 40) -> str:

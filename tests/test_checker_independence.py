@@ -15,9 +15,9 @@ from test_exact import solution_from_known
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHECKER_MODULES = ["checker", "checker_schema", "checker_rational", "checker_count", "checker_claims",
                    "checker_unique", "checker_bind", "certfile"]
-# The core layer only: errors, result types, the tolerance defaults (max_rel_gap) and the data
-# loader (check --data); plus the checker's own modules.
-ALLOWED = {"relucert.errors", "relucert.results", "relucert.tolerances", "relucert.data",
+# The core layer only: errors, result types, the tolerance defaults (max_rel_gap), the data
+# loader (check --data) and the atomic writer (certificate files); plus the checker's own modules.
+ALLOWED = {"relucert.errors", "relucert.results", "relucert.tolerances", "relucert.data", "relucert._atomic",
            *(f"relucert.verify.{m}" for m in CHECKER_MODULES)}
 # relucert's own solver / enumerator / LP code and the LP backends. (scipy itself may be loaded
 # by scikit-learn through relucert.errors; the checker's sources never use it: see the AST test.)

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from fractions import Fraction
 
+from relucert._atomic import write_text
 from relucert.errors import CertificateError, CertificateLimitError
 
 __all__ = [
@@ -157,11 +157,8 @@ def read_certificate(path) -> dict:
 
 
 def write_certificate(path, document: dict) -> None:
-    """Write a certificate document as compact JSON (creating the folder)."""
+    """Write a certificate document as compact JSON (creating the folder), atomically."""
     if document.get("format") != CERTIFICATE_FORMAT:
         raise ValueError(f"document format must be {CERTIFICATE_FORMAT!r}; got {document.get('format')!r}")
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
-    os.makedirs(directory, exist_ok=True)
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
-    with open(path, "w") as fh:
-        fh.write(text + "\n")
+    write_text(path, text + "\n")  # atomic: an earlier file at ``path`` survives a failed write

@@ -111,7 +111,39 @@ class ExactCertificate:
 
 
 def _dyadic_round(x: float, bits: int) -> Fraction:
-    return Fraction(int(round(x * (1 << bits))), 1 << bits)
+    """``x`` rounded to the grid ``2**-bits`` (exact: scaling a float by a power of two is
+    exact while it stays finite; beyond that the scaling is done in rationals)."""
+    scaled = x * (1 << bits)
+    if math.isfinite(scaled):
+        return Fraction(int(round(scaled)), 1 << bits)
+    return Fraction(round(Fraction(x) * (1 << bits)), 1 << bits)
+
+
+def _to_float(q) -> float:
+    """A rational (Fraction or int ratio) as a float: ``inf`` (with its sign) beyond the
+    float range instead of OverflowError. Only used to choose hints, never in a proof."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.copysign(math.inf, q)
+
+
+def _ratio(a: int, b: int) -> float:
+    """``a / b`` for (possibly huge) Python ints, correctly rounded; ``inf`` on overflow."""
+    try:
+        return a / b
+    except OverflowError:
+        return math.copysign(math.inf, a) * (1 if b > 0 else -1)
+
+
+def _hint_vector(V_c, S: int) -> np.ndarray:
+    """``v_A = V_c / S`` in float for the projection hints; CertificateError (naming the
+    problem) when it does not fit in float64."""
+    v = np.array([_to_float(Fraction(a, S)) for a in V_c])
+    if not np.all(np.isfinite(v)):
+        raise CertificateError("the certificate vector v_A of a dual region exceeds the float64 range, so no "
+                               "projection hint can be computed; the data and lam are too badly scaled")
+    return v
 
 
 def _interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
@@ -352,7 +384,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         k = order[c]
         idx = arr.facets(k)
         G = arr.inward_normals(k)
-        v = np.array([float(Fraction(a, ex.S)) for a in V[c]])
+        v = _hint_vector(V[c], ex.S)
         mult[c] = (_region_multipliers(v, G, idx, Fraction(1), tol), _region_multipliers(-v, G, idx, Fraction(1), tol))
     ex = _Exact(_parsed(base, mult=tuple(mult)))
     bounds, _ = ex.pair_bounds()
@@ -370,19 +402,20 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     # pass 2: tight multipliers where the uniqueness argument needs them
     t3 = time.perf_counter()
     if lamf > 0 and upper >= lower:
-        rho = math.sqrt(float(2 * (upper - lower) / (lamf * lamf)))
+        # float screening only (huge or tiny rationals: no float overflow; inf screens in)
+        rho = math.sqrt(_to_float(2 * (upper - lower) / (lamf * lamf)))
         V, F = ex.chamber_vectors()
-        fS, fD2 = float(ex.S), float(ex.DX) ** 2
+        S2, D2 = ex.S * ex.S, ex.DX * ex.DX
         for c in range(len(masks)):
             if mult[c][0] or mult[c][1]:
                 continue
-            vn = math.sqrt(sum(float(a) ** 2 for a in V[c])) / fS
-            beta = math.sqrt(F[c] / fD2) * rho
+            vn = math.sqrt(_ratio(sum(a * a for a in V[c]), S2))
+            beta = math.sqrt(_ratio(F[c], D2)) * rho
             if vn + 2 * beta >= 1 - 2 * beta or vn >= 1:
                 k = order[c]
                 idx = arr.facets(k)
                 G = arr.inward_normals(k)
-                v = np.array([float(Fraction(a, ex.S)) for a in V[c]])
+                v = _hint_vector(V[c], ex.S)
                 mult[c] = (_region_multipliers(v, G, idx, scale, tol), _region_multipliers(-v, G, idx, scale, tol))
         ex = _Exact(_parsed(base, mult=tuple(mult)))
         bounds, _ = ex.pair_bounds()

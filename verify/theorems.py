@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from relucert._atomic import atomic_open, write_text
 from relucert.arrangement import Arrangement, enumerate_chambers, general_position_count, lift, pack_signs
 from relucert.errors import CertificateError, RelucertError
 from relucert.results import jsonable
@@ -157,9 +158,10 @@ class Instance:
         return f"{self.family.name}#{self.index}"
 
     def save(self, path: str) -> None:
-        np.savez(path, X=self.X, y=self.y, y0=self.y0, lam=np.float64(self.lam), noise=np.float64(self.noise),
-                 theta0=self.theta0, amplitude0=self.amplitude0, xi=self.xi, seed=np.int64(self.seed),
-                 index=np.int64(self.index), family=json.dumps(self.family.to_dict()))
+        with atomic_open(path, "wb") as fh:
+            np.savez(fh, X=self.X, y=self.y, y0=self.y0, lam=np.float64(self.lam), noise=np.float64(self.noise),
+                     theta0=self.theta0, amplitude0=self.amplitude0, xi=self.xi, seed=np.int64(self.seed),
+                     index=np.int64(self.index), family=json.dumps(self.family.to_dict()))
 
 
 def load_instance(path: str) -> Instance:
@@ -699,17 +701,15 @@ def _save_counterexample(out_dir: str, statement: Statement, inst: Instance, ctx
     report = {"statement": statement.name, "claim": statement.claim, "instance": inst.label,
               "first_check": first.to_dict(), "re_verification": outcome.to_dict()}
     _write_json(os.path.join(folder, "report.json"), report)
-    with open(os.path.join(folder, "README.md"), "w") as fh:
-        fh.write(f"# Counterexample: {statement.name} on {inst.label}\n\n"
-                 f"Claim: {statement.claim}.\n\nFirst check: {first.reason}\n\n"
-                 f"Re-verified from data.npz (new arrangement, new solves): {outcome.reason}\n")
+    write_text(os.path.join(folder, "README.md"),
+               f"# Counterexample: {statement.name} on {inst.label}\n\n"
+               f"Claim: {statement.claim}.\n\nFirst check: {first.reason}\n\n"
+               f"Re-verified from data.npz (new arrangement, new solves): {outcome.reason}\n")
     return folder
 
 
 def _write_json(path: str, doc: dict) -> None:
-    with open(path, "w") as fh:
-        json.dump(jsonable(doc), fh, indent=1, allow_nan=True)
-        fh.write("\n")
+    write_text(path, json.dumps(jsonable(doc), indent=1, allow_nan=True) + "\n")
 
 
 def _run_one(statement: Statement, ctx: Context) -> Outcome:

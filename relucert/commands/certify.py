@@ -5,7 +5,9 @@ import sys
 
 import numpy as np
 
-from relucert.commands._common import add_common_options, add_device_option, tolerances_from_args, write_json
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
+                                      load_data_from_args, parse_lam, progress_flag, record_data,
+                                      tolerances_from_args, write_json)
 
 
 def register(sub) -> None:
@@ -14,15 +16,17 @@ def register(sub) -> None:
                                    "is y) and print the certificate report: one extremum per region, "
                                    "the sparsity bound, uniqueness of the measure and of the function, "
                                    "and non-degeneracy ND1-ND4.")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--lam", type=float, required=True, help="regularisation lam > 0")
+    add_data_argument(p)
+    p.add_argument("--lam", type=parse_lam, required=True, help="regularisation lam > 0")
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
-    p.add_argument("--plot", metavar="FILE", default=None, help="draw the certificate eta (d = 1 or 2)")
+    p.add_argument("--plot", metavar="FILE", default=None,
+                   help="draw the certificate eta (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
-    p.add_argument("--out", metavar="FILE", default=None, help="exact certificate file (with --exact)")
+    p.add_argument("--out", metavar="FILE", default=None,
+                   help="exact certificate file (needed by --exact, and an error without it)")
     add_common_options(p)
     p.set_defaults(func=run)
 
@@ -88,32 +92,34 @@ def format_report(report) -> str:
 def run(args) -> int:
     from relucert.arrangement import enumerate_chambers
     from relucert.certifier import certify
-    from relucert.data import load_data
+    from relucert._atomic import check_writable
 
     tol = tolerances_from_args(args)
     if args.exact and not args.out:
         print("relucert certify: --exact needs --out FILE", file=sys.stderr)
         return 2
-    data = load_data(args.data)
+    if args.out and not args.exact:
+        print("relucert certify: --out FILE is the exact certificate file: add --exact (or drop --out)",
+              file=sys.stderr)
+        return 2
+    progress = progress_flag(args)
+    data = load_data_from_args(args)
     X, y = data["X"], data["y"]
+    check_outputs(args, d=X.shape[1])
+    if args.out:
+        check_writable(args.out, "--out certificate file")
     try:
         from relucert.solver import solve
     except ImportError as exc:
         print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
         return 2
-    arr = enumerate_chambers(X, tol=tol)
-    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device)
+    arr = enumerate_chambers(X, tol=tol, progress=progress)
+    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress)
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
     # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
     text_out = sys.stderr if args.json == "-" else sys.stdout
     print(format_report(report), file=text_out)
-    if args.json:
-        write_json(args.json, report.to_dict())
-    if args.plot:
-        from relucert.plot_certificate import plot_certificate
-
-        plot_certificate(report, args.plot)
-        print(f"plot written to {args.plot}", file=sys.stderr)
+    # the certificate first: the figure (or anything after it) never keeps it from being written
     if args.exact:
         try:
             from relucert.verify.exact import make_exact_certificate
@@ -121,9 +127,16 @@ def run(args) -> int:
             print(f"relucert certify: exact certificates are not available in this installation "
                   f"(relucert.verify.exact: {exc})", file=sys.stderr)
             return 2
-        cert = make_exact_certificate(solution, arrangement=arr, tol=tol)
+        cert = make_exact_certificate(solution, arrangement=arr, tol=tol, progress=progress)
         cert.write(args.out)
         print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
               f"in the file), "
               f"uniqueness: {cert.unique}", file=text_out)
+    if args.json:
+        write_json(args.json, record_data(report.to_dict(), data, args.data))
+    if args.plot:
+        from relucert.plot_certificate import plot_certificate
+
+        plot_certificate(report, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from relucert._atomic import check_writable_dir, write_text
 from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
 
 
@@ -18,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("--d", type=int, choices=(1, 2), default=1, help="input dimension (default 1)")
     p.add_argument("--out", metavar="DIR", default=None, help="output folder (default counterexample-KIND)")
     p.add_argument("--max-tries", type=int, default=50, help="random starts before giving up (default 50)")
-    add_common_options(p, json_file=False)
+    add_common_options(p, json_file=False, seed=True)
     p.set_defaults(func=run)
 
 
@@ -44,19 +45,19 @@ def run(args) -> int:
         print("relucert counterexample: --max-tries must be positive", file=sys.stderr)
         return 2
     tol = tolerances_from_args(args)
+    out = args.out or f"counterexample-{args.kind}"
+    check_writable_dir(out, "--out folder")
     try:
         ce = find_counterexample(args.kind, d=args.d, seed=args.seed, max_tries=args.max_tries,
                                  progress=progress_flag(args), tol=tol)
     except RuntimeError as exc:
         print(f"relucert counterexample: {exc}", file=sys.stderr)
         return 1
-    out = args.out or f"counterexample-{args.kind}"
     os.makedirs(out, exist_ok=True)
     written = _write(out, "data", ce.X, ce.y, ce.lam, ce.solution, ce.report)
     for name, (X, y, lam, sol, rep) in ce.extra.items():
         written += _write(out, name, X, y, lam, sol, rep)
-    with open(os.path.join(out, "explanation.txt"), "w") as fh:
-        fh.write(ce.explanation + "\n")
+    write_text(os.path.join(out, "explanation.txt"), ce.explanation + "\n")
     written.append(os.path.join(out, "explanation.txt"))
     print(ce.explanation)
     print(f"\nfound after {ce.tries} tries (seed {args.seed}); written: {', '.join(written)}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from relucert.commands._common import parse_lam
+
 DEMO_LAM = 0.01
 
 
@@ -13,12 +15,13 @@ def register(sub) -> None:
                                    "teacher) exactly, print the neurons and the certificate summary, "
                                    "and write figures.")
     p.add_argument("--out", default="relucert-demo", help="folder for figures (default relucert-demo)")
-    p.add_argument("--lam", type=float, default=DEMO_LAM, help=f"regularisation weight (default {DEMO_LAM})")
+    p.add_argument("--lam", type=parse_lam, default=DEMO_LAM, help=f"regularisation weight (default {DEMO_LAM})")
     p.add_argument("--no-progress", action="store_true", help="never show progress bars")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from relucert._atomic import check_writable_dir
     from relucert.arrangement import enumerate_chambers, general_position_count
     from relucert.commands.solve import print_summary
     from relucert.examples import demo_2d
@@ -26,6 +29,7 @@ def run(args) -> int:
     from relucert.plots import plot_regions
     from relucert.solver import solve
 
+    check_writable_dir(args.out, "--out folder")
     X, y = demo_2d()
     progress = False if args.no_progress else None
     arr = enumerate_chambers(X, progress=progress)

@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+from relucert.commands._common import (add_common_options, add_data_argument, check_outputs, load_data_from_args,
+                                      progress_flag, record_data, tolerances_from_args, write_json)
 
 __all__ = ["register", "run", "default_solver", "format_result"]
 
@@ -58,7 +59,7 @@ def register(sub) -> None:
                                    "optionally a noise direction 'xi' (.csv: last column is y0). Solves (P_0), checks the minimal-norm "
                                    "certificate, computes the critical noise ratio, then solves (P_lam) "
                                    "on y0 + C lam xi for each lam and fits the error slopes.")
-    p.add_argument("data", metavar="DATA")
+    add_data_argument(p)
     p.add_argument("--lams", default=None, metavar="A:B:K",
                    help="K lam values geometric from A to B (default 8 values from 0.1 to 10^-4)")
     p.add_argument("--noise-scale", type=float, default=None, metavar="C",
@@ -104,48 +105,25 @@ def format_result(res) -> str:
     return "\n".join(lines)
 
 
-def _load(path: str) -> dict:
-    """X, the noiseless labels (array ``y``, or ``y0`` when the file has no ``y``) and the
-    optional noise direction ``xi``."""
-    import os
-    import zipfile
-
-    from relucert._validation import check_Xy
-    from relucert.data import load_data
-
-    if os.path.splitext(str(path))[1].lower() == ".npz" and os.path.isfile(path):
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in ("X", "y", "y0", "xi") if k in z.files}
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise ValueError(f"data file {path!r} is not a readable .npz archive: {exc}") from exc
-        if "y" not in arrays and "y0" in arrays and "X" in arrays:
-            try:
-                X, y0 = check_Xy(arrays["X"], arrays["y0"])
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"data file {path!r}: {exc}") from exc
-            return {"X": X, "y": y0, **({"xi": arrays["xi"]} if "xi" in arrays else {})}
-    return load_data(path, extra=("xi",))
-
-
 def run(args) -> int:
     from relucert.verify.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
 
     tol = tolerances_from_args(args)
-    data = _load(args.data)
+    data = load_data_from_args(args, extra=("xi",), y_alias="y0")
     lams = DEFAULT_LAMS if args.lams is None else parse_lams(args.lams)
     if args.noise_scale is not None and not (math.isfinite(args.noise_scale) and args.noise_scale >= 0):
         raise ValueError(f"--noise-scale must be a finite float >= 0; got {args.noise_scale!r}")
     from relucert.solver import check_interpolation_consistent
 
     check_interpolation_consistent(data["X"], data["y"])
+    check_outputs(args)
     solver = default_solver(tol=tol)
     res = lownoise_sweep(data["X"], data["y"], solver=solver, lams=lams, xi=data.get("xi"),
                          noise_scale=args.noise_scale, noise_seed=args.noise_seed, tol=tol,
                          progress=progress_flag(args))
     print(format_result(res), file=sys.stdout if args.json != "-" else sys.stderr)
     if args.json:
-        write_json(args.json, res.to_dict())
+        write_json(args.json, record_data(res.to_dict(), data, args.data))
     if args.plot:
         from relucert.plot_lownoise import plot_sweep
 

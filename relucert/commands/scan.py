@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucert.commands._common import (add_common_options, add_device_option, progress_flag,
-                                      tolerances_from_args, write_json)
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
+                                      load_data_from_args, progress_flag, record_data, tolerances_from_args,
+                                      write_json)
 
 
 def register(sub) -> None:
@@ -15,7 +16,7 @@ def register(sub) -> None:
                     "chambers found and an estimate of their number. With --dual P.npy (a vector "
                     "p of length n), the chambers are enumerated exactly and max eta_p / max -eta_p "
                     "is computed on every region (batched; borderline regions on the exact path).")
-    p.add_argument("data", metavar="DATA")
+    add_data_argument(p)
     add_device_option(p, "torch runs")
     p.add_argument("--samples", type=int, default=1_000_000, help="points sampled on S^d (default 1e6)")
     p.add_argument("--batch", type=int, default=65536, help="samples per batch (default 65536)")
@@ -23,17 +24,19 @@ def register(sub) -> None:
                    help="a dual vector p (.npy, length n): evaluate its certificate on every region")
     p.add_argument("--max-chambers", type=int, default=None,
                    help="with --dual: refuse exact enumeration beyond this many chambers")
-    add_common_options(p)
+    add_common_options(p, seed=True)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
-    from relucert.data import load_data
     from relucert.gpu import region_maxima, sample_chambers
 
-    data = load_data(args.data)
+    if args.max_chambers is not None and args.dual is None:
+        raise ValueError("--max-chambers limits the exact enumeration of --dual; without --dual it does nothing")
+    data = load_data_from_args(args)
     X = data["X"]
+    check_outputs(args)
     tol = tolerances_from_args(args)
     scan = sample_chambers(X, n_samples=args.samples, batch=args.batch, device=args.device,
                            seed=args.seed, tol=tol, progress=progress_flag(args))
@@ -41,7 +44,7 @@ def run(args) -> int:
     print(f"n = {X.shape[0]}, d = {X.shape[1]}, device {scan.device}")
     print(f"chambers found by {scan.n_samples} samples: {scan.n_found} "
           f"(Chao1 estimate {scan.estimate:.0f}; upper bound {bound}); time {scan.wall_time_s:.3f} s")
-    doc = {"scan": scan.to_dict(), "upper_bound": bound}
+    doc = record_data({"scan": scan.to_dict(), "upper_bound": bound}, data, args.data)
     status = 0
     if args.dual is not None:
         try:

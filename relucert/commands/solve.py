@@ -1,7 +1,8 @@
 """``relucert solve DATA --lam L``: the exact global optimum and its certificate."""
 from __future__ import annotations
 
-from relucert.commands._common import (add_common_options, add_device_option, progress_flag,
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
+                                      load_data_from_args, parse_lam, progress_flag, record_data,
                                       tolerances_from_args, write_json)
 
 
@@ -11,11 +12,11 @@ def register(sub) -> None:
                                    "infinite-width shallow ReLU networks (lam = 0: minimal-TV "
                                    "interpolation) with a duality-gap certificate. DATA is .npz "
                                    "(X, y) or .csv (last column y).")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--lam", type=float, required=True, help="regularisation weight (>= 0)")
+    add_data_argument(p)
+    p.add_argument("--lam", type=parse_lam, required=True, help="regularisation weight (>= 0)")
     p.add_argument("--method", choices=["exchange", "socp"], default="exchange",
                    help="exchange (default, HiGHS + exact oracle) or socp (clarabel cross-check)")
-    p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2)")
+    p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--max-chambers", type=int, default=None,
                    help="refuse when the estimated number of dual regions exceeds this")
@@ -51,17 +52,17 @@ def print_summary(sol, file=None) -> None:
 
 
 def run(args) -> int:
-    from relucert.data import load_data
     from relucert.solver import solve
 
-    data = load_data(args.data)
+    data = load_data_from_args(args)
+    check_outputs(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
                 tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers)
     import sys
 
     print_summary(sol, file=sys.stderr if args.json == "-" else None)
     if args.json:
-        doc = sol.to_dict()
+        doc = record_data(sol.to_dict(), data, args.data)
         doc.pop("info", None)
         doc["n_atoms"] = sol.n_atoms
         doc["info"] = {k: v for k, v in sol.info.items() if k != "history"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from relucert._atomic import check_writable_dir, write_text
 from relucert.commands._common import add_tol_options, progress_flag, tolerances_from_args, write_json
 
 __all__ = ["register", "run", "select_families", "write_suite_report", "SUITE_MAX_ITER"]
@@ -74,8 +75,7 @@ def write_suite_report(result, out_dir: str) -> str:
             figures[f"low-noise sweep {label}"] = os.path.relpath(plot_sweep(res, os.path.join(out_dir, name)),
                                                                    out_dir)
     path = os.path.join(out_dir, "report.md")
-    with open(path, "w") as fh:
-        fh.write(result.markdown(figures))
+    write_text(path, result.markdown(figures))
     write_json(os.path.join(out_dir, "results.json"), result.to_dict())
     return path
 
@@ -88,6 +88,7 @@ def run(args) -> int:
         raise ValueError(f"--instances must be an integer >= 1; got {args.instances}")
     tol = tolerances_from_args(args)
     families = select_families(args.families)
+    check_writable_dir(args.out, "--out folder")
     alt = None if args.no_second_method else default_solver(tol=tol, method="socp")
     result = run_suite(solver=default_solver(tol=tol, max_iter=SUITE_MAX_ITER), alt_solver=alt, families=families,
                        n_instances=args.instances, seed=args.seed, out_dir=args.out, tol=tol,
