@@ -180,12 +180,16 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
         s = np.where((pos[k, f >> 3] >> (f & 7).astype(np.uint8)) & 1, 1.0, -1.0)
         rows = np.zeros(len(f), dtype=np.int64)
         U = Xl[f] / row_norm[f][:, None]
-        _, th = chamber_lp(U, s, tol=tol)
-        th = th / np.linalg.norm(th)
-        if np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
-            theta[k] = th
-            margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
-            continue
+        t_lp, th = chamber_lp(U, s, tol=tol)
+        nrm = float(np.linalg.norm(th))
+        # a chamber narrower than the LP's tolerances comes back with margin 0 and theta = 0
+        # (nearly collinear float data): no float point to try, go to the exact ray sum
+        if t_lp > 0 and nrm > 0:
+            th = th / nrm
+            if np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
+                theta[k] = th
+                margin[k] = float(np.min(np.abs(Xl[f] @ th) / row_norm[f]))
+                continue
         th, exact = _central_ray(Xl[f], s)
         if np.array_equal(data.dot_signs(th[None, :], f, rows), s.astype(np.int8)):
             theta[k] = th

@@ -230,3 +230,20 @@ def test_bad_options():
         enumerate_chambers(X, max_chambers=0)
     with pytest.raises(TypeError, match="progress"):
         enumerate_chambers(X, progress="yes")
+
+
+@pytest.mark.parametrize("d,off", [(3, 2), (3, 3), (4, 3)])
+def test_nearly_collinear_float_data_has_chambers_below_lp_resolution(d, off):
+    # points on a line computed in floats are not exactly collinear: the exact arrangement has
+    # chambers far narrower than the LP's tolerances (the LP repair returns margin 0 and
+    # theta = 0 there); they keep an exact rational interior point instead of crashing
+    from relucert.arrangement import exact_chamber_count
+    from relucert.arrangement.enumerate import verify_interior_points
+
+    rng = np.random.default_rng(2)
+    t = rng.standard_normal(8)
+    X = np.outer(t, rng.standard_normal(d)) + rng.standard_normal(d)
+    X[:off] = rng.standard_normal((off, d))
+    arr = enumerate_chambers(X)
+    assert arr.n_chambers == exact_chamber_count(X)
+    assert verify_interior_points(arr).all()
