@@ -1,0 +1,491 @@
+"""Branch and bound over simplicial cones of the sphere for ``max |eta_p|``.
+
+``eta_p(theta) = sum_i p_i relu(<x~_i, theta>)`` is a one-hidden-layer ReLU network of
+``theta``; both ``+eta`` and ``-eta`` are maximised over the unit ball by splitting the
+input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
+(cone, sign). Roots: the ``2^D`` orthants, each with both signs. Each node gets the
+polar-cone bound of its linear majorant (:mod:`relucert.lp.bab.cones`); nodes whose bound
+is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
+points are solved exactly (:mod:`relucert.lp.bab.leaves`), the others are split at
+their longest edge with the new ray ``r_j + r_k``.
+
+Two modes:
+
+- :func:`maximise` (best-first on the bound): ``max |eta_p|`` within
+  ``tol.bab_rel_gap`` (relative) and every (region, sign) whose maximum exceeds a
+  threshold, with its maximiser (the information of ``lp.oracle.RegionScan``);
+- :func:`certify` (depth-first, fixed threshold ``1 + tol.dual_feas``): certified,
+  violated (with a witness) or, on a node or time budget, ``limit`` with a valid upper
+  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound).
+"""
+from __future__ import annotations
+
+import heapq
+import sys
+import time
+from dataclasses import dataclass
+from enum import Enum
+from itertools import product
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from relucert.arrangement.chambers import lift
+from relucert.errors import SolverError
+from relucert.lp.bab.cones import classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.bab.leaves import has_interior, leaf_maxima
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_UNDECIDED"]
+
+#: a node with at most this many undecided points is solved exactly (2^k sub-patterns)
+LEAF_UNDECIDED = 8
+# nodes evaluated together (vectorised); a forced leaf (rays too long to split exactly)
+# may have at most this many undecided points
+_BATCH = 256
+_MAX_FORCED_UNDECIDED = 16
+_RAY_LIMIT = float(2 ** 52)
+
+
+class BabStatus(str, Enum):
+    CERTIFIED = "certified"
+    VIOLATED = "violated"
+    LIMIT = "limit"
+
+
+@dataclass(frozen=True)
+class BabStats:
+    """``n_nodes`` evaluated nodes, ``n_leaves`` exact leaves, ``n_pruned`` nodes closed
+    by their bound, ``n_open`` nodes left open, ``max_depth``, ``wall_time_s``."""
+
+    n_nodes: int
+    n_leaves: int
+    n_pruned: int
+    n_open: int
+    max_depth: int
+    wall_time_s: float
+
+
+@dataclass(frozen=True)
+class BabScan:
+    """Result of :func:`maximise`.
+
+    ``max_value``: the largest ``|eta_p|`` met at a point (``max_point``, ``max_sign``);
+    ``upper_bound``: a bound on ``max |eta_p|`` over the sphere (at most
+    ``max_value * (1 + tol.bab_rel_gap)`` when ``complete``). Violators: every
+    (region, sign) whose maximum exceeds ``threshold`` (the first ``limit`` found when
+    the search stopped on it), as unit ``point``, ``sign``, ``value`` and ``active``:
+    the region's activation pattern over the support rows ``support`` (indices of
+    the data; ``groups[i]`` is the support row of sample ``i``: equal samples share
+    one, samples whose summed weight is 0 have -1). ``complete``: the search closed
+    every node.
+    """
+
+    max_value: float
+    max_point: np.ndarray | None
+    max_sign: int
+    upper_bound: float
+    complete: bool
+    threshold: float
+    point: np.ndarray
+    sign: np.ndarray
+    value: np.ndarray
+    active: np.ndarray
+    support: np.ndarray
+    groups: np.ndarray
+    stats: BabStats
+
+    @property
+    def n_found(self) -> int:
+        return int(self.value.shape[0])
+
+
+@dataclass(frozen=True)
+class BabCertificate:
+    """Result of :func:`certify`: ``status``; ``upper_bound`` on ``max |eta_p|`` (valid
+    for every status; at most ``threshold`` when certified); ``lower_bound`` the largest
+    ``|eta_p|`` met at a point; the witness (unit point, sign, value > threshold) when
+    violated."""
+
+    status: BabStatus
+    threshold: float
+    upper_bound: float
+    lower_bound: float
+    witness_point: np.ndarray | None
+    witness_sign: int
+    witness_value: float
+    stats: BabStats
+
+    @property
+    def certified(self) -> bool:
+        return self.status is BabStatus.CERTIFIED
+
+
+@dataclass(frozen=True)
+class _Problem:
+    A: np.ndarray          # (k, D) distinct lifted rows with non-zero summed weight
+    q: np.ndarray          # (k,)
+    support: np.ndarray    # (k,) a sample index of each row
+    groups: np.ndarray     # (n,) row of each sample, -1 if its weight sums to 0
+
+
+def _prepare(X, p) -> _Problem:
+    X = np.asarray(X, dtype=np.float64) if not isinstance(X, np.ndarray) or X.dtype != np.float64 else X
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be 2-D (n_samples, n_features) with n, d >= 1; got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must be finite; got NaN or inf")
+    p = np.asarray(p, dtype=np.float64)
+    if p.shape != (X.shape[0],):
+        raise ValueError(f"p must be 1-D with one entry per sample ({X.shape[0]},); got shape {p.shape}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("p must be finite; got NaN or inf")
+    Z = lift(X)
+    uniq, first, inverse = np.unique(Z, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    q = np.bincount(inverse, weights=p, minlength=uniq.shape[0])
+    keep = q != 0
+    new = np.full(uniq.shape[0], -1, dtype=np.int64)
+    new[keep] = np.arange(int(keep.sum()))
+    return _Problem(A=uniq[keep], q=q[keep], support=first[keep].astype(np.int64), groups=new[inverse])
+
+
+class _Nodes:
+    """Open nodes: rays (integer-valued floats), sign, bound (inherited), depth, in
+    slots reused through a free list."""
+
+    def __init__(self, D: int):
+        self.D = D
+        self.R = np.zeros((0, D, D))
+        self.sign = np.zeros(0, dtype=np.int8)
+        self.bound = np.zeros(0)
+        self.depth = np.zeros(0, dtype=np.int64)
+        self.free: list[int] = []
+
+    def add(self, R, sign, bound, depth) -> np.ndarray:
+        k = R.shape[0]
+        take = [self.free.pop() for _ in range(min(k, len(self.free)))]
+        extra = k - len(take)
+        if extra:
+            start = self.R.shape[0]
+            grow = max(extra, start)
+            self.R = np.concatenate([self.R, np.zeros((grow, self.D, self.D))])
+            self.sign = np.concatenate([self.sign, np.zeros(grow, dtype=np.int8)])
+            self.bound = np.concatenate([self.bound, np.zeros(grow)])
+            self.depth = np.concatenate([self.depth, np.zeros(grow, dtype=np.int64)])
+            self.free.extend(range(start + grow - 1, start + extra - 1, -1))
+            take.extend(range(start, start + extra))
+        ids = np.asarray(take, dtype=np.int64)
+        self.R[ids], self.sign[ids], self.bound[ids], self.depth[ids] = R, sign, bound, depth
+        return ids
+
+    def release(self, ids) -> None:
+        self.free.extend(int(i) for i in ids)
+
+
+def _roots(D: int):
+    R = np.array([np.diag(s) for s in product((1.0, -1.0), repeat=D)], dtype=np.float64)
+    R = np.concatenate([R, R])
+    sign = np.repeat(np.array([1, -1], dtype=np.int8), R.shape[0] // 2)
+    return R, sign
+
+
+def _split(R: np.ndarray, Rn: np.ndarray):
+    """Children of each cone at its longest edge (smallest cosine between unit rays;
+    ties to the first pair): ``r_j`` or ``r_k`` replaced by ``r_j + r_k``."""
+    m, D, _ = R.shape
+    cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
+    a, b = np.triu_indices(D, 1)
+    pair = np.argmin(cos[:, a, b], axis=1)
+    j, k = a[pair], b[pair]
+    rows = np.arange(m)
+    new = R[rows, :, j] + R[rows, :, k]
+    c1, c2 = R.copy(), R.copy()
+    c1[rows, :, j] = new
+    c2[rows, :, k] = new
+    return c1, c2, np.abs(new).max(axis=1)
+
+
+def _eta(A: np.ndarray, q: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return np.maximum(pts @ A.T, 0.0) @ q
+
+
+class _Search:
+    """The shared loop; ``mode`` is "maximise" or "certify"."""
+
+    def __init__(self, prob: _Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
+                 max_nodes, time_limit, progress, batch):
+        self.prob, self.mode, self.threshold, self.tol = prob, mode, float(threshold), tol
+        self.limit, self.k0, self.max_nodes, self.time_limit = limit, leaf_undecided, max_nodes, time_limit
+        self.batch = batch
+        self.progress = progress
+        self.D = prob.A.shape[1]
+        self.best, self.best_point, self.best_sign = 0.0, None, 0
+        self.closed_upper = 0.0
+        self.found: dict[tuple[bytes, int], tuple[float, np.ndarray, np.ndarray]] = {}
+        self.witness = None
+        self.n_nodes = self.n_leaves = self.n_pruned = 0
+        self.max_depth = 0
+        self.record: list | None = None     # tests: (rays, signs) of every closed node
+
+    def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
+        if self.record is not None:
+            self.record.append((R.copy(), np.asarray(sign, dtype=np.int8).copy()))
+
+    def cutoff(self) -> float:
+        if self.mode == "certify":
+            return self.threshold
+        return min(self.threshold, self.best * (1.0 + self.tol.bab_rel_gap))
+
+    def _incumbent(self, vals, pts, signs) -> None:
+        if vals.size == 0:
+            return
+        j = int(np.argmax(vals))
+        if vals[j] > self.best:
+            self.best, self.best_point, self.best_sign = float(vals[j]), pts[j].copy(), int(signs[j])
+        if self.mode == "certify" and vals[j] > self.threshold and self.witness is None:
+            self.witness = (pts[j].copy(), int(signs[j]), float(vals[j]))
+
+    def run(self):
+        A, q, D = self.prob.A, self.prob.q, self.D
+        nodes = _Nodes(D)
+        R0, s0 = _roots(D)
+        b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-1]
+        ids0 = nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
+        dfs = self.mode == "certify"
+        stack: list[int] = list(ids0[::-1])
+        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(b0, ids0)]
+        heapq.heapify(heap)
+        start = time.perf_counter()
+        stopped = False
+        show = None if self.progress is None else not self.progress
+        bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
+        try:
+            while (stack if dfs else heap) and self.witness is None:
+                if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes)
+                        or (self.time_limit is not None and time.perf_counter() - start >= self.time_limit)
+                        or (self.limit is not None and len(self.found) >= self.limit)):
+                    stopped = True
+                    break
+                if dfs:
+                    take = stack[-self.batch:]
+                    del stack[-self.batch:]
+                    ids = np.asarray(take[::-1], dtype=np.int64)
+                else:
+                    ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(self.batch, len(heap)))],
+                                     dtype=np.int64)
+                kids = self._step(nodes, ids)
+                if kids is not None:
+                    if dfs:
+                        stack.extend(int(i) for i in kids[::-1])
+                    else:
+                        for i in kids:
+                            heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
+                bar.update(int(ids.size))
+                open_ids = stack if dfs else [i for _, i in heap]
+                bar.set_postfix(open=len(open_ids), best=f"{self.best:.9g}", refresh=False)
+        finally:
+            bar.close()
+        open_ids = np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)
+        open_max = float(nodes.bound[open_ids].max()) if open_ids.size else 0.0
+        stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
+                         n_open=int(open_ids.size), max_depth=self.max_depth,
+                         wall_time_s=time.perf_counter() - start)
+        upper = max(self.best, self.closed_upper, open_max)
+        complete = not stopped and self.witness is None
+        return upper, complete, stats
+
+    def _bound(self, R: np.ndarray, sg: np.ndarray, inherited: np.ndarray, cutoff: float):
+        """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
+        the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
+        maximisers update the incumbent (their ``eta`` is a value met at a point)."""
+        A, q, tol = self.prob.A, self.prob.q, self.tol
+        Q = sg[:, None] * q[None, :]
+        act, und, Sn, Rn = classify(A, R)
+        G = normals(Rn)
+        W = linear_majorant(A, Q, act, und, Sn, G)
+        bound = np.minimum(inherited, pre_bound(W, Rn, G))
+        need = np.flatnonzero(bound > cutoff)
+        if need.size:
+            val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
+            bound[need] = np.minimum(bound[need], val)
+            pos = val > 0
+            pts = P[pos] / val[pos, None]
+            self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
+        return Q, act, und, Rn, G, bound
+
+    def _step(self, nodes: _Nodes, ids: np.ndarray):
+        cutoff = self.cutoff()
+        inherited = nodes.bound[ids]
+        drop = inherited <= cutoff
+        if drop.any():
+            self.closed_upper = max(self.closed_upper, float(inherited[drop].max()))
+            self.n_pruned += int(drop.sum())
+            self._closed(nodes.R[ids[drop]], nodes.sign[ids[drop]])
+            nodes.release(ids[drop])
+            ids, inherited = ids[~drop], inherited[~drop]
+        if ids.size == 0:
+            return None
+        R, sg, depth = nodes.R[ids], nodes.sign[ids].astype(np.float64), nodes.depth[ids]
+        nodes.release(ids)
+        self.n_nodes += int(ids.size)
+        self.max_depth = max(self.max_depth, int(depth.max()))
+        Q, act, und, Rn, G, bound = self._bound(R, sg, inherited, cutoff)
+        cutoff = self.cutoff()
+        closed = bound <= cutoff
+        if closed.any():
+            self.closed_upper = max(self.closed_upper, float(bound[closed].max()))
+            self.n_pruned += int(closed.sum())
+            self._closed(R[closed], sg[closed])
+        live = np.flatnonzero(~closed)
+        if live.size == 0:
+            return None
+        nu = und[live].sum(axis=1)
+        c1, c2, longest = _split(R[live], Rn[live])
+        forced = longest > _RAY_LIMIT
+        if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
+            raise SolverError(
+                f"branch and bound: a cone narrower than float resolution still has {int(nu[forced].max())} "
+                f"undecided points (more than {_MAX_FORCED_UNDECIDED}): the data are too degenerate for it; "
+                "use the enumeration oracle")
+        leaf = (nu <= self.k0) | forced
+        L = live[leaf]
+        if L.size:
+            self._closed(R[L], sg[L])
+            self._leaves(L, Q, act, und, Rn, G, sg)
+        rest = ~leaf
+        if not rest.any() or self.witness is not None:
+            return None
+        k = int(rest.sum())
+        Rc = np.concatenate([c1[rest], c2[rest]])
+        b = np.tile(bound[live][rest], 2)
+        dep = np.tile(depth[live][rest] + 1, 2)
+        sgn = np.tile(sg[live][rest].astype(np.int8), 2)
+        kids = nodes.add(Rc, sgn, b, dep)
+        order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
+        return kids[order]
+
+    def _leaves(self, L, Q, act, und, Rn, G, sg) -> None:
+        A, tol = self.prob.A, self.tol
+        self.n_leaves += int(L.size)
+        cutoff = self.cutoff()
+        report = self.threshold
+        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol)
+        self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
+        ok = np.isfinite(pieces.best)
+        self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])
+        if self.mode != "maximise":
+            return
+        for t in np.argsort(-pieces.value, kind="stable"):
+            leaf, val = int(pieces.leaf[t]), float(pieces.value[t])
+            sign = int(sg[L[leaf]])
+            key = (np.packbits(pieces.active[t]).tobytes(), sign)
+            if key in self.found and self.found[key][0] >= val:
+                continue
+            U = und[L[leaf]]
+            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol):
+                continue
+            self.found[key] = (val, pieces.point[t], pieces.active[t])
+
+
+def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
+    if max_nodes is not None and (not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1):
+        raise ValueError(f"max_nodes must be None or an int >= 1; got {max_nodes!r}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise ValueError(f"time_limit must be None or a float > 0 (seconds); got {time_limit!r}")
+    if not isinstance(leaf_undecided, (int, np.integer)) or not 0 <= leaf_undecided <= _MAX_FORCED_UNDECIDED:
+        raise ValueError(f"leaf_undecided must be an int in [0, {_MAX_FORCED_UNDECIDED}]; got {leaf_undecided!r}")
+    if not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch must be an int >= 1; got {batch!r}")
+
+
+def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
+             leaf_undecided: int = LEAF_UNDECIDED, max_nodes: int | None = None, time_limit: float | None = None,
+             progress: bool | None = None, batch: int = _BATCH) -> BabScan:
+    """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
+    above ``threshold``.
+
+    Parameters
+    ----------
+    X : (n, d) data; p : (n,) dual vector.
+    threshold : list every (region, sign) whose maximum exceeds it (``inf``: none).
+    limit : stop once this many are found (``complete=False``).
+    leaf_undecided : nodes with at most this many undecided points are exact leaves.
+    max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
+        ``upper_bound`` still bounds ``max |eta_p|`` (open nodes included).
+    progress : tqdm bar on stderr (None: only on a terminal).
+    batch : nodes evaluated together.
+
+    Returns
+    -------
+    BabScan
+
+    Examples
+    --------
+    Three points ``x = 0, 1, 2`` and ``p = (0, 0, 1)``: ``eta = relu(<theta, (2, 1)>)``,
+    largest (``sqrt 5``) at ``(2, 1)/sqrt 5``.
+
+    >>> scan = maximise(np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 0.0, 1.0]))
+    >>> round(scan.max_value ** 2, 12), (scan.max_point * 5 ** 0.5).round(9).tolist()
+    (5.0, [2.0, 1.0])
+    """
+    tol = resolve(tol)
+    threshold = float(threshold)
+    if threshold != threshold:
+        raise ValueError("threshold must be a float (inf allowed); got nan")
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit must be None or an int >= 1; got {limit!r}")
+    _check_budget(max_nodes, time_limit, leaf_undecided, batch)
+    prob = _prepare(X, p)
+    search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=int(leaf_undecided),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress, batch=int(batch))
+    upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
+    items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
+    D = prob.A.shape[1]
+    return BabScan(max_value=search.best, max_point=search.best_point, max_sign=search.best_sign,
+                   upper_bound=upper, complete=complete, threshold=threshold,
+                   point=np.array([v[1] for _, v in items], dtype=np.float64).reshape(-1, D),
+                   sign=np.array([k[1] for k, _ in items], dtype=np.int8),
+                   value=np.array([v[0] for _, v in items], dtype=np.float64),
+                   active=np.array([v[2] for _, v in items], dtype=bool).reshape(len(items), prob.A.shape[0]),
+                   support=prob.support, groups=prob.groups, stats=stats)
+
+
+def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
+            leaf_undecided: int = LEAF_UNDECIDED, max_nodes: int | None = None, time_limit: float | None = None,
+            progress: bool | None = None, batch: int = _BATCH) -> BabCertificate:
+    """Decide ``|eta_p| <= threshold`` on the sphere (default ``1 + tol.dual_feas``) by
+    depth-first branch and bound.
+
+    Returns ``certified`` (every node closed below the threshold; ``upper_bound`` is
+    the largest closed bound), ``violated`` (a witness point above it) or ``limit``
+    (``max_nodes``/``time_limit`` reached; ``upper_bound`` still bounds ``max |eta_p|``:
+    closed nodes and the inherited bounds of the open ones). The tree depends only on
+    the data, ``p``, the threshold and ``leaf_undecided``/``batch`` (no timing), so a
+    certified run is reproducible.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> certify(X, np.array([0.0, 0.0, 0.4])).status.value        # max = 0.4 sqrt 5 < 1
+    'certified'
+    >>> certify(X, np.array([0.0, 0.0, 0.5])).status.value        # max = 0.5 sqrt 5 > 1
+    'violated'
+    """
+    tol = resolve(tol)
+    threshold = 1.0 + tol.dual_feas if threshold is None else float(threshold)
+    if not np.isfinite(threshold) or threshold < 0:
+        raise ValueError(f"threshold must be a finite float >= 0; got {threshold!r}")
+    _check_budget(max_nodes, time_limit, leaf_undecided, batch)
+    prob = _prepare(X, p)
+    search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=int(leaf_undecided),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress, batch=int(batch))
+    upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
+    if search.witness is not None:
+        pt, sg, val = search.witness
+        return BabCertificate(status=BabStatus.VIOLATED, threshold=threshold, upper_bound=upper,
+                              lower_bound=search.best, witness_point=pt, witness_sign=sg, witness_value=val,
+                              stats=stats)
+    status = BabStatus.CERTIFIED if complete else BabStatus.LIMIT
+    return BabCertificate(status=status, threshold=threshold, upper_bound=upper, lower_bound=search.best,
+                          witness_point=None, witness_sign=0, witness_value=float("nan"), stats=stats)
