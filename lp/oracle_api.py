@@ -86,8 +86,8 @@ class EnumerationOracle:
     >>> from relucert.arrangement import enumerate_chambers
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> s = EnumerationOracle(enumerate_chambers(X)).scan(np.array([0.0, 0.0, 1.0]), 1.0)
-    >>> round(s.max_value ** 2, 12), s.n_found, int(s.sign[0])
-    (5.0, 1, 1)
+    >>> round(s.max_value ** 2, 12), s.n_found, s.sign.tolist()   # two chambers: x = 0 splits the piece
+    (5.0, 2, [1, 1])
     """
 
     name = "enumerate"
@@ -110,8 +110,8 @@ class BranchAndBoundOracle:
 
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> s = BranchAndBoundOracle(X).scan(np.array([0.0, 0.0, 1.0]), 1.0)
-    >>> round(s.max_value ** 2, 12), s.n_found, int(s.sign[0])
-    (5.0, 1, 1)
+    >>> round(s.max_value ** 2, 12), s.n_found, s.sign.tolist()   # one piece: zero weights do not split
+    (5.0, 1, [1])
     """
 
     name = "bab"

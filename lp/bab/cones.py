@@ -24,7 +24,7 @@ from itertools import combinations
 
 import numpy as np
 
-__all__ = ["classify", "linear_majorant", "pre_bound", "cone_max", "normals"]
+__all__ = ["classify", "centre_alpha", "linear_majorant", "pre_bound", "cone_max", "normals"]
 
 _EPS = np.finfo(np.float64).eps
 
@@ -52,8 +52,8 @@ def classify(A: np.ndarray, R: np.ndarray):
     rational sum (``Fraction`` of the float data and the integer rays).
     """
     m, D, _ = R.shape
-    S = np.einsum("nd,mdj->mnj", A, R)
-    err = (D + 2) * _EPS * np.einsum("nd,mdj->mnj", np.abs(A), np.abs(R))
+    S = np.matmul(A, R)                                       # (m, n, D), batched BLAS
+    err = (D + 2) * _EPS * np.matmul(np.abs(A), np.abs(R))
     sg = np.sign(S)
     amb = np.abs(S) <= err
     if amb.any():
@@ -75,22 +75,29 @@ def normals(Rn: np.ndarray) -> np.ndarray:
     return np.linalg.inv(Rn)
 
 
+def centre_alpha(Sn: np.ndarray) -> np.ndarray:
+    """The default relaxation slopes (m, n): 1 where the cone's centre ``sum_j r_j/||r_j||``
+    is on the active side of ``H_i``, else 0."""
+    return (Sn.sum(axis=2) > 0).astype(np.float64)
+
+
 def linear_majorant(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, Sn: np.ndarray,
-                    G: np.ndarray) -> np.ndarray:
+                    G: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
     """``w`` (m, D) with ``sum_i Q_i relu(<a_i, theta>) <= <w, theta>`` on each cone.
 
     ``Q`` (m, n): the weights of each node (``sign * p``). Active points contribute
     ``Q_i a_i``; the undecided positive part ``f`` is sublinear, so ``f <= <G^T f(r), .>``
     on the cone (``f(r_j)`` at the unit rays, interpolated); an undecided negative term
-    is bounded by ``Q_i alpha_i <a_i, theta>`` with ``alpha_i = 1`` when the cone's centre
-    ``sum_j r_j/||r_j||`` lies on the active side of ``H_i`` and 0 otherwise (the linear
-    minorant of relu that is exact on the side holding the centre; proofs Lemma 2)."""
+    is bounded by ``Q_i alpha_i <a_i, theta>`` for any ``alpha_i in [0, 1]`` (``alpha``
+    (m, n); default :func:`centre_alpha`; proofs Lemma 2)."""
     v0 = (np.where(act, Q, 0.0)) @ A
     pos = und & (Q > 0)
-    fr = np.einsum("mn,mnj->mj", np.where(pos, Q, 0.0), np.maximum(Sn, 0.0))
+    fr = np.matmul(np.where(pos, Q, 0.0)[:, None, :], np.maximum(Sn, 0.0))[:, 0, :]
     w_pos = np.einsum("mjd,mj->md", G, fr)
-    neg = und & (Q < 0) & (Sn.sum(axis=2) > 0)
-    w_neg = np.where(neg, Q, 0.0) @ A
+    if alpha is None:
+        alpha = centre_alpha(Sn)
+    neg = und & (Q < 0)
+    w_neg = np.where(neg, Q * alpha, 0.0) @ A
     return v0 + w_pos + w_neg
 
 
@@ -102,13 +109,36 @@ def pre_bound(W: np.ndarray, Rn: np.ndarray, G: np.ndarray) -> np.ndarray:
     return np.minimum(np.linalg.norm(W, axis=1), np.sum(np.linalg.norm(G, axis=2) * np.maximum(wr, 0.0), axis=1))
 
 
-_SUBSETS: dict[int, list[tuple[int, ...]]] = {}
+_FACES: dict[int, list[tuple[np.ndarray, np.ndarray, bool]]] = {}
 
 
-def _subsets(D: int) -> list[tuple[int, ...]]:
-    if D not in _SUBSETS:
-        _SUBSETS[D] = [F for k in range(1, D) for F in combinations(range(D), k)]
-    return _SUBSETS[D]
+def _faces(D: int) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    """Proper non-empty ray subsets ``F`` with their complements ``N`` and whether the
+    projection onto ``span r_F`` is solved on the rays (``|F| <= |N|``) or on the normals."""
+    if D not in _FACES:
+        out = []
+        for k in range(1, D):
+            for F in combinations(range(D), k):
+                N = tuple(j for j in range(D) if j not in F)
+                out.append((np.array(F), np.array(N), k <= D - k))
+        _FACES[D] = out
+    return _FACES[D]
+
+
+def _solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``M^{-1} b`` for a stack of small symmetric systems (closed forms for k <= 2)."""
+    k = M.shape[-1]
+    if k == 1:
+        return b / M[:, :, 0]
+    if k == 2:
+        a, c, e = M[:, 0, 0], M[:, 0, 1], M[:, 1, 1]
+        det = a * e - c * c
+        det = np.where(det != 0, det, np.finfo(np.float64).tiny)
+        return np.stack([(e * b[:, 0] - c * b[:, 1]) / det, (a * b[:, 1] - c * b[:, 0]) / det], axis=1)
+    try:
+        return np.linalg.solve(M, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:   # rays parallel to float precision (a forced leaf)
+        return np.einsum("mkl,ml->mk", np.linalg.pinv(M), b)
 
 
 def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
@@ -118,50 +148,55 @@ def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
     orthogonal projection of ``w`` onto ``span(r_F)``; every such projection that lies
     in ``C`` (coefficients ``>= 0``) is at least as far from ``w``, and
     ``||w - P_L w||^2 = ||w||^2 - ||P_L w||^2``: so ``P_C(w)`` is the feasible face
-    projection of largest norm (0 when none; proofs Lemma 3). ``zero``: relative
+    projection of largest norm (0 when none; proofs Lemma 3). Each face's projection is
+    solved on the smaller of its ray Gram matrix ``Rn_F^T Rn_F`` and its normals' Gram
+    matrix ``G_N G_N^T`` (``N`` the other rays: ``span r_F = {g_N theta = 0}``), from
+    Gram matrices computed once; the winner is recomputed explicitly. ``zero``: relative
     slack on the coefficients' signs. Returns ``(value (m,), P (m, D))``.
     """
     m, D = W.shape
     vn = np.linalg.norm(W, axis=1)
     value = np.zeros(m)
     P = np.zeros((m, D))
-    c_full = np.einsum("mjd,md->mj", G, W)
-    slack = zero * vn[:, None] * np.linalg.norm(G, axis=2)
-    inside = np.all(c_full >= -slack, axis=1)
+    gw = np.einsum("mjd,md->mj", G, W)                     # coefficients of w on the rays
+    gn = np.linalg.norm(G, axis=2)
+    inside = np.all(gw >= -zero * vn[:, None] * gn, axis=1)
     value[inside] = vn[inside]
     P[inside] = W[inside]
-    rest = np.flatnonzero(~inside)
+    rw = np.einsum("md,mdj->mj", W, Rn)
+    rest = np.flatnonzero(~inside & np.any(rw > 0, axis=1))   # otherwise w is in the polar cone: P = 0
     if rest.size == 0:
         return value, P
-    Wr, Rr = W[rest], Rn[rest]
-    wr = np.einsum("md,mdj->mj", Wr, Rr)
-    rest_live = np.any(wr > 0, axis=1)              # otherwise w is in the polar cone: P = 0
-    rest, Wr, Rr, wr = rest[rest_live], Wr[rest_live], Rr[rest_live], wr[rest_live]
-    if rest.size == 0:
-        return value, P
-    best = np.zeros(rest.size)
-    bestP = np.zeros((rest.size, D))
+    Wr, Rr, Gr, gwr, rwr = W[rest], Rn[rest], G[rest], gw[rest], rw[rest]
+    RR = np.einsum("mdj,mdk->mjk", Rr, Rr)
+    GG = np.einsum("mjd,mkd->mjk", Gr, Gr)
+    w2 = vn[rest] ** 2
     tiny = zero * vn[rest]
-    for F in _subsets(D):
-        if len(F) == 1:
-            c = wr[:, F[0]]
-            ok = c > tiny
-            val = np.where(ok, c, 0.0)
-            proj = c[:, None] * Rr[:, :, F[0]]
+    best = np.zeros(rest.size)
+    face = np.full(rest.size, -1)
+    faces = _faces(D)
+    for t, (F, N, on_rays) in enumerate(faces):
+        if on_rays:
+            c = _solve_small(RR[:, F[:, None], F[None, :]], rwr[:, F])
+            val2 = np.einsum("mk,mk->m", c, rwr[:, F])
         else:
-            RF = Rr[:, :, F]                                   # (mr, D, k)
-            M = np.einsum("mdk,mdl->mkl", RF, RF)
-            b = wr[:, F]
-            try:
-                c = np.linalg.solve(M, b[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:   # rays parallel to float precision (a forced leaf)
-                c = np.einsum("mkl,ml->mk", np.linalg.pinv(M), b)
-            ok = np.all(c >= -tiny[:, None], axis=1)
-            proj = np.einsum("mdk,mk->md", RF, c)
-            val = np.linalg.norm(proj, axis=1)
-        better = ok & (val > best)
-        best[better] = val[better]
-        bestP[better] = proj[better]
-    value[rest] = best
-    P[rest] = bestP
+            mu = _solve_small(GG[:, N[:, None], N[None, :]], gwr[:, N])
+            c = gwr[:, F] - np.einsum("mkl,ml->mk", GG[:, F[:, None], N[None, :]], mu)
+            val2 = w2 - np.einsum("mk,mk->m", mu, gwr[:, N])
+        ok = np.all(c >= -tiny[:, None], axis=1) & np.any(c > tiny[:, None], axis=1)
+        better = ok & (val2 > best)
+        best[better] = val2[better]
+        face[better] = t
+    Pr = np.zeros((rest.size, D))
+    for t in np.unique(face[face >= 0]):
+        rows = np.flatnonzero(face == t)
+        F, N, on_rays = faces[t]
+        if on_rays:
+            c = _solve_small(RR[rows][:, F[:, None], F[None, :]], rwr[rows][:, F])
+            Pr[rows] = np.einsum("mdk,mk->md", Rr[rows][:, :, F], c)
+        else:
+            mu = _solve_small(GG[rows][:, N[:, None], N[None, :]], gwr[rows][:, N])
+            Pr[rows] = Wr[rows] - np.einsum("mkd,mk->md", Gr[rows][:, N, :], mu)
+    value[rest] = np.linalg.norm(Pr, axis=1)
+    P[rest] = Pr
     return value, P

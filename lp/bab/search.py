@@ -32,19 +32,26 @@ from tqdm.auto import tqdm
 
 from relucert.arrangement.chambers import lift
 from relucert.errors import SolverError
-from relucert.lp.bab.cones import classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
 from relucert.lp.bab.leaves import has_interior, leaf_maxima
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_UNDECIDED"]
+__all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
 
-#: a node with at most this many undecided points is solved exactly (2^k sub-patterns)
-LEAF_UNDECIDED = 8
-# nodes evaluated together (vectorised); a forced leaf (rays too long to split exactly)
-# may have at most this many undecided points
-_BATCH = 256
+#: default exact-leaf rule: a node with at most ``D + LEAF_EXTRA`` undecided points
+#: (``D = d + 1``) is solved exactly (``2^|U|`` sub-patterns). ``D - 1`` hyperplanes meet
+#: at every vertex line of the arrangement, so fewer would split forever around them;
+#: more trades nodes for costlier leaves (benchmarks/RESULTS.md, branch and bound).
+LEAF_EXTRA = 0
+# nodes evaluated together (vectorised): depth-first (certify) and best-first (maximise,
+# where a large batch expands nodes a better incumbent would have pruned)
+_BATCH_DFS = 1024
+_BATCH_BEST = 256
+# a forced leaf (rays too long to split exactly) may have at most this many undecided points
 _MAX_FORCED_UNDECIDED = 16
 _RAY_LIMIT = float(2 ** 52)
+# Frank-Wolfe steps on the relaxation slopes of the undecided negative terms per node
+_ALPHA_STEPS = 4
 
 
 class BabStatus(str, Enum):
@@ -226,6 +233,7 @@ class _Search:
         self.witness = None
         self.n_nodes = self.n_leaves = self.n_pruned = 0
         self.max_depth = 0
+        self.alpha_steps = _ALPHA_STEPS
         self.record: list | None = None     # tests: (rays, signs) of every closed node
 
     def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
@@ -303,15 +311,31 @@ class _Search:
         Q = sg[:, None] * q[None, :]
         act, und, Sn, Rn = classify(A, R)
         G = normals(Rn)
-        W = linear_majorant(A, Q, act, und, Sn, G)
+        alpha = centre_alpha(Sn)
+        W = linear_majorant(A, Q, act, und, Sn, G, alpha)
         bound = np.minimum(inherited, pre_bound(W, Rn, G))
         need = np.flatnonzero(bound > cutoff)
-        if need.size:
+        neg = und & (Q < 0)
+        for step in range(self.alpha_steps + 1):
+            if need.size == 0:
+                break
+            if step:
+                # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i
+                # is Q_i <a_i, theta*>, so the best vertex sets alpha_i = 1 where
+                # <a_i, theta*> > 0; every alpha in [0, 1] gives a valid bound (Lemma 2)
+                theta = np.zeros((need.size, A.shape[1]))
+                theta[pos] = pts
+                target = (theta @ A.T > 0).astype(np.float64)
+                gamma = 2.0 / (step + 2.0)
+                alpha[need] = np.where(neg[need], (1 - gamma) * alpha[need] + gamma * target, alpha[need])
+                W[need] = linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
             val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
             bound[need] = np.minimum(bound[need], val)
             pos = val > 0
             pts = P[pos] / val[pos, None]
             self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
+            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1)
+            need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
         return Q, act, und, Rn, G, bound
 
     def _step(self, nodes: _Nodes, ids: np.ndarray):
@@ -388,20 +412,27 @@ class _Search:
             self.found[key] = (val, pieces.point[t], pieces.active[t])
 
 
+def _leaf_rule(leaf_undecided, X) -> int:
+    D = np.shape(X)[1] + 1
+    return min(D + LEAF_EXTRA, _MAX_FORCED_UNDECIDED) if leaf_undecided is None else int(leaf_undecided)
+
+
 def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
     if max_nodes is not None and (not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1):
         raise ValueError(f"max_nodes must be None or an int >= 1; got {max_nodes!r}")
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
         raise ValueError(f"time_limit must be None or a float > 0 (seconds); got {time_limit!r}")
-    if not isinstance(leaf_undecided, (int, np.integer)) or not 0 <= leaf_undecided <= _MAX_FORCED_UNDECIDED:
-        raise ValueError(f"leaf_undecided must be an int in [0, {_MAX_FORCED_UNDECIDED}]; got {leaf_undecided!r}")
-    if not isinstance(batch, (int, np.integer)) or batch < 1:
-        raise ValueError(f"batch must be an int >= 1; got {batch!r}")
+    if leaf_undecided is not None and (not isinstance(leaf_undecided, (int, np.integer))
+                                       or not 0 <= leaf_undecided <= _MAX_FORCED_UNDECIDED):
+        raise ValueError(f"leaf_undecided must be None or an int in [0, {_MAX_FORCED_UNDECIDED}]; "
+                         f"got {leaf_undecided!r}")
+    if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 1):
+        raise ValueError(f"batch must be None or an int >= 1; got {batch!r}")
 
 
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
-             leaf_undecided: int = LEAF_UNDECIDED, max_nodes: int | None = None, time_limit: float | None = None,
-             progress: bool | None = None, batch: int = _BATCH) -> BabScan:
+             leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
+             progress: bool | None = None, batch: int | None = None) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -410,11 +441,12 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     X : (n, d) data; p : (n,) dual vector.
     threshold : list every (region, sign) whose maximum exceeds it (``inf``: none).
     limit : stop once this many are found (``complete=False``).
-    leaf_undecided : nodes with at most this many undecided points are exact leaves.
+    leaf_undecided : nodes with at most this many undecided points are exact leaves
+        (default ``d + 1 + LEAF_EXTRA``).
     max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
         ``upper_bound`` still bounds ``max |eta_p|`` (open nodes included).
     progress : tqdm bar on stderr (None: only on a terminal).
-    batch : nodes evaluated together.
+    batch : nodes evaluated together (default 256; certify: 1024).
 
     Returns
     -------
@@ -437,8 +469,9 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         raise ValueError(f"limit must be None or an int >= 1; got {limit!r}")
     _check_budget(max_nodes, time_limit, leaf_undecided, batch)
     prob = _prepare(X, p)
-    search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=int(leaf_undecided),
-                     max_nodes=max_nodes, time_limit=time_limit, progress=progress, batch=int(batch))
+    search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress,
+                     batch=_BATCH_BEST if batch is None else int(batch))
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]
@@ -452,8 +485,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
 
 
 def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
-            leaf_undecided: int = LEAF_UNDECIDED, max_nodes: int | None = None, time_limit: float | None = None,
-            progress: bool | None = None, batch: int = _BATCH) -> BabCertificate:
+            leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
+            progress: bool | None = None, batch: int | None = None) -> BabCertificate:
     """Decide ``|eta_p| <= threshold`` on the sphere (default ``1 + tol.dual_feas``) by
     depth-first branch and bound.
 
@@ -478,8 +511,9 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
         raise ValueError(f"threshold must be a finite float >= 0; got {threshold!r}")
     _check_budget(max_nodes, time_limit, leaf_undecided, batch)
     prob = _prepare(X, p)
-    search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=int(leaf_undecided),
-                     max_nodes=max_nodes, time_limit=time_limit, progress=progress, batch=int(batch))
+    search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress,
+                     batch=_BATCH_DFS if batch is None else int(batch))
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     if search.witness is not None:
         pt, sg, val = search.witness
