@@ -49,7 +49,10 @@ def _dual(kind: str, X, y, d: int):
     return y - Phi @ coef
 
 
-def run_case(d: int, n: int, kind: str, k0: int, enumerate_it: bool) -> dict:
+_ARR: dict = {}
+
+
+def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> dict:
     from relucert.arrangement import enumerate_chambers, general_position_count
     from relucert.lp.bab import certify, maximise
     from relucert.lp.oracle import region_maxima
@@ -60,7 +63,9 @@ def run_case(d: int, n: int, kind: str, k0: int, enumerate_it: bool) -> dict:
     row = {"d": d, "n": n, "dual": kind}
     thr = 1.0 + DEFAULT.dual_feas
     if enumerate_it:
-        arr, tw_e, tc_e = _timed(lambda: enumerate_chambers(X, max_chambers=None, progress=False))
+        if (n, d) not in _ARR:   # one enumeration per data set, timed once
+            _ARR[n, d] = _timed(lambda: enumerate_chambers(X, max_chambers=None, progress=False))
+        arr, tw_e, tc_e = _ARR[n, d]
         full = region_maxima(arr, p, 0.0)
         p = p / full.max_value
         scan, tw_s, tc_s = _timed(lambda: region_maxima(arr, p, thr))
