@@ -12,6 +12,12 @@
   found when it stopped on that limit), each as its unit maximiser ``point``, ``sign``
   (+1: a maximum of ``eta``, -1: of ``-eta``) and ``value``.
 
+A "region" is a closed dual region on which ``eta_p`` is linear. The enumeration lists
+chambers of the whole data arrangement; the branch and bound lists the chambers of the
+arrangement of the distinct samples whose summed weight is non-zero (chambers that differ
+only on zero-weight samples carry the same linear piece and the same maximiser, and equal
+samples are one hyperplane): the same maximisers and values, possibly fewer duplicates.
+
 Two implementations satisfy it through thin adapters: :class:`EnumerationOracle`
 (``lp.oracle.region_maxima`` over every chamber of ``relucert.arrangement``) and
 :class:`BranchAndBoundOracle` (``lp.bab.maximise``: no chamber list). ``detail`` keeps the

@@ -290,8 +290,11 @@ class _Search:
                         for i in kids:
                             heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
                 bar.update(int(ids.size))
-                open_ids = stack if dfs else [i for _, i in heap]
-                bar.set_postfix(open=len(open_ids), best=f"{self.best:.9g}", refresh=False)
+                n_open = len(stack) if dfs else len(heap)
+                top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
+                       else (-heap[0][0] if heap else 0.0))
+                bar.set_postfix(open=n_open, best=f"{self.best:.9g}",
+                                bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
         finally:
             bar.close()
         open_ids = np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)
