@@ -126,6 +126,11 @@ def test_bound_dominates_exact_maximum_on_random_cones(d, seed):
         assert sampled <= exact + 1e-12
         assert exact <= val[0] + 1e-12
         assert val[0] <= pre[0] + 1e-12
+        # any relaxation slope in [0, 1] (the Frank-Wolfe iterates) gives a valid bound,
+        # and the best one is at least the exact maximum
+        for alpha in (rng.uniform(size=(1, n)), np.zeros((1, n)), np.ones((1, n))):
+            Wa = cones.linear_majorant(A, Q, act, und, Sn, G, alpha)
+            assert exact <= cones.cone_max(Wa, Rn, G, DEFAULT.sign_zero)[0][0] + 1e-12
         # and the leaf sub-enumeration restricted to the undecided points equals it
         pieces = leaves.leaf_maxima(A, Q, act, und, Rn, G, -np.inf, np.inf, DEFAULT)
         assert pieces.upper[0] == pytest.approx(exact, rel=1e-10, abs=1e-12)
@@ -249,3 +254,26 @@ def test_both_oracles_satisfy_the_interface_and_agree(n, d, seed):
     ka = sorted(zip(a.sign.tolist(), np.round(a.value, 9).tolist()))
     kb = sorted(zip(b.sign.tolist(), np.round(b.value, 9).tolist()))
     assert ka == kb
+
+
+def test_forced_leaves_stay_exact(monkeypatch):
+    """Lemma 5's depth guard: when a split's new ray would pass the limit the node is an
+    exact leaf whatever |U| (here a tiny limit forces it near the roots)."""
+    X, p = _random(9, 2, 70)
+    _, ref = _enumerated(X, p, 0.0)
+    monkeypatch.setattr(search, "_RAY_LIMIT", 2.0)
+    got = maximise(X, p, leaf_undecided=0)
+    assert got.complete and got.max_value == pytest.approx(ref.max_value, rel=1e-12)
+    assert got.stats.max_depth <= 8           # rays with entries above 2 are never split
+    monkeypatch.setattr(search, "_MAX_FORCED_UNDECIDED", 1)
+    X, p = _random(60, 2, 72)                 # a forced leaf with more undecided points: refused
+    with pytest.raises(search.SolverError, match="degenerate"):
+        maximise(X, p, leaf_undecided=0)
+
+
+def test_time_limit_returns_limit_with_a_valid_bound():
+    X, p = _random(30, 3, 71)
+    _, ref = _enumerated(X, p, 0.0)
+    cert = certify(X, p / ref.max_value, time_limit=1e-9)   # stops before the first batch
+    assert cert.status is BabStatus.LIMIT
+    assert cert.upper_bound >= 1 - 1e-12 and np.isfinite(cert.upper_bound)
