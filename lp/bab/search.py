@@ -7,7 +7,8 @@ input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
 polar-cone bound of its linear majorant (:mod:`relucert.lp.bab.cones`); nodes whose bound
 is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
 points are solved exactly (:mod:`relucert.lp.bab.leaves`), the others are split at
-their longest edge with the new ray ``r_j + r_k``.
+the edge that carries the largest relaxation error (:func:`_split`) with the new
+ray ``r_j + r_k``.
 
 Two modes:
 
@@ -197,13 +198,21 @@ def _roots(D: int):
     return R, sign
 
 
-def _split(R: np.ndarray, Rn: np.ndarray):
-    """Children of each cone at its longest edge (smallest cosine between unit rays;
-    ties to the first pair): ``r_j`` or ``r_k`` replaced by ``r_j + r_k``."""
+def _split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.ndarray):
+    """Children of each cone at one edge ``(j, k)``: ``r_j`` or ``r_k`` replaced by
+    ``r_j + r_k``. The edge: the largest relaxation error crossing it, times its length,
+    ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik| * (1 - cos(r_j, r_k))`` over the undecided
+    points whose hyperplane crosses it (``s_ij s_ik < 0``; the bracket is the gap between
+    ``relu`` and its chord at the crossing); the longest edge when nothing crosses. Any
+    edge tiles (proofs Lemma 5); ties go to the first pair."""
     m, D, _ = R.shape
     cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
     a, b = np.triu_indices(D, 1)
-    pair = np.argmin(cos[:, a, b], axis=1)
+    Sa, Sb = Sn[:, :, a], Sn[:, :, b]                                   # (m, n, P)
+    cross = (Sa * Sb < 0) & und[:, :, None]
+    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
+    score = np.einsum("mn,mnp->mp", np.abs(Q), gap) * (1.0 - cos[:, a, b])
+    pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
     j, k = a[pair], b[pair]
     rows = np.arange(m)
     new = R[rows, :, j] + R[rows, :, k]
@@ -258,7 +267,7 @@ class _Search:
         A, q, D = self.prob.A, self.prob.q, self.D
         nodes = _Nodes(D)
         R0, s0 = _roots(D)
-        b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-1]
+        b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
         ids0 = nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
         dfs = self.mode == "certify"
         stack: list[int] = list(ids0[::-1])
@@ -339,7 +348,7 @@ class _Search:
             self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
             keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1)
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
-        return Q, act, und, Rn, G, bound
+        return Q, act, und, Rn, G, bound, Sn
 
     def _step(self, nodes: _Nodes, ids: np.ndarray):
         cutoff = self.cutoff()
@@ -357,7 +366,7 @@ class _Search:
         nodes.release(ids)
         self.n_nodes += int(ids.size)
         self.max_depth = max(self.max_depth, int(depth.max()))
-        Q, act, und, Rn, G, bound = self._bound(R, sg, inherited, cutoff)
+        Q, act, und, Rn, G, bound, Sn = self._bound(R, sg, inherited, cutoff)
         cutoff = self.cutoff()
         closed = bound <= cutoff
         if closed.any():
@@ -368,7 +377,7 @@ class _Search:
         if live.size == 0:
             return None
         nu = und[live].sum(axis=1)
-        c1, c2, longest = _split(R[live], Rn[live])
+        c1, c2, longest = _split(R[live], Rn[live], Sn[live], Q[live], und[live])
         forced = longest > _RAY_LIMIT
         if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
             raise SolverError(
