@@ -157,7 +157,7 @@ def test_cone_max_equals_nnls_projection(D, seed):
 def test_random_theta_lies_in_exactly_one_leaf(kind, n, d, seed):
     """Lemma 5: the closed nodes of a finished search tile R^D (interiors disjoint)."""
     X, p = DATA[kind](n, d, seed)
-    prob = search._prepare(X, p)
+    prob = search.prepare(X, p)
     top = maximise(X, p).max_value
     for mode, thr in (("maximise", 0.5 * top), ("certify", 1.01 * top)):
         s = search._Search(prob, mode, thr, DEFAULT, limit=None, leaf_undecided=d if d <= 3 else 6, max_nodes=None,

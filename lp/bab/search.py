@@ -7,8 +7,8 @@ input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
 polar-cone bound of its linear majorant (:mod:`relucert.lp.bab.cones`); nodes whose bound
 is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
 points are solved exactly (:mod:`relucert.lp.bab.leaves`), the others are split at
-the edge that carries the largest relaxation error (:func:`_split`) with the new
-ray ``r_j + r_k``.
+the edge that carries the largest relaxation error (:func:`relucert.lp.bab.tree.split`)
+with the new ray ``r_j + r_k``.
 
 Two modes:
 
@@ -24,17 +24,15 @@ from __future__ import annotations
 import heapq
 import sys
 import time
-from dataclasses import dataclass
-from enum import Enum
-from itertools import product
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from relucert.arrangement.chambers import lift
 from relucert.errors import SolverError
 from relucert.lp.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
 from relucert.lp.bab.leaves import has_interior, leaf_maxima
+from relucert.lp.bab.results import BabCertificate, BabScan, BabStats, BabStatus
+from relucert.lp.bab.tree import Nodes, Problem, prepare, roots, split
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
@@ -55,173 +53,6 @@ _RAY_LIMIT = float(2 ** 52)
 _ALPHA_STEPS = 4
 
 
-class BabStatus(str, Enum):
-    CERTIFIED = "certified"
-    VIOLATED = "violated"
-    LIMIT = "limit"
-
-
-@dataclass(frozen=True)
-class BabStats:
-    """``n_nodes`` evaluated nodes, ``n_leaves`` exact leaves, ``n_pruned`` nodes closed
-    by their bound, ``n_open`` nodes left open, ``max_depth``, ``wall_time_s``."""
-
-    n_nodes: int
-    n_leaves: int
-    n_pruned: int
-    n_open: int
-    max_depth: int
-    wall_time_s: float
-
-
-@dataclass(frozen=True)
-class BabScan:
-    """Result of :func:`maximise`.
-
-    ``max_value``: the largest ``|eta_p|`` met at a point (``max_point``, ``max_sign``);
-    ``upper_bound``: a bound on ``max |eta_p|`` over the sphere (at most
-    ``max_value * (1 + tol.bab_rel_gap)`` when ``complete``). Violators: every
-    (region, sign) whose maximum exceeds ``threshold`` (the first ``limit`` found when
-    the search stopped on it), as unit ``point``, ``sign``, ``value`` and ``active``:
-    the region's activation pattern over the support rows ``support`` (indices of
-    the data; ``groups[i]`` is the support row of sample ``i``: equal samples share
-    one, samples whose summed weight is 0 have -1). ``complete``: the search closed
-    every node.
-    """
-
-    max_value: float
-    max_point: np.ndarray | None
-    max_sign: int
-    upper_bound: float
-    complete: bool
-    threshold: float
-    point: np.ndarray
-    sign: np.ndarray
-    value: np.ndarray
-    active: np.ndarray
-    support: np.ndarray
-    groups: np.ndarray
-    stats: BabStats
-
-    @property
-    def n_found(self) -> int:
-        return int(self.value.shape[0])
-
-
-@dataclass(frozen=True)
-class BabCertificate:
-    """Result of :func:`certify`: ``status``; ``upper_bound`` on ``max |eta_p|`` (valid
-    for every status; at most ``threshold`` when certified); ``lower_bound`` the largest
-    ``|eta_p|`` met at a point; the witness (unit point, sign, value > threshold) when
-    violated."""
-
-    status: BabStatus
-    threshold: float
-    upper_bound: float
-    lower_bound: float
-    witness_point: np.ndarray | None
-    witness_sign: int
-    witness_value: float
-    stats: BabStats
-
-    @property
-    def certified(self) -> bool:
-        return self.status is BabStatus.CERTIFIED
-
-
-@dataclass(frozen=True)
-class _Problem:
-    A: np.ndarray          # (k, D) distinct lifted rows with non-zero summed weight
-    q: np.ndarray          # (k,)
-    support: np.ndarray    # (k,) a sample index of each row
-    groups: np.ndarray     # (n,) row of each sample, -1 if its weight sums to 0
-
-
-def _prepare(X, p) -> _Problem:
-    X = np.asarray(X, dtype=np.float64) if not isinstance(X, np.ndarray) or X.dtype != np.float64 else X
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must be 2-D (n_samples, n_features) with n, d >= 1; got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite; got NaN or inf")
-    p = np.asarray(p, dtype=np.float64)
-    if p.shape != (X.shape[0],):
-        raise ValueError(f"p must be 1-D with one entry per sample ({X.shape[0]},); got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("p must be finite; got NaN or inf")
-    Z = lift(X)
-    uniq, first, inverse = np.unique(Z, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    q = np.bincount(inverse, weights=p, minlength=uniq.shape[0])
-    keep = q != 0
-    new = np.full(uniq.shape[0], -1, dtype=np.int64)
-    new[keep] = np.arange(int(keep.sum()))
-    return _Problem(A=uniq[keep], q=q[keep], support=first[keep].astype(np.int64), groups=new[inverse])
-
-
-class _Nodes:
-    """Open nodes: rays (integer-valued floats), sign, bound (inherited), depth, in
-    slots reused through a free list."""
-
-    def __init__(self, D: int):
-        self.D = D
-        self.R = np.zeros((0, D, D))
-        self.sign = np.zeros(0, dtype=np.int8)
-        self.bound = np.zeros(0)
-        self.depth = np.zeros(0, dtype=np.int64)
-        self.free: list[int] = []
-
-    def add(self, R, sign, bound, depth) -> np.ndarray:
-        k = R.shape[0]
-        take = [self.free.pop() for _ in range(min(k, len(self.free)))]
-        extra = k - len(take)
-        if extra:
-            start = self.R.shape[0]
-            grow = max(extra, start)
-            self.R = np.concatenate([self.R, np.zeros((grow, self.D, self.D))])
-            self.sign = np.concatenate([self.sign, np.zeros(grow, dtype=np.int8)])
-            self.bound = np.concatenate([self.bound, np.zeros(grow)])
-            self.depth = np.concatenate([self.depth, np.zeros(grow, dtype=np.int64)])
-            self.free.extend(range(start + grow - 1, start + extra - 1, -1))
-            take.extend(range(start, start + extra))
-        ids = np.asarray(take, dtype=np.int64)
-        self.R[ids], self.sign[ids], self.bound[ids], self.depth[ids] = R, sign, bound, depth
-        return ids
-
-    def release(self, ids) -> None:
-        self.free.extend(int(i) for i in ids)
-
-
-def _roots(D: int):
-    R = np.array([np.diag(s) for s in product((1.0, -1.0), repeat=D)], dtype=np.float64)
-    R = np.concatenate([R, R])
-    sign = np.repeat(np.array([1, -1], dtype=np.int8), R.shape[0] // 2)
-    return R, sign
-
-
-def _split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.ndarray):
-    """Children of each cone at one edge ``(j, k)``: ``r_j`` or ``r_k`` replaced by
-    ``r_j + r_k``. The edge: the largest relaxation error crossing it, times its length,
-    ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik| * (1 - cos(r_j, r_k))`` over the undecided
-    points whose hyperplane crosses it (``s_ij s_ik < 0``; the bracket is the gap between
-    ``relu`` and its chord at the crossing); the longest edge when nothing crosses. Any
-    edge tiles (proofs Lemma 5); ties go to the first pair."""
-    m, D, _ = R.shape
-    cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
-    a, b = np.triu_indices(D, 1)
-    Sa, Sb = Sn[:, :, a], Sn[:, :, b]                                   # (m, n, P)
-    cross = (Sa * Sb < 0) & und[:, :, None]
-    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
-    score = np.einsum("mn,mnp->mp", np.abs(Q), gap) * (1.0 - cos[:, a, b])
-    pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
-    j, k = a[pair], b[pair]
-    rows = np.arange(m)
-    new = R[rows, :, j] + R[rows, :, k]
-    c1, c2 = R.copy(), R.copy()
-    c1[rows, :, j] = new
-    c2[rows, :, k] = new
-    return c1, c2, np.abs(new).max(axis=1)
-
-
 def _eta(A: np.ndarray, q: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return np.maximum(pts @ A.T, 0.0) @ q
 
@@ -229,7 +60,7 @@ def _eta(A: np.ndarray, q: np.ndarray, pts: np.ndarray) -> np.ndarray:
 class _Search:
     """The shared loop; ``mode`` is "maximise" or "certify"."""
 
-    def __init__(self, prob: _Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
+    def __init__(self, prob: Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
                  max_nodes, time_limit, progress, batch):
         self.prob, self.mode, self.threshold, self.tol = prob, mode, float(threshold), tol
         self.limit, self.k0, self.max_nodes, self.time_limit = limit, leaf_undecided, max_nodes, time_limit
@@ -265,8 +96,8 @@ class _Search:
 
     def run(self):
         A, q, D = self.prob.A, self.prob.q, self.D
-        nodes = _Nodes(D)
-        R0, s0 = _roots(D)
+        nodes = Nodes(D)
+        R0, s0 = roots(D)
         b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
         ids0 = nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
         dfs = self.mode == "certify"
@@ -350,7 +181,7 @@ class _Search:
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
         return Q, act, und, Rn, G, bound, Sn
 
-    def _step(self, nodes: _Nodes, ids: np.ndarray):
+    def _step(self, nodes: Nodes, ids: np.ndarray):
         cutoff = self.cutoff()
         inherited = nodes.bound[ids]
         drop = inherited <= cutoff
@@ -377,7 +208,7 @@ class _Search:
         if live.size == 0:
             return None
         nu = und[live].sum(axis=1)
-        c1, c2, longest = _split(R[live], Rn[live], Sn[live], Q[live], und[live])
+        c1, c2, longest = split(R[live], Rn[live], Sn[live], Q[live], und[live])
         forced = longest > _RAY_LIMIT
         if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
             raise SolverError(
@@ -480,7 +311,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
         raise ValueError(f"limit must be None or an int >= 1; got {limit!r}")
     _check_budget(max_nodes, time_limit, leaf_undecided, batch)
-    prob = _prepare(X, p)
+    prob = prepare(X, p)
     search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_BATCH_BEST if batch is None else int(batch))
@@ -522,7 +353,7 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     if not np.isfinite(threshold) or threshold < 0:
         raise ValueError(f"threshold must be a finite float >= 0; got {threshold!r}")
     _check_budget(max_nodes, time_limit, leaf_undecided, batch)
-    prob = _prepare(X, p)
+    prob = prepare(X, p)
     search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_BATCH_DFS if batch is None else int(batch))
