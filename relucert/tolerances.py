@@ -113,6 +113,13 @@ class Tolerances:
         function when their largest difference around the data, relative to
         ``max(1, max |f|)``, is at most this (the socp answer is only accepted at a
         relative gap of ``conic_accept``).
+    bab_rel_gap : float
+        Branch-and-bound oracle (``lp.bab.maximise``): nodes whose upper bound is at
+        most ``best * (1 + bab_rel_gap)`` are closed, so the returned ``max |eta_p|``
+        (a value attained at a point) is within this relative gap of the true maximum
+        (its ``upper_bound`` says by how much at most). Leaves are exact, so the
+        answer is typically exact to rounding; the gap only stops the search from
+        refining nodes that cannot change the answer by more.
     """
 
     primal_feas: float = 1e-9
@@ -140,6 +147,7 @@ class Tolerances:
     rate_slope: float = 0.1
     critical_ratio: float = 1e-6
     cross_method: float = 1e-3
+    bab_rel_gap: float = 1e-13
 
     def __post_init__(self) -> None:
         for f in fields(self):

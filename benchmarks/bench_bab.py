@@ -1,0 +1,116 @@
+"""Branch and bound over cones (lp.bab) vs the enumeration oracle: nodes per chamber and time.
+
+Usage:  python benchmarks/bench_bab.py [--quick] [--leaf-undecided K] [--no-enumerate-large]
+
+Duals (each scaled so that its enumerated max |eta_p| is exactly 1, the hardest case for
+certify, whose threshold is 1 + tol.dual_feas):
+- "lasso": p of relucert.solve at lam = 0.01 (d <= 3): many near-extremal regions;
+- "lam_max": p = y / max|eta_y|, the exact dual solution at lam = lam_max (one extremum);
+- "fit": p = the residual of a ridge fit of y on 200 random ReLU features, scaled
+  (a crude dual with many near-extremal regions, for d = 4 where solving is slow).
+Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0.
+
+Baseline (same process, same data): enumerate_chambers + lp.oracle.region_maxima(p, 1 + eps).
+BaB: lp.bab.certify (threshold 1 + eps) and lp.bab.maximise (max |eta_p|). Printed: chambers,
+nodes, nodes/chambers, times (wall and CPU), enumeration time / BaB time, and the machine.
+At d = 4, n = 100 enumeration is not run (7.85M chambers): the ratio uses the
+general-position chamber count.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from _machine import machine
+from bench_solver import make_data
+
+
+def _timed(fn):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def _dual(kind: str, X, y, d: int):
+    if kind == "lasso":
+        import relucert
+
+        return relucert.solve(X, y, 0.01, progress=False).dual
+    if kind == "lam_max":
+        return y.copy()
+    rng = np.random.default_rng(1)
+    Z = np.hstack([X, np.ones((len(X), 1))])
+    T = rng.standard_normal((d + 1, 200))
+    Phi = np.maximum(Z @ T, 0.0)
+    coef = np.linalg.solve(Phi.T @ Phi + np.eye(200), Phi.T @ y)
+    return y - Phi @ coef
+
+
+_ARR: dict = {}
+
+
+def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> dict:
+    from relucert.arrangement import enumerate_chambers, general_position_count
+    from relucert.lp.bab import certify, maximise
+    from relucert.lp.oracle import region_maxima
+    from relucert.tolerances import DEFAULT
+
+    X, y = make_data(n, d)
+    p = _dual(kind, X, y, d)
+    row = {"d": d, "n": n, "dual": kind}
+    thr = 1.0 + DEFAULT.dual_feas
+    if enumerate_it:
+        if (n, d) not in _ARR:   # one enumeration per data set, timed once
+            _ARR[n, d] = _timed(lambda: enumerate_chambers(X, max_chambers=None, progress=False))
+        arr, tw_e, tc_e = _ARR[n, d]
+        full = region_maxima(arr, p, 0.0)
+        p = p / full.max_value
+        scan, tw_s, tc_s = _timed(lambda: region_maxima(arr, p, thr))
+        row.update(chambers=arr.n_chambers, exact_count=True, enum_wall=tw_e + tw_s, enum_cpu=tc_e + tc_s,
+                   enum_found=scan.n_found)
+    else:
+        m = maximise(X, p, leaf_undecided=k0, progress=False)
+        p = p / m.max_value
+        row.update(chambers=general_position_count(n, d), exact_count=False, enum_wall=float("nan"),
+                   enum_cpu=float("nan"), enum_found=-1)
+    cert, tw_c, tc_c = _timed(lambda: certify(X, p, leaf_undecided=k0, progress=False))
+    mx, tw_m, tc_m = _timed(lambda: maximise(X, p, leaf_undecided=k0, progress=False))
+    row.update(cert_status=cert.status.value, cert_nodes=cert.stats.n_nodes, cert_leaves=cert.stats.n_leaves,
+               cert_wall=tw_c, cert_cpu=tc_c, max_value=mx.max_value, max_nodes=mx.stats.n_nodes,
+               max_wall=tw_m, max_cpu=tc_m)
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small cases only (well under a minute)")
+    ap.add_argument("--leaf-undecided", type=int, default=None, help="exact leaves at |U| <= K")
+    ap.add_argument("--no-enumerate-large", action="store_true", help="skip enumeration at d = 4, n = 50")
+    args = ap.parse_args(argv)
+    k0 = args.leaf_undecided
+    if args.quick:
+        cases = [(3, 40, "lasso", True), (4, 20, "lam_max", True), (4, 20, "fit", True)]
+    else:
+        cases = [(3, 100, "lasso", True), (3, 100, "fit", True), (4, 50, "lam_max", not args.no_enumerate_large),
+                 (4, 50, "fit", not args.no_enumerate_large), (4, 100, "fit", False)]
+    print(f"machine: {machine()}")
+    print(f"leaf_undecided = {'d + 1 (default)' if k0 is None else k0}")
+    head = ("| d | n | dual | chambers | enum s (CPU) | certify | nodes | nodes/chambers | certify s (CPU) "
+            "| enum/certify (CPU) | maximise nodes | maximise s (CPU) | max |eta| |")
+    print(head)
+    print("|" + "---|" * 13)
+    for d, n, kind, en in cases:
+        r = run_case(d, n, kind, k0, en)
+        ch = f"{r['chambers']:,}" + ("" if r["exact_count"] else " (formula)")
+        print(f"| {d} | {n} | {kind} | {ch} | {r['enum_wall']:.2f} ({r['enum_cpu']:.2f}) | {r['cert_status']} "
+              f"| {r['cert_nodes']:,} | {r['cert_nodes'] / r['chambers']:.4f} | {r['cert_wall']:.2f} "
+              f"({r['cert_cpu']:.2f}) | {r['enum_cpu'] / r['cert_cpu']:.1f}x | {r['max_nodes']:,} "
+              f"| {r['max_wall']:.2f} ({r['max_cpu']:.2f}) | {r['max_value']:.12f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

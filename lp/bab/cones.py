@@ -1,0 +1,202 @@
+"""Simplicial cones of R^D for the branch and bound over the sphere (DESIGN.md section 10).
+
+A node is a cone ``C = {R c : c >= 0}`` whose ray matrix ``R`` (columns ``r_j``) holds
+integers (roots: the orthants; a split adds ``r_j + r_k``), so ``|det R| = 1`` on every
+node and the rays are exact in float64 below ``2**53``. This module, batched over many
+cones at once (arrays with a leading axis ``m``):
+
+- :func:`classify`: which data points are active (``S_i = a_i^T R >= 0``), inactive
+  (``S_i <= 0``) or undecided on each cone, with exact signs (float products whose
+  rounding bound reaches zero are decided in rationals);
+- :func:`linear_majorant`: the vector ``w`` with ``eta <= <w, theta>`` on the cone
+  (active part, sublinear interpolation of the undecided positive terms, the alpha
+  relaxation of the undecided negative terms);
+- :func:`cone_max`: ``max {<w, theta> : theta in C, ||theta|| <= 1} = ||P_C(w)||``
+  exactly, by the largest feasible face projection, and :func:`pre_bound`, a bound
+  that needs no projection.
+
+Proofs: proofs/branch_and_bound.md (Lemmas 1-4).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import combinations
+
+import numpy as np
+
+__all__ = ["classify", "centre_alpha", "linear_majorant", "pre_bound", "cone_max", "normals"]
+
+_EPS = np.finfo(np.float64).eps
+
+
+def classify(A: np.ndarray, R: np.ndarray):
+    """Exact classification of the data against cones.
+
+    Parameters
+    ----------
+    A : (n, D) data rows ``a_i``.
+    R : (m, D, D) integer-valued float rays (columns).
+
+    Returns
+    -------
+    act, und : (m, n) bool. ``act``: ``<a_i, r_j> >= 0`` for every ray (and not all
+        zero); ``und``: some ray on each side. The rest are inactive.
+    Sn : (m, n, D) ``<a_i, r_j / ||r_j||>`` (floats).
+    Rn : (m, D, D) the unit rays.
+
+    Notes
+    -----
+    The float product ``fl(S_ij)`` differs from ``S_ij`` by at most
+    ``gamma_D sum_k |a_ik| |r_kj|`` (``gamma_D = D u / (1 - D u)``, bounded here by
+    ``(D + 2) eps``); entries within that bound of zero get their sign from the exact
+    rational sum (``Fraction`` of the float data and the integer rays).
+    """
+    m, D, _ = R.shape
+    S = np.matmul(A, R)                                       # (m, n, D), batched BLAS
+    err = (D + 2) * _EPS * np.matmul(np.abs(A), np.abs(R))
+    sg = np.sign(S)
+    amb = np.abs(S) <= err
+    if amb.any():
+        for k, i, j in zip(*np.nonzero(amb)):
+            exact = sum(Fraction(float(A[i, t])) * int(R[k, t, j]) for t in range(D))
+            sg[k, i, j] = (exact > 0) - (exact < 0)
+    ina = np.all(sg <= 0, axis=2)
+    act = np.all(sg >= 0, axis=2) & ~ina
+    und = ~act & ~ina
+    norms = np.linalg.norm(R, axis=1)                       # (m, D)
+    Rn = R / norms[:, None, :]
+    Sn = S / norms[:, None, :]
+    return act, und, Sn, Rn
+
+
+def normals(Rn: np.ndarray) -> np.ndarray:
+    """``G = Rn^{-1}`` (rows ``g_j``): ``C = {theta : G theta >= 0}`` and
+    ``theta = sum_j <g_j, theta> r_j``."""
+    return np.linalg.inv(Rn)
+
+
+def centre_alpha(Sn: np.ndarray) -> np.ndarray:
+    """The default relaxation slopes (m, n): 1 where the cone's centre ``sum_j r_j/||r_j||``
+    is on the active side of ``H_i``, else 0."""
+    return (Sn.sum(axis=2) > 0).astype(np.float64)
+
+
+def linear_majorant(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, Sn: np.ndarray,
+                    G: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """``w`` (m, D) with ``sum_i Q_i relu(<a_i, theta>) <= <w, theta>`` on each cone.
+
+    ``Q`` (m, n): the weights of each node (``sign * p``). Active points contribute
+    ``Q_i a_i``; the undecided positive part ``f`` is sublinear, so ``f <= <G^T f(r), .>``
+    on the cone (``f(r_j)`` at the unit rays, interpolated); an undecided negative term
+    is bounded by ``Q_i alpha_i <a_i, theta>`` for any ``alpha_i in [0, 1]`` (``alpha``
+    (m, n); default :func:`centre_alpha`; proofs Lemma 2)."""
+    v0 = (np.where(act, Q, 0.0)) @ A
+    pos = und & (Q > 0)
+    fr = np.matmul(np.where(pos, Q, 0.0)[:, None, :], np.maximum(Sn, 0.0))[:, 0, :]
+    w_pos = np.einsum("mjd,mj->md", G, fr)
+    if alpha is None:
+        alpha = centre_alpha(Sn)
+    neg = und & (Q < 0)
+    w_neg = np.where(neg, Q * alpha, 0.0) @ A
+    return v0 + w_pos + w_neg
+
+
+def pre_bound(W: np.ndarray, Rn: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """A bound on ``max {<w, theta> : theta in C, ||theta|| <= 1}`` without projection:
+    ``min(||w||, sum_j ||g_j|| max(0, <w, r_j>))`` (``theta = sum_j c_j r_j`` with
+    ``c_j = <g_j, theta> <= ||g_j||``)."""
+    wr = np.einsum("md,mdj->mj", W, Rn)
+    return np.minimum(np.linalg.norm(W, axis=1), np.sum(np.linalg.norm(G, axis=2) * np.maximum(wr, 0.0), axis=1))
+
+
+_FACES: dict[int, list[tuple[np.ndarray, np.ndarray, bool]]] = {}
+
+
+def _faces(D: int) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    """Proper non-empty ray subsets ``F`` with their complements ``N`` and whether the
+    projection onto ``span r_F`` is solved on the rays (``|F| <= |N|``) or on the normals."""
+    if D not in _FACES:
+        out = []
+        for k in range(1, D):
+            for F in combinations(range(D), k):
+                N = tuple(j for j in range(D) if j not in F)
+                out.append((np.array(F), np.array(N), k <= D - k))
+        _FACES[D] = out
+    return _FACES[D]
+
+
+def _solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``M^{-1} b`` for a stack of small symmetric systems (closed forms for k <= 2)."""
+    k = M.shape[-1]
+    if k == 1:
+        return b / M[:, :, 0]
+    if k == 2:
+        a, c, e = M[:, 0, 0], M[:, 0, 1], M[:, 1, 1]
+        det = a * e - c * c
+        det = np.where(det != 0, det, np.finfo(np.float64).tiny)
+        return np.stack([(e * b[:, 0] - c * b[:, 1]) / det, (a * b[:, 1] - c * b[:, 0]) / det], axis=1)
+    try:
+        return np.linalg.solve(M, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:   # rays parallel to float precision (a forced leaf)
+        return np.einsum("mkl,ml->mk", np.linalg.pinv(M), b)
+
+
+def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
+    """``||P_C(w)||`` and ``P_C(w)`` for simplicial cones ``C = cone(Rn)``, batched.
+
+    ``P_C(w)`` lies in the relative interior of a face ``cone(r_F)`` and equals the
+    orthogonal projection of ``w`` onto ``span(r_F)``; every such projection that lies
+    in ``C`` (coefficients ``>= 0``) is at least as far from ``w``, and
+    ``||w - P_L w||^2 = ||w||^2 - ||P_L w||^2``: so ``P_C(w)`` is the feasible face
+    projection of largest norm (0 when none; proofs Lemma 3). Each face's projection is
+    solved on the smaller of its ray Gram matrix ``Rn_F^T Rn_F`` and its normals' Gram
+    matrix ``G_N G_N^T`` (``N`` the other rays: ``span r_F = {g_N theta = 0}``), from
+    Gram matrices computed once; the winner is recomputed explicitly. ``zero``: relative
+    slack on the coefficients' signs. Returns ``(value (m,), P (m, D))``.
+    """
+    m, D = W.shape
+    vn = np.linalg.norm(W, axis=1)
+    value = np.zeros(m)
+    P = np.zeros((m, D))
+    gw = np.einsum("mjd,md->mj", G, W)                     # coefficients of w on the rays
+    gn = np.linalg.norm(G, axis=2)
+    inside = np.all(gw >= -zero * vn[:, None] * gn, axis=1)
+    value[inside] = vn[inside]
+    P[inside] = W[inside]
+    rw = np.einsum("md,mdj->mj", W, Rn)
+    rest = np.flatnonzero(~inside & np.any(rw > 0, axis=1))   # otherwise w is in the polar cone: P = 0
+    if rest.size == 0:
+        return value, P
+    Wr, Rr, Gr, gwr, rwr = W[rest], Rn[rest], G[rest], gw[rest], rw[rest]
+    RR = np.einsum("mdj,mdk->mjk", Rr, Rr)
+    GG = np.einsum("mjd,mkd->mjk", Gr, Gr)
+    w2 = vn[rest] ** 2
+    tiny = zero * vn[rest]
+    best = np.zeros(rest.size)
+    face = np.full(rest.size, -1)
+    faces = _faces(D)
+    for t, (F, N, on_rays) in enumerate(faces):
+        if on_rays:
+            c = _solve_small(RR[:, F[:, None], F[None, :]], rwr[:, F])
+            val2 = np.einsum("mk,mk->m", c, rwr[:, F])
+        else:
+            mu = _solve_small(GG[:, N[:, None], N[None, :]], gwr[:, N])
+            c = gwr[:, F] - np.einsum("mkl,ml->mk", GG[:, F[:, None], N[None, :]], mu)
+            val2 = w2 - np.einsum("mk,mk->m", mu, gwr[:, N])
+        ok = np.all(c >= -tiny[:, None], axis=1) & np.any(c > tiny[:, None], axis=1)
+        better = ok & (val2 > best)
+        best[better] = val2[better]
+        face[better] = t
+    Pr = np.zeros((rest.size, D))
+    for t in np.unique(face[face >= 0]):
+        rows = np.flatnonzero(face == t)
+        F, N, on_rays = faces[t]
+        if on_rays:
+            c = _solve_small(RR[rows][:, F[:, None], F[None, :]], rwr[rows][:, F])
+            Pr[rows] = np.einsum("mdk,mk->md", Rr[rows][:, :, F], c)
+        else:
+            mu = _solve_small(GG[rows][:, N[:, None], N[None, :]], gwr[rows][:, N])
+            Pr[rows] = Wr[rows] - np.einsum("mkd,mk->md", Gr[rows][:, N, :], mu)
+    value[rest] = np.linalg.norm(Pr, axis=1)
+    P[rest] = Pr
+    return value, P

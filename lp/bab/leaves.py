@@ -1,0 +1,137 @@
+"""Exact leaves of the branch and bound: the maximum of ``eta`` on a cone with few
+undecided points, by sub-enumeration of their sign patterns.
+
+On a cone ``C`` with undecided set ``U`` and sign pattern ``s in {-, +}^U``, the closed
+sub-region ``C_s = C intersected with {s_i <a_i, theta> >= 0, i in U}`` carries
+``eta = <v_s, theta>``, ``v_s = v_0 + sum_{i in U, s_i = +} Q_i a_i``; the sub-regions
+cover ``C``, so ``max_C eta = max_s max_{C_s} <v_s, theta>`` (proofs/branch_and_bound.md,
+Lemma 6). Each sub-region's maximum: first ``||P_C(v_s)||`` (batched over all patterns
+of all leaves, :func:`relucert.lp.bab.cones.cone_max`), an upper bound that is exact
+when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``
+(:func:`relucert.arrangement.region_max`). Patterns whose bound is at most the cut-off
+need nothing more, and an empty sub-region needs no feasibility test: its value is
+still a maximum of ``eta`` over a closed subset of ``C``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from relucert.arrangement.cones import region_max
+from relucert.lp.bab.cones import cone_max
+from relucert.tolerances import Tolerances
+
+__all__ = ["LeafPieces", "leaf_maxima", "has_interior"]
+
+
+@dataclass(frozen=True)
+class LeafPieces:
+    """Per leaf: ``upper`` (an upper bound of its maximum: exact unless at most the
+    cut-off), ``best``/``best_point`` (the largest exact value met and its unit
+    maximiser; -inf and NaN when every pattern was below the cut-off). Pieces above
+    ``report``: ``leaf`` (index into the batch), ``active`` (pattern over the data
+    rows), ``value``, ``point`` (unit)."""
+
+    upper: np.ndarray
+    best: np.ndarray
+    best_point: np.ndarray
+    leaf: np.ndarray
+    active: np.ndarray
+    value: np.ndarray
+    point: np.ndarray
+
+
+def _patterns(u: int) -> np.ndarray:
+    return ((np.arange(1 << u)[:, None] >> np.arange(u)[None, :]) & 1).astype(bool)
+
+
+def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, Rn: np.ndarray, G: np.ndarray,
+                cutoff: float, report: float, tol: Tolerances) -> LeafPieces:
+    """Exact maxima of ``sum_i Q_i relu(<a_i, theta>)`` over leaf cones (batched).
+
+    ``Q`` (m, n) node weights, ``act``/``und`` (m, n) from
+    :func:`relucert.lp.bab.cones.classify`, ``Rn``/``G`` unit rays and normals.
+    Patterns whose bound ``||P_C(v_s)||`` is at most ``cutoff`` are not resolved further;
+    pieces with an exact value above ``report`` are listed."""
+    m, D = Rn.shape[0], A.shape[1]
+    zero = tol.sign_zero
+    an = np.linalg.norm(A, axis=1)
+    upper = np.zeros(m)
+    best = np.full(m, -np.inf)
+    best_point = np.full((m, D), np.nan)
+    out_leaf, out_act, out_val, out_pt = [], [], [], []
+    v0 = np.where(act, Q, 0.0) @ A
+    usize = und.sum(axis=1)
+    for u in np.unique(usize):
+        L = np.flatnonzero(usize == u)
+        Uidx = np.nonzero(und[L])[1].reshape(L.size, u)             # sorted per row
+        bits = _patterns(int(u))                                    # (P, u)
+        QA = Q[L[:, None], Uidx][:, :, None] * A[Uidx]              # (l, u, D)
+        V = v0[L][:, None, :] + np.einsum("pu,lud->lpd", bits.astype(float), QA)
+        npat = bits.shape[0]
+        owner = np.repeat(np.arange(L.size), npat)
+        Vf = V.reshape(-1, D)
+        val, P = cone_max(Vf, Rn[L][owner], G[L][owner], zero)
+        exact = np.zeros(val.shape, dtype=bool)
+        need = np.flatnonzero(val > cutoff)
+        if need.size:
+            sg = np.where(np.tile(bits, (L.size, 1))[need], 1.0, -1.0)          # (k, u)
+            AU = A[Uidx[owner[need]]]                                           # (k, u, D)
+            dots = sg * np.einsum("kud,kd->ku", AU, P[need])
+            pn = np.linalg.norm(P[need], axis=1)
+            fits = np.all(dots >= -zero * an[Uidx[owner[need]]] * pn[:, None], axis=1)
+            exact[need[fits]] = True
+            for t in np.flatnonzero(~fits):
+                k = need[t]
+                Gs = np.vstack([G[L[owner[k]]], sg[t][:, None] * AU[t]])
+                r = region_max(Vf[k], Gs, tol=tol)
+                val[k], P[k] = r.value, r.projection
+                exact[k] = True
+        # a projection at rounding level of ||v|| is the zero vector: the maximum is 0
+        vn = np.linalg.norm(Vf, axis=1)
+        small = exact & (val <= zero * vn)
+        val[small] = 0.0
+        P[small] = 0.0
+        vals = val.reshape(L.size, npat)
+        upper[L] = vals.max(axis=1)
+        ex = exact.reshape(L.size, npat)
+        exv = np.where(ex, vals, -np.inf)
+        j = np.argmax(exv, axis=1)
+        bv = exv[np.arange(L.size), j]
+        best[L] = bv
+        Pj = P.reshape(L.size, npat, D)[np.arange(L.size), j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            best_point[L] = np.where((bv > 0)[:, None], Pj / np.linalg.norm(Pj, axis=1, keepdims=True), np.nan)
+        hit = np.flatnonzero(exact & (val > max(report, 0.0)))
+        for k in hit:
+            leaf = L[owner[k]]
+            a = act[leaf].copy()
+            a[Uidx[owner[k]]] = np.tile(bits, (L.size, 1))[k]
+            out_leaf.append(leaf)
+            out_act.append(a)
+            out_val.append(val[k])
+            out_pt.append(P[k] / val[k])
+    n = A.shape[0]
+    return LeafPieces(upper=upper, best=best, best_point=best_point,
+                      leaf=np.asarray(out_leaf, dtype=np.int64),
+                      active=np.asarray(out_act, dtype=bool).reshape(-1, n),
+                      value=np.asarray(out_val, dtype=np.float64),
+                      point=np.asarray(out_pt, dtype=np.float64).reshape(-1, D))
+
+
+def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Tolerances) -> bool:
+    """Whether the pattern ``active`` (over the rows of ``A``) has interior points in
+    the cone ``cone(Rn)``: the LP ``max tau`` s.t. ``c >= tau``, ``s_i <a_i, Rn c> >=
+    tau ||a_i||``, ``sum c = 1`` has ``tau > tol.sign_zero`` (a float decision, as the
+    enumeration's own margin test)."""
+    D = Rn.shape[1]
+    s = np.where(active, 1.0, -1.0)
+    rows = (s[:, None] * (A @ Rn)) / np.linalg.norm(A, axis=1)[:, None]
+    A_ub = np.vstack([np.hstack([-np.eye(D), np.ones((D, 1))]), np.hstack([-rows, np.ones((rows.shape[0], 1))])])
+    b_ub = np.zeros(A_ub.shape[0])
+    A_eq = np.hstack([np.ones((1, D)), np.zeros((1, 1))])
+    res = linprog(np.r_[np.zeros(D), -1.0], A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0],
+                  bounds=[(0, None)] * D + [(None, 1.0)], method="highs")
+    return bool(res.status == 0 and -res.fun > tol.sign_zero)

@@ -1,0 +1,368 @@
+"""Branch and bound over simplicial cones of the sphere for ``max |eta_p|``.
+
+``eta_p(theta) = sum_i p_i relu(<x~_i, theta>)`` is a one-hidden-layer ReLU network of
+``theta``; both ``+eta`` and ``-eta`` are maximised over the unit ball by splitting the
+input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
+(cone, sign). Roots: the ``2^D`` orthants, each with both signs. Each node gets the
+polar-cone bound of its linear majorant (:mod:`relucert.lp.bab.cones`); nodes whose bound
+is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
+points are solved exactly (:mod:`relucert.lp.bab.leaves`), the others are split at
+the edge that carries the largest relaxation error (:func:`relucert.lp.bab.tree.split`)
+with the new ray ``r_j + r_k``.
+
+Two modes:
+
+- :func:`maximise` (best-first on the bound): ``max |eta_p|`` within
+  ``tol.bab_rel_gap`` (relative) and every (region, sign) whose maximum exceeds a
+  threshold, with its maximiser (the information of ``lp.oracle.RegionScan``);
+- :func:`certify` (depth-first, fixed threshold ``1 + tol.dual_feas``): certified,
+  violated (with a witness) or, on a node or time budget, ``limit`` with a valid upper
+  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound).
+"""
+from __future__ import annotations
+
+import heapq
+import sys
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from relucert.errors import SolverError
+from relucert.lp.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.bab.leaves import has_interior, leaf_maxima
+from relucert.lp.bab.results import BabCertificate, BabScan, BabStats, BabStatus
+from relucert.lp.bab.tree import Nodes, Problem, prepare, roots, split
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
+
+#: default exact-leaf rule: a node with at most ``D + LEAF_EXTRA`` undecided points
+#: (``D = d + 1``) is solved exactly (``2^|U|`` sub-patterns). ``D - 1`` hyperplanes meet
+#: at every vertex line of the arrangement, so fewer would split forever around them;
+#: more trades nodes for costlier leaves (benchmarks/RESULTS.md, branch and bound).
+LEAF_EXTRA = 0
+# nodes evaluated together (vectorised): depth-first (certify) and best-first (maximise,
+# where a large batch expands nodes a better incumbent would have pruned)
+_BATCH_DFS = 1024
+_BATCH_BEST = 256
+# a forced leaf (rays too long to split exactly) may have at most this many undecided points
+_MAX_FORCED_UNDECIDED = 16
+_RAY_LIMIT = float(2 ** 52)
+# Frank-Wolfe steps on the relaxation slopes of the undecided negative terms per node
+_ALPHA_STEPS = 4
+
+
+def _eta(A: np.ndarray, q: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return np.maximum(pts @ A.T, 0.0) @ q
+
+
+class _Search:
+    """The shared loop; ``mode`` is "maximise" or "certify"."""
+
+    def __init__(self, prob: Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
+                 max_nodes, time_limit, progress, batch):
+        self.prob, self.mode, self.threshold, self.tol = prob, mode, float(threshold), tol
+        self.limit, self.k0, self.max_nodes, self.time_limit = limit, leaf_undecided, max_nodes, time_limit
+        self.batch = batch
+        self.progress = progress
+        self.D = prob.A.shape[1]
+        self.best, self.best_point, self.best_sign = 0.0, None, 0
+        self.closed_upper = 0.0
+        self.found: dict[tuple[bytes, int], tuple[float, np.ndarray, np.ndarray]] = {}
+        self.witness = None
+        self.n_nodes = self.n_leaves = self.n_pruned = 0
+        self.max_depth = 0
+        self.alpha_steps = _ALPHA_STEPS
+        self.record: list | None = None     # tests: (rays, signs) of every closed node
+
+    def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
+        if self.record is not None:
+            self.record.append((R.copy(), np.asarray(sign, dtype=np.int8).copy()))
+
+    def cutoff(self) -> float:
+        if self.mode == "certify":
+            return self.threshold
+        return min(self.threshold, self.best * (1.0 + self.tol.bab_rel_gap))
+
+    def _incumbent(self, vals, pts, signs) -> None:
+        if vals.size == 0:
+            return
+        j = int(np.argmax(vals))
+        if vals[j] > self.best:
+            self.best, self.best_point, self.best_sign = float(vals[j]), pts[j].copy(), int(signs[j])
+        if self.mode == "certify" and vals[j] > self.threshold and self.witness is None:
+            self.witness = (pts[j].copy(), int(signs[j]), float(vals[j]))
+
+    def run(self):
+        A, q, D = self.prob.A, self.prob.q, self.D
+        nodes = Nodes(D)
+        R0, s0 = roots(D)
+        b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
+        ids0 = nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
+        dfs = self.mode == "certify"
+        stack: list[int] = list(ids0[::-1])
+        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(b0, ids0)]
+        heapq.heapify(heap)
+        start = time.perf_counter()
+        stopped = False
+        show = None if self.progress is None else not self.progress
+        bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
+        try:
+            while (stack if dfs else heap) and self.witness is None:
+                if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes)
+                        or (self.time_limit is not None and time.perf_counter() - start >= self.time_limit)
+                        or (self.limit is not None and len(self.found) >= self.limit)):
+                    stopped = True
+                    break
+                if dfs:
+                    take = stack[-self.batch:]
+                    del stack[-self.batch:]
+                    ids = np.asarray(take[::-1], dtype=np.int64)
+                else:
+                    ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(self.batch, len(heap)))],
+                                     dtype=np.int64)
+                kids = self._step(nodes, ids)
+                if kids is not None:
+                    if dfs:
+                        stack.extend(int(i) for i in kids[::-1])
+                    else:
+                        for i in kids:
+                            heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
+                bar.update(int(ids.size))
+                n_open = len(stack) if dfs else len(heap)
+                top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
+                       else (-heap[0][0] if heap else 0.0))
+                bar.set_postfix(open=n_open, best=f"{self.best:.9g}",
+                                bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
+        finally:
+            bar.close()
+        open_ids = np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)
+        open_max = float(nodes.bound[open_ids].max()) if open_ids.size else 0.0
+        stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
+                         n_open=int(open_ids.size), max_depth=self.max_depth,
+                         wall_time_s=time.perf_counter() - start)
+        upper = max(self.best, self.closed_upper, open_max)
+        complete = not stopped and self.witness is None
+        return upper, complete, stats
+
+    def _bound(self, R: np.ndarray, sg: np.ndarray, inherited: np.ndarray, cutoff: float):
+        """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
+        the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
+        maximisers update the incumbent (their ``eta`` is a value met at a point)."""
+        A, q, tol = self.prob.A, self.prob.q, self.tol
+        Q = sg[:, None] * q[None, :]
+        act, und, Sn, Rn = classify(A, R)
+        G = normals(Rn)
+        alpha = centre_alpha(Sn)
+        W = linear_majorant(A, Q, act, und, Sn, G, alpha)
+        bound = np.minimum(inherited, pre_bound(W, Rn, G))
+        need = np.flatnonzero(bound > cutoff)
+        neg = und & (Q < 0)
+        for step in range(self.alpha_steps + 1):
+            if need.size == 0:
+                break
+            if step:
+                # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i
+                # is Q_i <a_i, theta*>, so the best vertex sets alpha_i = 1 where
+                # <a_i, theta*> > 0; every alpha in [0, 1] gives a valid bound (Lemma 2)
+                theta = np.zeros((need.size, A.shape[1]))
+                theta[pos] = pts
+                target = (theta @ A.T > 0).astype(np.float64)
+                gamma = 2.0 / (step + 2.0)
+                alpha[need] = np.where(neg[need], (1 - gamma) * alpha[need] + gamma * target, alpha[need])
+                W[need] = linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
+            val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
+            bound[need] = np.minimum(bound[need], val)
+            pos = val > 0
+            pts = P[pos] / val[pos, None]
+            self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
+            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1)
+            need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
+        return Q, act, und, Rn, G, bound, Sn
+
+    def _step(self, nodes: Nodes, ids: np.ndarray):
+        cutoff = self.cutoff()
+        inherited = nodes.bound[ids]
+        drop = inherited <= cutoff
+        if drop.any():
+            self.closed_upper = max(self.closed_upper, float(inherited[drop].max()))
+            self.n_pruned += int(drop.sum())
+            self._closed(nodes.R[ids[drop]], nodes.sign[ids[drop]])
+            nodes.release(ids[drop])
+            ids, inherited = ids[~drop], inherited[~drop]
+        if ids.size == 0:
+            return None
+        R, sg, depth = nodes.R[ids], nodes.sign[ids].astype(np.float64), nodes.depth[ids]
+        nodes.release(ids)
+        self.n_nodes += int(ids.size)
+        self.max_depth = max(self.max_depth, int(depth.max()))
+        Q, act, und, Rn, G, bound, Sn = self._bound(R, sg, inherited, cutoff)
+        cutoff = self.cutoff()
+        closed = bound <= cutoff
+        if closed.any():
+            self.closed_upper = max(self.closed_upper, float(bound[closed].max()))
+            self.n_pruned += int(closed.sum())
+            self._closed(R[closed], sg[closed])
+        live = np.flatnonzero(~closed)
+        if live.size == 0:
+            return None
+        nu = und[live].sum(axis=1)
+        c1, c2, longest = split(R[live], Rn[live], Sn[live], Q[live], und[live])
+        forced = longest > _RAY_LIMIT
+        if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
+            raise SolverError(
+                f"branch and bound: a cone narrower than float resolution still has {int(nu[forced].max())} "
+                f"undecided points (more than {_MAX_FORCED_UNDECIDED}): the data are too degenerate for it; "
+                "use the enumeration oracle")
+        leaf = (nu <= self.k0) | forced
+        L = live[leaf]
+        if L.size:
+            self._closed(R[L], sg[L])
+            self._leaves(L, Q, act, und, Rn, G, sg)
+        rest = ~leaf
+        if not rest.any() or self.witness is not None:
+            return None
+        k = int(rest.sum())
+        Rc = np.concatenate([c1[rest], c2[rest]])
+        b = np.tile(bound[live][rest], 2)
+        dep = np.tile(depth[live][rest] + 1, 2)
+        sgn = np.tile(sg[live][rest].astype(np.int8), 2)
+        kids = nodes.add(Rc, sgn, b, dep)
+        order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
+        return kids[order]
+
+    def _leaves(self, L, Q, act, und, Rn, G, sg) -> None:
+        A, tol = self.prob.A, self.tol
+        self.n_leaves += int(L.size)
+        cutoff = self.cutoff()
+        report = self.threshold
+        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol)
+        self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
+        ok = np.isfinite(pieces.best)
+        self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])
+        if self.mode != "maximise":
+            return
+        for t in np.argsort(-pieces.value, kind="stable"):
+            leaf, val = int(pieces.leaf[t]), float(pieces.value[t])
+            sign = int(sg[L[leaf]])
+            key = (np.packbits(pieces.active[t]).tobytes(), sign)
+            if key in self.found and self.found[key][0] >= val:
+                continue
+            U = und[L[leaf]]
+            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol):
+                continue
+            self.found[key] = (val, pieces.point[t], pieces.active[t])
+
+
+def _leaf_rule(leaf_undecided, X) -> int:
+    D = np.shape(X)[1] + 1
+    return min(D + LEAF_EXTRA, _MAX_FORCED_UNDECIDED) if leaf_undecided is None else int(leaf_undecided)
+
+
+def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
+    if max_nodes is not None and (not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1):
+        raise ValueError(f"max_nodes must be None or an int >= 1; got {max_nodes!r}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise ValueError(f"time_limit must be None or a float > 0 (seconds); got {time_limit!r}")
+    if leaf_undecided is not None and (not isinstance(leaf_undecided, (int, np.integer))
+                                       or not 0 <= leaf_undecided <= _MAX_FORCED_UNDECIDED):
+        raise ValueError(f"leaf_undecided must be None or an int in [0, {_MAX_FORCED_UNDECIDED}]; "
+                         f"got {leaf_undecided!r}")
+    if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 1):
+        raise ValueError(f"batch must be None or an int >= 1; got {batch!r}")
+
+
+def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
+             leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
+             progress: bool | None = None, batch: int | None = None) -> BabScan:
+    """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
+    above ``threshold``.
+
+    Parameters
+    ----------
+    X : (n, d) data; p : (n,) dual vector.
+    threshold : list every (region, sign) whose maximum exceeds it (``inf``: none).
+    limit : stop once this many are found (``complete=False``).
+    leaf_undecided : nodes with at most this many undecided points are exact leaves
+        (default ``d + 1 + LEAF_EXTRA``).
+    max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
+        ``upper_bound`` still bounds ``max |eta_p|`` (open nodes included).
+    progress : tqdm bar on stderr (None: only on a terminal).
+    batch : nodes evaluated together (default 256; certify: 1024).
+
+    Returns
+    -------
+    BabScan
+
+    Examples
+    --------
+    Three points ``x = 0, 1, 2`` and ``p = (0, 0, 1)``: ``eta = relu(<theta, (2, 1)>)``,
+    largest (``sqrt 5``) at ``(2, 1)/sqrt 5``.
+
+    >>> scan = maximise(np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 0.0, 1.0]))
+    >>> round(scan.max_value ** 2, 12), (scan.max_point * 5 ** 0.5).round(9).tolist()
+    (5.0, [2.0, 1.0])
+    """
+    tol = resolve(tol)
+    threshold = float(threshold)
+    if threshold != threshold:
+        raise ValueError("threshold must be a float (inf allowed); got nan")
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit must be None or an int >= 1; got {limit!r}")
+    _check_budget(max_nodes, time_limit, leaf_undecided, batch)
+    prob = prepare(X, p)
+    search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress,
+                     batch=_BATCH_BEST if batch is None else int(batch))
+    upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
+    items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
+    D = prob.A.shape[1]
+    return BabScan(max_value=search.best, max_point=search.best_point, max_sign=search.best_sign,
+                   upper_bound=upper, complete=complete, threshold=threshold,
+                   point=np.array([v[1] for _, v in items], dtype=np.float64).reshape(-1, D),
+                   sign=np.array([k[1] for k, _ in items], dtype=np.int8),
+                   value=np.array([v[0] for _, v in items], dtype=np.float64),
+                   active=np.array([v[2] for _, v in items], dtype=bool).reshape(len(items), prob.A.shape[0]),
+                   support=prob.support, groups=prob.groups, stats=stats)
+
+
+def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
+            leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
+            progress: bool | None = None, batch: int | None = None) -> BabCertificate:
+    """Decide ``|eta_p| <= threshold`` on the sphere (default ``1 + tol.dual_feas``) by
+    depth-first branch and bound.
+
+    Returns ``certified`` (every node closed below the threshold; ``upper_bound`` is
+    the largest closed bound), ``violated`` (a witness point above it) or ``limit``
+    (``max_nodes``/``time_limit`` reached; ``upper_bound`` still bounds ``max |eta_p|``:
+    closed nodes and the inherited bounds of the open ones). The tree depends only on
+    the data, ``p``, the threshold and ``leaf_undecided``/``batch`` (no timing), so a
+    certified run is reproducible.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> certify(X, np.array([0.0, 0.0, 0.4])).status.value        # max = 0.4 sqrt 5 < 1
+    'certified'
+    >>> certify(X, np.array([0.0, 0.0, 0.5])).status.value        # max = 0.5 sqrt 5 > 1
+    'violated'
+    """
+    tol = resolve(tol)
+    threshold = 1.0 + tol.dual_feas if threshold is None else float(threshold)
+    if not np.isfinite(threshold) or threshold < 0:
+        raise ValueError(f"threshold must be a finite float >= 0; got {threshold!r}")
+    _check_budget(max_nodes, time_limit, leaf_undecided, batch)
+    prob = prepare(X, p)
+    search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
+                     max_nodes=max_nodes, time_limit=time_limit, progress=progress,
+                     batch=_BATCH_DFS if batch is None else int(batch))
+    upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
+    if search.witness is not None:
+        pt, sg, val = search.witness
+        return BabCertificate(status=BabStatus.VIOLATED, threshold=threshold, upper_bound=upper,
+                              lower_bound=search.best, witness_point=pt, witness_sign=sg, witness_value=val,
+                              stats=stats)
+    status = BabStatus.CERTIFIED if complete else BabStatus.LIMIT
+    return BabCertificate(status=status, threshold=threshold, upper_bound=upper, lower_bound=search.best,
+                          witness_point=None, witness_sign=0, witness_value=float("nan"), stats=stats)

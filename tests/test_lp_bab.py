@@ -1,0 +1,279 @@
+"""lp/bab (branch and bound over cones) against independent methods: the enumeration
+of every chamber (relucert.arrangement + lp.oracle.region_maxima), per-region NNLS,
+dense sampling of the sphere (issue 13; proofs/branch_and_bound.md)."""
+import numpy as np
+import pytest
+
+from relucert.arrangement import enumerate_chambers, region_max
+from relucert.lp.bab import BabStatus, certify, maximise
+from relucert.lp.bab import cones, leaves, search
+from relucert.lp.oracle import region_maxima
+from relucert.lp.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
+from relucert.tolerances import DEFAULT
+
+# --- data: random and degenerate, d = 1..4 ----------------------------------------------
+
+
+def _random(n, d, seed):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.standard_normal(n)
+
+
+def _repeated(n, d, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X[n // 2:] = X[: n - n // 2]                      # every point twice
+    p = rng.standard_normal(n)
+    p[n - 1] = -p[n - 1 - n // 2]                     # one pair sums to zero weight
+    return X, p
+
+
+def _collinear(n, d, seed):
+    rng = np.random.default_rng(seed)
+    t = rng.standard_normal(n)
+    X = np.outer(t, rng.standard_normal(d)) + rng.standard_normal(d)   # all on one line
+    X[: 1] = rng.standard_normal((1, d))                              # one off it
+    return X, rng.standard_normal(n)
+
+
+def _grid(n, d, seed):
+    """Integer points with zero coordinates: hyperplanes through the coordinate axes,
+    i.e. through the root cones' rays."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-1, 2, size=(n, d)).astype(float)
+    p = rng.standard_normal(n)
+    p[0] = 0.0
+    return X, p
+
+
+DATA = {"random": _random, "repeated": _repeated, "collinear": _collinear, "grid": _grid}
+CASES = [(kind, n, d, seed) for kind in DATA for (n, d, seed) in
+         [(7, 1, 0), (9, 2, 1), (8, 3, 2), (7, 4, 3)]] + [("random", 24, 2, 5), ("random", 16, 3, 6)]
+
+
+def _enumerated(X, p, threshold):
+    arr = enumerate_chambers(X)
+    return arr, region_maxima(arr, p, threshold)
+
+
+def _projected_violators(arr, scan, support):
+    """Enumeration's violating (chamber, sign) pairs as (pattern over the support rows,
+    sign) -> largest value: chambers that differ only on zero-weight samples carry the
+    same linear piece."""
+    out = {}
+    act = arr.active(scan.chamber)[:, support] if scan.chamber.size else np.zeros((0, support.size), bool)
+    for a, s, v in zip(act, scan.sign, scan.value):
+        key = (np.packbits(a).tobytes(), int(s))
+        out[key] = max(out.get(key, -np.inf), float(v))
+    return out
+
+
+@pytest.mark.parametrize("kind,n,d,seed", CASES)
+def test_maximise_equals_enumeration_max_and_violators(kind, n, d, seed):
+    X, p = DATA[kind](n, d, seed)
+    arr, full = _enumerated(X, p, 0.0)
+    p = p * (1.3 / full.max_value)                      # enumerated max 1.3
+    threshold = 1.0 + DEFAULT.dual_feas
+    _, ref = _enumerated(X, p, threshold)
+    got = maximise(X, p, threshold)
+    assert got.complete
+    assert abs(got.max_value - ref.max_value) <= 1e-12 * ref.max_value
+    assert ref.max_value <= got.upper_bound * (1 + 1e-15)
+    assert got.upper_bound <= got.max_value * (1 + DEFAULT.bab_rel_gap) + 1e-15
+    # the maximiser attains the value
+    Z = arr.X_lift
+    assert got.max_sign * (np.maximum(Z @ got.max_point, 0) @ p) == pytest.approx(got.max_value, rel=1e-12)
+    want = _projected_violators(arr, ref, got.support)
+    have = {(np.packbits(a).tobytes(), int(s)): float(v) for a, s, v in zip(got.active, got.sign, got.value)}
+    assert set(have) == set(want)
+    for key in want:
+        assert have[key] == pytest.approx(want[key], rel=1e-10)
+    # every listed maximiser attains its value and lies in its region
+    eta = np.maximum(got.point @ Z.T, 0) @ p * got.sign
+    assert np.allclose(eta, got.value, rtol=1e-10)
+
+
+@pytest.mark.parametrize("d,seed", [(1, 10), (2, 11), (3, 12), (4, 13)])
+def test_bound_dominates_exact_maximum_on_random_cones(d, seed):
+    """Lemmas 1-4: pre-bound >= polar-cone bound >= exact maximum over the cone (by
+    sub-enumeration of every sign pattern, each region projected with NNLS) >= dense
+    sampling inside the cone."""
+    rng = np.random.default_rng(seed)
+    D, n = d + 1, 6
+    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    for _ in range(12):
+        R = rng.integers(-3, 4, size=(1, D, D)).astype(float)
+        if abs(np.linalg.det(R[0])) < 0.5:
+            continue
+        sign = float(rng.choice([-1.0, 1.0]))
+        Q = sign * rng.standard_normal((1, n))
+        act, und, Sn, Rn = cones.classify(A, R)
+        G = cones.normals(Rn)
+        W = cones.linear_majorant(A, Q, act, und, Sn, G)
+        val, P = cones.cone_max(W, Rn, G, DEFAULT.sign_zero)
+        pre = cones.pre_bound(W, Rn, G)
+        # exact maximum: every one of the 2^n sign patterns, region = cone cut by the pattern
+        exact = 0.0
+        for bits in range(1 << n):
+            s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
+            v = (Q[0] * s) @ A
+            Gs = np.vstack([G[0], np.where(s, 1.0, -1.0)[:, None] * A])
+            exact = max(exact, region_max(v, Gs).value)
+        c = rng.exponential(size=(20000, D)) ** 3
+        T = c @ Rn[0].T
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+        sampled = max(0.0, float((np.maximum(T @ A.T, 0) @ Q[0]).max()))
+        assert sampled <= exact + 1e-12
+        assert exact <= val[0] + 1e-12
+        assert val[0] <= pre[0] + 1e-12
+        # any relaxation slope in [0, 1] (the Frank-Wolfe iterates) gives a valid bound,
+        # and the best one is at least the exact maximum
+        for alpha in (rng.uniform(size=(1, n)), np.zeros((1, n)), np.ones((1, n))):
+            Wa = cones.linear_majorant(A, Q, act, und, Sn, G, alpha)
+            assert exact <= cones.cone_max(Wa, Rn, G, DEFAULT.sign_zero)[0][0] + 1e-12
+        # and the leaf sub-enumeration restricted to the undecided points equals it
+        pieces = leaves.leaf_maxima(A, Q, act, und, Rn, G, -np.inf, np.inf, DEFAULT)
+        assert pieces.upper[0] == pytest.approx(exact, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("D,seed", [(2, 20), (3, 21), (4, 22), (5, 23)])
+def test_cone_max_equals_nnls_projection(D, seed):
+    """Lemma 3 (largest feasible face projection) against scipy's NNLS."""
+    rng = np.random.default_rng(seed)
+    m = 200
+    R = rng.standard_normal((m, D, D))
+    Rn = R / np.linalg.norm(R, axis=1, keepdims=True)
+    G = np.linalg.inv(Rn)
+    W = rng.standard_normal((m, D)) * 3
+    val, P = cones.cone_max(W, Rn, G, DEFAULT.sign_zero)
+    for k in range(m):
+        ref = region_max(W[k], G[k])
+        assert val[k] == pytest.approx(ref.value, rel=1e-9, abs=1e-12)
+        assert np.allclose(P[k], ref.projection, atol=1e-9 * max(1.0, ref.value))
+
+
+@pytest.mark.parametrize("kind,n,d,seed", [("random", 9, 2, 30), ("grid", 9, 2, 31), ("random", 8, 3, 32),
+                                           ("random", 7, 4, 33), ("collinear", 8, 2, 34)])
+def test_random_theta_lies_in_exactly_one_leaf(kind, n, d, seed):
+    """Lemma 5: the closed nodes of a finished search tile R^D (interiors disjoint)."""
+    X, p = DATA[kind](n, d, seed)
+    prob = search.prepare(X, p)
+    top = maximise(X, p).max_value
+    for mode, thr in (("maximise", 0.5 * top), ("certify", 1.01 * top)):
+        s = search._Search(prob, mode, thr, DEFAULT, limit=None, leaf_undecided=d if d <= 3 else 6, max_nodes=None,
+                           time_limit=None, progress=False, batch=7)
+        s.record = []
+        s.run()
+        assert s.witness is None
+        R = np.concatenate([r for r, _ in s.record])
+        sg = np.concatenate([g for _, g in s.record])
+        assert R.shape[0] > 2 ** (d + 2)         # the tree went below the roots
+        T = np.random.default_rng(seed).standard_normal((3000, d + 1))
+        coef = np.einsum("mjd,td->tmj", np.linalg.inv(R), T)
+        inside = np.all(coef > 0, axis=2)
+        for sign in (1, -1):                     # each sign's tree tiles R^D once
+            assert np.all(inside[:, sg == sign].sum(axis=1) == 1)
+
+
+@pytest.mark.parametrize("kind,n,d,seed", [("random", 10, 2, 40), ("random", 8, 3, 41), ("grid", 9, 3, 42),
+                                           ("random", 7, 4, 43), ("repeated", 10, 2, 44)])
+def test_certify_flips_at_the_threshold(kind, n, d, seed):
+    X, p = DATA[kind](n, d, seed)
+    _, ref = _enumerated(X, p, 0.0)
+    above = certify(X, p * (1 + 1e-7) / ref.max_value)
+    below = certify(X, p * (1 - 1e-7) / ref.max_value)
+    assert above.status is BabStatus.VIOLATED
+    assert above.witness_value > above.threshold
+    Z = np.hstack([X, np.ones((n, 1))])
+    eta = above.witness_sign * (np.maximum(Z @ above.witness_point, 0) @ (p * (1 + 1e-7) / ref.max_value))
+    assert eta == pytest.approx(above.witness_value, rel=1e-12)
+    assert below.status is BabStatus.CERTIFIED
+    assert 1 - 1e-7 - 1e-12 <= below.upper_bound <= below.threshold
+
+
+def test_node_budget_gives_a_valid_anytime_bound():
+    X, p = _random(30, 3, 50)
+    _, ref = _enumerated(X, p, 0.0)
+    p = p / ref.max_value * 0.999
+    cert = certify(X, p, max_nodes=40, batch=8)
+    assert cert.status is BabStatus.LIMIT and cert.stats.n_open > 0
+    assert cert.upper_bound >= 0.999 * (1 - 1e-12)
+    assert np.isfinite(cert.upper_bound)
+    scan = maximise(X, p, max_nodes=20, batch=8)
+    assert not scan.complete
+    assert scan.max_value <= 0.999 * (1 + 1e-12) <= scan.upper_bound * (1 + 1e-12)
+    full = certify(X, p)
+    assert full.status is BabStatus.CERTIFIED and full.upper_bound <= full.threshold
+
+
+def test_violator_limit_stops_early():
+    X, p = _random(20, 2, 51)
+    _, ref = _enumerated(X, p, 0.0)
+    scan = maximise(X, p * 2 / ref.max_value, 1.0, limit=1, batch=4)
+    assert 1 <= scan.n_found and np.all(scan.value > 1.0)
+    assert scan.upper_bound >= 2 * (1 - 1e-12)
+
+
+def test_zero_dual_and_support_groups():
+    X = np.array([[0.0], [1.0], [1.0], [2.0]])
+    scan = maximise(X, np.zeros(4))
+    assert scan.max_value == 0.0 and scan.complete and scan.upper_bound == 0.0
+    assert certify(X, np.zeros(4)).certified
+    scan = maximise(X, np.array([0.0, 1.0, -1.0, 1.0]))
+    assert scan.groups.tolist() == [-1, -1, -1, 0]
+    assert scan.max_value == pytest.approx(5 ** 0.5, rel=1e-14)
+
+
+def test_bad_input_names_the_field():
+    X = np.zeros((3, 1))
+    with pytest.raises(ValueError, match="p must be"):
+        maximise(X, np.zeros(2))
+    with pytest.raises(ValueError, match="X must be"):
+        maximise(np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="max_nodes"):
+        certify(X, np.zeros(3), max_nodes=0)
+    with pytest.raises(ValueError, match="leaf_undecided"):
+        maximise(X, np.zeros(3), leaf_undecided=99)
+    with pytest.raises(ValueError, match="limit"):
+        maximise(X, np.zeros(3), limit=0)
+
+
+@pytest.mark.parametrize("n,d,seed", [(12, 2, 60), (9, 3, 61)])
+def test_both_oracles_satisfy_the_interface_and_agree(n, d, seed):
+    X, p = _random(n, d, seed)
+    enum = EnumerationOracle(enumerate_chambers(X))
+    bab = BranchAndBoundOracle(X, progress=False)
+    assert isinstance(enum, Oracle) and isinstance(bab, Oracle)
+    a = enum.scan(p, 0.0)
+    t = 0.8 * a.max_value
+    a, b = enum.scan(p, t), bab.scan(p, t)
+    assert a.complete and b.complete
+    assert b.max_value == pytest.approx(a.max_value, rel=1e-12)
+    assert a.upper_bound >= a.max_value and b.upper_bound >= b.max_value
+    # the same maximisers (as points) with the same values
+    ka = sorted(zip(a.sign.tolist(), np.round(a.value, 9).tolist()))
+    kb = sorted(zip(b.sign.tolist(), np.round(b.value, 9).tolist()))
+    assert ka == kb
+
+
+def test_forced_leaves_stay_exact(monkeypatch):
+    """Lemma 5's depth guard: when a split's new ray would pass the limit the node is an
+    exact leaf whatever |U| (here a tiny limit forces it near the roots)."""
+    X, p = _random(9, 2, 70)
+    _, ref = _enumerated(X, p, 0.0)
+    monkeypatch.setattr(search, "_RAY_LIMIT", 2.0)
+    got = maximise(X, p, leaf_undecided=0)
+    assert got.complete and got.max_value == pytest.approx(ref.max_value, rel=1e-12)
+    assert got.stats.max_depth <= 8           # rays with entries above 2 are never split
+    monkeypatch.setattr(search, "_MAX_FORCED_UNDECIDED", 1)
+    X, p = _random(60, 2, 72)                 # a forced leaf with more undecided points: refused
+    with pytest.raises(search.SolverError, match="degenerate"):
+        maximise(X, p, leaf_undecided=0)
+
+
+def test_time_limit_returns_limit_with_a_valid_bound():
+    X, p = _random(30, 3, 71)
+    _, ref = _enumerated(X, p, 0.0)
+    cert = certify(X, p / ref.max_value, time_limit=1e-9)   # stops before the first batch
+    assert cert.status is BabStatus.LIMIT
+    assert cert.upper_bound >= 1 - 1e-12 and np.isfinite(cert.upper_bound)
