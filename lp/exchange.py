@@ -8,10 +8,14 @@ repeat. Whenever the scan is complete the duality gap
 
     G = primal(mu) - D(p / max(1, max |eta_p|))
 
-is computed honestly; the method stops when ``max |eta_p| <= 1 + tol.dual_feas`` and
-``G <= tol.obj_gap * max(1, |primal|)``. Once the support pattern is found, Newton's
-method on that pattern (:mod:`relucert.lp.polish`) brings the solution to full double
-precision; a polished candidate is accepted only after the same exact checks.
+is computed honestly; the method stops when ``G <= tol.obj_gap * max(1, |primal|)``
+(an honest bound on the sub-optimality whatever ``max |eta_p|`` is: the scaled dual is
+feasible; proofs/exchange_method.md, "Acceptance on the certified gap"). Once the
+support pattern is found, Newton's method on that pattern (:mod:`relucert.lp.polish`)
+brings the solution to full double precision; a polished candidate is accepted only
+after the same exact checks. A run that does not reach the gap returns its best
+candidate with status LIMIT (or INACCURATE when a finite program failed), its certified
+gap and a diagnosis; it never claims optimality.
 """
 from __future__ import annotations
 
@@ -23,13 +27,14 @@ import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
 from relucert.errors import SolverError
+from relucert.results import Status
 from relucert.lp.merge import merge_atoms, sign_vectors
 from relucert.lp.oracle import RegionScan, chamber_vectors, region_maxima
 from relucert.lp.polish import polish_pruned, snap_to_faces
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "dual_value",
+__all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "dual_value", "accept_limit",
            "interpolating_atoms", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 200
@@ -38,8 +43,8 @@ DEFAULT_MAX_ITER = 200
 #: took 62 rounds, past 2,400 took 38 (the warm-started active-set QP barely notices
 #: unused columns; its pricing costs O(n K) and Phi takes 8 n K bytes).
 _CAP_ATOMS = 2500
-#: A failed run whose best relative gap is within this factor of tol.obj_gap is reported
-#: as a precision limit, with the tolerances to loosen.
+#: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
+#: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
 _NEAR_MISS = 1000.0
 
 
@@ -50,6 +55,28 @@ def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> floa
     if lam > 0:
         return lam * float(q @ y) - 0.5 * lam * lam * float(q @ q)
     return float(q @ y)
+
+
+def accept_limit(objective: float, y: np.ndarray, lam: float, p: np.ndarray, allowed: float) -> float:
+    """The largest ``M`` for which ``objective - D(p / M) <= allowed`` can hold: any
+    ``max |eta_p| = M >= 1`` above it gives a gap above ``allowed`` (0.0 when no ``M >= 1``
+    does; ``inf`` when every ``M`` does).
+
+    With ``u = 1/M``, ``D(p/M) = a u - b u^2`` (``a = lam <p, y>``, ``b = lam^2 ||p||^2 / 2``;
+    ``a = <p, y>``, ``b = 0`` for (P_0)) and the condition is ``b u^2 - a u + c <= 0`` with
+    ``c = objective - allowed``: ``u`` at least the smaller root ``2c / (a + sqrt(a^2 - 4bc))``
+    (proofs/exchange_method.md, "Acceptance on the certified gap")."""
+    c = objective - allowed
+    if c <= 0.0:
+        return np.inf
+    if lam > 0:
+        a, b = lam * float(p @ y), 0.5 * lam * lam * float(p @ p)
+    else:
+        a, b = float(p @ y), 0.0
+    disc = a * a - 4.0 * b * c
+    if a <= 0.0 or disc < 0.0:
+        return 0.0
+    return (a + float(np.sqrt(disc))) / (2.0 * c)
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,10 @@ class Certified:
     certified: bool
 
     def rel_gap(self) -> float:
+        """The gap relative to ``max(1, |objective|)`` (inf when the scan was not complete:
+        no honest gap is known then)."""
+        if not (self.scan.complete and self.feasible):
+            return np.inf
         return self.duality_gap / max(1.0, abs(self.objective))
 
 
@@ -79,12 +110,14 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
     lam = 0), ``max |eta_p|``, duality gap and the verdict.
 
-    The scan stops at the first region violating ``|eta| <= 1 + tol.dual_feas``
-    (the candidate is then rejected and ``max_abs_certificate`` is only a lower
-    bound) unless ``exact``; a certified answer always comes from a complete scan,
-    so its ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete
-    scan of the same ``p`` at threshold ``1 + tol.dual_feas`` already made; ``prior`` an
-    earlier scan's ``(p, bounds)`` (see :func:`relucert.lp.oracle.region_maxima`)."""
+    The verdict is the gap's: ``certified`` when the scan is complete and
+    ``G = primal - D(p / max(1, max|eta_p|)) <= tol.obj_gap * max(1, |primal|)``. Unless
+    ``exact``, the scan stops at the first region above :func:`accept_limit` (no larger
+    ``max |eta_p|`` can pass; the candidate is rejected and ``max_abs_certificate`` is only
+    a lower bound); a certified answer always comes from a complete scan, so its
+    ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete scan of the
+    same ``p`` already made; ``prior`` an earlier scan's ``(p, bounds)`` (see
+    :func:`relucert.lp.oracle.region_maxima`)."""
     tol = resolve(tol)
     Xl = arr.X_lift
     pred = np.maximum(0.0, Xl @ theta.T) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
@@ -98,26 +131,39 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
         objective = tv
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
+    allowed = tol.obj_gap * max(1.0, abs(objective))
     if scan is None:
-        scan = region_maxima(arr, p, 1.0 + tol.dual_feas, limit=None if exact else 1, tol=tol, prior=prior,
+        if exact:
+            threshold = 1.0 + tol.dual_feas
+        else:  # a region above the limit settles the verdict (rejected): stop there
+            limit_m = accept_limit(objective, y, lam, p, allowed)
+            threshold = max(1.0, limit_m * (1.0 + 8.0 * np.finfo(float).eps)) if np.isfinite(limit_m) else np.inf
+        scan = region_maxima(arr, p, threshold, limit=None if exact else 1, tol=tol, prior=prior,
                              device=device)
     dval = dual_value(y, lam, p, scan.max_value)
     gap = objective - dval
-    cert = Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
+    ok = feasible and scan.complete and gap <= allowed
+    return Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
                      tv_norm=tv, dual_value=dval, duality_gap=gap, max_abs_certificate=scan.max_value,
-                     scan=scan, feasible=feasible, certified=False)
-    ok = (feasible and scan.complete and scan.max_value <= 1.0 + tol.dual_feas
-          and gap <= tol.obj_gap * max(1.0, abs(objective)))
-    return Certified(**{**cert.__dict__, "certified": bool(ok)})
+                     scan=scan, feasible=feasible, certified=bool(ok))
 
 
 @dataclass(frozen=True)
 class ExchangeResult:
+    """The run's answer: ``best`` (certified when ``status`` is OPTIMAL; otherwise the
+    candidate with the smallest certified gap, from a complete scan), the rounds, whether
+    the answer came from polishing, the per-round ``history``, ``timings``, and a
+    ``message`` saying what failed when it is not OPTIMAL (LIMIT: rounds or atoms ran
+    out; INACCURATE: a finite program failed)."""
+
     best: Certified
     n_iter: int
     polished: bool
     history: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    status: Status = Status.OPTIMAL
+    message: str = "optimal"
+    diagnosis: str = ""
 
 
 def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -190,15 +236,54 @@ def _pattern_key(Xl, theta, amplitude, tol):
     return tuple(sorted((int(np.sign(a)), s.tobytes()) for a, s in zip(amplitude, sig)))
 
 
+def _eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cert: Certified) -> float:
+    """A first-order estimate of the rounding error in double precision of the region
+    maxima of ``eta_p`` at ``cert``: ``p = (y - K mu)/lam`` carries ``eps (|y| + |K||mu|)/lam``
+    per entry, and ``v_A = sum p_i x~_i`` adds ``eps |p_i| ||x~_i||`` per term."""
+    eps = np.finfo(float).eps
+    nrm = np.linalg.norm(Xl, axis=1)
+    absK = np.maximum(0.0, Xl @ cert.theta.T) @ np.abs(cert.amplitude) if cert.theta.shape[0] else 0.0
+    err_p = eps * (np.abs(y) + absK) / lam if lam > 0 else eps * np.abs(cert.p)
+    return float(np.sum((err_p + eps * np.abs(cert.p)) * nrm))
+
+
+def _diagnose(Xl, y, lam, best: Certified, history: list, tol: Tolerances, qp_error: str | None,
+              stopped: str) -> str:
+    """What kept the run from a certified optimum, with the numbers: the finite QP, the
+    precision floor of double precision, or the support (violators still found, polishing
+    not succeeding)."""
+    rel = best.rel_gap()
+    last = history[-1] if history else {}
+    tried = sum(len(h.get("polish", [])) for h in history)
+    polishing = (f"{tried} polishing attempts failed" if tried else
+                 f"polishing not tried (max|eta| - 1 stayed above tol.snap = {tol.snap:g})")
+    if qp_error is not None:
+        return f"QP inaccurate: {qp_error}"
+    floor = _eta_rounding_floor(Xl, y, lam, best)
+    # the gap moves by about (max|eta| - 1) lam ||mu||_TV for a max|eta| error
+    gap_floor = floor * (lam * best.tv_norm if lam > 0 else best.tv_norm) / max(1.0, abs(best.objective))
+    if rel <= _NEAR_MISS * tol.obj_gap and gap_floor >= tol.obj_gap / _NEAR_MISS:
+        return (f"precision floor: best relative gap {rel:.3e} vs tol.obj_gap = {tol.obj_gap:g}; the region "
+                f"maxima carry rounding errors of about {floor:.1e} (relative gap {gap_floor:.1e}) in double "
+                f"precision; relucert.Tolerances(obj_gap=...) may be loosened")
+    return (f"support not found ({stopped}): best relative gap {rel:.3e} (max|eta| = "
+            f"{best.max_abs_certificate:.12g}); last round: {last.get('violators', 0)} violators, "
+            f"{last.get('n_atoms', 0)} atoms; {polishing}")
+
+
 def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
                    progress: bool | None = None, device: str = "auto") -> ExchangeResult:
     """Run the exchange method on the chambers ``arr`` of the data (see the module doc).
 
+    Returns an :class:`ExchangeResult`: OPTIMAL with a certified candidate, or LIMIT /
+    INACCURATE with the best certified gap reached and a diagnosis.
+
     Raises
     ------
     SolverError
-        A finite program failed, or no certified optimum after ``max_iter`` rounds.
+        A finite program failed before any candidate existed ((P_0): no interpolating
+        network was found).
     """
     from tqdm import tqdm
 
@@ -219,22 +304,33 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
     prior = None   # the last scan's dual vector and per-region upper bounds
     best: Certified | None = None
+    last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
     failed_patterns = set()
     last_try_violation = np.inf
     prev_violation = np.inf
+    qp_error = None
+    stopped = f"iteration limit of {max_iter} rounds"
     bar = tqdm(total=max_iter, desc="exchange", disable=progress is False or None, file=sys.stderr, leave=False) \
         if progress is not False else None
     try:
         for it in range(1, max_iter + 1):
-            t0 = time.perf_counter()
+            t0 = t_round = time.perf_counter()
             Phi = np.maximum(0.0, Xl @ theta_set.T) * sign_set[None, :]
-            if lam > 0:
-                warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
-                sol = lasso_qp(Phi, y, lam, tol=tol, warm_start=warm)
-                c_prev = sol.c
-            else:
-                sol = basis_pursuit_lp(Phi, y, tol=tol)
-            timings["programs"] += time.perf_counter() - t0
+            try:
+                if lam > 0:
+                    warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
+                    sol = lasso_qp(Phi, y, lam, tol=tol, warm_start=warm)
+                    c_prev = sol.c
+                else:
+                    sol = basis_pursuit_lp(Phi, y, tol=tol)
+            except SolverError as exc:
+                if lam == 0 and best is None and last is None:
+                    raise
+                qp_error = f"round {it}: {exc}"
+                stopped = "finite QP failed"
+                break
+            finally:
+                timings["programs"] += time.perf_counter() - t0
             theta_m, amp_m = merge_atoms(Xl, theta_set, sign_set * sol.c, tol)
             p = sol.p if lam == 0 else None
             t0 = time.perf_counter()
@@ -247,12 +343,17 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             timings["oracle"] += time.perf_counter() - t0
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
-                     "max_found": scan.max_value, "complete": scan.complete}
+                     "max_found": scan.max_value, "complete": scan.complete,
+                     "qp": sol.program.backend_status}
             cands = []
             if scan.complete:
                 cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cert.duality_gap
+                entry["rel_gap"] = cert.rel_gap()
                 cands.append(cert)
+                last = None
+            else:
+                last = (theta_m, amp_m, p_cur)
             # polishing is tried once the violation is small (the support pattern has
             # then usually settled)
             # ... and again only after the violation has halved since the last failed try,
@@ -265,6 +366,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                     and (violation <= 0.5 * last_try_violation or stalled)):
                 last_try_violation = violation
                 t0 = time.perf_counter()
+                outcomes = entry.setdefault("polish", [])
                 for distance in _snap_ladder(tol):
                     if distance > 0:
                         th_s, a_s = merge_atoms(Xl, snap_to_faces(Xl, theta_m, distance, tol), amp_m, tol)
@@ -273,19 +375,25 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                     key = _pattern_key(Xl, th_s, a_s, tol)
                     if key in failed_patterns:
                         continue
-                    out = polish_pruned(Xl, y, lam, th_s, a_s, p_cur, tol=tol)
+                    why: list = []
+                    out = polish_pruned(Xl, y, lam, th_s, a_s, p_cur, tol=tol, why=why)
                     if out is None:
                         failed_patterns.add(key)
+                        outcomes.append(f"snap {distance:g}: " + "; ".join(why))
                         continue
                     th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
                     pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol, prior=prior,
                                    device=device)
                     entry.setdefault("polished_gap", []).append(pol.duality_gap)
+                    outcomes.append(f"snap {distance:g}: {'certified' if pol.certified else 'rejected'}, "
+                                    f"{th2.shape[0]} atoms, max|eta| >= {pol.max_abs_certificate:.12g}"
+                                    + (f", gap {pol.rel_gap():.2e}" if pol.scan.complete else ""))
                     if pol.certified:
                         cands.append(pol)
                         break
                     failed_patterns.add(key)
                 timings["polish"] += time.perf_counter() - t0
+            entry["seconds"] = time.perf_counter() - t_round
             history.append(entry)
             if bar is not None:
                 bar.update(1)
@@ -313,17 +421,26 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             theta_set, sign_set = _dedupe_add(theta_set, sign_set, scan.point[order],
                                               scan.sign[order].astype(float), tol)
             if theta_set.shape[0] == size_before:
+                stopped = f"no new atom after round {it}"
                 break  # no new atom: the finite programs cannot improve further
     finally:
         if bar is not None:
             bar.close()
-    gap = "n/a" if best is None else f"{best.rel_gap():.3e} (max|eta| = {best.max_abs_certificate:.12g})"
-    hint = ""
-    if best is not None and best.rel_gap() <= _NEAR_MISS * tol.obj_gap:
-        hint = (f"; the best answer misses the tolerances by a small factor, as happens when double "
-                f"precision cannot form p = (y - K mu)/lam (lam = {lam:g}) to {tol.dual_feas:g}: "
-                f"pass tol=relucert.Tolerances(obj_gap=..., dual_feas=...) with looser values")
-    err = SolverError(f"exchange method did not certify an optimum after {len(history)} rounds; "
-                      f"status 'limit'; best relative duality gap {gap}{hint}")
-    err.history = history  # per-round diagnostics
-    raise err
+    if last is not None:  # the last iterate's gap is not known yet: one complete scan
+        t0 = time.perf_counter()
+        cand = evaluate(arr, y, lam, *last, tol=tol, exact=True, prior=prior, device=device)
+        timings["oracle"] += time.perf_counter() - t0
+        if cand.feasible and (best is None or cand.rel_gap() < best.rel_gap()):
+            best = cand
+    if best is None:  # (P_0) with no interpolating iterate: nothing to return
+        raise SolverError(f"exchange method found no interpolating network ({stopped}; "
+                          f"{qp_error or 'no feasible iterate'})")
+    if best.certified:  # the final complete scan certified the last iterate
+        return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings)
+    status = Status.INACCURATE if qp_error is not None else Status.LIMIT
+    diagnosis = _diagnose(Xl, y, lam, best, history, tol, qp_error, stopped)
+    message = (f"exchange method did not certify an optimum after {len(history)} rounds (status "
+               f"'{status.value}'); certified relative duality gap {best.rel_gap():.3e} > tol.obj_gap = "
+               f"{tol.obj_gap:g}; {diagnosis}")
+    return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings,
+                          status=status, message=message, diagnosis=diagnosis)

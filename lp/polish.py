@@ -51,21 +51,24 @@ def _face_bases(X_lift, theta, sig, tol):
 
 
 def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-           p: np.ndarray | None = None, *, tol: Tolerances | None = None):
+           p: np.ndarray | None = None, *, tol: Tolerances | None = None, why: list | None = None):
     """Newton-polish a network on its support pattern.
 
     Returns ``(theta, amplitude, p, residual)`` -- ``residual`` the norm of the
     optimality equations at the end -- or None when the pattern breaks (an atom
-    vanishes or leaves its face).
+    vanishes or leaves its face); ``why`` (a list) then receives the reason.
     """
     tol = resolve(tol)
+    why = [] if why is None else why
     k = theta.shape[0]
     if k == 0:
+        why.append("no atoms")
         return None
     sig = sign_vectors(X_lift, theta, tol)
     bases = _face_bases(X_lift, theta, sig, tol)
     dims = [B.shape[1] for B in bases]
     if min(dims) == 0:
+        why.append("an atom's face is a point")
         return None
     offs = np.concatenate([[0], np.cumsum(dims)])
     n = X_lift.shape[0]
@@ -122,6 +125,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         pp = np.asarray(p, float).copy()
 
     if np.any(norm_blocks(z) <= tol.amplitude_zero * max(1.0, float(np.max(np.abs(amplitude))))):
+        why.append("an atom has no component in its face")
         return None
     res = np.linalg.norm(residual(z, pp))
     for _ in range(_MAX_NEWTON):
@@ -144,8 +148,10 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
     r = norm_blocks(z)
     new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
     new_sig = sign_vectors(X_lift, new_theta, tol)
-    if np.any(new_sig != sig):
-        return None  # an atom left its face: the pattern was wrong
+    if np.any(new_sig != sig):  # an atom left its face: the pattern was wrong
+        left = int(np.sum(np.any(new_sig != sig, axis=1)))
+        why.append(f"{left} of {k} atoms left their face (Newton residual {res:.1e})")
+        return None
     new_amp = s * r
     if lam > 0:
         pp = (y - (np.maximum(0.0, X_lift @ new_theta.T) @ new_amp)) / lam
@@ -179,17 +185,21 @@ def snap_to_faces(X_lift: np.ndarray, theta: np.ndarray, distance: float,
 
 
 def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1):
+                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1,
+                  why: list | None = None):
     """:func:`polish`, retried without the smallest atoms when the pattern carries atoms
     that should vanish (Newton then cannot solve the equations: an atom's norm heads
     to zero). Returns the first candidate whose equations are solved to
-    ``tol.primal_feas`` (relative), or None."""
+    ``tol.primal_feas`` (relative), or None (``why`` then lists each try's reason)."""
     tol = resolve(tol)
+    why = [] if why is None else why
     order = np.argsort(np.abs(amplitude), kind="stable")
     scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
     for drop in range(0, min(max_drop, theta.shape[0] - 1) + 1):
         keep = np.sort(order[drop:])
-        out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol)
+        out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol, why=why)
         if out is not None and out[3] <= tol.primal_feas * scale:
             return out
+        if out is not None:
+            why.append(f"Newton residual {out[3]:.1e} > {tol.primal_feas:g} * {scale:.3g}")
     return None
