@@ -35,7 +35,7 @@ from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "dual_value", "accept_limit",
-           "interpolating_atoms", "DEFAULT_MAX_ITER"]
+           "interpolating_atoms", "dual_rounding_floor", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 200
 #: Zero-weight atoms are dropped when the set exceeds max(_CAP_ATOMS, 4 x the per-round
@@ -46,6 +46,8 @@ _CAP_ATOMS = 2500
 #: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
 #: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
 _NEAR_MISS = 1000.0
+#: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
+_FLOOR_FACTOR = 3.0
 
 
 def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> float:
@@ -182,15 +184,15 @@ def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
     return T / np.linalg.norm(T, axis=1, keepdims=True)
 
 
-def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol):
-    """Append atoms, skipping those within ``merge_angle`` (Euclidean distance of unit
-    vectors) of one of the same sign already in the set or earlier among the new ones.
-    Neighbours come from k-d trees (O(K log K), not a K x new distance matrix)."""
+def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol, radius=None):
+    """Append atoms, skipping those within ``radius`` (default ``merge_angle``; Euclidean
+    distance of unit vectors) of one of the same sign already in the set or earlier among
+    the new ones. Neighbours come from k-d trees (O(K log K), not a K x new distance matrix)."""
     from scipy.spatial import cKDTree
 
     if new_theta.shape[0] == 0:
         return theta_set, sign_set
-    r = tol.merge_angle
+    r = tol.merge_angle if radius is None else radius
     keep = np.ones(new_theta.shape[0], dtype=bool)
     for s in np.unique(new_sign):
         sel = np.flatnonzero(new_sign == s)
@@ -234,6 +236,19 @@ def _snap_ladder(tol: Tolerances) -> list[float]:
 def _pattern_key(Xl, theta, amplitude, tol):
     sig = sign_vectors(Xl, theta, tol)
     return tuple(sorted((int(np.sign(a)), s.tobytes()) for a, s in zip(amplitude, sig)))
+
+
+def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """A bound, to first order in the unit roundoff ``eps``, on the rounding error of
+    ``<phi, p>`` with ``p = (y - K mu)/lam`` for any unit atom's features ``phi`` (and of any
+    region's ``||v_A||``): the residual's error is at most ``eps (|y| + |K mu|)`` per entry, with
+    ``||K mu|| <= 2 ||y||`` at a lasso iterate (``||y - K mu|| <= ||y||`` since its objective is at
+    most that of 0), and ``||phi|| <= ||X~||_F``: ``3 eps ||y|| ||X~||_F / lam``. Invariant under
+    the scalings of proofs/natural_units.md. For (P_0) (``lam = 0``) p comes from the LP's
+    duals: 0 (the caller's tolerance stands)."""
+    if not lam > 0:
+        return 0.0
+    return _FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
 
 
 def _eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cert: Certified) -> float:
@@ -291,6 +306,13 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     Xl = arr.X_lift
     n, D = Xl.shape
     y = np.asarray(y, float)
+    # the finite QP's optimality cannot be asked below the rounding floor of Phi^T p (tiny
+    # lam relative to |y| |X~|, e.g. X in large units); the acceptance is on the gap and
+    # does not use dual_feas (proofs/natural_units.md)
+    xl_norm = float(np.linalg.norm(Xl))
+    xl_max = float(np.max(np.linalg.norm(Xl, axis=1), initial=0.0))
+    floor = dual_rounding_floor(Xl, y, lam)
+    tol_qp = tol.with_(dual_feas=floor) if floor > tol.dual_feas else tol
     limit = add_limit if add_limit is not None else max(2 * n, 16)
     timings = {"programs": 0.0, "oracle": 0.0, "polish": 0.0}
     if lam > 0:
@@ -319,7 +341,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             try:
                 if lam > 0:
                     warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
-                    sol = lasso_qp(Phi, y, lam, tol=tol, warm_start=warm)
+                    sol = lasso_qp(Phi, y, lam, tol=tol_qp, warm_start=warm)
                     c_prev = sol.c
                 else:
                     sol = basis_pursuit_lp(Phi, y, tol=tol)
@@ -335,6 +357,20 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             p = sol.p if lam == 0 else None
             t0 = time.perf_counter()
             pred = np.maximum(0.0, Xl @ theta_m.T) @ amp_m if theta_m.shape[0] else np.zeros(n)
+            if lam > 0 and theta_m.shape[0]:
+                # merging is exact only for atoms in one closed region; two atoms within
+                # tol.sign_zero of a hyperplane on opposite sides merge with an error that 1/lam
+                # amplifies in p: keep the QP's own atoms when the merge moves eta by more
+                # than dual_feas (||dp|| ||X~||_F bounds the change of every region maximum)
+                pred_qp = Phi @ sol.c
+                if float(np.linalg.norm(pred - pred_qp)) * xl_norm > lam * tol_qp.dual_feas:
+                    used = sol.c > 0
+                    theta_m, amp_m, pred = theta_set[used], sign_set[used] * sol.c[used], pred_qp
+                    entry_merge = "merge skipped (inexact)"
+                else:
+                    entry_merge = None
+            else:
+                entry_merge = None
             p_cur = (y - pred) / lam if lam > 0 else p
             V = chamber_vectors(arr, p_cur)
             scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior,
@@ -345,6 +381,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                      "objective": float(sol.objective), "violators": scan.n_found,
                      "max_found": scan.max_value, "complete": scan.complete,
                      "qp": sol.program.backend_status}
+            if entry_merge:
+                entry["merge"] = entry_merge
             cands = []
             if scan.complete:
                 cert = evaluate(arr, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
@@ -418,8 +456,12 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                 c_prev = None if c_prev is None else c_prev[used]
             theta_set, sign_set = _dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
             size_before = theta_set.shape[0]
+            # two atoms count as one only when eta_p cannot tell them apart at the violation
+            # threshold: |eta(a) - eta(b)| <= ||p||_1 max||x~_i|| ||a - b|| (large p, i.e. lam
+            # tiny against |y| |X~|, makes atoms 1e-9 apart differ by far more than dual_feas)
+            radius = min(tol.merge_angle, tol.dual_feas / max(float(np.sum(np.abs(p_cur))) * xl_max, tol.dual_feas))
             theta_set, sign_set = _dedupe_add(theta_set, sign_set, scan.point[order],
-                                              scan.sign[order].astype(float), tol)
+                                              scan.sign[order].astype(float), tol, radius=radius)
             if theta_set.shape[0] == size_before:
                 stopped = f"no new atom after round {it}"
                 break  # no new atom: the finite programs cannot improve further
@@ -432,6 +474,10 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         timings["oracle"] += time.perf_counter() - t0
         if cand.feasible and (best is None or cand.rel_gap() < best.rel_gap()):
             best = cand
+    if best is None and lam > 0:  # no round finished: the zero network is a candidate
+        t0 = time.perf_counter()
+        best = evaluate(arr, y, lam, np.zeros((0, D)), np.zeros(0), tol=tol, exact=True, device=device)
+        timings["oracle"] += time.perf_counter() - t0
     if best is None:  # (P_0) with no interpolating iterate: nothing to return
         raise SolverError(f"exchange method found no interpolating network ({stopped}; "
                           f"{qp_error or 'no feasible iterate'})")
