@@ -277,6 +277,12 @@ def _diagnose(Xl, y, lam, best: Certified, history: list, tol: Tolerances, qp_er
     floor = _eta_rounding_floor(Xl, y, lam, best)
     # the gap moves by about (max|eta| - 1) lam ||mu||_TV for a max|eta| error
     gap_floor = floor * (lam * best.tv_norm if lam > 0 else best.tv_norm) / max(1.0, abs(best.objective))
+    qp_floor = dual_rounding_floor(Xl, y, lam)
+    if qp_floor >= tol.snap:  # eta_p cannot even be resolved to the polishing level
+        spread = float(np.max(np.linalg.norm(Xl[:, :-1], axis=1), initial=0.0) / np.max(np.abs(Xl[:, -1])))
+        return (f"precision floor: Phi^T p carries rounding errors up to {qp_floor:.1e} in double precision "
+                f"(3 eps |y| |X~|_F / lam; max |x_i| / bias = {spread:.1e}): lam is too small for the units of "
+                f"X and y, or the bias coordinate 1 of the lift is negligible next to |x_i| (rescale X)")
     if rel <= _NEAR_MISS * tol.obj_gap and gap_floor >= tol.obj_gap / _NEAR_MISS:
         return (f"precision floor: best relative gap {rel:.3e} vs tol.obj_gap = {tol.obj_gap:g}; the region "
                 f"maxima carry rounding errors of about {floor:.1e} (relative gap {gap_floor:.1e}) in double "
