@@ -46,6 +46,9 @@ _CAP_ATOMS = 2500
 #: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
 #: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
 _NEAR_MISS = 1000.0
+#: Continuation (lam > 0, n at least _CONTINUATION_MIN_N): levels lam F^j.
+_CONTINUATION_FACTOR = 10.0
+_CONTINUATION_MIN_N = 100
 #: A failed polishing is retried once the certified gap has dropped by this factor.
 _POLISH_RETRY = 0.01
 #: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
@@ -294,10 +297,46 @@ def _diagnose(Xl, y, lam, best: Certified, history: list, tol: Tolerances, qp_er
             f"{last.get('n_atoms', 0)} atoms; {polishing}")
 
 
+def _continuation_start(arr, y, lam, tol, max_iter, add_limit, device):
+    """Atoms to start (P_lam) from, by continuation: (P_{lam F^j}) for j = J, ..., 1 (``F =
+    _CONTINUATION_FACTOR``, the largest level below ``max ||v_A(y)||``, an upper bound of the
+    smallest lam with the zero solution), each solved to ``tol.continuation_gap`` and
+    started from the previous level's atoms. Returns ``(theta, sign, rounds)`` or None.
+
+    Only the starting set changes: whatever it is, the run at lam certifies on its own gap.
+    Started cold at small lam, the dual ``y / lam`` is far from feasible and the first rounds'
+    thousands of violators are mostly unused (n = 1000, lam = 0.01: 29 rounds before the
+    first complete scan)."""
+    lam_max = float(np.max(np.linalg.norm(chamber_vectors(arr, y), axis=1), initial=0.0))
+    levels = []
+    level = lam * _CONTINUATION_FACTOR
+    while level < lam_max:
+        levels.append(level)
+        level *= _CONTINUATION_FACTOR
+    if not levels:
+        return None
+    loose = tol.with_(obj_gap=max(tol.obj_gap, tol.continuation_gap))
+    init, rounds = None, 0
+    for level in reversed(levels):
+        res = solve_exchange(arr, y, level, tol=loose, max_iter=max_iter, add_limit=add_limit, progress=False,
+                             device=device, init_atoms=init, continuation=False)
+        rounds += res.n_iter
+        b = res.best
+        if b.theta.shape[0]:
+            init = (b.theta, np.sign(b.amplitude), np.abs(b.amplitude))
+    return None if init is None else (init, rounds)
+
+
 def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
-                   progress: bool | None = None, device: str = "auto") -> ExchangeResult:
+                   progress: bool | None = None, device: str = "auto", init_atoms: tuple | None = None,
+                   continuation: bool | None = None) -> ExchangeResult:
     """Run the exchange method on the chambers ``arr`` of the data (see the module doc).
+
+    ``init_atoms``: ``(theta, sign)`` or ``(theta, sign, weights)``, unit atoms and signs to
+    start from (lam > 0), with optional weights ``>= 0`` warm-starting the first QP.
+    ``continuation``: start from the atoms of a sequence of larger lam
+    (:func:`_continuation_start`); default: for lam > 0 and ``n >= _CONTINUATION_MIN_N``.
 
     Returns an :class:`ExchangeResult`: OPTIMAL with a certified candidate, or LIMIT /
     INACCURATE with the best certified gap reached and a diagnosis.
@@ -323,7 +362,22 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     tol_qp = tol.with_(dual_feas=floor) if floor > tol.dual_feas else tol
     limit = add_limit if add_limit is not None else max(2 * n, 16)
     timings = {"programs": 0.0, "oracle": 0.0, "polish": 0.0}
-    if lam > 0:
+    pre_rounds = 0
+    if continuation is None:
+        continuation = lam > 0 and n >= _CONTINUATION_MIN_N and init_atoms is None
+    if continuation and lam > 0 and init_atoms is None:
+        t0 = time.perf_counter()
+        start = _continuation_start(arr, y, lam, tol, max_iter, add_limit, device)
+        timings["continuation"] = time.perf_counter() - t0
+        if start is not None:
+            init_atoms, pre_rounds = start
+    c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
+    if lam > 0 and init_atoms is not None:
+        theta_set = np.asarray(init_atoms[0], float).reshape(-1, D)
+        sign_set = np.asarray(init_atoms[1], float).reshape(-1)
+        if len(init_atoms) > 2:  # weights: a warm start of the first QP
+            c_prev = np.asarray(init_atoms[2], float).reshape(-1)
+    elif lam > 0:
         theta_set = np.zeros((0, D))
         sign_set = np.zeros(0)
     else:
@@ -331,7 +385,6 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
         theta_set = np.vstack([T, T])
         sign_set = np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0])])
     history = []
-    c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
     prior = None   # the last scan's dual vector and per-region upper bounds
     best: Certified | None = None
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
@@ -441,6 +494,8 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                     failed_patterns.add(key)
                 timings["polish"] += time.perf_counter() - t0
             entry["seconds"] = time.perf_counter() - t_round
+            if it == 1 and pre_rounds:
+                entry["continuation_rounds"] = pre_rounds
             history.append(entry)
             if bar is not None:
                 bar.update(1)

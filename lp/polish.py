@@ -37,6 +37,23 @@ def _lstsq(J, r):
     return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
 
 
+def _psd_step(A, r):
+    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (a third of the
+    cost of the pivoted QR), or the least-squares step when ``A`` is numerically singular
+    (Cholesky fails or the solve is not finite)."""
+    try:
+        c = scipy.linalg.cho_factor(A, check_finite=False)
+        dg = np.abs(np.diag(c[0]))
+        # a nearly singular A (estimated by the factor's diagonal) gets the minimum-norm step
+        if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
+            x = scipy.linalg.cho_solve(c, r, check_finite=False)
+            if np.all(np.isfinite(x)):
+                return x
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    return _lstsq(A, r)
+
+
 def _face_bases(X_lift, theta, sig, tol):
     bases = []
     for j in range(theta.shape[0]):
@@ -101,10 +118,12 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             r = norm_blocks(z)
             return M.T @ (y - M @ z) / lam - unit(z, r)
 
+        MtM = M.T @ M
+
         def step(z, _p):
             r = norm_blocks(z)
-            J = -(M.T @ M) / lam - curvature(z, r)
-            dz = _lstsq(J, -residual(z, None))
+            # J = -(M^T M / lam + curvature) is symmetric negative semi-definite
+            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None))
             return dz, None
         pp = None
     else:
