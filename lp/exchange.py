@@ -46,9 +46,8 @@ _CAP_ATOMS = 2500
 #: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
 #: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
 _NEAR_MISS = 1000.0
-#: Continuation (lam > 0, n at least _CONTINUATION_MIN_N): levels lam F^j.
+#: Continuation levels lam F^j.
 _CONTINUATION_FACTOR = 10.0
-_CONTINUATION_MIN_N = 100
 #: A failed polishing is retried once the certified gap has dropped by this factor.
 _POLISH_RETRY = 0.01
 #: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
@@ -330,13 +329,15 @@ def _continuation_start(arr, y, lam, tol, max_iter, add_limit, device):
 def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
                    progress: bool | None = None, device: str = "auto", init_atoms: tuple | None = None,
-                   continuation: bool | None = None) -> ExchangeResult:
+                   continuation: bool = False) -> ExchangeResult:
     """Run the exchange method on the chambers ``arr`` of the data (see the module doc).
 
     ``init_atoms``: ``(theta, sign)`` or ``(theta, sign, weights)``, unit atoms and signs to
     start from (lam > 0), with optional weights ``>= 0`` warm-starting the first QP.
     ``continuation``: start from the atoms of a sequence of larger lam
-    (:func:`_continuation_start`); default: for lam > 0 and ``n >= _CONTINUATION_MIN_N``.
+    (:func:`_continuation_start`). Off by default: measured on the issue-16 instance
+    (n = 1000, d = 2, lam = 0.01) it cut the rounds at lam from 38 to 21 but cost 59 rounds
+    of its own (323 s against 174 s); at n = 300 it saved 17% (benchmarks/RESULTS.md).
 
     Returns an :class:`ExchangeResult`: OPTIMAL with a certified candidate, or LIMIT /
     INACCURATE with the best certified gap reached and a diagnosis.
@@ -363,8 +364,6 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     limit = add_limit if add_limit is not None else max(2 * n, 16)
     timings = {"programs": 0.0, "oracle": 0.0, "polish": 0.0}
     pre_rounds = 0
-    if continuation is None:
-        continuation = lam > 0 and n >= _CONTINUATION_MIN_N and init_atoms is None
     if continuation and lam > 0 and init_atoms is None:
         t0 = time.perf_counter()
         start = _continuation_start(arr, y, lam, tol, max_iter, add_limit, device)

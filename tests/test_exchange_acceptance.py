@@ -91,3 +91,18 @@ def test_certificate_analysis_gap_uses_the_scaled_dual_and_refuses_a_far_max_eta
     assert far.status.value == "optimal" and far.max_abs_certificate > 1 + tol.extremal
     with pytest.raises(CertificateError, match="extremal set"):
         analyse(far, tol=tol)
+
+
+def test_continuation_start_reaches_the_same_certified_optimum():
+    """solve_exchange(continuation=True) only changes the starting atoms: the same optimum
+    (objective to the certified gaps) as the cold start."""
+    from relucert.examples import battery
+    from relucert.lp.exchange import solve_exchange
+
+    X, y = battery("gauss-smooth", 30, 2, seed=0)
+    arr = enumerate_chambers(X)
+    cold = solve_exchange(arr, y, 0.01, progress=False)
+    warm = solve_exchange(arr, y, 0.01, progress=False, continuation=True)
+    assert cold.status.value == warm.status.value == "optimal"
+    assert warm.history[0].get("continuation_rounds", 0) > 0
+    assert warm.best.objective == pytest.approx(cold.best.objective, rel=1e-8)
