@@ -30,7 +30,7 @@ from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.merge import merge_atoms, sign_vectors
 from relucert.lp.oracle import RegionScan, chamber_vectors, region_maxima
-from relucert.lp.polish import polish_pruned, snap_to_faces
+from relucert.lp.polish import dual_rounding_floor, polish_pruned, snap_to_faces
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import Tolerances, resolve
 
@@ -50,8 +50,6 @@ _NEAR_MISS = 1000.0
 _CONTINUATION_FACTOR = 10.0
 #: A failed polishing is retried once the certified gap has dropped by this factor.
 _POLISH_RETRY = 0.01
-#: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
-_FLOOR_FACTOR = 3.0
 
 
 def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> float:
@@ -240,19 +238,6 @@ def _snap_ladder(tol: Tolerances) -> list[float]:
 def _pattern_key(Xl, theta, amplitude, tol):
     sig = sign_vectors(Xl, theta, tol)
     return tuple(sorted((int(np.sign(a)), s.tobytes()) for a, s in zip(amplitude, sig)))
-
-
-def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
-    """A bound, to first order in the unit roundoff ``eps``, on the rounding error of
-    ``<phi, p>`` with ``p = (y - K mu)/lam`` for any unit atom's features ``phi`` (and of any
-    region's ``||v_A||``): the residual's error is at most ``eps (|y| + |K mu|)`` per entry, with
-    ``||K mu|| <= 2 ||y||`` at a lasso iterate (``||y - K mu|| <= ||y||`` since its objective is at
-    most that of 0), and ``||phi|| <= ||X~||_F``: ``3 eps ||y|| ||X~||_F / lam``. Invariant under
-    the scalings of proofs/natural_units.md. For (P_0) (``lam = 0``) p comes from the LP's
-    duals: 0 (the caller's tolerance stands)."""
-    if not lam > 0:
-        return 0.0
-    return _FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
 
 
 def _eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cert: Certified) -> float:

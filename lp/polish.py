@@ -25,10 +25,25 @@ import scipy.linalg
 from relucert.lp.merge import sign_vectors
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["polish", "polish_pruned", "snap_to_faces"]
+__all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
 _MAX_NEWTON = 30
+#: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
+_FLOOR_FACTOR = 3.0
 _MAX_HALVINGS = 30
+
+
+def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """A bound, to first order in the unit roundoff ``eps``, on the rounding error of
+    ``<phi, p>`` with ``p = (y - K mu)/lam`` for any unit atom's features ``phi`` (and of any
+    region's ``||v_A||``): the residual's error is at most ``eps (|y| + |K mu|)`` per entry, with
+    ``||K mu|| <= 2 ||y||`` at a lasso iterate (``||y - K mu|| <= ||y||`` since its objective is at
+    most that of 0), and ``||phi|| <= ||X~||_F``: ``3 eps ||y|| ||X~||_F / lam``. Invariant under
+    the scalings of proofs/natural_units.md. For (P_0) (``lam = 0``) p comes from the LP's
+    duals: 0 (the caller's tolerance stands)."""
+    if not lam > 0:
+        return 0.0
+    return _FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
 
 
 def _lstsq(J, r):
@@ -214,11 +229,22 @@ def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarr
     why = [] if why is None else why
     order = np.argsort(np.abs(amplitude), kind="stable")
     scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    # the stationarity equations M_j^T p - z_j/||z_j|| cannot be solved below the rounding
+    # floor of M^T p (the candidate is re-verified by its gap whatever the threshold)
+    base = max(tol.primal_feas * scale, dual_rounding_floor(X_lift, y, lam))
     for drop in range(0, min(max_drop, theta.shape[0] - 1) + 1):
         keep = np.sort(order[drop:])
         out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol, why=why)
-        if out is not None and out[3] <= tol.primal_feas * scale:
+        accept = base
+        if out is not None and lam > 0:
+            # at the answer: every equation carries eps (|y| + |K||mu|)^T |phi_j| / lam, and the
+            # residual is the 2-norm over all of them
+            absk = np.maximum(0.0, X_lift @ out[0].T) @ np.abs(out[1])
+            per = (np.finfo(float).eps * float(np.linalg.norm(X_lift)) * float(np.linalg.norm(np.abs(y) + absk))
+                   / lam)
+            accept = max(base, per * np.sqrt(out[0].size))
+        if out is not None and out[3] <= accept:
             return out
         if out is not None:
-            why.append(f"Newton residual {out[3]:.1e} > {tol.primal_feas:g} * {scale:.3g}")
+            why.append(f"Newton residual {out[3]:.1e} > {accept:.3g}")
     return None
