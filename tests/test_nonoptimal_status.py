@@ -72,3 +72,18 @@ def test_failed_finite_program_is_inaccurate_with_the_qp_diagnosis(monkeypatch):
     with pytest.warns(InaccurateSolutionWarning, match="QP inaccurate"):
         zero = solve(X, y, 0.01)
     assert zero.n_atoms == 0 and zero.objective == pytest.approx(0.5 * float(y @ y))
+
+
+def test_lasso_answer_without_a_solution_is_a_solver_error_with_its_status():
+    """Issue 12: a backend answer carrying no usable solution is a SolverError naming the
+    status, never an IndexError/TypeError from indexing it."""
+    from relucert.lp.programs import build_lasso_qp, recover_lasso_qp
+    from relucert.results import ProgramResult, Status
+    from relucert.tolerances import DEFAULT
+
+    Phi = np.ones((3, 2))
+    _, inv = build_lasso_qp(Phi, np.ones(3), 0.1)
+    for x in (None, np.zeros(1), np.array([np.nan, 0.0, 0.0, 0.0, 0.0])):
+        res = ProgramResult(Status.OPTIMAL, "HiGHS: Optimal", "Optimal", 0.0, x, None, None, {}, 0, 0.0, DEFAULT)
+        with pytest.raises(SolverError, match="no usable solution.*optimal"):
+            recover_lasso_qp(res, inv)
