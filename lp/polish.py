@@ -25,16 +25,48 @@ import scipy.linalg
 from relucert.lp.merge import sign_vectors
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["polish", "polish_pruned", "snap_to_faces"]
+__all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
 _MAX_NEWTON = 30
+#: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
+_FLOOR_FACTOR = 3.0
 _MAX_HALVINGS = 30
+
+
+def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """A bound, to first order in the unit roundoff ``eps``, on the rounding error of
+    ``<phi, p>`` with ``p = (y - K mu)/lam`` for any unit atom's features ``phi`` (and of any
+    region's ``||v_A||``): the residual's error is at most ``eps (|y| + |K mu|)`` per entry, with
+    ``||K mu|| <= 2 ||y||`` at a lasso iterate (``||y - K mu|| <= ||y||`` since its objective is at
+    most that of 0), and ``||phi|| <= ||X~||_F``: ``3 eps ||y|| ||X~||_F / lam``. Invariant under
+    the scalings of proofs/natural_units.md. For (P_0) (``lam = 0``) p comes from the LP's
+    duals: 0 (the caller's tolerance stands)."""
+    if not lam > 0:
+        return 0.0
+    return _FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
 
 
 def _lstsq(J, r):
     """Least-squares Newton step (complete orthogonal factorisation: fast, and fine
     with a singular Jacobian)."""
     return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
+
+
+def _psd_step(A, r):
+    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (a third of the
+    cost of the pivoted QR), or the least-squares step when ``A`` is numerically singular
+    (Cholesky fails or the solve is not finite)."""
+    try:
+        c = scipy.linalg.cho_factor(A, check_finite=False)
+        dg = np.abs(np.diag(c[0]))
+        # a nearly singular A (estimated by the factor's diagonal) gets the minimum-norm step
+        if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
+            x = scipy.linalg.cho_solve(c, r, check_finite=False)
+            if np.all(np.isfinite(x)):
+                return x
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    return _lstsq(A, r)
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -51,21 +83,24 @@ def _face_bases(X_lift, theta, sig, tol):
 
 
 def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-           p: np.ndarray | None = None, *, tol: Tolerances | None = None):
+           p: np.ndarray | None = None, *, tol: Tolerances | None = None, why: list | None = None):
     """Newton-polish a network on its support pattern.
 
     Returns ``(theta, amplitude, p, residual)`` -- ``residual`` the norm of the
     optimality equations at the end -- or None when the pattern breaks (an atom
-    vanishes or leaves its face).
+    vanishes or leaves its face); ``why`` (a list) then receives the reason.
     """
     tol = resolve(tol)
+    why = [] if why is None else why
     k = theta.shape[0]
     if k == 0:
+        why.append("no atoms")
         return None
     sig = sign_vectors(X_lift, theta, tol)
     bases = _face_bases(X_lift, theta, sig, tol)
     dims = [B.shape[1] for B in bases]
     if min(dims) == 0:
+        why.append("an atom's face is a point")
         return None
     offs = np.concatenate([[0], np.cumsum(dims)])
     n = X_lift.shape[0]
@@ -98,10 +133,12 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             r = norm_blocks(z)
             return M.T @ (y - M @ z) / lam - unit(z, r)
 
+        MtM = M.T @ M
+
         def step(z, _p):
             r = norm_blocks(z)
-            J = -(M.T @ M) / lam - curvature(z, r)
-            dz = _lstsq(J, -residual(z, None))
+            # J = -(M^T M / lam + curvature) is symmetric negative semi-definite
+            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None))
             return dz, None
         pp = None
     else:
@@ -122,6 +159,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         pp = np.asarray(p, float).copy()
 
     if np.any(norm_blocks(z) <= tol.amplitude_zero * max(1.0, float(np.max(np.abs(amplitude))))):
+        why.append("an atom has no component in its face")
         return None
     res = np.linalg.norm(residual(z, pp))
     for _ in range(_MAX_NEWTON):
@@ -144,8 +182,10 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
     r = norm_blocks(z)
     new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
     new_sig = sign_vectors(X_lift, new_theta, tol)
-    if np.any(new_sig != sig):
-        return None  # an atom left its face: the pattern was wrong
+    if np.any(new_sig != sig):  # an atom left its face: the pattern was wrong
+        left = int(np.sum(np.any(new_sig != sig, axis=1)))
+        why.append(f"{left} of {k} atoms left their face (Newton residual {res:.1e})")
+        return None
     new_amp = s * r
     if lam > 0:
         pp = (y - (np.maximum(0.0, X_lift @ new_theta.T) @ new_amp)) / lam
@@ -179,17 +219,32 @@ def snap_to_faces(X_lift: np.ndarray, theta: np.ndarray, distance: float,
 
 
 def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
-                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1):
+                  p: np.ndarray | None = None, *, tol: Tolerances | None = None, max_drop: int = 1,
+                  why: list | None = None):
     """:func:`polish`, retried without the smallest atoms when the pattern carries atoms
     that should vanish (Newton then cannot solve the equations: an atom's norm heads
     to zero). Returns the first candidate whose equations are solved to
-    ``tol.primal_feas`` (relative), or None."""
+    ``tol.primal_feas`` (relative), or None (``why`` then lists each try's reason)."""
     tol = resolve(tol)
+    why = [] if why is None else why
     order = np.argsort(np.abs(amplitude), kind="stable")
     scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    # the stationarity equations M_j^T p - z_j/||z_j|| cannot be solved below the rounding
+    # floor of M^T p (the candidate is re-verified by its gap whatever the threshold)
+    base = max(tol.primal_feas * scale, dual_rounding_floor(X_lift, y, lam))
     for drop in range(0, min(max_drop, theta.shape[0] - 1) + 1):
         keep = np.sort(order[drop:])
-        out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol)
-        if out is not None and out[3] <= tol.primal_feas * scale:
+        out = polish(X_lift, y, lam, theta[keep], amplitude[keep], p, tol=tol, why=why)
+        accept = base
+        if out is not None and lam > 0:
+            # at the answer: every equation carries eps (|y| + |K||mu|)^T |phi_j| / lam, and the
+            # residual is the 2-norm over all of them
+            absk = np.maximum(0.0, X_lift @ out[0].T) @ np.abs(out[1])
+            per = (np.finfo(float).eps * float(np.linalg.norm(X_lift)) * float(np.linalg.norm(np.abs(y) + absk))
+                   / lam)
+            accept = max(base, per * np.sqrt(out[0].size))
+        if out is not None and out[3] <= accept:
             return out
+        if out is not None:
+            why.append(f"Newton residual {out[3]:.1e} > {accept:.3g}")
     return None

@@ -86,7 +86,11 @@ def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
 
 def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
-    fit = nonneg_lasso_active_set(Phi, y, lam, res.x[:K], tol=res.tol)
+    x = None if res.x is None else np.asarray(res.x, dtype=np.float64).reshape(-1)
+    if x is None or x.size < K or not np.all(np.isfinite(x[:K])):
+        raise SolverError(f"lasso QP: the solver returned no usable solution (status {res.status.value!r}; "
+                          f"backend: {res.backend_status}; {res.message})")
+    fit = nonneg_lasso_active_set(Phi, y, lam, x[:K], tol=res.tol)
     if not fit.converged:
         raise SolverError(f"lasso QP: the active-set method did not reach optimality on the columns "
                           f"(max Phi^T p - 1 = {fit.max_violation:.3e} > tol.dual_feas = {res.tol.dual_feas:g} "

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import time
+import warnings
+from dataclasses import replace
 from enum import Enum
 
 import numpy as np
 
 from relucert._validation import check_choice, check_device, check_lam, check_positive_int, check_Xy
-from relucert.errors import SolverError
+from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
 from relucert.results import Status
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
@@ -38,17 +40,55 @@ def check_interpolation_consistent(X: np.ndarray, y: np.ndarray) -> None:
                 f"x = {X[i].tolist()} but different y ({y[i]!r} and {y[j]!r}); use lam > 0")
 
 
-def _solution_from(X, y, lam, arr, cert, method, timings, tol, info) -> Solution:
-    return Solution(X=X, y=y, lam=lam, theta=cert.theta, amplitude=cert.amplitude, objective=cert.objective,
-                    tv_norm=cert.tv_norm, dual=cert.p, predictions=cert.predictions,
-                    max_abs_certificate=cert.max_abs_certificate, duality_gap=cert.duality_gap,
-                    n_chambers=arr.n_chambers, status=Status.OPTIMAL, method=method, timings=timings,
-                    tol=tol, info=info)
+def _power_of_two(value: float) -> float:
+    """The power of two ``2**e`` with ``value / 2**e`` in [0.5, 1) (1.0 for 0)."""
+    if not value > 0:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(value)[1])))
+
+
+def problem_scales(X_lift: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """``(s_x, c_y)``: powers of two near ``max_i ||x~_i||`` and ``max_i |y_i|``.
+
+    The solver works on the lift ``x~ / s_x``, the labels ``y / c_y`` and
+    ``lam / (c_y s_x)``; the map back (amplitudes ``* c_y / s_x``, dual ``/ s_x``,
+    predictions ``* c_y``, objective and gap ``* c_y^2``, or ``* c_y / s_x`` for (P_0)) is
+    exact, and exact in floating point too (powers of two). proofs/natural_units.md."""
+    s_x = _power_of_two(float(np.max(np.linalg.norm(X_lift, axis=1), initial=0.0)))
+    c_y = _power_of_two(float(np.max(np.abs(y), initial=0.0)))
+    return s_x, c_y
+
+
+def _solution_from(X, y, lam, arr, cert, method, timings, tol, info, scales, status) -> Solution:
+    s_x, c_y = scales
+    amp_scale = c_y / s_x
+    obj_scale = c_y * c_y if lam > 0 else amp_scale
+    info = {**info, "relative_gap": float(cert.rel_gap()), "scaling": {"x": s_x, "y": c_y}}
+    return Solution(X=X, y=y, lam=lam, theta=cert.theta, amplitude=cert.amplitude * amp_scale,
+                    objective=cert.objective * obj_scale, tv_norm=cert.tv_norm * amp_scale, dual=cert.p / s_x,
+                    predictions=cert.predictions * c_y, max_abs_certificate=cert.max_abs_certificate,
+                    duality_gap=cert.duality_gap * obj_scale, n_chambers=arr.n_chambers, status=status,
+                    method=method, timings=timings, tol=tol, info=info)
+
+
+def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
+    """Warn about (or, under ``strict``, raise on) a non-optimal solution."""
+    if sol.status is Status.OPTIMAL:
+        return sol
+    message = sol.info.get("message", f"status {sol.status.value!r}")
+    if strict:
+        err = SolverError(message)
+        err.history = history or []
+        err.solution = sol
+        raise err
+    category = InaccurateSolutionWarning if sol.status is Status.INACCURATE else ConvergenceWarning
+    warnings.warn(message, category, stacklevel=3)
+    return sol
 
 
 def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
-          max_iter: int | None = None, device: str = "auto") -> Solution:
+          max_iter: int | None = None, device: str = "auto", strict: bool = False) -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -72,13 +112,19 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     device : "auto" (CUDA when torch sees one), "cpu" or "cuda": where the oracle's batched
         region projections run (d >= 4; d <= 3 use exact vectorised face candidates).
         "cuda" without a CUDA device is an error.
+    strict : raise SolverError instead of returning a non-optimal solution.
 
     Returns
     -------
     Solution
-        ``status`` is always OPTIMAL: the relative duality gap is at most
-        ``tol.obj_gap`` and ``max |eta_p| <= 1 + tol.dual_feas`` on every dual region
-        (socp: relative gap at most ``max(tol.obj_gap, tol.conic_accept)``).
+        ``status`` OPTIMAL: the duality gap, computed with the scaled-feasible dual
+        ``p / max(1, max|eta_p|)`` from a complete exact scan of every dual region, is at
+        most ``tol.obj_gap`` relative (socp: ``max(tol.obj_gap, tol.conic_accept)``).
+        Otherwise LIMIT (rounds ran out) or INACCURATE (a finite program failed, or the
+        socp answer failed the check) with the certified gap reached, a diagnosis in
+        ``info["message"]``, and a ``ConvergenceWarning`` / ``InaccurateSolutionWarning``.
+        The gap is relative to ``max(1, |objective|)`` in the solver's internal units
+        (``y`` divided by a power of two near ``max |y_i|``: ``info["relative_gap"]``).
 
     Raises
     ------
@@ -87,7 +133,8 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     TooManyChambersError
         More chambers than ``max_chambers``.
     SolverError
-        No certified optimum (a finite program's status, or the iteration limit).
+        Under ``strict``, any non-optimal status; always, a (P_0) run that found no
+        interpolating network.
 
     Notes
     -----
@@ -119,6 +166,8 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     device = check_device(device)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool or None; got {type(progress).__name__}")
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict must be a bool; got {type(strict).__name__}")
     if lam == 0:
         check_interpolation_consistent(X, y)
     timings = {}
@@ -126,30 +175,40 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     arr = enumerate_chambers(X, max_chambers=max_chambers, progress=progress, tol=tol)
     timings["chambers"] = time.perf_counter() - start
     info = {"arrangement_method": arr.method}
+    scales = problem_scales(arr.X_lift, y)
+    if method == Method.SOCP.value:  # the cross-check runs on the data as given (clarabel equilibrates)
+        scales = (1.0, 1.0)
+    s_x, c_y = scales
+    arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr
+    y_s, lam_s = y / c_y, lam / (c_y * s_x)
+    status = Status.OPTIMAL
     if method == Method.EXCHANGE.value:
         t0 = time.perf_counter()
-        res = solve_exchange(arr, y, lam, tol=tol, max_iter=max_iter, progress=progress, device=device)
+        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, device=device)
         timings["solve"] = time.perf_counter() - t0
         timings.update({f"solve_{k}": v for k, v in res.timings.items()})
         cert = res.best
-        info.update({"n_iter": res.n_iter, "polished": res.polished,
-                     "history": res.history})
+        status = res.status
+        info.update({"n_iter": res.n_iter, "polished": res.polished, "history": res.history,
+                     "message": res.message})
+        if res.diagnosis:
+            info["diagnosis"] = res.diagnosis
     else:
         from relucert.lp.merge import merge_atoms
         from relucert.lp.socp import solve_socp
 
         t0 = time.perf_counter()
-        sol = solve_socp(arr, y, lam, tol=tol)
+        sol = solve_socp(arr_s, y_s, lam_s, tol=tol)
         timings["solve"] = time.perf_counter() - t0
         norms = np.linalg.norm(sol.U, axis=1)
         scale = max(1.0, float(np.max(norms, initial=0.0)))
         keep = norms > tol.conic * scale
         sign = np.tile([1.0, -1.0], arr.n_chambers)[keep]
         theta = sol.U[keep] / norms[keep, None]
-        theta, amp = merge_atoms(arr.X_lift, theta, sign * norms[keep], tol)
+        theta, amp = merge_atoms(arr_s.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr, y, lam, theta, amp, p, tol=tol, exact=True, device=device)
+        cert = evaluate(arr_s, y_s, lam_s, theta, amp, p, tol=tol, exact=True, device=device)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})
@@ -157,11 +216,15 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         # The interior-point answer has errors of order tol.conic in its atoms; amplified by
         # 1/lam in p = (y - K mu)/lam they make max|eta| slightly exceed 1, which the gap
         # (computed with p scaled into feasibility) already accounts for: accept on the gap.
-        interp = (lam > 0 or float(np.max(np.abs(cert.predictions - y)))
-                  <= accept * max(1.0, float(np.max(np.abs(y)))))
-        if not (cert.scan.complete and abs(cert.rel_gap()) <= accept and interp):
-            raise SolverError(
-                f"socp: clarabel reported Solved but the exact check failed (status 'inaccurate'): "
-                f"relative gap {cert.rel_gap():.3e}, max|eta| = {cert.max_abs_certificate:.12g}")
+        interp = (lam > 0 or float(np.max(np.abs(cert.predictions - y_s)))
+                  <= accept * max(1.0, float(np.max(np.abs(y_s)))))
+        if cert.scan.complete and abs(cert.rel_gap()) <= accept and interp:
+            info["message"] = "optimal"
+        else:
+            status = Status.INACCURATE
+            info["message"] = (f"socp: clarabel reported {sol.backend_status} but the exact check failed (status "
+                               f"'inaccurate'): relative gap {cert.rel_gap():.3e}, max|eta| = "
+                               f"{cert.max_abs_certificate:.12g}" + ("" if interp else ", interpolation not met"))
     timings["total"] = time.perf_counter() - start
-    return _solution_from(X, y, lam, arr, cert, method, timings, tol, info)
+    out = _solution_from(X, y, lam, arr, cert, method, timings, tol, info, scales, status)
+    return _outcome(out, strict, info.get("history"))

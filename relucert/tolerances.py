@@ -108,6 +108,10 @@ class Tolerances:
     critical_ratio : float
         Relative bracket width ``(hi - lo) / hi`` at which the bisection for the
         critical noise ratio c_crit stops.
+    continuation_gap : float
+        Relative duality gap to which the exchange method solves each larger lam of its
+        continuation (``lam F^j``) before it starts the requested lam from its atoms; only
+        the starting atoms depend on it, never the certificate.
     cross_method : float
         Theorem suite: two solver methods (exchange and socp) agree on the learned
         function when their largest difference around the data, relative to
@@ -148,6 +152,7 @@ class Tolerances:
     critical_ratio: float = 1e-6
     cross_method: float = 1e-3
     bab_rel_gap: float = 1e-13
+    continuation_gap: float = 1e-3
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -174,10 +174,23 @@ def test_inconsistent_duplicates_for_interpolation_name_the_indices():
     assert solve(X, [1.0, 2.0, 3.0], 0.5).success
 
 
-def test_iteration_limit_is_a_solver_error():
+def test_iteration_limit_is_a_limit_status_with_its_certified_gap():
+    """Issue 16: running out of rounds returns status LIMIT (never OPTIMAL) with the
+    certified gap reached and a ConvergenceWarning; strict=True raises instead."""
+    from relucert.errors import ConvergenceWarning
+    from relucert.verify.analysis import solution_from_measure
+
     X, y = _rand(8, 2, 1)
+    with pytest.warns(ConvergenceWarning, match="support not found"):
+        sol = solve(X, y, 0.01, max_iter=1)
+    assert sol.status.value == "limit" and not sol.success
+    assert "certified relative duality gap" in sol.info["message"]
+    # the reported gap is honest: recomputed independently from the atoms
+    ref = solution_from_measure(X, y, 0.01, sol.theta, sol.amplitude)
+    assert ref.duality_gap == pytest.approx(sol.duality_gap, rel=1e-9, abs=1e-12)
+    assert sol.duality_gap > 1e-9 * max(1.0, sol.objective)
     with pytest.raises(SolverError, match="limit"):
-        solve(X, y, 0.01, max_iter=1)
+        solve(X, y, 0.01, max_iter=1, strict=True)
 
 
 def test_socp_non_optimal_status_is_a_solver_error():

@@ -115,6 +115,10 @@ def run(args) -> int:
         return 2
     arr = enumerate_chambers(X, tol=tol, progress=progress)
     solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress)
+    if not solution.success:  # nothing to certify: say what was reached
+        print(f"relucert certify: not optimal: {solution.info.get('message', solution.status.value)}",
+              file=sys.stderr)
+        return 1
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
     # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
     text_out = sys.stderr if args.json == "-" else sys.stdout

@@ -43,12 +43,14 @@ def print_summary(sol, file=None) -> None:
     print(f"  objective            {sol.objective:.15g}", file=out)
     print(f"  TV norm              {sol.tv_norm:.15g}", file=out)
     print(f"  max |eta| (exact)    {sol.max_abs_certificate:.15g}", file=out)
-    print(f"  duality gap          {sol.duality_gap:.3e} (relative "
-          f"{sol.duality_gap / max(1.0, abs(sol.objective)):.3e})", file=out)
+    rel = sol.info.get("relative_gap", sol.duality_gap / max(1.0, abs(sol.objective)))
+    print(f"  duality gap          {sol.duality_gap:.3e} (relative {rel:.3e}, certified)", file=out)
     print(f"  dual regions         {sol.n_chambers}", file=out)
     t = sol.timings.get("total")
     if t is not None:
         print(f"  time                 {t:.3f} s", file=out)
+    if not sol.success:
+        print(f"NOT OPTIMAL: {sol.info.get('message', sol.status.value)}", file=out)
 
 
 def run(args) -> int:
