@@ -101,6 +101,7 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
     from relucert.verify.p0 import p0_certificate
 
     sol = report.solution
-    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol)
+    # strict: p_0 is computed from an interpolating measure of minimal TV, never a partial answer
+    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol, strict=True)
     cert = p0_certificate(sol.X, sol.y, interp.theta, interp.amplitude, arrangement=report.arrangement, tol=tol)
     return report.with_p0(cert)

@@ -92,7 +92,7 @@ def _solve_and_certify(X, y, lam, tol, time_limit):
 
     try:
         with _time_limit(time_limit):
-            sol = solve(X, y, lam, tol=tol, max_iter=60)
+            sol = solve(X, y, lam, tol=tol, max_iter=60, strict=True)
             rep = certify(sol, y, lam, X=X, tol=tol)
     except (_Timeout, SolverError, RelucertError, ValueError):
         return None, None

@@ -82,6 +82,11 @@ class TVReLURegressor(*_BASES):
     outer_weights_ : (n_neurons,) output weights ``a_k``.
     n_neurons_ : number of neurons.
     dual_gap_ : duality gap of the certificate.
+    status_ : ``"optimal"``, or ``"limit"`` / ``"inaccurate"`` when the solver stopped short
+        (it warns with ``ConvergenceWarning`` / ``InaccurateSolutionWarning`` then, and the
+        network kept is the best one found, with its certified gap).
+    certified_rel_gap_ : ``dual_gap_ / max(1, |objective|)``: the fitted network's objective
+        is within this relative distance of the global optimum (certified).
     result_ : the :class:`~relucert.solution.Solution`.
     certificate_ : the :class:`~relucert.verify.exact.ExactCertificate` (or None).
     n_features_in_ : number of features seen in ``fit``.
@@ -132,6 +137,8 @@ class TVReLURegressor(*_BASES):
         self.outer_weights_ = sol.outer_weights.copy()
         self.n_neurons_ = sol.n_atoms
         self.dual_gap_ = float(sol.duality_gap)
+        self.status_ = sol.status.value
+        self.certified_rel_gap_ = float(sol.duality_gap) / max(1.0, abs(float(sol.objective)))
         self.n_features_in_ = int(X.shape[1])
         return self
 

@@ -20,9 +20,35 @@ def test_fit_sets_attributes_and_predicts_like_the_solution():
     assert est.weights_.shape == (est.n_neurons_, 2) and est.biases_.shape == (est.n_neurons_,)
     assert est.outer_weights_.shape == (est.n_neurons_,) and est.n_features_in_ == 2
     assert est.dual_gap_ <= 1e-9 * max(1, sol.objective)
+    assert est.status_ == "optimal" and est.certified_rel_gap_ <= 1e-9
     assert np.allclose(est.predict(X), sol.predictions, atol=1e-10)
     Xn = rng.standard_normal((4, 2))
     assert np.allclose(est.predict(Xn), sol.predict(Xn), atol=1e-10)
+
+
+def test_fit_keeps_a_limited_network_with_its_certified_gap(monkeypatch):
+    # one exchange round cannot certify this data: the estimator keeps the network, warns,
+    # and reports the status and the certified gap (scikit-learn's iterative estimators do so)
+    from relucert.errors import ConvergenceWarning
+    from relucert.verify import check_certificate
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 2))
+    y = np.sin(3 * X[:, 0]) + 0.1 * rng.standard_normal(30)
+    est = TVReLURegressor(lam=0.01)
+    import relucert.solver
+
+    monkeypatch.setattr(relucert.solver, "solve", lambda *a, **k: solve(*a, **{**k, "max_iter": 1}))
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    monkeypatch.undo()
+    assert est.status_ == "limit"
+    assert est.certified_rel_gap_ > 1e-9 and np.isfinite(est.certified_rel_gap_)
+    # the gap is certified: the exact certificate of the kept network verifies with that gap
+    assert check_certificate(est.certificate_.to_dict()).passed
+    opt = solve(X, y, 0.01)
+    assert est.result_.objective >= opt.objective - 1e-12
+    assert est.result_.objective - opt.objective <= est.dual_gap_ * (1 + 1e-6) + 1e-12
 
 
 def test_errors():

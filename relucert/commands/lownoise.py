@@ -34,7 +34,8 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
     """
     from relucert.solver import solve
 
-    opts = {"method": method, "tol": tol, "progress": progress}
+    # strict: the sweep measures errors of optimal solutions only; a non-optimal run raises
+    opts = {"method": method, "tol": tol, "progress": progress, "strict": True}
     if max_iter is not None:
         opts["max_iter"] = max_iter
 
