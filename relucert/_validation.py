@@ -68,17 +68,19 @@ def _as_float_array(value, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be real: Complex data not supported; got dtype {arr.dtype}")
     if arr.dtype == object:
         # an object array of numbers (pandas, lists of Python numbers) is numeric data
-        if any(isinstance(v, complex) for v in arr.flat):
-            raise ValueError(f"{name} must be real: Complex data not supported; got a complex entry")
-        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > _EXACT_INT for v in arr.flat):
-            raise ValueError(f"{name} must hold exact float64 values; got an integer beyond 2^53")
+        for v in arr.flat:
+            if isinstance(v, complex):
+                raise ValueError(f"{name} must be real: Complex data not supported; got a complex entry")
+            if isinstance(v, numbers.Integral) and abs(int(v)) > _EXACT_INT:
+                raise ValueError(f"{name} must hold exact float64 values; got an integer beyond 2^53")
         try:
             return np.ascontiguousarray(arr.astype(np.float64))
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must be numeric; got dtype object with a non-numeric entry ({exc})") from exc
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.integer) and arr.size and int(np.max(np.abs(arr.astype(object)))) > _EXACT_INT:
+    if np.issubdtype(arr.dtype, np.integer) and arr.size and (int(arr.max()) > _EXACT_INT
+                                                                 or int(arr.min()) < -_EXACT_INT):
         raise ValueError(f"{name} must hold exact float64 values; got an integer beyond 2^53")
     return np.ascontiguousarray(arr, dtype=np.float64)
 
