@@ -11,15 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from relucert._model import lift  # noqa: F401  (re-exported: arrangement.lift)
 from relucert.results import jsonable
 
 __all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string", "csr_positions"]
-
-
-def lift(X: np.ndarray) -> np.ndarray:
-    """The lifted data ``x~_i = (x_i, 1)``, shape (n, d + 1)."""
-    X = np.asarray(X, dtype=np.float64)
-    return np.hstack([X, np.ones((X.shape[0], 1))])
 
 
 def pack_signs(active: np.ndarray) -> np.ndarray:

@@ -54,8 +54,8 @@ _ARR: dict = {}
 
 def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> dict:
     from relucert.arrangement import enumerate_chambers, general_position_count
-    from relucert.lp.bab import certify, maximise
-    from relucert.lp.oracle import region_maxima
+    from relucert.lp.tv.bab import certify, maximise
+    from relucert.lp.tv.oracle import region_maxima
     from relucert.tolerances import DEFAULT
 
     X, y = make_data(n, d)

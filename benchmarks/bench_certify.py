@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import relucert  # noqa: E402
-from relucert.counterexamples import _time_limit  # noqa: E402
+from relucert.experiments.counterexamples import _time_limit  # noqa: E402
 from relucert.errors import SolverError  # noqa: E402
 
 from _machine import machine

@@ -32,7 +32,7 @@ from _machine import machine
 def naive_vs_ours(doc, sample: int):
     """Per-chamber cost: naive Fraction arithmetic vs the checker's integer path."""
     from relucert.verify.checker import _Exact, parse_certificate
-    from relucert.verify.checker_claims import check_interiors
+    from relucert.verify.checker.claims import check_interiors
 
     cert = parse_certificate(doc)
     n = cert.n

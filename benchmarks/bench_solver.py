@@ -107,7 +107,7 @@ def torch_adam(X, y, lam, seconds, width=1000, seed=0):
 def run_case(n, d, lam, *, use_cvxpy, use_torch):
     from relucert.arrangement import enumerate_chambers
     from relucert.arrangement.counts import estimate_chambers
-    from relucert.lp.exchange import solve_exchange
+    from relucert.lp.tv.exchange import solve_exchange
 
     X, y = make_data(n, d)
     est = estimate_chambers(X)

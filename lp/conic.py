@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from relucert.lp.highs import FiniteProgram, primal_residual
-from relucert.lp.socp import status_from_clarabel
+from relucert.lp.tv.socp import status_from_clarabel
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 

@@ -88,7 +88,7 @@ class TVReLURegressor(*_BASES):
     certified_rel_gap_ : ``dual_gap_ / max(1, |objective|)``: the fitted network's objective
         is within this relative distance of the global optimum (certified).
     result_ : the :class:`~relucert.solution.Solution`.
-    certificate_ : the :class:`~relucert.verify.exact.ExactCertificate` (or None).
+    certificate_ : the :class:`~relucert.verify.certificate_builder.ExactCertificate` (or None).
     n_features_in_ : number of features seen in ``fit``.
 
     Examples

@@ -5,17 +5,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from relucert._model import relu_features  # noqa: F401  (re-exported)
 from relucert.results import Status, jsonable
 from relucert.tolerances import Tolerances
 
 __all__ = ["Solution", "relu_features", "SOLUTION_FORMAT"]
 
 SOLUTION_FORMAT = "relucert.solution/1"
-
-
-def relu_features(X_lift: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """``Phi[i, k] = max(0, <theta_k, x~_i>)``, shape (n, k)."""
-    return np.maximum(0.0, np.asarray(X_lift) @ np.asarray(theta).T)
 
 
 @dataclass(frozen=True, eq=False)

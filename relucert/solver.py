@@ -155,7 +155,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     ('optimal', 5.0, [0.0, 1.0, 0.0])
     """
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
-    from relucert.lp.exchange import DEFAULT_MAX_ITER, evaluate, solve_exchange
+    from relucert.lp.tv.exchange import DEFAULT_MAX_ITER, evaluate, solve_exchange
 
     X, y = check_Xy(X, y)
     lam = check_lam(lam, allow_zero=True)
@@ -194,8 +194,8 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         if res.diagnosis:
             info["diagnosis"] = res.diagnosis
     else:
-        from relucert.lp.merge import merge_atoms
-        from relucert.lp.socp import solve_socp
+        from relucert.lp.tv.merge import merge_atoms
+        from relucert.lp.tv.socp import solve_socp
 
         t0 = time.perf_counter()
         sol = solve_socp(arr_s, y_s, lam_s, tol=tol)

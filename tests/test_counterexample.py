@@ -49,6 +49,6 @@ def test_bad_options():
     assert main(["counterexample", "--kind", "boundary", "--d", "3"]) == 2
     assert main(["counterexample", "--kind", "boundary", "--max-tries", "0"]) == 2
     with pytest.raises(ValueError, match="kind"):
-        from relucert.counterexamples import find_counterexample
+        from relucert.experiments.counterexamples import find_counterexample
 
         find_counterexample("other")

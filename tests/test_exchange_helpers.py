@@ -1,10 +1,10 @@
-"""lp/exchange.py helpers against brute force: de-duplication of atoms (k-d trees vs
+"""lp/tv/exchange.py helpers against brute force: de-duplication of atoms (k-d trees vs
 all pairwise distances) and the oracle's facet-only interior test (vs all hyperplanes)."""
 import numpy as np
 import pytest
 
 from relucert.arrangement import enumerate_chambers
-from relucert.lp import exchange, oracle
+from relucert.lp.tv import exchange, oracle
 from relucert.tolerances import DEFAULT
 
 

@@ -12,7 +12,7 @@ from lownoise_cases import S5, circle_eta, grid_local_maxima, kink_at_data_point
 from relucert.arrangement import enumerate_chambers, lift
 from relucert.commands.lownoise import default_solver
 from relucert.tolerances import Tolerances
-from relucert.verify.lownoise import (
+from relucert.experiments.lownoise import (
     DEFAULT_LAMS, angle, critical_noise_ratio, fit_slope, lownoise_sweep, minimal_norm_certificate,
     noise_direction, parse_lams,
 )
@@ -190,7 +190,7 @@ def test_exact_check_fails_closed_on_an_infeasible_certificate():
     """p_V scaled by 1.01 violates |eta| <= 1 at the atoms: the exact check must not certify it."""
     import dataclasses
 
-    from relucert.verify.lownoise import exact_p0_check
+    from relucert.experiments.lownoise import exact_p0_check
 
     X, y0, theta, amp, _ = two_interior_kinks()
     arr = enumerate_chambers(X)
@@ -205,7 +205,7 @@ def test_measure_errors_counting_and_assignment():
     """Atoms below the gap's resolution are not Diracs; a split atom's amplitudes are summed."""
     import dataclasses
 
-    from relucert.verify.lownoise import measure_errors, resolution_bound, support_atoms
+    from relucert.experiments.lownoise import measure_errors, resolution_bound, support_atoms
 
     X, y0, theta, amp, _ = two_interior_kinks()
     ref = support_atoms(lift(X), theta, amp)
@@ -236,7 +236,7 @@ def _wrong_signed_multiplier(mu):
     # hyperplane (both points active) has v = (1, mu): for mu > 0 its maximum is
     # sqrt(1 + mu^2) > 1 at a point off the atom (multiplier -mu), for mu <= 0 it is 1 at the atom
     from relucert.arrangement import enumerate_chambers
-    from relucert.verify.lownoise import SupportAtom
+    from relucert.experiments.lownoise import SupportAtom
 
     X = np.array([[0.0], [1.0]])
     arr = enumerate_chambers(X)
@@ -246,7 +246,7 @@ def _wrong_signed_multiplier(mu):
 
 
 def test_wrong_signed_boundary_multiplier_is_not_a_certificate():
-    from relucert.verify.lownoise import assess_certificate
+    from relucert.experiments.lownoise import assess_certificate
     from relucert.verify.p0 import boundary_multiplier_defect
 
     mu = 4e-5

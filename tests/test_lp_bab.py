@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from relucert.arrangement import enumerate_chambers, region_max
-from relucert.lp.bab import BabStatus, certify, maximise
-from relucert.lp.bab import cones, leaves, search
-from relucert.lp.oracle import region_maxima
-from relucert.lp.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
+from relucert.lp.tv.bab import BabStatus, certify, maximise
+from relucert.lp.tv.bab import cones, leaves, search
+from relucert.lp.tv.oracle import region_maxima
+from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
 from relucert.tolerances import DEFAULT
 
 # --- data: random and degenerate, d = 1..4 ----------------------------------------------

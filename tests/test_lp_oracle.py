@@ -1,11 +1,11 @@
-"""lp/oracle.py and lp/merge.py against brute force."""
+"""lp/tv/oracle.py and lp/tv/merge.py against brute force."""
 import numpy as np
 import pytest
 
 from relucert.arrangement import enumerate_chambers
-from relucert.lp.merge import merge_atoms, sign_vectors
-from relucert.lp.oracle import chamber_vectors, region_maxima
-from relucert.lp import oracle
+from relucert.lp.tv.merge import merge_atoms, sign_vectors
+from relucert.lp.tv.oracle import chamber_vectors, region_maxima
+from relucert.lp.tv import oracle
 
 
 @pytest.mark.parametrize("n,d,seed", [(11, 1, 0), (9, 2, 1), (6, 3, 2)])
@@ -82,7 +82,7 @@ def test_vectorised_face_maxima_equal_nnls(n, d, seed):
     """The batched Moreau-candidate projection (D = 2, 3) equals scipy's NNLS projection
     (arrangement.region_max) on every chamber, for +v and -v, with ties from a coarse grid."""
     from relucert.arrangement import region_max
-    from relucert.lp.oracle import _face_maxima_small, _padded_facets
+    from relucert.lp.tv.oracle import _face_maxima_small, _padded_facets
 
     rng = np.random.default_rng(seed)
     X = np.round(rng.standard_normal((n, d)), 1)
@@ -196,7 +196,7 @@ def test_non_pointed_cones_are_never_concluded_zero_from_rays():
     # so the ray test passes vacuously. Force every candidate to fail (zero_rel = 0.9 rejects
     # the facet candidate (1, 0, 0) of v = (1, -1, 0)): the true maximum is 1, and the chamber
     # must stay unresolved (the caller projects it), never be concluded 0.
-    from relucert.lp.oracle import _face_maxima_small
+    from relucert.lp.tv.oracle import _face_maxima_small
 
     V = np.array([[1.0, -1.0, 0.0]])
     G = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
@@ -215,7 +215,7 @@ def test_collinear_and_coplanar_data_scan_equals_per_region_projection(d):
     # non-essential arrangements (collinear points in d = 2, coplanar in d = 3): every chamber
     # holds the lineality line; the oracle's maxima equal per-region NNLS on every chamber
     from relucert.arrangement.cones import region_max
-    from relucert.lp.oracle import _pointed
+    from relucert.lp.tv.oracle import _pointed
 
     rng = np.random.default_rng(70 + d)
     t = rng.integers(-16, 17, (14, d - 1)) / 8.0                    # dyadic: exactly affine below

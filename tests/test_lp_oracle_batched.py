@@ -6,7 +6,7 @@ import pytest
 
 import relucert.gpu
 from relucert.arrangement import enumerate_chambers
-from relucert.lp import oracle
+from relucert.lp.tv import oracle
 
 
 @pytest.mark.parametrize("seed", [0, 1])

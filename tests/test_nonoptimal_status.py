@@ -23,7 +23,7 @@ def data2(tmp_path):
 
 
 def test_cli_solve_exits_1_and_prints_the_certified_gap(data2, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("relucert.lp.exchange.DEFAULT_MAX_ITER", 1)
+    monkeypatch.setattr("relucert.lp.tv.exchange.DEFAULT_MAX_ITER", 1)
     out = tmp_path / "s.json"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -36,7 +36,7 @@ def test_cli_solve_exits_1_and_prints_the_certified_gap(data2, tmp_path, capsys,
 
 
 def test_cli_certify_refuses_a_non_optimal_solve_with_its_gap(data2, capsys, monkeypatch):
-    monkeypatch.setattr("relucert.lp.exchange.DEFAULT_MAX_ITER", 1)
+    monkeypatch.setattr("relucert.lp.tv.exchange.DEFAULT_MAX_ITER", 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert main(["certify", str(data2), "--lam", "0.01"]) == 1
@@ -46,7 +46,7 @@ def test_cli_certify_refuses_a_non_optimal_solve_with_its_gap(data2, capsys, mon
 def test_failed_finite_program_is_inaccurate_with_the_qp_diagnosis(monkeypatch):
     """A lasso QP failure after the first round stops the run with status INACCURATE, the
     best certified candidate so far, and 'QP inaccurate' in the message."""
-    import relucert.lp.exchange as ex
+    import relucert.lp.tv.exchange as ex
 
     real = ex.lasso_qp
     calls = {"n": 0}

@@ -195,7 +195,7 @@ def test_iteration_limit_is_a_limit_status_with_its_certified_gap():
 
 def test_socp_non_optimal_status_is_a_solver_error():
     from relucert.arrangement import enumerate_chambers
-    from relucert.lp.socp import solve_socp
+    from relucert.lp.tv.socp import solve_socp
 
     X, y = _rand(7, 2, 3)
     with pytest.raises(SolverError, match="limit|MaxTime"):
@@ -204,7 +204,7 @@ def test_socp_non_optimal_status_is_a_solver_error():
 
 def test_interpolating_start_spans_the_data():
     """The (P_0) starting atoms interpolate any labels on distinct points (full rank)."""
-    from relucert.lp.exchange import interpolating_atoms
+    from relucert.lp.tv.exchange import interpolating_atoms
 
     X, _ = _rand(9, 3, 8)
     T = interpolating_atoms(X)
@@ -214,8 +214,8 @@ def test_interpolating_start_spans_the_data():
 
 def test_snapping_merges_atoms_straddling_a_hyperplane():
     """Two atoms just either side of H_0 snap onto it and merge into one atom on it."""
-    from relucert.lp.merge import merge_atoms
-    from relucert.lp.polish import snap_to_faces
+    from relucert.lp.tv.merge import merge_atoms
+    from relucert.lp.tv.polish import snap_to_faces
 
     Xl = np.array([[1.0, 1.0], [-1.0, 1.0], [2.0, 1.0]])
     on = np.array([-1.0, 1.0]) / np.sqrt(2)            # <on, x~_0> = 0

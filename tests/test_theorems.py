@@ -11,7 +11,7 @@ import pytest
 
 from lownoise_cases import kink_at_data_point, two_interior_kinks
 from relucert.commands.lownoise import default_solver
-from relucert.verify.theorems import (
+from relucert.experiments.theorems import (
     HOLDS, HYPOTHESIS_FAILS, STATEMENTS, VIOLATED, Context, Family, Instance, Outcome, Statement,
     check_low_noise, check_one_extremum, fails, holds, load_instance, make_instance, run_suite,
     sampled_extremum_check, violated,
@@ -205,7 +205,7 @@ def test_theorems_cli_writes_report(tmp_path, capsys):
 def test_cli_family_names_match_the_library():
     """register() lists the family names without importing the library; keep them in sync."""
     from relucert.commands.theorems import register
-    from relucert.verify.theorems import DEFAULT_FAMILIES
+    from relucert.experiments.theorems import DEFAULT_FAMILIES
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

@@ -125,7 +125,7 @@ def test_loose_extremal_tolerance_exposes_a_massless_near_extremum():
 def test_float_verdict_never_contradicts_the_exact_certificate(args):
     """Independent reference: the exact rational certificate (issue 5). Where it CERTIFIES
     uniqueness the float analysis must say "unique"; on the continuum it cannot certify."""
-    exact = pytest.importorskip("relucert.verify.exact")
+    exact = pytest.importorskip("relucert.verify.certificate_builder")
     kp = by_construction(*args)
     sol = solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude)
     cert = exact.make_exact_certificate(sol)
@@ -134,7 +134,7 @@ def test_float_verdict_never_contradicts_the_exact_certificate(args):
 
 
 def test_exact_certificate_does_not_certify_the_continuum():
-    exact = pytest.importorskip("relucert.verify.exact")
+    exact = pytest.importorskip("relucert.verify.certificate_builder")
     X, y, lam, theta, amp, *_ = symmetric_continuum()
     sol = solution_from_measure(X, y, lam, theta, amp)
     assert exact.make_exact_certificate(sol).unique != "unique"

@@ -2,7 +2,7 @@
 
 The checker (:mod:`relucert.verify.checker`: :func:`check` for a file and the user's data,
 :func:`check_certificate` for a document) and the file format are imported eagerly;
-the certificate builder (:mod:`relucert.verify.exact`, which uses the enumerator) is
+the certificate builder (:mod:`relucert.verify.certificate_builder`, which uses the enumerator) is
 loaded on first use, so that checking a file never loads solver or enumeration code.
 
 The float certificate analysis is loaded on first use too:
@@ -17,7 +17,7 @@ from relucert.verify.checker import (
 )
 
 _LAZY = {
-    "ExactCertificate": "exact", "make_exact_certificate": "exact",
+    "ExactCertificate": "certificate_builder", "make_exact_certificate": "certificate_builder",
     "REPORT_FORMAT": "analysis", "AtomReport": "analysis", "CertificateReport": "analysis",
     "analyse": "analysis", "solution_from_measure": "analysis",
     "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",

@@ -18,7 +18,8 @@ import numpy as np
 from relucert.arrangement import Arrangement, enumerate_chambers, lift
 from relucert.errors import CertificateError
 from relucert.results import Status, jsonable
-from relucert.solution import Solution, relu_features
+from relucert._model import dual_value, primal_value, relu_features
+from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, phi_rank
@@ -33,16 +34,6 @@ REPORT_FORMAT = "relucert.certificate-report/1"
 
 #: JSON lists every region only up to this many chambers.
 REGION_LIST_LIMIT = 5000
-
-
-def primal_value(Phi: np.ndarray, y: np.ndarray, lam: float, c: np.ndarray) -> float:
-    """``0.5 ||Phi c - y||^2 + lam ||c||_1``."""
-    return float(0.5 * np.sum((Phi @ c - y) ** 2) + lam * np.sum(np.abs(c)))
-
-
-def dual_value(p: np.ndarray, y: np.ndarray, lam: float) -> float:
-    """``D(p) = lam <p, y> - lam^2 / 2 ||p||^2`` (DESIGN.md section 1)."""
-    return float(lam * (p @ y) - 0.5 * lam ** 2 * (p @ p))
 
 
 @dataclass(frozen=True, eq=False)

@@ -110,7 +110,7 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
 def precertificate_system(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                           tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The equations ``Aeq p = b`` of the module docstring (the low-noise analysis,
-    :mod:`relucert.verify.lownoise`, needs the kernel of ``Aeq``)."""
+    :mod:`relucert.experiments.lownoise`, needs the kernel of ``Aeq``)."""
     tol = resolve(tol)
     Xl = arrangement.X_lift
     n, D = Xl.shape

@@ -126,10 +126,10 @@ def run(args) -> int:
     # the certificate first: the figure (or anything after it) never keeps it from being written
     if args.exact:
         try:
-            from relucert.verify.exact import make_exact_certificate
+            from relucert.verify.certificate_builder import make_exact_certificate
         except ImportError as exc:
             print(f"relucert certify: exact certificates are not available in this installation "
-                  f"(relucert.verify.exact: {exc})", file=sys.stderr)
+                  f"(relucert.verify.certificate_builder: {exc})", file=sys.stderr)
             return 2
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol, progress=progress)
         cert.write(args.out)

@@ -29,7 +29,7 @@ def _nonnegative_float(text: str) -> float:
 
 def register(sub) -> None:
     from relucert.tolerances import DEFAULT
-    from relucert.verify.checker_schema import DEFAULT_LIMITS
+    from relucert.verify.checker.schema import DEFAULT_LIMITS
 
     p = sub.add_parser("check", help="re-verify an exact certificate file in rational arithmetic",
                        description="Re-verify every claim of a relucert.exact-certificate/1 file in exact "
@@ -58,7 +58,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from relucert.verify.checker import CheckStatus, check
-    from relucert.verify.checker_rational import fmt
+    from relucert.verify.checker.rational import fmt
 
     out = check(args.file, data=args.data, lam=args.lam, max_rel_gap=args.max_rel_gap, max_n=args.max_n,
                 max_d=args.max_d, max_bits=args.max_bits)

@@ -39,7 +39,7 @@ def _write(out, name, X, y, lam, solution, report) -> list[str]:
 
 
 def run(args) -> int:
-    from relucert.counterexamples import find_counterexample
+    from relucert.experiments.counterexamples import find_counterexample
 
     if args.max_tries <= 0:
         print("relucert counterexample: --max-tries must be positive", file=sys.stderr)

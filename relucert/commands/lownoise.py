@@ -3,7 +3,7 @@
 Solves (P_0) on the noiseless labels, computes the minimal-norm certificate p_0, its
 non-degeneracy margins and the critical noise ratio, then solves (P_lam) exactly on
 ``y = y0 + C lam xi`` for a sweep of lam and fits the log-log slopes of the location
-and amplitude errors (:mod:`relucert.verify.lownoise`).
+and amplitude errors (:mod:`relucert.experiments.lownoise`).
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def format_result(res) -> str:
 
 
 def run(args) -> int:
-    from relucert.verify.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
+    from relucert.experiments.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
 
     tol = tolerances_from_args(args)
     data = load_data_from_args(args, extra=("xi",), y_alias="y0")
@@ -126,7 +126,7 @@ def run(args) -> int:
     if args.json:
         write_json(args.json, record_data(res.to_dict(), data, args.data))
     if args.plot:
-        from relucert.plot_lownoise import plot_sweep
+        from relucert.experiments.plots import plot_sweep
 
         path = plot_sweep(res, args.plot)
         print(f"figure written to {path}", file=sys.stderr)

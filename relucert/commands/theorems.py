@@ -1,7 +1,7 @@
 """``relucert theorems``: run every statement of the theory on seeded random families.
 
 For each statement and instance the verdict is "hypothesis fails" (with the reason),
-"holds" or "VIOLATED" (:mod:`relucert.verify.theorems`). Prints a table; writes a
+"holds" or "VIOLATED" (:mod:`relucert.experiments.theorems`). Prints a table; writes a
 markdown report with figures, the JSON record of every check and any (re-verified)
 counterexample into --out.
 """
@@ -22,7 +22,7 @@ SUITE_MAX_ITER = 60
 
 def register(sub) -> None:
     # no library import here: registering must stay light (``relucert check`` loads no
-    # solver code); the family names are listed by relucert.verify.theorems.DEFAULT_FAMILIES
+    # solver code); the family names are listed by relucert.experiments.theorems.DEFAULT_FAMILIES
     names = "d1-n5, d1-n8, d2-n5, d2-n7, d3-n5, d3-n6"
     p = sub.add_parser("theorems", help="check every statement of the theory on random instances",
                        description="Runs the statements (finite support, one extremum per region, "
@@ -44,7 +44,7 @@ def register(sub) -> None:
 
 def select_families(names):
     """Families by name, or all families of one dimension for 'd1' / 'd2' / 'd3'."""
-    from relucert.verify.theorems import DEFAULT_FAMILIES
+    from relucert.experiments.theorems import DEFAULT_FAMILIES
 
     if not names:
         return DEFAULT_FAMILIES
@@ -62,7 +62,7 @@ def select_families(names):
 
 def write_suite_report(result, out_dir: str) -> str:
     """Figures, ``report.md`` and ``results.json`` in ``out_dir``; returns the report path."""
-    from relucert.plot_lownoise import plot_suite_slopes, plot_suite_summary, plot_sweep
+    from relucert.experiments.plots import plot_suite_slopes, plot_suite_summary, plot_sweep
 
     os.makedirs(out_dir, exist_ok=True)
     figures = {"verdicts per statement": os.path.relpath(
@@ -82,7 +82,7 @@ def write_suite_report(result, out_dir: str) -> str:
 
 def run(args) -> int:
     from relucert.commands.lownoise import default_solver
-    from relucert.verify.theorems import run_suite
+    from relucert.experiments.theorems import run_suite
 
     if args.instances < 1:
         raise ValueError(f"--instances must be an integer >= 1; got {args.instances}")

@@ -24,8 +24,8 @@ from relucert.data import save_data
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify import CheckStatus, check, make_exact_certificate
 from relucert.verify.checker import zaslavsky_count
-from relucert.verify.checker_bind import data_digest
-from relucert.verify.checker_schema import DEFAULT_LIMITS
+from relucert.verify.checker.bind import data_digest
+from relucert.verify.checker.schema import DEFAULT_LIMITS
 from test_exact import solution_from_known
 
 #: Generous wall-clock guard per hostile file (the checker refuses them in well under a second).

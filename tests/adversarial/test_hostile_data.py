@@ -264,7 +264,7 @@ def test_api_refuses_1e300_and_1e_minus_300_before_any_work(X, y):
 def test_smallest_supported_values_are_solved_and_exactly_certified(tmp_path, capsys, name):
     """Values at the lower end of the supported range (d = 1: 2^-480, about 3e-145) in X
     and y: `certify --exact` writes a certificate that the independent checker verifies
-    (float screening in verify/exact.py raised OverflowError on such data before)."""
+    (float screening in verify/certificate_builder.py raised OverflowError on such data before)."""
     from relucert._validation import MAX_ABS_Y, max_abs_X
 
     rng = np.random.default_rng(4)

@@ -1,5 +1,5 @@
-"""Result types of the branch and bound (:func:`relucert.lp.bab.maximise`,
-:func:`relucert.lp.bab.certify`)."""
+"""Result types of the branch and bound (:func:`relucert.lp.tv.bab.maximise`,
+:func:`relucert.lp.tv.bab.certify`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -447,7 +447,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         "completeness": {"method": "zaslavsky", "n_chambers": len(masks)},
         "lower_bound": enc(lower), "upper_bound": enc(upper), "gap": enc(gap),
         "uniqueness": {"verdict": verdict, "reason": reason},
-        "provenance": {"producer": "relucert.verify.exact", "solution_method": str(solution.method),
+        "provenance": {"producer": "relucert.verify.certificate_builder", "solution_method": str(solution.method),
                        "solution_objective": float(solution.objective), "dual_scale": enc(scale),
                        "enumeration": str(arr.method), "tol": tol.to_dict()},
     }

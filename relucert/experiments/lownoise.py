@@ -347,7 +347,7 @@ def _complement_rank_deficit(N: np.ndarray, tol: Tolerances) -> int:
 
 @dataclass(frozen=True)
 class ExactP0Check:
-    """Exact rational verification of the (P_0) certificate (:mod:`relucert.verify.exact`).
+    """Exact rational verification of the (P_0) certificate (:mod:`relucert.verify.certificate_builder`).
 
     The rationalised ``p_V`` divided by ``dual_scale >= 1`` is proven feasible
     (``|eta| <= 1`` on every chamber of a list proven complete) and the (P_0) optimum lies
@@ -373,7 +373,7 @@ def exact_p0_check(arrangement: Arrangement, y0: np.ndarray, mnc: MinimalNormCer
     :class:`ExactP0Check`)."""
     from relucert.errors import CertificateError
     from relucert.results import Status
-    from relucert.verify.exact import make_exact_certificate
+    from relucert.verify.certificate_builder import make_exact_certificate
 
     tol = resolve(tol)
     Xl = arrangement.X_lift

@@ -12,9 +12,9 @@ from fractions import Fraction
 import numpy as np
 
 from relucert.results import CheckResult
-from relucert.verify.checker_count import count_range, zaslavsky_count
-from relucert.verify.checker_rational import approx, as_ints, common_denominator, fmt
-from relucert.verify.checker_schema import ParsedCertificate
+from relucert.verify.checker.count import count_range, zaslavsky_count
+from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
+from relucert.verify.checker.schema import ParsedCertificate
 
 __all__ = ["_Exact", "_unpack", "_hyperplane_groups", "check_count_range", "check_interiors", "check_distinct",
            "check_complete", "check_feasible", "check_norms", "check_interpolation"]

@@ -6,7 +6,7 @@ sub-region ``C_s = C intersected with {s_i <a_i, theta> >= 0, i in U}`` carries
 ``eta = <v_s, theta>``, ``v_s = v_0 + sum_{i in U, s_i = +} Q_i a_i``; the sub-regions
 cover ``C``, so ``max_C eta = max_s max_{C_s} <v_s, theta>`` (proofs/branch_and_bound.md,
 Lemma 6). Each sub-region's maximum: first ``||P_C(v_s)||`` (batched over all patterns
-of all leaves, :func:`relucert.lp.bab.cones.cone_max`), an upper bound that is exact
+of all leaves, :func:`relucert.lp.tv.bab.cones.cone_max`), an upper bound that is exact
 when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``
 (:func:`relucert.arrangement.region_max`). Patterns whose bound is at most the cut-off
 need nothing more, and an empty sub-region needs no feasibility test: its value is
@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from relucert.arrangement.cones import region_max
-from relucert.lp.bab.cones import cone_max
+from relucert.lp.tv.bab.cones import cone_max
 from relucert.tolerances import Tolerances
 
 __all__ = ["LeafPieces", "leaf_maxima", "has_interior"]
@@ -52,7 +52,7 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     """Exact maxima of ``sum_i Q_i relu(<a_i, theta>)`` over leaf cones (batched).
 
     ``Q`` (m, n) node weights, ``act``/``und`` (m, n) from
-    :func:`relucert.lp.bab.cones.classify`, ``Rn``/``G`` unit rays and normals.
+    :func:`relucert.lp.tv.bab.cones.classify`, ``Rn``/``G`` unit rays and normals.
     Patterns whose bound ``||P_C(v_s)||`` is at most ``cutoff`` are not resolved further;
     pieces with an exact value above ``report`` are listed."""
     m, D = Rn.shape[0], A.shape[1]

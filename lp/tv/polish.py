@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from relucert.lp.merge import sign_vectors
+from relucert.lp.tv.merge import sign_vectors
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]

@@ -3,7 +3,7 @@
 DESIGN.md section 4 and proofs/exchange_method.md. Keep a finite set of signed atoms;
 solve the lasso QP (lam > 0) or the basis-pursuit LP (lam = 0) over it on HiGHS; merge
 atoms per (region, sign); compute the EXACT maximum of ``|eta_p|`` on every dual region
-(:mod:`relucert.lp.oracle`); add the region maximisers that violate ``|eta| <= 1``;
+(:mod:`relucert.lp.tv.oracle`); add the region maximisers that violate ``|eta| <= 1``;
 repeat. Whenever the scan is complete the duality gap
 
     G = primal(mu) - D(p / max(1, max |eta_p|))
@@ -11,7 +11,7 @@ repeat. Whenever the scan is complete the duality gap
 is computed honestly; the method stops when ``G <= tol.obj_gap * max(1, |primal|)``
 (an honest bound on the sub-optimality whatever ``max |eta_p|`` is: the scaled dual is
 feasible; proofs/exchange_method.md, "Acceptance on the certified gap"). Once the
-support pattern is found, Newton's method on that pattern (:mod:`relucert.lp.polish`)
+support pattern is found, Newton's method on that pattern (:mod:`relucert.lp.tv.polish`)
 brings the solution to full double precision; a polished candidate is accepted only
 after the same exact checks. A run that does not reach the gap returns its best
 candidate with status LIMIT (or INACCURATE when a finite program failed), its certified
@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from relucert._model import scaled_dual_value
 from relucert.arrangement.chambers import Arrangement
 from relucert.errors import SolverError
 from relucert.results import Status
-from relucert.lp.merge import merge_atoms, sign_vectors
-from relucert.lp.oracle import RegionScan, chamber_vectors, region_maxima
-from relucert.lp.polish import dual_rounding_floor, polish_pruned, snap_to_faces
+from relucert.lp.tv.merge import merge_atoms, sign_vectors
+from relucert.lp.tv.oracle import RegionScan, chamber_vectors, region_maxima
+from relucert.lp.tv.polish import dual_rounding_floor, polish_pruned, snap_to_faces
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "dual_value", "accept_limit",
+__all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "accept_limit",
            "interpolating_atoms", "dual_rounding_floor", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 200
@@ -50,15 +51,6 @@ _NEAR_MISS = 1000.0
 _CONTINUATION_FACTOR = 10.0
 #: A failed polishing is retried once the certified gap has dropped by this factor.
 _POLISH_RETRY = 0.01
-
-
-def dual_value(y: np.ndarray, lam: float, p: np.ndarray, max_eta: float) -> float:
-    """``D(q)`` at the scaled-feasible ``q = p / max(1, max|eta_p|)``:
-    ``lam <q, y> - lam^2/2 ||q||^2`` for lam > 0, ``<q, y>`` for (P_0)."""
-    q = p / max(1.0, max_eta)
-    if lam > 0:
-        return lam * float(q @ y) - 0.5 * lam * lam * float(q @ q)
-    return float(q @ y)
 
 
 def accept_limit(objective: float, y: np.ndarray, lam: float, p: np.ndarray, allowed: float) -> float:
@@ -121,7 +113,7 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
     a lower bound); a certified answer always comes from a complete scan, so its
     ``max_abs_certificate`` is the exact maximum. ``scan`` may pass a complete scan of the
     same ``p`` already made; ``prior`` an earlier scan's ``(p, bounds)`` (see
-    :func:`relucert.lp.oracle.region_maxima`)."""
+    :func:`relucert.lp.tv.oracle.region_maxima`)."""
     tol = resolve(tol)
     Xl = arr.X_lift
     pred = np.maximum(0.0, Xl @ theta.T) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
@@ -144,7 +136,7 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
             threshold = max(1.0, limit_m * (1.0 + 8.0 * np.finfo(float).eps)) if np.isfinite(limit_m) else np.inf
         scan = region_maxima(arr, p, threshold, limit=None if exact else 1, tol=tol, prior=prior,
                              device=device)
-    dval = dual_value(y, lam, p, scan.max_value)
+    dval = scaled_dual_value(p, y, lam, scan.max_value)
     gap = objective - dval
     ok = feasible and scan.complete and gap <= allowed
     return Certified(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,

@@ -39,7 +39,7 @@ from relucert.errors import CertificateError, RelucertError
 from relucert.results import jsonable
 from relucert.solution import Solution, relu_features
 from relucert.tolerances import Tolerances, resolve
-from relucert.verify.lownoise import (
+from relucert.experiments.lownoise import (
     N_FIT, LowNoiseResult, MinimalNormCertificate, fit_slopes, lownoise_sweep, minimal_norm_certificate,
     regime_points,
 )
@@ -58,7 +58,7 @@ VIOLATED = "VIOLATED"
 VERDICTS = (HOLDS, HYPOTHESIS_FAILS, VIOLATED)
 
 #: lam values of the low-noise statement; its conclusions are tested on those in the
-#: perturbative regime (:func:`relucert.verify.lownoise.regime_points`), at least
+#: perturbative regime (:func:`relucert.experiments.lownoise.regime_points`), at least
 #: ``_MIN_REGIME`` of them.
 SUITE_LAMS = tuple(float(v) for v in np.geomspace(10.0 ** -2, 10.0 ** -5, 7))
 _MIN_REGIME = 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from relucert.verify.checker_rational import as_ints, common_denominator, pivot_columns, rref
+from relucert.verify.checker.rational import as_ints, common_denominator, pivot_columns, rref
 
 __all__ = ["count_range", "zaslavsky_count"]
 

@@ -27,7 +27,7 @@ import numbers
 from fractions import Fraction
 
 from relucert.results import CheckResult
-from relucert.verify.checker_rational import fmt, rational_text
+from relucert.verify.checker.rational import fmt, rational_text
 
 __all__ = ["DIGEST_FORMAT", "exact_value", "canonical_data_text", "data_digest", "compare_data"]
 

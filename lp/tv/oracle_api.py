@@ -103,7 +103,7 @@ class EnumerationOracle:
         self.device = device
 
     def scan(self, p, threshold, *, limit=None, tol=None) -> OracleScan:
-        from relucert.lp.oracle import region_maxima
+        from relucert.lp.tv.oracle import region_maxima
 
         return from_region_scan(region_maxima(self.arr, np.asarray(p, dtype=np.float64), float(threshold),
                                               limit=limit, tol=tol, device=self.device))
@@ -127,6 +127,6 @@ class BranchAndBoundOracle:
         self.options = options
 
     def scan(self, p, threshold, *, limit=None, tol=None) -> OracleScan:
-        from relucert.lp.bab import maximise
+        from relucert.lp.tv.bab import maximise
 
         return from_bab_scan(maximise(self.X, p, float(threshold), limit=limit, tol=tol, **self.options))

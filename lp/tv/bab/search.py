@@ -4,10 +4,10 @@
 ``theta``; both ``+eta`` and ``-eta`` are maximised over the unit ball by splitting the
 input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
 (cone, sign). Roots: the ``2^D`` orthants, each with both signs. Each node gets the
-polar-cone bound of its linear majorant (:mod:`relucert.lp.bab.cones`); nodes whose bound
+polar-cone bound of its linear majorant (:mod:`relucert.lp.tv.bab.cones`); nodes whose bound
 is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
-points are solved exactly (:mod:`relucert.lp.bab.leaves`), the others are split at
-the edge that carries the largest relaxation error (:func:`relucert.lp.bab.tree.split`)
+points are solved exactly (:mod:`relucert.lp.tv.bab.leaves`), the others are split at
+the edge that carries the largest relaxation error (:func:`relucert.lp.tv.bab.tree.split`)
 with the new ray ``r_j + r_k``.
 
 Two modes:
@@ -29,10 +29,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from relucert.errors import SolverError
-from relucert.lp.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
-from relucert.lp.bab.leaves import has_interior, leaf_maxima
-from relucert.lp.bab.results import BabCertificate, BabScan, BabStats, BabStatus
-from relucert.lp.bab.tree import Nodes, Problem, prepare, roots, split
+from relucert.lp.tv.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
+from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
+from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, roots, split
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]

@@ -4,12 +4,12 @@ It re-derives every claim of a certificate file from the numbers in the file, in
 rational arithmetic (Python integers and :class:`fractions.Fraction`), with its own
 small code path: it imports neither the solver, nor the chamber enumerator, nor the LP
 layer (``tests/test_checker_independence.py`` checks this). Nothing it reads is trusted.
-Its parts: :mod:`~relucert.verify.checker_schema` (strict parsing and the size limits),
-:mod:`~relucert.verify.checker_rational` (exact kernels),
-:mod:`~relucert.verify.checker_count` (chamber counts),
-:mod:`~relucert.verify.checker_claims` (the checks below),
-:mod:`~relucert.verify.checker_unique` (the uniqueness argument) and
-:mod:`~relucert.verify.checker_bind` (binding to the user's data).
+Its parts: :mod:`~relucert.verify.checker.schema` (strict parsing and the size limits),
+:mod:`~relucert.verify.checker.rational` (exact kernels),
+:mod:`~relucert.verify.checker.count` (chamber counts),
+:mod:`~relucert.verify.checker.claims` (the checks below),
+:mod:`~relucert.verify.checker.unique` (the uniqueness argument) and
+:mod:`~relucert.verify.checker.bind` (binding to the user's data).
 
 Cheap checks come first, so that a hostile file is refused before any costly arithmetic:
 
@@ -38,7 +38,7 @@ Cheap checks come first, so that a hostile file is refused before any costly ari
 
 Checks run in this order and stop at the first failure, which the report names.
 :func:`check` adds the verdict on optimality (relative gap at most ``max_rel_gap``) and
-the SHA-256 of the exact data (:mod:`~relucert.verify.checker_bind`). Checking time is
+the SHA-256 of the exact data (:mod:`~relucert.verify.checker.bind`). Checking time is
 polynomial in the file size for every input (proofs/exact_certificate.md).
 """
 from __future__ import annotations
@@ -52,15 +52,15 @@ from fractions import Fraction
 from relucert.results import CheckResult, VerificationReport
 from relucert.tolerances import DEFAULT
 from relucert.verify.certfile import VERDICT_UNIQUE, read_certificate
-from relucert.verify.checker_bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
-from relucert.verify.checker_claims import (
+from relucert.verify.checker.bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
+from relucert.verify.checker.claims import (
     _Exact, _unpack, check_complete, check_count_range, check_distinct, check_feasible, check_interiors,
     check_interpolation, check_norms,
 )
-from relucert.verify.checker_count import zaslavsky_count
-from relucert.verify.checker_rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
-from relucert.verify.checker_schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
-from relucert.verify.checker_unique import derive_uniqueness
+from relucert.verify.checker.count import zaslavsky_count
+from relucert.verify.checker.rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
+from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
+from relucert.verify.checker.unique import derive_uniqueness
 
 __all__ = ["check", "CHECK_FORMAT", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
            "check_certificate_file", "sqrt_upper", "sqrt_lower", "zaslavsky_count", "ParsedCertificate",
@@ -119,7 +119,7 @@ def check_certificate(document: dict, *, max_n: int | None = None, max_d: int | 
     are named; ``report.first_failure()`` is the first claim that did not verify.
     Raises :class:`~relucert.errors.CertificateError` for a malformed document and
     :class:`~relucert.errors.CertificateLimitError` when it exceeds a limit
-    (:class:`~relucert.verify.checker_schema.Limits`; ``None`` keeps the default).
+    (:class:`~relucert.verify.checker.schema.Limits`; ``None`` keeps the default).
     """
     cert = parse_certificate(document, Limits.of(max_n, max_d, max_bits))
     return VerificationReport.from_checks(_run_checks(_Exact(cert)), exact=True)
@@ -155,7 +155,7 @@ class CheckOutcome:
 
     ``lower``/``upper``/``gap``/``relative_gap`` are proven only when ``status`` is not
     REJECTED (they are None then). ``data_sha256`` is the digest of the file's exact X, y,
-    lam (:func:`~relucert.verify.checker_bind.data_digest`); ``data_bound``/``lam_bound``
+    lam (:func:`~relucert.verify.checker.bind.data_digest`); ``data_bound``/``lam_bound``
     say whether they were compared with the caller's.
     """
 
@@ -248,7 +248,7 @@ def check(path, *, data=None, lam=None, max_rel_gap=None, max_n: int | None = No
         gap ``Tolerances().obj_gap``. A valid certificate with a larger gap is
         NOT_OPTIMAL.
     max_n, max_d, max_bits : int, optional
-        Raise the checker's size limits (:class:`~relucert.verify.checker_schema.Limits`).
+        Raise the checker's size limits (:class:`~relucert.verify.checker.schema.Limits`).
 
     Returns
     -------

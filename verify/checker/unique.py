@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from relucert.verify.checker_claims import _Exact
-from relucert.verify.checker_rational import SQRT_BITS, fmt, ldl_positive, sqrt_lower, sqrt_upper
+from relucert.verify.checker.claims import _Exact
+from relucert.verify.checker.rational import SQRT_BITS, fmt, ldl_positive, sqrt_lower, sqrt_upper
 
 __all__ = ["derive_uniqueness"]
 
