@@ -12,9 +12,9 @@ failed, never run at full size by mistake). The whole quick set takes a few minu
 BLAS and OpenMP threads are set to 1 in the children unless the variable is already set
 (multithreaded BLAS on a few shared cores made small dense solves 10-100x slower through
 contention; RESULTS.md's solver figures are single-threaded). At the end: one summary
-table (script, arguments, exit status, wall seconds, load average before and after), the
-commit and the machine line; ``--json FILE`` also writes it (atomically). Exit status:
-non-zero when any script failed.
+table (script, arguments, exit status, wall seconds, CPU seconds of the script's process
+and its subprocesses, load average before and after), the commit and the machine line;
+``--json FILE`` also writes it (atomically). Exit status: non-zero when any script failed.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,13 @@ def child_environment() -> dict[str, str]:
     return dict(os.environ)
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of all finished child processes so far (grandchildren
+    included once waited for): less sensitive to the machine's load than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def write_json_atomically(path: pathlib.Path, doc: dict) -> None:
     """Write ``doc`` as JSON: a temporary file in the same folder, fsync-ed, then renamed."""
     path = path.resolve()
@@ -117,24 +125,25 @@ def main(argv: list[str] | None = None) -> int:
         if extra is None:
             print(f"=== [{k}/{len(chosen)}] {script.name}: no --quick mode and no reduced arguments "
                   f"in run_all.QUICK_FALLBACK: not run", file=sys.stderr, flush=True)
-            row.update(exit=None, wall_s=None, load_after=load())
+            row.update(exit=None, wall_s=None, cpu_s=None, load_after=load())
             rows.append(row)
             continue
         print(f"=== [{k}/{len(chosen)}] {script.name} {' '.join(extra)}", flush=True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         rc = subprocess.call([sys.executable, str(script)] + extra, env=env)
-        row.update(exit=rc, wall_s=round(time.perf_counter() - start, 1), load_after=load())
+        row.update(exit=rc, wall_s=round(time.perf_counter() - start, 1),
+                   cpu_s=round(children_cpu() - cpu, 1), load_after=load())
         rows.append(row)
-        print(f"=== {script.name}: exit {rc}, {row['wall_s']:.1f} s\n", flush=True)
+        print(f"=== {script.name}: exit {rc}, {row['wall_s']:.1f} s wall, {row['cpu_s']:.1f} s CPU\n", flush=True)
     total = time.perf_counter() - start_all
     print(f"summary ({'quick' if args.quick else 'full'} set), commit {head['commit']}, {total:.0f} s in all")
-    print("| script | arguments | exit | wall s | load before (1/5/15 min) | load after |")
-    print("|---|---|---|---|---|---|")
+    print("| script | arguments | exit | wall s | CPU s | load before (1/5/15 min) | load after |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         shown = " ".join(f'"{a}"' if " " in a else a for a in r["arguments"] or []) or "-"
-        wall = "not run" if r["wall_s"] is None else f"{r['wall_s']:.1f}"
+        wall, cpu = ("not run", "-") if r["wall_s"] is None else (f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}")
         before, after = (r[key].removeprefix("load average ") for key in ("load_before", "load_after"))
-        print(f"| {r['script']} | {shown} | {r['exit']} | {wall} | {before} | {after} |")
+        print(f"| {r['script']} | {shown} | {r['exit']} | {wall} | {cpu} | {before} | {after} |")
     if args.json is not None:
         write_json_atomically(args.json, {"format": "relucert-bench-summary", **head,
                                           "total_s": round(total, 1), "runs": rows})
