@@ -4,9 +4,9 @@ Layer: cli, the top. It may import everything below it (api, experiments and the
 layers under them); nothing imports it.
 
 Each subcommand lives in ``relucert/commands/<name>.py`` and is a thin call into
-the library; the options and the JSON writer are shared
-(:mod:`relucert.commands._common`). The exit codes (:class:`~relucert.commands._common.Exit`)
-are decided here, in one place:
+the library; the options helper (:mod:`relucert.commands._common`) and the JSON writer
+(:mod:`relucert.commands._output`) are shared. The exit codes
+(:class:`~relucert.commands._output.Exit`) are decided here, in one place:
 
 ====  ==============================================================================
 code  meaning
@@ -25,7 +25,6 @@ import argparse
 import importlib
 import os
 import sys
-import textwrap
 
 from relucert.commands._output import Exit
 from relucert.errors import CertificateError, RelucertError, SolverError, TooManyChambersError

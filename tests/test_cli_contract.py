@@ -54,7 +54,10 @@ def test_every_subcommand_has_json_and_folders_are_out_dir():
 
 def test_seed_and_progress_only_where_they_act():
     subs = _subparsers()
-    assert {n for n, p in subs.items() if "--seed" in _options(p)} == {"scan", "counterexample", "theorems"}
+    for name in ("scan", "counterexample", "theorems"):
+        assert "--seed" in _options(subs[name]), name
+    for name in ("demo", "regions", "solve", "certify", "check", "lownoise"):  # no randomness
+        assert "--seed" not in _options(subs[name]), name
     # check is exact arithmetic without progress bars and without tolerances
     assert "--no-progress" not in _options(subs["check"])
     assert not any(o.startswith("--tol") for o in _options(subs["check"]))
@@ -207,3 +210,15 @@ def test_not_fitted_error_without_scikit_learn():
             "print(est.get_params()['lam'], est.predict([[1.0]]).shape)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["not fitted", "0.1 (1,)"]
+
+
+def test_each_package_docstring_states_its_layer():
+    import importlib
+
+    packages = {"relucert": "api", "relucert.arrangement": "arrangement", "relucert.lp": "lp",
+                "relucert.lp.tv": "lp.tv", "relucert.verify": "verify", "relucert.gpu": "gpu",
+                "relucert.experiments": "experiments", "relucert.commands": "cli"}
+    for name, layer in packages.items():
+        doc = importlib.import_module(name).__doc__
+        assert re.search(rf"^Layer: {re.escape(layer)}\b", doc, re.M), name
+        assert "may import" in doc, name

@@ -4,7 +4,10 @@ One place for the common options (``--json FILE|-``, ``--no-progress``, ``--seed
 randomness is used, the tolerances: a few ``--tol-<name>`` flags per subcommand and
 ``--tol NAME=VALUE`` for any field), the data argument, ``--lam``, and the checks of the
 outputs before long work. The exit codes and the JSON writer are in
-:mod:`relucert.commands._output`.
+:mod:`relucert.commands._output`; the library entry points the commands load (the
+solver, the figure check) in :mod:`relucert.commands._library`. This module and
+``_output`` import only relucert's core (``relucert check`` uses them and loads no
+solver code: tests/test_checker_independence.py).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from relucert.tolerances import GROUPS, Tolerances
 
 __all__ = ["add_tol_options", "tolerances_from_args", "add_common_options", "add_device_option",
            "add_data_argument", "load_data_from_args", "record_data", "parse_lam", "check_outputs",
-           "progress_flag", "load_solver", "positive_int"]
+           "progress_flag", "positive_int"]
 
 
 def positive_int(text: str) -> int:
@@ -250,18 +253,14 @@ def _nonzero_decimal(text: str) -> bool:
         return False
 
 
-def check_outputs(args: argparse.Namespace, *, d: int | None = None, plot_max_d: int = 2) -> None:
-    """Before long work: ``--json`` (unless ``-``) and ``--plot`` can be written,
-    ``--out-dir`` can be created, and ``--plot`` can draw d-dimensional data (the
-    exact certificate file ``certify --out`` is checked by its command).
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before long work: ``--json`` (unless ``-``) can be written and ``--out-dir`` can be
+    created (``--plot`` is checked by :func:`relucert.commands._library.check_plot`, the
+    exact certificate file ``certify --out`` by its command).
 
     Parameters
     ----------
     args : argparse.Namespace
-    d : int, optional
-        The data's dimension (for ``--plot``).
-    plot_max_d : int
-        Largest dimension ``--plot`` draws.
 
     Raises
     ------
@@ -276,29 +275,6 @@ def check_outputs(args: argparse.Namespace, *, d: int | None = None, plot_max_d:
     out_dir = getattr(args, "out_dir", None)
     if isinstance(out_dir, str):
         check_writable_dir(out_dir, "--out-dir folder")
-    if getattr(args, "plot", None):
-        from relucert.plots import check_figure_path
-
-        check_figure_path(args.plot, d=d, max_d=plot_max_d)
-
-
-def load_solver():
-    """Import the solver and the modules it loads on first use, before the long work.
-
-    A Ctrl-C that lands inside an extension module's import (scipy's, during the first
-    solve) can end the interpreter with SIGINT instead of exit code 130; importing them
-    before the data is read keeps the interrupt in relucert's own code.
-
-    Returns
-    -------
-    callable
-        :func:`relucert.solver.solve`.
-    """
-    import relucert.arrangement  # noqa: F401
-    import relucert.lp.tv.exchange  # noqa: F401
-    from relucert.solver import solve
-
-    return solve
 
 
 def progress_flag(args: argparse.Namespace) -> bool | None:

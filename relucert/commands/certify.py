@@ -6,8 +6,9 @@ import sys
 import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
-                                       load_data_from_args, load_solver, parse_lam, progress_flag, record_data,
+                                       load_data_from_args, parse_lam, progress_flag, record_data,
                                        tolerances_from_args)
+from relucert.commands._library import check_plot, load_solver
 from relucert.commands._output import Exit, text_stream, write_json
 
 __all__ = ["register", "run", "format_report", "TOL_FLAGS"]
@@ -136,7 +137,8 @@ def run(args) -> int:
     solve = load_solver()
     data = load_data_from_args(args)
     X, y = data["X"], data["y"]
-    check_outputs(args, d=X.shape[1])
+    check_outputs(args)
+    check_plot(args, d=X.shape[1])
     if args.out:
         check_writable(args.out, "--out certificate file")
     arr = enumerate_chambers(X, tol=tol, progress=progress)

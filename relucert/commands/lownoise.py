@@ -15,6 +15,7 @@ import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, check_outputs, load_data_from_args,
                                        progress_flag, record_data, tolerances_from_args)
+from relucert.commands._library import check_plot
 from relucert.commands._output import Exit, text_stream, write_json
 
 __all__ = ["register", "run", "default_solver", "format_result", "TOL_FLAGS"]
@@ -148,6 +149,7 @@ def run(args) -> int:
 
     check_interpolation_consistent(data["X"], data["y"])
     check_outputs(args)
+    check_plot(args)
     solver = default_solver(tol=tol)
     res = lownoise_sweep(data["X"], data["y"], solver=solver, lams=lams, xi=data.get("xi"),
                          noise_scale=args.noise_scale, noise_seed=args.noise_seed, tol=tol,

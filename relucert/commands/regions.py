@@ -5,6 +5,7 @@ import time
 
 from relucert.commands._common import (add_common_options, add_data_argument, check_outputs, load_data_from_args,
                                        positive_int, progress_flag, record_data, tolerances_from_args)
+from relucert.commands._library import check_plot
 from relucert.commands._output import Exit, text_stream, write_json
 
 __all__ = ["register", "run", "REGIONS_FORMAT", "JSON_CHAMBER_LIMIT", "TOL_FLAGS"]
@@ -57,7 +58,8 @@ def run(args) -> int:
         raise ValueError("--all lists every chamber in the --json output; without --json it does nothing")
     data = load_data_from_args(args)
     X = data["X"]
-    check_outputs(args, d=X.shape[1])
+    check_outputs(args)
+    check_plot(args, d=X.shape[1])
     out = text_stream(args)
     start = time.perf_counter()
     arr = enumerate_chambers(X, method=args.method, max_chambers=args.max_chambers or DEFAULT_MAX_CHAMBERS,

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
-                                       load_data_from_args, load_solver, parse_lam, positive_int, progress_flag,
+                                       load_data_from_args, parse_lam, positive_int, progress_flag,
                                        record_data, tolerances_from_args)
+from relucert.commands._library import check_plot, load_solver
 from relucert.commands._output import exit_code, text_stream, write_json
 
 __all__ = ["register", "run", "print_summary", "TOL_FLAGS"]
@@ -84,7 +85,8 @@ def run(args) -> int:
     """
     solve = load_solver()
     data = load_data_from_args(args)
-    check_outputs(args, d=data["X"].shape[1])
+    check_outputs(args)
+    check_plot(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
                 tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers)
     print_summary(sol, file=text_stream(args))
