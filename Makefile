@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean readme
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,3 +24,11 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+
+# README's command section is generated from the parser (tests/test_cli_contract.py
+# compares them): run this after adding or changing a subcommand or an option.
+readme: setup
+	$(PY) -c "import re, relucert.cli as c; p = 'README.md'; s = open(p).read(); \
+	s2 = re.sub(r'(<!-- generated from the parser[^\n]*-->\n\`\`\`\n)(.*?)(\`\`\`)', \
+	lambda m: m.group(1) + c.synopsis() + m.group(3), s, count=1, flags=re.S); \
+	open(p, 'w').write(s2); print('README.md: command section', 'unchanged' if s2 == s else 'updated')"

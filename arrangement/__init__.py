@@ -1,4 +1,8 @@
-"""Chambers ("dual regions") of the hyperplane arrangement a data set induces."""
+"""Chambers ("dual regions") of the hyperplane arrangement a data set induces.
+
+Layer: arrangement (geometry only). It may import core only (relucert.tolerances,
+errors, results, _model, _validation, data, _atomic, solution); never lp, verify or gpu.
+"""
 from relucert.arrangement.chambers import Arrangement, lift, pack_signs, sign_string, unpack_signs
 from relucert.arrangement.cones import RegionMax, region_max
 from relucert.arrangement.counts import (

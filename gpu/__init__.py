@@ -3,6 +3,9 @@
 Importing ``relucert.gpu`` does not import torch: torch is imported by the functions
 that need it (``relucert.gpu.device.import_torch``). ``region_maxima`` also runs
 without torch (``backend="numpy"`` or ``"exact"``).
+
+Layer: gpu (batched torch kernels). It may import core, arrangement, lp, lp.tv and
+verify; no CPU-only path imports it.
 """
 from relucert.gpu.certificate import (
     BATCH_MIN_CHAMBERS,

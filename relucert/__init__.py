@@ -1,24 +1,25 @@
 """relucert: exact, certified training of infinite-width shallow ReLU networks.
 
-The root folders of the repository are subpackages: ``relucert.arrangement``,
-``relucert.lp``, ``relucert.verify`` and ``relucert.gpu`` (imported lazily).
+Layer: api (the package root). It may import every layer below it (core, arrangement,
+lp, lp.tv, verify, gpu), never relucert.experiments or the CLI. The root folders of
+the repository are subpackages: ``relucert.arrangement``, ``relucert.lp``,
+``relucert.verify`` and ``relucert.gpu``.
+
+``import relucert`` is cheap: it loads the tolerances and the error types only
+(standard library); everything else, numpy included, is loaded on first use of a name
+(module ``__getattr__``), so scikit-learn, torch, matplotlib and sympy stay unloaded
+until a function needs them.
 """
 from relucert.errors import (
     CertificateError,
     ConvergenceWarning,
     InaccurateSolutionWarning,
-    NotFittedError,
     SolverError,
     TooManyChambersError,
 )
-from relucert.results import CheckResult, Status, VerificationReport
 from relucert.tolerances import Tolerances
 
 __version__ = "0.1.0"
-
-
-# solve and certify live in modules of other names (solver.py, certifier.py), so a
-# submodule import never shadows them; both are loaded on first use (__getattr__).
 
 __all__ = [
     "__version__",
@@ -37,18 +38,37 @@ __all__ = [
     "certify",
 ]
 
+# Public names loaded on first use: name -> module. solve and certify live in modules of
+# other names (solver.py, certifier.py), so a submodule import never shadows them.
+_LAZY = {
+    "Status": "relucert.results",
+    "CheckResult": "relucert.results",
+    "VerificationReport": "relucert.results",
+    "NotFittedError": "relucert.errors",  # built on first use: it may load scikit-learn
+    "solve": "relucert.solver",
+    "certify": "relucert.certifier",
+    "TVReLURegressor": "relucert.estimator",
+}
 
-def __getattr__(name):  # lazy: importing relucert stays cheap
-    if name == "solve":
-        from relucert.solver import solve
 
-        return solve
-    if name == "certify":
-        from relucert.certifier import certify
+def __getattr__(name):
+    """Load a public name on first use (see ``_LAZY``).
 
-        return certify
-    if name == "TVReLURegressor":
-        from relucert.estimator import TVReLURegressor
+    Parameters
+    ----------
+    name : str
 
-        return TVReLURegressor
-    raise AttributeError(f"module 'relucert' has no attribute {name!r}")
+    Returns
+    -------
+    object
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'relucert' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

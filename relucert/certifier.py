@@ -88,11 +88,16 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     lc = check_lam(lam)
     from relucert.solver import solve  # the solver is only needed for raw data
 
-    sol = solve(Xc, yc, lc, method=method, tol=tol, device=device)
+    if arrangement is None:  # enumerated once, for the solve, the analysis and p_0
+        from relucert.arrangement import enumerate_chambers
+
+        arrangement = enumerate_chambers(Xc, tol=tol)
+    sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement)
     return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, device=device), p0, method, tol)
 
 
 def _with_p0(report, p0: bool, method: str, tol: Tolerances):
+    """``report`` with the (P_0) minimal-norm certificate attached when ``p0``."""
     if not isinstance(p0, bool):
         raise TypeError(f"p0 must be a bool; got {type(p0).__name__}")
     if not p0:
@@ -102,6 +107,6 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
 
     sol = report.solution
     # strict: p_0 is computed from an interpolating measure of minimal TV, never a partial answer
-    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol, strict=True)
+    interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol, strict=True, arrangement=report.arrangement)
     cert = p0_certificate(sol.X, sol.y, interp.theta, interp.amplitude, arrangement=report.arrangement, tol=tol)
     return report.with_p0(cert)

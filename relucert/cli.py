@@ -1,10 +1,23 @@
 """The ``relucert`` command line: one console script, argparse subcommands.
 
+Layer: cli, the top. It may import everything below it (api, experiments and the
+layers under them); nothing imports it.
+
 Each subcommand lives in ``relucert/commands/<name>.py`` and is a thin call into
-the library. Exit codes: 0 optimal/verified, 1 not optimal or rejected, 2 usage
-error (bad arguments or bad input data), 130 interrupted (Ctrl-C: one line
-"interrupted", no traceback, no partial file), 141 stdout closed by its reader
-(``relucert ... | head``: ends quietly).
+the library; the options helper (:mod:`relucert.commands._common`) and the JSON writer
+(:mod:`relucert.commands._output`) are shared. The exit codes
+(:class:`~relucert.commands._output.Exit`) are decided here, in one place:
+
+====  ==============================================================================
+code  meaning
+====  ==============================================================================
+0     success: optimal, verified
+1     not optimal (status LIMIT or INACCURATE), certificate rejected or not proving
+      optimality, nothing found, or a write that failed after the up-front checks
+2     usage or input error (bad options, bad data), the message names the field
+130   interrupted (Ctrl-C: one line "interrupted", no traceback, no partial file)
+141   stdout closed by its reader (``relucert ... | head``: ends quietly)
+====  ==============================================================================
 """
 from __future__ import annotations
 
@@ -13,18 +26,17 @@ import importlib
 import os
 import sys
 
+from relucert.commands._output import Exit
 from relucert.errors import CertificateError, RelucertError, SolverError, TooManyChambersError
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["main", "build_parser", "synopsis", "COMMANDS"]
 
 #: Subcommand modules under relucert.commands, in --help order.
 COMMANDS = ("demo", "regions", "scan", "solve", "certify", "check", "counterexample", "lownoise", "theorems")
 
 
-#: Exit code after Ctrl-C (128 + SIGINT, the shell's convention).
-EXIT_INTERRUPTED = 130
-#: Exit code when stdout was closed by the reader (``| head``): 128 + SIGPIPE.
-EXIT_BROKEN_PIPE = 141
+#: Line width of :func:`synopsis`.
+_SYNOPSIS_WIDTH = 100
 
 
 def _detach_stdout() -> None:
@@ -39,6 +51,7 @@ def _detach_stdout() -> None:
 
 
 def _quiet_print(line: str) -> None:
+    """Print one line on stderr, ignoring a closed stream."""
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):
@@ -46,6 +59,12 @@ def _quiet_print(line: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     parser = argparse.ArgumentParser(
         prog="relucert",
         description="Exact, certified training of infinite-width shallow ReLU networks.",
@@ -57,38 +76,99 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_for(exc: BaseException, command: str) -> Exit:
+    """The exit code of an exception escaping a subcommand, with its one-line message."""
+    if isinstance(exc, CertificateError):
+        print(f"relucert {command}: {exc}", file=sys.stderr)
+        return Exit.NOT_OPTIMAL
+    if isinstance(exc, TooManyChambersError):
+        print(f"relucert {command}: {exc}", file=sys.stderr)
+        return Exit.USAGE
+    if isinstance(exc, SolverError):
+        print(f"relucert {command}: solver failed: {exc}", file=sys.stderr)
+        return Exit.NOT_OPTIMAL
+    if isinstance(exc, (ValueError, TypeError, RelucertError)):
+        print(f"relucert {command}: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
+    # OSError: a write that failed after the up-front check (full disk, ...)
+    where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+    print(f"relucert {command}: error: cannot write{where}: {getattr(exc, 'strerror', None) or exc}; no earlier "
+          f"file was changed", file=sys.stderr)
+    return Exit.NOT_OPTIMAL
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (tests call this directly)."""
+    """Run the CLI.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``); tests call this directly.
+
+    Returns
+    -------
+    int
+        The exit code (:class:`relucert.commands._common.Exit`).
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
-        code = int(args.func(args))
+        code = Exit(int(args.func(args)))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-        return code
+        return int(code)
     except KeyboardInterrupt:
         # Ctrl-C: every file is written atomically, so nothing partial is left behind
         _quiet_print("interrupted")
-        return EXIT_INTERRUPTED
+        return int(Exit.INTERRUPTED)
     except BrokenPipeError:
         _detach_stdout()
-        return EXIT_BROKEN_PIPE
-    except (TooManyChambersError, CertificateError) as exc:
-        print(f"relucert {args.command}: {exc}", file=sys.stderr)
-        return 1 if isinstance(exc, CertificateError) else 2
-    except SolverError as exc:
-        print(f"relucert {args.command}: solver failed: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, TypeError, RelucertError) as exc:
-        print(f"relucert {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # a write that failed after the up-front check (full disk, ...)
-        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        print(f"relucert {args.command}: error: cannot write{where}: {exc.strerror or exc}; no earlier file "
-              f"was changed", file=sys.stderr)
-        return 1
+        return int(Exit.BROKEN_PIPE)
+    except (ValueError, TypeError, RelucertError, OSError) as exc:
+        return int(_exit_for(exc, args.command))
+
+
+def _wrap_usage(usage: str) -> list[str]:
+    """Wrap a usage line between bracketed option groups (never inside one)."""
+    tokens, depth, start = [], 0, 0
+    for i, ch in enumerate(usage):
+        depth += ch in "[{("
+        depth -= ch in "]})"
+        if ch == " " and depth == 0:
+            tokens.append(usage[start:i])
+            start = i + 1
+    tokens.append(usage[start:])
+    lines, current = [], ""
+    for token in tokens:
+        if current and len(current) + 1 + len(token) > _SYNOPSIS_WIDTH:
+            lines.append(current)
+            current = "        " + token
+        else:
+            current = f"{current} {token}" if current else token
+    lines.append(current)
+    return lines
+
+
+def synopsis() -> str:
+    """One usage line per subcommand, generated from the parser (README's command
+    section is this text; ``tests/test_cli_contract.py`` compares them).
+
+    Returns
+    -------
+    str
+    """
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lines = []
+    for name in COMMANDS:
+        p = sub.choices[name]
+        usage = " ".join(p.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
+        lines.extend(_wrap_usage(usage))
+        help_text = next(a.help for a in sub._choices_actions if a.dest == name)
+        lines.append(f"    {help_text}")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

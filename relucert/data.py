@@ -42,6 +42,12 @@ def load_data(path: str | os.PathLike, *, extra: tuple[str, ...] = (), header: b
         ``"header"`` in the result says what was done (None for ``.npz``).
     y_alias : for a ``.npz``: the array read as ``y`` when the archive has no ``y``.
 
+    Returns
+    -------
+    dict
+        ``X`` (n, d) and ``y`` (n,) as validated float64 arrays, ``n_rows``, ``header``
+        and the ``extra`` arrays present in the archive.
+
     Raises
     ------
     ValueError
@@ -75,7 +81,19 @@ def load_data(path: str | os.PathLike, *, extra: tuple[str, ...] = (), header: b
 
 
 def describe_load(path, data: dict) -> str:
-    """One line for stderr: how many rows were read, and how the header was treated."""
+    """One line for stderr: how many rows were read, and how the header was treated.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file.
+    data : dict
+        As returned by :func:`load_data`.
+
+    Returns
+    -------
+    str
+    """
     X = data["X"]
     head = {None: "", True: ", first row skipped as a header", False: ", no header row"}[data.get("header")]
     return f"read {data['n_rows']} rows (n = {X.shape[0]}, d = {X.shape[1]}) from {os.fspath(path)}{head}"
@@ -195,7 +213,17 @@ def _load_csv(path: str, header: bool | None) -> dict:
 
 
 def save_data(path: str | os.PathLike, X, y, **extra) -> None:
-    """Write ``X``, ``y`` (and extra arrays) to a ``.npz`` file, atomically."""
+    """Write ``X``, ``y`` (and extra arrays) to a ``.npz`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; ``.npz`` is appended when missing (as ``numpy.savez`` does).
+    X : array-like (n, d)
+    y : array-like (n,)
+    **extra
+        Further arrays (``lam``, ``xi``, ...), saved as given.
+    """
     from relucert._atomic import atomic_open
 
     path = os.fspath(path)

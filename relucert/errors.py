@@ -37,14 +37,40 @@ class TooManyChambersError(RelucertError, ValueError):
     """The arrangement has more chambers than the caller allowed."""
 
 
-try:  # scikit-learn is optional: inherit its NotFittedError when it imports.
-    from sklearn.exceptions import NotFittedError as _SkNotFitted
-except Exception:  # pragma: no cover - exercised without scikit-learn
-    _SkNotFitted = ValueError
+def _not_fitted_error() -> type:
+    """Build :class:`NotFittedError` on first use: a subclass of scikit-learn's
+    ``NotFittedError`` when scikit-learn is installed (so ``sklearn``'s own checks
+    recognise it), else of ``ValueError``; ``AttributeError`` in both cases.
+    Building it lazily keeps ``import relucert`` from loading scikit-learn."""
+    try:
+        from sklearn.exceptions import NotFittedError as base
+    except ImportError:  # pragma: no cover - exercised without scikit-learn
+        base = ValueError
+
+    return type("NotFittedError", (base, AttributeError), {
+        "__module__": __name__,
+        "__doc__": "An estimator was used before ``fit``.",
+    })
 
 
-class NotFittedError(_SkNotFitted, AttributeError):
-    """An estimator was used before ``fit``."""
+def __getattr__(name: str):
+    """Module attributes built on first access (``NotFittedError``).
+
+    Parameters
+    ----------
+    name : str
+        The attribute asked for.
+
+    Returns
+    -------
+    type
+        The exception class; cached in the module, so it is built once.
+    """
+    if name == "NotFittedError":
+        cls = _not_fitted_error()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConvergenceWarning(UserWarning):

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from relucert._model import lift, relu_features
 from relucert._validation import check_choice, check_lam, check_X, check_Xy
 from relucert.errors import NotFittedError
 from relucert.tolerances import Tolerances
@@ -29,9 +30,32 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
         _PARAMS = ("lam", "tol", "exact_verify", "device")
 
         def get_params(self, deep: bool = True) -> dict:
+            """The constructor parameters.
+
+            Parameters
+            ----------
+            deep : bool
+                Ignored (no nested estimators).
+
+            Returns
+            -------
+            dict
+            """
             return {k: getattr(self, k) for k in self._PARAMS}
 
         def set_params(self, **params):
+            """Change constructor parameters.
+
+            Parameters
+            ----------
+            **params
+                Names of :attr:`_PARAMS` and their new values.
+
+            Returns
+            -------
+            TVReLURegressor
+                ``self``.
+            """
             for k, v in params.items():
                 if k not in self._PARAMS:
                     raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
@@ -39,6 +63,17 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
             return self
 
         def score(self, X, y) -> float:
+            """The coefficient of determination R^2 of ``predict(X)`` against ``y``.
+
+            Parameters
+            ----------
+            X : array-like (n_samples, n_features)
+            y : array-like (n_samples,)
+
+            Returns
+            -------
+            float
+            """
             y = np.asarray(y, float)
             resid = y - self.predict(X)
             return 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
@@ -113,7 +148,21 @@ class TVReLURegressor(*_BASES):
         check_choice(self.device, "device", _DEVICES)
 
     def fit(self, X, y):
-        """Solve (P_lam) exactly on ``(X, y)``; returns ``self``."""
+        """Solve (P_lam) exactly on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        y : array-like (n_samples,)
+
+        Returns
+        -------
+        TVReLURegressor
+            ``self``, fitted: ``result_`` (the Solution), ``weights_``, ``biases_``,
+            ``outer_weights_``, ``status_`` (a non-optimal run keeps its network with
+            status "limit" or "inaccurate" and its ``certified_rel_gap_``), and
+            ``certificate_`` (the exact certificate when ``exact_verify``).
+        """
         from relucert.solver import solve
 
         self._validate_params()
@@ -143,7 +192,22 @@ class TVReLURegressor(*_BASES):
         return self
 
     def predict(self, X) -> np.ndarray:
-        """Network output at the rows of ``X``."""
+        """Network output at the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples,)
+            ``sum_k a_k relu(<w_k, x> + b_k)``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        """
         if not hasattr(self, "result_"):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit first.")
         _reject_sparse(X)
@@ -151,8 +215,8 @@ class TVReLURegressor(*_BASES):
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                              f"{self.n_features_in_} features as input")
-        Xl = np.hstack([X, np.ones((X.shape[0], 1))])
-        return np.maximum(0.0, Xl @ np.hstack([self.weights_, self.biases_[:, None]]).T) @ self.outer_weights_
+        theta = np.hstack([self.weights_, self.biases_[:, None]])
+        return relu_features(lift(X), theta) @ self.outer_weights_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

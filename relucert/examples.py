@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["demo_2d", "toy_1d", "battery", "BATTERY_FAMILIES"]
+__all__ = ["demo_2d", "toy_1d", "battery", "BATTERY_FAMILIES", "DEMO_LAM"]
+
+#: The regularisation weight of ``relucert demo`` on :func:`demo_2d`.
+DEMO_LAM = 0.01
 
 
 def toy_1d() -> tuple[np.ndarray, np.ndarray]:

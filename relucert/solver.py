@@ -88,7 +88,8 @@ def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
 
 def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
-          max_iter: int | None = None, device: str = "auto", strict: bool = False) -> Solution:
+          max_iter: int | None = None, device: str = "auto", strict: bool = False,
+          arrangement=None) -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -113,6 +114,9 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         region projections run (d >= 4; d <= 3 use exact vectorised face candidates).
         "cuda" without a CUDA device is an error.
     strict : raise SolverError instead of returning a non-optimal solution.
+    arrangement : Arrangement, optional
+        The chambers of ``X`` when the caller has them already (``relucert.certify``
+        enumerates once); enumerated when None. One built from other data is an error.
 
     Returns
     -------
@@ -172,7 +176,12 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         check_interpolation_consistent(X, y)
     timings = {}
     start = time.perf_counter()
-    arr = enumerate_chambers(X, max_chambers=max_chambers, progress=progress, tol=tol)
+    if arrangement is None:
+        arr = enumerate_chambers(X, max_chambers=max_chambers, progress=progress, tol=tol)
+    elif getattr(arrangement, "X", None) is not None and np.array_equal(arrangement.X, X):
+        arr = arrangement
+    else:
+        raise ValueError("arrangement was built from other data than X")
     timings["chambers"] = time.perf_counter() - start
     info = {"arrangement_method": arr.method}
     scales = problem_scales(arr.X_lift, y)

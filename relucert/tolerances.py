@@ -11,51 +11,39 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-__all__ = ["Tolerances", "DEFAULT", "resolve"]
+__all__ = ["Tolerances", "DEFAULT", "GROUPS", "resolve"]
 
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Named tolerances.
+    """Named tolerances, in groups (:data:`GROUPS`; attribute access stays flat:
+    ``tol.obj_gap``).
+
+    - solver: the finite programs and the TV solver (``lp``, ``lp.tv``): stopping gaps,
+      feasibility, backend settings, the exchange method's pruning, snapping and
+      polishing.
+    - geometry: the arrangement (which side of a hyperplane a point is on, rank).
+    - analysis: the float certificate analysis (``verify``): the extremal set,
+      uniqueness, witnesses.
+    - batched: the batched region scans (``gpu``, ``verify.regions``).
+    - experiments: parameters of the theory experiments (``relucert.experiments``).
+
+    Each field has one meaning. The command line sets any field with
+    ``--tol NAME=VALUE``.
 
     Parameters
     ----------
+    obj_gap : float
+        Relative duality gap at which the solvers stop:
+        ``gap <= obj_gap * max(1, |objective|)``.
     primal_feas : float
         Residual allowed in primal constraints (interpolation ``K mu = y``,
         LP row activities) after our own re-check of a solver's answer.
     dual_feas : float
         How far ``max |eta|`` may exceed 1 for a float dual certificate to count
         as feasible.
-    obj_gap : float
-        Relative duality gap at which the solvers stop:
-        ``gap <= obj_gap * max(1, |objective|)``.
     rtol : float
         Relative part of float comparisons (``atol + rtol * scale``).
-    sign_zero : float
-        A point counts as on hyperplane ``H_i`` when ``|<theta, x~_i>|`` is at most
-        ``sign_zero * ||x~_i||`` (``theta`` a unit vector).
-    extremal : float
-        A region maximum ``m`` of ``|eta|`` counts as an extremum (a point of E)
-        when ``m >= 1 - extremal``.
-    rank : float
-        Relative singular-value threshold for numerical rank.
-    amplitude_zero : float
-        Amplitudes with ``|a| <= amplitude_zero * max(1, max|a|)`` are dropped.
-    merge_angle : float
-        Atoms of one sign closer than this angle (radians) are one atom.
-    gpu_margin : float
-        float32 scans send regions whose batched maximum lies within this margin
-        of 1 to the exact CPU path, and prunes (skips the projection of) regions
-        with ``||v_A|| <= 1 - gpu_margin``. The certificate scan
-        (``verify.regions.scan_regions``) re-projects one by one, with multipliers,
-        the regions whose vectorised maximum reaches ``1 - extremal - gpu_margin``.
-    gpu_gap : float
-        A batched cone projection counts as converged when its certified bracket
-        ``upper - lower`` on the region maximum (``upper = ||v + G^T lam||`` for
-        ``lam >= 0``, ``lower`` the value at a feasible point) is at most
-        ``gpu_gap * max(1, upper)``; unconverged regions go to the exact CPU path.
-        Batched and exact per-region maxima agree to this accuracy
-        (proofs/batched_region_maxima.md).
     highs_feas : float
         Primal/dual feasibility tolerance handed to HiGHS.
     highs_qp_regularization : float
@@ -65,10 +53,6 @@ class Tolerances:
         Used when a solve with ``highs_qp_regularization`` hits its time limit (the
         active-set QP can stall on nearly parallel columns with tiny regularisation);
         ``lp.programs`` then restores accuracy by solving the KKT system on the support.
-    snap : float
-        Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
-        when guessing the support pattern for polishing, puts an atom ON hyperplane
-        ``H_i`` (smaller distances are tried first; every guess is re-verified).
     conic : float
         Gap and feasibility tolerances handed to the conic solver (clarabel) of the
         ``method="socp"`` cross-check; interior-point accuracy is limited, so the
@@ -78,6 +62,44 @@ class Tolerances:
         Relative duality gap accepted for the interior-point (socp) answer: its
         atoms carry errors of order ``conic``, amplified by ``1/lam`` in the dual
         ``p = (y - K mu)/lam`` (its objective itself is typically accurate to ~``conic``).
+    continuation_gap : float
+        Relative duality gap to which the exchange method solves each larger lam of its
+        continuation (``lam F^j``) before it starts the requested lam from its atoms; only
+        the starting atoms depend on it, never the certificate.
+    amplitude_zero : float
+        Amplitudes with ``|a| <= amplitude_zero * max(1, max|a|)`` are dropped.
+    merge_angle : float
+        Atoms of one sign closer than this angle (radians) are one atom.
+    prune_amplitude : float
+        The exchange method tries its certified answer without the atoms whose
+        amplitude is at most ``prune_amplitude`` times the largest (re-polished on the
+        smaller pattern and re-verified; the smaller certified support is kept).
+    snap_distance : float
+        Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
+        when guessing the support pattern for polishing, puts an atom ON hyperplane
+        ``H_i``; the ladder of distances tried is ``0`` and this value times
+        ``SNAP_LADDER_STEP ** -k`` for ``k`` in ``SNAP_LADDER_POWERS`` (smallest first;
+        every guess is re-verified).
+    polish_violation : float
+        The exchange method tries polishing once the exact scan is complete and
+        ``max |eta_p| <= 1 + polish_violation`` (the support pattern has then usually
+        settled); a ``p`` whose rounding floor reaches this level is diagnosed as a
+        precision floor.
+    bab_rel_gap : float
+        Branch-and-bound oracle (``lp.bab.maximise``): nodes whose upper bound is at
+        most ``best * (1 + bab_rel_gap)`` are closed, so the returned ``max |eta_p|``
+        (a value attained at a point) is within this relative gap of the true maximum
+        (its ``upper_bound`` says by how much at most). Leaves are exact, so the
+        answer is typically exact to rounding; the gap only stops the search from
+        refining nodes that cannot change the answer by more.
+    sign_zero : float
+        A point counts as on hyperplane ``H_i`` when ``|<theta, x~_i>|`` is at most
+        ``sign_zero * ||x~_i||`` (``theta`` a unit vector).
+    rank : float
+        Relative singular-value threshold for numerical rank.
+    extremal : float
+        A region maximum ``m`` of ``|eta|`` counts as an extremum (a point of E)
+        when ``m >= 1 - extremal``.
     point_merge : float
         Certificate analysis: two region maximisers of the same sign closer than this
         (Euclidean distance of unit vectors) are one point of the extremal set E (a
@@ -97,6 +119,19 @@ class Tolerances:
         Certificate analysis refuses a solution whose recomputed relative duality gap
         (gap / max(1, |objective|)) exceeds this, or whose dual vector differs from
         ``(y - K mu) / lam`` by more than this (relative).
+    gpu_margin : float
+        float32 scans send regions whose batched maximum lies within this margin
+        of 1 to the exact CPU path, and prunes (skips the projection of) regions
+        with ``||v_A|| <= 1 - gpu_margin``. The certificate scan
+        (``verify.regions.scan_regions``) re-projects one by one, with multipliers,
+        the regions whose vectorised maximum reaches ``1 - extremal - gpu_margin``.
+    gpu_gap : float
+        A batched cone projection counts as converged when its certified bracket
+        ``upper - lower`` on the region maximum (``upper = ||v + G^T lam||`` for
+        ``lam >= 0``, ``lower`` the value at a feasible point) is at most
+        ``gpu_gap * max(1, upper)``; unconverged regions go to the exact CPU path.
+        Batched and exact per-region maxima agree to this accuracy
+        (proofs/batched_region_maxima.md).
     pinned : float
         Low-noise sweep: a reference atom whose location error (radians) stays below
         this at every lam is "pinned" (e.g. a kink held on a data hyperplane) and is
@@ -108,51 +143,51 @@ class Tolerances:
     critical_ratio : float
         Relative bracket width ``(hi - lo) / hi`` at which the bisection for the
         critical noise ratio c_crit stops.
-    continuation_gap : float
-        Relative duality gap to which the exchange method solves each larger lam of its
-        continuation (``lam F^j``) before it starts the requested lam from its atoms; only
-        the starting atoms depend on it, never the certificate.
     cross_method : float
         Theorem suite: two solver methods (exchange and socp) agree on the learned
         function when their largest difference around the data, relative to
         ``max(1, max |f|)``, is at most this (the socp answer is only accepted at a
         relative gap of ``conic_accept``).
-    bab_rel_gap : float
-        Branch-and-bound oracle (``lp.bab.maximise``): nodes whose upper bound is at
-        most ``best * (1 + bab_rel_gap)`` are closed, so the returned ``max |eta_p|``
-        (a value attained at a point) is within this relative gap of the true maximum
-        (its ``upper_bound`` says by how much at most). Leaves are exact, so the
-        answer is typically exact to rounding; the gap only stops the search from
-        refining nodes that cannot change the answer by more.
     """
 
+    # solver (lp, lp.tv)
+    obj_gap: float = 1e-9
     primal_feas: float = 1e-9
     dual_feas: float = 1e-9
-    obj_gap: float = 1e-9
     rtol: float = 1e-9
-    sign_zero: float = 1e-12
-    extremal: float = 1e-7
-    rank: float = 1e-9
-    amplitude_zero: float = 1e-12
-    merge_angle: float = 1e-9
-    gpu_margin: float = 1e-4
-    gpu_gap: float = 1e-11
     highs_feas: float = 1e-10
     highs_qp_regularization: float = 1e-12
     highs_qp_regularization_fallback: float = 1e-7
-    snap: float = 1e-2
     conic: float = 1e-10
     conic_accept: float = 1e-6
+    continuation_gap: float = 1e-3
+    amplitude_zero: float = 1e-12
+    merge_angle: float = 1e-9
+    prune_amplitude: float = 1e-2
+    snap_distance: float = 1e-2
+    polish_violation: float = 1e-2
+    bab_rel_gap: float = 1e-13
+
+    # geometry (arrangement)
+    sign_zero: float = 1e-12
+    rank: float = 1e-9
+
+    # analysis (verify)
+    extremal: float = 1e-7
     point_merge: float = 1e-6
     uniqueness_width: float = 1e-6
     witness_deficit: float = 1e-9
     certify_gap: float = 1e-6
+
+    # batched (gpu, verify.regions)
+    gpu_margin: float = 1e-4
+    gpu_gap: float = 1e-11
+
+    # experiments (relucert.experiments)
     pinned: float = 1e-9
     rate_slope: float = 0.1
     critical_ratio: float = 1e-6
     cross_method: float = 1e-3
-    bab_rel_gap: float = 1e-13
-    continuation_gap: float = 1e-3
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -163,30 +198,131 @@ class Tolerances:
                 raise ValueError(f"Tolerances.{f.name} must be a finite float >= 0; got {value!r}")
 
     def close(self, a: float, b: float, *, atol: float | None = None) -> bool:
-        """``|a - b| <= atol + rtol * max(|a|, |b|)`` (``atol`` defaults to ``primal_feas``)."""
+        """Whether ``|a - b| <= atol + rtol * max(|a|, |b|)``.
+
+        Parameters
+        ----------
+        a, b : float
+        atol : float, optional
+            Absolute part (default ``primal_feas``).
+
+        Returns
+        -------
+        bool
+        """
         atol = self.primal_feas if atol is None else atol
         return abs(a - b) <= atol + self.rtol * max(abs(a), abs(b))
 
     def with_(self, **changes: float) -> "Tolerances":
-        """A copy with some fields changed; unknown names raise ``TypeError``."""
+        """A copy with some fields changed.
+
+        Parameters
+        ----------
+        **changes : float
+            Field names and their new values; an unknown name raises ``TypeError``.
+
+        Returns
+        -------
+        Tolerances
+        """
         return replace(self, **changes)
 
+    def group(self, name: str) -> dict:
+        """The fields of one group and their values.
+
+        Parameters
+        ----------
+        name : str
+            A key of :data:`GROUPS` ("solver", "geometry", "analysis", "batched",
+            "experiments").
+
+        Returns
+        -------
+        dict
+            Field name -> value, in the group's order.
+
+        Examples
+        --------
+        >>> Tolerances().group("batched") == {"gpu_margin": DEFAULT.gpu_margin, "gpu_gap": DEFAULT.gpu_gap}
+        True
+        """
+        if name not in GROUPS:
+            raise ValueError(f"unknown tolerance group {name!r}; choose from {sorted(GROUPS)}")
+        return {f: getattr(self, f) for f in GROUPS[name][1]}
+
     def to_dict(self) -> dict:
+        """Every field and its value (``Tolerances.from_dict`` inverts it).
+
+        Returns
+        -------
+        dict
+        """
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Tolerances":
+        """The tolerances of a :meth:`to_dict` document.
+
+        Parameters
+        ----------
+        data : dict
+            Field names and values; missing fields take their defaults.
+
+        Returns
+        -------
+        Tolerances
+
+        Raises
+        ------
+        ValueError
+            An unknown field name, or a bad value (naming the field).
+        """
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown tolerance field(s): {sorted(unknown)}")
         return cls(**{k: float(v) for k, v in data.items()})
 
 
+#: The groups of :class:`Tolerances` fields: group name -> (what it governs, field names).
+#: Every field is in exactly one group (``tests/test_tolerances.py``).
+GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "solver": ("the finite programs and the TV solver (lp, lp.tv)",
+               ("obj_gap", "primal_feas", "dual_feas", "rtol", "highs_feas", "highs_qp_regularization",
+                "highs_qp_regularization_fallback", "conic", "conic_accept", "continuation_gap",
+                "amplitude_zero", "merge_angle", "prune_amplitude", "snap_distance", "polish_violation",
+                "bab_rel_gap")),
+    "geometry": ("the arrangement: hyperplane sides, numerical rank", ("sign_zero", "rank")),
+    "analysis": ("the float certificate analysis (verify)",
+                 ("extremal", "point_merge", "uniqueness_width", "witness_deficit", "certify_gap")),
+    "batched": ("the batched region scans (gpu, verify.regions)", ("gpu_margin", "gpu_gap")),
+    "experiments": ("the theory experiments (relucert.experiments)",
+                    ("pinned", "rate_slope", "critical_ratio", "cross_method")),
+}
+
+#: The exchange method's snap ladder (``Tolerances.snap_distance``): the distances tried
+#: are 0 and ``snap_distance * SNAP_LADDER_STEP ** -k`` for k in ``SNAP_LADDER_POWERS``.
+SNAP_LADDER_STEP = 100.0
+SNAP_LADDER_POWERS = (3, 2, 1, 0)
+
 DEFAULT = Tolerances()
 
 
 def resolve(tol: Tolerances | None) -> Tolerances:
-    """``tol`` itself, or the defaults when it is None."""
+    """``tol`` itself, or the defaults when it is None.
+
+    Parameters
+    ----------
+    tol : Tolerances or None
+
+    Returns
+    -------
+    Tolerances
+
+    Raises
+    ------
+    TypeError
+        Anything else.
+    """
     if tol is None:
         return DEFAULT
     if not isinstance(tol, Tolerances):

@@ -67,7 +67,6 @@ KNOWN_LONG_MODULES: set[str] = {
     'relucert.verify.uniqueness',
 }
 KNOWN_LITERALS: set[str] = {
-    'relucert.commands.demo',
     'relucert.experiments.counterexamples',
     'relucert.experiments.theorems',
     'relucert.lp.tv.exchange',

@@ -29,5 +29,5 @@ def test_cli_bad_input_is_a_clear_error(tmp_path, capsys):
 
 
 def test_demo_writes_figure(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     assert (tmp_path / "regions.png").stat().st_size > 0

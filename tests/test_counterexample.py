@@ -13,7 +13,7 @@ from relucert.data import load_data
 @pytest.mark.parametrize("kind,d", [("nonunique", 2), ("degenerate", 1), ("boundary", 1)])
 def test_each_kind_found_and_reverified(tmp_path, capsys, kind, d):
     out = tmp_path / kind
-    assert main(["counterexample", "--kind", kind, "--d", str(d), "--seed", "0", "--out", os.fspath(out),
+    assert main(["counterexample", "--kind", kind, "--d", str(d), "--seed", "0", "--out-dir", os.fspath(out),
                  "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert len(text.split("\n")[0]) > 200  # the explanation paragraph

@@ -88,34 +88,3 @@ def test_params_roundtrip():
     est = TVReLURegressor(lam=0.5, device="cpu")
     assert est.get_params()["lam"] == 0.5
     assert est.set_params(lam=2.0).lam == 2.0
-
-
-# --- scikit-learn conformance (skipped cleanly without scikit-learn) -------------------
-sklearn = pytest.importorskip("sklearn")
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-# relucert refuses data whose arrangement is too large to enumerate exactly (until the
-# branch-and-bound oracle of issue 13 fits them within a time budget). Its validation
-# messages carry scikit-learn's phrases, so the message checks pass.
-_BY_DESIGN = {
-    "check_dtype_object": "n=40, d=10: too many dual regions (object arrays of numbers are accepted)",
-    "check_positive_only_tag_during_fit": "iris (n=150, d=4): too many dual regions",
-    "check_regressors_train": "n=200, d=10: too many dual regions for exact enumeration",
-    "check_regressor_data_not_an_array": "n=200, d=10: too many dual regions",
-    "check_regressors_int": "n=50, d=10: too many dual regions",
-}
-# check_estimators_dtypes fits sklearn's 20-point, d = 5 data set five times (one per
-# dtype) with the exact verification: 217 s here, so it alone is skipped in make test
-# (it passes: run it with RELUCERT_SLOW_CHECKS=1). The others take 0.1-12 s each.
-_SLOW = set() if os.environ.get("RELUCERT_SLOW_CHECKS") else {"check_estimators_dtypes"}
-
-
-def _name(check):
-    return getattr(check, "func", check).__name__
-
-
-@parametrize_with_checks([TVReLURegressor()], expected_failed_checks=lambda est: _BY_DESIGN)
-def test_sklearn_conformance(estimator, check):
-    if _name(check) in _SLOW:
-        pytest.skip("slow: 217 s with the exact solver and verification (RELUCERT_SLOW_CHECKS=1 runs it)")
-    check(estimator)

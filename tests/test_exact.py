@@ -126,7 +126,7 @@ def test_file_roundtrip_and_cli(tmp_path, capsys):
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert "VERIFIED" in out and "certified gap" in out
-    assert main(["check", str(path), "--json"]) == 0
+    assert main(["check", str(path), "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["passed"] is True and Fraction(doc["gap"]) == cert.gap
     # tampered: exit 1 with the failing claim named

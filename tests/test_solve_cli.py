@@ -60,7 +60,7 @@ def test_solve_usage_errors(tmp_path, data1, capsys):
 
 
 def test_demo_solves_and_writes_figures(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert main(["demo", "--out-dir", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "status: optimal" in out and "duality gap" in out
     assert (tmp_path / "fit.png").stat().st_size > 0 and (tmp_path / "regions.png").stat().st_size > 0

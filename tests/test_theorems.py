@@ -190,7 +190,7 @@ def test_lownoise_cli_json_and_plot(tmp_path, capsys):
 
 def test_theorems_cli_writes_report(tmp_path, capsys):
     out = tmp_path / "rep"
-    rc = _local_main(["theorems", "--families", "d1-n5", "--instances", "1", "--out", str(out),
+    rc = _local_main(["theorems", "--families", "d1-n5", "--instances", "1", "--out-dir", str(out),
                       "--no-second-method", "--no-progress"])
     assert rc == 0
     text = capsys.readouterr().out
@@ -199,7 +199,7 @@ def test_theorems_cli_writes_report(tmp_path, capsys):
         assert (out / name).is_file()
     doc = json.load(open(out / "results.json"))
     assert doc["format"] == "relucert.theorems/1" and doc["counts"]["one_extremum"]["VIOLATED"] == 0
-    assert _local_main(["theorems", "--families", "nope", "--out", str(out)]) == 2
+    assert _local_main(["theorems", "--families", "nope", "--out-dir", str(out)]) == 2
 
 
 def test_cli_family_names_match_the_library():

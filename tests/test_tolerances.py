@@ -53,3 +53,30 @@ def test_close_is_atol_plus_rtol():
     t = Tolerances(primal_feas=1e-9, rtol=1e-6)
     assert t.close(1e6, 1e6 + 0.5)
     assert not t.close(1.0, 1.0 + 3e-6)
+
+
+def test_groups_partition_the_fields():
+    from dataclasses import fields
+
+    from relucert.tolerances import GROUPS
+
+    grouped = [name for _, names in GROUPS.values() for name in names]
+    assert sorted(grouped) == sorted(f.name for f in fields(Tolerances))
+    assert len(grouped) == len(set(grouped))  # each field in exactly one group
+    assert list(GROUPS) == ["solver", "geometry", "analysis", "batched", "experiments"]
+    t = Tolerances(gpu_gap=0.0)
+    assert t.group("batched") == {"gpu_margin": DEFAULT.gpu_margin, "gpu_gap": 0.0}
+    with pytest.raises(ValueError, match="unknown tolerance group"):
+        t.group("nope")
+
+
+def test_each_field_has_one_meaning_snap_is_split():
+    """The exchange method's pruning, snapping and polishing thresholds are three fields
+    (one `snap` did all three); each is documented in the class docstring."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(Tolerances)}
+    assert "snap" not in names
+    assert {"prune_amplitude", "snap_distance", "polish_violation"} <= names
+    for name in names:
+        assert f"    {name} : float\n" in Tolerances.__doc__, name

@@ -10,6 +10,10 @@ The float certificate analysis is loaded on first use too:
 (the extremal set E), :mod:`~relucert.verify.nondegeneracy` (ND1-ND4),
 :mod:`~relucert.verify.uniqueness` (measure and function), :mod:`~relucert.verify.p0`
 (the (P_0) certificate) and :mod:`~relucert.verify.analysis` (the report).
+
+Layer: verify. It may import core, arrangement and lp, never the TV solver
+(relucert.lp.tv): its float path has its own region scan. The checker
+(relucert.verify.checker, relucert.verify.certfile) imports core only.
 """
 from relucert.verify.certfile import CERTIFICATE_FORMAT, read_certificate, write_certificate
 from relucert.verify.checker import (

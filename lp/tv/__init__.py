@@ -8,4 +8,6 @@
 - :mod:`~relucert.lp.tv.merge` and :mod:`~relucert.lp.tv.polish`: atoms merged per chamber
   and Newton polishing on the identified support;
 - :mod:`~relucert.lp.tv.socp`: the second-order cone cross-check (clarabel).
+
+Layer: lp.tv (the TV solver). It may import core, arrangement and lp.
 """

@@ -33,7 +33,7 @@ from relucert.lp.tv.merge import merge_atoms, sign_vectors
 from relucert.lp.tv.oracle import RegionScan, chamber_vectors, region_maxima
 from relucert.lp.tv.polish import dual_rounding_floor, polish_pruned, snap_to_faces
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
-from relucert.tolerances import Tolerances, resolve
+from relucert.tolerances import SNAP_LADDER_POWERS, SNAP_LADDER_STEP, Tolerances, resolve
 
 __all__ = ["Certified", "ExchangeResult", "evaluate", "solve_exchange", "accept_limit",
            "interpolating_atoms", "dual_rounding_floor", "DEFAULT_MAX_ITER"]
@@ -205,12 +205,12 @@ def _dedupe_add(theta_set, sign_set, new_theta, new_sign, tol, radius=None):
 
 def _drop_negligible(arr, y, lam, cert: Certified, tol: Tolerances) -> Certified:
     """Try the certified answer without its negligible atoms (amplitude at most
-    ``tol.snap`` times the largest), re-polished on the smaller pattern and re-verified;
+    ``tol.prune_amplitude`` times the largest), re-polished on the smaller pattern and re-verified;
     keep whichever is certified with the smaller support."""
     amp = cert.amplitude
     if amp.size < 2:
         return cert
-    small = np.abs(amp) <= tol.snap * float(np.max(np.abs(amp)))
+    small = np.abs(amp) <= tol.prune_amplitude * float(np.max(np.abs(amp)))
     if not np.any(small) or np.all(small):
         return cert
     out = polish_pruned(arr.X_lift, y, lam, cert.theta[~small], amp[~small], cert.p, tol=tol, max_drop=0)
@@ -223,8 +223,8 @@ def _drop_negligible(arr, y, lam, cert: Certified, tol: Tolerances) -> Certified
 
 def _snap_ladder(tol: Tolerances) -> list[float]:
     """Snapping distances tried when identifying the support pattern: none, then
-    ``tol.snap`` scaled down by powers of 100 (smallest first)."""
-    return [0.0] + [tol.snap * 100.0 ** (-k) for k in (3, 2, 1, 0)]
+    ``tol.snap_distance`` times ``SNAP_LADDER_STEP ** -k`` (smallest first)."""
+    return [0.0] + [tol.snap_distance * SNAP_LADDER_STEP ** (-k) for k in SNAP_LADDER_POWERS]
 
 
 def _pattern_key(Xl, theta, amplitude, tol):
@@ -252,14 +252,15 @@ def _diagnose(Xl, y, lam, best: Certified, history: list, tol: Tolerances, qp_er
     last = history[-1] if history else {}
     tried = sum(len(h.get("polish", [])) for h in history)
     polishing = (f"{tried} polishing attempts failed" if tried else
-                 f"polishing not tried (max|eta| - 1 stayed above tol.snap = {tol.snap:g})")
+                 f"polishing not tried (max|eta| - 1 stayed above tol.polish_violation = "
+                 f"{tol.polish_violation:g})")
     if qp_error is not None:
         return f"QP inaccurate: {qp_error}"
     floor = _eta_rounding_floor(Xl, y, lam, best)
     # the gap moves by about (max|eta| - 1) lam ||mu||_TV for a max|eta| error
     gap_floor = floor * (lam * best.tv_norm if lam > 0 else best.tv_norm) / max(1.0, abs(best.objective))
     qp_floor = dual_rounding_floor(Xl, y, lam)
-    if qp_floor >= tol.snap:  # eta_p cannot even be resolved to the polishing level
+    if qp_floor >= tol.polish_violation:  # eta_p cannot even be resolved to the polishing level
         spread = float(np.max(np.linalg.norm(Xl[:, :-1], axis=1), initial=0.0) / np.max(np.abs(Xl[:, -1])))
         return (f"precision floor: Phi^T p carries rounding errors up to {qp_floor:.1e} in double precision "
                 f"(3 eps |y| |X~|_F / lam; max |x_i| / bias = {spread:.1e}): lam is too small for the units of "
@@ -437,7 +438,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             violation = cands[0].rel_gap() if cands else np.inf
             stalled = violation >= 0.5 * prev_violation
             prev_violation = violation
-            if (scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.snap
+            if (scan.complete and theta_m.shape[0] and scan.max_value <= 1.0 + tol.polish_violation
                     and (violation <= _POLISH_RETRY * last_try_violation or stalled
                          or cands[0].certified)):  # a certified answer is polished once more
                 last_try_violation = violation

@@ -6,18 +6,31 @@ import sys
 import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
-                                      load_data_from_args, parse_lam, progress_flag, record_data,
-                                      tolerances_from_args, write_json)
+                                       load_data_from_args, parse_lam, progress_flag, record_data,
+                                       tolerances_from_args)
+from relucert.commands._library import check_plot, load_solver
+from relucert.commands._output import Exit, text_stream, write_json
+
+__all__ = ["register", "run", "format_report", "TOL_FLAGS"]
+
+#: Tolerances with their own flag on ``certify`` (any other: ``--tol NAME=VALUE``).
+TOL_FLAGS = ("obj_gap", "extremal")
 
 
 def register(sub) -> None:
+    """Add the ``certify`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     p = sub.add_parser("certify", help="solve and certify: sparsity, uniqueness, non-degeneracy",
                        description="Solve (P_lam) on DATA (.npz with X and y, or .csv whose last column "
                                    "is y) and print the certificate report: one extremum per region, "
                                    "the sparsity bound, uniqueness of the measure and of the function, "
                                    "and non-degeneracy ND1-ND4.")
     add_data_argument(p)
-    p.add_argument("--lam", type=parse_lam, required=True, help="regularisation lam > 0")
+    p.add_argument("--lam", type=parse_lam, required=True, metavar="L", help="regularisation lam > 0")
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
@@ -27,12 +40,21 @@ def register(sub) -> None:
     p.add_argument("--exact", action="store_true", help="also write an exact rational certificate (--out)")
     p.add_argument("--out", metavar="FILE", default=None,
                    help="exact certificate file (needed by --exact, and an error without it)")
-    add_common_options(p)
+    add_common_options(p, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
 
 def format_report(report) -> str:
-    """The readable report: summary, a table per atom, the verdicts with their reasons."""
+    """The readable report: summary, a table per atom, the verdicts with their reasons.
+
+    Parameters
+    ----------
+    report : relucert.verify.analysis.CertificateReport
+
+    Returns
+    -------
+    str
+    """
     lines = []
     sol = report.solution
     lines.append(f"n = {sol.X.shape[0]}, d = {sol.X.shape[1]}, lam = {report.lam:g}")
@@ -90,47 +112,52 @@ def format_report(report) -> str:
 
 
 def run(args) -> int:
+    """Run ``relucert certify``: the arrangement is enumerated once and handed to the
+    solver, the analysis, (P_0) and the exact certificate.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 certified report written, 1 the solve did not reach an optimum, 2 bad options.
+    """
     from relucert.arrangement import enumerate_chambers
     from relucert.certifier import certify
     from relucert._atomic import check_writable
 
     tol = tolerances_from_args(args)
     if args.exact and not args.out:
-        print("relucert certify: --exact needs --out FILE", file=sys.stderr)
-        return 2
+        raise ValueError("--exact needs --out FILE")
     if args.out and not args.exact:
-        print("relucert certify: --out FILE is the exact certificate file: add --exact (or drop --out)",
-              file=sys.stderr)
-        return 2
+        raise ValueError("--out FILE is the exact certificate file: add --exact (or drop --out)")
     progress = progress_flag(args)
+    solve = load_solver()
     data = load_data_from_args(args)
     X, y = data["X"], data["y"]
-    check_outputs(args, d=X.shape[1])
+    check_outputs(args)
+    check_plot(args, d=X.shape[1])
     if args.out:
         check_writable(args.out, "--out certificate file")
-    try:
-        from relucert.solver import solve
-    except ImportError as exc:
-        print(f"relucert certify: the solver (relucert.solve) is not available: {exc}", file=sys.stderr)
-        return 2
     arr = enumerate_chambers(X, tol=tol, progress=progress)
-    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress)
+    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
+                     arrangement=arr)
     if not solution.success:  # nothing to certify: say what was reached
         print(f"relucert certify: not optimal: {solution.info.get('message', solution.status.value)}",
               file=sys.stderr)
-        return 1
+        return Exit.NOT_OPTIMAL
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
-    # `--json -` owns stdout (one JSON document); the readable report then goes to stderr
-    text_out = sys.stderr if args.json == "-" else sys.stdout
+    text_out = text_stream(args)
     print(format_report(report), file=text_out)
     # the certificate first: the figure (or anything after it) never keeps it from being written
     if args.exact:
         try:
             from relucert.verify.certificate_builder import make_exact_certificate
         except ImportError as exc:
-            print(f"relucert certify: exact certificates are not available in this installation "
-                  f"(relucert.verify.certificate_builder: {exc})", file=sys.stderr)
-            return 2
+            raise ValueError(f"exact certificates are not available in this installation "
+                             f"(relucert.verify.certificate_builder: {exc})") from exc
         cert = make_exact_certificate(solution, arrangement=arr, tol=tol, progress=progress)
         cert.write(args.out)
         print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
@@ -143,4 +170,4 @@ def run(args) -> int:
 
         plot_certificate(report, args.plot)
         print(f"plot written to {args.plot}", file=sys.stderr)
-    return 0
+    return Exit.OK

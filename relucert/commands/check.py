@@ -3,18 +3,11 @@ independent checker, bind it to the user's data, and say whether it proves optim
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from relucert.commands._common import add_common_options, check_outputs, positive_int
+from relucert.commands._output import exit_code, text_stream, write_json
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}")
-    return value
+__all__ = ["register", "run"]
 
 
 def _nonnegative_float(text: str) -> float:
@@ -28,6 +21,12 @@ def _nonnegative_float(text: str) -> float:
 
 
 def register(sub) -> None:
+    """Add the ``check`` subcommand (registering it loads no solver code).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     from relucert.tolerances import DEFAULT
     from relucert.verify.checker.schema import DEFAULT_LIMITS
 
@@ -45,32 +44,44 @@ def register(sub) -> None:
     p.add_argument("--max-rel-gap", type=_nonnegative_float, default=None, metavar="G",
                    help=f"largest accepted relative gap gap/max(1,|upper|) (default: the solver's own, "
                         f"{DEFAULT.obj_gap:g}); a valid certificate with a larger gap is 'valid but not optimal'")
-    p.add_argument("--max-n", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-n", type=positive_int, default=None, metavar="N",
                    help=f"accept up to N samples (default {DEFAULT_LIMITS.max_n})")
-    p.add_argument("--max-d", type=_positive_int, default=None, metavar="D",
+    p.add_argument("--max-d", type=positive_int, default=None, metavar="D",
                    help=f"accept up to D features (default {DEFAULT_LIMITS.max_d})")
-    p.add_argument("--max-bits", type=_positive_int, default=None, metavar="B",
+    p.add_argument("--max-bits", type=positive_int, default=None, metavar="B",
                    help=f"accept rationals (and their common denominators) of up to B bits "
                         f"(default {DEFAULT_LIMITS.max_bits})")
-    p.add_argument("--json", action="store_true", help="print the outcome as JSON on stdout")
+    add_common_options(p, progress=False, tol=None)  # exact arithmetic: no tolerances
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    """Run ``relucert check``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 verified and optimal to ``--max-rel-gap``; 1 rejected or valid but not optimal.
+    """
     from relucert.verify.checker import CheckStatus, check
     from relucert.verify.checker.rational import fmt
 
+    check_outputs(args)
     out = check(args.file, data=args.data, lam=args.lam, max_rel_gap=args.max_rel_gap, max_n=args.max_n,
                 max_d=args.max_d, max_bits=args.max_bits)
-    stream = sys.stderr if args.json else sys.stdout
-    if args.json:
-        sys.stdout.write(json.dumps(out.to_dict(), indent=1) + "\n")
+    if args.json is not None:
+        write_json(args.json, out.to_dict())
+    stream = text_stream(args)
     for c in out.report.checks:
         print(f"  [{'ok' if c.passed else 'FAILED'}] {c.name}: {c.detail}", file=stream)
     if out.status is CheckStatus.REJECTED:
         bad = out.report.first_failure()
         print(f"REJECTED: first failing claim {bad.name}: {bad.detail}", file=stream)
-        return 1
+        return exit_code(False)
     if out.data_bound:
         whose = f"X, y{', lam' if out.lam_bound else ''} equal {args.data}"
     else:
@@ -84,4 +95,4 @@ def run(args) -> int:
         print(f"the certificate's proofs hold, but its relative gap exceeds --max-rel-gap "
               f"{fmt(out.max_rel_gap, '.3g')}: it does not prove this network optimal", file=stream)
     print(f"checked in {out.time_s:.2f} s", file=stream)
-    return 0 if out.passed else 1
+    return exit_code(out.passed)

@@ -4,11 +4,26 @@ from __future__ import annotations
 import os
 import sys
 
-from relucert._atomic import check_writable_dir, write_text
-from relucert.commands._common import add_common_options, progress_flag, tolerances_from_args, write_json
+from relucert._atomic import write_text
+from relucert.commands._common import (add_common_options, check_outputs, positive_int, progress_flag,
+                                       tolerances_from_args)
+from relucert.commands._output import Exit, text_stream, write_json
+
+__all__ = ["register", "run", "COUNTEREXAMPLE_FORMAT", "TOL_FLAGS"]
+
+#: The ``format`` tag of ``counterexample --json``.
+COUNTEREXAMPLE_FORMAT = "relucert.counterexample/1"
+#: Tolerances with their own flag on ``counterexample`` (any other: ``--tol NAME=VALUE``).
+TOL_FLAGS = ("obj_gap",)
 
 
 def register(sub) -> None:
+    """Add the ``counterexample`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     p = sub.add_parser("counterexample", help="search a small data set where uniqueness or non-degeneracy fails",
                        description="Random search plus local moves for a small data set where the optimal "
                                    "measure is not unique (nonunique), where the certificate is degenerate and "
@@ -17,9 +32,10 @@ def register(sub) -> None:
                                    "counterexample is re-verified (solved and certified) before it is written.")
     p.add_argument("--kind", required=True, choices=("nonunique", "degenerate", "boundary"))
     p.add_argument("--d", type=int, choices=(1, 2), default=1, help="input dimension (default 1)")
-    p.add_argument("--out", metavar="DIR", default=None, help="output folder (default counterexample-KIND)")
-    p.add_argument("--max-tries", type=int, default=50, help="random starts before giving up (default 50)")
-    add_common_options(p, json_file=False, seed=True)
+    p.add_argument("--out-dir", metavar="DIR", default=None, help="output folder (default counterexample-KIND)")
+    p.add_argument("--max-tries", type=positive_int, metavar="N", default=50,
+                   help="random starts before giving up (default 50)")
+    add_common_options(p, seed=True, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
 
@@ -39,26 +55,41 @@ def _write(out, name, X, y, lam, solution, report) -> list[str]:
 
 
 def run(args) -> int:
+    """Run ``relucert counterexample``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 found and written, 1 nothing found within ``--max-tries``.
+    """
     from relucert.experiments.counterexamples import find_counterexample
 
-    if args.max_tries <= 0:
-        print("relucert counterexample: --max-tries must be positive", file=sys.stderr)
-        return 2
     tol = tolerances_from_args(args)
-    out = args.out or f"counterexample-{args.kind}"
-    check_writable_dir(out, "--out folder")
+    if args.out_dir is None:
+        args.out_dir = f"counterexample-{args.kind}"
+    check_outputs(args)
+    out = args.out_dir
     try:
         ce = find_counterexample(args.kind, d=args.d, seed=args.seed, max_tries=args.max_tries,
                                  progress=progress_flag(args), tol=tol)
     except RuntimeError as exc:
         print(f"relucert counterexample: {exc}", file=sys.stderr)
-        return 1
+        return Exit.NOT_OPTIMAL
     os.makedirs(out, exist_ok=True)
     written = _write(out, "data", ce.X, ce.y, ce.lam, ce.solution, ce.report)
     for name, (X, y, lam, sol, rep) in ce.extra.items():
         written += _write(out, name, X, y, lam, sol, rep)
     write_text(os.path.join(out, "explanation.txt"), ce.explanation + "\n")
     written.append(os.path.join(out, "explanation.txt"))
-    print(ce.explanation)
-    print(f"\nfound after {ce.tries} tries (seed {args.seed}); written: {', '.join(written)}")
-    return 0
+    text = text_stream(args)
+    print(ce.explanation, file=text)
+    print(f"\nfound after {ce.tries} tries (seed {args.seed}); written: {', '.join(written)}", file=text)
+    if args.json:
+        write_json(args.json, {"format": COUNTEREXAMPLE_FORMAT, "kind": args.kind, "d": args.d, "seed": args.seed,
+                               "tries": ce.tries, "lam": ce.lam, "explanation": ce.explanation,
+                               "files": written})
+    return Exit.OK

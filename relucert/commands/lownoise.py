@@ -14,9 +14,14 @@ from dataclasses import replace
 import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, check_outputs, load_data_from_args,
-                                      progress_flag, record_data, tolerances_from_args, write_json)
+                                       progress_flag, record_data, tolerances_from_args)
+from relucert.commands._library import check_plot
+from relucert.commands._output import Exit, text_stream, write_json
 
-__all__ = ["register", "run", "default_solver", "format_result"]
+__all__ = ["register", "run", "default_solver", "format_result", "TOL_FLAGS"]
+
+#: Tolerances with their own flag on ``lownoise`` (any other: ``--tol NAME=VALUE``).
+TOL_FLAGS = ("obj_gap",)
 
 
 def default_solver(*, tol=None, method: str = "exchange", progress: bool | None = False,
@@ -55,6 +60,12 @@ def default_solver(*, tol=None, method: str = "exchange", progress: bool | None 
 
 
 def register(sub) -> None:
+    """Add the ``lownoise`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     p = sub.add_parser("lownoise", help="low-noise regime: p_0, margins, critical ratio, error slopes",
                        description="DATA (.npz) holds X and the noiseless labels (array 'y' or 'y0'), and "
                                    "optionally a noise direction 'xi' (.csv: last column is y0). Solves (P_0), checks the minimal-norm "
@@ -67,7 +78,7 @@ def register(sub) -> None:
                    help="noise y = y0 + C lam xi (default min(1, c_crit / 2))")
     p.add_argument("--noise-seed", type=int, default=0, metavar="S", help="seed of xi when DATA has none")
     p.add_argument("--plot", metavar="FILE", default=None, help="error curves and Dirac counts")
-    add_common_options(p)
+    add_common_options(p, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
 
@@ -78,7 +89,16 @@ def _fmt(v, spec=".3g") -> str:
 
 
 def format_result(res) -> str:
-    """A readable summary: reference atoms, margins, c_crit, the sweep table, slopes."""
+    """A readable summary: reference atoms, margins, c_crit, the sweep table, slopes.
+
+    Parameters
+    ----------
+    res : relucert.experiments.lownoise.LowNoiseResult
+
+    Returns
+    -------
+    str
+    """
     doc = res.to_dict()
     lines = [f"(P_0) reference: {len(res.atoms)} atom(s), TV = {res.reference.objective:.12g}"]
     for j, a in enumerate(res.atoms):
@@ -107,6 +127,17 @@ def format_result(res) -> str:
 
 
 def run(args) -> int:
+    """Run ``relucert lownoise``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 (a failed solve raises: the sweep asks for optima only).
+    """
     from relucert.experiments.lownoise import DEFAULT_LAMS, lownoise_sweep, parse_lams
 
     tol = tolerances_from_args(args)
@@ -118,11 +149,12 @@ def run(args) -> int:
 
     check_interpolation_consistent(data["X"], data["y"])
     check_outputs(args)
+    check_plot(args)
     solver = default_solver(tol=tol)
     res = lownoise_sweep(data["X"], data["y"], solver=solver, lams=lams, xi=data.get("xi"),
                          noise_scale=args.noise_scale, noise_seed=args.noise_seed, tol=tol,
                          progress=progress_flag(args))
-    print(format_result(res), file=sys.stdout if args.json != "-" else sys.stderr)
+    print(format_result(res), file=text_stream(args))
     if args.json:
         write_json(args.json, record_data(res.to_dict(), data, args.data))
     if args.plot:
@@ -130,4 +162,4 @@ def run(args) -> int:
 
         path = plot_sweep(res, args.plot)
         print(f"figure written to {path}", file=sys.stderr)
-    return 0
+    return Exit.OK

@@ -2,32 +2,50 @@
 from __future__ import annotations
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
-                                      load_data_from_args, parse_lam, progress_flag, record_data,
-                                      tolerances_from_args, write_json)
+                                       load_data_from_args, parse_lam, positive_int, progress_flag,
+                                       record_data, tolerances_from_args)
+from relucert.commands._library import check_plot, load_solver
+from relucert.commands._output import exit_code, text_stream, write_json
+
+__all__ = ["register", "run", "print_summary", "TOL_FLAGS"]
+
+#: Tolerances with their own flag on ``solve`` (any other: ``--tol NAME=VALUE``).
+TOL_FLAGS = ("obj_gap",)
 
 
 def register(sub) -> None:
+    """Add the ``solve`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     p = sub.add_parser("solve", help="solve TV-regularised training exactly (lam = 0: interpolation)",
                        description="Compute the global optimum of 0.5||f(X) - y||^2 + lam ||mu||_TV over "
                                    "infinite-width shallow ReLU networks (lam = 0: minimal-TV "
                                    "interpolation) with a duality-gap certificate. DATA is .npz "
                                    "(X, y) or .csv (last column y).")
     add_data_argument(p)
-    p.add_argument("--lam", type=parse_lam, required=True, help="regularisation weight (>= 0)")
+    p.add_argument("--lam", type=parse_lam, required=True, metavar="L", help="regularisation weight (>= 0)")
     p.add_argument("--method", choices=["exchange", "socp"], default="exchange",
                    help="exchange (default, HiGHS + exact oracle) or socp (clarabel cross-check)")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
-    p.add_argument("--max-chambers", type=int, default=None,
+    p.add_argument("--max-chambers", type=positive_int, default=None, metavar="N",
                    help="refuse when the estimated number of dual regions exceeds this")
-    add_common_options(p)
+    add_common_options(p, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
 
 def print_summary(sol, file=None) -> None:
-    """The neuron table and the certificate summary."""
-    import sys
+    """Print the neuron table and the certificate summary.
 
+    Parameters
+    ----------
+    sol : relucert.solution.Solution
+    file : file object, optional
+        Where to print (default stdout).
+    """
     out = file or sys.stdout
     d = sol.X.shape[1]
     problem = "(P_0) minimal-TV interpolation" if sol.lam == 0 else f"(P_lam), lam = {sol.lam:g}"
@@ -54,15 +72,24 @@ def print_summary(sol, file=None) -> None:
 
 
 def run(args) -> int:
-    from relucert.solver import solve
+    """Run ``relucert solve``.
 
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 optimal, 1 not optimal (status LIMIT or INACCURATE).
+    """
+    solve = load_solver()
     data = load_data_from_args(args)
-    check_outputs(args, d=data["X"].shape[1])
+    check_outputs(args)
+    check_plot(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
                 tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers)
-    import sys
-
-    print_summary(sol, file=sys.stderr if args.json == "-" else None)
+    print_summary(sol, file=text_stream(args))
     if args.json:
         doc = record_data(sol.to_dict(), data, args.data)
         doc.pop("info", None)
@@ -73,5 +100,5 @@ def run(args) -> int:
         from relucert.plot_solution import plot_solution
 
         plot_solution(sol, args.plot)
-        print(f"plot written to {args.plot}", file=sys.stderr if args.json == "-" else sys.stdout)
-    return 0 if sol.success else 1
+        print(f"plot written to {args.plot}", file=text_stream(args))
+    return exit_code(sol.success)  # LIMIT / INACCURATE: 1 (print_summary says NOT OPTIMAL)

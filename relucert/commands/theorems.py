@@ -10,10 +10,15 @@ from __future__ import annotations
 import os
 import sys
 
-from relucert._atomic import check_writable_dir, write_text
-from relucert.commands._common import add_tol_options, progress_flag, tolerances_from_args, write_json
+from relucert._atomic import write_text
+from relucert.commands._common import (add_common_options, check_outputs, positive_int, progress_flag,
+                                       tolerances_from_args)
+from relucert.commands._output import Exit, text_stream, write_json
 
-__all__ = ["register", "run", "select_families", "write_suite_report", "SUITE_MAX_ITER"]
+__all__ = ["register", "run", "select_families", "write_suite_report", "SUITE_MAX_ITER", "TOL_FLAGS"]
+
+#: Tolerances with their own flag on ``theorems`` (any other: ``--tol NAME=VALUE``).
+TOL_FLAGS = ("obj_gap",)
 
 #: Exchange rounds allowed per solve in the suite (a solve that needs more is reported
 #: as "hypothesis fails: numerically unresolved", which keeps the run bounded).
@@ -21,6 +26,12 @@ SUITE_MAX_ITER = 60
 
 
 def register(sub) -> None:
+    """Add the ``theorems`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+    """
     # no library import here: registering must stay light (``relucert check`` loads no
     # solver code); the family names are listed by relucert.experiments.theorems.DEFAULT_FAMILIES
     names = "d1-n5, d1-n8, d2-n5, d2-n7, d3-n5, d3-n6"
@@ -31,19 +42,28 @@ def register(sub) -> None:
                                    "'VIOLATED'. Violations are re-verified and saved as counterexamples.")
     p.add_argument("--families", nargs="+", default=None, metavar="NAME",
                    help=f"families to run (default all: {names}); 'd1', 'd2', 'd3' select by dimension")
-    p.add_argument("--instances", type=int, default=10, metavar="N", help="instances per family (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="suite seed (default 0)")
-    p.add_argument("--out", default="theorems-report", metavar="DIR",
+    p.add_argument("--instances", type=positive_int, default=10, metavar="N", help="instances per family (default 10)")
+    p.add_argument("--out-dir", default="theorems-report", metavar="DIR",
                    help="report folder (default ./theorems-report)")
     p.add_argument("--no-second-method", action="store_true",
                    help="skip the socp cross-check of the uniqueness statement")
-    p.add_argument("--no-progress", action="store_true", help="never show progress bars")
-    add_tol_options(p)
+    add_common_options(p, seed=True, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
 
 def select_families(names):
-    """Families by name, or all families of one dimension for 'd1' / 'd2' / 'd3'."""
+    """Families by name, or all families of one dimension for 'd1' / 'd2' / 'd3'.
+
+    Parameters
+    ----------
+    names : list of str or None
+        None or empty: every family.
+
+    Returns
+    -------
+    tuple
+        The families, each once, in the order asked.
+    """
     from relucert.experiments.theorems import DEFAULT_FAMILIES
 
     if not names:
@@ -61,7 +81,18 @@ def select_families(names):
 
 
 def write_suite_report(result, out_dir: str) -> str:
-    """Figures, ``report.md`` and ``results.json`` in ``out_dir``; returns the report path."""
+    """Write the figures, ``report.md`` and ``results.json`` into ``out_dir``.
+
+    Parameters
+    ----------
+    result : relucert.experiments.theorems.SuiteResult
+    out_dir : str
+
+    Returns
+    -------
+    str
+        The path of ``report.md``.
+    """
     from relucert.experiments.plots import plot_suite_slopes, plot_suite_summary, plot_sweep
 
     os.makedirs(out_dir, exist_ok=True)
@@ -81,27 +112,39 @@ def write_suite_report(result, out_dir: str) -> str:
 
 
 def run(args) -> int:
+    """Run ``relucert theorems``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0 no statement violated, 1 a violation (re-verified, saved as a counterexample).
+    """
     from relucert.commands.lownoise import default_solver
     from relucert.experiments.theorems import run_suite
 
-    if args.instances < 1:
-        raise ValueError(f"--instances must be an integer >= 1; got {args.instances}")
     tol = tolerances_from_args(args)
     families = select_families(args.families)
-    check_writable_dir(args.out, "--out folder")
+    check_outputs(args)
     alt = None if args.no_second_method else default_solver(tol=tol, method="socp")
     result = run_suite(solver=default_solver(tol=tol, max_iter=SUITE_MAX_ITER), alt_solver=alt, families=families,
-                       n_instances=args.instances, seed=args.seed, out_dir=args.out, tol=tol,
+                       n_instances=args.instances, seed=args.seed, out_dir=args.out_dir, tol=tol,
                        progress=progress_flag(args))
-    print(result.table())
+    text = text_stream(args)
+    print(result.table(), file=text)
     reasons = result.failure_reasons()
     for name, kinds in reasons.items():
         top = "; ".join(f"{k} ({v})" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:3])
-        print(f"  {name}: hypothesis fails: {top}")
-    path = write_suite_report(result, args.out)
+        print(f"  {name}: hypothesis fails: {top}", file=text)
+    path = write_suite_report(result, args.out_dir)
+    if args.json:
+        write_json(args.json, result.to_dict())
     print(f"report written to {path} ({result.seconds:.1f} s)", file=sys.stderr)
     if result.n_violated:
-        print(f"{result.n_violated} VIOLATED check(s); counterexamples in {os.path.join(args.out, 'counterexamples')}",
-              file=sys.stderr)
-        return 1
-    return 0
+        print(f"{result.n_violated} VIOLATED check(s); counterexamples in "
+              f"{os.path.join(args.out_dir, 'counterexamples')}", file=sys.stderr)
+        return Exit.NOT_OPTIMAL
+    return Exit.OK

@@ -272,7 +272,7 @@ def test_matching_data_and_lam_verify_and_print_the_digest(valid, tmp_path, caps
     rc, text = run_check(capsys, path, "--data", data, "--lam", repr(kp.lam * (1 + 2 ** -40)))
     assert rc == 1 and "data.match: lam differs" in text
     capsys.readouterr()
-    assert main(["check", str(path), "--data", str(data), "--json"]) == 0
+    assert main(["check", str(path), "--data", str(data), "--json", "-"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "verified" and out["data_sha256"] == digest and out["data_bound"] is True
     # the digest is that of the canonical text of the exact data
