@@ -192,3 +192,15 @@ def resolve(tol: Tolerances | None) -> Tolerances:
     if not isinstance(tol, Tolerances):
         raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(tol).__name__}")
     return tol
+
+
+# ----------------------------------------------------------------------------------------
+# verify (certificate analysis)
+# ----------------------------------------------------------------------------------------
+
+#: Uniqueness LPs over the solution polytope Q (relucert.verify.solution_polytope): when
+#: ``Phi_E c = r`` fails at band 0 (rounding in rank-deficient rows of Phi_E), the band
+#: ``primal_feas * max(1, |r|)`` is tried and widened by this factor, at most this many
+#: times. A wider band only widens the computed ranges, so a "unique" verdict stays sound.
+UNIQUENESS_BAND_FACTOR = 10.0
+UNIQUENESS_BAND_STEPS = 4

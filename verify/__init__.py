@@ -21,10 +21,10 @@ _LAZY = {
     "REPORT_FORMAT": "analysis", "AtomReport": "analysis", "CertificateReport": "analysis",
     "analyse": "analysis", "solution_from_measure": "analysis",
     "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",
-    "Condition": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
+    "condition_to_dict": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
     "P0Certificate": "p0", "p0_certificate": "p0",
     "RegionScan": "regions", "scan_regions": "regions",
-    "Uniqueness": "uniqueness", "Witness": "uniqueness", "analyse_uniqueness": "uniqueness",
+    "Uniqueness": "uniqueness", "Witness": "witness", "analyse_uniqueness": "uniqueness",
 }
 
 __all__ = [

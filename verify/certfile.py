@@ -33,20 +33,34 @@ from __future__ import annotations
 import json
 import math
 import re
+from enum import StrEnum
 from fractions import Fraction
 
 from relucert._atomic import write_text
 from relucert.errors import CertificateError, CertificateLimitError
 
 __all__ = [
-    "CERTIFICATE_FORMAT", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
+    "CERTIFICATE_FORMAT", "CertifiedVerdict", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
     "encode_rational", "decode_rational", "read_certificate", "write_certificate", "loads_certificate",
     "TOP_LEVEL_KEYS",
 ]
 
 CERTIFICATE_FORMAT = "relucert.exact-certificate/1"
-VERDICT_UNIQUE = "unique"
-VERDICT_NOT_CERTIFIED = "uniqueness not certified"
+
+
+class CertifiedVerdict(StrEnum):
+    """The uniqueness claim of a certificate file, ``uniqueness.verdict``. Its values are
+    the file format's strings: ``"unique"`` (a claim the checker re-derives,
+    proofs/certified_uniqueness.md) or ``"uniqueness not certified"`` (no claim; the
+    float analysis' :class:`~relucert.results.Verdict` may still say more)."""
+
+    UNIQUE = "unique"
+    NOT_CERTIFIED = "uniqueness not certified"
+
+
+#: The file format's strings, as written (the values of :class:`CertifiedVerdict`).
+VERDICT_UNIQUE = CertifiedVerdict.UNIQUE.value
+VERDICT_NOT_CERTIFIED = CertifiedVerdict.NOT_CERTIFIED.value
 
 TOP_LEVEL_KEYS = frozenset({
     "format", "problem", "n", "d", "X", "y", "lam", "dual", "atoms", "chambers", "completeness",

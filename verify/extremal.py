@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.arrangement import Arrangement
-from relucert.results import jsonable
+from relucert.results import AtomLocation, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.regions import SIGNS, RegionScan, certificate_values, on_hyperplanes
 
@@ -38,8 +38,8 @@ class ExtremalPoint:
     hyperplanes: tuple
 
     @property
-    def location(self) -> str:
-        return "boundary" if self.hyperplanes else "interior"
+    def location(self) -> AtomLocation:
+        return AtomLocation.BOUNDARY if self.hyperplanes else AtomLocation.INTERIOR
 
     def to_dict(self) -> dict:
         return jsonable({"theta": self.theta, "sign": self.sign, "value": self.value,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, enumerate_chambers, lift
+from relucert._model import lift, relu_features
+from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.results import jsonable
-from relucert.solution import relu_features
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
@@ -80,8 +80,8 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
 
     For an atom ``theta`` of sign ``s`` on the hyperplanes ``I`` and every chamber C whose
     closure holds it, ``theta`` is C's maximiser of ``s eta_p = <., s v_C>`` with value 1 iff
-    ``theta = P_C(s v_C)``, i.e. ``theta - s v_C(p) = sum_{i in I} lam_i g_i`` for some
-    ``lam >= 0`` (``g_i = +-x~_i`` the inward normals: Moreau). Returns the largest
+    ``theta = P_C(s v_C)``, i.e. ``theta - s v_C(p) = sum_{i in I} mult_i g_i`` for some
+    ``mult >= 0`` (``g_i = +-x~_i`` the inward normals: Moreau). Returns the largest
     residual of that non-negative least-squares fit, relative to ``max(1, ||v_C||)``, and
     where it occurs. A wrong-signed multiplier ``m`` shows here linearly (residual
     ``|m|``), while it raises the region maximum only to ``sqrt(1 + m^2) ~ 1 + m^2 / 2``,
@@ -100,7 +100,7 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
             A = act[k]
             v = Xl[A].T @ p[A]
             U = np.where(A[planes], 1.0, -1.0)[:, None] * Xl[planes]
-            lam, res = nnls(U.T, th - s * v)
+            _mult, res = nnls(U.T, th - s * v)
             rel = float(res) / max(1.0, float(np.linalg.norm(v)))
             if rel > worst:
                 worst, where = rel, f"atom {j} in chamber {int(k)}"
@@ -192,7 +192,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
         reason = (f"the vanishing-derivative pre-certificate violates |eta| <= 1 (max {max_abs:.9g}): "
                   f"p_0 != p_V, so the certificate of (P_0) is degenerate")
     elif not nd.holds:
-        failed = [c.name for c in nd.conditions if not c.holds]
+        failed = [c.name for c in nd.conditions if not c.passed]
         reason = f"p_V is the minimal-norm certificate p_0 (|eta| <= 1, <p, y> = ||mu_0||), but {', '.join(failed)} fail(s)"
     else:
         reason = "p_V is the minimal-norm certificate p_0 and it is non-degenerate (ND1-ND4)"

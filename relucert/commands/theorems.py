@@ -81,7 +81,7 @@ def write_suite_report(result, out_dir: str) -> str:
 
 
 def run(args) -> int:
-    from relucert.commands.lownoise import default_solver
+    from relucert.experiments.rescaled import default_solver
     from relucert.experiments.theorems import run_suite
 
     if args.instances < 1:

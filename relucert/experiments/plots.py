@@ -67,9 +67,10 @@ def plot_sweep(result, path: str | os.PathLike) -> str:
 def plot_suite_summary(counts: dict, path: str | os.PathLike) -> str:
     """Stacked bars per statement: holds / hypothesis fails / VIOLATED.
     ``counts[statement][verdict] = int``."""
+    from relucert.experiments.theorems.outcomes import VERDICTS as verdicts
+
     plt = _pyplot()
     names = list(counts)
-    verdicts = ("holds", "hypothesis fails", "VIOLATED")
     colours = ("tab:green", "tab:gray", "tab:red")
     fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(names)), 4))
     bottom = np.zeros(len(names))

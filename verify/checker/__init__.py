@@ -51,19 +51,19 @@ from fractions import Fraction
 
 from relucert.results import CheckResult, VerificationReport
 from relucert.tolerances import DEFAULT
-from relucert.verify.certfile import VERDICT_UNIQUE, read_certificate
+from relucert.verify.certfile import CertifiedVerdict, read_certificate
 from relucert.verify.checker.bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
 from relucert.verify.checker.claims import (
     _Exact, _unpack, check_complete, check_count_range, check_distinct, check_feasible, check_interiors,
     check_interpolation, check_norms,
 )
-from relucert.verify.checker.count import zaslavsky_count
+from relucert.verify.checker.count import exact_chamber_count
 from relucert.verify.checker.rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
 from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
 from relucert.verify.checker.unique import derive_uniqueness
 
 __all__ = ["check", "CHECK_FORMAT", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
-           "check_certificate_file", "sqrt_upper", "sqrt_lower", "zaslavsky_count", "ParsedCertificate",
+           "check_certificate_file", "sqrt_upper", "sqrt_lower", "exact_chamber_count", "ParsedCertificate",
            "parse_certificate", "derive_uniqueness", "SQRT_BITS", "_Exact", "_unpack"]
 
 
@@ -102,7 +102,7 @@ def _run_checks(ex: _Exact, data=None):
                            detail=f"certified gap upper - lower = {fmt(gap, '.6g')}; file says "
                                   f"{fmt(cert.gap, '.6g')}")):
         return checks
-    if cert.verdict == VERDICT_UNIQUE:
+    if cert.verdict is CertifiedVerdict.UNIQUE:
         unique, reason, _ = derive_uniqueness(ex, bounds, lower, upper)
         add(CheckResult("uniqueness", unique, detail=reason if unique else
                         f"the file claims 'unique' but the argument does not verify: {reason}"))

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from relucert.results import CheckResult
-from relucert.verify.checker.count import count_range, zaslavsky_count
+from relucert.verify.checker.count import count_range, exact_chamber_count
 from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
 from relucert.verify.checker.schema import ParsedCertificate
 
@@ -73,10 +73,10 @@ class _Exact:
         V, _ = self.chamber_vectors()
         mask = self.cert.masks[c]
         z = [Fraction(sign * a, self.S) for a in V[c]]
-        for j, lam_j in mult.items():
-            if lam_j:
+        for j, mult_j in mult.items():
+            if mult_j:
                 s = 1 if (mask >> j) & 1 else -1
-                z = [a + s * lam_j * x for a, x in zip(z, self.Xl[j])]
+                z = [a + s * mult_j * x for a, x in zip(z, self.Xl[j])]
         return tuple(z)
 
     def pair_bounds(self):
@@ -105,9 +105,9 @@ class _Exact:
                     continue
                 Dl = common_denominator(mult.values(), self.cert.limits.max_bits, f"chamber {c}'s multipliers")
                 z = [sign * a * Dl for a in V[c]]
-                for j, lam_j in mult.items():
-                    if lam_j:
-                        coef = lam_j.numerator * (Dl // lam_j.denominator) * DP
+                for j, mult_j in mult.items():
+                    if mult_j:
+                        coef = mult_j.numerator * (Dl // mult_j.denominator) * DP
                         if not (mask >> j) & 1:
                             coef = -coef
                         z = [a + coef * x for a, x in zip(z, self.Xi[j])]
@@ -217,7 +217,7 @@ def check_count_range(ex: _Exact) -> CheckResult:
 def check_complete(ex: _Exact) -> CheckResult:
     normals, _ = _hyperplane_groups(ex)
     listed = len(ex.cert.masks)
-    count = zaslavsky_count([tuple(Fraction(x) for x in row) for row in normals], stop_above=listed)
+    count = exact_chamber_count([tuple(Fraction(x) for x in row) for row in normals], stop_above=listed)
     ok = count == listed == ex.cert.n_chambers_claimed
     exceeds = " (count stopped once it exceeded the listed number)" if count > listed else ""
     return CheckResult("chambers.complete", ok, max_violation=approx(count - listed), bound=0.0, detail=(

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import (
-    CERTIFICATE_FORMAT, TOP_LEVEL_KEYS, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, decode_rational,
+    CERTIFICATE_FORMAT, TOP_LEVEL_KEYS, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, CertifiedVerdict, decode_rational,
 )
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "ParsedCertificate", "parse_certificate"]
@@ -83,7 +83,7 @@ class ParsedCertificate:
     lower: Fraction
     upper: Fraction
     gap: Fraction
-    verdict: str
+    verdict: CertifiedVerdict
     reason: str
     limits: Limits = DEFAULT_LIMITS
 
@@ -235,4 +235,4 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
     return ParsedCertificate(
         n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=masks, interiors=interiors,
         parents=parents, mult=mult, n_chambers_claimed=n_claim, lower=lower, upper=upper, gap=gap,
-        verdict=uniq["verdict"], reason=uniq["reason"], limits=limits)
+        verdict=CertifiedVerdict(uniq["verdict"]), reason=uniq["reason"], limits=limits)
