@@ -18,6 +18,7 @@ from relucert.results import AtomLocation, CheckResult, Status, Verdict
 from relucert.solution import Solution
 from relucert.verify import check_certificate, make_exact_certificate
 from relucert.verify.analysis import analyse, solution_from_measure
+from relucert.verify.witness import WitnessKind
 from relucert.verify.certfile import (
     VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, CertifiedVerdict, read_certificate, write_certificate,
 )
@@ -29,6 +30,7 @@ VALUES = {
     CertifiedVerdict: {"UNIQUE": "unique", "NOT_CERTIFIED": "uniqueness not certified"},
     TheoremVerdict: {"HOLDS": "holds", "HYPOTHESIS_FAILS": "hypothesis fails", "VIOLATED": "VIOLATED"},
     Kind: {"NONUNIQUE": "nonunique", "DEGENERATE": "degenerate", "BOUNDARY": "boundary"},
+    WitnessKind: {"MEASURE": "measure", "FUNCTION": "function"},
 }
 
 

@@ -24,7 +24,7 @@ _LAZY = {
     "condition_to_dict": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
     "P0Certificate": "p0", "p0_certificate": "p0",
     "RegionScan": "regions", "scan_regions": "regions",
-    "Uniqueness": "uniqueness", "Witness": "witness", "analyse_uniqueness": "uniqueness",
+    "Uniqueness": "uniqueness", "Witness": "witness", "WitnessKind": "witness", "analyse_uniqueness": "uniqueness",
 }
 
 __all__ = [

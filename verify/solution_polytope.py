@@ -71,11 +71,11 @@ def _q_program(Phi, r, signs, objective, maximize, band=0.0):
 def _bands(r, tol):
     """The band widths tried for ``Phi_E c = r``: exact, then ``primal_feas * max(1, |r|)``
     widened by ``UNIQUENESS_BAND_FACTOR`` up to ``UNIQUENESS_BAND_STEPS`` times (both in
-    :mod:`relucert.tolerances`). Q holds the given amplitudes, so a failure at band 0 is rounding in rank-deficient rows of Phi_E (HiGHS's presolve says
-    infeasible, or gives up with status "Unknown": measured on a 400 x 368 Phi_E of rank
-    194, and at n = 250 on 716 of 744 range LPs). A wider band only widens the computed
-    ranges, so a "unique" verdict stays sound, and "not unique" still needs a re-checked
-    witness."""
+    :mod:`relucert.tolerances`). Q holds the given amplitudes, so a failure at band 0 is
+    rounding in rank-deficient rows of Phi_E (HiGHS's presolve says infeasible, or gives
+    up with status "Unknown", on large rank-deficient Phi_E). A wider band only widens
+    the computed ranges, so a "unique" verdict stays sound, and "not unique" still needs
+    a re-checked witness."""
     base = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
     return [0.0] + [base * UNIQUENESS_BAND_FACTOR ** k for k in range(UNIQUENESS_BAND_STEPS)]
 

@@ -35,7 +35,7 @@ from relucert._model import relu_features
 from relucert.results import Verdict, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.solution_polytope import amplitude_ranges, function_coordinates
-from relucert.verify.witness import Witness, extremal_deficits, make_witness, separating_point
+from relucert.verify.witness import Witness, WitnessKind, extremal_deficits, make_witness, separating_point
 
 __all__ = ["Verdict", "Uniqueness", "analyse_uniqueness", "mass_outside_bound", "amplitude_shift_bound",
            "antipodal_pairs"]
@@ -148,7 +148,7 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
     witnesses = []
     j = int(np.argmax(widths))
     if widths[j] > width_tol:
-        w = make_witness("measure", theta, Phi, y, lam, lo_pts[j], hi_pts[j], reference_objective, slack,
+        w = make_witness(WitnessKind.MEASURE, theta, Phi, y, lam, lo_pts[j], hi_pts[j], reference_objective, slack,
                           width_tol, pred_tol, deficit_limit, deficits)
         witnesses.append(w)
         if w.checked:
@@ -181,7 +181,7 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
         i = int(np.argmax(fw))
         if fw[i] > width_tol:
             X = X_lift[:, :-1]
-            w = make_witness("function", theta, Phi, y, lam, flo[i], fhi[i], reference_objective, slack,
+            w = make_witness(WitnessKind.FUNCTION, theta, Phi, y, lam, flo[i], fhi[i], reference_objective, slack,
                               width_tol, pred_tol, deficit_limit, deficits)
             x, f1, f2, differs = separating_point(X, theta, w.c1, w.c2, width_tol)
             problems = [w.reason] if w.reason else []

@@ -12,13 +12,21 @@ where the two networks differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 from relucert._model import lift, primal_value, relu_features
 from relucert.results import jsonable
 
-__all__ = ["Witness", "extremal_deficits", "make_witness", "separating_point"]
+__all__ = ["WitnessKind", "Witness", "extremal_deficits", "make_witness", "separating_point"]
+
+
+class WitnessKind(StrEnum):
+    """What a witness shows is not unique: the optimal measure, or the learned function."""
+
+    MEASURE = "measure"
+    FUNCTION = "function"
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +38,7 @@ class Witness:
     for a function witness, ``x`` with ``f1(x) != f2(x)``.
     """
 
-    kind: str
+    kind: WitnessKind
     theta: np.ndarray
     c1: np.ndarray
     c2: np.ndarray

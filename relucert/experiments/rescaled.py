@@ -14,11 +14,15 @@ import numpy as np
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances
 
-__all__ = ["default_solver"]
+__all__ = ["Solver", "default_solver"]
+
+#: What the experiments take as their solver: ``solver(X, y, lam) -> Solution``, with
+#: ``lam = 0`` for (P_0).
+Solver = Callable[[np.ndarray, np.ndarray, float], Solution]
 
 
 def default_solver(*, tol: Tolerances | None = None, method: str = "exchange", progress: bool | None = False,
-                   max_iter: int | None = None) -> Callable[[np.ndarray, np.ndarray, float], Solution]:
+                   max_iter: int | None = None) -> Solver:
     """``solver(X, y, lam) -> Solution`` for the experiments: :func:`relucert.solve`, with
     (P_lam) solved in the rescaled form ``mu = lam mu'``, ``mu'`` solving (P_1) for
     ``y / lam``.
@@ -26,9 +30,9 @@ def default_solver(*, tol: Tolerances | None = None, method: str = "exchange", p
     The rescaling is an identity: ``0.5||K mu - y||^2 + lam||mu|| =
     lam^2 (0.5||K mu' - y/lam||^2 + ||mu'||)``, with the same dual vector
     ``p = (y - K mu)/lam = y/lam - K mu'`` (proofs/lownoise_rate.md). It keeps the
-    finite QPs well scaled for tiny lam, where HiGHS's QP solver stops with "Solve
-    error" on the unscaled lasso (seen at lam = 10^-3 on 5 points). ``max_iter`` bounds
-    the exchange rounds (default: the solver's).
+    finite QPs well scaled for tiny lam, where HiGHS's QP solver can stop with "Solve
+    error" on the unscaled lasso. ``max_iter`` bounds the exchange rounds (default: the
+    solver's).
 
     Parameters
     ----------

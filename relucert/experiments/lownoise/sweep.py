@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -27,14 +26,13 @@ from relucert.experiments.lownoise.minimal_norm import (
     ExactP0Check, MinimalNormCertificate, exact_p0_check, minimal_norm_certificate,
 )
 from relucert.experiments.parameters import DEFAULT_LAMS, N_FIT, PINNED
+from relucert.experiments.rescaled import Solver
 
 __all__ = ["LOWNOISE_FORMAT", "SweepPoint", "LowNoiseResult", "lownoise_sweep", "measure_errors",
            "resolution_bound", "fit_slope", "fit_slopes", "regime_points", "angle", "parse_lams",
            "noise_direction"]
 
 LOWNOISE_FORMAT = "relucert.lownoise/1"
-
-Solver = Callable[[np.ndarray, np.ndarray, float], Solution]
 
 
 def angle(a: np.ndarray, b: np.ndarray) -> float:

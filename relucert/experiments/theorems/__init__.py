@@ -28,7 +28,8 @@ The solvers are passed in (``solver(X, y, lam) -> Solution``; optionally a secon
 independent method ``alt_solver``): this module never imports a solver itself.
 """
 from relucert.experiments.parameters import SUITE_LAMS
-from relucert.experiments.theorems.context import Context, Solver
+from relucert.experiments.rescaled import Solver
+from relucert.experiments.theorems.context import Context
 from relucert.experiments.theorems.instances import (
     DEFAULT_FAMILIES, Family, Instance, load_instance, make_instance,
 )

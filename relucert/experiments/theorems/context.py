@@ -1,22 +1,17 @@
 """The lazily computed objects a statement of the theorem suite may need."""
 from __future__ import annotations
 
-from typing import Callable
-
-import numpy as np
-
 from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.errors import CertificateError, RelucertError
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.experiments.lownoise import LowNoiseResult, MinimalNormCertificate, lownoise_sweep, minimal_norm_certificate
 from relucert.experiments.parameters import SUITE_LAMS
+from relucert.experiments.rescaled import Solver
 from relucert.experiments.theorems.instances import Instance
 from relucert.experiments.theorems.outcomes import fails
 
-__all__ = ["Solver", "Context", "need"]
-
-Solver = Callable[[np.ndarray, np.ndarray, float], Solution]
+__all__ = ["Context", "need"]
 
 
 class Context:

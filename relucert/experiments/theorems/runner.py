@@ -13,7 +13,8 @@ from relucert.errors import RelucertError
 from relucert.results import jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.experiments.parameters import SUITE_LAMS
-from relucert.experiments.theorems.context import Context, Solver
+from relucert.experiments.rescaled import Solver
+from relucert.experiments.theorems.context import Context
 from relucert.experiments.theorems.instances import DEFAULT_FAMILIES, Instance, load_instance, make_instance
 from relucert.experiments.theorems.outcomes import HYPOTHESIS_FAILS, VIOLATED, Outcome, Statement, fails
 from relucert.experiments.theorems.report import Record, SuiteResult
