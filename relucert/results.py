@@ -11,7 +11,7 @@ import numpy as np
 
 from relucert.tolerances import Tolerances
 
-__all__ = ["Status", "Verdict", "AtomLocation", "ProgramResult", "CheckResult", "VerificationReport", "jsonable"]
+__all__ = ["Status", "Verdict", "Degeneracy", "AtomLocation", "ProgramResult", "CheckResult", "VerificationReport", "jsonable"]
 
 
 class Status(str, Enum):
@@ -35,6 +35,13 @@ class Verdict(StrEnum):
     UNDETERMINED = "undetermined"
 
 
+class Degeneracy(StrEnum):
+    """Whether a dual certificate is non-degenerate (ND1-ND4 of DESIGN.md section 6)."""
+
+    NONDEGENERATE = "non-degenerate"
+    DEGENERATE = "degenerate"
+
+
 class AtomLocation(StrEnum):
     """Where an atom (a point of the extremal set E) lies: inside a chamber, or on one
     or more data hyperplanes (a region boundary, where ND3 rather than ND2 applies)."""
@@ -44,7 +51,17 @@ class AtomLocation(StrEnum):
 
 
 def jsonable(value):
-    """Convert numpy scalars/arrays, enums and dataclass dicts to JSON-ready values."""
+    """Convert numpy scalars/arrays, enums and dataclass dicts to JSON-ready values.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+        Built from dict, list, str, int, float, bool and None only (NaN becomes None).
+    """
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, np.ndarray):

@@ -14,9 +14,9 @@ from problems import by_construction
 from relucert._model import lift, relu_features
 from relucert.experiments.counterexamples import Kind
 from relucert.experiments.theorems import TheoremVerdict
-from relucert.results import AtomLocation, CheckResult, Status, Verdict
+from relucert.results import AtomLocation, CheckResult, Degeneracy, Status, Verdict
 from relucert.solution import Solution
-from relucert.verify import check_certificate, make_exact_certificate
+from relucert.verify import CheckStatus, check_certificate, make_exact_certificate
 from relucert.verify.analysis import analyse, solution_from_measure
 from relucert.verify.witness import WitnessKind
 from relucert.verify.certfile import (
@@ -27,10 +27,12 @@ from relucert.verify.certfile import (
 VALUES = {
     Verdict: {"UNIQUE": "unique", "NOT_UNIQUE": "not unique", "UNDETERMINED": "undetermined"},
     AtomLocation: {"INTERIOR": "interior", "BOUNDARY": "boundary"},
+    Degeneracy: {"NONDEGENERATE": "non-degenerate", "DEGENERATE": "degenerate"},
     CertifiedVerdict: {"UNIQUE": "unique", "NOT_CERTIFIED": "uniqueness not certified"},
     TheoremVerdict: {"HOLDS": "holds", "HYPOTHESIS_FAILS": "hypothesis fails", "VIOLATED": "VIOLATED"},
     Kind: {"NONUNIQUE": "nonunique", "DEGENERATE": "degenerate", "BOUNDARY": "boundary"},
     WitnessKind: {"MEASURE": "measure", "FUNCTION": "function"},
+    CheckStatus: {"VERIFIED": "verified", "NOT_OPTIMAL": "valid-not-optimal", "REJECTED": "rejected"},
 }
 
 

@@ -1,5 +1,10 @@
 """Certificate analysis, exact rational verification and certificate files.
 
+Layer (DESIGN.md section 9, tests/test_architecture.py): above arrangement/ and the
+generic programs of lp/, below gpu/ and the API; it never imports the TV solver
+(relucert.lp.tv). The checker and the file format form a layer of their own that
+imports only the relucert core.
+
 The checker (:mod:`relucert.verify.checker`: :func:`check` for a file and the user's data,
 :func:`check_certificate` for a document) and the file format are imported eagerly;
 the certificate builder (:mod:`relucert.verify.certificate_builder`, which uses the enumerator) is
@@ -8,8 +13,11 @@ loaded on first use, so that checking a file never loads solver or enumeration c
 The float certificate analysis is loaded on first use too:
 :mod:`~relucert.verify.regions` (region maxima of eta), :mod:`~relucert.verify.extremal`
 (the extremal set E), :mod:`~relucert.verify.nondegeneracy` (ND1-ND4),
-:mod:`~relucert.verify.uniqueness` (measure and function), :mod:`~relucert.verify.p0`
-(the (P_0) certificate) and :mod:`~relucert.verify.analysis` (the report).
+:mod:`~relucert.verify.uniqueness` (measure and function, over the solution polytope of
+:mod:`~relucert.verify.solution_polytope`, with the re-checked witnesses of
+:mod:`~relucert.verify.witness`), :mod:`~relucert.verify.p0` (the (P_0) certificate) and
+:mod:`~relucert.verify.analysis` (the report). The exact builder's float hints are in
+:mod:`~relucert.verify.certificate_hints`.
 """
 from relucert.verify.certfile import CERTIFICATE_FORMAT, read_certificate, write_certificate
 from relucert.verify.checker import (

@@ -168,6 +168,27 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     ``p / max(1, max |eta|)`` is within ``tol.obj_gap`` (the solver's acceptance rule), else
     INACCURATE.
 
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    y : array (n_samples,)
+    lam : float
+        Regularisation, > 0.
+    theta : array (k, n_features + 1)
+        Unit directions of the atoms.
+    amplitude : array (k,)
+        Signed amplitudes of the atoms.
+    arrangement : Arrangement, optional
+        The chambers of ``X`` (enumerated here when None).
+    tol : Tolerances, optional
+    method : str
+        Recorded as the solution's ``method``.
+
+    Returns
+    -------
+    Solution
+        Status OPTIMAL or INACCURATE (never raises for a non-optimal measure).
+
     Examples
     --------
     One point ``x = 0``, label 1, lam = 0.5: the network ``0.5 relu(b)`` is optimal
@@ -205,6 +226,20 @@ def _refuse(msg: str):
 def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
             tol: Tolerances | None = None, device: str = "auto") -> CertificateReport:
     """The certificate report of an optimal solution of (P_lam), lam > 0 (module docstring).
+
+    Parameters
+    ----------
+    solution : Solution
+        An optimal solution of (P_lam); its atoms and data are all that is used.
+    arrangement : Arrangement, optional
+        The chambers of ``solution.X`` (enumerated here when None).
+    tol : Tolerances, optional
+    device : str
+        Where the region scan runs (``"auto"``, ``"cpu"`` or ``"cuda"``).
+
+    Returns
+    -------
+    CertificateReport
 
     Raises
     ------

@@ -72,7 +72,21 @@ _DIGITS_AT_ONCE = 4000
 
 
 def encode_rational(value) -> str:
-    """``"a"`` or ``"a/b"`` for an exact rational (int or Fraction; floats are refused)."""
+    """``"a"`` or ``"a/b"`` for an exact rational (int or Fraction; floats are refused).
+
+    Parameters
+    ----------
+    value : int or Fraction
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        For a float or any other type.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
         raise TypeError(f"a certificate rational must be an int or Fraction; got {type(value).__name__}")
     return str(Fraction(value))
@@ -93,6 +107,24 @@ def decode_rational(text, where: str, max_bits: int | None = None) -> Fraction:
     With ``max_bits``, a numerator or denominator of more than ``max_bits`` bits raises
     :class:`~relucert.errors.CertificateLimitError`; an over-long digit string is refused
     from its length alone, before any conversion.
+
+    Parameters
+    ----------
+    text : str
+    where : str
+        The field, for the error message.
+    max_bits : int, optional
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    CertificateError
+        Not a canonical rational string.
+    CertificateLimitError
+        More than ``max_bits`` bits.
     """
     if not isinstance(text, str):
         raise CertificateError(f"{where}: expected a rational string 'a/b'; got {type(text).__name__}")
@@ -137,7 +169,20 @@ def _no_duplicates(pairs):
 
 
 def loads_certificate(text: str) -> dict:
-    """Parse certificate JSON text strictly (no NaN/Infinity, no duplicate keys)."""
+    """Parse certificate JSON text strictly (no NaN/Infinity, no duplicate keys).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CertificateError
+    """
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except CertificateError:
@@ -157,7 +202,20 @@ def loads_certificate(text: str) -> dict:
 
 
 def read_certificate(path) -> dict:
-    """Read and strictly parse a certificate file."""
+    """Read and strictly parse a certificate file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CertificateError
+    """
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -171,7 +229,14 @@ def read_certificate(path) -> dict:
 
 
 def write_certificate(path, document: dict) -> None:
-    """Write a certificate document as compact JSON (creating the folder), atomically."""
+    """Write a certificate document as compact JSON (creating the folder), atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+    document : dict
+        A ``relucert.exact-certificate/1`` document (plain JSON values).
+    """
     if document.get("format") != CERTIFICATE_FORMAT:
         raise ValueError(f"document format must be {CERTIFICATE_FORMAT!r}; got {document.get('format')!r}")
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)

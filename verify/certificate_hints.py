@@ -30,7 +30,17 @@ _CHUNK = 2048
 
 def dyadic_round(x: float, bits: int) -> Fraction:
     """``x`` rounded to the grid ``2**-bits`` (exact: scaling a float by a power of two is
-    exact while it stays finite; beyond that the scaling is done in rationals)."""
+    exact while it stays finite; beyond that the scaling is done in rationals).
+
+    Parameters
+    ----------
+    x : float
+    bits : int
+
+    Returns
+    -------
+    Fraction
+    """
     scaled = x * (1 << bits)
     if math.isfinite(scaled):
         return Fraction(int(round(scaled)), 1 << bits)
@@ -39,7 +49,16 @@ def dyadic_round(x: float, bits: int) -> Fraction:
 
 def to_float(q) -> float:
     """A rational (Fraction or int ratio) as a float: ``inf`` (with its sign) beyond the
-    float range instead of OverflowError. Only used to choose hints, never in a proof."""
+    float range instead of OverflowError. Only used to choose hints, never in a proof.
+
+    Parameters
+    ----------
+    q : Fraction
+
+    Returns
+    -------
+    float
+    """
     try:
         return float(q)
     except OverflowError:
@@ -47,7 +66,16 @@ def to_float(q) -> float:
 
 
 def ratio(a: int, b: int) -> float:
-    """``a / b`` for (possibly huge) Python ints, correctly rounded; ``inf`` on overflow."""
+    """``a / b`` for (possibly huge) Python ints, correctly rounded; ``inf`` on overflow.
+
+    Parameters
+    ----------
+    a, b : int
+
+    Returns
+    -------
+    float
+    """
     try:
         return a / b
     except OverflowError:
@@ -56,7 +84,19 @@ def ratio(a: int, b: int) -> float:
 
 def hint_vector(V_c, S: int) -> np.ndarray:
     """``v_A = V_c / S`` in float for the projection hints; CertificateError (naming the
-    problem) when it does not fit in float64."""
+    problem) when it does not fit in float64.
+
+    Parameters
+    ----------
+    V_c : sequence of int
+        The chamber vector's numerators.
+    S : int
+        Their common denominator.
+
+    Returns
+    -------
+    array
+    """
     v = np.array([to_float(Fraction(a, S)) for a in V_c])
     if not np.all(np.isfinite(v)):
         raise CertificateError("the certificate vector v_A of a dual region exceeds the float64 range, so no "
@@ -65,7 +105,27 @@ def hint_vector(V_c, S: int) -> np.ndarray:
 
 
 def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
-    """Rational interior points, verified exactly: small integers where possible."""
+    """Rational interior points, verified exactly: small integers where possible.
+
+    Parameters
+    ----------
+    X_int_obj : object array (n, d + 1) of int
+        The lifted data scaled to integers.
+    masks_bool : array of bool (chambers, n)
+        The sign patterns.
+    interior : array (chambers, d + 1)
+        Float interior points from the enumeration (the hints).
+
+    Returns
+    -------
+    list of tuples of Fraction
+        One verified rational interior point per chamber.
+
+    Raises
+    ------
+    CertificateError
+        A chamber for which no rational interior point verifies.
+    """
     m = interior.shape[0]
     out: list = [None] * m
     todo = np.arange(m)
@@ -87,7 +147,24 @@ def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
 
 
 def bfs_order(masks: list, group_masks: list, sample_group: np.ndarray, arr) -> tuple[list, list]:
-    """Chamber order (old indices) and parents (new indices) by BFS over facet flips."""
+    """Chamber order (old indices) and parents (new indices) by BFS over facet flips.
+
+    Parameters
+    ----------
+    masks : list of int
+        Packed sign patterns of the chambers.
+    group_masks : list of int
+        One bit mask per group of identical data points (one hyperplane).
+    sample_group : array of int
+        The group of each data point.
+    arr : Arrangement
+
+    Returns
+    -------
+    order : list of int
+    parents : list of int
+        -1 for the root.
+    """
     index = {mk: k for k, mk in enumerate(masks)}
     m = len(masks)
     new_of = [-1] * m
@@ -112,6 +189,28 @@ def bfs_order(masks: list, group_masks: list, sample_group: np.ndarray, arr) -> 
 
 
 def region_multipliers(v: np.ndarray, G: np.ndarray, idx: np.ndarray, scale: Fraction, tol) -> dict:
+    """The projection multipliers of ``max <theta, v>`` over one region
+    (:func:`relucert.arrangement.region_max`), rounded to the grid ``2**-MULT_BITS`` and
+    divided by ``scale``: the hints of the polar-cone bound (proofs/polar_cone_bound.md;
+    any non-negative multipliers are valid, the checker recomputes the bound).
+
+    Parameters
+    ----------
+    v : array (d + 1,)
+        The (signed) chamber vector.
+    G : array (g, d + 1)
+        The chamber's inward facet normals.
+    idx : array of int (g,)
+        The data index of each normal.
+    scale : Fraction
+        The dual scale the multipliers are divided by.
+    tol : Tolerances
+
+    Returns
+    -------
+    dict
+        Data index -> positive dyadic multiplier.
+    """
     from relucert.arrangement import region_max
 
     if G.shape[0] == 0:
@@ -135,6 +234,23 @@ def exact_interpolation(Xl_frac, y, atoms, n, *, seed: int = 0, tries: int = 16)
     ``c_j = (pi_{j-1} + pi_j) / 2``: atom j is active exactly on points j..k, so the
     feature matrix is lower triangular with positive diagonal ``pi_j - c_j`` and the
     amplitudes follow by exact forward substitution (O(k^2) rational operations).
+
+    Parameters
+    ----------
+    Xl_frac : list of tuples of Fraction
+        The lifted data.
+    y : list of Fraction
+    atoms : list
+        ``(u, sign, norm_upper)`` of the rounded atoms.
+    n : int
+    seed : int
+    tries : int
+        Random rational directions tried for the separating direction w.
+
+    Returns
+    -------
+    list
+        The extra atoms, in the form of ``atoms``.
     """
     d1 = len(Xl_frac[0])
     f = [Fraction(0)] * n

@@ -97,7 +97,18 @@ class NonDegeneracy:
 
 
 def phi_rank(Phi: np.ndarray, tol: Tolerances) -> tuple[int, np.ndarray]:
-    """Numerical rank (relative threshold ``tol.rank``) and the singular values."""
+    """Numerical rank (relative threshold ``tol.rank``) and the singular values.
+
+    Parameters
+    ----------
+    Phi : array (n, k)
+    tol : Tolerances
+
+    Returns
+    -------
+    rank : int
+    singular_values : array
+    """
     if Phi.size == 0:
         return 0, np.zeros(0)
     sv = np.linalg.svd(Phi, compute_uv=False)
@@ -158,7 +169,22 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
 def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, carries_mass,
                         *, tol: Tolerances | None = None) -> NonDegeneracy:
     """ND1-ND4 (module docstring). ``carries_mass[j]``: whether point j of E carries mass
-    in some optimal measure (from the uniqueness LPs)."""
+    in some optimal measure (from the uniqueness LPs).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    scan : RegionScan
+        Region maxima of the certificate.
+    E : ExtremalSet
+    carries_mass : array of bool (len(E),)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    NonDegeneracy
+        ``conditions``: ND1-ND4 as :class:`~relucert.results.CheckResult` s with margins.
+    """
     tol = resolve(tol)
     Xl = arrangement.X_lift
     carries_mass = np.asarray(carries_mass, dtype=bool)

@@ -24,7 +24,7 @@ import numpy as np
 
 from relucert._model import lift, relu_features
 from relucert.arrangement import Arrangement, enumerate_chambers
-from relucert.results import jsonable
+from relucert.results import Degeneracy, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
@@ -53,8 +53,8 @@ class P0Certificate:
     scan: RegionScan
 
     @property
-    def verdict(self) -> str:
-        return "non-degenerate" if self.nondegenerate else "degenerate"
+    def verdict(self) -> Degeneracy:
+        return Degeneracy.NONDEGENERATE if self.nondegenerate else Degeneracy.DEGENERATE
 
     def to_dict(self) -> dict:
         return jsonable({"p0": self.p, "valid": self.valid, "is_minimal_norm": self.is_minimal_norm,
@@ -67,7 +67,21 @@ class P0Certificate:
 
 def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                    tol: Tolerances | None = None) -> tuple[np.ndarray, float]:
-    """The least-norm p of the module docstring and the residual of its equations."""
+    """The least-norm p of the module docstring and the residual of its equations.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    theta : array (k, n_features + 1)
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    p : array (n,)
+    residual : float
+        ``max |Aeq p - b|``.
+    """
     Aeq, b = precertificate_system(arrangement, theta, signs, tol=tol)
     p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
     return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
@@ -85,7 +99,24 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
     residual of that non-negative least-squares fit, relative to ``max(1, ||v_C||)``, and
     where it occurs. A wrong-signed multiplier ``m`` shows here linearly (residual
     ``|m|``), while it raises the region maximum only to ``sqrt(1 + m^2) ~ 1 + m^2 / 2``,
-    inside any float tolerance on ``max |eta|`` for small ``m``."""
+    inside any float tolerance on ``max |eta|`` for small ``m``.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    p : array (n,)
+    theta : array (k, n_features + 1)
+        The atoms (only those on hyperplanes are examined).
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    defect : float
+        0 when every multiplier is non-negative.
+    where : str
+        The atom and chamber of the largest defect ("" when none).
+    """
     from scipy.optimize import nnls
 
     tol = resolve(tol)
@@ -110,7 +141,20 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
 def precertificate_system(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                           tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The equations ``Aeq p = b`` of the module docstring (the low-noise analysis,
-    :mod:`relucert.experiments.lownoise`, needs the kernel of ``Aeq``)."""
+    :mod:`relucert.experiments.lownoise`, needs the kernel of ``Aeq``).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    theta : array (k, n_features + 1)
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Aeq : array (m, n)
+    b : array (m,)
+    """
     tol = resolve(tol)
     Xl = arrangement.X_lift
     n, D = Xl.shape
@@ -139,7 +183,24 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
     """The (P_0) certificate for the solution ``mu_0 = sum a_k delta_{theta_k}`` of
     ``min ||mu||_TV s.t. K mu = y`` (see the module docstring).
 
-    Raises ValueError when ``K mu_0 != y`` (within ``tol.primal_feas``).
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    y : array (n_samples,)
+    theta : array (k, n_features + 1)
+    amplitude : array (k,)
+    arrangement : Arrangement, optional
+        The chambers of ``X`` (enumerated here when None).
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    P0Certificate
+
+    Raises
+    ------
+    ValueError
+        ``K mu_0 != y`` (within ``tol.primal_feas``).
 
     Examples
     --------
@@ -148,7 +209,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
 
     >>> cert = p0_certificate([[0.0]], [2.0], [[0.0, 1.0]], [2.0])
     >>> cert.p.round(12).tolist(), cert.verdict
-    ([1.0], 'non-degenerate')
+    ([1.0], <Degeneracy.NONDEGENERATE: 'non-degenerate'>)
     """
     tol = resolve(tol)
     X = np.asarray(X, dtype=np.float64)

@@ -32,6 +32,19 @@ def function_coordinates(theta: np.ndarray, tol: Tolerances | None = None) -> tu
     ``sum c_theta theta / 2`` (plus ``relu(theta_b)`` in the constant row for the
     vertical directions ``theta = (0, ..., 0, +-1)``). Kinks on distinct hyperplanes and
     affine functions are linearly independent.
+
+    Parameters
+    ----------
+    theta : array (k, d + 1)
+        The points of E.
+    tol : Tolerances, optional
+        ``sign_zero`` (vertical directions), ``point_merge`` (classes ``{theta, -theta}``).
+
+    Returns
+    -------
+    M : array (rows, k)
+    labels : list
+        ``("kink", theta)`` per class, then ``("affine", i)``.
     """
     tol = resolve(tol)
     theta = np.asarray(theta, dtype=np.float64)
@@ -98,7 +111,28 @@ def _solve_q(Phi, r, signs, objective, maximize, tol):
 def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
     """Min and max of ``rows @ c`` over Q, with the minimising/maximising points.
 
-    Returns ``(ranges (R, 2), argmin (R, k), argmax (R, k))``.
+    Parameters
+    ----------
+    Phi : array (n, k)
+        ``Phi_E``.
+    r : array (n,)
+        The predictions every optimal measure shares.
+    signs : array of int (k,)
+    rows : array (R, k)
+        The linear functions of ``c`` to range over Q.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    ranges : array (R, 2)
+        Min and max of each row over Q.
+    argmin, argmax : array (R, k)
+        Points of Q attaining them.
+
+    Raises
+    ------
+    SolverError
+        An LP over Q cannot be solved at any band.
     """
     tol = resolve(tol)
     rows = np.atleast_2d(rows)

@@ -37,7 +37,7 @@ from relucert.tolerances import Tolerances, resolve
 from relucert.verify.solution_polytope import amplitude_ranges, function_coordinates
 from relucert.verify.witness import Witness, WitnessKind, extremal_deficits, make_witness, separating_point
 
-__all__ = ["Verdict", "Uniqueness", "analyse_uniqueness", "mass_outside_bound", "amplitude_shift_bound",
+__all__ = ["Uniqueness", "analyse_uniqueness", "mass_outside_bound", "amplitude_shift_bound",
            "antipodal_pairs"]
 
 
@@ -70,7 +70,19 @@ class Uniqueness:
 
 
 def antipodal_pairs(theta: np.ndarray, signs: np.ndarray, tol: Tolerances) -> tuple:
-    """Pairs (i, j), i < j, of points of E with ``theta_j = -theta_i`` and the same sign."""
+    """Pairs (i, j), i < j, of points of E with ``theta_j = -theta_i`` and the same sign.
+
+    Parameters
+    ----------
+    theta : array (k, d + 1)
+    signs : array of int (k,)
+    tol : Tolerances
+        ``point_merge``: how close ``theta_j`` and ``-theta_i`` must be.
+
+    Returns
+    -------
+    tuple of (int, int)
+    """
     out = []
     for i in range(len(theta)):
         for j in range(i + 1, len(theta)):
@@ -80,7 +92,26 @@ def antipodal_pairs(theta: np.ndarray, signs: np.ndarray, tol: Tolerances) -> tu
 
 
 def mass_outside_bound(gap: float, lam: float, max_outside_hat: float, op_norm: float) -> tuple[float, bool]:
-    """``(G / (lam (1 - m_out)), m_out + sqrt(2G)/lam * ||X~||_2 < 1)`` (module docstring)."""
+    """``(G / (lam (1 - m_out)), m_out + sqrt(2G)/lam * ||X~||_2 < 1)`` (module docstring).
+
+    Parameters
+    ----------
+    gap : float
+        Duality gap G of the pair (mu, p_hat).
+    lam : float
+    max_outside_hat : float
+        m_out: the largest (region, sign) maximum of the scaled-feasible certificate
+        outside E.
+    op_norm : float
+        ``||X~||_2``.
+
+    Returns
+    -------
+    bound : float
+        The mass bound B (0 when excluded, inf when ``m_out >= 1``).
+    excluded : bool
+        Whether no optimal measure has mass outside E.
+    """
     gap = max(gap, 0.0)
     excluded = max_outside_hat + np.sqrt(2.0 * gap) / lam * op_norm < 1.0
     if excluded:
@@ -96,7 +127,28 @@ def amplitude_shift_bound(bound: float, gap: float, lam: float, total_mass: floa
     merged per (region, sign) pair of E into amplitudes ``c'`` on E's points, has
     ``||c' - c0||_2 <= ||X~||_2 (B + sqrt(2 T G / (lam m_min))) / sigma_min(Phi_E)``,
     with B the mass bound outside E, T the total mass bound and m_min the smallest
-    peak of E. Infinite when Phi_E is rank deficient (sigma_min = 0)."""
+    peak of E. Infinite when Phi_E is rank deficient (sigma_min = 0).
+
+    Parameters
+    ----------
+    bound : float
+        B, from :func:`mass_outside_bound`.
+    gap : float
+        G.
+    lam : float
+    total_mass : float
+        T, a bound on the total mass of an optimal measure.
+    min_peak : float
+        m_min.
+    op_norm : float
+        ``||X~||_2``.
+    sigma_min : float
+        Smallest singular value of Phi_E (0 when rank deficient).
+
+    Returns
+    -------
+    float
+    """
     if not sigma_min > 0.0 or not min_peak > 0.0:
         return float("inf")
     spread = np.sqrt(2.0 * max(total_mass, 0.0) * max(gap, 0.0) / (lam * min_peak))
@@ -107,10 +159,29 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
                        max_outside_hat: float, tol: Tolerances | None = None) -> Uniqueness:
     """The measure and function verdicts (module docstring).
 
-    ``theta`` (|E|, d + 1) and ``signs`` describe E, ``c0`` the given optimal amplitudes on
-    E; ``reference_objective`` their objective; ``gap`` the duality gap of the pair;
-    ``max_outside_hat`` the largest (region, sign) maximum of the scaled-feasible
-    certificate outside E.
+    Parameters
+    ----------
+    X_lift : array (n, d + 1)
+    y : array (n,)
+    lam : float
+    theta : array (|E|, d + 1)
+        The points of E.
+    signs : array of int (|E|,)
+        Their signs.
+    c0 : array (|E|,)
+        The given optimal amplitudes on E.
+    reference_objective : float
+        Their objective.
+    gap : float
+        The duality gap of the pair.
+    max_outside_hat : float
+        The largest (region, sign) maximum of the scaled-feasible certificate outside E.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Uniqueness
+        ``measure`` and ``function``: :class:`~relucert.results.Verdict` s with reasons.
     """
     tol = resolve(tol)
     X_lift = np.asarray(X_lift, dtype=np.float64)

@@ -76,14 +76,58 @@ class Witness:
 
 def extremal_deficits(Phi, y, lam, signs, c0):
     """``1 - s eta_p(theta)`` at E's points for ``p = (y - Phi c0) / lam``, and the scale
-    ``max(1, sum_i |p_i phi_i(theta)|)`` of each value's rounding."""
+    ``max(1, sum_i |p_i phi_i(theta)|)`` of each value's rounding.
+
+    Parameters
+    ----------
+    Phi : array (n, k)
+    y : array (n,)
+    lam : float
+    signs : array of int (k,)
+    c0 : array (k,)
+
+    Returns
+    -------
+    deficits, scale : array (k,)
+    """
     p = (y - Phi @ c0) / lam
     eta = Phi.T @ p
     return 1.0 - signs * eta, np.maximum(1.0, np.abs(Phi).T @ np.abs(p))
 
 
 def make_witness(kind, theta, Phi, y, lam, c1, c2, reference, slack, width_tol, pred_tol, deficit_limit,
-                  deficits):
+                 deficits) -> Witness:
+    """Two points ``c1``, ``c2`` of Q as a :class:`Witness`, re-checked (module docstring).
+
+    Parameters
+    ----------
+    kind : WitnessKind
+    theta : array (k, d + 1)
+        The points of E.
+    Phi : array (n, k)
+        ``Phi_E``.
+    y : array (n,)
+    lam : float
+    c1, c2 : array (k,)
+        The two amplitude vectors.
+    reference : float
+        The optimal objective.
+    slack : float
+        How far above ``reference`` an objective may be (from the duality gap).
+    width_tol : float
+        Amplitude differences at or below it do not count.
+    pred_tol : float
+        Largest admitted difference of the predictions.
+    deficit_limit : array (k,)
+        Largest admitted ``1 - s eta`` at a point that receives mass.
+    deficits : array (k,)
+        ``1 - s eta`` at E's points (:func:`extremal_deficits`).
+
+    Returns
+    -------
+    Witness
+        ``checked`` is False, with the reasons, when a re-check fails.
+    """
     o1 = primal_value(Phi, y, lam, c1)
     o2 = primal_value(Phi, y, lam, c2)
     pred = float(np.max(np.abs(Phi @ (c1 - c2)), initial=0.0))
@@ -110,7 +154,23 @@ def make_witness(kind, theta, Phi, y, lam, c1, c2, reference, slack, width_tol, 
 
 
 def separating_point(X, theta, c1, c2, width_tol):
-    """A point x where the two networks differ most among deterministic candidates."""
+    """A point x where the two networks differ most among deterministic candidates.
+
+    Parameters
+    ----------
+    X : array (n, d)
+    theta : array (k, d + 1)
+    c1, c2 : array (k,)
+    width_tol : float
+
+    Returns
+    -------
+    x : array (d,)
+    f1, f2 : float
+        The two networks at ``x``.
+    differs : bool
+        Whether they differ by more than ``width_tol`` (relative to ``1 + ||x||``).
+    """
     X = np.asarray(X, dtype=np.float64)
     d = X.shape[1]
     center = X.mean(axis=0)

@@ -1,5 +1,12 @@
-"""Theory experiments on top of the solver and the certificate analysis: the low-noise
-sweep and the critical noise ratio (:mod:`~relucert.experiments.lownoise`), the theorem
-suite (:mod:`~relucert.experiments.theorems`), the counterexample search
-(:mod:`~relucert.experiments.counterexamples`) and their plots
-(:mod:`~relucert.experiments.plots`)."""
+"""Theory experiments on top of the solver and the certificate analysis.
+
+Layer (DESIGN.md section 9, tests/test_architecture.py): above the API (relucert.solve,
+relucert.certify) and verify/, below the command line; nothing but the CLI imports it.
+
+Its parts: the low-noise regime (:mod:`~relucert.experiments.lownoise`: minimal-norm
+certificate and its margins, critical noise ratio, lam sweep), the theorem suite
+(:mod:`~relucert.experiments.theorems`), the counterexample search
+(:mod:`~relucert.experiments.counterexamples`), their plots
+(:mod:`~relucert.experiments.plots`), the rescaled solver they are handed
+(:mod:`~relucert.experiments.rescaled`) and their parameters, all in one place
+(:mod:`~relucert.experiments.parameters`)."""

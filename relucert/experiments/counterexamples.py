@@ -273,7 +273,27 @@ def find_counterexample(kind: str | Kind, *, d: int = 1, seed: int = 0, max_trie
                         tol: Tolerances | None = None) -> Counterexample:
     """Search for a counterexample of ``kind`` (module docstring).
 
-    Raises RuntimeError when ``max_tries`` random starts find none.
+    Parameters
+    ----------
+    kind : Kind or str
+    d : int
+        Input dimension.
+    seed : int
+    max_tries : int
+        Random starts.
+    time_limit : float or None
+        Seconds allowed for one solve.
+    progress : bool or None
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Counterexample
+
+    Raises
+    ------
+    RuntimeError
+        ``max_tries`` random starts found none.
     """
     kind = check_choice(kind, "kind", Kind)
     d = check_positive_int(d, "d")

@@ -162,6 +162,18 @@ def _hyperplane_groups(ex: _Exact):
 
 
 def check_interiors(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.interior_points``: each listed sign pattern is realised by its
+    rational interior point with strict signs (every listed chamber is non-empty).
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     cert = ex.cert
     Xobj = np.array(ex.Xi, dtype=object)
     for a in range(0, len(cert.masks), _CHUNK):
@@ -185,6 +197,17 @@ def check_interiors(ex: _Exact) -> CheckResult:
 
 
 def check_distinct(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.distinct``: no sign pattern is listed twice.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     seen = {}
     for c, mask in enumerate(ex.cert.masks):
         if mask in seen:
@@ -195,6 +218,18 @@ def check_distinct(ex: _Exact) -> CheckResult:
 
 
 def check_count_range(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.count_range``: the listed count equals the claimed one and lies in
+    :func:`~relucert.verify.checker.count.count_range` for the distinct hyperplanes.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     """Cheap, before any lattice: the listed count equals the claimed one and lies in the
     range every arrangement of that many distinct hyperplanes obeys (count_range)."""
     m = len(_hyperplane_groups(ex)[0])
@@ -215,6 +250,18 @@ def check_count_range(ex: _Exact) -> CheckResult:
 
 
 def check_complete(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.complete``: the chamber count of the arrangement, computed here by
+    :func:`~relucert.verify.checker.count.exact_chamber_count`, equals the number listed.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     normals, _ = _hyperplane_groups(ex)
     listed = len(ex.cert.masks)
     count = exact_chamber_count([tuple(Fraction(x) for x in row) for row in normals], stop_above=listed)
@@ -226,6 +273,23 @@ def check_complete(ex: _Exact) -> CheckResult:
 
 
 def check_feasible(ex: _Exact, bounds, neg) -> CheckResult:
+    """Claim ``dual.feasible``: on every chamber and for both signs the polar-cone bound on
+    ``(max sign * eta)^2`` is at most 1 (proofs/polar_cone_bound.md).
+
+    Parameters
+    ----------
+    ex : _Exact
+    bounds : sequence
+        Per chamber, per sign, ``(q, from_multipliers)`` of :meth:`_Exact.pair_bounds`:
+        ``q`` an exact upper bound on ``(max sign * eta)^2`` over the region.
+    neg : tuple or None
+        ``(chamber, sign, hyperplane, value)`` of the first negative multiplier (the claim
+        then fails), or None.
+
+    Returns
+    -------
+    CheckResult
+    """
     if neg is not None:
         c, sign, j, val = neg
         return CheckResult("dual.feasible", False, detail=(
@@ -243,6 +307,17 @@ def check_feasible(ex: _Exact, bounds, neg) -> CheckResult:
 
 
 def check_norms(ex: _Exact) -> CheckResult:
+    """Claim ``primal.norm_bounds``: every atom's ``norm_upper`` bounds ``||u_k||`` from above.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     for k, (u, _, nu) in enumerate(ex.cert.atoms):
         if nu < 0 or nu * nu < sum(a * a for a in u):
             return CheckResult("primal.norm_bounds", False,
@@ -251,6 +326,17 @@ def check_norms(ex: _Exact) -> CheckResult:
 
 
 def check_interpolation(ex: _Exact) -> CheckResult:
+    """Claim ``primal.interpolation`` (P_0 only): the atoms reproduce y exactly.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     f = ex.predictions()
     bad = [i for i in range(ex.cert.n) if f[i] != ex.cert.y[i]]
     if bad:

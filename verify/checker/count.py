@@ -24,6 +24,17 @@ def count_range(m: int, d: int, stop_above: int | None = None) -> tuple[int, int
 
     >>> count_range(3, 1), count_range(3, 2), count_range(1, 5)
     ((6, 6), (6, 8), (2, 2))
+
+    Parameters
+    ----------
+    m : int
+        Distinct hyperplanes, >= 1.
+    d : int
+    stop_above : int, optional
+
+    Returns
+    -------
+    low, high : int
     """
     total = 0
     c = 1  # C(m-1, k)
@@ -75,6 +86,16 @@ def exact_chamber_count(normals: list, stop_above: int | None = None) -> int:
     With ``stop_above``, the count stops as soon as its running total exceeds that
     number and returns that total (a lower bound on the count, > ``stop_above``): the
     work is then bounded by the number of flats, which is at most ``stop_above + 1``.
+
+    Parameters
+    ----------
+    normals : list of tuples of Fraction
+        Distinct hyperplane normals.
+    stop_above : int, optional
+
+    Returns
+    -------
+    int
 
     Examples
     --------

@@ -181,7 +181,17 @@ def _chambers(ch_raw: list, n: int, d: int, rd: _Reader):
 
 def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:
     """Strictly parse a certificate document (raises CertificateError, or
-    CertificateLimitError when a size exceeds ``limits``)."""
+    CertificateLimitError when a size exceeds ``limits``).
+
+    Parameters
+    ----------
+    document : dict
+    limits : Limits, optional
+
+    Returns
+    -------
+    ParsedCertificate
+    """
     limits = DEFAULT_LIMITS if limits is None else limits
     if not isinstance(document, dict):
         raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")

@@ -6,8 +6,9 @@ Its parts, one job each:
 (P_0) certificate as non-degenerate with its margins),
 :mod:`~relucert.experiments.lownoise.minimal_norm` (the minimal-norm certificate p_0 of
 :mod:`relucert.verify.p0` with margins and kernel, and its exact rational check),
-:mod:`~relucert.experiments.lownoise.critical_ratio` (c_crit by bisection) and
-:mod:`~relucert.experiments.lownoise.sweep` (the lam sweep, errors and slopes). The
+:mod:`~relucert.experiments.lownoise.critical_ratio` (c_crit by bisection),
+:mod:`~relucert.experiments.lownoise.measure` (errors of one solution and their slopes)
+and :mod:`~relucert.experiments.lownoise.sweep` (the lam sweep). The
 experiment parameters (default lams, fit window, thresholds) are in
 :mod:`relucert.experiments.parameters`.
 """
@@ -18,9 +19,9 @@ from relucert.experiments.lownoise.critical_ratio import CriticalRatio, critical
 from relucert.experiments.lownoise.minimal_norm import (
     ExactP0Check, MinimalNormCertificate, exact_p0_check, minimal_norm_certificate,
 )
+from relucert.experiments.lownoise.measure import angle, fit_slope, fit_slopes, measure_errors, resolution_bound
 from relucert.experiments.lownoise.sweep import (
-    LOWNOISE_FORMAT, LowNoiseResult, SweepPoint, angle, fit_slope, fit_slopes, lownoise_sweep, measure_errors,
-    noise_direction, parse_lams, regime_points, resolution_bound,
+    LOWNOISE_FORMAT, LowNoiseResult, SweepPoint, lownoise_sweep, noise_direction, parse_lams, regime_points,
 )
 from relucert.experiments.parameters import DEFAULT_LAMS, N_FIT
 

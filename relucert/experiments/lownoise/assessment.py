@@ -58,7 +58,19 @@ def support_atoms(X_lift: np.ndarray, theta: np.ndarray, amplitude: np.ndarray,
                   tol: Tolerances | None = None) -> tuple:
     """The atoms of a measure as :class:`SupportAtom` s: zero amplitudes dropped, atoms of
     one sign closer than ``tol.point_merge`` merged, boundary atoms snapped exactly onto
-    the hyperplanes they lie on (within ``tol.sign_zero``)."""
+    the hyperplanes they lie on (within ``tol.sign_zero``).
+
+    Parameters
+    ----------
+    X_lift : array (n, d + 1)
+    theta : array (k, d + 1)
+    amplitude : array (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    tuple of SupportAtom
+    """
     tol = resolve(tol)
     X_lift = np.asarray(X_lift, dtype=np.float64)
     theta = np.asarray(theta, dtype=np.float64).reshape(-1, X_lift.shape[1])
@@ -120,7 +132,21 @@ class CertificateCheck:
 def assess_certificate(arrangement: Arrangement, p: np.ndarray, atoms, *,
                        tol: Tolerances | None = None) -> CertificateCheck:
     """Check ``p`` as a non-degenerate certificate of the measure ``atoms`` (see
-    :class:`CertificateCheck`)."""
+    :class:`CertificateCheck`).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    p : array (n,)
+        The candidate certificate.
+    atoms : sequence of SupportAtom
+        The support it must certify.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    CertificateCheck
+    """
     tol = resolve(tol)
     p = np.asarray(p, dtype=np.float64)
     scan = scan_regions(arrangement, p, tol=tol)

@@ -43,7 +43,21 @@ class CriticalRatio:
 
 def critical_noise_ratio(arrangement: Arrangement, mnc: MinimalNormCertificate, xi: np.ndarray, *,
                          tol: Tolerances | None = None) -> CriticalRatio:
-    """c_crit(xi) for the noise ``y = y0 + c lam xi`` (module docstring)."""
+    """c_crit(xi) for the noise ``y = y0 + c lam xi`` (module docstring).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    mnc : MinimalNormCertificate
+        p_0 with its support and the kernel of its equations.
+    xi : array (n,)
+        The noise direction.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    CriticalRatio
+    """
     tol = resolve(tol)
     xi = np.asarray(xi, dtype=np.float64)
     direction = mnc.kernel @ xi

@@ -99,6 +99,25 @@ def minimal_norm_certificate(arrangement: Arrangement, y0: np.ndarray, theta: np
     :func:`assess_certificate` (largest local maximum of ``|eta|`` off the support,
     smallest boundary multiplier) and the kernel of the equations.
 
+    Parameters
+    ----------
+    arrangement : Arrangement
+    y0 : array (n,)
+        The noiseless labels.
+    theta : array (k, d + 1)
+    amplitude : array (k,)
+        The (P_0) solution.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    MinimalNormCertificate
+
+    Raises
+    ------
+    ValueError
+        The (P_0) solution has no atom.
+
     Examples
     --------
     One point ``x = 0`` and ``y0 = 1``: the solution is the constant neuron
@@ -163,7 +182,20 @@ class ExactP0Check:
 def exact_p0_check(arrangement: Arrangement, y0: np.ndarray, mnc: MinimalNormCertificate, *,
                    tol: Tolerances | None = None) -> ExactP0Check:
     """Verify ``mnc.p`` and the reference atoms in exact rational arithmetic (see
-    :class:`ExactP0Check`)."""
+    :class:`ExactP0Check`).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    y0 : array (n,)
+    mnc : MinimalNormCertificate
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    ExactP0Check
+        Fails closed: never raises for a certificate that does not verify.
+    """
     from relucert.errors import CertificateError
     from relucert.results import Status
     from relucert.verify.certificate_builder import make_exact_certificate

@@ -15,100 +15,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from relucert._model import lift, relu_features
 from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.results import jsonable
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
-from relucert.experiments.lownoise.assessment import support_atoms
 from relucert.experiments.lownoise.critical_ratio import CriticalRatio, critical_noise_ratio
 from relucert.experiments.lownoise.minimal_norm import (
     ExactP0Check, MinimalNormCertificate, exact_p0_check, minimal_norm_certificate,
 )
-from relucert.experiments.parameters import DEFAULT_LAMS, N_FIT, PINNED
+from relucert.experiments.lownoise.measure import fit_slopes, measure_errors
+from relucert.experiments.parameters import DEFAULT_LAMS, N_FIT
 from relucert.experiments.rescaled import Solver
 
-__all__ = ["LOWNOISE_FORMAT", "SweepPoint", "LowNoiseResult", "lownoise_sweep", "measure_errors",
-           "resolution_bound", "fit_slope", "fit_slopes", "regime_points", "angle", "parse_lams",
+__all__ = ["LOWNOISE_FORMAT", "SweepPoint", "LowNoiseResult", "lownoise_sweep", "regime_points", "parse_lams",
            "noise_direction"]
 
 LOWNOISE_FORMAT = "relucert.lownoise/1"
-
-
-def angle(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle between unit vectors, accurate for small angles: ``2 arcsin(||a - b|| / 2)``.
-
-    >>> round(angle(np.array([1.0, 0.0]), np.array([0.0, 1.0])) * 2 / math.pi, 12)
-    1.0
-    """
-    return float(2.0 * math.asin(min(1.0, float(np.linalg.norm(np.asarray(a) - np.asarray(b))) / 2.0)))
-
-
-def resolution_bound(solution: Solution) -> float:
-    """The prediction error certified by the solution's duality gap:
-    ``sqrt(2 G) + lam ||p - q||``, q the scaled-feasible dual.
-
-    ``D`` is ``lam^2``-strongly concave, so ``||q - p_lam|| <= sqrt(2 G) / lam``; the
-    predictions are ``y - lam p``, hence ``||K mu - K mu*|| <= lam ||p - q|| + sqrt(2 G)``.
-    An atom whose own contribution ``|a| ||phi(theta)||`` to the predictions is below
-    this bound is not resolved by the solve and is not counted as a Dirac.
-    """
-    p = np.asarray(solution.dual, dtype=np.float64)
-    q = p / max(1.0, float(solution.max_abs_certificate))
-    return float(math.sqrt(2.0 * max(float(solution.duality_gap), 0.0)) + solution.lam * np.linalg.norm(p - q))
-
-
-def measure_errors(solution: Solution, reference, tol: Tolerances | None = None) -> dict:
-    """Diracs of ``solution`` and their errors against the reference atoms.
-
-    Atoms are merged per point (same sign within ``tol.point_merge``); an atom counts
-    when ``|a| ||phi(theta)|| > resolution_bound`` and ``|a|`` exceeds
-    ``tol.amplitude_zero`` (relative). Each counted atom is assigned to the nearest
-    reference atom of its sign. Returns ``n_diracs``, ``loc_errs`` (per reference atom,
-    the angle to the nearest counted atom of its sign; NaN when there is none),
-    ``amp_errs`` (per reference atom, ``|sum of assigned amplitudes - a| / |a|``),
-    ``loc_err`` and ``amp_err`` (their maxima) and ``mass_bound``.
-    """
-    tol = resolve(tol)
-    Xl = lift(solution.X)
-    atoms = support_atoms(Xl, solution.theta, solution.amplitude, tol)
-    bound = resolution_bound(solution)
-    scale = max(1.0, max((abs(a.amplitude) for a in atoms), default=0.0))
-    counted = []
-    for at in atoms:
-        contribution = abs(at.amplitude) * float(np.linalg.norm(relu_features(Xl, at.theta[None, :])))
-        if contribution > bound and abs(at.amplitude) > tol.amplitude_zero * scale:
-            counted.append(at)
-    loc = np.full(len(reference), np.nan)
-    assigned = np.zeros(len(reference))
-    for j, ref in enumerate(reference):
-        same = [angle(ref.theta, at.theta) for at in counted if at.sign == ref.sign]
-        if same:
-            loc[j] = min(same)
-    for at in counted:
-        cands = [(angle(ref.theta, at.theta), j) for j, ref in enumerate(reference) if ref.sign == at.sign]
-        if cands:
-            assigned[min(cands)[1]] += at.amplitude
-    amp = np.array([abs(assigned[j] - ref.amplitude) / abs(ref.amplitude) for j, ref in enumerate(reference)])
-    return {"n_diracs": len(counted), "loc_errs": loc, "amp_errs": amp,
-            "loc_err": float(np.max(loc)) if len(loc) and not np.any(np.isnan(loc)) else float("nan"),
-            "amp_err": float(np.max(amp, initial=0.0)), "mass_bound": bound,
-            "diracs": [at.to_dict() for at in counted]}
-
-
-def fit_slope(lams, errs) -> float | None:
-    """Least-squares slope of ``log err`` against ``log lam``; None unless every value is
-    finite and positive (and there are at least two).
-
-    >>> round(fit_slope([0.1, 0.01, 0.001], [0.3, 0.03, 0.003]), 12)
-    1.0
-    """
-    lams = np.asarray(lams, dtype=np.float64)
-    errs = np.asarray(errs, dtype=np.float64)
-    if lams.size < 2 or not np.all(np.isfinite(errs)) or not np.all(errs > 0):
-        return None
-    slope, _ = np.polyfit(np.log(lams), np.log(errs), 1)
-    return float(slope)
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +127,19 @@ def parse_lams(text: str) -> tuple:
 
     >>> parse_lams("0.1:0.001:3")
     (0.1, 0.01, 0.001)
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    ValueError
+        Naming ``--lams`` and the expected form.
     """
     parts = str(text).split(":")
     if len(parts) != 3:
@@ -219,7 +154,26 @@ def parse_lams(text: str) -> tuple:
 
 
 def noise_direction(n: int, seed: int, xi=None) -> np.ndarray:
-    """The unit noise direction: ``xi`` normalised, else a standard normal draw."""
+    """The unit noise direction: ``xi`` normalised, else a standard normal draw.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    seed : int
+        Seed of the draw when ``xi`` is None.
+    xi : array (n,), optional
+
+    Returns
+    -------
+    array (n,)
+        Unit norm.
+
+    Raises
+    ------
+    ValueError
+        ``xi`` of the wrong length, zero or not finite.
+    """
     if xi is None:
         xi = np.random.default_rng(seed).standard_normal(n)
     xi = np.asarray(xi, dtype=np.float64).reshape(-1)
@@ -280,31 +234,10 @@ def lownoise_sweep(X, y0, *, solver: Solver, lams=DEFAULT_LAMS, xi=None, noise_s
                                  mass_bound=m["mass_bound"], dual_dist=dist,
                                  perturbation=None if dist is None else op_norm * dist, diracs=m["diracs"],
                                  solution=sol))
-    slopes, pinned = fit_slopes(points, len(mnc.atoms), tol)
+    slopes, pinned = fit_slopes(points, len(mnc.atoms))
     ex = exact_p0_check(arr, y0, mnc, tol=tol) if (exact and mnc.is_p0) else None
     return LowNoiseResult(X=X, y0=y0, xi=xi, noise_scale=C, reference=ref, certificate=mnc, critical=crit,
                           sweep=tuple(points), slopes=slopes, pinned=pinned, tol=tol, exact=ex)
-
-
-def fit_slopes(points, n_atoms: int, tol: Tolerances | None = None) -> tuple[dict, tuple]:
-    """Slopes of the location error, the amplitude error and the dual distance over the
-    ``N_FIT`` smallest lams of ``points``; pinned atoms (location error below
-    ``PINNED`` (:mod:`relucert.experiments.parameters`) at every one of those lams) are left out of the location slope.
-    Returns ``(slopes, pinned atom indices)``."""
-    tol = resolve(tol)
-    if not points:
-        return {"loc_err": None, "amp_err": None, "dual_dist": None}, ()
-    L = np.array([pt.loc_errs for pt in points]).reshape(len(points), n_atoms)
-    order = np.argsort([pt.lam for pt in points])[:N_FIT]
-    Lf = L[order]
-    pinned = tuple(j for j in range(n_atoms) if np.all(np.isfinite(Lf[:, j])) and np.all(Lf[:, j] < PINNED))
-    free = [j for j in range(n_atoms) if j not in pinned]
-    lam_fit = [points[i].lam for i in order]
-    loc = [float(np.max(L[i, free])) if free else float("nan") for i in order]
-    amp = [points[i].amp_err for i in order]
-    dual = [points[i].dual_dist if points[i].dual_dist is not None else float("nan") for i in order]
-    return ({"loc_err": fit_slope(lam_fit, loc) if free else None, "amp_err": fit_slope(lam_fit, amp),
-             "dual_dist": fit_slope(lam_fit, dual), "fit_lams": lam_fit}, pinned)
 
 
 def regime_points(result: LowNoiseResult) -> tuple:
@@ -312,6 +245,15 @@ def regime_points(result: LowNoiseResult) -> tuple:
     margin`` (:attr:`MinimalNormCertificate.margin`). ``|eta_p - eta_q| <= ||X~||_2 ||p - q||``
     on the sphere, so there the certificate moves by less than its margin; the theorem is
     asymptotic and the suite tests its conclusions on these lams only
-    (proofs/lownoise_rate.md)."""
+    (proofs/lownoise_rate.md).
+
+    Parameters
+    ----------
+    result : LowNoiseResult
+
+    Returns
+    -------
+    tuple of SweepPoint
+    """
     m = result.certificate.margin
     return tuple(pt for pt in result.sweep if pt.perturbation is not None and pt.perturbation < m)

@@ -87,7 +87,19 @@ class Context:
 
 
 def need(ctx: Context, what: str):
-    """``(value, None)`` or ``(None, Outcome 'hypothesis fails')`` when it cannot be computed."""
+    """``(value, None)`` or ``(None, Outcome 'hypothesis fails')`` when it cannot be computed.
+
+    Parameters
+    ----------
+    ctx : Context
+    what : str
+        The name of a :class:`Context` property.
+
+    Returns
+    -------
+    value, outcome
+        ``(value, None)``, or ``(None, Outcome)`` with verdict HYPOTHESIS_FAILS.
+    """
     try:
         return getattr(ctx, what), None
     except CertificateError as exc:

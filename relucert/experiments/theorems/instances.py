@@ -69,7 +69,16 @@ class Instance:
 
 
 def load_instance(path: str) -> Instance:
-    """Read an instance written by :meth:`Instance.save`."""
+    """Read an instance written by :meth:`Instance.save`.
+
+    Parameters
+    ----------
+    path : str
+
+    Returns
+    -------
+    Instance
+    """
     with np.load(path, allow_pickle=False) as z:
         fam = json.loads(str(z["family"]))
         fam["noise"] = tuple(fam["noise"])
@@ -79,7 +88,18 @@ def load_instance(path: str) -> Instance:
 
 
 def make_instance(family: Family, index: int, seed: int) -> Instance:
-    """The ``index``-th instance of ``family`` for the suite seed ``seed`` (deterministic)."""
+    """The ``index``-th instance of ``family`` for the suite seed ``seed`` (deterministic).
+
+    Parameters
+    ----------
+    family : Family
+    index : int
+    seed : int
+
+    Returns
+    -------
+    Instance
+    """
     rng = np.random.default_rng([int(seed), zlib.crc32(family.name.encode()), int(index)])
     n, d = family.n, family.d
     X = rng.standard_normal((n, d))

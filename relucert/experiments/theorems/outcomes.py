@@ -56,17 +56,50 @@ class Outcome:
 
 
 def holds(reason: str, **details) -> Outcome:
-    """The statement applies and its conclusion holds."""
+    """The statement applies and its conclusion holds.
+
+    Parameters
+    ----------
+    reason : str
+    **details
+        Numbers recorded with the verdict.
+
+    Returns
+    -------
+    Outcome
+    """
     return Outcome(HOLDS, reason, details)
 
 
 def fails(reason: str, **details) -> Outcome:
-    """The statement's hypothesis fails on the instance (``reason`` says which)."""
+    """The statement's hypothesis fails on the instance (``reason`` says which).
+
+    Parameters
+    ----------
+    reason : str
+    **details
+        Numbers recorded with the verdict.
+
+    Returns
+    -------
+    Outcome
+    """
     return Outcome(HYPOTHESIS_FAILS, reason, details)
 
 
 def violated(reason: str, **details) -> Outcome:
-    """The hypotheses hold and the conclusion does not."""
+    """The hypotheses hold and the conclusion does not.
+
+    Parameters
+    ----------
+    reason : str
+    **details
+        Numbers recorded with the verdict.
+
+    Returns
+    -------
+    Outcome
+    """
     return Outcome(VIOLATED, reason, details)
 
 

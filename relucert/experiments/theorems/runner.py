@@ -74,6 +74,29 @@ def run_suite(*, solver: Solver, alt_solver: Solver | None = None, families=DEFA
     Violations are re-verified (the instance is saved and re-loaded, and the statement
     checked again with a fresh :class:`Context`); confirmed ones are saved under
     ``out_dir/counterexamples`` (a temporary folder is used when ``out_dir`` is None).
+
+    Parameters
+    ----------
+    solver : Solver
+        ``solver(X, y, lam) -> Solution`` (:func:`relucert.experiments.rescaled.default_solver`).
+    alt_solver : Solver, optional
+        A second, independent method for the uniqueness statement.
+    families : sequence of Family
+    n_instances : int
+        Instances per family.
+    seed : int
+    statements : sequence of Statement
+    out_dir : str, optional
+        Where confirmed counterexamples go.
+    tol : Tolerances, optional
+    lams : sequence of float
+        The low-noise statement's lams.
+    progress : bool or None
+        Progress bar on stderr (None: when stderr is a terminal).
+
+    Returns
+    -------
+    SuiteResult
     """
     from tqdm import tqdm
 

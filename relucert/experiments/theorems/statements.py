@@ -27,7 +27,16 @@ __all__ = ["STATEMENTS", "check_finite_support", "sampled_extremum_check", "chec
 def check_finite_support(ctx: Context) -> Outcome:
     """DESIGN.md section 3: every solution is a finite sum of Diracs, at most one per
     (region, sign) pair reaching |eta| = 1, so at most 2 x #chambers atoms, and #chambers
-    is at most the general-position count."""
+    is at most the general-position count.
+
+    Parameters
+    ----------
+    ctx : Context
+
+    Returns
+    -------
+    Outcome
+    """
     rep, bad = need(ctx, "report")
     if bad:
         return bad
@@ -62,8 +71,22 @@ def sampled_extremum_check(arrangement: Arrangement, scan, p: np.ndarray, rng: n
     For the maximiser ``t*`` of ``s eta`` on a region (value m > 0) every point z of the
     region satisfies ``s eta(z) <= m`` and ``||z - t*||^2 <= 2 (m - s eta(z)) / m`` (from
     ``<z, v> <= <z, P_C v> = m <z, t*>``), which forbids a second maximiser. Samples: random
-    directions plus points near every maximiser. Returns ``(n_checked, worst excess of
-    the value, worst excess of the growth bound)``.
+    directions plus points near every maximiser.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    scan : RegionScan
+        The region maxima of ``eta_p``.
+    p : array (n,)
+    rng : numpy.random.Generator
+    tol : Tolerances
+
+    Returns
+    -------
+    n_checked : int
+    worst_value_excess : float
+    worst_growth_excess : float
     """
     Xl = arrangement.X_lift
     D = Xl.shape[1]
@@ -100,7 +123,16 @@ def sampled_extremum_check(arrangement: Arrangement, scan, p: np.ndarray, rng: n
 
 def check_one_extremum(ctx: Context) -> Outcome:
     """DESIGN.md section 3: on each dual region eta reaches +1 at most once and -1 at
-    most once (the region maximiser of a linear function on a cone is unique)."""
+    most once (the region maximiser of a linear function on a cone is unique).
+
+    Parameters
+    ----------
+    ctx : Context
+
+    Returns
+    -------
+    Outcome
+    """
     rep, bad = need(ctx, "report")
     if bad:
         return bad
@@ -152,7 +184,16 @@ def check_uniqueness(ctx: Context) -> Outcome:
     """DESIGN.md section 5: when Phi_E has full column rank (and the duality gap excludes
     mass outside E) the solution of (P_lam) is unique. Checked by the exact LP test over
     the solution polytope Q and, independently, by a second solver method (the full
-    second-order cone reformulation) returning the same function."""
+    second-order cone reformulation) returning the same function.
+
+    Parameters
+    ----------
+    ctx : Context
+
+    Returns
+    -------
+    Outcome
+    """
     rep, bad = need(ctx, "report")
     if bad:
         return bad
@@ -183,7 +224,16 @@ def check_low_noise(ctx: Context) -> Outcome:
     non-degenerate, then for y = y0 + C lam xi with C < c_crit and lam small the solution
     of (P_lam) has as many Diracs as the (P_0) solution; if moreover the atoms' features
     and face derivatives are independent (Gamma of full row rank) its errors are O(lam)
-    (log-log slope >= 1 - RATE_SLOPE)."""
+    (log-log slope >= 1 - RATE_SLOPE).
+
+    Parameters
+    ----------
+    ctx : Context
+
+    Returns
+    -------
+    Outcome
+    """
     mnc, bad = need(ctx, "p0")
     if bad:
         return bad
@@ -212,7 +262,6 @@ def check_low_noise(ctx: Context) -> Outcome:
     c = res.critical.value
     if not res.noise_scale < c:
         return fails(f"noise above critical: scale {res.noise_scale:.3g} is not below c_crit = {c:.3g}", **info)
-    tol = ctx.tol
     margin = mnc.margin
     regime = regime_points(res)
     details = {**info, "n_atoms": len(res.atoms), "n_diracs": [pt.n_diracs for pt in res.sweep],
@@ -225,7 +274,7 @@ def check_low_noise(ctx: Context) -> Outcome:
         return fails(f"regime not reached: {len(regime)} lam(s) with ||X~|| ||p_lam - q(C)|| below the margin "
                      f"{margin:.3g} (at lam = {smallest.lam:.2g} it is {smallest.perturbation:.3g}); need "
                      f"{MIN_REGIME}", **details)
-    s, pinned = fit_slopes(regime, len(res.atoms), tol)
+    s, pinned = fit_slopes(regime, len(res.atoms))
     fit = sorted(regime, key=lambda pt: pt.lam)[:N_FIT]
     details.update({"slopes": s, "pinned": list(pinned), "regime_lams": [pt.lam for pt in fit]})
     problems = []
