@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert._model import lift, relu_features
+from relucert._model import dual_value, lift, relu_features
 from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.results import Degeneracy, jsonable
 from relucert.tolerances import Tolerances, resolve
@@ -237,7 +237,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
     nd = check_nondegeneracy(arr, scan, E, carries, tol=tol)
     max_abs = scan.max_abs
     tv = float(np.sum(np.abs(amp)))
-    dual_val = float(p @ y)
+    dual_val = dual_value(p, y, 0.0)
     eq_ok = residual <= tol.primal_feas * max(1.0, float(np.max(np.abs(p), initial=0.0)))
     defect, where = boundary_multiplier_defect(arr, p, theta, signs, tol=tol)
     mult_ok = defect <= tol.dual_feas

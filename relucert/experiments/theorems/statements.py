@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from relucert._model import lift
+from relucert._model import eta, lift
 from relucert.results import AtomLocation, Verdict
 from relucert.arrangement import Arrangement, general_position_count, pack_signs
 from relucert.solution import Solution
@@ -105,14 +105,14 @@ def sampled_extremum_check(arrangement: Arrangement, scan, p: np.ndarray, rng: n
     index = {row.tobytes(): k for k, row in enumerate(arrangement.signs)}
     keys = pack_signs(S > 0)
     cham = np.array([index.get(row.tobytes(), -1) for row in keys])
-    eta = np.maximum(S, 0.0) @ p
+    eta_z = eta(Xl, p, Z)
     worst_val = -math.inf
     worst_growth = -math.inf
     ok = cham >= 0
     for si, s in enumerate(SIGNS):
         m = scan.value[cham[ok], si]
         t = scan.point[cham[ok], si]
-        val = s * eta[ok]
+        val = s * eta_z[ok]
         worst_val = max(worst_val, float(np.max(val - m, initial=-math.inf)))
         pos = m > 0
         if np.any(pos):
