@@ -48,7 +48,7 @@ class Outcome:
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {[v.value for v in VERDICTS]}; got {self.verdict!r}")
+            raise ValueError(f"verdict must be one of {tuple(v.value for v in VERDICTS)}; got {self.verdict!r}")
         object.__setattr__(self, "verdict", TheoremVerdict(self.verdict))
 
     def to_dict(self) -> dict:
