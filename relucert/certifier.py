@@ -56,7 +56,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     >>> sol = solution_from_measure(np.zeros((1, 1)), [1.0], 0.5, [[0.0, 1.0]], [0.5])
     >>> report = certify(sol)
     >>> report.unique, report.support_size
-    ('unique', 1)
+    (<Verdict.UNIQUE: 'unique'>, 1)
     """
     from relucert.verify.analysis import analyse
 

@@ -5,13 +5,13 @@ All frozen dataclasses, JSON-serialisable through ``to_dict``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
 
 from relucert.tolerances import Tolerances
 
-__all__ = ["Status", "ProgramResult", "CheckResult", "VerificationReport", "jsonable"]
+__all__ = ["Status", "Verdict", "Degeneracy", "AtomLocation", "ProgramResult", "CheckResult", "VerificationReport", "jsonable"]
 
 
 class Status(str, Enum):
@@ -25,8 +25,43 @@ class Status(str, Enum):
     ERROR = "error"
 
 
+class Verdict(StrEnum):
+    """Uniqueness verdict, for the optimal measure and for the learned function
+    (DESIGN.md section 5). String-valued: the values are those of the JSON reports and of
+    the certificate file format (:mod:`relucert.verify.certfile`)."""
+
+    UNIQUE = "unique"
+    NOT_UNIQUE = "not unique"
+    UNDETERMINED = "undetermined"
+
+
+class Degeneracy(StrEnum):
+    """Whether a dual certificate is non-degenerate (ND1-ND4 of DESIGN.md section 6)."""
+
+    NONDEGENERATE = "non-degenerate"
+    DEGENERATE = "degenerate"
+
+
+class AtomLocation(StrEnum):
+    """Where an atom (a point of the extremal set E) lies: inside a chamber, or on one
+    or more data hyperplanes (a region boundary, where ND3 rather than ND2 applies)."""
+
+    INTERIOR = "interior"
+    BOUNDARY = "boundary"
+
+
 def jsonable(value):
-    """Convert numpy scalars/arrays, enums and dataclass dicts to JSON-ready values."""
+    """Convert numpy scalars/arrays, enums and dataclass dicts to JSON-ready values.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+        Built from dict, list, str, int, float, bool and None only (NaN becomes None).
+    """
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, np.ndarray):
@@ -93,24 +128,46 @@ class ProgramResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One named claim: whether it passed, its worst violation and the bound used."""
+    """One named claim: whether it passed, its worst violation, the bound used, and
+    (for a condition measured by how far it is from failing, such as ND1-ND4 of
+    :mod:`relucert.verify.nondegeneracy`) its margin.
+
+    The one vocabulary of every check in relucert: the exact checker's claims, the
+    float analysis' conditions ND1-ND4, the certificate reports.
+
+    Parameters
+    ----------
+    name : str
+        The claim, e.g. ``"dual.feasible"`` or ``"ND3"``.
+    passed : bool
+        Whether it holds.
+    max_violation, bound : float or str or None
+        The worst violation found and the bound it was held to.
+    detail : str
+        What was checked, in words.
+    margin : float or None
+        How far from failing (larger is safer), where the check has such a scale.
+    """
 
     name: str
     passed: bool
     max_violation: float | str | None = None
     bound: float | str | None = None
     detail: str = ""
+    margin: float | None = None
 
     def to_dict(self) -> dict:
-        return jsonable(
-            {
-                "name": self.name,
-                "passed": self.passed,
-                "max_violation": self.max_violation,
-                "bound": self.bound,
-                "detail": self.detail,
-            }
-        )
+        """The JSON form; ``margin`` appears only when the check has one."""
+        doc = {
+            "name": self.name,
+            "passed": self.passed,
+            "max_violation": self.max_violation,
+            "bound": self.bound,
+            "detail": self.detail,
+        }
+        if self.margin is not None:
+            doc["margin"] = self.margin
+        return jsonable(doc)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ class Tolerances:
     - analysis: the float certificate analysis (``verify``): the extremal set,
       uniqueness, witnesses.
     - batched: the batched region scans (``gpu``, ``verify.regions``).
-    - experiments: parameters of the theory experiments (``relucert.experiments``).
 
     Each field has one meaning. The command line sets any field with
     ``--tol NAME=VALUE``.
@@ -132,22 +131,6 @@ class Tolerances:
         ``gpu_gap * max(1, upper)``; unconverged regions go to the exact CPU path.
         Batched and exact per-region maxima agree to this accuracy
         (proofs/batched_region_maxima.md).
-    pinned : float
-        Low-noise sweep: a reference atom whose location error (radians) stays below
-        this at every lam is "pinned" (e.g. a kink held on a data hyperplane) and is
-        left out of the location slope.
-    rate_slope : float
-        Low-noise statement: a log-log error slope counts as "rate lam" when it is at
-        least ``1 - rate_slope`` (errors O(lam)); the hand-built tests also ask
-        ``|slope - 1| <= rate_slope``.
-    critical_ratio : float
-        Relative bracket width ``(hi - lo) / hi`` at which the bisection for the
-        critical noise ratio c_crit stops.
-    cross_method : float
-        Theorem suite: two solver methods (exchange and socp) agree on the learned
-        function when their largest difference around the data, relative to
-        ``max(1, max |f|)``, is at most this (the socp answer is only accepted at a
-        relative gap of ``conic_accept``).
     """
 
     # solver (lp, lp.tv)
@@ -182,12 +165,6 @@ class Tolerances:
     # batched (gpu, verify.regions)
     gpu_margin: float = 1e-4
     gpu_gap: float = 1e-11
-
-    # experiments (relucert.experiments)
-    pinned: float = 1e-9
-    rate_slope: float = 0.1
-    critical_ratio: float = 1e-6
-    cross_method: float = 1e-3
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -233,8 +210,7 @@ class Tolerances:
         Parameters
         ----------
         name : str
-            A key of :data:`GROUPS` ("solver", "geometry", "analysis", "batched",
-            "experiments").
+            A key of :data:`GROUPS` ("solver", "geometry", "analysis", "batched").
 
         Returns
         -------
@@ -295,8 +271,6 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "analysis": ("the float certificate analysis (verify)",
                  ("extremal", "point_merge", "uniqueness_width", "witness_deficit", "certify_gap")),
     "batched": ("the batched region scans (gpu, verify.regions)", ("gpu_margin", "gpu_gap")),
-    "experiments": ("the theory experiments (relucert.experiments)",
-                    ("pinned", "rate_slope", "critical_ratio", "cross_method")),
 }
 
 #: The exchange method's snap ladder (``Tolerances.snap_distance``): the distances tried
@@ -328,3 +302,15 @@ def resolve(tol: Tolerances | None) -> Tolerances:
     if not isinstance(tol, Tolerances):
         raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(tol).__name__}")
     return tol
+
+
+# ----------------------------------------------------------------------------------------
+# verify (certificate analysis)
+# ----------------------------------------------------------------------------------------
+
+#: Uniqueness LPs over the solution polytope Q (relucert.verify.solution_polytope): when
+#: ``Phi_E c = r`` fails at band 0 (rounding in rank-deficient rows of Phi_E), the band
+#: ``primal_feas * max(1, |r|)`` is tried and widened by this factor, at most this many
+#: times. A wider band only widens the computed ranges, so a "unique" verdict stays sound.
+UNIQUENESS_BAND_FACTOR = 10.0
+UNIQUENESS_BAND_STEPS = 4

@@ -58,17 +58,11 @@ KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = {
 }
 KNOWN_LONG_MODULES: set[str] = {
     'relucert.arrangement.restrict',
-    'relucert.experiments.lownoise',
-    'relucert.experiments.theorems',
     'relucert.gpu.certificate',
     'relucert.lp.tv.exchange',
     'relucert.lp.tv.oracle',
-    'relucert.verify.certificate_builder',
-    'relucert.verify.uniqueness',
 }
 KNOWN_LITERALS: set[str] = {
-    'relucert.experiments.counterexamples',
-    'relucert.experiments.theorems',
     'relucert.lp.tv.exchange',
 }  # modules
 

@@ -22,7 +22,8 @@ ALLOWED = {"relucert.errors", "relucert.results", "relucert.tolerances", "reluce
            "relucert.commands._common", "relucert.commands._output"}  # the CLI helpers check uses (scanned too)
 # relucert's own solver / enumerator / LP code and the LP backends. (scipy itself may be loaded
 # by scikit-learn through relucert.errors; the checker's sources never use it: see the AST test.)
-FORBIDDEN = ("relucert.arrangement", "relucert.lp", "relucert.solver", "relucert.verify.certificate_builder", "relucert.gpu",
+FORBIDDEN = ("relucert.arrangement", "relucert.lp", "relucert.solver", "relucert.verify.certificate_builder",
+             "relucert.verify.certificate_hints", "relucert.gpu",
              "relucert.solver", "highspy", "cdd", "torch", "clarabel")
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from lownoise_cases import S5, circle_eta, grid_local_maxima, kink_at_data_point, two_interior_kinks
 from relucert.arrangement import enumerate_chambers, lift
-from relucert.commands.lownoise import default_solver
+from relucert.experiments.parameters import RATE_SLOPE
+from relucert.experiments.rescaled import default_solver
 from relucert.tolerances import Tolerances
 from relucert.experiments.lownoise import (
     DEFAULT_LAMS, angle, critical_noise_ratio, fit_slope, lownoise_sweep, minimal_norm_certificate,
@@ -71,9 +72,9 @@ def test_two_interior_kinks_rates(interior_sweep):
     res = interior_sweep
     assert [pt.n_diracs for pt in res.sweep] == [2] * len(LAMS)
     assert res.pinned == ()
-    assert abs(res.slopes["loc_err"] - 1) <= TOL.rate_slope
-    assert abs(res.slopes["amp_err"] - 1) <= TOL.rate_slope
-    assert abs(res.slopes["dual_dist"] - 1) <= TOL.rate_slope
+    assert abs(res.slopes["loc_err"] - 1) <= RATE_SLOPE
+    assert abs(res.slopes["amp_err"] - 1) <= RATE_SLOPE
+    assert abs(res.slopes["dual_dist"] - 1) <= RATE_SLOPE
     doc = res.to_dict()
     assert doc["format"] == "relucert.lownoise/1"
     assert doc["critical_noise_ratio"] is None and doc["critical_noise_ratio_infinite"]
@@ -125,8 +126,8 @@ def test_kink_at_data_point_rates(boundary_sweep):
     assert res.pinned == tuple(b)            # the kink stays on the data point
     fit = res.fit_points
     assert all(pt.n_diracs == 2 for pt in fit)
-    assert abs(res.slopes["loc_err"] - 1) <= TOL.rate_slope
-    assert abs(res.slopes["amp_err"] - 1) <= TOL.rate_slope
+    assert abs(res.slopes["loc_err"] - 1) <= RATE_SLOPE
+    assert abs(res.slopes["amp_err"] - 1) <= RATE_SLOPE
     assert res.noise_scale == pytest.approx(min(1.0, res.critical.value / 2))
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lownoise_cases import kink_at_data_point, two_interior_kinks
-from relucert.commands.lownoise import default_solver
+from relucert.experiments.rescaled import default_solver
 from relucert.experiments.theorems import (
     HOLDS, HYPOTHESIS_FAILS, STATEMENTS, VIOLATED, Context, Family, Instance, Outcome, Statement,
     check_low_noise, check_one_extremum, fails, holds, load_instance, make_instance, run_suite,

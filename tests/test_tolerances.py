@@ -16,8 +16,8 @@ def test_no_stray_tolerance_literals():
     offenders = []
     for pkg in PACKAGES:
         for path in (ROOT / pkg).rglob("*.py"):
-            if path.name == "tolerances.py":
-                continue
+            if path.name == "tolerances.py" or path == ROOT / "relucert/experiments/parameters.py":
+                continue  # the experiments' parameters are exempt by job (tests/test_architecture.py)
             for k, line in enumerate(path.read_text().splitlines(), 1):
                 code = line.split("#", 1)[0]
                 if ">>>" in line or "..." in line.lstrip()[:4]:
@@ -63,7 +63,7 @@ def test_groups_partition_the_fields():
     grouped = [name for _, names in GROUPS.values() for name in names]
     assert sorted(grouped) == sorted(f.name for f in fields(Tolerances))
     assert len(grouped) == len(set(grouped))  # each field in exactly one group
-    assert list(GROUPS) == ["solver", "geometry", "analysis", "batched", "experiments"]
+    assert list(GROUPS) == ["solver", "geometry", "analysis", "batched"]
     t = Tolerances(gpu_gap=0.0)
     assert t.group("batched") == {"gpu_margin": DEFAULT.gpu_margin, "gpu_gap": 0.0}
     with pytest.raises(ValueError, match="unknown tolerance group"):

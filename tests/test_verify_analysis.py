@@ -137,7 +137,7 @@ def test_nd_margins_match_geometry():
     kp = by_construction(8, 2, 0.1, 1)
     rep = analyse(solution_from_measure(kp.X, kp.y, kp.lam, kp.theta, kp.amplitude))
     nd3 = rep.nondegeneracy.condition("ND3")
-    assert nd3.holds and nd3.margin > 0
+    assert nd3.passed and nd3.margin > 0
     recs = rep.nondegeneracy.facet_multipliers
     assert recs and all(r.is_maximiser for r in recs)
     # the multipliers reproduce the projection: v + sum mu_j u_j = value * theta

@@ -9,7 +9,8 @@ from relucert.results import Status
 from relucert.solution import Solution, relu_features
 from relucert.tolerances import Tolerances
 from relucert.verify.analysis import analyse, solution_from_measure
-from relucert.verify.uniqueness import analyse_uniqueness, function_coordinates
+from relucert.verify.solution_polytope import function_coordinates
+from relucert.verify.uniqueness import analyse_uniqueness
 
 
 def _match(E_theta, theta):
@@ -24,7 +25,7 @@ def test_symmetric_continuum_measure_not_unique_function_unique():
     assert rep.unique == "not unique"
     assert rep.unique_function == "unique"
     assert rep.support_bound == 6 and rep.rank_phi_E == 5
-    assert not rep.nondegenerate and not rep.nondegeneracy.condition("ND4").holds
+    assert not rep.nondegenerate and not rep.nondegeneracy.condition("ND4").passed
     assert len(rep.uniqueness.antipodal_pairs) == 3
     # the LP ranges over Q equal the analytic continuum amp + t null, t in [-1/4, 1/4]
     idx = _match(rep.extremal.thetas(), theta)
@@ -117,7 +118,7 @@ def test_loose_extremal_tolerance_exposes_a_massless_near_extremum():
     rep = analyse(sol, tol=Tolerances(extremal=0.01))
     assert rep.support_bound == 2 and rep.support_size == 1
     nd1 = rep.nondegeneracy.condition("ND1")
-    assert not nd1.holds and nd1.margin == 0.0 and not rep.nondegenerate
+    assert not nd1.passed and nd1.margin == 0.0 and not rep.nondegenerate
     assert rep.unique == "unique"  # Phi_E still injective: the massless point gets no mass
 
 

@@ -8,8 +8,11 @@ loaded on first use, so that checking a file never loads solver or enumeration c
 The float certificate analysis is loaded on first use too:
 :mod:`~relucert.verify.regions` (region maxima of eta), :mod:`~relucert.verify.extremal`
 (the extremal set E), :mod:`~relucert.verify.nondegeneracy` (ND1-ND4),
-:mod:`~relucert.verify.uniqueness` (measure and function), :mod:`~relucert.verify.p0`
-(the (P_0) certificate) and :mod:`~relucert.verify.analysis` (the report).
+:mod:`~relucert.verify.uniqueness` (measure and function, over the solution polytope of
+:mod:`~relucert.verify.solution_polytope`, with the re-checked witnesses of
+:mod:`~relucert.verify.witness`), :mod:`~relucert.verify.p0` (the (P_0) certificate) and
+:mod:`~relucert.verify.analysis` (the report). The exact builder's float hints are in
+:mod:`~relucert.verify.certificate_hints`.
 
 Layer: verify. It may import core, arrangement and lp, never the TV solver
 (relucert.lp.tv): its float path has its own region scan. The checker
@@ -25,10 +28,10 @@ _LAZY = {
     "REPORT_FORMAT": "analysis", "AtomReport": "analysis", "CertificateReport": "analysis",
     "analyse": "analysis", "solution_from_measure": "analysis",
     "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",
-    "Condition": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
+    "condition_to_dict": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
     "P0Certificate": "p0", "p0_certificate": "p0",
     "RegionScan": "regions", "scan_regions": "regions",
-    "Uniqueness": "uniqueness", "Witness": "uniqueness", "analyse_uniqueness": "uniqueness",
+    "Uniqueness": "uniqueness", "Witness": "witness", "WitnessKind": "witness", "analyse_uniqueness": "uniqueness",
 }
 
 __all__ = [

@@ -15,20 +15,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, enumerate_chambers, lift
+from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.errors import CertificateError
-from relucert.results import Status, jsonable
-from relucert._model import dual_value, primal_value, relu_features
+from relucert.results import AtomLocation, Status, Verdict, jsonable
+from relucert._model import lift, primal_value, relu_features, scaled_dual_value
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
-from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, phi_rank
+from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, condition_to_dict, phi_rank
 from relucert.verify.regions import (SIGNS, RegionScan, certificate_values, maximiser_hyperplanes, on_hyperplanes,
                                      scan_regions)
 from relucert.verify.uniqueness import Uniqueness, analyse_uniqueness
 
-__all__ = ["REPORT_FORMAT", "AtomReport", "CertificateReport", "analyse", "solution_from_measure",
-           "dual_value", "primal_value"]
+__all__ = ["REPORT_FORMAT", "AtomReport", "CertificateReport", "analyse", "solution_from_measure"]
 
 REPORT_FORMAT = "relucert.certificate-report/1"
 
@@ -43,7 +42,7 @@ class AtomReport:
     theta: np.ndarray
     amplitude: float
     point: int                 # index into E
-    location: str              # "interior" | "boundary"
+    location: AtomLocation
     hyperplanes: tuple
     eta: float                 # eta at theta
     margin: float              # ND2 distance to the nearest hyperplane, or ND3 smallest facet multiplier
@@ -59,9 +58,9 @@ class AtomReport:
 class CertificateReport:
     """Everything :func:`analyse` found; ``to_dict`` is the JSON report."""
 
-    unique: str
+    unique: Verdict
     unique_reason: str
-    unique_function: str
+    unique_function: Verdict
     unique_function_reason: str
     support_size: int
     n_chambers: int
@@ -124,7 +123,7 @@ class CertificateReport:
             "one_extremum_violations": [list(v[:2]) + [list(v[2])] for v in self.extremal.violations],
             "regions_reaching": {"plus": self.regions_plus, "minus": self.regions_minus, "both": self.regions_both},
             "nondegenerate": self.nondegenerate,
-            "conditions": [c.to_dict() for c in self.conditions],
+            "conditions": [condition_to_dict(c) for c in self.conditions],
             "facet_multipliers": [f.to_dict() for f in self.nondegeneracy.facet_multipliers],
             "atoms": [a.to_dict() for a in self.atoms],
             "extremal_set": [q.to_dict() for q in self.extremal.points],
@@ -169,6 +168,27 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     ``p / max(1, max |eta|)`` is within ``tol.obj_gap`` (the solver's acceptance rule), else
     INACCURATE.
 
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    y : array (n_samples,)
+    lam : float
+        Regularisation, > 0.
+    theta : array (k, n_features + 1)
+        Unit directions of the atoms.
+    amplitude : array (k,)
+        Signed amplitudes of the atoms.
+    arrangement : Arrangement, optional
+        The chambers of ``X`` (enumerated here when None).
+    tol : Tolerances, optional
+    method : str
+        Recorded as the solution's ``method``.
+
+    Returns
+    -------
+    Solution
+        Status OPTIMAL or INACCURATE (never raises for a non-optimal measure).
+
     Examples
     --------
     One point ``x = 0``, label 1, lam = 0.5: the network ``0.5 relu(b)`` is optimal
@@ -191,7 +211,7 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     scan = scan_regions(arr, p, tol=tol)
     mx = scan.max_abs
     primal = primal_value(Phi, y, lam, amplitude)
-    gap = primal - dual_value(p / max(1.0, mx), y, lam)
+    gap = primal - scaled_dual_value(p, y, lam, mx)
     ok = gap <= tol.obj_gap * max(1.0, abs(primal))  # the gap of the feasible p / max(1, mx)
     return Solution(X=X, y=y, lam=float(lam), theta=theta, amplitude=amplitude, objective=primal,
                     tv_norm=float(np.sum(np.abs(amplitude))), dual=p, predictions=pred,
@@ -207,6 +227,20 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
             tol: Tolerances | None = None, device: str = "auto") -> CertificateReport:
     """The certificate report of an optimal solution of (P_lam), lam > 0 (module docstring).
 
+    Parameters
+    ----------
+    solution : Solution
+        An optimal solution of (P_lam); its atoms and data are all that is used.
+    arrangement : Arrangement, optional
+        The chambers of ``solution.X`` (enumerated here when None).
+    tol : Tolerances, optional
+    device : str
+        Where the region scan runs (``"auto"``, ``"cpu"`` or ``"cuda"``).
+
+    Returns
+    -------
+    CertificateReport
+
     Raises
     ------
     CertificateError (a ValueError)
@@ -221,7 +255,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     >>> sol = solution_from_measure(np.zeros((1, 1)), [1.0], 0.5, [[0.0, 1.0]], [0.5])
     >>> rep = analyse(sol)
     >>> rep.unique, rep.support_bound, rep.atoms[0].location, rep.nondegenerate
-    ('unique', 1, 'interior', True)
+    (<Verdict.UNIQUE: 'unique'>, 1, <AtomLocation.INTERIOR: 'interior'>, True)
     """
     tol = resolve(tol)
     if not isinstance(solution, Solution):
@@ -252,8 +286,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
                 f"p / max|eta|, but the extremal set {{|eta| >= 1 - tol.extremal}} of either vector is then "
                 f"unreliable (tighten tol.obj_gap or loosen tol.extremal)")
     primal = primal_value(Phi, y, lam, amp)
-    p_hat = p / max(1.0, max_abs)
-    dual_val = dual_value(p_hat, y, lam)
+    dual_val = scaled_dual_value(p, y, lam, max_abs)
     gap = primal - dual_val
     if gap > tol.certify_gap * max(1.0, abs(primal)):
         _refuse(f"the recomputed duality gap {gap:.3g} exceeds {tol.certify_gap:g} * max(1, |objective|)")

@@ -33,20 +33,34 @@ from __future__ import annotations
 import json
 import math
 import re
+from enum import StrEnum
 from fractions import Fraction
 
 from relucert._atomic import write_text
 from relucert.errors import CertificateError, CertificateLimitError
 
 __all__ = [
-    "CERTIFICATE_FORMAT", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
+    "CERTIFICATE_FORMAT", "CertifiedVerdict", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
     "encode_rational", "decode_rational", "read_certificate", "write_certificate", "loads_certificate",
     "TOP_LEVEL_KEYS",
 ]
 
 CERTIFICATE_FORMAT = "relucert.exact-certificate/1"
-VERDICT_UNIQUE = "unique"
-VERDICT_NOT_CERTIFIED = "uniqueness not certified"
+
+
+class CertifiedVerdict(StrEnum):
+    """The uniqueness claim of a certificate file, ``uniqueness.verdict``. Its values are
+    the file format's strings: ``"unique"`` (a claim the checker re-derives,
+    proofs/certified_uniqueness.md) or ``"uniqueness not certified"`` (no claim; the
+    float analysis' :class:`~relucert.results.Verdict` may still say more)."""
+
+    UNIQUE = "unique"
+    NOT_CERTIFIED = "uniqueness not certified"
+
+
+#: The file format's strings, as written (the values of :class:`CertifiedVerdict`).
+VERDICT_UNIQUE = CertifiedVerdict.UNIQUE.value
+VERDICT_NOT_CERTIFIED = CertifiedVerdict.NOT_CERTIFIED.value
 
 TOP_LEVEL_KEYS = frozenset({
     "format", "problem", "n", "d", "X", "y", "lam", "dual", "atoms", "chambers", "completeness",
@@ -58,7 +72,21 @@ _DIGITS_AT_ONCE = 4000
 
 
 def encode_rational(value) -> str:
-    """``"a"`` or ``"a/b"`` for an exact rational (int or Fraction; floats are refused)."""
+    """``"a"`` or ``"a/b"`` for an exact rational (int or Fraction; floats are refused).
+
+    Parameters
+    ----------
+    value : int or Fraction
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        For a float or any other type.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
         raise TypeError(f"a certificate rational must be an int or Fraction; got {type(value).__name__}")
     return str(Fraction(value))
@@ -79,6 +107,24 @@ def decode_rational(text, where: str, max_bits: int | None = None) -> Fraction:
     With ``max_bits``, a numerator or denominator of more than ``max_bits`` bits raises
     :class:`~relucert.errors.CertificateLimitError`; an over-long digit string is refused
     from its length alone, before any conversion.
+
+    Parameters
+    ----------
+    text : str
+    where : str
+        The field, for the error message.
+    max_bits : int, optional
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    CertificateError
+        Not a canonical rational string.
+    CertificateLimitError
+        More than ``max_bits`` bits.
     """
     if not isinstance(text, str):
         raise CertificateError(f"{where}: expected a rational string 'a/b'; got {type(text).__name__}")
@@ -123,7 +169,20 @@ def _no_duplicates(pairs):
 
 
 def loads_certificate(text: str) -> dict:
-    """Parse certificate JSON text strictly (no NaN/Infinity, no duplicate keys)."""
+    """Parse certificate JSON text strictly (no NaN/Infinity, no duplicate keys).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CertificateError
+    """
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except CertificateError:
@@ -143,7 +202,20 @@ def loads_certificate(text: str) -> dict:
 
 
 def read_certificate(path) -> dict:
-    """Read and strictly parse a certificate file."""
+    """Read and strictly parse a certificate file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CertificateError
+    """
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -157,7 +229,14 @@ def read_certificate(path) -> dict:
 
 
 def write_certificate(path, document: dict) -> None:
-    """Write a certificate document as compact JSON (creating the folder), atomically."""
+    """Write a certificate document as compact JSON (creating the folder), atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+    document : dict
+        A ``relucert.exact-certificate/1`` document (plain JSON values).
+    """
     if document.get("format") != CERTIFICATE_FORMAT:
         raise ValueError(f"document format must be {CERTIFICATE_FORMAT!r}; got {document.get('format')!r}")
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)

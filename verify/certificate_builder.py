@@ -16,7 +16,7 @@
   recomputes the bound);
 - the atoms ``u_k = theta_k |a_k|`` (float products, exact as rationals) with a rational
   upper bound on ``||u_k||``; for (P_0) extra "sweep" atoms with exactly solved rational
-  amplitudes make the interpolation exact (:func:`_exact_interpolation`);
+  amplitudes make the interpolation exact (:func:`~relucert.verify.certificate_hints.exact_interpolation`);
 - the bounds, the gap and the uniqueness verdict, all re-derived by the independent
   checker (:mod:`relucert.verify.checker`), which then checks the whole document: a
   certificate that does not verify is never returned (fail closed).
@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -40,7 +39,10 @@ from relucert.results import VerificationReport
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.certfile import (
-    CERTIFICATE_FORMAT, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, encode_rational, write_certificate,
+    CERTIFICATE_FORMAT, CertifiedVerdict, encode_rational, write_certificate,
+)
+from relucert.verify.certificate_hints import (
+    MULT_BITS, bfs_order, exact_interpolation, hint_vector, interior_points, ratio, region_multipliers, to_float,
 )
 from relucert.verify.checker import (
     ParsedCertificate, _Exact, _unpack, check_certificate, derive_uniqueness, sqrt_upper,
@@ -48,13 +50,8 @@ from relucert.verify.checker import (
 
 __all__ = ["ExactCertificate", "make_exact_certificate", "MULT_BITS", "SCALE_BITS"]
 
-#: Multipliers are rounded to the grid 2**-MULT_BITS.
-MULT_BITS = 60
 #: The dual scale factor is rounded up to the grid 2**-SCALE_BITS.
 SCALE_BITS = 62
-#: Interior points are first tried as integers round(theta * 2**k) for these k.
-_INTERIOR_BITS = (20, 40, 60)
-_CHUNK = 2048
 #: Bit limit of the builder's own final check (its numbers come from float64 data and dyadic grids).
 _SELF_CHECK_BITS = 1 << 16
 
@@ -67,7 +64,7 @@ class ExactCertificate:
     ----------
     lower_bound, upper_bound, gap : Fraction
         ``lower <= min (P) <= upper`` proven in exact arithmetic; ``gap = upper - lower``.
-    unique : str
+    unique : CertifiedVerdict
         ``"unique"`` or ``"uniqueness not certified"``; ``unique_reason`` says why.
     document : dict
         The ``relucert.exact-certificate/1`` JSON document.
@@ -82,7 +79,7 @@ class ExactCertificate:
     lower_bound: Fraction
     upper_bound: Fraction
     gap: Fraction
-    unique: str
+    unique: CertifiedVerdict
     unique_reason: str
     document: dict = field(repr=False)
     report: VerificationReport = field(repr=False)
@@ -110,165 +107,11 @@ class ExactCertificate:
         write_certificate(path, self.document)
 
 
-def _dyadic_round(x: float, bits: int) -> Fraction:
-    """``x`` rounded to the grid ``2**-bits`` (exact: scaling a float by a power of two is
-    exact while it stays finite; beyond that the scaling is done in rationals)."""
-    scaled = x * (1 << bits)
-    if math.isfinite(scaled):
-        return Fraction(int(round(scaled)), 1 << bits)
-    return Fraction(round(Fraction(x) * (1 << bits)), 1 << bits)
-
-
-def _to_float(q) -> float:
-    """A rational (Fraction or int ratio) as a float: ``inf`` (with its sign) beyond the
-    float range instead of OverflowError. Only used to choose hints, never in a proof."""
-    try:
-        return float(q)
-    except OverflowError:
-        return math.copysign(math.inf, q)
-
-
-def _ratio(a: int, b: int) -> float:
-    """``a / b`` for (possibly huge) Python ints, correctly rounded; ``inf`` on overflow."""
-    try:
-        return a / b
-    except OverflowError:
-        return math.copysign(math.inf, a) * (1 if b > 0 else -1)
-
-
-def _hint_vector(V_c, S: int) -> np.ndarray:
-    """``v_A = V_c / S`` in float for the projection hints; CertificateError (naming the
-    problem) when it does not fit in float64."""
-    v = np.array([_to_float(Fraction(a, S)) for a in V_c])
-    if not np.all(np.isfinite(v)):
-        raise CertificateError("the certificate vector v_A of a dual region exceeds the float64 range, so no "
-                               "projection hint can be computed; the data and lam are too badly scaled")
-    return v
-
-
-def _interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
-    """Rational interior points, verified exactly: small integers where possible."""
-    m = interior.shape[0]
-    out: list = [None] * m
-    todo = np.arange(m)
-    for bits in _INTERIOR_BITS:
-        if todo.size == 0:
-            break
-        T = np.array([[int(round(float(v) * (1 << bits))) for v in interior[k]] for k in todo], dtype=object)
-        good = np.zeros(len(todo), dtype=bool)
-        for a in range(0, len(todo), _CHUNK):  # bounded memory: object arrays of Python ints
-            G = T[a:a + _CHUNK] @ X_int_obj.T
-            good[a:a + _CHUNK] = ~((G == 0).any(axis=1) | ((G > 0) != masks_bool[todo[a:a + _CHUNK]]).any(axis=1))
-        for idx, k in enumerate(todo):
-            if good[idx]:
-                out[k] = tuple(Fraction(int(v)) for v in T[idx])
-        todo = todo[~good]
-    for k in todo:  # the float point itself, exactly
-        out[k] = tuple(Fraction(float(v)) for v in interior[k])
-    return out
-
-
-def _bfs_order(masks: list, group_masks: list, sample_group: np.ndarray, arr) -> tuple[list, list]:
-    """Chamber order (old indices) and parents (new indices) by BFS over facet flips."""
-    index = {mk: k for k, mk in enumerate(masks)}
-    m = len(masks)
-    new_of = [-1] * m
-    order, parents = [], []
-    for root in range(m):
-        if new_of[root] >= 0:
-            continue
-        new_of[root] = len(order)
-        order.append(root)
-        parents.append(-1)
-        queue = deque([root])
-        while queue:
-            k = queue.popleft()
-            for j in arr.facets(k):
-                nb = index.get(masks[k] ^ group_masks[sample_group[j]])
-                if nb is not None and new_of[nb] < 0:
-                    new_of[nb] = len(order)
-                    order.append(nb)
-                    parents.append(new_of[k])
-                    queue.append(nb)
-    return order, parents
-
-
-def _region_multipliers(v: np.ndarray, G: np.ndarray, idx: np.ndarray, scale: Fraction, tol) -> dict:
-    from relucert.arrangement import region_max
-
-    if G.shape[0] == 0:
-        return {}
-    r = region_max(v, G, tol=tol)
-    out = {}
-    for j, lam_j in zip(idx, r.multipliers):
-        if lam_j > 0:
-            q = _dyadic_round(float(lam_j), MULT_BITS) / scale
-            if q > 0:
-                out[int(j)] = q
-    return out
-
-
 def _parsed(base: dict, **changes) -> ParsedCertificate:
     fields_ = dict(base)
     fields_.update(changes)
     return ParsedCertificate(**fields_)
 
-
-def _exact_interpolation(Xl_frac, y, atoms, n, *, seed: int = 0, tries: int = 16) -> list:
-    """(P_0): extra atoms that make the atoms interpolate y exactly.
-
-    The residual ``r = y - f`` of the rounded atoms is absorbed by "sweep" atoms
-    ``u_j = a_j (w, -c_j)`` for a rational direction w that separates the distinct points
-    (exactly distinct projections ``pi_1 < ... < pi_k``) and thresholds ``c_1 < pi_1``,
-    ``c_j = (pi_{j-1} + pi_j) / 2``: atom j is active exactly on points j..k, so the
-    feature matrix is lower triangular with positive diagonal ``pi_j - c_j`` and the
-    amplitudes follow by exact forward substitution (O(k^2) rational operations).
-    """
-    d1 = len(Xl_frac[0])
-    f = [Fraction(0)] * n
-    for u, s, _ in atoms:
-        for i in range(n):
-            t = sum(a * b for a, b in zip(u, Xl_frac[i]))
-            if t > 0:
-                f[i] += s * t
-    r = [y[i] - f[i] for i in range(n)]
-    if not any(r):
-        return []
-    groups: dict = {}
-    for i in range(n):
-        groups.setdefault(Xl_frac[i], []).append(i)
-    for members in groups.values():
-        if any(r[i] != r[members[0]] for i in members):
-            raise CertificateError("(P_0): repeated points carry different residuals (different labels at one "
-                                   "point): y cannot be interpolated exactly")
-    pts = list(groups.keys())
-    reps = [members[0] for members in groups.values()]
-    rng = np.random.default_rng(seed)
-    Xf = np.array([[float(v) for v in p[:-1]] for p in pts])
-    best, best_gap = None, -1.0
-    for _ in range(tries):
-        w = rng.integers(-1000, 1001, size=d1 - 1)
-        proj = np.sort(Xf @ w)
-        gap = float(np.min(np.diff(proj))) / max(1.0, float(np.linalg.norm(w))) if len(pts) > 1 else 1.0
-        if gap > best_gap:
-            best, best_gap = w, gap
-    w = tuple(Fraction(int(v)) for v in best)
-    proj = [sum(a * b for a, b in zip(w, p[:-1])) for p in pts]
-    order = sorted(range(len(pts)), key=lambda g: proj[g])
-    pis = [proj[g] for g in order]
-    if any(a == b for a, b in zip(pis, pis[1:])):
-        raise CertificateError("(P_0): no separating direction found for the exact interpolation atoms")
-    cs = [pis[0] - 1] + [(a + b) / 2 for a, b in zip(pis, pis[1:])]
-    amps: list = []
-    for i, g in enumerate(order):
-        acc = r[reps[g]] - sum(amps[j] * (pis[i] - cs[j]) for j in range(i))
-        amps.append(acc / (pis[i] - cs[i]))
-    extra = []
-    for a, c in zip(amps, cs):
-        if a != 0:
-            u = tuple(abs(a) * v for v in w) + (-abs(a) * c,)
-            extra.append((u, 1 if a > 0 else -1, sqrt_upper(sum(x * x for x in u))))
-    return extra
 
 
 def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Tolerances | None = None,
@@ -337,7 +180,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     group_masks = [0] * (int(sample_group.max()) + 1)
     for i, g in enumerate(sample_group):
         group_masks[g] |= 1 << i
-    order, parents = _bfs_order(masks0, group_masks, sample_group, arr)
+    order, parents = bfs_order(masks0, group_masks, sample_group, arr)
     masks = [masks0[k] for k in order]
     # exact interior points
     DX = 1
@@ -345,7 +188,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         for v in row:
             DX = math.lcm(DX, v.denominator)
     Xint = np.array([[v.numerator * (DX // v.denominator) for v in row] + [DX] for row in Xf], dtype=object)
-    interiors = _interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order])
+    interiors = interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order])
     timings["chambers_s"] = time.perf_counter() - t1
 
     # atoms (lam > 0: u = theta |a| rounded to float)
@@ -361,10 +204,10 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     base = dict(n=n, d=d, X=Xf, y=yf, lam=lamf, dual=pf, atoms=tuple(atoms), masks=tuple(masks),
                 interiors=tuple(interiors), parents=tuple(parents),
                 mult=tuple(({}, {}) for _ in masks), n_chambers_claimed=len(masks),
-                lower=Fraction(0), upper=Fraction(0), gap=Fraction(0), verdict=VERDICT_NOT_CERTIFIED, reason="")
+                lower=Fraction(0), upper=Fraction(0), gap=Fraction(0), verdict=CertifiedVerdict.NOT_CERTIFIED, reason="")
     if lamf == 0:
         Xl_frac = tuple(row + (Fraction(1),) for row in Xf)
-        atoms = atoms + _exact_interpolation(Xl_frac, yf, atoms, n)
+        atoms = atoms + exact_interpolation(Xl_frac, yf, atoms, n)
         base["atoms"] = tuple(atoms)
 
     # pass 1: multipliers where ||v_A|| > 1
@@ -384,8 +227,8 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         k = order[c]
         idx = arr.facets(k)
         G = arr.inward_normals(k)
-        v = _hint_vector(V[c], ex.S)
-        mult[c] = (_region_multipliers(v, G, idx, Fraction(1), tol), _region_multipliers(-v, G, idx, Fraction(1), tol))
+        v = hint_vector(V[c], ex.S)
+        mult[c] = (region_multipliers(v, G, idx, Fraction(1), tol), region_multipliers(-v, G, idx, Fraction(1), tol))
     ex = _Exact(_parsed(base, mult=tuple(mult)))
     bounds, _ = ex.pair_bounds()
     worst = max(q for row in bounds for q, _ in row)
@@ -403,20 +246,20 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     t3 = time.perf_counter()
     if lamf > 0 and upper >= lower:
         # float screening only (huge or tiny rationals: no float overflow; inf screens in)
-        rho = math.sqrt(_to_float(2 * (upper - lower) / (lamf * lamf)))
+        rho = math.sqrt(to_float(2 * (upper - lower) / (lamf * lamf)))
         V, F = ex.chamber_vectors()
         S2, D2 = ex.S * ex.S, ex.DX * ex.DX
         for c in range(len(masks)):
             if mult[c][0] or mult[c][1]:
                 continue
-            vn = math.sqrt(_ratio(sum(a * a for a in V[c]), S2))
-            beta = math.sqrt(_ratio(F[c], D2)) * rho
+            vn = math.sqrt(ratio(sum(a * a for a in V[c]), S2))
+            beta = math.sqrt(ratio(F[c], D2)) * rho
             if vn + 2 * beta >= 1 - 2 * beta or vn >= 1:
                 k = order[c]
                 idx = arr.facets(k)
                 G = arr.inward_normals(k)
-                v = _hint_vector(V[c], ex.S)
-                mult[c] = (_region_multipliers(v, G, idx, scale, tol), _region_multipliers(-v, G, idx, scale, tol))
+                v = hint_vector(V[c], ex.S)
+                mult[c] = (region_multipliers(v, G, idx, scale, tol), region_multipliers(-v, G, idx, scale, tol))
         ex = _Exact(_parsed(base, mult=tuple(mult)))
         bounds, _ = ex.pair_bounds()
         unique, reason, _ = derive_uniqueness(ex, bounds, lower, upper)
@@ -427,7 +270,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         unique, reason = False, "negative gap"
     timings["uniqueness_s"] = time.perf_counter() - t3
 
-    verdict = VERDICT_UNIQUE if unique else VERDICT_NOT_CERTIFIED
+    verdict = CertifiedVerdict.UNIQUE if unique else CertifiedVerdict.NOT_CERTIFIED
     gap = upper - lower
     enc = encode_rational
     document = {
@@ -446,7 +289,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
                      for c in range(len(masks))],
         "completeness": {"method": "zaslavsky", "n_chambers": len(masks)},
         "lower_bound": enc(lower), "upper_bound": enc(upper), "gap": enc(gap),
-        "uniqueness": {"verdict": verdict, "reason": reason},
+        "uniqueness": {"verdict": verdict.value, "reason": reason},
         "provenance": {"producer": "relucert.verify.certificate_builder", "solution_method": str(solution.method),
                        "solution_objective": float(solution.objective), "dual_scale": enc(scale),
                        "enumeration": str(arr.method), "tol": tol.to_dict()},

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.arrangement import Arrangement
-from relucert.results import jsonable
+from relucert.results import AtomLocation, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.regions import SIGNS, RegionScan, certificate_values, on_hyperplanes
 
@@ -38,8 +38,8 @@ class ExtremalPoint:
     hyperplanes: tuple
 
     @property
-    def location(self) -> str:
-        return "boundary" if self.hyperplanes else "interior"
+    def location(self) -> AtomLocation:
+        return AtomLocation.BOUNDARY if self.hyperplanes else AtomLocation.INTERIOR
 
     def to_dict(self) -> dict:
         return jsonable({"theta": self.theta, "sign": self.sign, "value": self.value,
@@ -88,7 +88,22 @@ class ExtremalSet:
 
 def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, act=None) -> np.ndarray:
     """Chambers whose closure contains the unit vector ``theta`` that lies exactly on
-    ``hyperplanes``: their sign patterns agree with theta's signs off those hyperplanes."""
+    ``hyperplanes``: their sign patterns agree with theta's signs off those hyperplanes.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    theta : array (n_features + 1,)
+    hyperplanes : sequence of int
+        The data hyperplanes ``theta`` lies on.
+    act : ignored
+        Accepted for the callers' convenience.
+
+    Returns
+    -------
+    array of int
+        Chamber indices.
+    """
     from relucert.arrangement.chambers import pack_signs
 
     signs = arrangement.X_lift @ theta > 0
@@ -101,7 +116,20 @@ def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, a
 
 
 def extremal_set(arrangement: Arrangement, scan: RegionScan, *, tol: Tolerances | None = None) -> ExtremalSet:
-    """Build E from ``scan`` (see the module docstring)."""
+    """Build E from ``scan`` (see the module docstring).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    scan : RegionScan
+        The region maxima of ``eta_p`` (:func:`relucert.verify.regions.scan_regions`).
+    tol : Tolerances, optional
+        ``extremal`` admits a region maximum to E, ``point_merge`` merges maximisers.
+
+    Returns
+    -------
+    ExtremalSet
+    """
     tol = resolve(tol)
     m = scan.n_chambers
     Xl = arrangement.X_lift

@@ -26,29 +26,33 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from relucert._model import relu_features
 from relucert.arrangement import Arrangement
 from relucert.errors import SolverError
 from relucert.lp.highs import FiniteProgram, solve_program
-from relucert.results import Status, jsonable
-from relucert.solution import relu_features
+from relucert.results import AtomLocation, CheckResult, Status, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet
 from relucert.verify.regions import SIGNS, RegionScan
 
-__all__ = ["Condition", "FacetMultipliers", "NonDegeneracy", "check_nondegeneracy", "phi_rank"]
+__all__ = ["condition_to_dict", "FacetMultipliers", "NonDegeneracy", "check_nondegeneracy", "phi_rank"]
 
 
-@dataclass(frozen=True)
-class Condition:
-    """One named condition: whether it holds, its margin, and why."""
+def condition_to_dict(condition: CheckResult) -> dict:
+    """A condition ND1-ND4 as the certificate report writes it
+    (``relucert.certificate-report/1``: keys ``name``, ``holds``, ``margin``, ``detail``).
 
-    name: str
-    holds: bool
-    margin: float | None
-    detail: str = ""
+    Parameters
+    ----------
+    condition : CheckResult
+        One of :attr:`NonDegeneracy.conditions`.
 
-    def to_dict(self) -> dict:
-        return jsonable({"name": self.name, "holds": self.holds, "margin": self.margin, "detail": self.detail})
+    Returns
+    -------
+    dict
+    """
+    return jsonable({"name": condition.name, "holds": condition.passed, "margin": condition.margin,
+                     "detail": condition.detail})
 
 
 @dataclass(frozen=True)
@@ -81,19 +85,30 @@ class NonDegeneracy:
 
     @property
     def holds(self) -> bool:
-        return all(c.holds for c in self.conditions)
+        return all(c.passed for c in self.conditions)
 
-    def condition(self, name: str) -> Condition:
+    def condition(self, name: str) -> CheckResult:
         return next(c for c in self.conditions if c.name == name)
 
     def to_dict(self) -> dict:
-        return {"nondegenerate": self.holds, "conditions": [c.to_dict() for c in self.conditions],
+        return {"nondegenerate": self.holds, "conditions": [condition_to_dict(c) for c in self.conditions],
                 "facet_multipliers": [f.to_dict() for f in self.facet_multipliers],
                 "point_margin": jsonable(list(self.point_margin))}
 
 
 def phi_rank(Phi: np.ndarray, tol: Tolerances) -> tuple[int, np.ndarray]:
-    """Numerical rank (relative threshold ``tol.rank``) and the singular values."""
+    """Numerical rank (relative threshold ``tol.rank``) and the singular values.
+
+    Parameters
+    ----------
+    Phi : array (n, k)
+    tol : Tolerances
+
+    Returns
+    -------
+    rank : int
+    singular_values : array
+    """
     if Phi.size == 0:
         return 0, np.zeros(0)
     sv = np.linalg.svd(Phi, compute_uv=False)
@@ -133,7 +148,7 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
     is_max = bool(E.pair_point[k, si] == idx)
     if not pos:
         return FacetMultipliers(idx, int(k), (), (), is_max, True)
-    lam = scan.multipliers[k][si]
+    mult = scan.multipliers[k][si]
     G = arrangement.inward_normals(k)
     # group repeated data points (identical lifted rows: one hyperplane)
     groups: dict = {}
@@ -142,7 +157,7 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
         groups.setdefault(key, []).append(t)
     reps = [int(facets[ts[0]]) for ts in groups.values()]
     U = np.array([G[ts[0]] / np.linalg.norm(G[ts[0]]) for ts in groups.values()])
-    mu = np.array([sum(lam[t] * np.linalg.norm(G[t]) for t in ts) for ts in groups.values()])
+    mu = np.array([sum(mult[t] * np.linalg.norm(G[t]) for t in ts) for ts in groups.values()])
     unique = int(np.linalg.matrix_rank(U)) == U.shape[0]
     if not unique:
         # v + U^T mu (+ other facets, whose multipliers vanish at this point) = value * theta
@@ -154,7 +169,22 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
 def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, carries_mass,
                         *, tol: Tolerances | None = None) -> NonDegeneracy:
     """ND1-ND4 (module docstring). ``carries_mass[j]``: whether point j of E carries mass
-    in some optimal measure (from the uniqueness LPs)."""
+    in some optimal measure (from the uniqueness LPs).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    scan : RegionScan
+        Region maxima of the certificate.
+    E : ExtremalSet
+    carries_mass : array of bool (len(E),)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    NonDegeneracy
+        ``conditions``: ND1-ND4 as :class:`~relucert.results.CheckResult` s with margins.
+    """
     tol = resolve(tol)
     Xl = arrangement.X_lift
     carries_mass = np.asarray(carries_mass, dtype=bool)
@@ -162,12 +192,12 @@ def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalS
     massless = [j for j in range(len(E)) if not carries_mass[j]]
     nd1_margin = 1.0 - E.max_outside
     if massless:
-        nd1 = Condition("ND1", False, 0.0,
-                        f"|eta| = 1 at {len(massless)} point(s) of E that carry no mass in any optimal "
-                        f"measure: {massless}")
+        nd1 = CheckResult("ND1", False, margin=0.0,
+                          detail=f"|eta| = 1 at {len(massless)} point(s) of E that carry no mass in any optimal "
+                          f"measure: {massless}")
     else:
-        nd1 = Condition("ND1", True, nd1_margin,
-                        f"largest region maximum of |eta| outside E: {E.max_outside:.6g}")
+        nd1 = CheckResult("ND1", True, margin=nd1_margin,
+                          detail=f"largest region maximum of |eta| outside E: {E.max_outside:.6g}")
     # ND2 and ND3
     norms = np.linalg.norm(Xl, axis=1)
     point_margin = []
@@ -176,7 +206,7 @@ def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalS
     nd3_margin = None
     nd3_fail = []
     for idx, q in enumerate(E.points):
-        if q.location == "interior":
+        if q.location is AtomLocation.INTERIOR:
             dist = float(np.min(np.abs(Xl @ q.theta) / norms))
             point_margin.append(dist)
             nd2_margin = dist if nd2_margin is None else min(nd2_margin, dist)
@@ -196,26 +226,26 @@ def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalS
         worst = 0.0 if worst == float("inf") else worst
         point_margin.append(worst)
         nd3_margin = worst if nd3_margin is None else min(nd3_margin, worst)
-    n_int = sum(1 for q in E.points if q.location == "interior")
-    nd2 = Condition("ND2", True, nd2_margin,
-                    f"{n_int} interior point(s); Hessian -||v|| I with ||v|| = 1 at each; margin = distance "
-                    f"to the nearest hyperplane" if n_int else "no interior point in E")
+    n_int = sum(1 for q in E.points if q.location is AtomLocation.INTERIOR)
+    nd2 = CheckResult("ND2", True, margin=nd2_margin,
+                      detail=f"{n_int} interior point(s); Hessian -||v|| I with ||v|| = 1 at each; margin = distance "
+                      f"to the nearest hyperplane" if n_int else "no interior point in E")
     n_bd = len(E) - n_int
     if nd3_fail:
-        nd3 = Condition("ND3", False, nd3_margin, "; ".join(nd3_fail[:5]))
+        nd3 = CheckResult("ND3", False, margin=nd3_margin, detail="; ".join(nd3_fail[:5]))
     else:
-        nd3 = Condition("ND3", True, nd3_margin,
-                        f"{n_bd} boundary point(s); strictly positive facet multipliers in every chamber "
-                        f"whose closure contains them" if n_bd else "no boundary point in E")
+        nd3 = CheckResult("ND3", True, margin=nd3_margin,
+                          detail=f"{n_bd} boundary point(s); strictly positive facet multipliers in every chamber "
+                          f"whose closure contains them" if n_bd else "no boundary point in E")
     # ND4
     Phi = relu_features(Xl, E.thetas())
     rank, sv = phi_rank(Phi, tol)
     if len(E) == 0:
-        nd4 = Condition("ND4", True, None, "E is empty")
+        nd4 = CheckResult("ND4", True, detail="E is empty")
     else:
         ratio = float(sv[-1] / sv[0]) if len(E) <= Phi.shape[0] and sv[0] > 0 else 0.0
         holds = rank == len(E)
-        nd4 = Condition("ND4", holds, ratio, f"rank(Phi_E) = {rank} of {len(E)} columns; "
-                        f"sigma_min / sigma_max = {ratio:.3g}")
+        nd4 = CheckResult("ND4", holds, margin=ratio, detail=f"rank(Phi_E) = {rank} of {len(E)} columns; "
+                                                                  f"sigma_min / sigma_max = {ratio:.3g}")
     return NonDegeneracy(conditions=(nd1, nd2, nd3, nd4), facet_multipliers=tuple(records),
                          point_margin=tuple(point_margin))

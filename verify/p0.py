@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, enumerate_chambers, lift
-from relucert.results import jsonable
-from relucert.solution import relu_features
+from relucert._model import dual_value, lift, relu_features
+from relucert.arrangement import Arrangement, enumerate_chambers
+from relucert.results import Degeneracy, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
@@ -53,8 +53,8 @@ class P0Certificate:
     scan: RegionScan
 
     @property
-    def verdict(self) -> str:
-        return "non-degenerate" if self.nondegenerate else "degenerate"
+    def verdict(self) -> Degeneracy:
+        return Degeneracy.NONDEGENERATE if self.nondegenerate else Degeneracy.DEGENERATE
 
     def to_dict(self) -> dict:
         return jsonable({"p0": self.p, "valid": self.valid, "is_minimal_norm": self.is_minimal_norm,
@@ -67,7 +67,21 @@ class P0Certificate:
 
 def precertificate(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                    tol: Tolerances | None = None) -> tuple[np.ndarray, float]:
-    """The least-norm p of the module docstring and the residual of its equations."""
+    """The least-norm p of the module docstring and the residual of its equations.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    theta : array (k, n_features + 1)
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    p : array (n,)
+    residual : float
+        ``max |Aeq p - b|``.
+    """
     Aeq, b = precertificate_system(arrangement, theta, signs, tol=tol)
     p, *_ = np.linalg.lstsq(Aeq, b, rcond=None)
     return p, float(np.max(np.abs(Aeq @ p - b), initial=0.0))
@@ -80,12 +94,29 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
 
     For an atom ``theta`` of sign ``s`` on the hyperplanes ``I`` and every chamber C whose
     closure holds it, ``theta`` is C's maximiser of ``s eta_p = <., s v_C>`` with value 1 iff
-    ``theta = P_C(s v_C)``, i.e. ``theta - s v_C(p) = sum_{i in I} lam_i g_i`` for some
-    ``lam >= 0`` (``g_i = +-x~_i`` the inward normals: Moreau). Returns the largest
+    ``theta = P_C(s v_C)``, i.e. ``theta - s v_C(p) = sum_{i in I} mult_i g_i`` for some
+    ``mult >= 0`` (``g_i = +-x~_i`` the inward normals: Moreau). Returns the largest
     residual of that non-negative least-squares fit, relative to ``max(1, ||v_C||)``, and
     where it occurs. A wrong-signed multiplier ``m`` shows here linearly (residual
     ``|m|``), while it raises the region maximum only to ``sqrt(1 + m^2) ~ 1 + m^2 / 2``,
-    inside any float tolerance on ``max |eta|`` for small ``m``."""
+    inside any float tolerance on ``max |eta|`` for small ``m``.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    p : array (n,)
+    theta : array (k, n_features + 1)
+        The atoms (only those on hyperplanes are examined).
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    defect : float
+        0 when every multiplier is non-negative.
+    where : str
+        The atom and chamber of the largest defect ("" when none).
+    """
     from scipy.optimize import nnls
 
     tol = resolve(tol)
@@ -100,7 +131,7 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
             A = act[k]
             v = Xl[A].T @ p[A]
             U = np.where(A[planes], 1.0, -1.0)[:, None] * Xl[planes]
-            lam, res = nnls(U.T, th - s * v)
+            _mult, res = nnls(U.T, th - s * v)
             rel = float(res) / max(1.0, float(np.linalg.norm(v)))
             if rel > worst:
                 worst, where = rel, f"atom {j} in chamber {int(k)}"
@@ -110,7 +141,20 @@ def boundary_multiplier_defect(arrangement: Arrangement, p: np.ndarray, theta: n
 def precertificate_system(arrangement: Arrangement, theta: np.ndarray, signs: np.ndarray, *,
                           tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The equations ``Aeq p = b`` of the module docstring (the low-noise analysis,
-    :mod:`relucert.experiments.lownoise`, needs the kernel of ``Aeq``)."""
+    :mod:`relucert.experiments.lownoise`, needs the kernel of ``Aeq``).
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+    theta : array (k, n_features + 1)
+    signs : array of int (k,)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Aeq : array (m, n)
+    b : array (m,)
+    """
     tol = resolve(tol)
     Xl = arrangement.X_lift
     n, D = Xl.shape
@@ -139,7 +183,24 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
     """The (P_0) certificate for the solution ``mu_0 = sum a_k delta_{theta_k}`` of
     ``min ||mu||_TV s.t. K mu = y`` (see the module docstring).
 
-    Raises ValueError when ``K mu_0 != y`` (within ``tol.primal_feas``).
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    y : array (n_samples,)
+    theta : array (k, n_features + 1)
+    amplitude : array (k,)
+    arrangement : Arrangement, optional
+        The chambers of ``X`` (enumerated here when None).
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    P0Certificate
+
+    Raises
+    ------
+    ValueError
+        ``K mu_0 != y`` (within ``tol.primal_feas``).
 
     Examples
     --------
@@ -148,7 +209,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
 
     >>> cert = p0_certificate([[0.0]], [2.0], [[0.0, 1.0]], [2.0])
     >>> cert.p.round(12).tolist(), cert.verdict
-    ([1.0], 'non-degenerate')
+    ([1.0], <Degeneracy.NONDEGENERATE: 'non-degenerate'>)
     """
     tol = resolve(tol)
     X = np.asarray(X, dtype=np.float64)
@@ -176,7 +237,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
     nd = check_nondegeneracy(arr, scan, E, carries, tol=tol)
     max_abs = scan.max_abs
     tv = float(np.sum(np.abs(amp)))
-    dual_val = float(p @ y)
+    dual_val = dual_value(p, y, 0.0)
     eq_ok = residual <= tol.primal_feas * max(1.0, float(np.max(np.abs(p), initial=0.0)))
     defect, where = boundary_multiplier_defect(arr, p, theta, signs, tol=tol)
     mult_ok = defect <= tol.dual_feas
@@ -192,7 +253,7 @@ def p0_certificate(X, y, theta, amplitude, *, arrangement: Arrangement | None = 
         reason = (f"the vanishing-derivative pre-certificate violates |eta| <= 1 (max {max_abs:.9g}): "
                   f"p_0 != p_V, so the certificate of (P_0) is degenerate")
     elif not nd.holds:
-        failed = [c.name for c in nd.conditions if not c.holds]
+        failed = [c.name for c in nd.conditions if not c.passed]
         reason = f"p_V is the minimal-norm certificate p_0 (|eta| <= 1, <p, y> = ||mu_0||), but {', '.join(failed)} fail(s)"
     else:
         reason = "p_V is the minimal-norm certificate p_0 and it is non-degenerate (ND1-ND4)"

@@ -30,74 +30,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
-from relucert.errors import SolverError
-from relucert.lp.highs import FiniteProgram, solve_objectives, solve_program
-from relucert.results import Status, jsonable
-from relucert.solution import relu_features
+from relucert._model import relu_features
+from relucert.results import Verdict, jsonable
 from relucert.tolerances import Tolerances, resolve
+from relucert.verify.solution_polytope import amplitude_ranges, function_coordinates
+from relucert.verify.witness import Witness, WitnessKind, extremal_deficits, make_witness, separating_point
 
-__all__ = ["Verdict", "Witness", "Uniqueness", "analyse_uniqueness", "function_coordinates",
-           "amplitude_ranges", "mass_outside_bound", "amplitude_shift_bound", "antipodal_pairs"]
-
-
-class Verdict:
-    UNIQUE = "unique"
-    NOT_UNIQUE = "not unique"
-    UNDETERMINED = "undetermined"
-
-
-@dataclass(frozen=True, eq=False)
-class Witness:
-    """Two distinct optimal networks on the atoms ``theta``: amplitudes ``c1`` and ``c2``.
-
-    Re-checked: ``max_prediction_diff`` (same predictions), ``objective1/2`` (same
-    objective as ``reference_objective``), ``max_amplitude_diff`` (different measures);
-    for a function witness, ``x`` with ``f1(x) != f2(x)``.
-    """
-
-    kind: str
-    theta: np.ndarray
-    c1: np.ndarray
-    c2: np.ndarray
-    objective1: float
-    objective2: float
-    reference_objective: float
-    max_prediction_diff: float
-    max_amplitude_diff: float
-    checked: bool
-    reason: str = ""
-    x: np.ndarray | None = None
-    f1: float | None = None
-    f2: float | None = None
-
-    def networks(self):
-        """The two networks as (theta, amplitude) pairs, zero amplitudes dropped."""
-        out = []
-        for c in (self.c1, self.c2):
-            keep = c != 0
-            out.append((self.theta[keep], c[keep]))
-        return out
-
-    def to_dict(self) -> dict:
-        nets = []
-        for th, c in self.networks():
-            nets.append([{"theta": t, "amplitude": a} for t, a in zip(th, c)])
-        return jsonable({"kind": self.kind, "checked": self.checked, "reason": self.reason,
-                         "network1": nets[0], "network2": nets[1],
-                         "objective1": self.objective1, "objective2": self.objective2,
-                         "reference_objective": self.reference_objective,
-                         "max_prediction_diff": self.max_prediction_diff,
-                         "max_amplitude_diff": self.max_amplitude_diff,
-                         "x": self.x, "f1": self.f1, "f2": self.f2})
+__all__ = ["Uniqueness", "analyse_uniqueness", "mass_outside_bound", "amplitude_shift_bound",
+           "antipodal_pairs"]
 
 
 @dataclass(frozen=True, eq=False)
 class Uniqueness:
-    measure: str
+    """The two uniqueness verdicts (measure, function) with their reasons and the data
+    behind them; ``to_dict`` is the report's ``uniqueness`` entry."""
+
+    measure: Verdict
     measure_reason: str
-    function: str
+    function: Verdict
     function_reason: str
     sufficient: bool                 # Phi_E has full column rank
     ranges: np.ndarray               # (|E|, 2) min and max of each amplitude over Q
@@ -119,7 +70,19 @@ class Uniqueness:
 
 
 def antipodal_pairs(theta: np.ndarray, signs: np.ndarray, tol: Tolerances) -> tuple:
-    """Pairs (i, j), i < j, of points of E with ``theta_j = -theta_i`` and the same sign."""
+    """Pairs (i, j), i < j, of points of E with ``theta_j = -theta_i`` and the same sign.
+
+    Parameters
+    ----------
+    theta : array (k, d + 1)
+    signs : array of int (k,)
+    tol : Tolerances
+        ``point_merge``: how close ``theta_j`` and ``-theta_i`` must be.
+
+    Returns
+    -------
+    tuple of (int, int)
+    """
     out = []
     for i in range(len(theta)):
         for j in range(i + 1, len(theta)):
@@ -128,125 +91,27 @@ def antipodal_pairs(theta: np.ndarray, signs: np.ndarray, tol: Tolerances) -> tu
     return tuple(out)
 
 
-def function_coordinates(theta: np.ndarray, tol: Tolerances | None = None) -> tuple[np.ndarray, list]:
-    """A matrix M with ``f_c == f_c'`` on all of R^d iff ``M c == M c'``.
-
-    ``relu(z) = (|z| + z) / 2``: rows, one per class ``{theta, -theta}`` with a non-zero
-    weight part, hold the coefficient ``(c_theta + c_{-theta}) / 2`` of the kink
-    ``|<theta, x~>|``; the last d + 1 rows hold the affine part
-    ``sum c_theta theta / 2`` (plus ``relu(theta_b)`` in the constant row for the
-    vertical directions ``theta = (0, ..., 0, +-1)``). Kinks on distinct hyperplanes and
-    affine functions are linearly independent.
-    """
-    tol = resolve(tol)
-    theta = np.asarray(theta, dtype=np.float64)
-    k, D = theta.shape
-    classes: list[np.ndarray] = []
-    rows: list[list] = []
-    labels: list = []
-    affine = np.zeros((D, k))
-    for j in range(k):
-        t = theta[j]
-        if np.linalg.norm(t[:-1]) <= tol.sign_zero:
-            affine[-1, j] = max(0.0, float(np.sign(t[-1])))
-            continue
-        affine[:, j] = 0.5 * t
-        for ci, rep in enumerate(classes):
-            if min(np.linalg.norm(rep - t), np.linalg.norm(rep + t)) <= tol.point_merge:
-                rows[ci][j] = 0.5
-                break
-        else:
-            classes.append(t)
-            row = [0.0] * k
-            row[j] = 0.5
-            rows.append(row)
-            labels.append(("kink", t))
-    M = np.vstack([np.array(rows).reshape(len(rows), k), affine])
-    labels += [("affine", i) for i in range(D)]
-    return M, labels
-
-
-def _q_program(Phi, r, signs, objective, maximize, band=0.0):
-    lower = np.where(signs > 0, 0.0, -np.inf)
-    upper = np.where(signs > 0, np.inf, 0.0)
-    return FiniteProgram(c=np.asarray(objective, dtype=np.float64), A=sp.csc_matrix(Phi), row_lower=r - band,
-                         row_upper=r + band, col_lower=lower, col_upper=upper, maximize=maximize)
-
-
-#: Band widenings tried for a rank-deficient Phi_E (factor 10 each, from primal_feas).
-_BAND_STEPS = 4
-
-
-def _bands(r, tol):
-    """The band widths tried for ``Phi_E c = r``: exact, then ``primal_feas * max(1, |r|)``
-    widened tenfold up to ``_BAND_STEPS`` times. Q holds the given amplitudes, so a
-    failure at band 0 is rounding in rank-deficient rows of Phi_E (HiGHS's presolve says
-    infeasible, or gives up with status "Unknown": measured on a 400 x 368 Phi_E of rank
-    194, and at n = 250 on 716 of 744 range LPs). A wider band only widens the computed
-    ranges, so a "unique" verdict stays sound, and "not unique" still needs a re-checked
-    witness."""
-    base = tol.primal_feas * max(1.0, float(np.max(np.abs(r), initial=0.0)))
-    return [0.0] + [base * 10.0 ** k for k in range(_BAND_STEPS)]
-
-
-def _in_signs(x, signs):
-    """HiGHS may leave bound violations of the order of its feasibility tolerance."""
-    return np.where(signs > 0, np.maximum(x, 0.0), np.minimum(x, 0.0))
-
-
-def _solve_q(Phi, r, signs, objective, maximize, tol):
-    for band in _bands(r, tol):
-        res = solve_program(_q_program(Phi, r, signs, objective, maximize, band), tol=tol)
-        if res.status not in (Status.INFEASIBLE, Status.ERROR, Status.INACCURATE):
-            break
-    if res.status is not Status.OPTIMAL:
-        raise SolverError(f"uniqueness LP over Q ended with status {res.status.value}: {res.message}")
-    return _in_signs(res.x, signs)
-
-
-def amplitude_ranges(Phi, r, signs, rows, *, tol: Tolerances | None = None):
-    """Min and max of ``rows @ c`` over Q, with the minimising/maximising points.
-
-    Returns ``(ranges (R, 2), argmin (R, k), argmax (R, k))``.
-    """
-    tol = resolve(tol)
-    rows = np.atleast_2d(rows)
-    R = rows.shape[0]
-    k = Phi.shape[1]
-    ranges = np.zeros((R, 2))
-    lo_pts = np.zeros((R, k))
-    hi_pts = np.zeros((R, k))
-    # all 2R objectives on one warm-started HiGHS instance, band by band (_bands); the
-    # answers that fail the re-check at every band are redone cold by _solve_q, which
-    # raises if Q's LP cannot be solved
-    objectives = np.repeat(rows, 2, axis=0)
-    senses = [False, True] * R
-    pts: list = [None] * (2 * R)
-    pending = list(range(2 * R))
-    for band in _bands(r, tol):
-        if not pending:
-            break
-        prog = _q_program(Phi, r, signs, objectives[pending[0]], False, band)
-        got = solve_objectives(prog, objectives[pending], [senses[i] for i in pending], tol=tol)
-        still = []
-        for i, res in zip(pending, got):
-            if res.status is Status.OPTIMAL:
-                pts[i] = _in_signs(res.x, signs)
-            else:
-                still.append(i)
-        pending = still
-    for i in pending:
-        pts[i] = _solve_q(Phi, r, signs, objectives[i], senses[i], tol)
-    for i in range(R):
-        lo, hi = pts[2 * i], pts[2 * i + 1]
-        ranges[i] = (rows[i] @ lo, rows[i] @ hi)
-        lo_pts[i] = lo
-        hi_pts[i] = hi
-    return ranges, lo_pts, hi_pts
-
-
 def mass_outside_bound(gap: float, lam: float, max_outside_hat: float, op_norm: float) -> tuple[float, bool]:
-    """``(G / (lam (1 - m_out)), m_out + sqrt(2G)/lam * ||X~||_2 < 1)`` (module docstring)."""
+    """``(G / (lam (1 - m_out)), m_out + sqrt(2G)/lam * ||X~||_2 < 1)`` (module docstring).
+
+    Parameters
+    ----------
+    gap : float
+        Duality gap G of the pair (mu, p_hat).
+    lam : float
+    max_outside_hat : float
+        m_out: the largest (region, sign) maximum of the scaled-feasible certificate
+        outside E.
+    op_norm : float
+        ``||X~||_2``.
+
+    Returns
+    -------
+    bound : float
+        The mass bound B (0 when excluded, inf when ``m_out >= 1``).
+    excluded : bool
+        Whether no optimal measure has mass outside E.
+    """
     gap = max(gap, 0.0)
     excluded = max_outside_hat + np.sqrt(2.0 * gap) / lam * op_norm < 1.0
     if excluded:
@@ -262,82 +127,61 @@ def amplitude_shift_bound(bound: float, gap: float, lam: float, total_mass: floa
     merged per (region, sign) pair of E into amplitudes ``c'`` on E's points, has
     ``||c' - c0||_2 <= ||X~||_2 (B + sqrt(2 T G / (lam m_min))) / sigma_min(Phi_E)``,
     with B the mass bound outside E, T the total mass bound and m_min the smallest
-    peak of E. Infinite when Phi_E is rank deficient (sigma_min = 0)."""
+    peak of E. Infinite when Phi_E is rank deficient (sigma_min = 0).
+
+    Parameters
+    ----------
+    bound : float
+        B, from :func:`mass_outside_bound`.
+    gap : float
+        G.
+    lam : float
+    total_mass : float
+        T, a bound on the total mass of an optimal measure.
+    min_peak : float
+        m_min.
+    op_norm : float
+        ``||X~||_2``.
+    sigma_min : float
+        Smallest singular value of Phi_E (0 when rank deficient).
+
+    Returns
+    -------
+    float
+    """
     if not sigma_min > 0.0 or not min_peak > 0.0:
         return float("inf")
     spread = np.sqrt(2.0 * max(total_mass, 0.0) * max(gap, 0.0) / (lam * min_peak))
     return float(op_norm * (bound + spread) / sigma_min)
 
 
-def _deficits(Phi, y, lam, signs, c0):
-    """``1 - s eta_p(theta)`` at E's points for ``p = (y - Phi c0) / lam``, and the scale
-    ``max(1, sum_i |p_i phi_i(theta)|)`` of each value's rounding."""
-    p = (y - Phi @ c0) / lam
-    eta = Phi.T @ p
-    return 1.0 - signs * eta, np.maximum(1.0, np.abs(Phi).T @ np.abs(p))
-
-
-def _objective(Phi, y, lam, c):
-    return float(0.5 * np.sum((Phi @ c - y) ** 2) + lam * np.sum(np.abs(c)))
-
-
-def _make_witness(kind, theta, Phi, y, lam, c1, c2, reference, slack, width_tol, pred_tol, deficit_limit,
-                  deficits):
-    o1 = _objective(Phi, y, lam, c1)
-    o2 = _objective(Phi, y, lam, c2)
-    pred = float(np.max(np.abs(Phi @ (c1 - c2)), initial=0.0))
-    amp = float(np.max(np.abs(c1 - c2), initial=0.0))
-    problems = []
-    moved = np.abs(c1 - c2) > width_tol
-    shallow = np.flatnonzero(moved & (deficits > deficit_limit))
-    if shallow.size:
-        j = int(shallow[np.argmax(deficits[shallow])])
-        problems.append(f"the witness moves mass onto point {j} of E, where the certificate is only "
-                        f"1 - {deficits[j]:.3g} (> witness_deficit): the objective along Q changes by "
-                        f"lam * deficit * |c| there, so that point may not be extremal")
-    if pred > pred_tol:
-        problems.append(f"predictions differ by {pred:.3g} (> {pred_tol:.3g})")
-    for name, o in (("first", o1), ("second", o2)):
-        if o - reference > slack:
-            problems.append(f"the {name} network's objective exceeds the optimum by {o - reference:.3g} "
-                            f"(> {slack:.3g}): E may hold a point where |eta| is not exactly 1")
-    if amp <= width_tol:
-        problems.append(f"the two measures differ by only {amp:.3g}")
-    return Witness(kind=kind, theta=theta, c1=c1, c2=c2, objective1=o1, objective2=o2,
-                   reference_objective=reference, max_prediction_diff=pred, max_amplitude_diff=amp,
-                   checked=not problems, reason="; ".join(problems))
-
-
-def _function_point(X, theta, c1, c2, width_tol):
-    """A point x where the two networks differ most among deterministic candidates."""
-    X = np.asarray(X, dtype=np.float64)
-    d = X.shape[1]
-    center = X.mean(axis=0)
-    spread = max(1.0, float(np.max(np.abs(X - center))))
-    rng = np.random.default_rng(0)
-    cands = [center + spread * 3.0 * rng.uniform(-1.0, 1.0, size=(4000, d))]
-    for t in theta:
-        w, b = t[:-1], t[-1]
-        nw = float(np.linalg.norm(w))
-        if nw > 0:
-            foot = center - (w @ center + b) / nw ** 2 * w  # the kink hyperplane's point nearest the centre
-            cands.append(foot + spread * rng.uniform(-1.0, 1.0, size=(200, d)))
-    P = np.vstack(cands)
-    Pl = np.hstack([P, np.ones((P.shape[0], 1))])
-    F = relu_features(Pl, theta)
-    diff = np.abs(F @ (c1 - c2)) / (1.0 + np.linalg.norm(P, axis=1))
-    best = int(np.argmax(diff))
-    return P[best], float(F[best] @ c1), float(F[best] @ c2), bool(diff[best] > width_tol)
-
-
 def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective: float, gap: float,
                        max_outside_hat: float, tol: Tolerances | None = None) -> Uniqueness:
     """The measure and function verdicts (module docstring).
 
-    ``theta`` (|E|, d + 1) and ``signs`` describe E, ``c0`` the given optimal amplitudes on
-    E; ``reference_objective`` their objective; ``gap`` the duality gap of the pair;
-    ``max_outside_hat`` the largest (region, sign) maximum of the scaled-feasible
-    certificate outside E.
+    Parameters
+    ----------
+    X_lift : array (n, d + 1)
+    y : array (n,)
+    lam : float
+    theta : array (|E|, d + 1)
+        The points of E.
+    signs : array of int (|E|,)
+        Their signs.
+    c0 : array (|E|,)
+        The given optimal amplitudes on E.
+    reference_objective : float
+        Their objective.
+    gap : float
+        The duality gap of the pair.
+    max_outside_hat : float
+        The largest (region, sign) maximum of the scaled-feasible certificate outside E.
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Uniqueness
+        ``measure`` and ``function``: :class:`~relucert.results.Verdict` s with reasons.
     """
     tol = resolve(tol)
     X_lift = np.asarray(X_lift, dtype=np.float64)
@@ -360,7 +204,7 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
                           bound, excluded, pairs)
     sv = np.linalg.svd(Phi, compute_uv=False)
     sufficient = k <= Phi.shape[0] and int(np.sum(sv > tol.rank * max(1.0, float(sv[0])))) == k
-    deficits, dscale = _deficits(Phi, y, lam, signs, c0)
+    deficits, dscale = extremal_deficits(Phi, y, lam, signs, c0)
     deficit_limit = tol.witness_deficit * dscale
     shift = 0.0 if excluded else amplitude_shift_bound(
         bound, gap, lam, abs(reference_objective) / lam, float(np.min(1.0 - deficits)), op_norm,
@@ -375,7 +219,7 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
     witnesses = []
     j = int(np.argmax(widths))
     if widths[j] > width_tol:
-        w = _make_witness("measure", theta, Phi, y, lam, lo_pts[j], hi_pts[j], reference_objective, slack,
+        w = make_witness(WitnessKind.MEASURE, theta, Phi, y, lam, lo_pts[j], hi_pts[j], reference_objective, slack,
                           width_tol, pred_tol, deficit_limit, deficits)
         witnesses.append(w)
         if w.checked:
@@ -408,9 +252,9 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
         i = int(np.argmax(fw))
         if fw[i] > width_tol:
             X = X_lift[:, :-1]
-            w = _make_witness("function", theta, Phi, y, lam, flo[i], fhi[i], reference_objective, slack,
+            w = make_witness(WitnessKind.FUNCTION, theta, Phi, y, lam, flo[i], fhi[i], reference_objective, slack,
                               width_tol, pred_tol, deficit_limit, deficits)
-            x, f1, f2, differs = _function_point(X, theta, w.c1, w.c2, width_tol)
+            x, f1, f2, differs = separating_point(X, theta, w.c1, w.c2, width_tol)
             problems = [w.reason] if w.reason else []
             if not differs:
                 problems.append("no sampled point separates the two functions")

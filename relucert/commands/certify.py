@@ -82,7 +82,7 @@ def format_report(report) -> str:
     lines.append("")
     for c in report.conditions:
         m = "n/a" if c.margin is None else f"{c.margin:.3g}"
-        lines.append(f"{c.name}: {'holds' if c.holds else 'FAILS'} (margin {m}) - {c.detail}")
+        lines.append(f"{c.name}: {'holds' if c.passed else 'FAILS'} (margin {m}) - {c.detail}")
     lines.append(f"non-degenerate: {'yes' if report.nondegenerate else 'no'}")
     lines.append("")
     lines.append("mass any optimal measure can put outside E: "
@@ -107,7 +107,7 @@ def format_report(report) -> str:
                      f"||p_0 - p_lam|| = {float(np.linalg.norm(c.p - report.dual)):.3g}")
         for cond in c.nondegeneracy.conditions:
             m = "n/a" if cond.margin is None else f"{cond.margin:.3g}"
-            lines.append(f"  {cond.name}: {'holds' if cond.holds else 'FAILS'} (margin {m})")
+            lines.append(f"  {cond.name}: {'holds' if cond.passed else 'FAILS'} (margin {m})")
     return "\n".join(lines)
 
 

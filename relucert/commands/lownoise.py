@@ -9,54 +9,16 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import replace
-
-import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, check_outputs, load_data_from_args,
                                        progress_flag, record_data, tolerances_from_args)
 from relucert.commands._library import check_plot
 from relucert.commands._output import Exit, text_stream, write_json
 
-__all__ = ["register", "run", "default_solver", "format_result", "TOL_FLAGS"]
+__all__ = ["register", "run", "format_result", "TOL_FLAGS"]
 
 #: Tolerances with their own flag on ``lownoise`` (any other: ``--tol NAME=VALUE``).
 TOL_FLAGS = ("obj_gap",)
-
-
-def default_solver(*, tol=None, method: str = "exchange", progress: bool | None = False,
-                   max_iter: int | None = None):
-    """``solver(X, y, lam) -> Solution`` for the sweep: :func:`relucert.solve`, with
-    (P_lam) solved in the rescaled form ``mu = lam mu'``, ``mu'`` solving (P_1) for
-    ``y / lam``.
-
-    The rescaling is an identity: ``0.5||K mu - y||^2 + lam||mu|| =
-    lam^2 (0.5||K mu' - y/lam||^2 + ||mu'||)``, with the same dual vector
-    ``p = (y - K mu)/lam = y/lam - K mu'`` (proofs/lownoise_rate.md). It keeps the
-    finite QPs well scaled for tiny lam, where HiGHS's QP solver stops with "Solve
-    error" on the unscaled lasso (seen at lam = 10^-3 on 5 points). ``max_iter`` bounds
-    the exchange rounds (default: the solver's).
-    """
-    from relucert.solver import solve
-
-    # strict: the sweep measures errors of optimal solutions only; a non-optimal run raises
-    opts = {"method": method, "tol": tol, "progress": progress, "strict": True}
-    if max_iter is not None:
-        opts["max_iter"] = max_iter
-
-    def solver(X, y, lam):
-        lam = float(lam)
-        if lam == 0.0 or lam == 1.0:
-            return solve(X, y, lam, **opts)
-        y = np.asarray(y, dtype=np.float64)
-        s = solve(X, y / lam, 1.0, **opts)
-        info = dict(s.info)
-        info["rescaled"] = "solved (P_1) for y / lam; mu = lam mu'"
-        return replace(s, y=y, lam=lam, amplitude=lam * s.amplitude, objective=lam ** 2 * s.objective,
-                       tv_norm=lam * s.tv_norm, predictions=lam * s.predictions,
-                       duality_gap=lam ** 2 * s.duality_gap, info=info)
-
-    return solver
 
 
 def register(sub) -> None:
@@ -150,6 +112,8 @@ def run(args) -> int:
     check_interpolation_consistent(data["X"], data["y"])
     check_outputs(args)
     check_plot(args)
+    from relucert.experiments.rescaled import default_solver
+
     solver = default_solver(tol=tol)
     res = lownoise_sweep(data["X"], data["y"], solver=solver, lams=lams, xi=data.get("xi"),
                          noise_scale=args.noise_scale, noise_seed=args.noise_seed, tol=tol,

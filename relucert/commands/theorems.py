@@ -123,7 +123,7 @@ def run(args) -> int:
     int
         0 no statement violated, 1 a violation (re-verified, saved as a counterexample).
     """
-    from relucert.commands.lownoise import default_solver
+    from relucert.experiments.rescaled import default_solver
     from relucert.experiments.theorems import run_suite
 
     tol = tolerances_from_args(args)

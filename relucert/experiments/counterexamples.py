@@ -22,29 +22,27 @@ import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 from relucert._validation import check_choice, check_positive_int
-from relucert.arrangement import enumerate_chambers, lift, region_max
+from relucert.arrangement import enumerate_chambers, region_max
 from relucert.errors import RelucertError, SolverError
-from relucert.solution import relu_features
+from relucert._model import lift, relu_features
+from relucert.results import AtomLocation, Verdict
 from relucert.tolerances import Tolerances, resolve
+from relucert.experiments.parameters import (
+    BOUNDARY_LABEL_NOISE, BOUNDARY_LAM, DEGENERATE_LAM, LABEL_STEP, MARGIN, NEWTON_STEPS, NEWTON_STOP,
+    NONUNIQUE_LABEL_NOISE, NONUNIQUE_LAMS, SEARCH_MAX_ITER, SEPARATION,
+)
 
 __all__ = ["Kind", "Counterexample", "find_counterexample"]
 
 
-#: Search constants (geometry of the construction, not tolerances): two tied points must
-#: be this far apart; every other region maximum must stay below 1 - _MARGIN; the label
-#: perturbation of the degenerate case has this size.
-_SEPARATION = 0.01
-_MARGIN = 0.01
-_LABEL_STEP = 0.001
-_NEWTON_STOP = 64 * np.finfo(float).eps
+class Kind(StrEnum):
+    """The hypothesis of the theory a search tries to break (module docstring)."""
 
-
-class Kind(str, Enum):
     NONUNIQUE = "nonunique"
     DEGENERATE = "degenerate"
     BOUNDARY = "boundary"
@@ -52,7 +50,11 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True, eq=False)
 class Counterexample:
-    kind: str
+    """A re-verified counterexample: the data, the solution and its certificate report,
+    the explanation in words, how many tries the search took, and for ``degenerate``
+    the perturbed problem (``extra["perturbed"] = (X, y, lam, solution, report)``)."""
+
+    kind: Kind
     X: np.ndarray
     y: np.ndarray
     lam: float
@@ -92,7 +94,7 @@ def _solve_and_certify(X, y, lam, tol, time_limit):
 
     try:
         with _time_limit(time_limit):
-            sol = solve(X, y, lam, tol=tol, max_iter=60, strict=True)
+            sol = solve(X, y, lam, tol=tol, max_iter=SEARCH_MAX_ITER, strict=True)
             rep = certify(sol, y, lam, X=X, tol=tol)
     except (_Timeout, SolverError, RelucertError, ValueError):
         return None, None
@@ -114,12 +116,12 @@ def _nonunique(d, rng, tol, max_tries, time_limit, show):
     for _ in _progress(range(max_tries), max_tries, show):
         n = int(rng.integers(6, 11))
         X, y0 = _data(rng, n, d)
-        for lam in (0.03, 0.01, 0.1):          # local moves: lam, then label noise
+        for lam in NONUNIQUE_LAMS:          # local moves: lam, then label noise
             for move in range(2):
                 tries += 1
-                y = y0 + (0.05 * rng.standard_normal(n) if move else 0.0)
+                y = y0 + (NONUNIQUE_LABEL_NOISE * rng.standard_normal(n) if move else 0.0)
                 sol, rep = _solve_and_certify(X, y, lam, tol, time_limit)
-                if rep is None or rep.unique != "not unique":
+                if rep is None or rep.unique is not Verdict.NOT_UNIQUE:
                     continue
                 w = rep.witnesses[0]
                 if not w.checked:
@@ -134,7 +136,7 @@ def _nonunique(d, rng, tol, max_tries, time_limit, show):
                            f"relu(-z) = z lets mass move inside them at no cost)." if pairs else ".")
                         + " Both networks were re-checked (predictions, objective) and the solution was certified "
                         "by the recomputed duality gap.")
-                return Counterexample("nonunique", X, y, lam, sol, rep, text, tries)
+                return Counterexample(Kind.NONUNIQUE, X, y, lam, sol, rep, text, tries)
     raise RuntimeError(f"no non-unique instance found in {tries} tries; raise --max-tries or change --seed")
 
 
@@ -158,13 +160,13 @@ def _tie_two_maxima(arr, p, tol, rng):
     second = None
     for f in flat[1:]:
         k, si = np.unravel_index(f, scan.value.shape)
-        if np.linalg.norm(scan.point[k, si] - th1) > _SEPARATION and np.linalg.norm(scan.point[k, si] + th1) > _SEPARATION:
+        if np.linalg.norm(scan.point[k, si] - th1) > SEPARATION and np.linalg.norm(scan.point[k, si] + th1) > SEPARATION:
             second = (k, si)
             break
     if second is None:
         return None
     pairs = [first, second]
-    for _ in range(50):
+    for _ in range(NEWTON_STEPS):
         vals = []
         J = []
         for k, si in pairs:
@@ -175,7 +177,7 @@ def _tie_two_maxima(arr, p, tol, rng):
             vals.append(r.value - 1.0)
             J.append(s * relu_features(Xl, r.point[None, :])[:, 0])
         F = np.array(vals)
-        if np.max(np.abs(F)) < _NEWTON_STOP:
+        if np.max(np.abs(F)) < NEWTON_STOP:
             break
         delta = np.linalg.lstsq(np.array(J), -F, rcond=None)[0]
         p = p + delta
@@ -195,7 +197,7 @@ def _tie_two_maxima(arr, p, tol, rng):
         if np.isnan(pt[0]):
             continue
         near = any(np.linalg.norm(pt - th) < tol.point_merge and SIGNS[si] == s for th, s in out)
-        if not near and scan.value[k, si] > 1.0 - _MARGIN:
+        if not near and scan.value[k, si] > 1.0 - MARGIN:
             return None
     if scan.max_abs > 1.0 + tol.dual_feas:
         return None
@@ -213,14 +215,14 @@ def _degenerate(d, rng, tol, max_tries, time_limit, show):
         if tie is None:
             continue
         p, ((th1, s1), (th2, s2)) = tie
-        lam = 0.1
+        lam = DEGENERATE_LAM
         Xl = lift(X)
         a1 = s1 * (1.0 + rng.uniform())
         y = relu_features(Xl, th1[None, :])[:, 0] * a1 + lam * p
         sol, rep = _solve_and_certify(X, y, lam, tol, time_limit)
-        if rep is None or rep.nondegeneracy.condition("ND1").holds or rep.support_size != 1:
+        if rep is None or rep.nondegeneracy.condition("ND1").passed or rep.support_size != 1:
             continue
-        eps = _LABEL_STEP
+        eps = LABEL_STEP
         y2 = y + eps * s2 * relu_features(Xl, th2[None, :])[:, 0]
         sol2, rep2 = _solve_and_certify(X, y2, lam, tol, time_limit)
         if rep2 is None or rep2.support_size != 2:
@@ -233,7 +235,7 @@ def _degenerate(d, rng, tol, max_tries, time_limit, show):
                 f"from {rep.support_size} to {rep2.support_size}: the low-noise stability theorem needs "
                 f"non-degeneracy. Both problems were solved and certified (recomputed duality gaps "
                 f"{rep.duality_gap:.2g} and {rep2.duality_gap:.2g}).")
-        return Counterexample("degenerate", X, y, lam, sol, rep, text, tries,
+        return Counterexample(Kind.DEGENERATE, X, y, lam, sol, rep, text, tries,
                               extra={"perturbed": (X, y2, lam, sol2, rep2)})
     raise RuntimeError(f"no degenerate instance found in {tries} tries; raise --max-tries or change --seed")
 
@@ -245,24 +247,24 @@ def _boundary(d, rng, tol, max_tries, time_limit, show):
         X, y0 = _data(rng, n, d)
         for move in range(3):                  # local moves on the labels
             tries += 1
-            y = y0 + (0.1 * rng.standard_normal(n) if move else 0.0)
-            sol, rep = _solve_and_certify(X, y, 0.1, tol, time_limit)
+            y = y0 + (BOUNDARY_LABEL_NOISE * rng.standard_normal(n) if move else 0.0)
+            sol, rep = _solve_and_certify(X, y, BOUNDARY_LAM, tol, time_limit)
             if rep is None:
                 continue
-            bd = [a for a in rep.atoms if a.location == "boundary"]
+            bd = [a for a in rep.atoms if a.location is AtomLocation.BOUNDARY]
             if not bd:
                 continue
             planes = sorted({h for a in bd for h in a.hyperplanes})
             nd3 = rep.nondegeneracy.condition("ND3")
-            text = (f"Atoms on region boundaries: n = {n} points in d = {d}, lam = 0.1. {len(bd)} of the "
+            text = (f"Atoms on region boundaries: n = {n} points in d = {d}, lam = {BOUNDARY_LAM:g}. {len(bd)} of the "
                     f"{rep.support_size} optimal atoms lie on hyperplanes H_i through data points "
                     f"(i in {planes}): the kink of relu(<w, x> + b) passes exactly through a data point. Such a "
                     f"point is shared by several dual regions (merged into one point of E); it is a "
                     f"non-degenerate maximum only through strict complementarity (ND3 "
-                    f"{'holds' if nd3.holds else 'FAILS'}, smallest facet multiplier {nd3.margin:.3g}), not "
+                    f"{'holds' if nd3.passed else 'FAILS'}, smallest facet multiplier {nd3.margin:.3g}), not "
                     f"through curvature. The solution was certified by the recomputed duality gap "
                     f"{rep.duality_gap:.2g}.")
-            return Counterexample("boundary", X, y, 0.1, sol, rep, text, tries)
+            return Counterexample(Kind.BOUNDARY, X, y, BOUNDARY_LAM, sol, rep, text, tries)
     raise RuntimeError(f"no boundary instance found in {tries} tries; raise --max-tries or change --seed")
 
 
@@ -271,7 +273,27 @@ def find_counterexample(kind: str | Kind, *, d: int = 1, seed: int = 0, max_trie
                         tol: Tolerances | None = None) -> Counterexample:
     """Search for a counterexample of ``kind`` (module docstring).
 
-    Raises RuntimeError when ``max_tries`` random starts find none.
+    Parameters
+    ----------
+    kind : Kind or str
+    d : int
+        Input dimension.
+    seed : int
+    max_tries : int
+        Random starts.
+    time_limit : float or None
+        Seconds allowed for one solve.
+    progress : bool or None
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    Counterexample
+
+    Raises
+    ------
+    RuntimeError
+        ``max_tries`` random starts found none.
     """
     kind = check_choice(kind, "kind", Kind)
     d = check_positive_int(d, "d")
@@ -279,5 +301,5 @@ def find_counterexample(kind: str | Kind, *, d: int = 1, seed: int = 0, max_trie
     tol = resolve(tol)
     rng = np.random.default_rng(seed)
     show = progress is not False
-    search = {"nonunique": _nonunique, "degenerate": _degenerate, "boundary": _boundary}[kind]
+    search = {Kind.NONUNIQUE: _nonunique, Kind.DEGENERATE: _degenerate, Kind.BOUNDARY: _boundary}[Kind(kind)]
     return search(d, rng, tol, max_tries, time_limit, show)

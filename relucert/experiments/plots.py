@@ -22,7 +22,18 @@ def _fit_line(lams, errs):
 
 def plot_sweep(result, path: str | os.PathLike) -> str:
     """Left: log-log location and amplitude errors against lam with the fitted slopes
-    (over the fit lams); right: the number of Diracs against lam. Returns the path."""
+    (over the fit lams); right: the number of Diracs against lam. Returns the path.
+
+    Parameters
+    ----------
+    result : LowNoiseResult
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        The path written.
+    """
     plt = _pyplot()
     pts = sorted(result.sweep, key=lambda p: p.lam)
     lams = np.array([p.lam for p in pts])
@@ -66,10 +77,22 @@ def plot_sweep(result, path: str | os.PathLike) -> str:
 
 def plot_suite_summary(counts: dict, path: str | os.PathLike) -> str:
     """Stacked bars per statement: holds / hypothesis fails / VIOLATED.
-    ``counts[statement][verdict] = int``."""
+    ``counts[statement][verdict] = int``.
+
+    Parameters
+    ----------
+    counts : dict
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    from relucert.experiments.theorems.outcomes import VERDICTS as verdicts
+
     plt = _pyplot()
     names = list(counts)
-    verdicts = ("holds", "hypothesis fails", "VIOLATED")
     colours = ("tab:green", "tab:gray", "tab:red")
     fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(names)), 4))
     bottom = np.zeros(len(names))
@@ -86,7 +109,18 @@ def plot_suite_summary(counts: dict, path: str | os.PathLike) -> str:
 
 def plot_suite_slopes(sweeps: list, path: str | os.PathLike) -> str:
     """Overlay of the low-noise error curves (amplitude and location) of every instance
-    where the low-noise hypothesis held. ``sweeps``: list of (label, LowNoiseResult)."""
+    where the low-noise hypothesis held. ``sweeps``: list of (label, LowNoiseResult).
+
+    Parameters
+    ----------
+    sweeps : list of (str, LowNoiseResult)
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        The path written.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for label, res in sweeps:

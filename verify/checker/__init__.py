@@ -46,24 +46,24 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 from relucert.results import CheckResult, VerificationReport
 from relucert.tolerances import DEFAULT
-from relucert.verify.certfile import VERDICT_UNIQUE, read_certificate
+from relucert.verify.certfile import CertifiedVerdict, read_certificate
 from relucert.verify.checker.bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
 from relucert.verify.checker.claims import (
     _Exact, _unpack, check_complete, check_count_range, check_distinct, check_feasible, check_interiors,
     check_interpolation, check_norms,
 )
-from relucert.verify.checker.count import zaslavsky_count
+from relucert.verify.checker.count import exact_chamber_count
 from relucert.verify.checker.rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
 from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
 from relucert.verify.checker.unique import derive_uniqueness
 
 __all__ = ["check", "CHECK_FORMAT", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
-           "check_certificate_file", "sqrt_upper", "sqrt_lower", "zaslavsky_count", "ParsedCertificate",
+           "check_certificate_file", "sqrt_upper", "sqrt_lower", "exact_chamber_count", "ParsedCertificate",
            "parse_certificate", "derive_uniqueness", "SQRT_BITS", "_Exact", "_unpack"]
 
 
@@ -102,7 +102,7 @@ def _run_checks(ex: _Exact, data=None):
                            detail=f"certified gap upper - lower = {fmt(gap, '.6g')}; file says "
                                   f"{fmt(cert.gap, '.6g')}")):
         return checks
-    if cert.verdict == VERDICT_UNIQUE:
+    if cert.verdict is CertifiedVerdict.UNIQUE:
         unique, reason, _ = derive_uniqueness(ex, bounds, lower, upper)
         add(CheckResult("uniqueness", unique, detail=reason if unique else
                         f"the file claims 'unique' but the argument does not verify: {reason}"))
@@ -120,18 +120,45 @@ def check_certificate(document: dict, *, max_n: int | None = None, max_d: int | 
     Raises :class:`~relucert.errors.CertificateError` for a malformed document and
     :class:`~relucert.errors.CertificateLimitError` when it exceeds a limit
     (:class:`~relucert.verify.checker.schema.Limits`; ``None`` keeps the default).
+
+    Parameters
+    ----------
+    document : dict
+        A parsed ``relucert.exact-certificate/1`` document.
+    max_n, max_d, max_bits : int, optional
+        Size limits (default :data:`DEFAULT_LIMITS`).
     """
     cert = parse_certificate(document, Limits.of(max_n, max_d, max_bits))
     return VerificationReport.from_checks(_run_checks(_Exact(cert)), exact=True)
 
 
 def check_certificate_file(path, **limits) -> VerificationReport:
-    """Read a certificate file strictly and re-verify it (see :func:`check_certificate`)."""
+    """Read a certificate file strictly and re-verify it (see :func:`check_certificate`).
+
+    Parameters
+    ----------
+    path : str or path-like
+    **limits
+        ``max_n``, ``max_d``, ``max_bits`` (see :func:`check_certificate`).
+
+    Returns
+    -------
+    VerificationReport
+    """
     return check_certificate(read_certificate(path), **limits)
 
 
 def certified_gap(document: dict) -> tuple[Fraction, Fraction, Fraction]:
-    """(lower, upper, gap) as written in a parsed document (trusted only after checking)."""
+    """(lower, upper, gap) as written in a parsed document (trusted only after checking).
+
+    Parameters
+    ----------
+    document : dict
+
+    Returns
+    -------
+    lower, upper, gap : Fraction
+    """
     cert = parse_certificate(document)
     return cert.lower, cert.upper, cert.gap
 
@@ -141,7 +168,7 @@ def certified_gap(document: dict) -> tuple[Fraction, Fraction, Fraction]:
 #: Format tag of ``CheckOutcome.to_dict()`` (``relucert check --json``).
 CHECK_FORMAT = "relucert.check/1"
 
-class CheckStatus(str, Enum):
+class CheckStatus(StrEnum):
     """Outcome of :func:`check`."""
 
     VERIFIED = "verified"                  # every claim holds and the relative gap is small enough
@@ -170,7 +197,7 @@ class CheckOutcome:
     gap: Fraction | None
     relative_gap: Fraction | None
     max_rel_gap: Fraction
-    uniqueness: str | None
+    uniqueness: CertifiedVerdict | None
     data_sha256: str
     data_bound: bool
     lam_bound: bool
@@ -195,7 +222,7 @@ class CheckOutcome:
             "status": self.status.value, "file": self.path, "n": self.n, "d": self.d, "lam": rational_text(self.lam),
             "lower_bound": q(self.lower), "upper_bound": q(self.upper), "gap": q(self.gap),
             "relative_gap": q(self.relative_gap), "relative_gap_float": None if self.relative_gap is None
-            else approx(self.relative_gap), "max_rel_gap": str(self.max_rel_gap), "uniqueness": self.uniqueness,
+            else approx(self.relative_gap), "max_rel_gap": str(self.max_rel_gap), "uniqueness": None if self.uniqueness is None else self.uniqueness.value,
             "data_sha256": self.data_sha256, "data_digest_format": DIGEST_FORMAT,
             "data_bound": self.data_bound, "lam_bound": self.lam_bound, "time_s": self.time_s,
         })

@@ -40,6 +40,16 @@ def exact_value(value, where: str) -> Fraction:
 
     >>> exact_value(0.1, "lam")
     Fraction(3602879701896397, 36028797018963968)
+
+    Parameters
+    ----------
+    value : int, Fraction or float
+    where : str
+        The field, for the error message.
+
+    Returns
+    -------
+    Fraction
     """
     if isinstance(value, bool) or not isinstance(value, (numbers.Rational, numbers.Real)):
         raise TypeError(f"{where} must be a real number; got {type(value).__name__}")
@@ -60,6 +70,16 @@ def canonical_data_text(X, y, lam) -> str:
     1/2
     -3
     1/10
+
+    Parameters
+    ----------
+    X : sequence of sequences of exact values
+    y : sequence of exact values
+    lam : exact value
+
+    Returns
+    -------
+    str
     """
     n, d = len(X), len(X[0]) if len(X) else 0
     lines = [DIGEST_FORMAT, f"{n} {d}"]
@@ -74,6 +94,15 @@ def data_digest(X, y, lam) -> str:
 
     >>> data_digest([[0.5]], [-3.0], 0.1) == data_digest([[Fraction(1, 2)]], [-3], Fraction(0.1))
     True
+
+    Parameters
+    ----------
+    X, y, lam : exact values or floats
+
+    Returns
+    -------
+    str
+        64 hex digits.
     """
     X = [[exact_value(v, "X") for v in row] for row in X]
     y = [exact_value(v, "y") for v in y]
@@ -90,7 +119,19 @@ def _first_difference(file_rows, user_rows):
 
 def compare_data(cert, X=None, y=None, lam=None) -> CheckResult:
     """Exact comparison of a parsed certificate's X, y (and lam when given) with the
-    user's; ``X``/``y`` are sequences of exact values (see :func:`exact_value`)."""
+    user's; ``X``/``y`` are sequences of exact values (see :func:`exact_value`).
+
+    Parameters
+    ----------
+    cert : ParsedCertificate
+    X, y : sequences of exact values, optional
+    lam : exact value, optional
+
+    Returns
+    -------
+    CheckResult
+        The claim ``data.match``.
+    """
     parts = []
     if X is not None:
         n, d = len(X), (len(X[0]) if len(X) else 0)

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from relucert.results import CheckResult
-from relucert.verify.checker.count import count_range, zaslavsky_count
+from relucert.verify.checker.count import count_range, exact_chamber_count
 from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
 from relucert.verify.checker.schema import ParsedCertificate
 
@@ -73,10 +73,10 @@ class _Exact:
         V, _ = self.chamber_vectors()
         mask = self.cert.masks[c]
         z = [Fraction(sign * a, self.S) for a in V[c]]
-        for j, lam_j in mult.items():
-            if lam_j:
+        for j, mult_j in mult.items():
+            if mult_j:
                 s = 1 if (mask >> j) & 1 else -1
-                z = [a + s * lam_j * x for a, x in zip(z, self.Xl[j])]
+                z = [a + s * mult_j * x for a, x in zip(z, self.Xl[j])]
         return tuple(z)
 
     def pair_bounds(self):
@@ -105,9 +105,9 @@ class _Exact:
                     continue
                 Dl = common_denominator(mult.values(), self.cert.limits.max_bits, f"chamber {c}'s multipliers")
                 z = [sign * a * Dl for a in V[c]]
-                for j, lam_j in mult.items():
-                    if lam_j:
-                        coef = lam_j.numerator * (Dl // lam_j.denominator) * DP
+                for j, mult_j in mult.items():
+                    if mult_j:
+                        coef = mult_j.numerator * (Dl // mult_j.denominator) * DP
                         if not (mask >> j) & 1:
                             coef = -coef
                         z = [a + coef * x for a, x in zip(z, self.Xi[j])]
@@ -162,6 +162,18 @@ def _hyperplane_groups(ex: _Exact):
 
 
 def check_interiors(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.interior_points``: each listed sign pattern is realised by its
+    rational interior point with strict signs (every listed chamber is non-empty).
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     cert = ex.cert
     Xobj = np.array(ex.Xi, dtype=object)
     for a in range(0, len(cert.masks), _CHUNK):
@@ -185,6 +197,17 @@ def check_interiors(ex: _Exact) -> CheckResult:
 
 
 def check_distinct(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.distinct``: no sign pattern is listed twice.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     seen = {}
     for c, mask in enumerate(ex.cert.masks):
         if mask in seen:
@@ -195,6 +218,18 @@ def check_distinct(ex: _Exact) -> CheckResult:
 
 
 def check_count_range(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.count_range``: the listed count equals the claimed one and lies in
+    :func:`~relucert.verify.checker.count.count_range` for the distinct hyperplanes.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     """Cheap, before any lattice: the listed count equals the claimed one and lies in the
     range every arrangement of that many distinct hyperplanes obeys (count_range)."""
     m = len(_hyperplane_groups(ex)[0])
@@ -215,9 +250,21 @@ def check_count_range(ex: _Exact) -> CheckResult:
 
 
 def check_complete(ex: _Exact) -> CheckResult:
+    """Claim ``chambers.complete``: the chamber count of the arrangement, computed here by
+    :func:`~relucert.verify.checker.count.exact_chamber_count`, equals the number listed.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     normals, _ = _hyperplane_groups(ex)
     listed = len(ex.cert.masks)
-    count = zaslavsky_count([tuple(Fraction(x) for x in row) for row in normals], stop_above=listed)
+    count = exact_chamber_count([tuple(Fraction(x) for x in row) for row in normals], stop_above=listed)
     ok = count == listed == ex.cert.n_chambers_claimed
     exceeds = " (count stopped once it exceeded the listed number)" if count > listed else ""
     return CheckResult("chambers.complete", ok, max_violation=approx(count - listed), bound=0.0, detail=(
@@ -226,6 +273,23 @@ def check_complete(ex: _Exact) -> CheckResult:
 
 
 def check_feasible(ex: _Exact, bounds, neg) -> CheckResult:
+    """Claim ``dual.feasible``: on every chamber and for both signs the polar-cone bound on
+    ``(max sign * eta)^2`` is at most 1 (proofs/polar_cone_bound.md).
+
+    Parameters
+    ----------
+    ex : _Exact
+    bounds : sequence
+        Per chamber, per sign, ``(q, from_multipliers)`` of :meth:`_Exact.pair_bounds`:
+        ``q`` an exact upper bound on ``(max sign * eta)^2`` over the region.
+    neg : tuple or None
+        ``(chamber, sign, hyperplane, value)`` of the first negative multiplier (the claim
+        then fails), or None.
+
+    Returns
+    -------
+    CheckResult
+    """
     if neg is not None:
         c, sign, j, val = neg
         return CheckResult("dual.feasible", False, detail=(
@@ -243,6 +307,17 @@ def check_feasible(ex: _Exact, bounds, neg) -> CheckResult:
 
 
 def check_norms(ex: _Exact) -> CheckResult:
+    """Claim ``primal.norm_bounds``: every atom's ``norm_upper`` bounds ``||u_k||`` from above.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     for k, (u, _, nu) in enumerate(ex.cert.atoms):
         if nu < 0 or nu * nu < sum(a * a for a in u):
             return CheckResult("primal.norm_bounds", False,
@@ -251,6 +326,17 @@ def check_norms(ex: _Exact) -> CheckResult:
 
 
 def check_interpolation(ex: _Exact) -> CheckResult:
+    """Claim ``primal.interpolation`` (P_0 only): the atoms reproduce y exactly.
+
+    Parameters
+    ----------
+    ex : _Exact
+        The parsed certificate with its exact derived quantities.
+
+    Returns
+    -------
+    CheckResult
+    """
     f = ex.predictions()
     bad = [i for i in range(ex.cert.n) if f[i] != ex.cert.y[i]]
     if bad:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from relucert.verify.checker.rational import as_ints, common_denominator, pivot_columns, rref
 
-__all__ = ["count_range", "zaslavsky_count"]
+__all__ = ["count_range", "exact_chamber_count"]
 
 
 def count_range(m: int, d: int, stop_above: int | None = None) -> tuple[int, int]:
@@ -24,6 +24,17 @@ def count_range(m: int, d: int, stop_above: int | None = None) -> tuple[int, int
 
     >>> count_range(3, 1), count_range(3, 2), count_range(1, 5)
     ((6, 6), (6, 8), (2, 2))
+
+    Parameters
+    ----------
+    m : int
+        Distinct hyperplanes, >= 1.
+    d : int
+    stop_above : int, optional
+
+    Returns
+    -------
+    low, high : int
     """
     total = 0
     c = 1  # C(m-1, k)
@@ -55,8 +66,14 @@ def _rank2_key(a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-def zaslavsky_count(normals: list, stop_above: int | None = None) -> int:
+def exact_chamber_count(normals: list, stop_above: int | None = None) -> int:
     """Number of chambers of the central arrangement with these distinct hyperplane normals.
+
+    The checker's own twin of :func:`relucert.arrangement.exact_chamber_count` (same name,
+    as pycddlib names its float and exact APIs alike): the same theorem, a separate code
+    path on the certificate's rationals, so that the completeness claim is re-derived
+    without the enumerator's code (tests/test_checker_zaslavsky.py checks it against that twin,
+    the enumeration and the general-position formula).
 
     Zaslavsky: ``r(A) = sum over flats F of |mu(0, F)|``; the flats are built rank by
     rank in exact arithmetic (a rank-2 flat is keyed by the integer reduced row echelon
@@ -70,14 +87,24 @@ def zaslavsky_count(normals: list, stop_above: int | None = None) -> int:
     number and returns that total (a lower bound on the count, > ``stop_above``): the
     work is then bounded by the number of flats, which is at most ``stop_above + 1``.
 
+    Parameters
+    ----------
+    normals : list of tuples of Fraction
+        Distinct hyperplane normals.
+    stop_above : int, optional
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     Three points on a line (d = 1) give 2 * 3 = 6 chambers; three general points in the
     plane (d = 2) give 2 * (1 + 2 + 1) = 8:
 
-    >>> zaslavsky_count([(0, 1), (1, 1), (2, 1)])
+    >>> exact_chamber_count([(0, 1), (1, 1), (2, 1)])
     6
-    >>> zaslavsky_count([(0, 0, 1), (1, 0, 1), (0, 1, 1)])
+    >>> exact_chamber_count([(0, 0, 1), (1, 0, 1), (0, 1, 1)])
     8
     """
     m = len(normals)

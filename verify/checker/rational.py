@@ -19,6 +19,17 @@ SQRT_BITS = 64
 def sqrt_upper(q: Fraction, bits: int = SQRT_BITS) -> Fraction:
     """A rational ``s >= sqrt(q)`` (``q >= 0``), exact when q is a square of a dyadic.
 
+    Parameters
+    ----------
+    q : Fraction
+        Non-negative.
+    bits : int
+        Precision: the bound is within about ``2**-bits`` relative of ``sqrt(q)``.
+
+    Returns
+    -------
+    Fraction
+
     Examples
     --------
     >>> sqrt_upper(Fraction(9, 4))
@@ -42,6 +53,16 @@ def sqrt_lower(q: Fraction, bits: int = SQRT_BITS) -> Fraction:
 
     >>> sqrt_lower(Fraction(9, 4))
     Fraction(3, 2)
+
+    Parameters
+    ----------
+    q : Fraction
+        Non-negative.
+    bits : int
+
+    Returns
+    -------
+    Fraction
     """
     q = Fraction(q)
     if q < 0:
@@ -57,6 +78,17 @@ def common_denominator(values, max_bits: int | None = None, what: str = "values"
 
     >>> common_denominator([Fraction(1, 4), Fraction(1, 6)])
     12
+
+    Parameters
+    ----------
+    values : iterable of Fraction
+    max_bits : int, optional
+    what : str
+        Named in the error message.
+
+    Returns
+    -------
+    int
     """
     den = 1
     for v in values:
@@ -69,7 +101,17 @@ def common_denominator(values, max_bits: int | None = None, what: str = "values"
 
 
 def as_ints(values, den: int) -> tuple:
-    """``values * den`` as integers (``den`` a common denominator of ``values``)."""
+    """``values * den`` as integers (``den`` a common denominator of ``values``).
+
+    Parameters
+    ----------
+    values : sequence of Fraction
+    den : int
+
+    Returns
+    -------
+    tuple of int
+    """
     return tuple(v.numerator * (den // v.denominator) for v in values)
 
 
@@ -78,6 +120,15 @@ def rref(rows: list) -> tuple:
 
     >>> rref([(2, 4), (1, 2)])
     ((Fraction(1, 1), Fraction(2, 1)),)
+
+    Parameters
+    ----------
+    rows : list of sequences of rationals
+
+    Returns
+    -------
+    tuple of tuples of Fraction
+        The non-zero rows of the reduced row echelon form.
     """
     m = [list(map(Fraction, r)) for r in rows]
     ncol = len(m[0]) if m else 0
@@ -107,6 +158,14 @@ def pivot_columns(rows: list) -> list:
 
     >>> pivot_columns([(0, 2, 4), (0, 1, 2), (1, 0, 0)])
     [0, 1]
+
+    Parameters
+    ----------
+    rows : list of sequences of rationals
+
+    Returns
+    -------
+    list of int
     """
     ints = [list(as_ints(r, common_denominator(r))) for r in (tuple(map(Fraction, row)) for row in rows)]
     ncol = len(ints[0]) if ints else 0
@@ -136,6 +195,16 @@ def ldl_positive(A: list) -> tuple[bool, int]:
 
     >>> ldl_positive([[Fraction(2), Fraction(1)], [Fraction(1), Fraction(2)]])
     (True, -1)
+
+    Parameters
+    ----------
+    A : list of lists of Fraction
+        Symmetric.
+
+    Returns
+    -------
+    ok : bool
+    index : int
     """
     A = [row[:] for row in A]
     k = len(A)
@@ -157,6 +226,14 @@ def approx(q) -> float | str:
 
     >>> approx(Fraction(1, 4)), approx(Fraction(-10 ** 400))
     (0.25, '~-1e+400')
+
+    Parameters
+    ----------
+    q : Fraction or int
+
+    Returns
+    -------
+    float or str
     """
     try:
         return float(q)
@@ -171,6 +248,16 @@ def fmt(q, spec: str = ".17g") -> str:
 
     >>> fmt(Fraction(1, 3), ".3g"), fmt(Fraction(10 ** 400), ".3g")
     ('0.333', '~1e+400')
+
+    Parameters
+    ----------
+    q : Fraction or int
+    spec : str
+        A float format spec.
+
+    Returns
+    -------
+    str
     """
     value = approx(q)
     return value if isinstance(value, str) else format(value, spec)
@@ -192,6 +279,14 @@ def rational_text(q) -> str:
 
     >>> rational_text(Fraction(-3, 4)), rational_text(10 ** 5000) == "1" + "0" * 5000
     ('-3/4', True)
+
+    Parameters
+    ----------
+    q : Fraction or int
+
+    Returns
+    -------
+    str
     """
     q = Fraction(q)
     num = _int_text(q.numerator)

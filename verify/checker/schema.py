@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import (
-    CERTIFICATE_FORMAT, TOP_LEVEL_KEYS, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, decode_rational,
+    CERTIFICATE_FORMAT, TOP_LEVEL_KEYS, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, CertifiedVerdict, decode_rational,
 )
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "ParsedCertificate", "parse_certificate"]
@@ -83,7 +83,7 @@ class ParsedCertificate:
     lower: Fraction
     upper: Fraction
     gap: Fraction
-    verdict: str
+    verdict: CertifiedVerdict
     reason: str
     limits: Limits = DEFAULT_LIMITS
 
@@ -181,7 +181,17 @@ def _chambers(ch_raw: list, n: int, d: int, rd: _Reader):
 
 def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:
     """Strictly parse a certificate document (raises CertificateError, or
-    CertificateLimitError when a size exceeds ``limits``)."""
+    CertificateLimitError when a size exceeds ``limits``).
+
+    Parameters
+    ----------
+    document : dict
+    limits : Limits, optional
+
+    Returns
+    -------
+    ParsedCertificate
+    """
     limits = DEFAULT_LIMITS if limits is None else limits
     if not isinstance(document, dict):
         raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
@@ -235,4 +245,4 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
     return ParsedCertificate(
         n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=masks, interiors=interiors,
         parents=parents, mult=mult, n_chambers_claimed=n_claim, lower=lower, upper=upper, gap=gap,
-        verdict=uniq["verdict"], reason=uniq["reason"], limits=limits)
+        verdict=CertifiedVerdict(uniq["verdict"]), reason=uniq["reason"], limits=limits)

@@ -14,7 +14,20 @@ __all__ = ["derive_uniqueness"]
 def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, max_pairs: int | None = None):
     """Re-derive the certified-uniqueness argument (proofs/certified_uniqueness.md).
 
-    Returns ``(unique: bool, reason: str, info: dict)``.
+    Parameters
+    ----------
+    ex : _Exact
+    bounds : sequence
+        The per-(chamber, sign) bounds of :meth:`_Exact.pair_bounds`.
+    lower, upper : Fraction
+        The certified bounds.
+    max_pairs : int, optional
+
+    Returns
+    -------
+    unique : bool
+    reason : str
+    info : dict
     """
     cert = ex.cert
     n = cert.n
