@@ -53,7 +53,7 @@ class Arrangement:
     ----------
     X : (n, d) data the arrangement was built from.
     X_lift : (n, d + 1) lifted data ``(x_i, 1)``.
-    signs : (m, ceil(n / 8)) uint8, packed activation patterns (bit set: active).
+    sign_patterns : (m, ceil(n / 8)) uint8, packed activation patterns (bit set: active).
     interior : (m, d + 1) unit vectors, one strictly inside each chamber.
     margin : (m,) ``min_i |<interior, x~_i>| / ||x~_i||`` for each chamber (> 0).
     facet_indptr, facet_indices : CSR lists of the hyperplanes that carry a facet
@@ -70,7 +70,7 @@ class Arrangement:
 
     X: np.ndarray
     X_lift: np.ndarray
-    signs: np.ndarray
+    sign_patterns: np.ndarray
     interior: np.ndarray
     margin: np.ndarray
     facet_indptr: np.ndarray
@@ -91,14 +91,14 @@ class Arrangement:
 
     @property
     def n_chambers(self) -> int:
-        return int(self.signs.shape[0])
+        return int(self.sign_patterns.shape[0])
 
     def __len__(self) -> int:
         return self.n_chambers
 
     def active(self, rows=None) -> np.ndarray:
         """Boolean activation matrix (m, n) (or of the selected rows)."""
-        packed = self.signs if rows is None else self.signs[rows]
+        packed = self.sign_patterns if rows is None else self.sign_patterns[rows]
         return unpack_signs(packed, self.n)
 
     def sign_matrix(self, rows=None) -> np.ndarray:
@@ -113,7 +113,7 @@ class Arrangement:
         """Rows ``s_j x~_j`` for the facets j of chamber ``k``: the closed region is
         ``{theta : G theta >= 0}``."""
         idx = self.facets(k)
-        s = np.where(unpack_signs(self.signs[k:k + 1], self.n)[0, idx], 1.0, -1.0)
+        s = np.where(unpack_signs(self.sign_patterns[k:k + 1], self.n)[0, idx], 1.0, -1.0)
         return s[:, None] * self.X_lift[idx]
 
     def subset(self, rows) -> "Arrangement":
@@ -126,7 +126,7 @@ class Arrangement:
         indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         take = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
-        return replace(self, signs=self.signs[rows], interior=self.interior[rows], margin=self.margin[rows],
+        return replace(self, sign_patterns=self.sign_patterns[rows], interior=self.interior[rows], margin=self.margin[rows],
                        facet_indptr=indptr, facet_indices=self.facet_indices[take],
                        edges=None, edge_indptr=None, edge_indices=None,
                        rational_interior=None if self.rational_interior is None else {

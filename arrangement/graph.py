@@ -34,12 +34,12 @@ def adjacency_edges(arr: Arrangement) -> tuple[np.ndarray, list[frozenset]]:
     _, inv = np.unique(Xl, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     classes = {c: np.flatnonzero(inv == c) for c in np.unique(inv)}
-    lookup = {arr.signs[k].tobytes(): k for k in range(arr.n_chambers)}
+    lookup = {arr.sign_patterns[k].tobytes(): k for k in range(arr.n_chambers)}
     edges, crossed, seen = [], [], set()
     for k in range(arr.n_chambers):
         for c in np.unique(inv[arr.facets(k)]):
             members = classes[c]
-            pattern = arr.signs[k].copy()
+            pattern = arr.sign_patterns[k].copy()
             np.bitwise_xor.at(pattern, members >> 3, (np.uint8(1) << (members & 7).astype(np.uint8)))
             j = lookup.get(pattern.tobytes())
             if j is None:

@@ -59,7 +59,7 @@ def ratio_rows(sizes) -> list[str]:
             t = time.perf_counter()
             arr = enumerate_chambers(X, progress=False)
             t_fast = time.perf_counter() - t
-            same = {r.tobytes() for r in ref.signs} == {r.tobytes() for r in arr.signs}
+            same = {r.tobytes() for r in ref.sign_patterns} == {r.tobytes() for r in arr.sign_patterns}
             rows.append(f"| {d} | {n} | {arr.n_chambers} | {t_ref:.3f} | {ref.n_chambers / t_ref:,.0f} | "
                         f"{t_fast:.4f} | {arr.n_chambers / t_fast:,.0f} | {t_ref / t_fast:,.0f}x | "
                         f"{'yes' if same else 'NO'} |")

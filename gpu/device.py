@@ -6,9 +6,7 @@ needs it runs (:func:`import_torch`).
 """
 from __future__ import annotations
 
-from enum import Enum
-
-from relucert._validation import check_choice
+from relucert._validation import Device, check_choice
 
 __all__ = ["Device", "import_torch", "torch_available", "resolve_device", "device_name",
            "DEFAULT_CPU_THREADS", "cpu_threads_for"]
@@ -19,14 +17,6 @@ __all__ = ["Device", "import_torch", "torch_available", "resolve_device", "devic
 #: 34 s vs 64 s, (n = 10, 3e5 samples) 0.6-0.9 s vs 2.5-3.2 s (OpenMP threads
 #: spin-waiting on a loaded machine; the operations are small). numpy is single-threaded.
 DEFAULT_CPU_THREADS = 1
-
-
-class Device(str, Enum):
-    """Where a batched scan runs: ``auto`` is CUDA when torch sees one, else the CPU."""
-
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
 
 
 def import_torch():

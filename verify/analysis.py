@@ -204,7 +204,7 @@ def _refuse(msg: str):
 
 
 def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
-            tol: Tolerances | None = None, device: str = "auto") -> CertificateReport:
+            tol: Tolerances | None = None, ops=None) -> CertificateReport:
     """The certificate report of an optimal solution of (P_lam), lam > 0 (module docstring).
 
     Raises
@@ -245,7 +245,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     dual = np.asarray(solution.dual, dtype=np.float64)
     if dual.shape != p.shape or float(np.max(np.abs(dual - p), initial=0.0)) > tol.certify_gap * pscale:
         _refuse("the solution's dual vector is not (y - K mu) / lam")
-    scan = scan_regions(arr, p, tol=tol, device=device)
+    scan = scan_regions(arr, p, tol=tol, ops=ops)
     max_abs = scan.max_abs
     if max_abs > 1.0 + tol.extremal:
         _refuse(f"max |eta| = {max_abs:.12g} exceeds 1 + {tol.extremal:g}: the gap uses the feasible "

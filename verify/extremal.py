@@ -97,7 +97,7 @@ def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, a
     # compared on the packed patterns, a byte per eight hyperplanes (``act`` is accepted
     # for the callers' convenience but not needed)
     bits, mask = pack_signs(signs & off), pack_signs(off)
-    return np.flatnonzero(np.all((arrangement.signs & mask) == bits, axis=1))
+    return np.flatnonzero(np.all((arrangement.sign_patterns & mask) == bits, axis=1))
 
 
 def extremal_set(arrangement: Arrangement, scan: RegionScan, *, tol: Tolerances | None = None) -> ExtremalSet:
