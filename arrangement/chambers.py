@@ -18,18 +18,60 @@ __all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string", "
 
 
 def pack_signs(active: np.ndarray) -> np.ndarray:
-    """Pack a boolean (m, n) activation matrix into (m, ceil(n / 8)) uint8 rows."""
+    """Pack a boolean (m, n) activation matrix into (m, ceil(n / 8)) uint8 rows.
+
+    Parameters
+    ----------
+    active : (m, n) bool array
+        Row k, column i: sample i active in chamber k.
+
+    Returns
+    -------
+    (m, ceil(n / 8)) uint8 array
+        The packed sign patterns (bit i of byte i // 8, little bit order).
+
+    Examples
+    --------
+    >>> pack_signs(np.array([[True, False, True]])).tolist()
+    [[5]]
+    """
     return np.packbits(np.asarray(active, dtype=bool), axis=-1, bitorder="little")
 
 
 def unpack_signs(packed: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix."""
+    """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix.
+
+    Parameters
+    ----------
+    packed : (m, ceil(n / 8)) uint8 array
+        Packed sign patterns.
+    n : int
+        The number of samples.
+
+    Returns
+    -------
+    (m, n) bool array
+
+    Examples
+    --------
+    >>> unpack_signs(np.array([[5]], dtype=np.uint8), 3).tolist()
+    [[True, False, True]]
+    """
     return np.unpackbits(packed, axis=-1, count=n, bitorder="little").astype(bool)
 
 
 def csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The positions ``starts[r], ..., starts[r] + counts[r] - 1`` of every row ``r`` of a
     CSR list, concatenated (vectorised).
+
+    Parameters
+    ----------
+    starts, counts : (k,) int arrays
+        First position and length of each row.
+
+    Returns
+    -------
+    (sum(counts),) int64 array
 
     >>> csr_positions(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
     [5, 6, 9, 10, 11]
@@ -41,7 +83,22 @@ def csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def sign_string(active_row: np.ndarray) -> str:
-    """``"+-+..."`` for one boolean activation row."""
+    """``"+-+..."`` for one boolean activation row.
+
+    Parameters
+    ----------
+    active_row : (n,) bool array
+
+    Returns
+    -------
+    str
+        ``+`` for an active sample, ``-`` for an inactive one.
+
+    Examples
+    --------
+    >>> sign_string(np.array([True, False]))
+    '+-'
+    """
     return "".join("+" if a else "-" for a in active_row)
 
 

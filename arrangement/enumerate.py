@@ -103,7 +103,24 @@ def _bytes_per_chamber(n: int) -> int:
 
 def enumerate_fast(X: np.ndarray, *, progress: bool | None = None, tol: Tolerances | None = None,
                    seed: int = 0) -> Arrangement:
-    """The exact LP-free enumeration (``method="restrict"``) on validated ``X``."""
+    """The exact LP-free enumeration (``method="restrict"``) on validated ``X``.
+
+    Parameters
+    ----------
+    X : (n, d) array
+        Validated data.
+    progress : bool or None
+        As in :func:`enumerate_chambers`.
+    tol : Tolerances or None
+        The LP tolerances of the interior-point repair.
+    seed : int
+        Seed of the 64-bit pattern hashes (the result does not depend on it).
+
+    Returns
+    -------
+    Arrangement
+        With the adjacency edges recorded.
+    """
     tol = resolve(tol)
     Xl = lift(X)
     n, D = Xl.shape
@@ -210,10 +227,17 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
 def verify_interior_points(arr: Arrangement) -> np.ndarray:
     """Exact check of every chamber's interior point against ALL n hyperplanes.
 
-    Returns a boolean array (one per chamber): True when the point has exactly the
-    chamber's sign on every data point (float filter with a rigorous bound, Fractions
-    where it cannot decide). Chambers listed in ``arr.rational_interior`` are checked
-    with their exact rational point.
+    Float filter with a rigorous bound, Fractions where it cannot decide. Chambers
+    listed in ``arr.rational_interior`` are checked with their exact rational point.
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    (m,) bool array
+        True when the chamber's point has exactly the chamber's sign on every data point.
 
     >>> arr = enumerate_chambers(np.array([[0.0], [1.0]]))
     >>> bool(verify_interior_points(arr).all())

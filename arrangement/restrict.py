@@ -295,7 +295,19 @@ class _Enumerator(_CircleSteps):
 def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> EnumerationCore:
     """Chambers of the central arrangement with normals the rows of ``Z`` (n, D).
 
-    Returns the raw enumeration in the reduced coordinates (``columns`` of ``Z``).
+    Parameters
+    ----------
+    Z : (n, D) float array
+        The lifted data.
+    progress : bool or None
+        A tqdm bar over the top-level hyperplanes (None: only on a terminal).
+    seed : int
+        Seed of the 64-bit pattern hashes; a collision restarts with the next seed.
+
+    Returns
+    -------
+    EnumerationCore
+        The raw enumeration in the reduced coordinates (``columns`` of ``Z``).
     """
     Z = np.asarray(Z, dtype=np.float64)
     n, D = Z.shape

@@ -48,7 +48,16 @@ class ChamberVectorMethod(str, Enum):
 
 
 def check_arrangement(arrangement) -> Arrangement:
-    """``arrangement`` itself; ``TypeError`` unless it is an :class:`Arrangement`."""
+    """``arrangement`` itself; ``TypeError`` unless it is an :class:`Arrangement`.
+
+    Parameters
+    ----------
+    arrangement : object
+
+    Returns
+    -------
+    Arrangement
+    """
     if not isinstance(arrangement, Arrangement):
         raise TypeError("arrangement must be a relucert.arrangement.Arrangement; "
                         f"got {type(arrangement).__name__}")
@@ -56,7 +65,23 @@ def check_arrangement(arrangement) -> Arrangement:
 
 
 def check_dual_vector(p, n: int) -> np.ndarray:
-    """``p`` as a finite float64 vector of length ``n``; ``TypeError``/``ValueError`` naming ``p``."""
+    """``p`` as a finite float64 vector of length ``n``; ``TypeError``/``ValueError`` naming ``p``.
+
+    Parameters
+    ----------
+    p : array-like
+    n : int
+        The number of samples.
+
+    Returns
+    -------
+    (n,) float64 array
+
+    Examples
+    --------
+    >>> check_dual_vector([1, 2], 2).tolist()
+    [1.0, 2.0]
+    """
     if isinstance(p, (str, bytes)) or p is None:
         raise TypeError(f"p must be a numeric array of length n_samples={n}; got {type(p).__name__}")
     arr = np.asarray(p)

@@ -82,7 +82,23 @@ class ScanResult:
 
 
 def chao1(counts: np.ndarray) -> float:
-    """Chao1 richness estimate ``k + f1^2 / (2 f2)`` (bias-corrected ``f1 (f1-1)/2`` when f2 = 0)."""
+    """Chao1 richness estimate ``k + f1^2 / (2 f2)`` (bias-corrected ``f1 (f1-1)/2`` when f2 = 0).
+
+    Parameters
+    ----------
+    counts : (k,) int array
+        How often each chamber found was sampled.
+
+    Returns
+    -------
+    float
+        The estimated number of chambers (seen and unseen).
+
+    Examples
+    --------
+    >>> chao1(np.array([1, 1, 2, 7]))
+    6.0
+    """
     k = counts.shape[0]
     f1 = int(np.sum(counts == 1))
     f2 = int(np.sum(counts == 2))

@@ -5,9 +5,8 @@ On the chamber with activation set ``A`` the certificate is linear,
 closed region (cut by the unit sphere) is ``||P_C(v_A)||`` (DESIGN.md section 3,
 ``relucert.arrangement.region_max``), and ``||P_C(v)|| <= ||v||``.
 
-:func:`chamber_vectors` computes ``v_A`` for all chambers at once from the packed
-sign patterns: for every byte column of the packed patterns, a table of the 256
-possible partial sums is gathered (vectorised, memory ``O(m (d + 1))``).
+:func:`relucert.arrangement.chamber_vectors` computes ``v_A`` for all chambers at
+once from the packed sign patterns (re-exported here for the exchange method).
 
 :func:`region_maxima` scans chambers in decreasing ``||v_A||``. A chamber whose
 ``||v_A||`` is below the current cut-off cannot matter (no projection needed). When
@@ -25,7 +24,7 @@ import numpy as np
 
 from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.cones import region_max
-from relucert.arrangement.vectors import chamber_vectors as _chamber_vectors
+from relucert.arrangement.vectors import chamber_vectors
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
@@ -40,12 +39,6 @@ _D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, _MAX_PAIR_FACETS))
 _D4_WORK = 1 << 21
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
-
-
-def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """``V[k] = sum_{i active in chamber k} p_i x~_i``, shape (m, d + 1):
-    :func:`relucert.arrangement.chamber_vectors` on numpy."""
-    return _chamber_vectors(arr, p, rows=rows)
 
 
 @dataclass(frozen=True)
