@@ -10,8 +10,8 @@ the projection multipliers on the chamber's facets, and the hyperplanes each max
 lies on.
 
 The scan is verify's own (DESIGN.md section 9): the batched region maxima of
-:func:`relucert.arrangement.region_maxima` (per-region projections for small
-arrangements, certified batched projections for large ones), never the solver's oracle
+:func:`relucert.arrangement.region_maxima` (certified batched cone projections, exact
+per-region projections near 1), never the solver's oracle
 (``relucert.lp.tv.oracle``, face candidates for d <= 3), so a bug in the oracle cannot
 hide itself here.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, chamber_vectors, region_max, region_maxima
+from relucert.arrangement import Arrangement, MaximaBackend, chamber_vectors, region_max, region_maxima
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["RegionScan", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
@@ -90,9 +90,8 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
 
     The maxima of all chambers come from :func:`relucert.arrangement.region_maxima`
-    without pruning (the per-region projection below ``BATCH_MIN_CHAMBERS`` chambers,
-    else batched projections certified to ``gpu_gap`` and re-decided exactly within
-    ``gpu_margin`` of 1); the chambers whose maximum reaches ``1 - tol.extremal -
+    without pruning (batched projections, each value an upper bound certified to
+    ``gpu_gap``, re-decided exactly within ``gpu_margin`` of 1); the chambers whose maximum reaches ``1 - tol.extremal -
     tol.gpu_margin`` are then projected again one by one
     (:func:`relucert.arrangement.region_max`), which also gives the multipliers. A
     maximum at rounding level of ``||v_A||`` (``<= sign_zero ||v_A||``) counts as 0.
@@ -128,7 +127,9 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     Xl = arrangement.X_lift
     m = arrangement.n_chambers
     D = Xl.shape[1]
-    rm = region_maxima(arrangement, p, ops=ops, tol=tol, prune=False)
+    # every region is projected (no pruning): the batched path beats the per-region loop
+    # from a few hundred regions on there (benchmarks/bench_certify.py)
+    rm = region_maxima(arrangement, p, ops=ops, tol=tol, prune=False, backend=MaximaBackend.BATCHED)
     V = chamber_vectors(arrangement, p)
     value = np.stack([rm.max_pos, rm.max_neg], axis=1)
     point = np.stack([rm.point_pos, rm.point_neg], axis=1)
