@@ -23,7 +23,7 @@ _LAZY = {
     "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",
     "Condition": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
     "P0Certificate": "p0", "p0_certificate": "p0",
-    "RegionScan": "regions", "scan_regions": "regions",
+    "RegionExtrema": "regions", "scan_regions": "regions",
     "Uniqueness": "uniqueness", "Witness": "uniqueness", "analyse_uniqueness": "uniqueness",
 }
 

@@ -23,7 +23,7 @@ from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, phi_rank
-from relucert.verify.regions import (SIGNS, RegionScan, certificate_values, maximiser_hyperplanes, on_hyperplanes,
+from relucert.verify.regions import (SIGNS, RegionExtrema, certificate_values, maximiser_hyperplanes, on_hyperplanes,
                                      scan_regions)
 from relucert.verify.uniqueness import Uniqueness, analyse_uniqueness
 
@@ -83,7 +83,7 @@ class CertificateReport:
     dual: np.ndarray
     tol: Tolerances
     extremal: ExtremalSet = field(repr=False)
-    scan: RegionScan = field(repr=False)
+    scan: RegionExtrema = field(repr=False)
     uniqueness: Uniqueness = field(repr=False)
     nondegeneracy: NonDegeneracy = field(repr=False)
     arrangement: Arrangement = field(repr=False)

@@ -15,7 +15,7 @@ import numpy as np
 from relucert.arrangement import Arrangement
 from relucert.results import jsonable
 from relucert.tolerances import Tolerances, resolve
-from relucert.verify.regions import SIGNS, RegionScan, certificate_values, on_hyperplanes
+from relucert.verify.regions import SIGNS, RegionExtrema, certificate_values, on_hyperplanes
 
 __all__ = ["ExtremalPoint", "ExtremalSet", "extremal_set", "closure_chambers"]
 
@@ -100,7 +100,7 @@ def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, a
     return np.flatnonzero(np.all((arrangement.sign_patterns & mask) == bits, axis=1))
 
 
-def extremal_set(arrangement: Arrangement, scan: RegionScan, *, tol: Tolerances | None = None) -> ExtremalSet:
+def extremal_set(arrangement: Arrangement, scan: RegionExtrema, *, tol: Tolerances | None = None) -> ExtremalSet:
     """Build E from ``scan`` (see the module docstring)."""
     tol = resolve(tol)
     m = scan.n_chambers

@@ -33,7 +33,7 @@ from relucert.results import Status, jsonable
 from relucert.solution import relu_features
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet
-from relucert.verify.regions import SIGNS, RegionScan
+from relucert.verify.regions import SIGNS, RegionExtrema
 
 __all__ = ["Condition", "FacetMultipliers", "NonDegeneracy", "check_nondegeneracy", "phi_rank"]
 
@@ -122,7 +122,7 @@ def _max_min_multipliers(U: np.ndarray, rhs: np.ndarray, tol: Tolerances) -> np.
     return np.maximum(res.x[:g], 0.0)
 
 
-def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, idx: int, k: int,
+def _facet_multipliers(arrangement: Arrangement, scan: RegionExtrema, E: ExtremalSet, idx: int, k: int,
                        tol: Tolerances) -> FacetMultipliers:
     q = E.points[idx]
     si = SIGNS.index(q.sign)
@@ -151,7 +151,7 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
     return FacetMultipliers(idx, int(k), tuple(reps), tuple(float(x) for x in mu), is_max, unique)
 
 
-def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, carries_mass,
+def check_nondegeneracy(arrangement: Arrangement, scan: RegionExtrema, E: ExtremalSet, carries_mass,
                         *, tol: Tolerances | None = None) -> NonDegeneracy:
     """ND1-ND4 (module docstring). ``carries_mass[j]``: whether point j of E carries mass
     in some optimal measure (from the uniqueness LPs)."""

@@ -24,11 +24,11 @@ import numpy as np
 from relucert.arrangement import Arrangement, MaximaBackend, chamber_vectors, region_max, region_maxima
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["RegionScan", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
+__all__ = ["RegionExtrema", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
 
 
 @dataclass(frozen=True, eq=False)
-class RegionScan:
+class RegionExtrema:
     """Per-chamber extrema of ``eta_p`` and ``-eta_p``.
 
     ``value[k, 0]`` is ``max eta`` on region k, ``value[k, 1]`` is ``max (-eta)``
@@ -73,7 +73,7 @@ def on_hyperplanes(X_lift: np.ndarray, theta: np.ndarray, tol: Tolerances) -> np
     return np.flatnonzero(np.abs(X_lift @ theta) <= tol.sign_zero * scale)
 
 
-def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
+def maximiser_hyperplanes(scan: RegionExtrema, X_lift: np.ndarray, k: int, si: int,
                           tol: Tolerances | None = None) -> np.ndarray:
     """The hyperplanes the maximiser ``scan.point[k, si]`` lies on (empty where the
     maximum is 0): recorded by the scan near the extremal threshold, computed here
@@ -86,7 +86,7 @@ def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
 
 
 def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | None = None,
-                 ops=None) -> RegionScan:
+                 ops=None) -> RegionExtrema:
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
 
     The maxima of all chambers come from :func:`relucert.arrangement.region_maxima`
@@ -109,7 +109,7 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
 
     Returns
     -------
-    RegionScan
+    RegionExtrema
 
     Examples
     --------
@@ -161,4 +161,4 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
                 hk.append(np.zeros(0, dtype=np.int64))
         mults[k] = tuple(mk)
         planes[k] = tuple(hk)
-    return RegionScan(p=p, v=V, value=value, point=point, multipliers=tuple(mults), hyperplanes=tuple(planes))
+    return RegionExtrema(p=p, v=V, value=value, point=point, multipliers=tuple(mults), hyperplanes=tuple(planes))

@@ -35,7 +35,7 @@ from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
 from relucert.verify.p0 import P0Certificate, boundary_multiplier_defect, p0_certificate, precertificate_system
-from relucert.verify.regions import SIGNS, RegionScan, on_hyperplanes, scan_regions
+from relucert.verify.regions import SIGNS, RegionExtrema, on_hyperplanes, scan_regions
 
 __all__ = [
     "LOWNOISE_FORMAT", "DEFAULT_LAMS", "N_FIT", "SupportAtom", "support_atoms",
@@ -171,7 +171,7 @@ class CertificateCheck:
     min_boundary_multiplier: float | None
     nondegenerate: bool
     reason: str
-    scan: RegionScan = field(repr=False)
+    scan: RegionExtrema = field(repr=False)
     extremal: ExtremalSet = field(repr=False)
     nondegeneracy: NonDegeneracy = field(repr=False)
 
