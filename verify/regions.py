@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, MaximaBackend, chamber_vectors, region_max, region_maxima
+from relucert.arrangement import (BATCH_MIN_CHAMBERS, Arrangement, MaximaBackend, chamber_vectors, region_max,
+                                  region_maxima)
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["RegionExtrema", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
@@ -104,8 +105,9 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
         The dual vector.
     tol : Tolerances or None
     ops : ops object or None
-        Where the batched projections run (None: numpy; the API layer passes torch ops
-        for a CUDA device).
+        Where the batched projections run from ``BATCH_MIN_CHAMBERS`` regions on (None:
+        numpy; the API layer passes torch ops for a CUDA device). Smaller scans run on
+        numpy.
 
     Returns
     -------
@@ -128,8 +130,12 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     m = arrangement.n_chambers
     D = Xl.shape[1]
     # every region is projected (no pruning): the batched path beats the per-region loop
-    # from a few hundred regions on there (benchmarks/bench_certify.py)
-    rm = region_maxima(arrangement, p, ops=ops, tol=tol, prune=False, backend=MaximaBackend.BATCHED)
+    # from a few hundred regions on there (benchmarks/bench_certify.py); the caller's ops
+    # (torch) only from BATCH_MIN_CHAMBERS regions on, as region_maxima's own rule, so a
+    # small scan never builds them (nor imports torch)
+    small = arrangement.n_chambers < BATCH_MIN_CHAMBERS
+    rm = region_maxima(arrangement, p, ops=None if small else ops, tol=tol, prune=False,
+                       backend=MaximaBackend.BATCHED)
     V = chamber_vectors(arrangement, p)
     value = np.stack([rm.max_pos, rm.max_neg], axis=1)
     point = np.stack([rm.point_pos, rm.point_neg], axis=1)
