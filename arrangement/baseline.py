@@ -1,51 +1,53 @@
-"""Reference enumeration: breadth-first search over facet flips, one HiGHS LP per
-candidate chamber.
+"""Reference enumeration: breadth-first search over facet flips, one LP per candidate
+chamber.
 
-Slow (``m * n`` LPs) but general and simple: it is the independent cross-check of
-the fast enumerators and the baseline of ``benchmarks/``.
+Slow (``m * n`` LPs) but general and simple: it is the independent cross-check of the
+fast enumerator (a different algorithm: LPs instead of restrictions to circles) and the
+baseline of ``benchmarks/``. The LP is a callable (:data:`ChamberLP`), by default
+:func:`relucert.arrangement.chamber_lp.chamber_lp` on scipy's HiGHS.
 """
 from __future__ import annotations
 
 from collections import deque
 
 import numpy as np
-import scipy.sparse as sp
 
+from relucert.arrangement.chamber_lp import ChamberLP, chamber_lp as default_chamber_lp
 from relucert.arrangement.chambers import Arrangement, lift, pack_signs
-from relucert.lp.highs import FiniteProgram, solve_program
-from relucert.results import Status
-from relucert.errors import SolverError
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["enumerate_bfs", "chamber_lp"]
+__all__ = ["enumerate_bfs"]
 
 
-def chamber_lp(U: np.ndarray, s: np.ndarray, *, tol: Tolerances | None = None):
-    """Largest margin of the sign pattern ``s`` on unit normals ``U`` (k, D).
-
-    Solves ``max t  s.t.  s_j <u_j, theta> >= t,  -1 <= theta <= 1,  t <= 1``.
-    Returns ``(t, theta)``: the pattern is a chamber iff ``t > 0``.
-    """
-    tol = resolve(tol)
-    k, D = U.shape
-    A = sp.csc_matrix(np.hstack([s[:, None] * U, -np.ones((k, 1))]))
-    c = np.zeros(D + 1)
-    c[-1] = 1.0
-    prog = FiniteProgram(c=c, A=A, row_lower=np.zeros(k), row_upper=np.full(k, np.inf),
-                         col_lower=np.r_[-np.ones(D), -np.inf], col_upper=np.ones(D + 1),
-                         maximize=True)
-    res = solve_program(prog, tol=tol)
-    if res.status is not Status.OPTIMAL:
-        raise SolverError(f"chamber feasibility LP ended with status {res.status.value}: {res.message}")
-    return float(res.x[-1]), res.x[:-1]
-
-
-def enumerate_bfs(X: np.ndarray, *, tol: Tolerances | None = None, progress=None) -> Arrangement:
+def enumerate_bfs(X: np.ndarray, *, tol: Tolerances | None = None, progress=None,
+                  chamber_lp: ChamberLP | None = None) -> Arrangement:
     """All chambers of the arrangement of ``X`` by BFS over single sign flips.
 
-    ``progress`` is an optional callable taking the number of chambers found so far.
+    Parameters
+    ----------
+    X : (n, d) array
+        The data (validated by the caller).
+    tol : Tolerances or None
+        ``sign_zero``: a flipped pattern is a chamber when its LP margin exceeds it; the
+        LP's own tolerances.
+    progress : callable or None
+        Called with the number of chambers found so far.
+    chamber_lp : callable or None
+        ``chamber_lp(U, s, tol=tol) -> (t, theta)``, the largest margin of pattern ``s``
+        on unit normals ``U`` (None: scipy's HiGHS, :func:`default_chamber_lp`).
+
+    Returns
+    -------
+    Arrangement
+        method "bfs-lp"; no adjacency edges recorded.
+
+    Examples
+    --------
+    >>> enumerate_bfs(np.array([[0.0], [1.0], [2.0]])).n_chambers
+    6
     """
     tol = resolve(tol)
+    chamber_lp = default_chamber_lp if chamber_lp is None else chamber_lp
     Xl = lift(X)
     uniq, inverse = np.unique(Xl, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -94,5 +96,5 @@ def enumerate_bfs(X: np.ndarray, *, tol: Tolerances | None = None, progress=None
     indptr = np.zeros(len(patterns) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(f) for f in facet_lists])
     indices = np.concatenate(facet_lists).astype(np.int64) if facet_lists else np.zeros(0, np.int64)
-    return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=pack_signs(full > 0), interior=P,
+    return Arrangement(X=np.asarray(X, float), X_lift=Xl, sign_patterns=pack_signs(full > 0), interior=P,
                        margin=margin, facet_indptr=indptr, facet_indices=indices, method="bfs-lp")

@@ -18,18 +18,60 @@ __all__ = ["Arrangement", "lift", "pack_signs", "unpack_signs", "sign_string", "
 
 
 def pack_signs(active: np.ndarray) -> np.ndarray:
-    """Pack a boolean (m, n) activation matrix into (m, ceil(n / 8)) uint8 rows."""
+    """Pack a boolean (m, n) activation matrix into (m, ceil(n / 8)) uint8 rows.
+
+    Parameters
+    ----------
+    active : (m, n) bool array
+        Row k, column i: sample i active in chamber k.
+
+    Returns
+    -------
+    (m, ceil(n / 8)) uint8 array
+        The packed sign patterns (bit i of byte i // 8, little bit order).
+
+    Examples
+    --------
+    >>> pack_signs(np.array([[True, False, True]])).tolist()
+    [[5]]
+    """
     return np.packbits(np.asarray(active, dtype=bool), axis=-1, bitorder="little")
 
 
 def unpack_signs(packed: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix."""
+    """Inverse of :func:`pack_signs`: a boolean (m, n) activation matrix.
+
+    Parameters
+    ----------
+    packed : (m, ceil(n / 8)) uint8 array
+        Packed sign patterns.
+    n : int
+        The number of samples.
+
+    Returns
+    -------
+    (m, n) bool array
+
+    Examples
+    --------
+    >>> unpack_signs(np.array([[5]], dtype=np.uint8), 3).tolist()
+    [[True, False, True]]
+    """
     return np.unpackbits(packed, axis=-1, count=n, bitorder="little").astype(bool)
 
 
 def csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The positions ``starts[r], ..., starts[r] + counts[r] - 1`` of every row ``r`` of a
     CSR list, concatenated (vectorised).
+
+    Parameters
+    ----------
+    starts, counts : (k,) int arrays
+        First position and length of each row.
+
+    Returns
+    -------
+    (sum(counts),) int64 array
 
     >>> csr_positions(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
     [5, 6, 9, 10, 11]
@@ -41,7 +83,22 @@ def csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def sign_string(active_row: np.ndarray) -> str:
-    """``"+-+..."`` for one boolean activation row."""
+    """``"+-+..."`` for one boolean activation row.
+
+    Parameters
+    ----------
+    active_row : (n,) bool array
+
+    Returns
+    -------
+    str
+        ``+`` for an active sample, ``-`` for an inactive one.
+
+    Examples
+    --------
+    >>> sign_string(np.array([True, False]))
+    '+-'
+    """
     return "".join("+" if a else "-" for a in active_row)
 
 
@@ -53,7 +110,7 @@ class Arrangement:
     ----------
     X : (n, d) data the arrangement was built from.
     X_lift : (n, d + 1) lifted data ``(x_i, 1)``.
-    signs : (m, ceil(n / 8)) uint8, packed activation patterns (bit set: active).
+    sign_patterns : (m, ceil(n / 8)) uint8, packed activation patterns (bit set: active).
     interior : (m, d + 1) unit vectors, one strictly inside each chamber.
     margin : (m,) ``min_i |<interior, x~_i>| / ||x~_i||`` for each chamber (> 0).
     facet_indptr, facet_indices : CSR lists of the hyperplanes that carry a facet
@@ -70,7 +127,7 @@ class Arrangement:
 
     X: np.ndarray
     X_lift: np.ndarray
-    signs: np.ndarray
+    sign_patterns: np.ndarray
     interior: np.ndarray
     margin: np.ndarray
     facet_indptr: np.ndarray
@@ -91,14 +148,14 @@ class Arrangement:
 
     @property
     def n_chambers(self) -> int:
-        return int(self.signs.shape[0])
+        return int(self.sign_patterns.shape[0])
 
     def __len__(self) -> int:
         return self.n_chambers
 
     def active(self, rows=None) -> np.ndarray:
         """Boolean activation matrix (m, n) (or of the selected rows)."""
-        packed = self.signs if rows is None else self.signs[rows]
+        packed = self.sign_patterns if rows is None else self.sign_patterns[rows]
         return unpack_signs(packed, self.n)
 
     def sign_matrix(self, rows=None) -> np.ndarray:
@@ -113,7 +170,7 @@ class Arrangement:
         """Rows ``s_j x~_j`` for the facets j of chamber ``k``: the closed region is
         ``{theta : G theta >= 0}``."""
         idx = self.facets(k)
-        s = np.where(unpack_signs(self.signs[k:k + 1], self.n)[0, idx], 1.0, -1.0)
+        s = np.where(unpack_signs(self.sign_patterns[k:k + 1], self.n)[0, idx], 1.0, -1.0)
         return s[:, None] * self.X_lift[idx]
 
     def subset(self, rows) -> "Arrangement":
@@ -126,7 +183,7 @@ class Arrangement:
         indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         take = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
-        return replace(self, signs=self.signs[rows], interior=self.interior[rows], margin=self.margin[rows],
+        return replace(self, sign_patterns=self.sign_patterns[rows], interior=self.interior[rows], margin=self.margin[rows],
                        facet_indptr=indptr, facet_indices=self.facet_indices[take],
                        edges=None, edge_indptr=None, edge_indices=None,
                        rational_interior=None if self.rational_interior is None else {

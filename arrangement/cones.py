@@ -33,7 +33,22 @@ class RegionMax:
 
 
 def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -> RegionMax:
-    """Maximum of ``<theta, v>`` over ``{G theta >= 0, ||theta|| <= 1}``.
+    """Maximum of ``<theta, v>`` over ``{G theta >= 0, ||theta|| <= 1}`` (one region;
+    :func:`relucert.arrangement.region_maxima` is the batched form).
+
+    Parameters
+    ----------
+    v : (D,) array
+        The linear function.
+    G : (k, D) array
+        Inward facet normals of the cone (rows ``s_j x~_j``).
+    tol : Tolerances or None
+        Accepted for a uniform signature; the projection (scipy's NNLS) uses none.
+
+    Returns
+    -------
+    RegionMax
+        ``value = ||P_C(v)||``, the maximiser, the multipliers and the projection.
 
     Examples
     --------

@@ -14,6 +14,17 @@ def general_position_count(n: int, d: int) -> int:
     """``2 * sum_{k=0..d} C(n-1, k)``: chambers of n hyperplanes in general position
     in R^{d+1} (lifted data ``(x_i, 1)``, any d+1 of them linearly independent).
 
+    Parameters
+    ----------
+    n : int
+        The number of (distinct) data points.
+    d : int
+        The input dimension.
+
+    Returns
+    -------
+    int
+
     >>> general_position_count(3, 1)
     6
     >>> general_position_count(4, 2)
@@ -30,6 +41,20 @@ def estimate_chambers(X: np.ndarray) -> int:
     Uses the general-position formula with n the number of distinct points and d
     replaced by the exact rank of the lifted data minus one (a rank-r central arrangement of
     k hyperplanes has at most ``2 sum_{i<r} C(k-1, i)`` chambers).
+
+    Parameters
+    ----------
+    X : (n, d) array
+
+    Returns
+    -------
+    int
+        An upper bound of the number of chambers (exact in general position).
+
+    Examples
+    --------
+    >>> estimate_chambers(np.array([[0.0], [1.0], [2.0]]))
+    6
     """
     from relucert.arrangement.exact import exact_rank_columns
 
@@ -68,7 +93,18 @@ def characteristic_polynomial(X, *, max_flats: int = 200_000) -> list[int]:
 
     The flats are the subspaces cut out by subsets of hyperplanes; each is stored as
     the set of hyperplanes containing it. ``mu`` is the Moebius function of the lattice
-    ordered by reverse inclusion. Raises ``ValueError`` beyond ``max_flats`` flats.
+    ordered by reverse inclusion.
+
+    Parameters
+    ----------
+    X : (n, d) array
+    max_flats : int
+        Refuse (``ValueError``) beyond this many flats.
+
+    Returns
+    -------
+    list of int
+        ``[c_0, ..., c_D]``.
 
     >>> characteristic_polynomial(np.array([[0.0], [1.0], [2.0]]))
     [2, -3, 1]
@@ -113,6 +149,16 @@ def characteristic_polynomial(X, *, max_flats: int = 200_000) -> list[int]:
 def exact_chamber_count(X, *, max_flats: int = 200_000) -> int:
     """The exact number of chambers, ``(-1)^D chi(-1) = sum_X |mu(X)|`` (Zaslavsky), for
     any data (repeated, collinear, coplanar, lower rank).
+
+    Parameters
+    ----------
+    X : (n, d) array
+    max_flats : int
+        As in :func:`characteristic_polynomial`.
+
+    Returns
+    -------
+    int
 
     >>> exact_chamber_count(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [0.0, 1.0]]))
     12

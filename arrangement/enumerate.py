@@ -6,7 +6,7 @@ beyond ``max_chambers``, then dispatches to an enumeration method:
 - ``"restrict"`` (the default): exact and LP-free, by recursion on restrictions down
   to circles, where the normals are sorted by angle (d = 1 is one such sort; d = 2 one
   sort per great circle); see :mod:`relucert.arrangement.restrict`.
-- ``"bfs"``: the reference, one HiGHS LP per candidate sign flip (slow).
+- ``"bfs"``: the reference, one LP (scipy's HiGHS) per candidate sign flip (slow).
 
 Each chamber's interior point is checked exactly against the chamber's facets (which
 bound it: proofs/enumeration_by_restriction.md); a point that fails is replaced by the
@@ -30,19 +30,22 @@ from relucert.arrangement.restrict import enumerate_restrict
 from relucert.errors import SolverError, TooManyChambersError
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["Method", "enumerate_chambers", "enumerate_fast", "verify_interior_points", "DEFAULT_MAX_CHAMBERS"]
+__all__ = ["EnumerationMethod", "enumerate_chambers", "enumerate_fast", "verify_interior_points", "DEFAULT_MAX_CHAMBERS"]
 
 #: Default refusal limit on the estimated number of chambers.
 DEFAULT_MAX_CHAMBERS = 5_000_000
 
 
-class Method(str, Enum):
+class EnumerationMethod(str, Enum):
+    """How :func:`enumerate_chambers` enumerates: ``restrict`` (exact, LP-free; ``auto``)
+    or ``bfs`` (the LP reference)."""
+
     AUTO = "auto"
     RESTRICT = "restrict"
     BFS = "bfs"
 
 
-def enumerate_chambers(X, *, method: str | Method = "auto", max_chambers: int | None = DEFAULT_MAX_CHAMBERS,
+def enumerate_chambers(X, *, method: str | EnumerationMethod = "auto", max_chambers: int | None = DEFAULT_MAX_CHAMBERS,
                        progress: bool | None = None, tol: Tolerances | None = None) -> Arrangement:
     """Every chamber of the arrangement ``{<theta, (x_i, 1)> = 0}`` in R^{d+1}.
 
@@ -75,7 +78,7 @@ def enumerate_chambers(X, *, method: str | Method = "auto", max_chambers: int | 
     6
     """
     X = check_X(X)
-    method = check_choice(method, "method", Method)
+    method = check_choice(method, "method", EnumerationMethod)
     max_chambers = check_positive_int(max_chambers, "max_chambers", allow_none=True)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be None, True or False; got {type(progress).__name__}")
@@ -88,7 +91,7 @@ def enumerate_chambers(X, *, method: str | Method = "auto", max_chambers: int | 
             f"lifts the limit; memory is about {_bytes_per_chamber(X.shape[0]) * estimate / 2**30:.2g} GiB), "
             f"or use fewer samples or features"
         )
-    if method == Method.BFS.value:
+    if method == EnumerationMethod.BFS.value:
         return enumerate_bfs(X, tol=tol)
     return enumerate_fast(X, progress=progress, tol=tol)
 
@@ -100,7 +103,24 @@ def _bytes_per_chamber(n: int) -> int:
 
 def enumerate_fast(X: np.ndarray, *, progress: bool | None = None, tol: Tolerances | None = None,
                    seed: int = 0) -> Arrangement:
-    """The exact LP-free enumeration (``method="restrict"``) on validated ``X``."""
+    """The exact LP-free enumeration (``method="restrict"``) on validated ``X``.
+
+    Parameters
+    ----------
+    X : (n, d) array
+        Validated data.
+    progress : bool or None
+        As in :func:`enumerate_chambers`.
+    tol : Tolerances or None
+        The LP tolerances of the interior-point repair.
+    seed : int
+        Seed of the 64-bit pattern hashes (the result does not depend on it).
+
+    Returns
+    -------
+    Arrangement
+        With the adjacency edges recorded.
+    """
     tol = resolve(tol)
     Xl = lift(X)
     n, D = Xl.shape
@@ -109,7 +129,7 @@ def enumerate_fast(X: np.ndarray, *, progress: bool | None = None, tol: Toleranc
     theta = np.zeros((m, D))
     theta[:, core.columns] = core.pt
     margin, rational = _verify_and_margin(Xl, core.pos, theta, core.fptr, core.fidx, tol)
-    return Arrangement(X=np.asarray(X, float), X_lift=Xl, signs=core.pos, interior=theta, margin=margin,
+    return Arrangement(X=np.asarray(X, float), X_lift=Xl, sign_patterns=core.pos, interior=theta, margin=margin,
                        facet_indptr=core.fptr, facet_indices=core.fidx, method="restrict",
                        rational_interior=rational or None,
                        edges=core.edges, edge_indptr=core.edge_class_ptr, edge_indices=core.edge_class_idx)
@@ -154,7 +174,7 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
     facet (repairing by LP where not), and the margins
     ``min_f |<theta, x~_f>| / ||x~_f||`` (the distance to the nearest hyperplane: the
     nearest hyperplane of a point of a chamber carries one of its facets)."""
-    from relucert.arrangement.baseline import chamber_lp
+    from relucert.arrangement.chamber_lp import chamber_lp
 
     data = ExactData(Xl)
     m = len(theta)
@@ -207,10 +227,17 @@ def _verify_and_margin(Xl, pos, theta, fptr, fidx, tol, chunk: int = 1 << 19) ->
 def verify_interior_points(arr: Arrangement) -> np.ndarray:
     """Exact check of every chamber's interior point against ALL n hyperplanes.
 
-    Returns a boolean array (one per chamber): True when the point has exactly the
-    chamber's sign on every data point (float filter with a rigorous bound, Fractions
-    where it cannot decide). Chambers listed in ``arr.rational_interior`` are checked
-    with their exact rational point.
+    Float filter with a rigorous bound, Fractions where it cannot decide. Chambers
+    listed in ``arr.rational_interior`` are checked with their exact rational point.
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    (m,) bool array
+        True when the chamber's point has exactly the chamber's sign on every data point.
 
     >>> arr = enumerate_chambers(np.array([[0.0], [1.0]]))
     >>> bool(verify_interior_points(arr).all())

@@ -42,12 +42,40 @@ def _nonfinite_ok():
 
 
 def frac(x: float) -> Fraction:
-    """The exact rational value of a float."""
+    """The exact rational value of a float.
+
+    Parameters
+    ----------
+    x : float
+
+    Returns
+    -------
+    Fraction
+
+    Examples
+    --------
+    >>> frac(0.5)
+    Fraction(1, 2)
+    """
     return Fraction(float(x))
 
 
 def det_exact(M) -> Fraction:
-    """Exact determinant of a square matrix of Fractions (or floats), by elimination."""
+    """Exact determinant of a square matrix of Fractions (or floats), by elimination.
+
+    Parameters
+    ----------
+    M : square matrix (nested sequences or array) of Fractions, ints or floats
+
+    Returns
+    -------
+    Fraction
+
+    Examples
+    --------
+    >>> det_exact([[1, 2], [3, 4]])
+    Fraction(-2, 1)
+    """
     A = [[v if isinstance(v, Fraction) else frac(v) for v in row] for row in M]
     k = len(A)
     det = Fraction(1)
@@ -74,6 +102,20 @@ def exact_rank_columns(Z: np.ndarray) -> tuple[int, list[int]]:
 
     Fast path: ``D`` rows picked by pivoted QR whose exact determinant is non-zero
     prove full rank. Otherwise exact Gaussian elimination on all rows.
+
+    Parameters
+    ----------
+    Z : (n, D) float array
+
+    Returns
+    -------
+    (r, columns)
+        The exact rank and ``r`` column indices.
+
+    Examples
+    --------
+    >>> exact_rank_columns(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    (1, [0])
     """
     import scipy.linalg
 

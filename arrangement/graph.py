@@ -25,6 +25,16 @@ def adjacency_edges(arr: Arrangement) -> tuple[np.ndarray, list[frozenset]]:
     Uses the edges the fast enumerator recorded; otherwise derives them from the facets
     (the neighbour across facet ``f`` has the pattern with the signs of every copy of
     ``x~_f`` flipped).
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    edges : (e, 2) int array
+    crossed : list of frozenset
+        The hyperplanes crossed by each edge.
     """
     if arr.edges is not None:
         ptr, idx = arr.edge_indptr, arr.edge_indices
@@ -34,12 +44,12 @@ def adjacency_edges(arr: Arrangement) -> tuple[np.ndarray, list[frozenset]]:
     _, inv = np.unique(Xl, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     classes = {c: np.flatnonzero(inv == c) for c in np.unique(inv)}
-    lookup = {arr.signs[k].tobytes(): k for k in range(arr.n_chambers)}
+    lookup = {arr.sign_patterns[k].tobytes(): k for k in range(arr.n_chambers)}
     edges, crossed, seen = [], [], set()
     for k in range(arr.n_chambers):
         for c in np.unique(inv[arr.facets(k)]):
             members = classes[c]
-            pattern = arr.signs[k].copy()
+            pattern = arr.sign_patterns[k].copy()
             np.bitwise_xor.at(pattern, members >> 3, (np.uint8(1) << (members & 7).astype(np.uint8)))
             j = lookup.get(pattern.tobytes())
             if j is None:
@@ -56,6 +66,14 @@ def adjacency_graph(arr: Arrangement):
     """The chamber adjacency graph as a ``networkx.Graph``: nodes are chamber indices
     (attribute ``signs``: the ``"+-"`` string when n <= 64), edges join chambers sharing
     a facet, with attribute ``hyperplanes`` (frozenset of the hyperplane indices crossed).
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    networkx.Graph
 
     >>> import numpy as np
     >>> from relucert.arrangement import enumerate_chambers
@@ -93,6 +111,18 @@ def chamber_cone(arr: Arrangement, k: int, *, number_type: str = "fraction") -> 
     ``number_type="fraction"`` converts the float data to their exact rational values
     (an explicit, named step) and runs cdd in exact arithmetic; ``"float"`` runs it in
     floating point.
+
+    Parameters
+    ----------
+    arr : Arrangement
+    k : int
+        The chamber.
+    number_type : "fraction" or "float"
+
+    Returns
+    -------
+    ChamberCone
+        Inequalities, rays and lines of the closed cone.
 
     >>> import numpy as np
     >>> from relucert.arrangement import enumerate_chambers

@@ -20,36 +20,23 @@ each chamber's facets and the adjacency graph. All combinatorial decisions are e
 Data of lower rank are handled by keeping ``r = rank`` columns on which the lifted
 data keep their rank: the sign patterns are unchanged (the arrangement is the product
 of its essentialization with the lineality space).
+
+The job is split: the chamber store and hash merge in
+:mod:`relucert.arrangement._chamber_store`, the rank-2 circle step in
+:mod:`relucert.arrangement._circle`, the recursion here.
 """
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cmp_to_key
 
 import numpy as np
 
+from relucert.arrangement._chamber_store import _Chambers, _dedup, _expand, _HashCollision
+from relucert.arrangement._circle import _circle_edges, _CircleSteps
 from relucert.arrangement.exact import ExactData, FlagForms, exact_rank_columns
 
 __all__ = ["enumerate_restrict", "EnumerationCore"]
-
-_TWO_PI = 2.0 * np.pi
-
-
-class _HashCollision(Exception):
-    """Two different patterns share a 64-bit hash (astronomically rare): restart."""
-
-
-@dataclass
-class _Chambers:
-    """Chambers of one restriction ``A^{L_F}``."""
-
-    pos: np.ndarray    # (m, nb) uint8, packed positive bits (only hyperplanes not containing L_F)
-    h: np.ndarray      # (m,) uint64 additive hash of pos
-    pt: np.ndarray     # (m, r) float interior points (approximately in L_F)
-    fptr: np.ndarray   # (m + 1,) int64
-    fidx: np.ndarray   # facet hyperplane indices (every member of a facet's class)
-    gsize: np.ndarray | None = None  # circles: size of crossing group k (arc k's first facets)
 
 
 @dataclass
@@ -67,7 +54,12 @@ class EnumerationCore:
     rank: int
 
 
-class _Enumerator:
+class _Enumerator(_CircleSteps):
+    """The recursion on restrictions: one instance per attempt (hash seed). Rank-2
+    restrictions are the circles of :class:`relucert.arrangement._circle._CircleSteps`;
+    higher ranks (:meth:`_level`) combine the chambers of each hyperplane's restriction
+    into ``G+`` and ``G-`` and merge the finds (:mod:`relucert.arrangement._chamber_store`)."""
+
     def __init__(self, Z: np.ndarray, seed: int, progress):
         self.data = ExactData(Z)
         self.Z = self.data.Z
@@ -128,123 +120,6 @@ class _Enumerator:
             hit = self._circle_order(F, B)
             self.memo_order[key] = hit
         return hit
-
-    # ---- rank 2: sort on the circle ----------------------------------------------------
-    def _circle(self, F: tuple[int, ...], B: np.ndarray | None, light: bool = False, info=None) -> _Chambers:
-        """Arcs of the rank-2 restriction to ``L_F``; ``light``: hashes only; ``info``:
-        the exact circular order from :meth:`_circle_order` (computed when None)."""
-        if info is None:
-            info = self._circle_order(F, B)
-        sb, ss, starts, init_pos, alpha, E = info
-        m2 = len(sb)
-        K = len(starts)
-        h0 = self._hash(init_pos)
-        Rv = self.R[sb]
-        hv = np.where(ss > 0, (~Rv) + np.uint64(1), Rv)
-        hdelta = hv if K == m2 else np.add.reduceat(hv, starts)
-        h = np.cumsum(hdelta, dtype=np.uint64) + h0
-        if light:
-            return _Chambers(pos=None, h=h, pt=None, fptr=None, fidx=None)
-        P0 = self._mask(init_pos)
-        onehot = np.zeros((m2, self.nb8), dtype=np.uint8)
-        onehot[np.arange(m2), self.byte[sb]] = self.bit[sb]
-        onehot = onehot.view(np.uint64)
-        delta_bits = onehot if K == m2 else np.bitwise_xor.reduceat(onehot, starts, axis=0)
-        pos = np.bitwise_xor.accumulate(delta_bits, axis=0, out=delta_bits)  # in place: memory
-        pos ^= P0.view(np.uint64)[None, :]
-        pos = pos.view(np.uint8)
-        # interior points: bisector of consecutive crossing points
-        gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
-        gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
-        mid = alpha + gap / 2 + np.pi / 2
-        pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
-        # facets of arc k: the hyperplanes of groups k and k + 1
-        gsize = np.diff(np.r_[starts, m2])
-        nxt = np.roll(np.arange(K), -1)
-        fsize = gsize + gsize[nxt]
-        fptr = np.zeros(K + 1, dtype=np.int64)
-        fptr[1:] = np.cumsum(fsize)
-        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
-        # fill: for each arc, members of its group then of the next group
-        own = np.repeat(np.arange(K), gsize)  # group of each sorted entry
-        within = np.arange(m2) - starts[own]
-        fidx[fptr[:-1][own] + within] = sb
-        tgt = np.roll(np.arange(K), 1)[own]
-        fidx[fptr[:-1][tgt] + gsize[tgt] + within] = sb
-        return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
-
-    def _circle_order(self, F: tuple[int, ...], B: np.ndarray):
-        """The exact circular order of the crossing points of the rank-2 restriction:
-        ``(sorted hyperplanes, their sides, group starts, positive set of the last arc,
-        float angle of each group, basis of L_F)``."""
-        forms = FlagForms(self.data, F)
-        m = len(B)
-        a0 = int(B[0])
-        delta = np.zeros(m, dtype=np.int8)
-        delta[1:] = forms.bilinear_signs_pairs(np.full(m - 1, a0), B[1:])
-        gamma = np.zeros(m, dtype=np.int8)
-        gamma[0] = 1  # a0 itself
-        par = np.flatnonzero(delta[1:] == 0) + 1
-        if len(par):
-            la = forms.linear_signs(np.array([a0]))[0]
-            s_star = int(np.flatnonzero(la)[0])
-            lb = forms.linear_signs(B[par])[:, s_star]
-            gamma[par] = lb * la[s_star]
-        # entries: (b, +) with vector q_b and (b, -) with -q_b
-        eb = np.concatenate([B, B])
-        es = np.concatenate([np.ones(m, np.int8), -np.ones(m, np.int8)])
-        ed = np.concatenate([delta, -delta])
-        eg = np.concatenate([gamma, -gamma])
-        half = np.where(ed != 0, (ed < 0), (eg < 0)).astype(np.int8)
-        E = self._basis(F)
-        if len(F):
-            if np.linalg.det(np.vstack([self.Z[list(F)], E.T])) < 0:
-                E = E[:, ::-1].copy()
-        q = self.Z[B] @ E
-        v = np.concatenate([q, -q]) if m else q
-        rho = q[0]
-        ref = np.where(half[:, None] == 0, rho[None, :], -rho[None, :])
-        ang = np.arctan2(ref[:, 0] * v[:, 1] - ref[:, 1] * v[:, 0], ref[:, 0] * v[:, 0] + ref[:, 1] * v[:, 1])
-        ang = np.where(ang < -np.pi / 2, ang + _TWO_PI, ang)
-        order = np.lexsort((ang, half))
-        order, tie = self._verify_order(forms, order, eb, es, half)
-        # group boundaries
-        start = np.r_[True, ~tie]
-        gid = np.cumsum(start) - 1
-        starts = np.flatnonzero(start)
-        grp_of = np.empty(2 * m, dtype=np.int64)
-        grp_of[order] = gid
-        init_pos = B[grp_of[m:] > grp_of[:m]]
-        first = order[starts]
-        alpha = np.arctan2(v[first, 1], v[first, 0])
-        return eb[order].astype(np.int32), es[order], starts.astype(np.int32), init_pos, alpha, E
-
-    def _verify_order(self, forms, order, eb, es, half):
-        """Check consecutive entries of each half exactly; exact sort where it fails.
-        Returns the order and ``tie[i]``: entries ``i`` and ``i + 1`` are the same point."""
-        def adjacent(order):
-            a, b = order[:-1], order[1:]
-            same_half = half[a] == half[b]
-            sg = np.zeros(len(a), dtype=np.int8)
-            idx = np.flatnonzero(same_half)
-            if len(idx):
-                sg[idx] = forms.bilinear_signs_pairs(eb[a[idx]], eb[b[idx]]) * es[a[idx]] * es[b[idx]]
-            return same_half, sg
-
-        same_half, sg = adjacent(order)
-        if np.any(same_half & (sg < 0)):
-            def cmp(i, j):
-                s = int(forms.bilinear_signs_pairs(eb[[i]], eb[[j]])[0]) * int(es[i]) * int(es[j])
-                return -s
-
-            parts = []
-            for hv in (0, 1):
-                members = [int(i) for i in order if half[i] == hv]
-                parts.extend(sorted(members, key=cmp_to_key(cmp)))
-            order = np.array(parts, dtype=np.int64)
-            same_half, sg = adjacent(order)
-            assert not np.any(same_half & (sg < 0))
-        return order, same_half & (sg == 0)
 
     # ---- rank >= 3: recurse on the restrictions ---------------------------------------
     def _classes(self, F, B):
@@ -420,7 +295,19 @@ class _Enumerator:
 def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> EnumerationCore:
     """Chambers of the central arrangement with normals the rows of ``Z`` (n, D).
 
-    Returns the raw enumeration in the reduced coordinates (``columns`` of ``Z``).
+    Parameters
+    ----------
+    Z : (n, D) float array
+        The lifted data.
+    progress : bool or None
+        A tqdm bar over the top-level hyperplanes (None: only on a terminal).
+    seed : int
+        Seed of the 64-bit pattern hashes; a collision restarts with the next seed.
+
+    Returns
+    -------
+    EnumerationCore
+        The raw enumeration in the reduced coordinates (``columns`` of ``Z``).
     """
     Z = np.asarray(Z, dtype=np.float64)
     n, D = Z.shape
@@ -443,50 +330,6 @@ def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> Enumer
         except _HashCollision:
             continue
     raise RuntimeError("hash collisions in 8 independent attempts; this indicates a bug")
-
-
-def _expand(members_all, member_start, sizes, sel) -> np.ndarray:
-    """Concatenation of the member lists of the classes ``sel`` (vectorised)."""
-    rep = sizes[sel]
-    total = int(rep.sum())
-    within = np.arange(total) - np.repeat(np.cumsum(rep) - rep, rep)
-    return members_all[np.repeat(member_start[sel], rep) + within]
-
-
-def _dedup(h: np.ndarray):
-    """Group equal hashes. Returns ``ids`` (chambers numbered by first occurrence), the
-    index of each chamber's first occurrence, the hash order ``o`` and the starts of its
-    groups (equal hashes are contiguous in ``o``)."""
-    o = np.argsort(h)
-    hs = h[o]
-    new = np.empty(len(h), dtype=bool)
-    new[:1] = True
-    np.not_equal(hs[1:], hs[:-1], out=new[1:])
-    del hs
-    starts = np.flatnonzero(new)
-    first = np.minimum.reduceat(o, starts)  # the smallest index of each group
-    grp = np.cumsum(new) - 1
-    perm = np.argsort(first, kind="stable")
-    rank_of = np.empty_like(perm)
-    rank_of[perm] = np.arange(len(perm))
-    ids = np.empty(len(h), dtype=np.int64)
-    ids[o] = rank_of[grp]
-    return ids, first[perm], o, starts
-
-
-def _circle_edges(ch: _Chambers, en: _Enumerator):
-    """Arcs k and k + 1 are adjacent across crossing group k + 1, which is the second
-    part of arc k's facet list."""
-    K = len(ch.h)
-    u = np.arange(K)
-    w = (u + 1) % K
-    length = ch.gsize[w]
-    start = ch.fptr[:-1] + ch.gsize
-    ecp = np.zeros(K + 1, dtype=np.int64)
-    ecp[1:] = np.cumsum(length)
-    within = np.arange(int(ecp[-1])) - np.repeat(ecp[:-1], length)
-    eci = ch.fidx[np.repeat(start, length) + within]
-    return np.stack([u, w], axis=1), ecp, eci
 
 
 def _rank_one(en: _Enumerator, cols):

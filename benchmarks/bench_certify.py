@@ -27,9 +27,9 @@ from _machine import machine
 def _loop_scan(arr, p):
     """The former certificate scan: region_max on every region (the baseline)."""
     from relucert.arrangement import region_max
-    from relucert.gpu import certificate_vectors
+    from relucert.arrangement import chamber_vectors
 
-    V = certificate_vectors(arr, p, backend="numpy")
+    V = chamber_vectors(arr, p)
     out = np.zeros((arr.n_chambers, 2))
     for k in range(arr.n_chambers):
         G = arr.inward_normals(k)

@@ -1,24 +1,19 @@
-"""Batched region scans in torch (imported lazily; torch is an optional extra).
-
-Importing ``relucert.gpu`` does not import torch: torch is imported by the functions
-that need it (``relucert.gpu.device.import_torch``). ``region_maxima`` also runs
-without torch (``backend="numpy"`` or ``"exact"``).
+"""gpu/: batched torch kernels (DESIGN.md sections 8 and 9): the torch ``ops`` that run
+the batched kernels of :mod:`relucert.arrangement` (chamber vectors, region maxima) on
+the CPU or CUDA, device handling, and chamber discovery by sampling.
 
 Layer: gpu (batched torch kernels). It may import core, arrangement, lp, lp.tv and
-verify; no CPU-only path imports it.
+verify; the API (relucert.solver, certifier, estimator) asks
+:func:`batched_ops` / :func:`torch_ops` for the ops of a device and passes them down.
+No CPU-only path imports this package. Importing it does not import torch: torch is
+imported by the functions that need it (``relucert.gpu.device.import_torch``).
 """
-from relucert.gpu.certificate import (
-    BATCH_MIN_CHAMBERS,
-    TORCH_CPU_MIN_CHAMBERS,
-    Backend,
-    RegionMaxima,
-    certificate_vectors,
-    region_maxima,
-)
 from relucert.gpu.device import Device, resolve_device, torch_available
+from relucert.gpu.ops import TORCH_CPU_MIN_CHAMBERS, TorchOps, batched_ops, torch_ops
 from relucert.gpu.scan import ScanResult, sample_chambers
 
 __all__ = [
-    "BATCH_MIN_CHAMBERS", "TORCH_CPU_MIN_CHAMBERS", "Backend", "RegionMaxima", "certificate_vectors", "region_maxima",
-    "Device", "resolve_device", "torch_available", "ScanResult", "sample_chambers",
+    "Device", "resolve_device", "torch_available",
+    "TORCH_CPU_MIN_CHAMBERS", "TorchOps", "batched_ops", "torch_ops",
+    "ScanResult", "sample_chambers",
 ]

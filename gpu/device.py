@@ -6,27 +6,15 @@ needs it runs (:func:`import_torch`).
 """
 from __future__ import annotations
 
-from enum import Enum
-
-from relucert._validation import check_choice
+from relucert._validation import Device, check_choice
 
 __all__ = ["Device", "import_torch", "torch_available", "resolve_device", "device_name",
            "DEFAULT_CPU_THREADS", "cpu_threads_for"]
 
-#: torch-on-CPU intra-op threads used by the scans. Measured on the shared 2-core
-#: development machine (benchmarks/RESULTS.md, section "gpu"): region_maxima on 40,000
-#: regions 0.7 s with 1 thread, 7-15 s with 2; sample_chambers (n = 1000, 1e6 samples)
-#: 34 s vs 64 s, (n = 10, 3e5 samples) 0.6-0.9 s vs 2.5-3.2 s (OpenMP threads
-#: spin-waiting on a loaded machine; the operations are small). numpy is single-threaded.
+#: torch-on-CPU intra-op threads used by the scans: the kernels are many small
+#: element-wise operations, and more threads spin-wait instead of working (measured,
+#: benchmarks/RESULTS.md, section "gpu"). numpy is single-threaded.
 DEFAULT_CPU_THREADS = 1
-
-
-class Device(str, Enum):
-    """Where a batched scan runs: ``auto`` is CUDA when torch sees one, else the CPU."""
-
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
 
 
 def import_torch():
@@ -55,6 +43,14 @@ def resolve_device(device: str | Device = "auto"):
     "auto" is CUDA when ``torch.cuda.is_available()``, else the CPU. "cuda" without a
     CUDA device is an error (``ValueError``), never a silent fallback.
 
+    Parameters
+    ----------
+    device : "auto", "cpu" or "cuda"
+
+    Returns
+    -------
+    torch.device
+
     Examples
     --------
     >>> str(resolve_device("cpu"))
@@ -74,7 +70,16 @@ def resolve_device(device: str | Device = "auto"):
 
 
 def device_name(dev) -> str:
-    """A human-readable name: the CUDA card's name, or the CPU's."""
+    """A human-readable name: the CUDA card's name, or the CPU's.
+
+    Parameters
+    ----------
+    dev : torch.device
+
+    Returns
+    -------
+    str
+    """
     if getattr(dev, "type", str(dev)) == "cuda":
         torch = import_torch()
         return f"cuda ({torch.cuda.get_device_name(dev)})"

@@ -34,7 +34,7 @@ class ScanResult:
 
     Attributes
     ----------
-    signs : (k, ceil(n/8)) uint8, packed patterns in the Arrangement layout (bit i of
+    sign_patterns : (k, ceil(n/8)) uint8, packed patterns in the Arrangement layout (bit i of
         byte i // 8, little bit order: sample i active), sorted by their int64 keys.
     points : (k, d + 1) a unit representative point in each (the sample with the
         largest margin).
@@ -47,7 +47,7 @@ class ScanResult:
     device, wall_time_s, seed.
     """
 
-    signs: np.ndarray
+    sign_patterns: np.ndarray
     points: np.ndarray
     margin: np.ndarray
     counts: np.ndarray
@@ -62,11 +62,11 @@ class ScanResult:
 
     @property
     def n_found(self) -> int:
-        return int(self.signs.shape[0])
+        return int(self.sign_patterns.shape[0])
 
     def pattern_set(self) -> set[bytes]:
-        """The patterns as a set of bytes (compare with ``Arrangement.signs``)."""
-        return {row.tobytes() for row in self.signs}
+        """The patterns as a set of bytes (compare with ``Arrangement.sign_patterns``)."""
+        return {row.tobytes() for row in self.sign_patterns}
 
     def to_dict(self, *, limit: int | None = 10000) -> dict:
         out = {"n": self.n, "n_found": self.n_found, "estimate": self.estimate,
@@ -74,7 +74,7 @@ class ScanResult:
                "curve": [list(c) for c in self.curve], "device": self.device,
                "wall_time_s": self.wall_time_s, "seed": self.seed}
         if limit is None or self.n_found <= limit:
-            bits = np.unpackbits(self.signs, axis=1, count=self.n, bitorder="little")
+            bits = np.unpackbits(self.sign_patterns, axis=1, count=self.n, bitorder="little")
             out["chambers"] = [{"signs": "".join("+" if b else "-" for b in row),
                                 "point": pt, "samples": c}
                                for row, pt, c in zip(bits, self.points, self.counts)]
@@ -82,7 +82,23 @@ class ScanResult:
 
 
 def chao1(counts: np.ndarray) -> float:
-    """Chao1 richness estimate ``k + f1^2 / (2 f2)`` (bias-corrected ``f1 (f1-1)/2`` when f2 = 0)."""
+    """Chao1 richness estimate ``k + f1^2 / (2 f2)`` (bias-corrected ``f1 (f1-1)/2`` when f2 = 0).
+
+    Parameters
+    ----------
+    counts : (k,) int array
+        How often each chamber found was sampled.
+
+    Returns
+    -------
+    float
+        The estimated number of chambers (seen and unseen).
+
+    Examples
+    --------
+    >>> chao1(np.array([1, 1, 2, 7]))
+    6.0
+    """
     k = counts.shape[0]
     f1 = int(np.sum(counts == 1))
     f2 = int(np.sum(counts == 2))
@@ -181,7 +197,7 @@ def _sample(torch, dev, X, n_samples, batch, seed, tol, progress, start):
     bar.close()
     signs = keys.contiguous().view(torch.uint8).reshape(keys.shape[0], -1)[:, :nbytes]
     counts = cnt.cpu().numpy()
-    return ScanResult(signs=np.ascontiguousarray(signs.cpu().numpy()), points=pts.cpu().numpy(),
+    return ScanResult(sign_patterns=np.ascontiguousarray(signs.cpu().numpy()), points=pts.cpu().numpy(),
                       margin=marg.cpu().numpy(), counts=counts, n=n, n_samples=drawn,
                       n_discarded=discarded, curve=tuple(curve), estimate=chao1(counts),
                       device=device_name(dev), wall_time_s=time.perf_counter() - start,

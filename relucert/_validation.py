@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from enum import Enum
 
 import numpy as np
 
@@ -163,12 +164,21 @@ def check_choice(value, name: str, choices) -> str:
     return raw
 
 
-def check_device(device) -> str:
-    """``device`` as "auto", "cpu" or "cuda"; "cuda" needs torch and a CUDA device (a
-    clear error here, not deep inside a scan). torch is imported only for "cuda"."""
-    choice = check_choice(device, "device", ["auto", "cpu", "cuda"])
-    if choice == "cuda":
-        from relucert.gpu.device import resolve_device
+class Device(str, Enum):
+    """Where batched region scans run: ``auto`` is CUDA when torch sees one, else the CPU."""
 
-        resolve_device("cuda")
-    return choice
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+def check_device(device) -> str:
+    """``device`` as the str value of a :class:`Device` ("auto", "cpu" or "cuda").
+
+    Only the word is checked here; whether torch and a CUDA device are there is asked of
+    ``relucert.gpu`` by the API layer when it builds the ops for the device.
+
+    >>> check_device(Device.CPU)
+    'cpu'
+    """
+    return check_choice(device, "device", Device)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from relucert._devices import ops_for_device
 from relucert._validation import check_device, check_lam, check_X, check_Xy
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
@@ -62,6 +63,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
 
     tol = resolve(tol)
     device = check_device(device)
+    ops = ops_for_device(device)
     if isinstance(solution_or_data, Solution):
         sol = solution_or_data
         if X is not None:
@@ -78,7 +80,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
             lc = check_lam(lam)
             if not tol.close(lc, sol.lam, atol=0.0):
                 raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
-        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, device=device), p0, method, tol)
+        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, ops=ops), p0, method, tol)
     if isinstance(solution_or_data, dict) or solution_or_data is None:
         raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
                         f"{type(solution_or_data).__name__}")
@@ -93,7 +95,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
 
         arrangement = enumerate_chambers(Xc, tol=tol)
     sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement)
-    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, device=device), p0, method, tol)
+    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, ops=ops), p0, method, tol)
 
 
 def _with_p0(report, p0: bool, method: str, tol: Tolerances):

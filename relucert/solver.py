@@ -8,7 +8,8 @@ from enum import Enum
 
 import numpy as np
 
-from relucert._validation import check_choice, check_device, check_lam, check_positive_int, check_Xy
+from relucert._devices import ops_for_device
+from relucert._validation import check_choice, check_lam, check_positive_int, check_Xy
 from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
 from relucert.results import Status
 from relucert.solution import Solution
@@ -167,7 +168,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
-    device = check_device(device)
+    ops = ops_for_device(device)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool or None; got {type(progress).__name__}")
     if not isinstance(strict, bool):
@@ -193,7 +194,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     status = Status.OPTIMAL
     if method == Method.EXCHANGE.value:
         t0 = time.perf_counter()
-        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, device=device)
+        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops)
         timings["solve"] = time.perf_counter() - t0
         timings.update({f"solve_{k}": v for k, v in res.timings.items()})
         cert = res.best
@@ -217,7 +218,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         theta, amp = merge_atoms(arr_s.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr_s, y_s, lam_s, theta, amp, p, tol=tol, exact=True, device=device)
+        cert = evaluate(arr_s, y_s, lam_s, theta, amp, p, tol=tol, exact=True, ops=ops)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})

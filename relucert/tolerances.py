@@ -314,3 +314,32 @@ def resolve(tol: Tolerances | None) -> Tolerances:
 #: times. A wider band only widens the computed ranges, so a "unique" verdict stays sound.
 UNIQUENESS_BAND_FACTOR = 10.0
 UNIQUENESS_BAND_STEPS = 4
+
+
+# ----------------------------------------------------------------------------------------
+# arrangement / batched
+# Constants of the batched region maxima (relucert.arrangement.region_maxima and its
+# projections, proofs/batched_region_maxima.md). None changes a certified value: they
+# decide how much work is done before a region goes to the exact per-region path.
+
+#: Safety factor on the forward-error estimate ``eps * cond(Q_SS) * ||lam||`` of a
+#: Cholesky solve in the batched active-set polish (the classical bound carries a modest
+#: dimension factor; D <= 4 typically, and 64 covers it with room).
+BATCHED_POLAR_SAFETY = 64.0
+
+#: When fewer unconverged regions than this remain in a batch after a polish, they go
+#: to the exact path instead of more FISTA rounds: a round on a handful of rows costs the
+#: same per-operation overhead as on thousands (about 10 us per operation in torch on the
+#: CPU, more on a GPU launch), while region_max costs about 60 us per region.
+BATCHED_TAIL_TO_EXACT = 256
+
+#: Default cap on FISTA iterations per region before it goes to the exact path.
+BATCHED_MAX_ITER = 1000
+
+#: FISTA rounds double from this many iterations (8, 16, 32, ...) up to the cap.
+BATCHED_FIRST_ROUND = 8
+
+#: Lawson-Hanson passes of the polish per padded facet: ``3 F + 2`` passes for F facets
+#: (each facet is added about once, and each addition may cost a step back).
+BATCHED_POLISH_PASSES_PER_FACET = 3
+BATCHED_POLISH_EXTRA_PASSES = 2

@@ -36,11 +36,11 @@ def assert_interiors_exact(arr, exact_limit: int = 200_000):
 
 
 def pattern_set(arr) -> set[bytes]:
-    return {arr.signs[k].tobytes() for k in range(arr.n_chambers)}
+    return {arr.sign_patterns[k].tobytes() for k in range(arr.n_chambers)}
 
 
 def facet_map(arr) -> dict[bytes, frozenset]:
-    return {arr.signs[k].tobytes(): frozenset(arr.facets(k).tolist()) for k in range(arr.n_chambers)}
+    return {arr.sign_patterns[k].tobytes(): frozenset(arr.facets(k).tolist()) for k in range(arr.n_chambers)}
 
 
 def lines_count(P: np.ndarray) -> int:

@@ -49,16 +49,9 @@ LITERAL_EXEMPT = ("relucert.tolerances", "relucert.experiments.parameters", "rel
                   "relucert.plots", "relucert.plot_certificate", "relucert.plot_solution", "relucert.examples")
 
 KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = {
-    ('relucert._validation', 'relucert.gpu.device'),
-    ('relucert.arrangement.baseline', 'relucert.lp.highs'),
     ('relucert.lp.conic', 'relucert.lp.tv.socp'),
-    ('relucert.lp.tv.oracle', 'relucert.gpu'),
-    ('relucert.verify.regions', 'relucert.gpu'),
-    ('relucert.verify.regions', 'relucert.lp.tv.oracle'),
 }
 KNOWN_LONG_MODULES: set[str] = {
-    'relucert.arrangement.restrict',
-    'relucert.gpu.certificate',
     'relucert.lp.tv.exchange',
     'relucert.lp.tv.oracle',
 }

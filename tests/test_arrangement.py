@@ -142,7 +142,7 @@ def test_adjacency_graph_matches_baseline():
     arr = enumerate_chambers(X)
 
     def edge_set(arrangement, graph):
-        return {(frozenset({arrangement.signs[u].tobytes(), arrangement.signs[v].tobytes()}), data["hyperplanes"])
+        return {(frozenset({arrangement.sign_patterns[u].tobytes(), arrangement.sign_patterns[v].tobytes()}), data["hyperplanes"])
                 for u, v, data in graph.edges(data=True)}
 
     assert edge_set(arr, G) == edge_set(ref_arr, H)

@@ -16,7 +16,7 @@ def test_bfs_matches_formula(rng, d, n):
     S = arr.sign_matrix().astype(float)
     vals = S * (arr.interior @ arr.X_lift.T)
     assert np.all(vals > 0) and np.all(arr.margin > 0)
-    assert len({row.tobytes() for row in arr.signs}) == arr.n_chambers
+    assert len({row.tobytes() for row in arr.sign_patterns}) == arr.n_chambers
 
 
 def test_repeated_points_share_a_hyperplane():

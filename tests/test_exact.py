@@ -177,7 +177,7 @@ def test_incomplete_chamber_list_is_refused():
     lists = [arr.facets(k) for k in keep]
     indptr = np.zeros(len(keep) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(f) for f in lists])
-    partial = type(arr)(X=arr.X, X_lift=arr.X_lift, signs=arr.signs[keep], interior=arr.interior[keep],
+    partial = type(arr)(X=arr.X, X_lift=arr.X_lift, sign_patterns=arr.sign_patterns[keep], interior=arr.interior[keep],
                         margin=arr.margin[keep], facet_indptr=indptr, facet_indices=np.concatenate(lists),
                         method="partial")
     with pytest.raises(CertificateError, match="chambers.complete"):

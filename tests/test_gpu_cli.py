@@ -4,12 +4,12 @@ import json
 import numpy as np
 import pytest
 
+from _gpu_marks import requires_torch
 from relucert.cli import main
 from relucert.data import save_data
 
-pytest.importorskip("torch")
 
-
+@requires_torch
 def test_scan_cli_with_dual(tmp_path, capsys):
     X = np.array([[0.0], [1.0], [2.0], [3.5]])
     data = tmp_path / "d.npz"
@@ -31,6 +31,7 @@ def test_scan_cli_with_dual(tmp_path, capsys):
     assert "chambers found by 20000 samples: 8" in capsys.readouterr().out
 
 
+@requires_torch
 def test_scan_cli_errors(tmp_path, capsys):
     data = tmp_path / "d.npz"
     save_data(data, np.array([[0.0], [1.0]]), np.zeros(2))
@@ -46,7 +47,7 @@ def test_scan_cli_errors(tmp_path, capsys):
 def test_solve_and_certify_take_a_device(tmp_path, capsys):
     """--device on the commands that scan: cpu solves and certifies (d = 4 uses the
     batched projections), cuda without a device is a clear error, not a traceback."""
-    import torch
+    from _gpu_marks import HAS_TORCH, _has_cuda
 
     rng = np.random.default_rng(2)
     X = rng.standard_normal((9, 4))
@@ -57,7 +58,7 @@ def test_solve_and_certify_take_a_device(tmp_path, capsys):
     assert json.loads(out.read_text())["status"] == "optimal"
     assert main(["certify", str(data), "--lam", "0.1", "--device", "cpu"]) == 0
     capsys.readouterr()
-    if not torch.cuda.is_available():
+    if HAS_TORCH and not _has_cuda():
         assert main(["solve", str(data), "--lam", "0.1", "--device", "cuda"]) == 2
         assert "torch sees no CUDA device" in capsys.readouterr().err
 
@@ -66,9 +67,9 @@ def test_cpu_device_scan_equals_auto(monkeypatch):
     """The oracle's batched path on device='cpu' (forced for a d = 4 scan) gives the same
     certified solution as the default."""
     import relucert
-    import relucert.gpu
+    from relucert.arrangement import maxima
 
-    monkeypatch.setattr(relucert.gpu, "BATCH_MIN_CHAMBERS", 1)
+    monkeypatch.setattr(maxima, "BATCH_MIN_CHAMBERS", 1)
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((9, 4)), rng.standard_normal(9)
     a = relucert.solve(X, y, 0.1, device="cpu", progress=False)

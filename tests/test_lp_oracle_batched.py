@@ -1,11 +1,10 @@
-"""The exchange oracle's batched path (relucert.gpu projections, d >= 4; d <= 3 use the
+"""The exchange oracle's batched path (relucert.arrangement.region_maxima, d >= 4; d <= 3 use the
 vectorised exact face candidates) finds the same violators and the same max |eta| as
 its per-region NNLS loop (issue 6's hook)."""
 import numpy as np
 import pytest
 
-import relucert.gpu
-from relucert.arrangement import enumerate_chambers
+from relucert.arrangement import enumerate_chambers, maxima
 from relucert.lp.tv import oracle
 
 
@@ -24,7 +23,7 @@ def test_batched_oracle_equals_loop(monkeypatch, seed):
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(relucert.gpu, "BATCH_MIN_CHAMBERS", 1)
+    monkeypatch.setattr(maxima, "BATCH_MIN_CHAMBERS", 1)
     monkeypatch.setattr(oracle, "_batched_maxima", spy)
     batched = oracle.region_maxima(arr, p, 1.0)
     assert any(calls)

@@ -30,7 +30,7 @@ _LAZY = {
     "ExtremalPoint": "extremal", "ExtremalSet": "extremal", "extremal_set": "extremal",
     "condition_to_dict": "nondegeneracy", "NonDegeneracy": "nondegeneracy", "check_nondegeneracy": "nondegeneracy",
     "P0Certificate": "p0", "p0_certificate": "p0",
-    "RegionScan": "regions", "scan_regions": "regions",
+    "RegionExtrema": "regions", "scan_regions": "regions",
     "Uniqueness": "uniqueness", "Witness": "witness", "WitnessKind": "witness", "analyse_uniqueness": "uniqueness",
 }
 

@@ -23,7 +23,7 @@ from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy, condition_to_dict, phi_rank
-from relucert.verify.regions import (SIGNS, RegionScan, certificate_values, maximiser_hyperplanes, on_hyperplanes,
+from relucert.verify.regions import (SIGNS, RegionExtrema, certificate_values, maximiser_hyperplanes, on_hyperplanes,
                                      scan_regions)
 from relucert.verify.uniqueness import Uniqueness, analyse_uniqueness
 
@@ -82,7 +82,7 @@ class CertificateReport:
     dual: np.ndarray
     tol: Tolerances
     extremal: ExtremalSet = field(repr=False)
-    scan: RegionScan = field(repr=False)
+    scan: RegionExtrema = field(repr=False)
     uniqueness: Uniqueness = field(repr=False)
     nondegeneracy: NonDegeneracy = field(repr=False)
     arrangement: Arrangement = field(repr=False)
@@ -224,7 +224,7 @@ def _refuse(msg: str):
 
 
 def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
-            tol: Tolerances | None = None, device: str = "auto") -> CertificateReport:
+            tol: Tolerances | None = None, ops=None) -> CertificateReport:
     """The certificate report of an optimal solution of (P_lam), lam > 0 (module docstring).
 
     Parameters
@@ -279,7 +279,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     dual = np.asarray(solution.dual, dtype=np.float64)
     if dual.shape != p.shape or float(np.max(np.abs(dual - p), initial=0.0)) > tol.certify_gap * pscale:
         _refuse("the solution's dual vector is not (y - K mu) / lam")
-    scan = scan_regions(arr, p, tol=tol, device=device)
+    scan = scan_regions(arr, p, tol=tol, ops=ops)
     max_abs = scan.max_abs
     if max_abs > 1.0 + tol.extremal:
         _refuse(f"max |eta| = {max_abs:.12g} exceeds 1 + {tol.extremal:g}: the gap uses the feasible "

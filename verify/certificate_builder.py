@@ -174,7 +174,7 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     Xl = lift(X)
     # chambers: masks, groups of identical points, BFS order
     m0 = arr.n_chambers
-    masks0 = [int.from_bytes(arr.signs[k].tobytes(), "little") for k in range(m0)]
+    masks0 = [int.from_bytes(arr.sign_patterns[k].tobytes(), "little") for k in range(m0)]
     _, sample_group = np.unique(Xl, axis=0, return_inverse=True)
     sample_group = sample_group.reshape(-1)
     group_masks = [0] * (int(sample_group.max()) + 1)

@@ -15,7 +15,7 @@ import numpy as np
 from relucert.arrangement import Arrangement
 from relucert.results import AtomLocation, jsonable
 from relucert.tolerances import Tolerances, resolve
-from relucert.verify.regions import SIGNS, RegionScan, certificate_values, on_hyperplanes
+from relucert.verify.regions import SIGNS, RegionExtrema, certificate_values, on_hyperplanes
 
 __all__ = ["ExtremalPoint", "ExtremalSet", "extremal_set", "closure_chambers"]
 
@@ -112,16 +112,16 @@ def closure_chambers(arrangement: Arrangement, theta: np.ndarray, hyperplanes, a
     # compared on the packed patterns, a byte per eight hyperplanes (``act`` is accepted
     # for the callers' convenience but not needed)
     bits, mask = pack_signs(signs & off), pack_signs(off)
-    return np.flatnonzero(np.all((arrangement.signs & mask) == bits, axis=1))
+    return np.flatnonzero(np.all((arrangement.sign_patterns & mask) == bits, axis=1))
 
 
-def extremal_set(arrangement: Arrangement, scan: RegionScan, *, tol: Tolerances | None = None) -> ExtremalSet:
+def extremal_set(arrangement: Arrangement, scan: RegionExtrema, *, tol: Tolerances | None = None) -> ExtremalSet:
     """Build E from ``scan`` (see the module docstring).
 
     Parameters
     ----------
     arrangement : Arrangement
-    scan : RegionScan
+    scan : RegionExtrema
         The region maxima of ``eta_p`` (:func:`relucert.verify.regions.scan_regions`).
     tol : Tolerances, optional
         ``extremal`` admits a region maximum to E, ``point_merge`` merges maximisers.

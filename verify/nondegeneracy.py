@@ -33,7 +33,7 @@ from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import AtomLocation, CheckResult, Status, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet
-from relucert.verify.regions import SIGNS, RegionScan
+from relucert.verify.regions import SIGNS, RegionExtrema
 
 __all__ = ["condition_to_dict", "FacetMultipliers", "NonDegeneracy", "check_nondegeneracy", "phi_rank"]
 
@@ -137,7 +137,7 @@ def _max_min_multipliers(U: np.ndarray, rhs: np.ndarray, tol: Tolerances) -> np.
     return np.maximum(res.x[:g], 0.0)
 
 
-def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, idx: int, k: int,
+def _facet_multipliers(arrangement: Arrangement, scan: RegionExtrema, E: ExtremalSet, idx: int, k: int,
                        tol: Tolerances) -> FacetMultipliers:
     q = E.points[idx]
     si = SIGNS.index(q.sign)
@@ -166,7 +166,7 @@ def _facet_multipliers(arrangement: Arrangement, scan: RegionScan, E: ExtremalSe
     return FacetMultipliers(idx, int(k), tuple(reps), tuple(float(x) for x in mu), is_max, unique)
 
 
-def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalSet, carries_mass,
+def check_nondegeneracy(arrangement: Arrangement, scan: RegionExtrema, E: ExtremalSet, carries_mass,
                         *, tol: Tolerances | None = None) -> NonDegeneracy:
     """ND1-ND4 (module docstring). ``carries_mass[j]``: whether point j of E carries mass
     in some optimal measure (from the uniqueness LPs).
@@ -174,7 +174,7 @@ def check_nondegeneracy(arrangement: Arrangement, scan: RegionScan, E: ExtremalS
     Parameters
     ----------
     arrangement : Arrangement
-    scan : RegionScan
+    scan : RegionExtrema
         Region maxima of the certificate.
     E : ExtremalSet
     carries_mass : array of bool (len(E),)

@@ -28,7 +28,7 @@ from relucert.results import Degeneracy, jsonable
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
-from relucert.verify.regions import RegionScan, on_hyperplanes, scan_regions
+from relucert.verify.regions import RegionExtrema, on_hyperplanes, scan_regions
 
 __all__ = ["P0Certificate", "p0_certificate", "precertificate", "precertificate_system",
            "boundary_multiplier_defect"]
@@ -50,7 +50,7 @@ class P0Certificate:
     reason: str
     extremal: ExtremalSet
     nondegeneracy: NonDegeneracy
-    scan: RegionScan
+    scan: RegionExtrema
 
     @property
     def verdict(self) -> Degeneracy:

@@ -8,6 +8,12 @@ Its maximum over the closed region (the chamber's closure cut by the unit sphere
 ``-||P_C(-v_A)||``. This module computes both for every chamber, with the maximisers,
 the projection multipliers on the chamber's facets, and the hyperplanes each maximiser
 lies on.
+
+The scan is verify's own (DESIGN.md section 9): the batched region maxima of
+:func:`relucert.arrangement.region_maxima` (certified batched cone projections, exact
+per-region projections near 1), never the solver's oracle
+(``relucert.lp.tv.oracle``, face candidates for d <= 3), so a bug in the oracle cannot
+hide itself here.
 """
 from __future__ import annotations
 
@@ -15,14 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement import Arrangement, region_max
+from relucert.arrangement import (BATCH_MIN_CHAMBERS, Arrangement, MaximaBackend, chamber_vectors, region_max,
+                                  region_maxima)
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["RegionScan", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
+__all__ = ["RegionExtrema", "scan_regions", "certificate_values", "on_hyperplanes", "maximiser_hyperplanes"]
 
 
 @dataclass(frozen=True, eq=False)
-class RegionScan:
+class RegionExtrema:
     """Per-chamber extrema of ``eta_p`` and ``-eta_p``.
 
     ``value[k, 0]`` is ``max eta`` on region k, ``value[k, 1]`` is ``max (-eta)``
@@ -67,7 +74,7 @@ def on_hyperplanes(X_lift: np.ndarray, theta: np.ndarray, tol: Tolerances) -> np
     return np.flatnonzero(np.abs(X_lift @ theta) <= tol.sign_zero * scale)
 
 
-def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
+def maximiser_hyperplanes(scan: RegionExtrema, X_lift: np.ndarray, k: int, si: int,
                           tol: Tolerances | None = None) -> np.ndarray:
     """The hyperplanes the maximiser ``scan.point[k, si]`` lies on (empty where the
     maximum is 0): recorded by the scan near the extremal threshold, computed here
@@ -80,16 +87,31 @@ def maximiser_hyperplanes(scan: RegionScan, X_lift: np.ndarray, k: int, si: int,
 
 
 def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | None = None,
-                 device: str = "auto") -> RegionScan:
+                 ops=None) -> RegionExtrema:
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
 
-    The maxima of all chambers come from the exchange oracle's vectorised exact
-    projections (:func:`relucert.lp.tv.oracle.region_maxima`: face candidates for d <= 3,
-    the batched projections of :mod:`relucert.gpu` for large d >= 4 scans, each
-    re-decided exactly near 1); the chambers whose maximum reaches ``1 - tol.extremal -
+    The maxima of all chambers come from :func:`relucert.arrangement.region_maxima`
+    without pruning (batched projections, each value an upper bound certified to
+    ``gpu_gap``, re-decided exactly within ``gpu_margin`` of 1); the chambers whose maximum reaches ``1 - tol.extremal -
     tol.gpu_margin`` are then projected again one by one
-    (:func:`relucert.arrangement.region_max`), which also gives the multipliers.
-    ``device`` ("auto", "cpu", "cuda") is where the batched projections run.
+    (:func:`relucert.arrangement.region_max`), which also gives the multipliers. A
+    maximum at rounding level of ``||v_A||`` (``<= sign_zero ||v_A||``) counts as 0.
+
+    Parameters
+    ----------
+    arrangement : Arrangement
+        Every chamber of the data.
+    p : (n,) array
+        The dual vector.
+    tol : Tolerances or None
+    ops : ops object or None
+        Where the batched projections run from ``BATCH_MIN_CHAMBERS`` regions on (None:
+        numpy; the API layer passes torch ops for a CUDA device). Smaller scans run on
+        numpy.
+
+    Returns
+    -------
+    RegionExtrema
 
     Examples
     --------
@@ -107,16 +129,20 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     Xl = arrangement.X_lift
     m = arrangement.n_chambers
     D = Xl.shape[1]
-    from relucert.gpu import certificate_vectors  # gpu/ is imported lazily (its numpy path)
-    from relucert.lp.tv.oracle import region_maxima
-
-    V = certificate_vectors(arrangement, p, backend="numpy")
-    value = np.zeros((m, 2))
-    point = np.full((m, 2, D), np.nan)
-    every = region_maxima(arrangement, p, 0.0, V=V, tol=tol, device=device)  # every positive (region, sign)
-    si = (every.sign < 0).astype(np.int64)
-    value[every.chamber, si] = every.value
-    point[every.chamber, si] = every.point
+    # every region is projected (no pruning): the batched path beats the per-region loop
+    # from a few hundred regions on there (benchmarks/bench_certify.py); the caller's ops
+    # (torch) only from BATCH_MIN_CHAMBERS regions on, as region_maxima's own rule, so a
+    # small scan never builds them (nor imports torch)
+    small = arrangement.n_chambers < BATCH_MIN_CHAMBERS
+    rm = region_maxima(arrangement, p, ops=None if small else ops, tol=tol, prune=False,
+                       backend=MaximaBackend.BATCHED)
+    V = chamber_vectors(arrangement, p)
+    value = np.stack([rm.max_pos, rm.max_neg], axis=1)
+    point = np.stack([rm.point_pos, rm.point_neg], axis=1)
+    # a maximum at rounding level of ||v|| is the zero vector's (its direction is noise)
+    zero = ~(value > tol.sign_zero * np.linalg.norm(V, axis=1)[:, None])
+    value[zero] = 0.0
+    point[zero] = np.nan
     mults: list = [None] * m
     planes: list = [None] * m
     near = np.flatnonzero(np.any(value >= 1.0 - tol.extremal - tol.gpu_margin, axis=1))
@@ -141,4 +167,4 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
                 hk.append(np.zeros(0, dtype=np.int64))
         mults[k] = tuple(mk)
         planes[k] = tuple(hk)
-    return RegionScan(p=p, v=V, value=value, point=point, multipliers=tuple(mults), hyperplanes=tuple(planes))
+    return RegionExtrema(p=p, v=V, value=value, point=point, multipliers=tuple(mults), hyperplanes=tuple(planes))

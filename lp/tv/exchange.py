@@ -102,7 +102,7 @@ class Certified:
 
 def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
              p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
-             scan: RegionScan | None = None, prior: tuple | None = None, device: str = "auto") -> Certified:
+             scan: RegionScan | None = None, prior: tuple | None = None, ops=None) -> Certified:
     """Primal value, dual vector (``(y - K mu)/lam`` for lam > 0, the given ``p`` for
     lam = 0), ``max |eta_p|``, duality gap and the verdict.
 
@@ -135,7 +135,7 @@ def evaluate(arr: Arrangement, y: np.ndarray, lam: float, theta: np.ndarray, amp
             limit_m = accept_limit(objective, y, lam, p, allowed)
             threshold = max(1.0, limit_m * (1.0 + 8.0 * np.finfo(float).eps)) if np.isfinite(limit_m) else np.inf
         scan = region_maxima(arr, p, threshold, limit=None if exact else 1, tol=tol, prior=prior,
-                             device=device)
+                             ops=ops)
     dval = scaled_dual_value(p, y, lam, scan.max_value)
     gap = objective - dval
     ok = feasible and scan.complete and gap <= allowed
@@ -274,7 +274,7 @@ def _diagnose(Xl, y, lam, best: Certified, history: list, tol: Tolerances, qp_er
             f"{last.get('n_atoms', 0)} atoms; {polishing}")
 
 
-def _continuation_start(arr, y, lam, tol, max_iter, add_limit, device):
+def _continuation_start(arr, y, lam, tol, max_iter, add_limit, ops):
     """Atoms to start (P_lam) from, by continuation: (P_{lam F^j}) for j = J, ..., 1 (``F =
     _CONTINUATION_FACTOR``, the largest level below ``max ||v_A(y)||``, an upper bound of the
     smallest lam with the zero solution), each solved to ``tol.continuation_gap`` and
@@ -296,7 +296,7 @@ def _continuation_start(arr, y, lam, tol, max_iter, add_limit, device):
     init, rounds = None, 0
     for level in reversed(levels):
         res = solve_exchange(arr, y, level, tol=loose, max_iter=max_iter, add_limit=add_limit, progress=False,
-                             device=device, init_atoms=init, continuation=False)
+                             ops=ops, init_atoms=init, continuation=False)
         rounds += res.n_iter
         b = res.best
         if b.theta.shape[0]:
@@ -306,7 +306,7 @@ def _continuation_start(arr, y, lam, tol, max_iter, add_limit, device):
 
 def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
-                   progress: bool | None = None, device: str = "auto", init_atoms: tuple | None = None,
+                   progress: bool | None = None, ops=None, init_atoms: tuple | None = None,
                    continuation: bool = False) -> ExchangeResult:
     """Run the exchange method on the chambers ``arr`` of the data (see the module doc).
 
@@ -344,7 +344,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
     pre_rounds = 0
     if continuation and lam > 0 and init_atoms is None:
         t0 = time.perf_counter()
-        start = _continuation_start(arr, y, lam, tol, max_iter, add_limit, device)
+        start = _continuation_start(arr, y, lam, tol, max_iter, add_limit, ops)
         timings["continuation"] = time.perf_counter() - t0
         if start is not None:
             init_atoms, pre_rounds = start
@@ -412,7 +412,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             p_cur = (y - pred) / lam if lam > 0 else p
             V = chamber_vectors(arr, p_cur)
             scan = region_maxima(arr, p_cur, 1.0 + tol.dual_feas, limit=limit, V=V, tol=tol, prior=prior,
-                                 device=device)
+                                 ops=ops)
             prior = (scan.p, scan.bounds, V)  # the next scans skip regions that cannot reach 1
             timings["oracle"] += time.perf_counter() - t0
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
@@ -460,7 +460,7 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
                         continue
                     th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
                     pol = evaluate(arr, y, lam, th2, a2, out[2] if lam == 0 else None, tol=tol, prior=prior,
-                                   device=device)
+                                   ops=ops)
                     entry.setdefault("polished_gap", []).append(pol.duality_gap)
                     outcomes.append(f"snap {distance:g}: {'certified' if pol.certified else 'rejected'}, "
                                     f"{th2.shape[0]} atoms, max|eta| >= {pol.max_abs_certificate:.12g}"
@@ -511,13 +511,13 @@ def solve_exchange(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Toleranc
             bar.close()
     if last is not None:  # the last iterate's gap is not known yet: one complete scan
         t0 = time.perf_counter()
-        cand = evaluate(arr, y, lam, *last, tol=tol, exact=True, prior=prior, device=device)
+        cand = evaluate(arr, y, lam, *last, tol=tol, exact=True, prior=prior, ops=ops)
         timings["oracle"] += time.perf_counter() - t0
         if cand.feasible and (best is None or cand.rel_gap() < best.rel_gap()):
             best = cand
     if best is None and lam > 0:  # no round finished: the zero network is a candidate
         t0 = time.perf_counter()
-        best = evaluate(arr, y, lam, np.zeros((0, D)), np.zeros(0), tol=tol, exact=True, device=device)
+        best = evaluate(arr, y, lam, np.zeros((0, D)), np.zeros(0), tol=tol, exact=True, ops=ops)
         timings["oracle"] += time.perf_counter() - t0
     if best is None:  # (P_0) with no interpolating iterate: nothing to return
         raise SolverError(f"exchange method found no interpolating network ({stopped}; "

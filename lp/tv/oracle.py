@@ -5,9 +5,8 @@ On the chamber with activation set ``A`` the certificate is linear,
 closed region (cut by the unit sphere) is ``||P_C(v_A)||`` (DESIGN.md section 3,
 ``relucert.arrangement.region_max``), and ``||P_C(v)|| <= ||v||``.
 
-:func:`chamber_vectors` computes ``v_A`` for all chambers at once from the packed
-sign patterns: for every byte column of the packed patterns, a table of the 256
-possible partial sums is gathered (vectorised, memory ``O(m (d + 1))``).
+:func:`relucert.arrangement.chamber_vectors` computes ``v_A`` for all chambers at
+once from the packed sign patterns (re-exported here for the exchange method).
 
 :func:`region_maxima` scans chambers in decreasing ``||v_A||``. A chamber whose
 ``||v_A||`` is below the current cut-off cannot matter (no projection needed). When
@@ -25,6 +24,7 @@ import numpy as np
 
 from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.cones import region_max
+from relucert.arrangement.vectors import chamber_vectors
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["chamber_vectors", "RegionScan", "region_maxima"]
@@ -39,14 +39,6 @@ _D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, _MAX_PAIR_FACETS))
 _D4_WORK = 1 << 21
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
-
-
-def chamber_vectors(arr: Arrangement, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """``V[k] = sum_{i active in chamber k} p_i x~_i``, shape (m, d + 1): the numpy path
-    of :func:`relucert.gpu.certificate_vectors` (byte lookup tables; no torch needed)."""
-    from relucert.gpu import certificate_vectors
-
-    return certificate_vectors(arr, p, backend="numpy", rows=rows)
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ def _interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     r_idx = np.repeat(np.arange(rows.size), counts)
     hp = arr.facet_indices[csr_positions(starts, counts)].astype(np.int64)
-    act = (arr.signs[rows[r_idx], hp // 8] >> (hp % 8)) & 1
+    act = (arr.sign_patterns[rows[r_idx], hp // 8] >> (hp % 8)) & 1
     dots = np.einsum("kd,kd->k", arr.X_lift[hp], V[r_idx]) * np.where(act == 1, 1.0, -1.0)
     z = zero[hp]
     plus = np.ones(rows.size, dtype=bool)
@@ -419,19 +411,21 @@ def _padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
 
 
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
-                    device: str = "auto"):
+                    ops=None):
     """For d >= 3: the region maxima of a chunk by the batched projections of
-    :func:`relucert.gpu.region_maxima` (torch or numpy; values near 1 and unconverged
+    :func:`relucert.arrangement.region_maxima` (on ``ops``: numpy by default, torch
+    from the API layer; values near 1 and unconverged
     ones recomputed exactly there), when enough chambers need a projection to beat the
     per-region loop (its measured threshold ``BATCH_MIN_CHAMBERS``). Returns
     ``{True: (vals, pts) for +eta, False: for -eta}`` or None (use the loop)."""
-    from relucert.gpu import BATCH_MIN_CHAMBERS, region_maxima as batched_region_maxima
+    from relucert.arrangement import maxima
 
     need = ~(inside_pm[0] & inside_pm[1])
-    if int(need.sum()) < BATCH_MIN_CHAMBERS:
+    if int(need.sum()) < maxima.BATCH_MIN_CHAMBERS:
         return None
     sel = np.flatnonzero(need)
-    rm = batched_region_maxima(arr.subset(rows[sel]), p, tol=tol, prune=False, device=device)
+    rm = maxima.region_maxima(arr.subset(rows[sel]), p, tol=tol, prune=False, ops=ops,
+                              backend=maxima.MaximaBackend.BATCHED)
     out = {}
     for positive, mx, pt in ((True, rm.max_pos, rm.point_pos), (False, rm.max_neg, rm.point_neg)):
         vals = np.zeros(rows.shape[0])
@@ -444,7 +438,7 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
 
 def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                   V: np.ndarray | None = None, tol: Tolerances | None = None,
-                  prior: tuple[np.ndarray, np.ndarray] | None = None, device: str = "auto") -> RegionScan:
+                  prior: tuple[np.ndarray, np.ndarray] | None = None, ops=None) -> RegionScan:
     """Exact maxima of ``eta_p`` and ``-eta_p`` on the dual regions above ``threshold``.
 
     Parameters
@@ -460,8 +454,9 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
         most ``||v_A(p) - v_A(p_prev)||`` (the maximum of a linear function over the unit
         ball), so ``bounds_prev + ||v_A(p - p_prev)||`` bounds it, and regions whose
         bound is below the cut-off are skipped like those with small ``||v_A||``.
-    device : "auto", "cpu" or "cuda": where the batched projections (d >= 4, large
-        scans) run; d <= 3 use the exact face candidates on the CPU.
+    ops : where the batched projections (d >= 4, large scans) run: None for numpy, or
+        the torch ops the API layer got from ``relucert.gpu``; d <= 3 use the exact face
+        candidates on the CPU.
 
     Examples
     --------
@@ -522,7 +517,7 @@ def region_maxima(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: i
                     groups.append((sel, G, gmask, rays))
         nr = norms[rows]
         inside_pm = _interior_masks(arr, rows, Vc, zero)
-        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol, device)
+        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol, ops)
         for sign, inside in zip((1.0, -1.0), inside_pm):
             n_int += int(inside.sum())
             if small:

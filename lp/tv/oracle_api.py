@@ -98,15 +98,15 @@ class EnumerationOracle:
 
     name = "enumerate"
 
-    def __init__(self, arr, *, device: str = "auto"):
+    def __init__(self, arr, *, ops=None):
         self.arr = arr
-        self.device = device
+        self.ops = ops
 
     def scan(self, p, threshold, *, limit=None, tol=None) -> OracleScan:
         from relucert.lp.tv.oracle import region_maxima
 
         return from_region_scan(region_maxima(self.arr, np.asarray(p, dtype=np.float64), float(threshold),
-                                              limit=limit, tol=tol, device=self.device))
+                                              limit=limit, tol=tol, ops=self.ops))
 
 
 class BranchAndBoundOracle:

@@ -57,8 +57,8 @@ def run(args) -> int:
     int
         0, or 1 when a sampled sign pattern is not a chamber of the exact enumeration.
     """
-    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
-    from relucert.gpu import region_maxima, sample_chambers
+    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers, region_maxima
+    from relucert.gpu import batched_ops, sample_chambers
 
     if args.max_chambers is not None and args.dual is None:
         raise ValueError("--max-chambers limits the exact enumeration of --dual; without --dual it does nothing")
@@ -83,11 +83,11 @@ def run(args) -> int:
         arr = enumerate_chambers(X, max_chambers=args.max_chambers or DEFAULT_MAX_CHAMBERS,
                                  progress=progress_flag(args), tol=tol)
         found = scan.pattern_set()
-        exact = {row.tobytes() for row in arr.signs}
+        exact = {row.tobytes() for row in arr.sign_patterns}
         if not found <= exact:  # a sampled pattern must be a chamber
             print("scan: sampled patterns are not all chambers of the enumeration", file=sys.stderr, flush=True)
             status = Exit.NOT_OPTIMAL
-        res = region_maxima(arr, p, device=args.device, tol=tol)
+        res = region_maxima(arr, p, ops=batched_ops(args.device, arr.n_chambers), tol=tol)
         print(f"chambers enumerated: {arr.n_chambers} ({arr.method}); sampled {len(found & exact)} of them",
               file=out)
         print(f"certificate: max |eta| = {res.max_abs:.12g} over {res.n_regions} regions; "

@@ -17,7 +17,7 @@ from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, extremal_set
 from relucert.verify.nondegeneracy import NonDegeneracy, check_nondegeneracy
 from relucert.verify.p0 import boundary_multiplier_defect
-from relucert.verify.regions import SIGNS, RegionScan, on_hyperplanes, scan_regions
+from relucert.verify.regions import SIGNS, RegionExtrema, on_hyperplanes, scan_regions
 
 __all__ = ["SupportAtom", "support_atoms", "CertificateCheck", "assess_certificate"]
 
@@ -124,7 +124,7 @@ class CertificateCheck:
     min_boundary_multiplier: float | None
     nondegenerate: bool
     reason: str
-    scan: RegionScan = field(repr=False)
+    scan: RegionExtrema = field(repr=False)
     extremal: ExtremalSet = field(repr=False)
     nondegeneracy: NonDegeneracy = field(repr=False)
 

@@ -76,7 +76,7 @@ def sampled_extremum_check(arrangement: Arrangement, scan, p: np.ndarray, rng: n
     Parameters
     ----------
     arrangement : Arrangement
-    scan : RegionScan
+    scan : RegionExtrema
         The region maxima of ``eta_p``.
     p : array (n,)
     rng : numpy.random.Generator
@@ -102,7 +102,7 @@ def sampled_extremum_check(arrangement: Arrangement, scan, p: np.ndarray, rng: n
     zero = tol.sign_zero * np.linalg.norm(Xl, axis=1)
     keep = np.all(np.abs(S) > zero[None, :], axis=1)
     Z, S = Z[keep], S[keep]
-    index = {row.tobytes(): k for k, row in enumerate(arrangement.signs)}
+    index = {row.tobytes(): k for k, row in enumerate(arrangement.sign_patterns)}
     keys = pack_signs(S > 0)
     cham = np.array([index.get(row.tobytes(), -1) for row in keys])
     eta_z = eta(Xl, p, Z)
