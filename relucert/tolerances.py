@@ -192,3 +192,41 @@ def resolve(tol: Tolerances | None) -> Tolerances:
     if not isinstance(tol, Tolerances):
         raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(tol).__name__}")
     return tol
+
+
+# TV solver (lp/ and lp/tv/): budgets, ladders, retry bands and safety factors.
+# Module-level constants, not fields: they shape the algorithm's path, not the accuracy
+# a user asks for. Every budget counts iterations or sizes, never wall-clock time, so
+# that a result does not depend on the speed of the machine.
+
+#: HiGHS QP iterations allowed per variable (plus ``QP_ITERATIONS_FLOOR``) before a lasso
+#: QP counts as stalled and is retried with ``highs_qp_regularization_fallback``: HiGHS's
+#: active-set QP can cycle (150,000 iterations on a 142-variable lasso at lam = 1e-3),
+#: while healthy solves here take a few per variable.
+QP_ITERATIONS_PER_VARIABLE = 20
+#: The constant part of the HiGHS QP iteration budget.
+QP_ITERATIONS_FLOOR = 1000
+#: Zero-weight atoms are dropped from the exchange's atom set when it exceeds
+#: max(EXCHANGE_ATOM_CAP, 4 x the per-round addition limit).
+EXCHANGE_ATOM_CAP = 2500
+#: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
+#: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
+EXCHANGE_NEAR_MISS_FACTOR = 1000.0
+#: Continuation levels lam F^j of the exchange's optional warm start.
+EXCHANGE_CONTINUATION_FACTOR = 10.0
+#: A failed polishing is retried once the certified gap has dropped by this factor.
+EXCHANGE_POLISH_RETRY = 0.01
+#: The gap counts as stalled when one round does not shrink it by this factor.
+EXCHANGE_STALL_FACTOR = 0.5
+#: Snapping distances tried by the polishing: tol.snap times these (smallest first),
+#: after the unsnapped pattern.
+EXCHANGE_SNAP_LADDER = (1e-6, 1e-4, 1e-2, 1.0)
+#: Safety factor of the threshold at which an early-stopping candidate scan ends: a region
+#: above accept_limit x (1 + this x eps) settles the rejection.
+EXCHANGE_ACCEPT_SLACK_EPS = 8.0
+#: The rounding floor of Phi^T p in the finite lasso is this factor times
+#: eps ||y|| ||X~||_F / lam (lp/tv/polish.py, dual_rounding_floor).
+POLISH_FLOOR_FACTOR = 3.0
+#: Branch and bound: a split whose integer rays exceed this length (2^52, the last
+#: exactly represented float integers) forces the undecided leaf to sub-enumeration.
+BAB_RAY_LIMIT = float(2 ** 52)

@@ -51,7 +51,6 @@ LITERAL_EXEMPT = ("relucert.tolerances", "relucert.experiments.parameters", "rel
 KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = {
     ('relucert._validation', 'relucert.gpu.device'),
     ('relucert.arrangement.baseline', 'relucert.lp.highs'),
-    ('relucert.lp.conic', 'relucert.lp.tv.socp'),
     ('relucert.lp.tv.oracle', 'relucert.gpu'),
     ('relucert.verify.regions', 'relucert.gpu'),
     ('relucert.verify.regions', 'relucert.lp.tv.oracle'),
@@ -61,8 +60,6 @@ KNOWN_LONG_MODULES: set[str] = {
     'relucert.experiments.lownoise',
     'relucert.experiments.theorems',
     'relucert.gpu.certificate',
-    'relucert.lp.tv.exchange',
-    'relucert.lp.tv.oracle',
     'relucert.verify.certificate_builder',
     'relucert.verify.uniqueness',
 }
@@ -70,7 +67,6 @@ KNOWN_LITERALS: set[str] = {
     'relucert.commands.demo',
     'relucert.experiments.counterexamples',
     'relucert.experiments.theorems',
-    'relucert.lp.tv.exchange',
 }  # modules
 
 

@@ -84,7 +84,7 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     """Exact (up to float rounding) maxima of ``eta_p`` and ``-eta_p`` on every region.
 
     The maxima of all chambers come from the exchange oracle's vectorised exact
-    projections (:func:`relucert.lp.tv.oracle.region_maxima`: face candidates for d <= 3,
+    projections (:func:`relucert.lp.tv.oracle.scan_all_chambers`: face candidates for d <= 3,
     the batched projections of :mod:`relucert.gpu` for large d >= 4 scans, each
     re-decided exactly near 1); the chambers whose maximum reaches ``1 - tol.extremal -
     tol.gpu_margin`` are then projected again one by one
@@ -108,12 +108,12 @@ def scan_regions(arrangement: Arrangement, p: np.ndarray, *, tol: Tolerances | N
     m = arrangement.n_chambers
     D = Xl.shape[1]
     from relucert.gpu import certificate_vectors  # gpu/ is imported lazily (its numpy path)
-    from relucert.lp.tv.oracle import region_maxima
+    from relucert.lp.tv.oracle import scan_all_chambers
 
     V = certificate_vectors(arrangement, p, backend="numpy")
     value = np.zeros((m, 2))
     point = np.full((m, 2, D), np.nan)
-    every = region_maxima(arrangement, p, 0.0, V=V, tol=tol, device=device)  # every positive (region, sign)
+    every = scan_all_chambers(arrangement, p, 0.0, V=V, tol=tol, device=device)  # every positive (region, sign)
     si = (every.sign < 0).astype(np.int64)
     value[every.chamber, si] = every.value
     point[every.chamber, si] = every.point
