@@ -230,3 +230,8 @@ POLISH_FLOOR_FACTOR = 3.0
 #: Branch and bound: a split whose integer rays exceed this length (2^52, the last
 #: exactly represented float integers) forces the undecided leaf to sub-enumeration.
 BAB_RAY_LIMIT = float(2 ** 52)
+#: The active-set lasso's final SVD equilibrates its columns (exact powers of two) when
+#: their norms spread by more than this factor: the spread alone then makes cond(A) at
+#: least this large, and z's error ~ eps cond(A), divided by lam in p = (y - A z)/lam,
+#: reaches the dual tolerance (X in large units: proofs/natural_units.md).
+ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
