@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from relucert.arrangement import enumerate_chambers
-from relucert.lp.tv import atom_set, faces
+from relucert.lp.tv import atom_set, chamber_arrays
 from relucert.tolerances import DEFAULT
 
 
@@ -46,6 +46,6 @@ def test_facet_interior_test_equals_all_hyperplanes(n, d):
         S = arr.X_lift @ V.T
         act = arr.active(rows).T
         pos, neg = S > zero[:, None], S < -zero[:, None]
-        plus, minus = faces.interior_masks(arr, rows, V, zero)
+        plus, minus = chamber_arrays.interior_masks(arr, rows, V, zero)
         assert np.array_equal(plus, np.where(act, pos, neg).all(axis=0))
         assert np.array_equal(minus, np.where(act, neg, pos).all(axis=0))

@@ -5,7 +5,7 @@ import pytest
 from relucert.arrangement import enumerate_chambers
 from relucert.lp.tv.merge import merge_atoms, sign_vectors
 from relucert.lp.tv.oracle import chamber_vectors, scan_all_chambers
-from relucert.lp.tv import faces, oracle
+from relucert.lp.tv import chamber_arrays, faces, oracle
 
 
 @pytest.mark.parametrize("n,d,seed", [(11, 1, 0), (9, 2, 1), (6, 3, 2)])
@@ -82,7 +82,8 @@ def test_vectorised_face_maxima_equal_nnls(n, d, seed):
     """The batched Moreau-candidate projection (D = 2, 3) equals scipy's NNLS projection
     (arrangement.region_max) on every chamber, for +v and -v, with ties from a coarse grid."""
     from relucert.arrangement import region_max
-    from relucert.lp.tv.faces import face_maxima_small, padded_facets
+    from relucert.lp.tv.chamber_arrays import padded_facets
+    from relucert.lp.tv.faces import face_maxima_small
 
     rng = np.random.default_rng(seed)
     X = np.round(rng.standard_normal((n, d)), 1)
@@ -127,11 +128,11 @@ def test_d3_face_candidates_equal_per_region_projection(kind):
     p = 0.3 * rng.standard_normal(22)
     V = oracle.chamber_vectors(arr, p)
     rows = np.arange(arr.n_chambers)
-    G, mask = faces.padded_facets(arr, rows)
-    rays = faces.padded_rays(arr, rows, DEFAULT.sign_zero)
+    G, mask = chamber_arrays.padded_facets(arr, rows)
+    rays = chamber_arrays.padded_rays(arr, rows, DEFAULT.sign_zero)
     zero = DEFAULT.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     checked = 0
-    for sign, inside in zip((1.0, -1.0), faces.interior_masks(arr, rows, V, zero)):
+    for sign, inside in zip((1.0, -1.0), chamber_arrays.interior_masks(arr, rows, V, zero)):
         vals, pts, resolved = faces.face_maxima_small(sign * V, G, mask, DEFAULT.sign_zero, rays)
         assert resolved[~inside].mean() > 0.99  # the rest goes to NNLS in scan_all_chambers
         for k in np.flatnonzero(~inside & resolved):
@@ -151,7 +152,7 @@ def test_cached_rays_are_the_cdd_extreme_rays():
 
     rng = np.random.default_rng(7)
     arr = enumerate_chambers(_degenerate_3d(rng, 12, 1))
-    indptr, rays = faces.chamber_rays(arr, DEFAULT.sign_zero)
+    indptr, rays = chamber_arrays.chamber_rays(arr, DEFAULT.sign_zero)
     for k in rng.choice(arr.n_chambers, size=40, replace=False):
         mine = rays[indptr[k]:indptr[k + 1]]
         cone = chamber_cone(arr, int(k), number_type="fraction")
@@ -215,7 +216,7 @@ def test_collinear_and_coplanar_data_scan_equals_per_region_projection(d):
     # non-essential arrangements (collinear points in d = 2, coplanar in d = 3): every chamber
     # holds the lineality line; the oracle's maxima equal per-region NNLS on every chamber
     from relucert.arrangement.cones import region_max
-    from relucert.lp.tv.faces import is_pointed
+    from relucert.lp.tv.chamber_arrays import is_pointed
 
     rng = np.random.default_rng(70 + d)
     t = rng.integers(-16, 17, (14, d - 1)) / 8.0                    # dyadic: exactly affine below
