@@ -137,7 +137,7 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
     when the set outgrows ``max(EXCHANGE_ATOM_CAP, 4 limit)``. Two violators count as one
     only when ``eta_p`` cannot tell them apart at the violation threshold:
     ``|eta(a) - eta(b)| <= ||p||_1 max||x~_i|| ||a - b||`` (a large ``p``, i.e. lam tiny
-    against ``|y| |X~|``, makes atoms 1e-9 apart differ by far more than ``tol.dual_feas``).
+    against ``|y| |X~|``, makes atoms ``tol.merge_angle`` apart differ by far more than ``tol.dual_feas``).
 
     Parameters
     ----------

@@ -172,7 +172,9 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
             slack = 1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps
             threshold = max(1.0, limit_m * slack) if np.isfinite(limit_m) else np.inf
         scan = oracle.scan(p, threshold, limit=None if exact else 1, tol=tol, warm=warm)
-    dval = scaled_dual_value(p, y, lam, scan.max_value)
+    # a complete scan's upper bound IS its exact maximum for the enumeration; a backend
+    # exact only to a relative accuracy (branch and bound) scales the dual by its bound
+    dval = scaled_dual_value(p, y, lam, scan.upper_bound if scan.complete else scan.max_value)
     gap = objective - dval
     ok = feasible and scan.complete and gap <= allowed
     return CandidateEvaluation(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
