@@ -10,7 +10,7 @@ certify, whose threshold is 1 + tol.dual_feas):
   (a crude dual with many near-extremal regions, for d = 4 where solving is slow).
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0.
 
-Baseline (same process, same data): enumerate_chambers + lp.oracle.region_maxima(p, 1 + eps).
+Baseline (same process, same data): enumerate_chambers + lp.tv.oracle.scan_all_chambers(p, 1 + eps).
 BaB: lp.bab.certify (threshold 1 + eps) and lp.bab.maximise (max |eta_p|). Printed: chambers,
 nodes, nodes/chambers, times (wall and CPU), enumeration time / BaB time, and the machine.
 At d = 4, n = 100 enumeration is not run (7.85M chambers): the ratio uses the
@@ -55,7 +55,7 @@ _ARR: dict = {}
 def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> dict:
     from relucert.arrangement import enumerate_chambers, general_position_count
     from relucert.lp.tv.bab import certify, maximise
-    from relucert.lp.tv.oracle import region_maxima
+    from relucert.lp.tv.oracle import scan_all_chambers
     from relucert.tolerances import DEFAULT
 
     X, y = make_data(n, d)
@@ -66,9 +66,9 @@ def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> d
         if (n, d) not in _ARR:   # one enumeration per data set, timed once
             _ARR[n, d] = _timed(lambda: enumerate_chambers(X, max_chambers=None, progress=False))
         arr, tw_e, tc_e = _ARR[n, d]
-        full = region_maxima(arr, p, 0.0)
+        full = scan_all_chambers(arr, p, 0.0)
         p = p / full.max_value
-        scan, tw_s, tc_s = _timed(lambda: region_maxima(arr, p, thr))
+        scan, tw_s, tc_s = _timed(lambda: scan_all_chambers(arr, p, thr))
         row.update(chambers=arr.n_chambers, exact_count=True, enum_wall=tw_e + tw_s, enum_cpu=tc_e + tc_s,
                    enum_found=scan.n_found)
     else:

@@ -106,7 +106,7 @@ def face_row(name, arr, p, ref, base):
     """The exchange oracle's exact path (lp.oracle: vectorised face candidates for d <= 3,
     the batched projections above) on the same regions: every (region, sign) whose
     maximum exceeds 1 - gpu_margin, the others bounded by the scan."""
-    from relucert.lp.tv.oracle import region_maxima as oracle_maxima
+    from relucert.lp.tv.oracle import scan_all_chambers as oracle_maxima
 
     oracle_maxima(arr, p, 1.0 - DEFAULT.gpu_margin)  # warm-up (d = 3 caches extreme rays)
     start = time.perf_counter()

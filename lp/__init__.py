@@ -1,4 +1,8 @@
-"""Finite programs on HiGHS (LP/QP), the exchange solver and the conic cross-check.
+"""Finite programs (generic: they know nothing about networks): LP/QP on HiGHS
+(:mod:`~relucert.lp.highs`, :mod:`~relucert.lp.programs`), the same programs on clarabel
+(:mod:`~relucert.lp.conic`), the non-negative lasso by an active-set method
+(:mod:`~relucert.lp.active_set`). The TV solver built on them is :mod:`relucert.lp.tv`;
+nothing here imports it.
 
 Layer: lp (generic finite programs; they know nothing about networks). It may import
 core and arrangement; the TV solver is the layer above, :mod:`relucert.lp.tv`.

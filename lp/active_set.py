@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.tolerances import Tolerances, resolve
+from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, Tolerances, resolve
 
 __all__ = ["ActiveSetResult", "nonneg_lasso_active_set"]
 
@@ -59,18 +59,32 @@ class ActiveSetResult:
 def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances):
     """For ``min 0.5 ||A z - y||^2 + lam 1^T z`` (no sign constraint): ``(z, p)`` with
     ``z`` the stationary point and ``p = (y - A z)/lam``, from a fresh SVD, or None when
-    ``A`` is rank deficient (relative threshold ``tol.rank``).
+    ``A`` is rank deficient (relative threshold ``tol.rank`` on the equilibrated columns).
 
-    ``p`` is formed from the SVD ``A = U S V^T`` as ``(y - U U^T y)/lam + U S^-1 V^T 1``,
-    which does not divide ``z``'s error by ``lam``."""
-    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    When the column norms spread by more than ``ACTIVE_SET_EQUILIBRATION_SPREAD``, the
+    columns are equilibrated first, ``A = B D`` with ``D`` the powers of two nearest
+    their norms (exact in floating point): ``z = D^-1 u`` with ``u`` the stationary point of
+    ``0.5 ||B u - y||^2 + lam (D^-1 1)^T u``, so the computed ``z`` carries errors of order
+    ``eps cond(B)`` relative to each column's share of the fit instead of ``eps cond(A)``
+    (van der Sluis: ``cond(B)`` is within ``sqrt(k)`` of the best diagonal scaling). Column
+    norms spread over many orders of magnitude when the bias coordinate of the lift is
+    negligible next to ``|x_i|`` (X in large units, proofs/natural_units.md). ``p`` is formed
+    from the SVD ``B = U S V^T`` as ``(y - U U^T y)/lam + U S^-1 V^T D^-1 1``, which does not
+    divide ``z``'s error by ``lam``."""
+    norms = np.linalg.norm(A, axis=0)
+    positive = norms[norms > 0]
+    if positive.size and positive.max() > ACTIVE_SET_EQUILIBRATION_SPREAD * positive.min():
+        scale = np.where(norms > 0, np.ldexp(1.0, np.frexp(norms)[1]), 1.0)
+    else:  # comparable norms: cond(A) is within the spread of cond(B); A as it is
+        scale = np.ones(A.shape[1])
+    U, s, Vt = np.linalg.svd(A / scale, full_matrices=False)
     k = A.shape[1]
     rank = int(np.sum(s > tol.rank * max(float(s[0]), np.finfo(float).tiny))) if s.size else 0
     if rank < k:
         return None
     Uty = U.T @ y
-    w = (Vt @ np.ones(k)) / s
-    z = Vt.T @ (Uty / s - lam * w / s)
+    w = (Vt @ (1.0 / scale)) / s
+    z = (Vt.T @ (Uty / s - lam * w / s)) / scale
     p = (y - U @ Uty) / lam + U @ w
     return z, p
 

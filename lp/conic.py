@@ -14,11 +14,26 @@ import numpy as np
 import scipy.sparse as sp
 
 from relucert.lp.highs import FiniteProgram, primal_residual
-from relucert.lp.tv.socp import status_from_clarabel
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["solve_program_conic"]
+__all__ = ["solve_program_conic", "status_from_clarabel"]
+
+_STATUS_TABLE = {
+    "Solved": Status.OPTIMAL,
+    "AlmostSolved": Status.INACCURATE,
+    "PrimalInfeasible": Status.INFEASIBLE,
+    "AlmostPrimalInfeasible": Status.INFEASIBLE,
+    "DualInfeasible": Status.UNBOUNDED,
+    "AlmostDualInfeasible": Status.UNBOUNDED,
+    "MaxIterations": Status.LIMIT,
+    "MaxTime": Status.LIMIT,
+}
+
+
+def status_from_clarabel(status) -> Status:
+    """Our status for a clarabel status (explicit fallback: ERROR)."""
+    return _STATUS_TABLE.get(str(status).split(".")[-1], Status.ERROR)
 
 
 def _constraint_rows(M, lower, upper):

@@ -26,19 +26,11 @@ from relucert.errors import SolverError
 from relucert.lp.active_set import nonneg_lasso_active_set
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
-from relucert.tolerances import Tolerances, resolve
-
-#: Seconds before a lasso QP is retried with HiGHS's fallback regularisation.
-_FIRST_TRY_SECONDS = 10.0
-#: HiGHS QP iterations allowed per variable (plus a floor) before a lasso QP counts as
-#: stalled: the active-set QP can cycle (measured: 150,000 iterations in 5 s on a
-#: 142-variable lasso at lam = 1e-3), while healthy solves here take a few per variable.
-_QP_ITERS_PER_VAR = 20
-_QP_ITERS_FLOOR = 1000
+from relucert.tolerances import QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances, resolve
 
 __all__ = [
     "FiniteSolution",
-    "build_lasso_qp", "recover_lasso_qp", "lasso_qp",
+    "build_lasso_qp", "recover_lasso_qp", "lasso_qp", "qp_iteration_budget",
     "build_basis_pursuit_lp", "recover_basis_pursuit_lp", "basis_pursuit_lp",
 ]
 
@@ -61,6 +53,23 @@ def _require_optimal(res: ProgramResult, what: str) -> None:
 
 
 # ---------------------------------------------------------------- lasso QP
+def qp_iteration_budget(n_variables: int) -> int:
+    """HiGHS QP iterations allowed before a lasso QP counts as stalled.
+
+    Parameters
+    ----------
+    n_variables : int
+        Columns of the QP (weights and residuals).
+
+    Returns
+    -------
+    int
+        ``QP_ITERATIONS_FLOOR + QP_ITERATIONS_PER_VARIABLE * n_variables``
+        (relucert/tolerances.py): a size budget, the same on every machine.
+    """
+    return QP_ITERATIONS_FLOOR + QP_ITERATIONS_PER_VARIABLE * int(n_variables)
+
+
 def build_lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float):
     """Variables ``x = (c, r)``: ``min lam sum c + 0.5 ||r||^2`` s.t. ``Phi c - r = y``."""
     Phi = np.asarray(Phi, dtype=np.float64)
@@ -139,13 +148,14 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
             return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
-    first_limit = _FIRST_TRY_SECONDS if time_limit is None else min(time_limit, _FIRST_TRY_SECONDS)
-    iters = _QP_ITERS_FLOOR + _QP_ITERS_PER_VAR * prog.n_cols
-    res = solve_program(prog, tol=tol, time_limit=first_limit, iteration_limit=iters)
-    if res.status is Status.LIMIT and (time_limit is None or time_limit > first_limit):
-        # HiGHS's active-set QP can stall with tiny regularisation: retry with more
+    iters = qp_iteration_budget(prog.n_cols)
+    res = solve_program(prog, tol=tol, time_limit=time_limit, iteration_limit=iters)
+    if res.status is Status.LIMIT:
+        # HiGHS's active-set QP can stall with tiny regularisation: retry with more. The
+        # switch is decided by the iteration budget alone (never by elapsed time), so the
+        # path and the answer do not depend on the machine's speed.
         res = solve_program(prog, tol=tol.with_(highs_qp_regularization=tol.highs_qp_regularization_fallback),
-                            time_limit=first_limit, iteration_limit=iters)
+                            time_limit=time_limit, iteration_limit=iters)
     if res.status in (Status.OPTIMAL, Status.INACCURATE):  # a warm start either way
         try:
             return _finish_lasso(res, inv)

@@ -15,10 +15,10 @@ from relucert.results import Status
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["solve", "Method", "check_interpolation_consistent"]
+__all__ = ["solve", "SolverMethod", "check_interpolation_consistent"]
 
 
-class Method(str, Enum):
+class SolverMethod(str, Enum):
     """How the optimum is computed."""
 
     EXCHANGE = "exchange"   #: column generation on HiGHS with the exact region oracle
@@ -87,7 +87,7 @@ def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
     return sol
 
 
-def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | None = None,
+def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
           max_iter: int | None = None, device: str = "auto", strict: bool = False,
           arrangement=None) -> Solution:
@@ -160,11 +160,12 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     ('optimal', 5.0, [0.0, 1.0, 0.0])
     """
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
-    from relucert.lp.tv.exchange import DEFAULT_MAX_ITER, evaluate, solve_exchange
+    from relucert.lp.tv.candidate import evaluate_candidate
+    from relucert.lp.tv.exchange import DEFAULT_MAX_ITER, solve_exchange
 
     X, y = check_Xy(X, y)
     lam = check_lam(lam, allow_zero=True)
-    method = check_choice(method, "method", Method)
+    method = check_choice(method, "method", SolverMethod)
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
@@ -186,13 +187,13 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
     timings["chambers"] = time.perf_counter() - start
     info = {"arrangement_method": arr.method}
     scales = problem_scales(arr.X_lift, y)
-    if method == Method.SOCP.value:  # the cross-check runs on the data as given (clarabel equilibrates)
+    if method == SolverMethod.SOCP.value:  # the cross-check runs on the data as given (clarabel equilibrates)
         scales = (1.0, 1.0)
     s_x, c_y = scales
     arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr
     y_s, lam_s = y / c_y, lam / (c_y * s_x)
     status = Status.OPTIMAL
-    if method == Method.EXCHANGE.value:
+    if method == SolverMethod.EXCHANGE.value:
         t0 = time.perf_counter()
         res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops)
         timings["solve"] = time.perf_counter() - t0
@@ -218,7 +219,7 @@ def solve(X, y, lam, *, method: str | Method = "exchange", tol: Tolerances | Non
         theta, amp = merge_atoms(arr_s.X_lift, theta, sign * norms[keep], tol)
         t0 = time.perf_counter()
         p = None if lam > 0 else -sol.z
-        cert = evaluate(arr_s, y_s, lam_s, theta, amp, p, tol=tol, exact=True, ops=ops)
+        cert = evaluate_candidate(arr_s, y_s, lam_s, theta, amp, p, tol=tol, exact=True, ops=ops)
         timings["certificate"] = time.perf_counter() - t0
         info.update({"clarabel_status": sol.backend_status, "clarabel_iterations": sol.n_iter,
                      "clarabel_objective": sol.objective})

@@ -76,9 +76,8 @@ class Tolerances:
     snap_distance : float
         Largest distance ``|<theta, x~_i>| / ||x~_i||`` at which the exchange method,
         when guessing the support pattern for polishing, puts an atom ON hyperplane
-        ``H_i``; the ladder of distances tried is ``0`` and this value times
-        ``SNAP_LADDER_STEP ** -k`` for ``k`` in ``SNAP_LADDER_POWERS`` (smallest first;
-        every guess is re-verified).
+        ``H_i``; the ladder of distances tried is ``0`` and this value times each factor
+        of ``EXCHANGE_SNAP_LADDER`` (smallest first; every guess is re-verified).
     polish_violation : float
         The exchange method tries polishing once the exact scan is complete and
         ``max |eta_p| <= 1 + polish_violation`` (the support pattern has then usually
@@ -273,11 +272,6 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "batched": ("the batched region scans (gpu, verify.regions)", ("gpu_margin", "gpu_gap")),
 }
 
-#: The exchange method's snap ladder (``Tolerances.snap_distance``): the distances tried
-#: are 0 and ``snap_distance * SNAP_LADDER_STEP ** -k`` for k in ``SNAP_LADDER_POWERS``.
-SNAP_LADDER_STEP = 100.0
-SNAP_LADDER_POWERS = (3, 2, 1, 0)
-
 DEFAULT = Tolerances()
 
 
@@ -343,3 +337,47 @@ BATCHED_FIRST_ROUND = 8
 #: (each facet is added about once, and each addition may cost a step back).
 BATCHED_POLISH_PASSES_PER_FACET = 3
 BATCHED_POLISH_EXTRA_PASSES = 2
+
+
+# ----------------------------------------------------------------------------------------
+# TV solver (lp/ and lp/tv/): budgets, ladders, retry bands and safety factors.
+# Module-level constants, not fields: they shape the algorithm's path, not the accuracy
+# a user asks for. Every budget counts iterations or sizes, never wall-clock time, so
+# that a result does not depend on the speed of the machine.
+
+#: HiGHS QP iterations allowed per variable (plus ``QP_ITERATIONS_FLOOR``) before a lasso
+#: QP counts as stalled and is retried with ``highs_qp_regularization_fallback``: HiGHS's
+#: active-set QP can cycle (150,000 iterations on a 142-variable lasso at lam = 1e-3),
+#: while healthy solves here take a few per variable.
+QP_ITERATIONS_PER_VARIABLE = 20
+#: The constant part of the HiGHS QP iteration budget.
+QP_ITERATIONS_FLOOR = 1000
+#: Zero-weight atoms are dropped from the exchange's atom set when it exceeds
+#: max(EXCHANGE_ATOM_CAP, 4 x the per-round addition limit).
+EXCHANGE_ATOM_CAP = 2500
+#: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
+#: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
+EXCHANGE_NEAR_MISS_FACTOR = 1000.0
+#: Continuation levels lam F^j of the exchange's optional warm start.
+EXCHANGE_CONTINUATION_FACTOR = 10.0
+#: A failed polishing is retried once the certified gap has dropped by this factor.
+EXCHANGE_POLISH_RETRY = 0.01
+#: The gap counts as stalled when one round does not shrink it by this factor.
+EXCHANGE_STALL_FACTOR = 0.5
+#: Snapping distances tried by the polishing: tol.snap_distance times these (smallest first),
+#: after the unsnapped pattern.
+EXCHANGE_SNAP_LADDER = (1e-6, 1e-4, 1e-2, 1.0)
+#: Safety factor of the threshold at which an early-stopping candidate scan ends: a region
+#: above accept_limit x (1 + this x eps) settles the rejection.
+EXCHANGE_ACCEPT_SLACK_EPS = 8.0
+#: The rounding floor of Phi^T p in the finite lasso is this factor times
+#: eps ||y|| ||X~||_F / lam (lp/tv/polish.py, dual_rounding_floor).
+POLISH_FLOOR_FACTOR = 3.0
+#: Branch and bound: a split whose integer rays exceed this length (2^52, the last
+#: exactly represented float integers) forces the undecided leaf to sub-enumeration.
+BAB_RAY_LIMIT = float(2 ** 52)
+#: The active-set lasso's final SVD equilibrates its columns (exact powers of two) when
+#: their norms spread by more than this factor: the spread alone then makes cond(A) at
+#: least this large, and z's error ~ eps cond(A), divided by lam in p = (y - A z)/lam,
+#: reaches the dual tolerance (X in large units: proofs/natural_units.md).
+ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)

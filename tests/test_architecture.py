@@ -48,16 +48,9 @@ ROOT_LAZY = {"solve": "relucert.solver", "certify": "relucert.certifier", "TVReL
 LITERAL_EXEMPT = ("relucert.tolerances", "relucert.experiments.parameters", "relucert.experiments.plots",
                   "relucert.plots", "relucert.plot_certificate", "relucert.plot_solution", "relucert.examples")
 
-KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = {
-    ('relucert.lp.conic', 'relucert.lp.tv.socp'),
-}
-KNOWN_LONG_MODULES: set[str] = {
-    'relucert.lp.tv.exchange',
-    'relucert.lp.tv.oracle',
-}
-KNOWN_LITERALS: set[str] = {
-    'relucert.lp.tv.exchange',
-}  # modules
+KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = set()
+KNOWN_LONG_MODULES: set[str] = set()
+KNOWN_LITERALS: set[str] = set()  # modules
 
 
 def _sources():

@@ -7,7 +7,7 @@ import pytest
 from relucert import solve
 from relucert.arrangement import enumerate_chambers
 from relucert._model import scaled_dual_value
-from relucert.lp.tv.exchange import accept_limit, evaluate
+from relucert.lp.tv.candidate import accept_limit, evaluate_candidate
 from relucert.tolerances import DEFAULT
 
 
@@ -53,7 +53,7 @@ def test_candidate_above_dual_feas_is_accepted_on_its_gap_and_certified_exactly(
     assert sol.success
     arr = enumerate_chambers(X)
     amp = sol.amplitude * (1.0 - 1e-11)
-    cand = evaluate(arr, y, lam, sol.theta, amp)
+    cand = evaluate_candidate(arr, y, lam, sol.theta, amp)
     assert cand.scan.complete and cand.max_abs_certificate - 1.0 > DEFAULT.dual_feas
     assert cand.certified and cand.rel_gap() <= DEFAULT.obj_gap
     ref = solution_from_measure(X, y, lam, sol.theta, amp, arrangement=arr)
@@ -63,9 +63,9 @@ def test_candidate_above_dual_feas_is_accepted_on_its_gap_and_certified_exactly(
     assert exact.report.passed and exact.dual_scale > 1
     assert float(exact.gap) <= 2 * DEFAULT.obj_gap * max(1.0, ref.objective)
     # further away the gap exceeds the tolerance: rejected, with or without early stop
-    far = evaluate(arr, y, lam, sol.theta, sol.amplitude * (1.0 - 1e-8))
+    far = evaluate_candidate(arr, y, lam, sol.theta, sol.amplitude * (1.0 - 1e-8))
     assert not far.certified
-    full = evaluate(arr, y, lam, sol.theta, sol.amplitude * (1.0 - 1e-8), exact=True)
+    full = evaluate_candidate(arr, y, lam, sol.theta, sol.amplitude * (1.0 - 1e-8), exact=True)
     assert not full.certified and full.rel_gap() > DEFAULT.obj_gap
 
 

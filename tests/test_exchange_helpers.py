@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from relucert.arrangement import enumerate_chambers
-from relucert.lp.tv import exchange, oracle
+from relucert.lp.tv import atom_set, chamber_arrays
 from relucert.tolerances import DEFAULT
 
 
@@ -27,7 +27,7 @@ def test_dedupe_equals_brute_force(seed):
     near = T[rng.choice(30, 12)] + rng.choice([0.0, 0.1 * r, 10 * r], (12, 1)) * rng.standard_normal((12, 3))
     N = np.vstack([near, rng.standard_normal((5, 3)), near[:4] + 0.2 * r])
     NS = rng.choice([-1.0, 1.0], N.shape[0])
-    got = exchange._dedupe_add(T, S, N, NS, DEFAULT)
+    got = atom_set.dedupe_add(T, S, N, NS, DEFAULT)
     ref = _brute_dedupe(T, S, N, NS, r)
     assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
 
@@ -46,6 +46,6 @@ def test_facet_interior_test_equals_all_hyperplanes(n, d):
         S = arr.X_lift @ V.T
         act = arr.active(rows).T
         pos, neg = S > zero[:, None], S < -zero[:, None]
-        plus, minus = oracle._interior_masks(arr, rows, V, zero)
+        plus, minus = chamber_arrays.interior_masks(arr, rows, V, zero)
         assert np.array_equal(plus, np.where(act, pos, neg).all(axis=0))
         assert np.array_equal(minus, np.where(act, neg, pos).all(axis=0))

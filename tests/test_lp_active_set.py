@@ -115,3 +115,52 @@ def test_small_lam_instances_that_used_to_stall_now_certify(d, n, lam, seed):
     c_y = sol.info["scaling"]["y"]
     assert sol.duality_gap <= DEFAULT.obj_gap * max(c_y * c_y, abs(sol.objective))
     assert sol.info["relative_gap"] <= DEFAULT.obj_gap
+
+
+def _exact_stationary(A, y, lam):
+    """``z`` with ``A^T (A z - y) + lam 1 = 0``, in exact rational arithmetic (Gauss-Jordan)."""
+    from fractions import Fraction
+
+    n, k = A.shape
+    Af = [[Fraction(v) for v in row] for row in A]
+    M = [[sum(Af[i][a] * Af[i][b] for i in range(n)) for b in range(k)] for a in range(k)]
+    r = [sum(Af[i][a] * Fraction(y[i]) for i in range(n)) - Fraction(lam) for a in range(k)]
+    for c in range(k):
+        piv = next(i for i in range(c, k) if M[i][c] != 0)
+        M[c], M[piv], r[c], r[piv] = M[piv], M[c], r[piv], r[c]
+        for i in range(k):
+            if i != c and M[i][c] != 0:
+                f = M[i][c] / M[c][c]
+                M[i] = [a - f * b for a, b in zip(M[i], M[c])]
+                r[i] -= f * r[c]
+    return np.array([float(r[i] / M[i][i]) for i in range(k)])
+
+
+def test_stationary_point_is_accurate_when_column_norms_spread():
+    """X in units of 10^6 (issue 12): after the solver's power-of-two scaling the lift's bias
+    coordinate is ~2^-22, so kink atoms have features ~1e-8 and the others ~1 (cond ~2e8).
+    The equilibrated SVD gives every column's share of the fit to ~1e-12 of ||y|| (exact
+    rational reference) and a network whose own dual p = (y - A z)/lam satisfies
+    A^T p = 1 to the rounding floor (an unequilibrated SVD: shares off by 6e-9, A^T p off
+    by 0.09 at this lam)."""
+    from relucert.lp.active_set import _stationary_point
+    from relucert.tolerances import DEFAULT
+
+    rng = np.random.default_rng(0)
+    n = 30
+    x = np.sort(rng.standard_normal(n)) * 1e6
+    Xl = np.column_stack([x, np.ones(n)])
+    Xl = Xl / np.ldexp(1.0, np.frexp(np.max(np.linalg.norm(Xl, axis=1)))[1])
+    kinks = 0.5 * (Xl[1::3, 0] + Xl[2::3, 0])
+    T = np.array([[1.0, -k / Xl[0, 1]] for k in kinks] + [[1.0, 0.3], [-1.0, 0.2]])
+    T /= np.linalg.norm(T, axis=1, keepdims=True)
+    A = np.maximum(0.0, Xl @ T.T)
+    y = np.sin(2.0 * x / 1e6)
+    lam = 0.05 / 2.0 ** 23
+    norms = np.linalg.norm(A, axis=0)
+    assert norms.max() / norms.min() > 1e7
+    z, p = _stationary_point(A, y, lam, DEFAULT)
+    ze = _exact_stationary(A, y, lam)
+    assert np.max(np.abs(z - ze) * norms) <= 1e-10 * np.linalg.norm(y)
+    assert np.max(np.abs(A.T @ p - 1.0)) <= 1e-5
+    assert np.max(np.abs(A.T @ ((y - A @ z) / lam) - 1.0)) <= 1e-4

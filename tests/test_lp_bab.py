@@ -1,5 +1,5 @@
 """lp/bab (branch and bound over cones) against independent methods: the enumeration
-of every chamber (relucert.arrangement + lp.oracle.region_maxima), per-region NNLS,
+of every chamber (relucert.arrangement + lp.tv.oracle.scan_all_chambers), per-region NNLS,
 dense sampling of the sphere (issue 13; proofs/branch_and_bound.md)."""
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from relucert.arrangement import enumerate_chambers, region_max
 from relucert.lp.tv.bab import BabStatus, certify, maximise
 from relucert.lp.tv.bab import cones, leaves, search
-from relucert.lp.tv.oracle import region_maxima
+from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
 from relucert.tolerances import DEFAULT
 
@@ -53,7 +53,7 @@ CASES = [(kind, n, d, seed) for kind in DATA for (n, d, seed) in
 
 def _enumerated(X, p, threshold):
     arr = enumerate_chambers(X)
-    return arr, region_maxima(arr, p, threshold)
+    return arr, scan_all_chambers(arr, p, threshold)
 
 
 def _projected_violators(arr, scan, support):
@@ -261,7 +261,7 @@ def test_forced_leaves_stay_exact(monkeypatch):
     exact leaf whatever |U| (here a tiny limit forces it near the roots)."""
     X, p = _random(9, 2, 70)
     _, ref = _enumerated(X, p, 0.0)
-    monkeypatch.setattr(search, "_RAY_LIMIT", 2.0)
+    monkeypatch.setattr(search, "BAB_RAY_LIMIT", 2.0)
     got = maximise(X, p, leaf_undecided=0)
     assert got.complete and got.max_value == pytest.approx(ref.max_value, rel=1e-12)
     assert got.stats.max_depth <= 8           # rays with entries above 2 are never split

@@ -39,12 +39,50 @@ def test_stalled_highs_falls_back_to_clarabel(rng, monkeypatch):
     Phi = rng.standard_normal((12, 30))
     y = rng.standard_normal(12)
     ref = lasso_qp(Phi, y, 0.1)
-    monkeypatch.setattr(programs, "_QP_ITERS_FLOOR", 1)
-    monkeypatch.setattr(programs, "_QP_ITERS_PER_VAR", 0)
+    monkeypatch.setattr(programs, "QP_ITERATIONS_FLOOR", 1)
+    monkeypatch.setattr(programs, "QP_ITERATIONS_PER_VARIABLE", 0)
     got = lasso_qp(Phi, y, 0.1)
     assert "clarabel" in got.program.message
     assert abs(got.objective - ref.objective) <= 1e-9 * max(1.0, abs(ref.objective))
     assert np.allclose(got.p, ref.p, atol=1e-6)
+
+
+def _recorded_lasso(monkeypatch, Phi, y, lam):
+    """lasso_qp with every HiGHS call recorded: (time limit, iteration limit, regularisation)."""
+    from relucert.lp.highs import solve_program as real
+
+    calls = []
+
+    def spy(prog, *, tol, time_limit=None, iteration_limit=None):
+        calls.append((time_limit, iteration_limit, tol.highs_qp_regularization))
+        return real(prog, tol=tol, time_limit=time_limit, iteration_limit=iteration_limit)
+
+    monkeypatch.setattr(programs, "solve_program", spy)
+    return lasso_qp(Phi, y, lam), calls
+
+
+def test_qp_retry_is_decided_by_an_iteration_budget_not_the_clock(rng, monkeypatch):
+    """The switch to HiGHS's fallback regularisation depends on the iteration budget
+    alone: no HiGHS call gets a wall-clock limit, the budget is the size rule of
+    qp_iteration_budget, and two runs take the same path to the same bits."""
+    from relucert.tolerances import DEFAULT, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE
+
+    Phi = rng.standard_normal((12, 30))
+    y = rng.standard_normal(12)
+    sol, calls = _recorded_lasso(monkeypatch, Phi, y, 0.1)
+    assert calls and all(t is None for t, _, _ in calls)
+    assert calls[0][1] == QP_ITERATIONS_FLOOR + QP_ITERATIONS_PER_VARIABLE * (30 + 12)
+    assert programs.qp_iteration_budget(42) == calls[0][1]
+    # a budget too small for HiGHS: the retry with more regularisation runs, every time
+    monkeypatch.setattr(programs, "QP_ITERATIONS_FLOOR", 1)
+    monkeypatch.setattr(programs, "QP_ITERATIONS_PER_VARIABLE", 0)
+    first, calls1 = _recorded_lasso(monkeypatch, Phi, y, 0.1)
+    second, calls2 = _recorded_lasso(monkeypatch, Phi, y, 0.1)
+    assert calls1 == calls2 == [(None, 1, DEFAULT.highs_qp_regularization),
+                                (None, 1, DEFAULT.highs_qp_regularization_fallback)]
+    assert np.array_equal(first.c, second.c) and np.array_equal(first.p, second.p)
+    assert first.program.message == second.program.message
+    assert abs(first.objective - sol.objective) <= 1e-9 * max(1.0, abs(sol.objective))
 
 
 def test_dual_sign_recheck():

@@ -4,8 +4,8 @@ import pytest
 
 from relucert.arrangement import enumerate_chambers
 from relucert.lp.tv.merge import merge_atoms, sign_vectors
-from relucert.lp.tv.oracle import chamber_vectors, region_maxima
-from relucert.lp.tv import oracle
+from relucert.lp.tv.oracle import chamber_vectors, scan_all_chambers
+from relucert.lp.tv import chamber_arrays, faces, oracle
 
 
 @pytest.mark.parametrize("n,d,seed", [(11, 1, 0), (9, 2, 1), (6, 3, 2)])
@@ -29,7 +29,7 @@ def test_exact_max_bounds_dense_sampling(n, d, seed):
     X = rng.standard_normal((n, d))
     arr = enumerate_chambers(X)
     p = rng.standard_normal(n)
-    scan = region_maxima(arr, p, 0.0)
+    scan = scan_all_chambers(arr, p, 0.0)
     assert scan.complete
     T = _sphere_samples(d + 1, 200000, rng)
     eta = np.maximum(0, T @ arr.X_lift.T) @ p
@@ -45,12 +45,12 @@ def test_scan_limit_and_threshold():
     rng = np.random.default_rng(0)
     arr = enumerate_chambers(rng.standard_normal((8, 1)))
     p = 10 * rng.standard_normal(8)
-    full = region_maxima(arr, p, 1.0)
-    part = region_maxima(arr, p, 1.0, limit=1)
+    full = scan_all_chambers(arr, p, 1.0)
+    part = scan_all_chambers(arr, p, 1.0, limit=1)
     assert full.complete and full.n_found >= 1 and np.all(full.value > 1.0)
     assert part.n_found >= 1
     # a threshold above the max finds nothing and still returns the exact max
-    top = region_maxima(arr, p, 1e9)
+    top = scan_all_chambers(arr, p, 1e9)
     assert top.n_found == 0 and top.max_value == pytest.approx(full.max_value, rel=1e-14)
 
 
@@ -82,17 +82,18 @@ def test_vectorised_face_maxima_equal_nnls(n, d, seed):
     """The batched Moreau-candidate projection (D = 2, 3) equals scipy's NNLS projection
     (arrangement.region_max) on every chamber, for +v and -v, with ties from a coarse grid."""
     from relucert.arrangement import region_max
-    from relucert.lp.tv.oracle import _face_maxima_small, _padded_facets
+    from relucert.lp.tv.chamber_arrays import padded_facets
+    from relucert.lp.tv.faces import face_maxima_small
 
     rng = np.random.default_rng(seed)
     X = np.round(rng.standard_normal((n, d)), 1)
     arr = enumerate_chambers(X)
     rows = np.arange(arr.n_chambers)
-    G, mask = _padded_facets(arr, rows)
+    G, mask = padded_facets(arr, rows)
     for _ in range(3):
         V = chamber_vectors(arr, rng.standard_normal(n))
         for s in (1.0, -1.0):
-            val, pt, res = _face_maxima_small(s * V, G, mask, 1e-12)
+            val, pt, res = face_maxima_small(s * V, G, mask, 1e-12)
             for k in rows:
                 ref = region_max(s * V[k], arr.inward_normals(k))
                 if res[k]:
@@ -127,13 +128,13 @@ def test_d3_face_candidates_equal_per_region_projection(kind):
     p = 0.3 * rng.standard_normal(22)
     V = oracle.chamber_vectors(arr, p)
     rows = np.arange(arr.n_chambers)
-    G, mask = oracle._padded_facets(arr, rows)
-    rays = oracle._padded_rays(arr, rows, DEFAULT.sign_zero)
+    G, mask = chamber_arrays.padded_facets(arr, rows)
+    rays = chamber_arrays.padded_rays(arr, rows, DEFAULT.sign_zero)
     zero = DEFAULT.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     checked = 0
-    for sign, inside in zip((1.0, -1.0), oracle._interior_masks(arr, rows, V, zero)):
-        vals, pts, resolved = oracle._face_maxima_small(sign * V, G, mask, DEFAULT.sign_zero, rays)
-        assert resolved[~inside].mean() > 0.99  # the rest goes to NNLS in region_maxima
+    for sign, inside in zip((1.0, -1.0), chamber_arrays.interior_masks(arr, rows, V, zero)):
+        vals, pts, resolved = faces.face_maxima_small(sign * V, G, mask, DEFAULT.sign_zero, rays)
+        assert resolved[~inside].mean() > 0.99  # the rest goes to NNLS in scan_all_chambers
         for k in np.flatnonzero(~inside & resolved):
             ref = region_max(sign * V[k], arr.inward_normals(int(k)))
             assert abs(ref.value - vals[k]) <= 1e-9 * max(1.0, ref.value)
@@ -151,7 +152,7 @@ def test_cached_rays_are_the_cdd_extreme_rays():
 
     rng = np.random.default_rng(7)
     arr = enumerate_chambers(_degenerate_3d(rng, 12, 1))
-    indptr, rays = oracle.chamber_rays(arr, DEFAULT.sign_zero)
+    indptr, rays = chamber_arrays.chamber_rays(arr, DEFAULT.sign_zero)
     for k in rng.choice(arr.n_chambers, size=40, replace=False):
         mine = rays[indptr[k]:indptr[k + 1]]
         cone = chamber_cone(arr, int(k), number_type="fraction")
@@ -170,21 +171,21 @@ def test_prior_bounds_skip_only_regions_that_cannot_matter(d, n):
     rng = np.random.default_rng(60 + d)
     arr = enumerate_chambers(rng.standard_normal((n, d)))
     p0 = rng.standard_normal(n)
-    p0 /= region_maxima(arr, p0, 0.0).max_value            # max |eta_p0| = 1
-    first = region_maxima(arr, p0, 1.0 + 1e-9)
+    p0 /= scan_all_chambers(arr, p0, 0.0).max_value            # max |eta_p0| = 1
+    first = scan_all_chambers(arr, p0, 1.0 + 1e-9)
     assert first.bounds.shape == (arr.n_chambers, 2)
     for scale in (1e-6, 1e-3, 1e-1):
         p = p0 + scale * rng.standard_normal(n)
-        plain = region_maxima(arr, p, 1.0 + 1e-9)
-        fast = region_maxima(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds))
-        with_v = region_maxima(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds, chamber_vectors(arr, first.p)))
+        plain = scan_all_chambers(arr, p, 1.0 + 1e-9)
+        fast = scan_all_chambers(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds))
+        with_v = scan_all_chambers(arr, p, 1.0 + 1e-9, prior=(first.p, first.bounds, chamber_vectors(arr, first.p)))
         assert with_v.max_value == pytest.approx(plain.max_value, rel=1e-12, abs=1e-12)
         assert fast.complete and plain.complete
         assert fast.max_value == pytest.approx(plain.max_value, rel=1e-12, abs=1e-12)
         key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist()))  # noqa: E731
         assert key(fast) == key(plain)
         # every bound bounds the region's exact maximum
-        full = region_maxima(arr, p, 0.0)
+        full = scan_all_chambers(arr, p, 0.0)
         exact = np.zeros((arr.n_chambers, 2))
         exact[full.chamber, (full.sign < 0).astype(int)] = full.value
         assert np.all(fast.bounds >= exact - 1e-12)
@@ -196,17 +197,17 @@ def test_non_pointed_cones_are_never_concluded_zero_from_rays():
     # so the ray test passes vacuously. Force every candidate to fail (zero_rel = 0.9 rejects
     # the facet candidate (1, 0, 0) of v = (1, -1, 0)): the true maximum is 1, and the chamber
     # must stay unresolved (the caller projects it), never be concluded 0.
-    from relucert.lp.tv.oracle import _face_maxima_small
+    from relucert.lp.tv.faces import face_maxima_small
 
     V = np.array([[1.0, -1.0, 0.0]])
     G = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
     mask = np.ones((1, 2), dtype=bool)
-    val, pt, res = _face_maxima_small(V, G, mask, 0.9, pointed=False)
+    val, pt, res = face_maxima_small(V, G, mask, 0.9, pointed=False)
     assert not res[0]
     # the pointed twin (a third facet theta3 >= 0 removes the line) still concludes by its rays,
     # and only when the projection really is 0
     G3 = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]])
-    val, pt, res = _face_maxima_small(-np.abs(V), G3, np.ones((1, 3), dtype=bool), 1e-12)
+    val, pt, res = face_maxima_small(-np.abs(V), G3, np.ones((1, 3), dtype=bool), 1e-12)
     assert res[0] and val[0] == 0.0
 
 
@@ -215,16 +216,16 @@ def test_collinear_and_coplanar_data_scan_equals_per_region_projection(d):
     # non-essential arrangements (collinear points in d = 2, coplanar in d = 3): every chamber
     # holds the lineality line; the oracle's maxima equal per-region NNLS on every chamber
     from relucert.arrangement.cones import region_max
-    from relucert.lp.tv.oracle import _pointed
+    from relucert.lp.tv.chamber_arrays import is_pointed
 
     rng = np.random.default_rng(70 + d)
     t = rng.integers(-16, 17, (14, d - 1)) / 8.0                    # dyadic: exactly affine below
     X = np.hstack([t, t @ rng.integers(-2, 3, (d - 1, 1)) + 0.5])   # x_d affine in the others
     arr = enumerate_chambers(X)
-    assert not _pointed(arr)
+    assert not is_pointed(arr)
     for trial in range(3):
         p = rng.standard_normal(14)
-        scan = region_maxima(arr, p, -1.0)
+        scan = scan_all_chambers(arr, p, -1.0)
         V = chamber_vectors(arr, p)
         want = {}
         for k in range(arr.n_chambers):

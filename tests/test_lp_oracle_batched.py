@@ -14,7 +14,7 @@ def test_batched_oracle_equals_loop(monkeypatch, seed):
     X = rng.standard_normal((11, 4))
     arr = enumerate_chambers(X)
     p = 0.3 * rng.standard_normal(11)
-    loop = oracle.region_maxima(arr, p, 1.0)  # chunks below the batch threshold
+    loop = oracle.scan_all_chambers(arr, p, 1.0)  # chunks below the batch threshold
     calls = []
     real = oracle._batched_maxima
 
@@ -25,7 +25,7 @@ def test_batched_oracle_equals_loop(monkeypatch, seed):
 
     monkeypatch.setattr(maxima, "BATCH_MIN_CHAMBERS", 1)
     monkeypatch.setattr(oracle, "_batched_maxima", spy)
-    batched = oracle.region_maxima(arr, p, 1.0)
+    batched = oracle.scan_all_chambers(arr, p, 1.0)
     assert any(calls)
     key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist()))  # noqa: E731
     assert key(batched) == key(loop)

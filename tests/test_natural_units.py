@@ -101,3 +101,21 @@ def test_x_beyond_double_precision_is_a_limit_status_not_a_crash():
     with pytest.warns(ConvergenceWarning, match="precision floor"):
         sol = solve(X0 * 1e20, y, LAM)
     assert sol.status.value in ("limit", "inaccurate")
+
+
+@pytest.mark.parametrize("d,n", [(1, 20), (2, 8)])
+def test_x_times_1e6_small_cells_certify_with_default_tolerances(d, n):
+    """The X x 10^6 cells of the scale sweep at small n (a = 6; b = -6, 0, 6): certified
+    with the default tolerances, in the user's units (verify's own scan), and the label
+    scaling maps the objective by 10^(2b). (At n = 40 the double-precision floor of
+    p = (y - K mu)/lam keeps the gap near 1e-6: proofs/natural_units.md.)"""
+    X0, y0 = _family(0, n, d)
+    X = X0 * 1e6
+    base = solve(X, y0, LAM)
+    assert base.success, base.info["message"]
+    for b in (-6, 0, 6):
+        c = 10.0 ** b
+        sol = solve(X, c * y0, c * LAM)
+        assert sol.success, (b, sol.info["message"])
+        _check_certified_in_user_units(X, c * y0, c * LAM, sol)
+        assert sol.objective / c ** 2 == pytest.approx(base.objective, rel=1e-6)

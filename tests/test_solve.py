@@ -204,7 +204,7 @@ def test_socp_non_optimal_status_is_a_solver_error():
 
 def test_interpolating_start_spans_the_data():
     """The (P_0) starting atoms interpolate any labels on distinct points (full rank)."""
-    from relucert.lp.tv.exchange import interpolating_atoms
+    from relucert.lp.tv.atom_set import interpolating_atoms
 
     X, _ = _rand(9, 3, 8)
     T = interpolating_atoms(X)

@@ -18,11 +18,19 @@ arrangement of the distinct samples whose summed weight is non-zero (chambers th
 only on zero-weight samples carry the same linear piece and the same maximiser, and equal
 samples are one hyperplane): the same maximisers and values, possibly fewer duplicates.
 
-Two implementations satisfy it through thin adapters: :class:`EnumerationOracle`
-(``lp.oracle.region_maxima`` over every chamber of ``relucert.arrangement``) and
-:class:`BranchAndBoundOracle` (``lp.bab.maximise``: no chamber list). ``detail`` keeps the
-backend's own result (``RegionScan``: chamber indices and the prior for the next scan;
-``BabScan``: activation patterns and node counts).
+Two implementations: :class:`EnumerationOracle` (``lp.tv.oracle.scan_all_chambers`` over
+every chamber of ``relucert.arrangement``; the default of the exchange) and
+:class:`BranchAndBoundOracle` (``lp.tv.bab.maximise``: no chamber list). Both return the
+one result type :class:`OracleScan`; the enumeration fills its chamber-level fields
+(``chamber``, ``p``, ``bounds``, ``n_projected``, ``n_interior``), the branch and bound keeps
+its own result (``BabScan``: activation patterns and node counts) in ``detail``.
+
+An oracle also carries the lifted data ``X_lift`` (and ``X``) it scans, and
+``dual_norm_bound(p)``, an upper bound of ``max |eta_p|`` (used to place the continuation
+levels). ``scan`` takes two hints that only an oracle with memory uses: ``remember`` (keep
+this scan's per-region bounds as the prior of later scans) and ``warm`` (use the remembered
+prior; a region's maximum moves by at most ``||v_A(p) - v_A(p_prev)||``). Neither changes
+what a scan returns, only which regions it may skip because they cannot reach the cut-off.
 """
 from __future__ import annotations
 
@@ -33,61 +41,88 @@ import numpy as np
 
 from relucert.tolerances import Tolerances
 
-__all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_region_scan", "from_bab_scan"]
+__all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
 
 @dataclass(frozen=True)
 class OracleScan:
-    """What every oracle returns (module docstring)."""
+    """What every oracle returns (module docstring).
+
+    ``point`` (k, D) unit maximisers, ``sign`` (k,) int8 and ``value`` (k,) list the
+    violators; ``max_value``, ``upper_bound``, ``complete`` and ``threshold`` as in the
+    module docstring. The enumeration's chamber-level fields: ``chamber`` (k,) the
+    violators' chamber indices, ``p`` the dual vector scanned, ``bounds`` (m, 2) an upper
+    bound of every chamber's maximum of ``+eta, -eta`` (exact where computed),
+    ``n_projected`` (projections) and ``n_interior`` (chambers settled by the interior
+    test). ``detail``: another backend's own result.
+    """
 
     max_value: float
     upper_bound: float
     complete: bool
     threshold: float
-    point: np.ndarray      # (k, D) unit maximisers
-    sign: np.ndarray       # (k,) int8
-    value: np.ndarray      # (k,)
+    point: np.ndarray
+    sign: np.ndarray
+    value: np.ndarray
+    chamber: np.ndarray | None = None
+    p: np.ndarray | None = None
+    bounds: np.ndarray | None = None
+    n_projected: int = 0
+    n_interior: int = 0
     detail: Any = None
 
     @property
     def n_found(self) -> int:
+        """The number of violators listed."""
         return int(self.value.shape[0])
 
 
 @runtime_checkable
 class Oracle(Protocol):
-    """``scan(p, threshold, limit=None, tol=None) -> OracleScan`` for one data set."""
+    """``scan(p, threshold, limit=None, tol=None, remember=False, warm=True) -> OracleScan``
+    for one data set (lifted rows ``X_lift``), and ``dual_norm_bound(p)``."""
 
     name: str
+    X: np.ndarray
+    X_lift: np.ndarray
 
     def scan(self, p: np.ndarray, threshold: float, *, limit: int | None = None,
-             tol: Tolerances | None = None) -> OracleScan:
+             tol: Tolerances | None = None, remember: bool = False, warm: bool = True) -> OracleScan:
+        ...
+
+    def dual_norm_bound(self, p: np.ndarray) -> float:
         ...
 
 
-def from_region_scan(scan) -> OracleScan:
-    """An ``lp.oracle.RegionScan`` as an :class:`OracleScan`. Complete: its ``max_value``
-    is the exact maximum; stopped on ``limit``: every region's ``bounds`` entry bounds
-    its maximum (``||v_A||`` where not projected), so their largest bounds the sphere."""
-    upper = scan.max_value
-    if not scan.complete and scan.bounds is not None and scan.bounds.size:
-        upper = max(upper, float(np.max(scan.bounds)))
-    elif not scan.complete:
-        upper = float("inf")
-    return OracleScan(max_value=float(scan.max_value), upper_bound=float(upper), complete=bool(scan.complete),
-                      threshold=float(scan.threshold), point=scan.point, sign=scan.sign.astype(np.int8),
-                      value=scan.value, detail=scan)
-
-
 def from_bab_scan(scan) -> OracleScan:
-    """An ``lp.bab.BabScan`` as an :class:`OracleScan`."""
+    """An ``lp.tv.bab.BabScan`` as an :class:`OracleScan`.
+
+    Parameters
+    ----------
+    scan : BabScan
+
+    Returns
+    -------
+    OracleScan
+        Its ``detail`` is ``scan``.
+    """
     return OracleScan(max_value=float(scan.max_value), upper_bound=float(scan.upper_bound),
                       complete=bool(scan.complete), threshold=float(scan.threshold), point=scan.point,
                       sign=scan.sign.astype(np.int8), value=scan.value, detail=scan)
 
 
 class EnumerationOracle:
-    """The scan of every chamber (``lp.oracle.region_maxima``) of an arrangement.
+    """The scan of every chamber (``lp.tv.oracle.scan_all_chambers``) of an arrangement.
+
+    Parameters
+    ----------
+    arr : Arrangement
+        Every chamber of the data.
+    ops : optional
+        Where batched projections run (None: numpy; torch ops from the API layer).
+
+    It remembers the per-chamber bounds of a scan made with ``remember=True`` and, with
+    ``warm=True``, lets later scans skip the chambers those bounds rule out.
 
     >>> from relucert.arrangement import enumerate_chambers
     >>> X = np.array([[0.0], [1.0], [2.0]])
@@ -101,18 +136,68 @@ class EnumerationOracle:
     def __init__(self, arr, *, ops=None):
         self.arr = arr
         self.ops = ops
+        self.X = arr.X
+        self.X_lift = arr.X_lift
+        self._prior = None
 
-    def scan(self, p, threshold, *, limit=None, tol=None) -> OracleScan:
-        from relucert.lp.tv.oracle import region_maxima
+    def forget(self) -> None:
+        """Drop the remembered prior (a new run starts from scratch)."""
+        self._prior = None
 
-        return from_region_scan(region_maxima(self.arr, np.asarray(p, dtype=np.float64), float(threshold),
-                                              limit=limit, tol=tol, ops=self.ops))
+    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
+        """The scan of every chamber (:func:`relucert.lp.tv.oracle.scan_all_chambers`).
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+        threshold : float
+        limit : int, optional
+            Stop after this many violators (``complete=False``).
+        tol : Tolerances, optional
+        remember : bool
+            Keep this scan's bounds (and chamber vectors) as the prior of later scans.
+        warm : bool
+            Use the remembered prior.
+
+        Returns
+        -------
+        OracleScan
+        """
+        from relucert.lp.tv.oracle import chamber_vectors, scan_all_chambers
+
+        p = np.asarray(p, dtype=np.float64)
+        V = chamber_vectors(self.arr, p) if remember else None
+        out = scan_all_chambers(self.arr, p, float(threshold), limit=limit, V=V, tol=tol,
+                                prior=self._prior if warm else None, ops=self.ops)
+        if remember:
+            self._prior = (out.p, out.bounds, V)
+        return out
+
+    def dual_norm_bound(self, p) -> float:
+        """``max_A ||v_A(p)||``, an upper bound of ``max |eta_p|``.
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+
+        Returns
+        -------
+        float
+        """
+        from relucert.lp.tv.oracle import chamber_vectors
+
+        return float(np.max(np.linalg.norm(chamber_vectors(self.arr, np.asarray(p, float)), axis=1), initial=0.0))
 
 
 class BranchAndBoundOracle:
-    """Branch and bound over cones (``lp.bab.maximise``) on the data ``X``; the keyword
-    arguments (``leaf_undecided``, ``max_nodes``, ``time_limit``, ``progress``, ``batch``)
-    are passed on.
+    """Branch and bound over cones (``lp.tv.bab.maximise``) on the data ``X``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    **options
+        Passed on to ``maximise`` (``leaf_undecided``, ``max_nodes``, ``time_limit``,
+        ``progress``, ``batch``).
 
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> s = BranchAndBoundOracle(X).scan(np.array([0.0, 0.0, 1.0]), 1.0)
@@ -123,10 +208,44 @@ class BranchAndBoundOracle:
     name = "bab"
 
     def __init__(self, X, **options):
+        from relucert._model import lift
+
         self.X = np.asarray(X, dtype=np.float64)
+        self.X_lift = lift(self.X)
         self.options = options
 
-    def scan(self, p, threshold, *, limit=None, tol=None) -> OracleScan:
+    def forget(self) -> None:
+        """Nothing to forget: every scan starts from the root cones."""
+
+    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
+        """``lp.tv.bab.maximise`` at ``threshold`` (``remember`` and ``warm`` unused).
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+        threshold : float
+        limit : int, optional
+        tol : Tolerances, optional
+        remember, warm : bool
+            Hints for oracles with memory; ignored.
+
+        Returns
+        -------
+        OracleScan
+        """
         from relucert.lp.tv.bab import maximise
 
         return from_bab_scan(maximise(self.X, p, float(threshold), limit=limit, tol=tol, **self.options))
+
+    def dual_norm_bound(self, p) -> float:
+        """``sum_i |p_i| ||x~_i||``, an upper bound of ``max |eta_p|`` (triangle inequality).
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+
+        Returns
+        -------
+        float
+        """
+        return float(np.abs(np.asarray(p, float)) @ np.linalg.norm(self.X_lift, axis=1))

@@ -23,13 +23,11 @@ import numpy as np
 import scipy.linalg
 
 from relucert.lp.tv.merge import sign_vectors
-from relucert.tolerances import Tolerances, resolve
+from relucert.tolerances import POLISH_FLOOR_FACTOR, Tolerances, resolve
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
 _MAX_NEWTON = 30
-#: |y| + |K mu| <= 3 |y| in norm at a lasso iterate (dual_rounding_floor).
-_FLOOR_FACTOR = 3.0
 _MAX_HALVINGS = 30
 
 
@@ -43,7 +41,7 @@ def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
     duals: 0 (the caller's tolerance stands)."""
     if not lam > 0:
         return 0.0
-    return _FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
+    return POLISH_FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
 
 
 def _lstsq(J, r):

@@ -22,28 +22,11 @@ import scipy.sparse as sp
 
 from relucert.arrangement.chambers import Arrangement
 from relucert.errors import SolverError
+from relucert.lp.conic import status_from_clarabel
 from relucert.results import Status
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["SocpSolution", "build_socp", "recover_socp", "solve_socp", "status_from_clarabel"]
-
-_CS = clarabel.SolverStatus
-_STATUS_TABLE = {
-    "Solved": Status.OPTIMAL,
-    "AlmostSolved": Status.INACCURATE,
-    "PrimalInfeasible": Status.INFEASIBLE,
-    "AlmostPrimalInfeasible": Status.INFEASIBLE,
-    "DualInfeasible": Status.UNBOUNDED,
-    "AlmostDualInfeasible": Status.UNBOUNDED,
-    "MaxIterations": Status.LIMIT,
-    "MaxTime": Status.LIMIT,
-}
-
-
-def status_from_clarabel(status) -> Status:
-    """Our status for a clarabel status (explicit fallback: ERROR)."""
-    return _STATUS_TABLE.get(str(status).split(".")[-1], Status.ERROR)
-
+__all__ = ["SocpSolution", "build_socp", "recover_socp", "solve_socp"]
 
 @dataclass(frozen=True)
 class SocpSolution:

@@ -14,7 +14,7 @@ Two modes:
 
 - :func:`maximise` (best-first on the bound): ``max |eta_p|`` within
   ``tol.bab_rel_gap`` (relative) and every (region, sign) whose maximum exceeds a
-  threshold, with its maximiser (the information of ``lp.oracle.RegionScan``);
+  threshold, with its maximiser (the information of ``lp.tv.oracle_api.OracleScan``);
 - :func:`certify` (depth-first, fixed threshold ``1 + tol.dual_feas``): certified,
   violated (with a witness) or, on a node or time budget, ``limit`` with a valid upper
   bound on ``max |eta_p|`` from the open nodes (an anytime certified bound).
@@ -33,7 +33,7 @@ from relucert.lp.tv.bab.cones import centre_alpha, classify, cone_max, linear_ma
 from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
 from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, roots, split
-from relucert.tolerances import Tolerances, resolve
+from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
 
@@ -48,7 +48,6 @@ _BATCH_DFS = 1024
 _BATCH_BEST = 256
 # a forced leaf (rays too long to split exactly) may have at most this many undecided points
 _MAX_FORCED_UNDECIDED = 16
-_RAY_LIMIT = float(2 ** 52)
 # Frank-Wolfe steps on the relaxation slopes of the undecided negative terms per node
 _ALPHA_STEPS = 4
 
@@ -209,7 +208,7 @@ class _Search:
             return None
         nu = und[live].sum(axis=1)
         c1, c2, longest = split(R[live], Rn[live], Sn[live], Q[live], und[live])
-        forced = longest > _RAY_LIMIT
+        forced = longest > BAB_RAY_LIMIT
         if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
             raise SolverError(
                 f"branch and bound: a cone narrower than float resolution still has {int(nu[forced].max())} "

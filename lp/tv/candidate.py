@@ -1,0 +1,258 @@
+"""A candidate network's certified evaluation: primal value, dual vector, the oracle's
+``max |eta_p|``, the duality gap of the scaled dual and the verdict; and the diagnosis of
+a run that did not reach a certified optimum.
+
+The verdict is the gap's (proofs/exchange_method.md, "Acceptance on the certified gap"):
+``G = primal(mu) - D(p / max(1, max |eta_p|))`` is an honest bound on the sub-optimality
+whatever ``max |eta_p|`` is, because the scaled dual is feasible.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from relucert._model import relu_features, scaled_dual_value
+from relucert.lp.tv.oracle_api import EnumerationOracle, Oracle, OracleScan
+from relucert.lp.tv.polish import dual_rounding_floor
+from relucert.tolerances import EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_NEAR_MISS_FACTOR, Tolerances, resolve
+
+__all__ = ["CandidateEvaluation", "evaluate_candidate", "accept_limit", "as_oracle", "diagnose"]
+
+
+def as_oracle(source, ops=None) -> Oracle:
+    """An oracle for ``source``.
+
+    Parameters
+    ----------
+    source : Oracle or Arrangement
+        An oracle is returned as it is; an arrangement gets the
+        :class:`~relucert.lp.tv.oracle_api.EnumerationOracle` (the default).
+    ops : optional
+        The enumeration oracle's array ops (None: numpy; torch ops from the API layer).
+
+    Returns
+    -------
+    Oracle
+    """
+    if hasattr(source, "scan") and hasattr(source, "X_lift"):
+        return source
+    return EnumerationOracle(source, ops=ops)
+
+
+def accept_limit(objective: float, y: np.ndarray, lam: float, p: np.ndarray, allowed: float) -> float:
+    """The largest ``M`` for which ``objective - D(p / M) <= allowed`` can hold.
+
+    With ``u = 1/M``, ``D(p/M) = a u - b u^2`` (``a = lam <p, y>``, ``b = lam^2 ||p||^2 / 2``;
+    ``a = <p, y>``, ``b = 0`` for (P_0)) and the condition is ``b u^2 - a u + c <= 0`` with
+    ``c = objective - allowed``: ``u`` at least the smaller root ``2c / (a + sqrt(a^2 - 4bc))``
+    (proofs/exchange_method.md, "Acceptance on the certified gap").
+
+    Parameters
+    ----------
+    objective : float
+        The candidate's primal value.
+    y : ndarray, shape (n,)
+    lam : float
+    p : ndarray, shape (n,)
+        The candidate's dual vector.
+    allowed : float
+        The gap allowed.
+
+    Returns
+    -------
+    float
+        Any ``max |eta_p| = M >= 1`` above it gives a gap above ``allowed``; 0.0 when no
+        ``M >= 1`` passes, ``inf`` when every ``M`` does.
+    """
+    c = objective - allowed
+    if c <= 0.0:
+        return np.inf
+    if lam > 0:
+        a, b = lam * float(p @ y), 0.5 * lam * lam * float(p @ p)
+    else:
+        a, b = float(p @ y), 0.0
+    disc = a * a - 4.0 * b * c
+    if a <= 0.0 or disc < 0.0:
+        return 0.0
+    return (a + float(np.sqrt(disc))) / (2.0 * c)
+
+
+@dataclass(frozen=True)
+class CandidateEvaluation:
+    """A candidate network with its dual vector, the oracle's scan and its duality gap.
+
+    ``feasible``: interpolation holds (lam = 0; always True for lam > 0); ``certified``:
+    the scan is complete and the gap within ``tol.obj_gap`` (relative).
+    """
+
+    theta: np.ndarray
+    amplitude: np.ndarray
+    p: np.ndarray
+    predictions: np.ndarray
+    objective: float
+    tv_norm: float
+    dual_value: float
+    duality_gap: float
+    max_abs_certificate: float
+    scan: OracleScan
+    feasible: bool
+    certified: bool
+
+    def rel_gap(self) -> float:
+        """The gap relative to ``max(1, |objective|)``.
+
+        Returns
+        -------
+        float
+            ``inf`` when the scan was not complete (no honest gap is known then).
+        """
+        if not (self.scan.complete and self.feasible):
+            return np.inf
+        return self.duality_gap / max(1.0, abs(self.objective))
+
+
+def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
+                       p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
+                       scan: OracleScan | None = None, warm: bool = False,
+                       ops=None) -> CandidateEvaluation:
+    """The certified evaluation of the network ``(theta, amplitude)``.
+
+    The verdict is the gap's: ``certified`` when the scan is complete and
+    ``G = primal - D(p / max(1, max|eta_p|)) <= tol.obj_gap * max(1, |primal|)``. Unless
+    ``exact``, the scan stops at the first region above :func:`accept_limit` (no larger
+    ``max |eta_p|`` can pass; the candidate is rejected and ``max_abs_certificate`` is only
+    a lower bound); a certified answer always comes from a complete scan, so its
+    ``max_abs_certificate`` is the exact maximum.
+
+    Parameters
+    ----------
+    oracle : Oracle or Arrangement
+        Scans ``|eta_p|`` (an arrangement: the enumeration oracle on ``ops``).
+    y : ndarray, shape (n,)
+    lam : float
+    theta : ndarray, shape (k, d + 1)
+        Unit atoms.
+    amplitude : ndarray, shape (k,)
+    p : ndarray, optional
+        The dual vector for lam = 0; for lam > 0 it is ``(y - K mu)/lam``.
+    tol : Tolerances, optional
+    exact : bool
+        Scan completely (threshold ``1 + tol.dual_feas``).
+    scan : OracleScan, optional
+        A complete scan of the same ``p`` already made.
+    warm : bool
+        Let the oracle use its remembered prior.
+    ops : optional
+        The enumeration oracle's array ops (None: numpy; torch ops from the API layer).
+
+    Returns
+    -------
+    CandidateEvaluation
+    """
+    tol = resolve(tol)
+    oracle = as_oracle(oracle, ops)
+    Xl = oracle.X_lift
+    pred = relu_features(Xl, theta) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
+    tv = float(np.sum(np.abs(amplitude)))
+    if lam > 0:
+        resid = y - pred
+        p = resid / lam
+        objective = 0.5 * float(resid @ resid) + lam * tv
+        feasible = True
+    else:
+        objective = tv
+        feasible = bool(np.max(np.abs(pred - y), initial=0.0)
+                        <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
+    allowed = tol.obj_gap * max(1.0, abs(objective))
+    if scan is None:
+        if exact:
+            threshold = 1.0 + tol.dual_feas
+        else:  # a region above the limit settles the verdict (rejected): stop there
+            limit_m = accept_limit(objective, y, lam, p, allowed)
+            slack = 1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps
+            threshold = max(1.0, limit_m * slack) if np.isfinite(limit_m) else np.inf
+        scan = oracle.scan(p, threshold, limit=None if exact else 1, tol=tol, warm=warm)
+    # a complete scan's upper bound IS its exact maximum for the enumeration; a backend
+    # exact only to a relative accuracy (branch and bound) scales the dual by its bound
+    dval = scaled_dual_value(p, y, lam, scan.upper_bound if scan.complete else scan.max_value)
+    gap = objective - dval
+    ok = feasible and scan.complete and gap <= allowed
+    return CandidateEvaluation(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
+                               tv_norm=tv, dual_value=dval, duality_gap=gap, max_abs_certificate=scan.max_value,
+                               scan=scan, feasible=feasible, certified=bool(ok))
+
+
+def eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cand: CandidateEvaluation) -> float:
+    """A first-order estimate of the rounding error of the region maxima of ``eta_p``.
+
+    ``p = (y - K mu)/lam`` carries ``eps (|y| + |K||mu|)/lam`` per entry, and
+    ``v_A = sum p_i x~_i`` adds ``eps |p_i| ||x~_i||`` per term.
+
+    Parameters
+    ----------
+    Xl : ndarray, shape (n, d + 1)
+    y : ndarray, shape (n,)
+    lam : float
+    cand : CandidateEvaluation
+
+    Returns
+    -------
+    float
+    """
+    eps = np.finfo(float).eps
+    nrm = np.linalg.norm(Xl, axis=1)
+    absK = relu_features(Xl, cand.theta) @ np.abs(cand.amplitude) if cand.theta.shape[0] else 0.0
+    err_p = eps * (np.abs(y) + absK) / lam if lam > 0 else eps * np.abs(cand.p)
+    return float(np.sum((err_p + eps * np.abs(cand.p)) * nrm))
+
+
+def diagnose(Xl: np.ndarray, y: np.ndarray, lam: float, best: CandidateEvaluation, history: list,
+             tol: Tolerances, qp_error: str | None, stopped: str) -> str:
+    """What kept a run from a certified optimum, with the numbers.
+
+    Parameters
+    ----------
+    Xl : ndarray, shape (n, d + 1)
+    y : ndarray, shape (n,)
+    lam : float
+    best : CandidateEvaluation
+        The best candidate of the run.
+    history : list of dict
+        The per-round log.
+    tol : Tolerances
+    qp_error : str or None
+        The finite program's failure, if any.
+    stopped : str
+        Why the loop stopped.
+
+    Returns
+    -------
+    str
+        "QP inaccurate", "precision floor" (of double precision) or "support not found"
+        (violators still found, polishing not succeeding), each with its numbers.
+    """
+    rel = best.rel_gap()
+    last = history[-1] if history else {}
+    tried = sum(len(h.get("polish", [])) for h in history)
+    polishing = (f"{tried} polishing attempts failed" if tried else
+                 f"polishing not tried (max|eta| - 1 stayed above tol.polish_violation = {tol.polish_violation:g})")
+    if qp_error is not None:
+        return f"QP inaccurate: {qp_error}"
+    floor = eta_rounding_floor(Xl, y, lam, best)
+    # the gap moves by about (max|eta| - 1) lam ||mu||_TV for a max|eta| error
+    gap_floor = floor * (lam * best.tv_norm if lam > 0 else best.tv_norm) / max(1.0, abs(best.objective))
+    qp_floor = dual_rounding_floor(Xl, y, lam)
+    if qp_floor >= tol.polish_violation:  # eta_p cannot even be resolved to the polishing level
+        spread = float(np.max(np.linalg.norm(Xl[:, :-1], axis=1), initial=0.0) / np.max(np.abs(Xl[:, -1])))
+        return (f"precision floor: Phi^T p carries rounding errors up to {qp_floor:.1e} in double precision "
+                f"(3 eps |y| |X~|_F / lam; max |x_i| / bias = {spread:.1e}): lam is too small for the units of "
+                f"X and y, or the bias coordinate 1 of the lift is negligible next to |x_i| (rescale X)")
+    near = EXCHANGE_NEAR_MISS_FACTOR
+    if rel <= near * tol.obj_gap and gap_floor >= tol.obj_gap / near:
+        return (f"precision floor: best relative gap {rel:.3e} vs tol.obj_gap = {tol.obj_gap:g}; the region "
+                f"maxima carry rounding errors of about {floor:.1e} (relative gap {gap_floor:.1e}) in double "
+                f"precision; relucert.Tolerances(obj_gap=...) may be loosened")
+    return (f"support not found ({stopped}): best relative gap {rel:.3e} (max|eta| = "
+            f"{best.max_abs_certificate:.12g}); last round: {last.get('violators', 0)} violators, "
+            f"{last.get('n_atoms', 0)} atoms; {polishing}")

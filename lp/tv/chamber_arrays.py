@@ -1,0 +1,218 @@
+"""The chambers' cones as padded arrays, for the vectorised face kernels of
+:mod:`relucert.lp.tv.faces`: inward facet normals, cached extreme rays (d = 3), the interior
+test of ``v/||v||`` on the facets only, and whether the cones are pointed.
+"""
+from __future__ import annotations
+
+import weakref
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+from relucert.arrangement.chambers import Arrangement, csr_positions
+
+__all__ = ["interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays",
+           "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK"]
+
+# chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
+MAX_PAIR_FACETS = 24
+# d = 3 (D = 4): chambers grouped by facet count for the pair/triple candidates, and
+# the number of (chamber, triple, facet) entries processed at once (memory)
+D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, MAX_PAIR_FACETS))
+D4_WORK = 1 << 21
+
+
+def interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.ndarray):
+    """Whether ``+V[j]/||V[j]||`` and ``-V[j]/||V[j]||`` lie strictly inside chamber ``rows[j]``.
+
+    Tested on the chamber's facets only (its cone is the intersection of its facet
+    half-spaces), ``O(facets)`` per chamber instead of ``O(n)``: inside iff
+    ``<g, v> > zero`` for every inward facet normal ``g = +-x~_i``.
+
+    Parameters
+    ----------
+    arr : Arrangement
+    rows : ndarray of int, shape (mc,)
+        Chamber indices.
+    V : ndarray, shape (mc, D)
+        Their chamber vectors.
+    zero : ndarray, shape (n,)
+        Per-hyperplane threshold of a strictly positive product.
+
+    Returns
+    -------
+    (ndarray of bool, ndarray of bool)
+        For ``+V`` and for ``-V``, shape (mc,) each.
+    """
+    starts = arr.facet_indptr[rows]
+    counts = arr.facet_indptr[rows + 1] - starts
+    if rows.size == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    r_idx = np.repeat(np.arange(rows.size), counts)
+    hp = arr.facet_indices[csr_positions(starts, counts)].astype(np.int64)
+    act = (arr.sign_patterns[rows[r_idx], hp // 8] >> (hp % 8)) & 1
+    dots = np.einsum("kd,kd->k", arr.X_lift[hp], V[r_idx]) * np.where(act == 1, 1.0, -1.0)
+    z = zero[hp]
+    plus = np.ones(rows.size, dtype=bool)
+    minus = np.ones(rows.size, dtype=bool)
+    np.logical_and.at(plus, r_idx, dots > z)
+    np.logical_and.at(minus, r_idx, -dots > z)
+    return plus, minus
+
+
+def padded_facets(arr: Arrangement, rows: np.ndarray):
+    """Inward facet normals of the chambers ``rows``, padded.
+
+    Parameters
+    ----------
+    arr : Arrangement
+    rows : ndarray of int, shape (mc,)
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``G`` (mc, fmax, D) and its mask (mc, fmax) of real facets.
+    """
+    starts = arr.facet_indptr[rows]
+    counts = arr.facet_indptr[rows + 1] - starts
+    fmax = int(counts.max(initial=0))
+    mc, D = rows.shape[0], arr.X_lift.shape[1]
+    G = np.zeros((mc, max(fmax, 1), D))
+    mask = np.zeros((mc, max(fmax, 1)), dtype=bool)
+    if fmax == 0:
+        return G, mask
+    k = np.arange(fmax)
+    mask[:, :fmax] = k[None, :] < counts[:, None]
+    r_idx, c_idx = np.nonzero(mask)
+    hp = arr.facet_indices[starts[r_idx] + c_idx]
+    act = arr.active(rows)
+    sgn = np.where(act[r_idx, hp], 1.0, -1.0)
+    G[r_idx, c_idx] = sgn[:, None] * arr.X_lift[hp]
+    return G, mask
+
+
+def _cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """The generalised cross product of three vectors of R^4 (last axis): orthogonal to
+    all three, norm the 3-volume they span; zero iff they are dependent."""
+    m = {(j, k): B[..., j] * C[..., k] - B[..., k] * C[..., j] for j in range(4) for k in range(j + 1, 4)}
+
+    def det3(j, k, l):  # columns j < k < l of [A; B; C]
+        return A[..., j] * m[k, l] - A[..., k] * m[j, l] + A[..., l] * m[j, k]
+
+    return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
+
+
+def feasible_in_cone(W: np.ndarray, scale: np.ndarray, G: np.ndarray, gn: np.ndarray, mask: np.ndarray,
+              zero_rel: float) -> np.ndarray:
+    """Whether the candidates ``W`` (mc, P, D) lie in their chamber's cone
+    ``{G theta >= 0}``, with slack ``zero_rel * scale`` (``scale`` (mc, P): the size of
+    the terms each candidate was computed from)."""
+    act = np.matmul(W, np.transpose(G, (0, 2, 1)))                           # (mc, P, f)
+    return np.all((act >= -zero_rel * scale[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
+
+
+_RAYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit extreme rays of every chamber's cone for d = 3 (D = 4), as CSR ``(indptr,
+    rays)``; computed once per arrangement (they do not depend on ``p``). A ray is the
+    line where three facet planes meet (generalised cross product), kept with the sign
+    that lies in the cone. Chambers with more than ``MAX_PAIR_FACETS`` facets get none
+    (their projections go to NNLS).
+
+    Parameters
+    ----------
+    arr : Arrangement
+        With d = 3.
+    zero_rel : float
+        Relative rounding threshold (``tol.sign_zero``); part of the cache key.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``indptr`` (m + 1,) and ``rays`` (total, 4).
+    """
+    key = (zero_rel,)
+    cached = _RAYS.get(arr, {}).get(key)
+    if cached is not None:
+        return cached
+    m = arr.n_chambers
+    counts = np.diff(arr.facet_indptr)
+    owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 4))]
+    for lo, hi in D4_BUCKETS:
+        sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
+        step = max(1, D4_WORK // max(1, comb(hi, 3) * hi))
+        for s0 in range(0, sel.size, step):
+            rows = sel[s0:s0 + step]
+            G, mask = padded_facets(arr, rows)
+            gn = np.linalg.norm(G, axis=2)
+            t3 = np.array(list(combinations(range(G.shape[1]), 3)))
+            M3 = G[:, t3, :]                                                 # (mc, P, 3, 4)
+            R = _cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
+            rn = np.linalg.norm(R, axis=2)
+            scale = np.prod(np.linalg.norm(M3, axis=3), axis=2)
+            line = mask[:, t3].all(axis=2) & (rn > zero_rel * scale)
+            R = R / np.where(line, rn, 1.0)[:, :, None]
+            R = np.concatenate([R, -R], axis=1)
+            line = np.concatenate([line, line], axis=1)
+            ray = line & feasible_in_cone(R, np.ones(line.shape), G, gn, mask, zero_rel)
+            owners.append(np.repeat(rows, ray.sum(axis=1)))
+            found.append(R[ray])                                             # row-major: by chamber
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(owner, minlength=m))
+    rays = np.concatenate(found, axis=0)[order]
+    _RAYS.setdefault(arr, {})[key] = (indptr, rays)
+    return indptr, rays
+
+
+_POINTED: "weakref.WeakKeyDictionary[Arrangement, bool]" = weakref.WeakKeyDictionary()
+
+
+def is_pointed(arr: Arrangement) -> bool:
+    """Whether the chambers' cones are pointed: the lifted data span R^D.
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    bool
+        From the exact rank, cached per arrangement.
+    """
+    from relucert.arrangement.exact import exact_rank_columns
+
+    got = _POINTED.get(arr)
+    if got is None:
+        Z = arr.X_lift
+        got = _POINTED[arr] = exact_rank_columns(Z)[0] == Z.shape[1]
+    return got
+
+
+def padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
+    """The cached extreme rays of the chambers ``rows``, padded.
+
+    Parameters
+    ----------
+    arr : Arrangement
+    rows : ndarray of int, shape (mc,)
+    zero_rel : float
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``R`` (mc, rmax, 4) and its mask (mc, rmax).
+    """
+    indptr, rays = chamber_rays(arr, zero_rel)
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    rmax = max(int(counts.max(initial=0)), 1)
+    mask = np.arange(rmax)[None, :] < counts[:, None]
+    R = np.zeros((rows.shape[0], rmax, 4))
+    r_idx, c_idx = np.nonzero(mask)
+    R[r_idx, c_idx] = rays[starts[r_idx] + c_idx]
+    return R, mask

@@ -1,0 +1,167 @@
+"""When and how the exchange polishes a candidate (proofs/exchange_method.md).
+
+Polishing (Newton's method on the support pattern, :mod:`relucert.lp.tv.polish`) is tried
+once the violation is small (``max |eta_p| <= 1 + tol.polish_violation``: the support pattern has then
+usually settled), and again only after the certified gap has dropped by
+``EXCHANGE_POLISH_RETRY`` since the last failed try, or when the gap stalls (it did not
+shrink by ``EXCHANGE_STALL_FACTOR`` in a round), or to polish a certified answer once more.
+Failed tries are the cost at large n (two Newton solves per snapping distance); the
+exchange itself shrinks the gap linearly. Each try walks a ladder of snapping distances
+(none, then ``tol.snap_distance`` times ``EXCHANGE_SNAP_LADDER``) and skips support patterns that
+already failed. A polished candidate is accepted only after the same certified evaluation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from relucert.lp.tv.candidate import CandidateEvaluation, evaluate_candidate
+from relucert.lp.tv.merge import merge_atoms, sign_vectors
+from relucert.lp.tv.oracle_api import Oracle, OracleScan
+from relucert.lp.tv.polish import polish_pruned, snap_to_faces
+from relucert.tolerances import EXCHANGE_POLISH_RETRY, EXCHANGE_SNAP_LADDER, EXCHANGE_STALL_FACTOR, Tolerances
+
+__all__ = ["PolishPolicy", "snap_ladder", "drop_negligible"]
+
+
+def snap_ladder(tol: Tolerances) -> list[float]:
+    """Snapping distances tried when identifying the support pattern.
+
+    Parameters
+    ----------
+    tol : Tolerances
+
+    Returns
+    -------
+    list of float
+        None (0.0), then ``tol.snap_distance`` times ``EXCHANGE_SNAP_LADDER`` (smallest first).
+    """
+    return [0.0] + [tol.snap_distance * f for f in EXCHANGE_SNAP_LADDER]
+
+
+def _pattern_key(Xl, theta, amplitude, tol):
+    sig = sign_vectors(Xl, theta, tol)
+    return tuple(sorted((int(np.sign(a)), s.tobytes()) for a, s in zip(amplitude, sig)))
+
+
+class PolishPolicy:
+    """The polishing state of one exchange run (failed patterns, the gap at the last try).
+
+    Parameters
+    ----------
+    oracle : Oracle
+    y : ndarray, shape (n,)
+    lam : float
+    tol : Tolerances
+    """
+
+    def __init__(self, oracle: Oracle, y: np.ndarray, lam: float, tol: Tolerances):
+        self.oracle, self.y, self.lam, self.tol = oracle, y, lam, tol
+        self.failed_patterns: set = set()
+        self.last_try = np.inf
+        self.previous = np.inf
+
+    def should_try(self, scan: OracleScan, n_atoms: int, cands: list) -> bool:
+        """Whether to polish this round (call once per round: it tracks the gap's progress).
+
+        Parameters
+        ----------
+        scan : OracleScan
+            This round's scan.
+        n_atoms : int
+            Atoms of the merged network.
+        cands : list of CandidateEvaluation
+            This round's evaluated candidate (empty when the scan was incomplete).
+
+        Returns
+        -------
+        bool
+        """
+        violation = cands[0].rel_gap() if cands else np.inf
+        stalled = violation >= EXCHANGE_STALL_FACTOR * self.previous
+        self.previous = violation
+        go = bool(scan.complete and n_atoms and scan.max_value <= 1.0 + self.tol.polish_violation
+                  and (violation <= EXCHANGE_POLISH_RETRY * self.last_try or stalled or cands[0].certified))
+        if go:
+            self.last_try = violation
+        return go
+
+    def run(self, theta: np.ndarray, amplitude: np.ndarray, p: np.ndarray, entry: dict):
+        """Polish ``(theta, amplitude)`` along the snapping ladder.
+
+        Parameters
+        ----------
+        theta, amplitude : ndarray
+            The merged network of this round.
+        p : ndarray, shape (n,)
+            Its dual vector.
+        entry : dict
+            This round's log: ``polish`` (outcomes) and ``polished_gap`` are appended.
+
+        Returns
+        -------
+        CandidateEvaluation or None
+            The first certified polished candidate, or None.
+        """
+        Xl, tol = self.oracle.X_lift, self.tol
+        outcomes = entry.setdefault("polish", [])
+        for distance in snap_ladder(tol):
+            if distance > 0:
+                th_s, a_s = merge_atoms(Xl, snap_to_faces(Xl, theta, distance, tol), amplitude, tol)
+            else:
+                th_s, a_s = theta, amplitude
+            key = _pattern_key(Xl, th_s, a_s, tol)
+            if key in self.failed_patterns:
+                continue
+            why: list = []
+            out = polish_pruned(Xl, self.y, self.lam, th_s, a_s, p, tol=tol, why=why)
+            if out is None:
+                self.failed_patterns.add(key)
+                outcomes.append(f"snap {distance:g}: " + "; ".join(why))
+                continue
+            th2, a2 = merge_atoms(Xl, out[0], out[1], tol)
+            pol = evaluate_candidate(self.oracle, self.y, self.lam, th2, a2, out[2] if self.lam == 0 else None,
+                                     tol=tol, warm=True)
+            entry.setdefault("polished_gap", []).append(pol.duality_gap)
+            outcomes.append(f"snap {distance:g}: {'certified' if pol.certified else 'rejected'}, "
+                            f"{th2.shape[0]} atoms, max|eta| >= {pol.max_abs_certificate:.12g}"
+                            + (f", gap {pol.rel_gap():.2e}" if pol.scan.complete else ""))
+            if pol.certified:
+                return pol
+            self.failed_patterns.add(key)
+        return None
+
+
+def drop_negligible(oracle: Oracle, y: np.ndarray, lam: float, cand: CandidateEvaluation,
+                    tol: Tolerances) -> CandidateEvaluation:
+    """The certified answer without its negligible atoms, when that is certified too.
+
+    Atoms with amplitude at most ``tol.prune_amplitude`` times the largest are dropped, the rest
+    re-polished on the smaller pattern and re-evaluated.
+
+    Parameters
+    ----------
+    oracle : Oracle
+    y : ndarray, shape (n,)
+    lam : float
+    cand : CandidateEvaluation
+        A certified candidate.
+    tol : Tolerances
+
+    Returns
+    -------
+    CandidateEvaluation
+        Whichever is certified with the smaller support.
+    """
+    amp = cand.amplitude
+    if amp.size < 2:
+        return cand
+    small = np.abs(amp) <= tol.prune_amplitude * float(np.max(np.abs(amp)))
+    if not np.any(small) or np.all(small):
+        return cand
+    Xl = oracle.X_lift
+    out = polish_pruned(Xl, y, lam, cand.theta[~small], amp[~small], cand.p, tol=tol, max_drop=0)
+    if out is None:
+        return cand
+    th, a = merge_atoms(Xl, out[0], out[1], tol)
+    new = evaluate_candidate(oracle, y, lam, th, a, out[2] if lam == 0 else None, tol=tol)
+    return new if new.certified else cand
