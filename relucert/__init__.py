@@ -35,6 +35,8 @@ __all__ = [
     "solve",
     "TVReLURegressor",
     "certify",
+    "solve_path",
+    "TVReLURegressorCV",
 ]
 
 
@@ -51,4 +53,12 @@ def __getattr__(name):  # lazy: importing relucert stays cheap
         from relucert.estimator import TVReLURegressor
 
         return TVReLURegressor
+    if name == "solve_path":
+        from relucert.path import solve_path
+
+        return solve_path
+    if name == "TVReLURegressorCV":
+        from relucert.estimator_cv import TVReLURegressorCV
+
+        return TVReLURegressorCV
     raise AttributeError(f"module 'relucert' has no attribute {name!r}")

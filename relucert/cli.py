@@ -18,7 +18,7 @@ from relucert.errors import CertificateError, RelucertError, SolverError, TooMan
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules under relucert.commands, in --help order.
-COMMANDS = ("demo", "regions", "scan", "solve", "certify", "check", "counterexample", "lownoise", "theorems")
+COMMANDS = ("demo", "regions", "scan", "solve", "certify", "path", "check", "counterexample", "lownoise", "theorems")
 
 
 #: Exit code after Ctrl-C (128 + SIGINT, the shell's convention).

@@ -192,3 +192,10 @@ def resolve(tol: Tolerances | None) -> Tolerances:
     if not isinstance(tol, Tolerances):
         raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(tol).__name__}")
     return tol
+
+
+# --- regularisation path and cross-validation (relucert/path.py, relucert/estimator_cv.py) ---
+#: Default ratio lam_min / lam_max of a path's geometric grid (scikit-learn's ``eps`` of
+#: lasso_path and LassoCV): the grid runs from lam_max, where the zero network becomes
+#: optimal (proofs/regularisation_path.md), down to this fraction of it.
+PATH_LAM_RATIO = 1e-3
