@@ -63,6 +63,8 @@ def cv_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
     unshuffled ``KFold``), a splitter with ``split``, or an iterable of pairs. With
     scikit-learn installed its ``check_cv`` decides (the same folds as ``LassoCV``)."""
     n = len(y)
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool) and int(cv) > n:
+        raise ValueError(f"cv = {cv} folds needs at least {cv} samples; got n_samples = {n}")
     try:
         from sklearn.model_selection import check_cv
     except Exception:  # pragma: no cover - without scikit-learn
@@ -82,8 +84,6 @@ def cv_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
         folds = list(cv.split(X, y))
     else:  # pragma: no cover
         folds = list(cv)
-    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool) and int(cv) > n:
-        raise ValueError(f"cv = {cv} folds needs at least {cv} samples; got n_samples = {n}")
     return [(np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp)) for tr, te in folds]
 
 
