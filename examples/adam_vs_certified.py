@@ -2,12 +2,12 @@
 
 A finite network f(x) = sum_k a_k relu(w_k x + b_k) with the TV penalty of a finite
 network, 0.5 ||f(X) - y||^2 + lam sum_k |a_k| ||(w_k, b_k)||, is trained with torch Adam
-from several random initialisations and widths; relucert.solve gives the global optimum
+from several random initialisations and widths, on 1-D data (2-D with --d 2); relucert.solve gives the global optimum
 of the infinite-width problem (which every finite network is an instance of) with a
 certified duality gap. The figure shows each Adam run's objective gap to the certified
 optimum and its number of active neurons against the width.
 
-    python examples/adam_vs_certified.py [--out FILE] [--quick]
+    python examples/adam_vs_certified.py [--out FILE] [--quick] [--d 1|2]
 
 Every Adam objective is >= the certified lower bound (weak duality): the script checks it.
 """
@@ -23,10 +23,12 @@ import numpy as np
 ACTIVE_FRACTION = 1e-3
 
 
-def make_data(n: int = 16, seed: int = 0):
+def make_data(n: int = 16, seed: int = 0, d: int = 1):
     rng = np.random.default_rng(seed)
-    X = np.sort(rng.uniform(-2, 2, n))[:, None]
-    y = np.sin(2 * X[:, 0]) + 0.1 * rng.standard_normal(n)
+    X = rng.uniform(-2, 2, (n, d))
+    if d == 1:
+        X = np.sort(X, axis=0)
+    y = np.sin(2 * X[:, 0]) + X[:, -1] / 2 * (d > 1) + 0.1 * rng.standard_normal(n)
     return X, y
 
 
@@ -65,6 +67,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="adam_vs_certified.png", help="figure file")
     parser.add_argument("--quick", action="store_true", help="reduced size (the smoke test)")
+    parser.add_argument("--d", type=int, choices=[1, 2], default=1, help="input dimension of the data")
     args = parser.parse_args(argv)
     import torch
 
@@ -75,7 +78,7 @@ def main(argv=None) -> dict:
     widths = [10, 50] if args.quick else [10, 100, 1000]
     seeds = range(2) if args.quick else range(3)
     steps = 100 if args.quick else 1500
-    X, y = make_data()
+    X, y = make_data(d=args.d)
     lam = 0.01
     t0 = time.perf_counter()
     sol = relucert.solve(X, y, lam, progress=False)
@@ -103,16 +106,26 @@ def main(argv=None) -> dict:
             title=f"Adam, {steps} steps, lam = {lam}")
     ax2.scatter(w, [r["active"] for r in runs])
     ax2.axhline(sol.n_atoms, color="k", ls="--", label=f"certified optimum: {sol.n_atoms}")
-    ax2.set(xscale="log", xlabel="width", ylabel="active neurons", title="active neurons")
+    ax2.set(xscale="log", yscale="log", xlabel="width", ylabel="active neurons",
+            title=f"active neurons (> {ACTIVE_FRACTION:g} of the TV norm)")
     ax2.legend()
-    grid = np.linspace(X.min() - 0.5, X.max() + 0.5, 400)[:, None]
-    ax3.plot(X[:, 0], y, "k.", label="data")
-    ax3.plot(grid[:, 0], sol.predict(grid), "r-", label="certified optimum")
-    for t, amp in zip(sol.theta, sol.amplitude):
-        if t[0] != 0:
-            ax3.axvline(-t[1] / t[0], color="r", ls=":", lw=1)
-    ax3.set(title="certified optimum (dotted: kinks)", xlabel="x")
-    ax3.legend()
+    if args.d == 1:
+        grid = np.linspace(X.min() - 0.5, X.max() + 0.5, 400)[:, None]
+        ax3.plot(X[:, 0], y, "k.", label="data")
+        ax3.plot(grid[:, 0], sol.predict(grid), "r-", label="certified optimum")
+        for t in sol.theta:
+            if t[0] != 0:
+                ax3.axvline(-t[1] / t[0], color="r", ls=":", lw=1)
+        ax3.set(title="certified optimum (dotted: kinks)", xlabel="x")
+        ax3.legend()
+    else:
+        g = np.linspace(-2.5, 2.5, 100)
+        G1, G2 = np.meshgrid(g, g)
+        Z = sol.predict(np.column_stack([G1.ravel(), G2.ravel()])).reshape(G1.shape)
+        im = ax3.contourf(G1, G2, Z, levels=20, cmap="coolwarm")
+        ax3.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k")
+        fig.colorbar(im, ax=ax3)
+        ax3.set(title=f"certified optimum, {sol.n_atoms} neurons", xlabel="x1", ylabel="x2")
     save_figure(fig, args.out, dpi=110)
     print(f"figure written to {args.out}")
     return {"solution": sol, "runs": runs, "lower_bound": lower}

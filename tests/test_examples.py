@@ -25,6 +25,14 @@ def test_adam_vs_certified(tmp_path):
     assert {r["width"] for r in out["runs"]} == {10, 50}
 
 
+def test_adam_vs_certified_2d(tmp_path):
+    pytest.importorskip("torch")
+    fig = tmp_path / "a2.png"
+    out = _main("adam_vs_certified")(["--quick", "--d", "2", "--out", str(fig)])
+    assert fig.stat().st_size > 0 and out["solution"].success
+    assert all(r["objective"] >= out["lower_bound"] for r in out["runs"])
+
+
 def test_diabetes(tmp_path):
     pytest.importorskip("sklearn")
     fig = tmp_path / "b.png"
