@@ -72,7 +72,9 @@ def main(argv=None) -> dict:
     import torch
 
     import relucert
-    from relucert.plots import _pyplot, save_figure
+    import matplotlib
+
+    from relucert.plots import save_figure
 
     torch.set_num_threads(1)
     widths = [10, 50] if args.quick else [10, 100, 1000]
@@ -97,7 +99,9 @@ def main(argv=None) -> dict:
                   f"{active} active neurons, {runs[-1]['time_s']:.1f} s", file=sys.stderr)
             if obj < lower:
                 raise AssertionError(f"Adam's objective {obj!r} is below the certified lower bound {lower!r}")
-    plt = _pyplot()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
     w = np.array([r["width"] for r in runs])
     gaps = np.array([max(r["gap"], sol.duality_gap) for r in runs])

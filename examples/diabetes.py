@@ -46,7 +46,9 @@ def main(argv=None) -> dict:
     from sklearn.neural_network import MLPRegressor
 
     from relucert import TVReLURegressorCV
-    from relucert.plots import _pyplot, save_figure
+    import matplotlib
+
+    from relucert.plots import save_figure
     from relucert.verify import check_certificate
 
     n_train = 24 if args.quick else N_TRAIN
@@ -69,7 +71,9 @@ def main(argv=None) -> dict:
           f"{'verified' if proof.passed else 'REJECTED'}, {t_cv:.1f} s")
     for name, value in mse.items():
         print(f"test MSE {name:32s} {value:.4f}")
-    plt = _pyplot()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4.5))
     g = np.linspace(-3, 3, 120)
     G1, G2 = np.meshgrid(g, g)

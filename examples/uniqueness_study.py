@@ -36,7 +36,9 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     import relucert
     from relucert.path import lam_max
-    from relucert.plots import _pyplot, save_figure
+    import matplotlib
+
+    from relucert.plots import save_figure
 
     sizes = SIZES[:2] if args.quick else SIZES
     ratios = RATIOS[::2] if args.quick else RATIOS
@@ -67,7 +69,9 @@ def main(argv=None) -> dict:
     for c in counterexamples:
         print(f"  n = {c['n']}, d = {c['d']}, seed = {c['seed']}, lam = {c['lam']:.6g} ({c['ratio']} lam_max): "
               f"measure {c['measure']}, function {c['function']}, {c['support']} atoms; {c['reason']}")
-    plt = _pyplot()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, k, what in zip(axes, (0, 1), ("measure", "function on R^d")):
         frac = np.array([[np.mean([v[k] == "unique" for v in verdicts[(n, r)]]) for r in ratios] for n in sizes])

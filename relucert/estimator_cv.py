@@ -126,6 +126,7 @@ class TVReLURegressorCV(*_BASES):
     Attributes
     ----------
     lam_ : the chosen lam.
+    lam_max_ : lam_max of all the data (the zero network is optimal for lam >= lam_max_).
     lams_ : (n_lams,) the grid, decreasing.
     mse_path_ : (n_lams, n_folds) test MSE of every fold at every lam.
     cv_status_ : (n_lams, n_folds) the status of every fold's path point ("optimal", ...).
@@ -169,11 +170,15 @@ class TVReLURegressorCV(*_BASES):
         check_choice(self.device, "device", _DEVICES)
 
     def _grid(self, X, y) -> np.ndarray:
+        """The lam grid; sets ``lam_max_``. lam_max is computed on all the data first, also
+        for a given grid: data too large for the exact solver is refused before any fold
+        is solved (a fold can be small enough where the refit on all the data is not)."""
         from relucert.path import _check_lams, lam_grid, lam_max
 
+        top = lam_max(X, y, tol=self.tol, device=self.device)
+        self.lam_max_ = top
         if self.lams is not None:
             return _check_lams(self.lams)
-        top = lam_max(X, y, tol=self.tol, device=self.device)
         if top == 0.0:  # y = 0: every lam gives the zero network; any grid is as good
             return np.array([1.0])
         return lam_grid(top, self.n_lams, self.ratio)

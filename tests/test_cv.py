@@ -51,6 +51,7 @@ def test_default_grid_kfold_refit_and_parallel_folds():
     est = TVReLURegressorCV(n_lams=3, cv=3).fit(X, y)
     top = lam_max(X, y)
     np.testing.assert_allclose(est.lams_, lam_grid(top, 3), rtol=1e-15)
+    assert est.lam_max_ == pytest.approx(top, rel=1e-15)
     assert est.mse_path_.shape == (3, 3)
     # cv=3 is scikit-learn's KFold(3): contiguous folds
     folds = [(np.setdiff1d(np.arange(12), np.arange(4 * k, 4 * k + 4)), np.arange(4 * k, 4 * k + 4))
