@@ -95,7 +95,8 @@ from test_estimator import _BY_DESIGN, _SLOW, _name  # noqa: E402  the same list
 # A small grid and two folds keep the ~50 checks affordable (each fit solves 2 x 2 path
 # points and the refit); the refit's exact verification is TVReLURegressor's own and runs in
 # its conformance suite (tests/test_estimator.py), so it is off here.
-@parametrize_with_checks([TVReLURegressorCV(lams=(1.0, 0.1), cv=2, exact_verify=False)], expected_failed_checks=lambda est: _BY_DESIGN)
+@parametrize_with_checks([TVReLURegressorCV(lams=(1.0, 0.1), cv=2, exact_verify=False)],
+                         expected_failed_checks=lambda est: _BY_DESIGN)
 def test_sklearn_conformance(estimator, check):
     if _name(check) in _SLOW:
         pytest.skip("slow with the exact solver and verification (RELUCERT_SLOW_CHECKS=1 runs it)")
