@@ -122,8 +122,8 @@ def lam_max(X, y, *, tol: Tolerances | None = None, max_chambers: int | None = N
     lam_hi = float(np.abs(y) @ np.linalg.norm(lift(X), axis=1))
     if lam_hi == 0.0:
         return 0.0
-    # the bound is attained only when all data points are parallel to one theta; any
-    # lam >= lam_max works, doubling keeps it a power-of-two away from a tie
+    # any lam >= lam_max has the zero network optimal (Lemma 1); at twice the bound the
+    # solver's scan finds max |eta_p| <= 1/2, far from the threshold 1 (an exact scaling)
     lam_hi *= 2.0
     sol = solve(X, y, lam_hi, tol=tol, max_chambers=max_chambers, device=device, progress=progress)
     if sol.status is not Status.OPTIMAL or sol.n_atoms != 0:
