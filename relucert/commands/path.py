@@ -39,13 +39,17 @@ def parse_lams(text: str) -> tuple:
 
 
 def register(sub) -> None:
+    from relucert.path import DEFAULT_N_LAMS
+    from relucert.tolerances import PATH_LAM_RATIO
+
     p = sub.add_parser("path", help="the certified regularisation path over a grid of lam",
                        description="Solve (P_lam) exactly at every lam of a decreasing grid and certify "
                                    "every point (status, duality gap, max |eta|). The default grid starts "
                                    "at lam_max, the lam above which the zero network is optimal.")
     add_data_argument(p)
     p.add_argument("--lams", type=parse_lams, default=None, metavar="A:B:K",
-                   help="K lams spaced geometrically from A to B ('max' = lam_max; default max:1e-3*max:20)")
+                   help=f"K lams spaced geometrically from A to B ('max' = lam_max; default: {DEFAULT_N_LAMS} "
+                        f"lams from lam_max down to {PATH_LAM_RATIO:g} lam_max)")
     p.add_argument("--plot", metavar="FILE", default=None,
                    help="draw objective, neurons, TV norm and training error against lam (and the kinks, d <= 2)")
     add_device_option(p, "batched region scans run (d >= 4)")
