@@ -36,6 +36,8 @@ __all__ = [
     "solve",
     "TVReLURegressor",
     "certify",
+    "solve_path",
+    "TVReLURegressorCV",
 ]
 
 # Public names loaded on first use: name -> module. solve and certify live in modules of
@@ -48,6 +50,8 @@ _LAZY = {
     "solve": "relucert.solver",
     "certify": "relucert.certifier",
     "TVReLURegressor": "relucert.estimator",
+    "solve_path": "relucert.path",
+    "TVReLURegressorCV": "relucert.estimator_cv",
 }
 
 

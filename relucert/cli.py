@@ -32,7 +32,7 @@ from relucert.errors import CertificateError, RelucertError, SolverError, TooMan
 __all__ = ["main", "build_parser", "synopsis", "COMMANDS"]
 
 #: Subcommand modules under relucert.commands, in --help order.
-COMMANDS = ("demo", "regions", "scan", "solve", "certify", "check", "counterexample", "lownoise", "theorems")
+COMMANDS = ("demo", "regions", "scan", "solve", "certify", "path", "check", "counterexample", "lownoise", "theorems")
 
 
 #: Line width of :func:`synopsis`.

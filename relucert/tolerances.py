@@ -381,3 +381,11 @@ BAB_RAY_LIMIT = float(2 ** 52)
 #: least this large, and z's error ~ eps cond(A), divided by lam in p = (y - A z)/lam,
 #: reaches the dual tolerance (X in large units: proofs/natural_units.md).
 ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
+
+
+# ----------------------------------------------------------------------------------------
+# --- regularisation path and cross-validation (relucert/path.py, relucert/estimator_cv.py) ---
+#: Default ratio lam_min / lam_max of a path's geometric grid (scikit-learn's ``eps`` of
+#: lasso_path and LassoCV): the grid runs from lam_max, where the zero network becomes
+#: optimal (proofs/regularisation_path.md), down to this fraction of it.
+PATH_LAM_RATIO = 1e-3
