@@ -33,7 +33,8 @@ LAYERS = [
     ("verify", ("relucert.verify",)),
     ("gpu", ("relucert.gpu",)),
     ("api", ("relucert", "relucert.solver", "relucert.certifier", "relucert.estimator", "relucert.examples",
-             "relucert.plots", "relucert.plot_certificate", "relucert.plot_solution")),
+             "relucert.plots", "relucert.plot_certificate", "relucert.plot_solution", "relucert._devices",
+             "relucert.path", "relucert.plot_path", "relucert.estimator_cv")),
     ("experiments", ("relucert.experiments",)),
     ("cli", ("relucert.cli", "relucert.commands")),
 ]
