@@ -2,8 +2,8 @@
 
 For a batch of regions ``{G_b theta >= 0}`` and vectors ``V_b`` this computes
 ``max { <theta, V_b> : G_b theta >= 0, ||theta|| <= 1 }`` by accelerated projected
-gradient (FISTA with adaptive restart) on the dual NNLS ``min_{lam >= 0} ||v + G^T
-lam||^2``, padded to a power-of-two facet count, then an active-set polish (one small
+gradient (FISTA with adaptive restart) on the dual NNLS ``min_{mult >= 0} ||v + G^T
+mult||^2``, padded to a power-of-two facet count, then an active-set polish (one small
 Cholesky solve per region and pass). Each result carries a certified bracket
 ``lower <= max <= upper`` (proofs/batched_region_maxima.md). Every kernel runs on an
 ``ops`` object (:mod:`relucert.arrangement._ops`): numpy, or torch through
@@ -69,24 +69,24 @@ def padded_facets(counts, G, starts, sel, F):
 
 # --------------------------------------------------------------------------- projections
 
-def _fista(ops, Q, b, invL, lam, iters: int):
-    """``iters`` steps of FISTA with gradient restart on ``min_{lam>=0} lam'Q lam/2 + b'lam``."""
-    y = lam
-    t = ops.ones((lam.shape[0],))
+def _fista(ops, Q, b, invL, mult, iters: int):
+    """``iters`` steps of FISTA with gradient restart on ``min_{mult>=0} mult'Q mult/2 + b'mult``."""
+    y = mult
+    t = ops.ones((mult.shape[0],))
     for _ in range(iters):
         g = ops.einsum("bf,bfg->bg", y, Q) + b
         new = ops.clamp0(y - g * invL[:, None])
-        restart = ops.sum(g * (new - lam), 1) > 0
+        restart = ops.sum(g * (new - mult), 1) > 0
         t_new = (1.0 + ops.sqrt(1.0 + 4.0 * t * t)) / 2.0
         beta = ops.where(restart, 0.0, (t - 1.0) / t_new)
         t = ops.where(restart, 1.0, t_new)
-        y = new + beta[:, None] * (new - lam)
-        lam = new
-    return lam
+        y = new + beta[:, None] * (new - mult)
+        mult = new
+    return mult
 
 
 def _masked_cholesky_solve(ops, Q, rhs, S, rank_tol: float):
-    """Solve ``Q_SS lam_S = rhs_S`` (lam = 0 off S), dropping rows of S that depend
+    """Solve ``Q_SS lam_S = rhs_S`` (mult = 0 off S), dropping rows of S that depend
     on earlier ones (pivot below ``rank_tol * Q_kk``): the span, hence the projection
     onto its orthogonal complement, is unchanged."""
     B, F = rhs.shape
@@ -107,18 +107,18 @@ def _masked_cholesky_solve(ops, Q, rhs, S, rank_tol: float):
     w = ops.zeros((B, F))
     for k in range(F):
         w[:, k] = (r[:, k] - ops.sum(Lm[:, k, :k] * w[:, :k], 1)) / Lm[:, k, k]
-    lam = ops.zeros((B, F))
+    mult = ops.zeros((B, F))
     for k in range(F - 1, -1, -1):
-        lam[:, k] = (w[:, k] - ops.sum(Lm[:, k + 1:, k] * lam[:, k + 1:], 1)) / Lm[:, k, k]
+        mult[:, k] = (w[:, k] - ops.sum(Lm[:, k + 1:, k] * mult[:, k + 1:], 1)) / Lm[:, k, k]
     diag = ops.einsum("bkk->bk", Lm)
     big = ops.amax(ops.where(keep, diag, 0.0), 1)
     small = ops.amin(ops.where(keep, diag, math.inf), 1)
     cond = ops.where(big > 0, (big / small) ** 2, 1.0)  # estimate of cond(Q_SS)
-    return ops.where(keep, lam, 0.0), keep, cond
+    return ops.where(keep, mult, 0.0), keep, cond
 
 
 def _bracket(ops, u, V, G, Z, gz, mask):
-    """Certified bracket from a candidate ``u = v + G^T lam``: ``lower`` is
+    """Certified bracket from a candidate ``u = v + G^T mult``: ``lower`` is
     ``<theta, v>/||theta||`` at the feasible ``theta = u + t z`` (``t >= 0`` the least
     that makes ``G theta >= 0``; ``z`` the interior point), floored at 0 (``theta = 0``
     is feasible); returns (lower, unit point or NaN)."""
@@ -151,56 +151,56 @@ def _solve_on_active(ops, Q, rhs, S, rank_tol: float):
                         else idx[:, :, None], 1)
     Qc = ops.take_along(Qr, idx[:, None, :].expand(B, K, K) if ops.name == "torch"
                         else idx[:, None, :], 2)
-    lam_c, keep_c, cond = _masked_cholesky_solve(ops, Qc, ops.take_along(rhs, idx, 1), Sm, rank_tol)
-    lam = ops.scatter_cols(F, idx, lam_c)
+    mult_c, keep_c, cond = _masked_cholesky_solve(ops, Qc, ops.take_along(rhs, idx, 1), Sm, rank_tol)
+    mult = ops.scatter_cols(F, idx, mult_c)
     keep = ops.scatter_cols(F, idx, keep_c * 1.0) > 0.5
-    return lam, keep, cond
+    return mult, keep, cond
 
 
-def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances, passes: int):
-    """Batched Lawson-Hanson active-set passes on ``min_{lam>=0} ||v + G^T lam||^2``,
-    started from the feasible ``lam`` (its support is the first passive set).
+def _polish(ops, Q, b, G, V, Z, gz, mask, mult, upper, lower, pt, tol: Tolerances, passes: int):
+    """Batched Lawson-Hanson active-set passes on ``min_{mult>=0} ||v + G^T mult||^2``,
+    started from the feasible ``mult`` (its support is the first passive set).
 
     Each pass per row: solve the equality problem on the passive set P exactly; if the
     solution is positive on P take it, then add the facet of largest negative slack
-    ``-(G u)_j`` (done when there is none: KKT holds); otherwise step from ``lam``
-    towards it until a multiplier reaches 0 and drop that facet. ``lam`` stays >= 0,
-    so every pass gives a certified upper bound ``||v + G^T lam||``, and its point
+    ``-(G u)_j`` (done when there is none: KKT holds); otherwise step from ``mult``
+    towards it until a multiplier reaches 0 and drop that facet. ``mult`` stays >= 0,
+    so every pass gives a certified upper bound ``||v + G^T mult||``, and its point
     ``u`` a lower bound (:func:`_bracket`); rows leave the batch when done.
     """
     F = mask.shape[1]
     D = G.shape[2]
     ar = ops.index(np.arange(F))
     gnorm = ops.sqrt(ops.where(mask, ops.einsum("bff->bf", Q), 1.0))
-    lam = ops.where(mask, lam, 0.0)
-    P = lam > 0
+    mult = ops.where(mask, mult, 0.0)
+    P = mult > 0
     rows = None  # None: all rows
     sub = (Q, b, G, V, Z, gz, mask, gnorm)
     for _ in range(passes):
         Qr, br, Gr, Vr, Zr, gzr, mr, gn = sub
         z, keep, cond = _solve_on_active(ops, Qr, -br, P, tol.rank)
         pos_ok = ops.all(~P | (z > 0), 1)
-        # inner step (some z_j <= 0 on P): lam + alpha (z - lam), alpha = min lam_j / (lam_j - z_j)
+        # inner step (some z_j <= 0 on P): mult + alpha (z - mult), alpha = min mult_j / (mult_j - z_j)
         bad = P & ~(z > 0)
-        den = ops.where(bad, lam - z, 1.0)
-        ratio = ops.where(bad, lam / ops.where(den > 0, den, 1.0), math.inf)
+        den = ops.where(bad, mult - z, 1.0)
+        ratio = ops.where(bad, mult / ops.where(den > 0, den, 1.0), math.inf)
         ratio = ops.where(bad & ~(den > 0), 0.0, ratio)
         alpha = ops.clamp0(ops.minimum(ops.amin(ratio, 1), ops.ones((ratio.shape[0],))))
-        stepped = lam + alpha[:, None] * (z - lam)
+        stepped = mult + alpha[:, None] * (z - mult)
         hit = ops.argmin(ratio)
         stepped = ops.where(ar[None, :] == hit[:, None], 0.0, ops.clamp0(stepped))
-        lam = ops.where(pos_ok[:, None], ops.where(P, z, 0.0), stepped)
-        P = ops.where(pos_ok[:, None], P, P & (lam > 0))
-        u = Vr + ops.einsum("bf,bfd->bd", lam, Gr)
+        mult = ops.where(pos_ok[:, None], ops.where(P, z, 0.0), stepped)
+        P = ops.where(pos_ok[:, None], P, P & (mult > 0))
+        u = Vr + ops.einsum("bf,bfd->bd", mult, Gr)
         nu = ops.sqrt(ops.sum(u * u, 1))
         ur = upper if rows is None else ops.rows(upper, rows)
         lr = lower if rows is None else ops.rows(lower, rows)
         pr = pt if rows is None else ops.rows(pt, rows)
         ur = ops.minimum(ur, nu)
         # D independent facets with positive multipliers: -v lies inside the cone they
-        # span, v = -G_S^T lam exactly for the exact lam > 0, so the maximum is exactly 0.
+        # span, v = -G_S^T mult exactly for the exact mult > 0, so the maximum is exactly 0.
         # The float solution's signs are trusted only when every multiplier exceeds its
-        # forward-error estimate (BATCHED_POLAR_SAFETY * eps * cond(Q_SS) * sum(lam)).
+        # forward-error estimate (BATCHED_POLAR_SAFETY * eps * cond(Q_SS) * sum(mult)).
         posv = ops.where(keep & P, z, math.inf)
         err = BATCHED_POLAR_SAFETY * _EPS * cond * ops.sum(ops.where(P, ops.clamp0(z), 0.0), 1)
         polar = pos_ok & (ops.sum((keep & P) * 1.0, 1) == D) & \
@@ -225,7 +225,7 @@ def _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol: Tolerances
         if not go_np.any():
             break
         sel = ops.index(np.flatnonzero(go_np))
-        P, lam = ops.rows(P, sel), ops.rows(lam, sel)
+        P, mult = ops.rows(P, sel), ops.rows(mult, sel)
         sub = tuple(ops.rows(a, sel) for a in sub)
         rows = sel if rows is None else ops.rows(rows, sel)
     return upper, lower, pt
@@ -247,7 +247,7 @@ def project_bucket(ops, V, G, Z, mask, tol: Tolerances, max_iter: int):
     conv = np.zeros(B, dtype=bool)
     used = np.zeros(B, dtype=np.int64)
     active = np.arange(B)
-    lam = ops.zeros(tuple(b.shape))
+    mult = ops.zeros(tuple(b.shape))
     schedule, total, step = [0], 0, BATCHED_FIRST_ROUND
     while total < max_iter:
         step = min(step, max_iter - total)
@@ -260,13 +260,13 @@ def project_bucket(ops, V, G, Z, mask, tol: Tolerances, max_iter: int):
         if active.size == 0:
             break
         if aidx is not None:
-            Q, b, G, V, Z, gz, mask, invL, lam = (ops.rows(a, aidx) for a in (Q, b, G, V, Z, gz, mask, invL, lam))
-        lam = _fista(ops, Q, b, invL, lam, iters)
+            Q, b, G, V, Z, gz, mask, invL, mult = (ops.rows(a, aidx) for a in (Q, b, G, V, Z, gz, mask, invL, mult))
+        mult = _fista(ops, Q, b, invL, mult, iters)
         done_iters += iters
-        u = V + ops.einsum("bf,bfd->bd", lam, G)
+        u = V + ops.einsum("bf,bfd->bd", mult, G)
         upper = ops.sqrt(ops.sum(u * u, 1))
         lower, pt = _bracket(ops, u, V, G, Z, gz, mask)
-        upper, lower, pt = _polish(ops, Q, b, G, V, Z, gz, mask, lam, upper, lower, pt, tol,
+        upper, lower, pt = _polish(ops, Q, b, G, V, Z, gz, mask, mult, upper, lower, pt, tol,
                                    passes=_polish_passes(G.shape[1]))
         ok = (upper - lower) <= tol.gpu_gap * ops.maximum(upper, ops.ones(tuple(upper.shape)))
         ok_np = ops.tonp(ok)

@@ -4,10 +4,10 @@ unit ball), by projection onto the cone (Moreau decomposition).
 For ``C = {theta : G theta >= 0}`` (rows ``g_j = s_j x~_j``) and any ``v``::
 
     max { <theta, v> : theta in C, ||theta|| <= 1 } = ||P_C(v)||,
-    P_C(v) = v + G^T lam*,   lam* = argmin_{lam >= 0} || v + G^T lam ||.
+    P_C(v) = v + G^T mult*,   mult* = argmin_{mult >= 0} || v + G^T mult ||.
 
 If ``P_C(v) != 0`` the maximiser is unique: ``P_C(v) / ||P_C(v)||``. The
-multipliers ``lam*`` prove the bound (proofs/one_extremum_per_region.md).
+multipliers ``mult*`` prove the bound (proofs/one_extremum_per_region.md).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ __all__ = ["RegionMax", "region_max"]
 @dataclass(frozen=True)
 class RegionMax:
     """``value = ||P_C(v)||``, ``point`` the maximiser (None when value is 0),
-    ``multipliers`` ``lam*`` (one per row of G), ``projection`` ``P_C(v)``."""
+    ``multipliers`` ``mult*`` (one per row of G), ``projection`` ``P_C(v)``."""
 
     value: float
     point: np.ndarray | None
@@ -63,12 +63,12 @@ def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -
     v = np.asarray(v, dtype=np.float64)
     G = np.asarray(G, dtype=np.float64).reshape(-1, v.shape[0])
     if G.shape[0] == 0:
-        lam = np.zeros(0)
+        mult = np.zeros(0)
         proj = v.copy()
     else:
-        lam, _ = nnls(G.T, -v)
-        lam = np.maximum(lam, 0.0)
-        proj = v + G.T @ lam
+        mult, _ = nnls(G.T, -v)
+        mult = np.maximum(mult, 0.0)
+        proj = v + G.T @ mult
     value = float(np.linalg.norm(proj))
     point = proj / value if value > 0 else None
-    return RegionMax(value=value, point=point, multipliers=lam, projection=proj)
+    return RegionMax(value=value, point=point, multipliers=mult, projection=proj)
