@@ -86,7 +86,7 @@ def _fista(ops, Q, b, invL, mult, iters: int):
 
 
 def _masked_cholesky_solve(ops, Q, rhs, S, rank_tol: float):
-    """Solve ``Q_SS lam_S = rhs_S`` (mult = 0 off S), dropping rows of S that depend
+    """Solve ``Q_SS mult_S = rhs_S`` (mult = 0 off S), dropping rows of S that depend
     on earlier ones (pivot below ``rank_tol * Q_kk``): the span, hence the projection
     onto its orthogonal complement, is unchanged."""
     B, F = rhs.shape
