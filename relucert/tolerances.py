@@ -314,3 +314,16 @@ def resolve(tol: Tolerances | None) -> Tolerances:
 #: times. A wider band only widens the computed ranges, so a "unique" verdict stays sound.
 UNIQUENESS_BAND_FACTOR = 10.0
 UNIQUENESS_BAND_STEPS = 4
+
+# ----------------------------------------------------------------------------------------
+# exact tree certificates (relucert.exact-certificate/2, relucert.verify.bab_certificate)
+# ----------------------------------------------------------------------------------------
+
+#: Frank-Wolfe steps on the relaxation slopes when the builder chooses a bound leaf's
+#: hints (proofs/branch_and_bound.md, Lemma 2: every iterate is valid; only work changes).
+BAB_CERT_ALPHA_STEPS = 4
+#: A node with at most this many weighted undecided samples may become an exact leaf
+#: (2^k sub-region patterns, each with D + k polar multipliers in the file).
+BAB_CERT_LEAF_UNDECIDED = 6
+#: The builder refuses a tree of more nodes than this (CertificateError, never a partial file).
+BAB_CERT_MAX_NODES = 2_000_000
