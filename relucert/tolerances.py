@@ -324,6 +324,10 @@ UNIQUENESS_BAND_STEPS = 4
 BAB_CERT_ALPHA_STEPS = 4
 #: A node with at most this many weighted undecided samples may become an exact leaf
 #: (2^k sub-region patterns, each with D + k polar multipliers in the file).
-BAB_CERT_LEAF_UNDECIDED = 6
+BAB_CERT_LEAF_UNDECIDED = 4
 #: The builder refuses a tree of more nodes than this (CertificateError, never a partial file).
 BAB_CERT_MAX_NODES = 2_000_000
+#: The builder divides the dual vector by ``c >= U (1 + 2**-BAB_CERT_SCALE_MARGIN_BITS)``
+#: (``U`` the branch and bound's float upper bound on max |eta_p|, when ``U`` is near 1 or
+#: above), so that every leaf can be confirmed at ``||z||^2 <= 1`` despite rounding.
+BAB_CERT_SCALE_MARGIN_BITS = 40

@@ -10,14 +10,14 @@ cones (proofs/exact_certificate.md, "Format /2"; proofs/branch_and_bound.md, Lem
 - at each node Act/Ina/U are derived exactly (the checker's kernel); the node becomes
   a *bound leaf* when the linear majorant of Lemma 2 (centre slopes, refined by a few
   Frank-Wolfe steps) plus NNLS polar multipliers, rounded to the dyadic grid
-  ``2**-MULT_BITS``, gives ``||z||^2 <= T^2`` in exact arithmetic (``T`` the branch and
-  bound's threshold); otherwise an *exact leaf* when it has at most ``leaf_undecided``
+  ``2**-MULT_BITS``, gives ``||z||^2 <= 1`` in exact arithmetic; otherwise an *exact leaf* when it has at most ``leaf_undecided``
   weighted undecided samples and every sub-region's rounded polar multipliers confirm
   exactly; otherwise it is split. A node that cannot be confirmed is refined, never
   written as certified; a cone with no undecided sample that still fails, a ray beyond
   ``2^53`` or more than ``max_nodes`` nodes refuses the certificate;
-- the dual vector is then divided by one dyadic factor ``c >= sqrt(max ||z||^2)`` (and
-  the multipliers with it), so every bound is ``<= 1`` exactly (proofs/exact_gap.md);
+- the dual vector is first divided by one dyadic factor ``c`` slightly above the branch
+  and bound's float upper bound on ``max |eta_p|`` (:func:`dual_scale`), so that every
+  leaf is confirmed directly at ``||z||^2 <= 1`` (proofs/exact_gap.md, dual scaling);
 - atoms and bounds as for format /1; the whole document is re-verified by the
   independent checker before it is returned (fail closed).
 """
@@ -36,7 +36,9 @@ from tqdm.auto import tqdm
 from relucert.errors import CertificateError
 from relucert.results import VerificationReport
 from relucert.solution import Solution
-from relucert.tolerances import BAB_CERT_ALPHA_STEPS, BAB_CERT_MAX_NODES, BAB_CERT_LEAF_UNDECIDED
+from relucert.tolerances import (
+    BAB_CERT_ALPHA_STEPS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_SCALE_MARGIN_BITS,
+)
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, encode_rational, write_certificate
 from relucert.verify.certificate_hints import MULT_BITS, dyadic_round, exact_interpolation
 from relucert.verify.checker import check_certificate, sqrt_upper
@@ -48,7 +50,7 @@ from relucert.verify.checker.tree import (
 from relucert.verify.checker.tree_schema import SPLIT_RULE
 from relucert.verify.certfile import CertifiedVerdict
 
-__all__ = ["TreeCertificate", "make_tree_certificate"]
+__all__ = ["TreeCertificate", "make_tree_certificate", "build_tree", "dual_scale"]
 
 SCALE_BITS = 62
 _SELF_CHECK_BITS = 1 << 16
@@ -131,8 +133,14 @@ class _Floats:
         return out
 
 
-def _dyadic(values) -> tuple:
-    return tuple(max(Fraction(0), dyadic_round(float(v), MULT_BITS)) for v in values)
+def _dyadic(values) -> dict:
+    """Non-negative values rounded to ``2**-MULT_BITS``, as a sparse dict (zeros left out)."""
+    out = {}
+    for j, v in enumerate(values):
+        r = dyadic_round(float(v), MULT_BITS)
+        if r > 0:
+            out[j] = r
+    return out
 
 
 def _alpha_exact(alpha: dict) -> dict:
@@ -153,13 +161,15 @@ def _context(X, p) -> Context:
     return Context(_Exact(cert))
 
 
-def build_tree(X, p_float, threshold: Fraction, *, leaf_undecided: int, max_nodes: int, progress=None):
-    """The tree (bits, leaves) and the largest exact leaf bound ``(num, den)``; raises
-    CertificateError when a node cannot be confirmed and cannot be refined."""
-    ctx = _context(X, [Fraction(float(v)) for v in p_float])
-    floats = _Floats(np.hstack([X, np.ones((X.shape[0], 1))]), np.asarray(p_float, dtype=np.float64))
-    T2 = threshold * threshold
-    tf = float(threshold)
+def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=None):
+    """The tree (bits, leaves) for the rational dual vector ``dual``, every leaf confirmed
+    at ``||z||^2 <= 1`` exactly, the largest leaf bound ``(num, den)`` and the number of
+    exact leaves; raises CertificateError when a node cannot be confirmed and cannot be
+    refined."""
+    ctx = _context(X, dual)
+    floats = _Floats(np.hstack([X, np.ones((X.shape[0], 1))]), np.array([float(v) for v in dual]))
+    T2 = 1
+    tf = 1.0
     bits, leaves = [], []
     worst = (0, 1)
     n_exact = 0
@@ -199,7 +209,7 @@ def build_tree(X, p_float, threshold: Fraction, *, leaf_undecided: int, max_node
                 if not U:
                     raise CertificateError(
                         f"tree certificate: on a cone with no undecided sample (sign {node.sign:+d}) the bound "
-                        f"{res:.12g} exceeds the threshold {tf!r}: the dual vector is not feasible there")
+                        f"{res:.12g} exceeds 1 for the scaled dual vector: it is not feasible there")
                 kids = children(node)
                 if kids is None:
                     raise CertificateError("tree certificate: a cone narrower than 2^-53 could not be confirmed")
@@ -211,12 +221,24 @@ def build_tree(X, p_float, threshold: Fraction, *, leaf_undecided: int, max_node
     return "".join(bits), leaves, worst, n_exact
 
 
-def _encode_leaf(leaf, scale: Fraction) -> dict:
-    enc = encode_rational
+def _sparse_text(values: dict) -> dict:
+    return {str(j): encode_rational(v) for j, v in sorted(values.items())}
+
+
+def _encode_leaf(leaf) -> dict:
     if leaf[0] == "bound":
-        return {"alpha": {str(i): enc(a) for i, a in sorted(leaf[1].items())},
-                "lambda": [enc(v / scale) for v in leaf[2]]}
-    return {"exact": [[enc(v / scale) for v in m] for m in leaf[1]]}
+        return {"alpha": _sparse_text(leaf[1]), "lambda": _sparse_text(leaf[2])}
+    return {"exact": [_sparse_text(m) for m in leaf[1]]}
+
+
+def dual_scale(upper_bound: float) -> Fraction:
+    """The dyadic ``c`` (grid ``2**-SCALE_BITS``) the dual vector is divided by: 1 when
+    ``U (1 + 2**-BAB_CERT_SCALE_MARGIN_BITS) <= 1``, else at least that (``U`` the branch and
+    bound's float upper bound on ``max |eta_p|``)."""
+    want = Fraction(upper_bound) * (1 + Fraction(1, 1 << BAB_CERT_SCALE_MARGIN_BITS))
+    if want <= 1:
+        return Fraction(1)
+    return Fraction(math.ceil(want * (1 << SCALE_BITS)), 1 << SCALE_BITS)
 
 
 def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None = None,
@@ -229,8 +251,9 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
         Data, atoms and dual vector (hints only: nothing is trusted).
     bab : the branch and bound's certificate of ``solution.dual``
         (``relucert.lp.tv.bab.certify``; read by attribute: ``status`` must be
-        "certified"; its ``threshold`` is the bound ``T`` every leaf is confirmed
-        against before the dual is scaled to 1).
+        "certified"; its float ``upper_bound`` on ``max |eta_p|`` chooses the dyadic
+        factor the dual vector is divided by, :func:`dual_scale`; every leaf is then
+        confirmed at ``||z||^2 <= 1`` exactly).
     leaf_undecided : most weighted undecided samples of an exact leaf (default
         :data:`relucert.tolerances.BAB_CERT_LEAF_UNDECIDED`).
     max_nodes : refuse beyond this many nodes (default ``BAB_CERT_MAX_NODES``).
@@ -251,9 +274,9 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     if status != "certified":
         raise CertificateError(f"the branch and bound did not certify the dual vector (status {status!r}): "
                                "no tree certificate")
-    threshold = Fraction(float(bab.threshold))
-    if threshold < 1:
-        raise ValueError(f"bab.threshold must be >= 1; got {bab.threshold!r}")
+    upper_f = float(bab.upper_bound)
+    if not math.isfinite(upper_f) or upper_f < 0:
+        raise ValueError(f"bab.upper_bound must be a finite float >= 0; got {bab.upper_bound!r}")
     t0 = time.perf_counter()
     X = np.asarray(solution.X, dtype=np.float64)
     y = np.asarray(solution.y, dtype=np.float64)
@@ -264,18 +287,13 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
         raise ValueError(f"solution.dual must be a finite vector of length {n}; got shape {p_float.shape}")
     k0 = BAB_CERT_LEAF_UNDECIDED if leaf_undecided is None else int(leaf_undecided)
     cap = BAB_CERT_MAX_NODES if max_nodes is None else int(max_nodes)
-    bits, leaves, worst, n_exact = build_tree(X, p_float, threshold, leaf_undecided=k0, max_nodes=cap,
-                                              progress=progress)
+    scale = dual_scale(upper_f)
+    dual = tuple(Fraction(float(v)) / scale for v in p_float)
+    bits, leaves, worst, n_exact = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress)
     t1 = time.perf_counter()
     Xf = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
     yf = tuple(Fraction(float(v)) for v in y)
     lamf = Fraction(lam)
-    pf = tuple(Fraction(float(v)) for v in p_float)
-    M = Fraction(worst[0], worst[1])
-    scale = Fraction(1)
-    if M > 1:
-        scale = Fraction(math.ceil(sqrt_upper(M) * (1 << SCALE_BITS)), 1 << SCALE_BITS)
-    dual = tuple(v / scale for v in pf)
     atoms = []
     for th, a in zip(np.asarray(solution.theta, float).reshape(-1, d + 1), np.asarray(solution.amplitude, float)):
         u = tuple(Fraction(float(v)) for v in th * abs(a))
@@ -299,7 +317,7 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
         "dual": [enc(v) for v in dual],
         "atoms": [{"u": [enc(v) for v in u], "sign": s, "norm_upper": enc(nu)} for u, s, nu in atoms],
         "tree": {"split_rule": SPLIT_RULE, "n_nodes": len(bits), "bits": bits},
-        "leaves": [_encode_leaf(leaf, scale) for leaf in leaves],
+        "leaves": [_encode_leaf(leaf) for leaf in leaves],
         "lower_bound": enc(lower), "upper_bound": enc(upper), "gap": enc(upper - lower),
         "provenance": {"producer": "relucert.verify.bab_certificate", "solution_method": str(solution.method),
                        "solution_objective": float(solution.objective), "dual_scale": enc(scale),

@@ -25,15 +25,13 @@ from itertools import product
 from relucert.results import CheckResult
 from relucert.verify.checker.claims import _Exact, check_interpolation, check_norms
 from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
-from relucert.verify.checker.tree_schema import ParsedTree
+from relucert.verify.checker.tree_schema import MAX_EXACT_UNDECIDED, ParsedTree
 
 __all__ = ["RAY_LIMIT", "Node", "Context", "roots", "longest_edge", "children", "classify", "bound_leaf",
            "exact_leaf", "undecided_weighted", "replay", "run_tree_checks", "check_tree_claims"]
 
 #: Rays are integer vectors with entries below this (exact in float64 for the builder).
 RAY_LIMIT = 1 << 53
-#: An exact leaf may have at most this many weighted undecided samples (2^k patterns).
-MAX_EXACT_UNDECIDED = 20
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ def _add_gt(z: list, G: tuple, h: list) -> list:
     return z
 
 
-def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam: tuple):
+def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_sparse: dict):
     """``(num, den)`` with ``num / den = ||z||^2``, ``z = w + G^T lambda`` the linear
     majorant of Lemma 2 plus the polar multipliers (Lemma 3), or a string naming why
     the leaf's data do not fit its classification. Integers: ``z S Dm`` with ``Dm`` the
@@ -156,6 +154,7 @@ def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam:
             return f"slope alpha_{i} given, but sample {i} is not undecided with sign*p_i < 0 on this cone"
         if not 0 <= a <= 1:
             return f"slope alpha_{i} = {fmt(a)} is outside [0, 1]"
+    lam = tuple(lam_sparse.get(j, Fraction(0)) for j in range(ctx.D))
     for j, v in enumerate(lam):
         if v < 0:
             return f"multiplier lambda_{j} = {fmt(v)} is negative"
@@ -180,16 +179,19 @@ def exact_leaf(ctx: Context, node: Node, act: list, und: list, pats: tuple):
     """Lemma 6 with the polar bound on each sub-region ``C_s``: per pattern ``s`` of the
     weighted undecided samples ``i_1 < ... < i_k`` (bit t of the pattern's index set:
     ``s_t = +``), ``z = v_s + G^T mu + sum_t nu_t s_t x~_{i_t}`` with the pattern's
-    ``D + k`` multipliers ``(mu, nu) >= 0``. Returns the largest ``(num, den)`` over the
+    ``D + k`` multipliers ``(mu, nu) >= 0`` (sparse dicts, absent = 0). Returns the largest ``(num, den)`` over the
     patterns (as a pair with ``num/den = ||z||^2``) or a string (shape mismatch)."""
     sign, D = node.sign, ctx.D
     U = undecided_weighted(ctx, und)
     k = len(U)
-    if k > MAX_EXACT_UNDECIDED or len(pats) != 1 << k or any(len(m) != D + k for m in pats):
-        return (f"an exact leaf with {k} weighted undecided samples needs {1 << min(k, 30)} patterns of "
-                f"{D + k} multipliers; the file gives {len(pats)} of {len(pats[0])}")
+    if k > MAX_EXACT_UNDECIDED or len(pats) != 1 << k:
+        return (f"an exact leaf with {k} weighted undecided samples needs {1 << min(k, 30)} patterns; the file "
+                f"gives {len(pats)}")
     worst = (0, 1)
-    for t, mult in enumerate(pats):
+    for t, sparse in enumerate(pats):
+        if any(j >= D + k for j in sparse):
+            return f"pattern {t}: a multiplier index beyond D + k = {D + k}"
+        mult = tuple(sparse.get(j, Fraction(0)) for j in range(D + k))
         if any(v < 0 for v in mult):
             return f"pattern {t}: a negative multiplier"
         Dm = common_denominator(mult, ctx.bits, "a pattern's multipliers")

@@ -6,8 +6,12 @@ Layout (proofs/exact_certificate.md, "Format /2")::
     {"format": "relucert.exact-certificate/2",
      "problem", "n", "d", "X", "y", "lam", "dual", "atoms",     # exactly as in /1
      "tree": {"split_rule": "longest-edge/1", "n_nodes": int, "bits": "0110..."},
-     "leaves": [{"alpha": {"i": "a/b"}, "lambda": ["a/b"] x D}     # a bound leaf
-                | {"exact": [["a/b"] x (D + k)] x 2^k}, ...],   # an exact leaf
+     "leaves": [{"alpha": {"i": "a/b"}, "lambda": {"j": "a/b"}}    # a bound leaf
+                | {"exact": [{"j": "a/b"}] x 2^k}, ...],          # an exact leaf
+
+Multipliers are sparse objects ``{index: rational}`` (absent entries are 0): ``alpha``
+over sample indices, ``lambda`` over the D rays, an exact leaf's pattern over the D rays
+then its k weighted undecided samples (indices ``D + t``).
      "lower_bound", "upper_bound", "gap", "provenance"}
 
 Cheap checks first: shape and types, ``n <= max_n``, ``d <= max_d``, the node count
@@ -24,12 +28,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
-from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE
+from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
 from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes
-from relucert.verify.certfile import CertifiedVerdict
 
-__all__ = ["SPLIT_RULE", "ParsedTree", "parse_tree_certificate"]
+__all__ = ["SPLIT_RULE", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
 
+#: An exact leaf may have at most this many weighted undecided samples (2^k patterns).
+MAX_EXACT_UNDECIDED = 20
 #: The only split rule of format /2: the longest edge (smallest cosine, exact comparison),
 #: ties to the first pair (j, k), j < k, in lexicographic order; new ray ``r_j + r_k``.
 SPLIT_RULE = "longest-edge/1"
@@ -42,12 +47,27 @@ class ParsedTree:
     """A /2 document after strict parsing. ``base`` carries the data, dual, atoms and
     bounds in the /1 form (no chambers) so the /1 kernels apply; ``bits`` is the preorder
     split string; ``leaves`` holds per leaf ``("bound", alpha dict, lambda tuple)`` or
-    ``("exact", tuple of per-pattern tuples)``."""
+    ``("exact", tuple of per-pattern dicts)`` (sparse: absent multipliers are 0)."""
 
     base: ParsedCertificate
     bits: str
     leaves: tuple
     limits: Limits
+
+
+def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
+    """``{"j": rational}`` with ``j`` an index in ``[0, width)`` (absent entries are 0)."""
+    if not isinstance(raw, dict):
+        raise CertificateError(f"{where}: expected an object {{index: rational}}; got {type(raw).__name__}")
+    if len(raw) > width:
+        raise CertificateError(f"{where}: {len(raw)} entries for at most {width} indices")
+    out = {}
+    digits = len(str(width))
+    for key, val in raw.items():
+        if len(key) > digits or _INDEX.fullmatch(key) is None or int(key) >= width:
+            raise CertificateError(f"{where}: {key[:20]!r} is not an index in [0, {width})")
+        out[int(key)] = rd.rational(val, f"{where}[{key}]")
+    return out
 
 
 def _leaf(raw, where: str, n: int, D: int, rd: _Reader):
@@ -57,22 +77,11 @@ def _leaf(raw, where: str, n: int, D: int, rd: _Reader):
         _exact_keys(raw, {"exact"}, where)
         pats = raw["exact"]
         if not isinstance(pats, list) or not pats:
-            raise CertificateError(f"{where}.exact: expected a non-empty list of multiplier lists")
-        width = len(pats[0]) if isinstance(pats[0], list) else -1
-        if width < D:
-            raise CertificateError(f"{where}.exact[0]: expected a list of at least D = {D} rationals")
-        return ("exact", tuple(rd.rationals(pt, width, f"{where}.exact[{t}]") for t, pt in enumerate(pats)))
+            raise CertificateError(f"{where}.exact: expected a non-empty list of multiplier objects")
+        width = D + MAX_EXACT_UNDECIDED
+        return ("exact", tuple(_sparse(pt, width, f"{where}.exact[{t}]", rd) for t, pt in enumerate(pats)))
     _exact_keys(raw, {"alpha", "lambda"}, where)
-    alpha_raw = _need(raw, "alpha", dict, where)
-    if len(alpha_raw) > n:
-        raise CertificateError(f"{where}.alpha: {len(alpha_raw)} slopes for {n} samples")
-    alpha = {}
-    width = len(str(n))
-    for key, val in alpha_raw.items():
-        if len(key) > width or _INDEX.fullmatch(key) is None or int(key) >= n:
-            raise CertificateError(f"{where}.alpha: {key[:20]!r} is not a sample index in [0, {n})")
-        alpha[int(key)] = rd.rational(val, f"{where}.alpha[{key}]")
-    return ("bound", alpha, rd.rationals(raw["lambda"], D, f"{where}.lambda"))
+    return ("bound", _sparse(raw["alpha"], n, f"{where}.alpha", rd), _sparse(raw["lambda"], D, f"{where}.lambda", rd))
 
 
 def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree:
