@@ -181,11 +181,12 @@ def test_builder_fails_closed(built):
 
 
 def test_d4_end_to_end(tmp_path):
+    """Through the API layer (relucert.certifier.tree_certificate: bab.certify, then the builder)."""
+    from relucert.certifier import tree_certificate
+
     X, y, lam = _problem(8, 4, 5)
     sol = relucert.solve(X, y, lam, progress=False)
-    bab = certify(X, sol.dual)
-    assert bab.certified
-    tree = make_tree_certificate(sol, bab)
+    tree = tree_certificate(sol, progress=False)
     path = tmp_path / "d4.json"
     tree.write(path)
     out = check(path)
