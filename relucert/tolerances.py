@@ -331,3 +331,7 @@ BAB_CERT_MAX_NODES = 2_000_000
 #: (``U`` the branch and bound's float upper bound on max |eta_p|, when ``U`` is near 1 or
 #: above), so that every leaf can be confirmed at ``||z||^2 <= 1`` despite rounding.
 BAB_CERT_SCALE_MARGIN_BITS = 40
+#: The builder rounds a leaf's slopes and multipliers to the grid 2**-b for b in this
+#: ladder, keeping the first that its exact check confirms (coarse numbers are short in
+#: the file; a tight leaf needs the finest).
+BAB_CERT_MULT_BITS = (20, 40, 60)

@@ -9,8 +9,9 @@ cones (proofs/exact_certificate.md, "Format /2"; proofs/branch_and_bound.md, Lem
   own split rule (longest edge, exact comparison, new ray ``r_j + r_k``), depth first;
 - at each node Act/Ina/U are derived exactly (the checker's kernel); the node becomes
   a *bound leaf* when the linear majorant of Lemma 2 (centre slopes, refined by a few
-  Frank-Wolfe steps) plus NNLS polar multipliers, rounded to the dyadic grid
-  ``2**-MULT_BITS``, gives ``||z||^2 <= 1`` in exact arithmetic; otherwise an *exact leaf* when it has at most ``leaf_undecided``
+  Frank-Wolfe steps) plus NNLS polar multipliers, rounded to a dyadic grid
+  ``2**-b`` (``b`` in ``BAB_CERT_MULT_BITS``, coarsest first), gives ``||z||^2 <= 1`` in
+  exact arithmetic; otherwise an *exact leaf* when it has at most ``leaf_undecided``
   weighted undecided samples and every sub-region's rounded polar multipliers confirm
   exactly; otherwise it is split. A node that cannot be confirmed is refined, never
   written as certified; a cone with no undecided sample that still fails, a ray beyond
@@ -37,10 +38,11 @@ from relucert.errors import CertificateError
 from relucert.results import VerificationReport
 from relucert.solution import Solution
 from relucert.tolerances import (
-    BAB_CERT_ALPHA_STEPS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_SCALE_MARGIN_BITS,
+    BAB_CERT_ALPHA_STEPS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_MULT_BITS,
+    BAB_CERT_SCALE_MARGIN_BITS,
 )
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, encode_rational, write_certificate
-from relucert.verify.certificate_hints import MULT_BITS, dyadic_round, exact_interpolation
+from relucert.verify.certificate_hints import dyadic_round, exact_interpolation
 from relucert.verify.checker import check_certificate, sqrt_upper
 from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.schema import ParsedCertificate
@@ -133,20 +135,20 @@ class _Floats:
         return out
 
 
-def _dyadic(values) -> dict:
-    """Non-negative values rounded to ``2**-MULT_BITS``, as a sparse dict (zeros left out)."""
+def _dyadic(values, bits: int) -> dict:
+    """Non-negative values rounded to ``2**-bits``, as a sparse dict (zeros left out)."""
     out = {}
     for j, v in enumerate(values):
-        r = dyadic_round(float(v), MULT_BITS)
+        r = dyadic_round(float(v), bits)
         if r > 0:
             out[j] = r
     return out
 
 
-def _alpha_exact(alpha: dict) -> dict:
+def _alpha_exact(alpha: dict, bits: int) -> dict:
     out = {}
     for i, a in alpha.items():
-        r = min(Fraction(1), max(Fraction(0), dyadic_round(float(a), MULT_BITS)))
+        r = min(Fraction(1), max(Fraction(0), dyadic_round(float(a), bits)))
         if r:
             out[int(i)] = r
     return out
@@ -186,20 +188,22 @@ def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=
                 act, und = classify(node, ctx.n)
                 leaf, out = None, None
                 alpha, lam, res = floats.bound(node, act, und, BAB_CERT_ALPHA_STEPS)
-                if res <= tf:
-                    cand = (_alpha_exact(alpha), _dyadic(lam))
+                for grid in (BAB_CERT_MULT_BITS if res <= tf else ()):
+                    cand = (_alpha_exact(alpha, grid), _dyadic(lam, grid))
                     out = bound_leaf(ctx, node, act, und, *cand)
                     if not isinstance(out, str) and out[0] <= T2 * out[1]:
                         leaf = ("bound",) + cand
+                        break
                 U = undecided_weighted(ctx, und)
                 if leaf is None and len(U) <= leaf_undecided:
                     pats = floats.patterns(node, act, U)
-                    if all(r <= tf for _, r in pats):
-                        cand = tuple(_dyadic(m) for m, _ in pats)
+                    for grid in (BAB_CERT_MULT_BITS if all(r <= tf for _, r in pats) else ()):
+                        cand = tuple(_dyadic(m, grid) for m, _ in pats)
                         out = exact_leaf(ctx, node, act, und, cand)
                         if not isinstance(out, str) and out[0] <= T2 * out[1]:
                             leaf = ("exact", cand)
                             n_exact += 1
+                            break
                 if leaf is not None:
                     bits.append("0")
                     leaves.append(leaf)

@@ -308,7 +308,8 @@ def check_tree_claims(tree: ParsedTree) -> list:
             return checks
     gap = upper - lower
     if not add(CheckResult("bounds.gap", gap == cert.gap and gap >= 0, max_violation=approx(gap), bound=0.0,
-                           detail=f"certified gap upper - lower = {fmt(gap, '.6g')}; file says {fmt(cert.gap, '.6g')}")):
+                           detail=f"certified gap upper - lower = {fmt(gap, '.6g')}; "
+                                  f"file says {fmt(cert.gap, '.6g')}")):
         return checks
     add(CheckResult("uniqueness", True, detail="no uniqueness claimed (format /2)"))
     return checks

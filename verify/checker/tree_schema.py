@@ -29,7 +29,9 @@ from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
-from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes
+from relucert.verify.checker.schema import (
+    DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes,
+)
 
 __all__ = ["SPLIT_RULE", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
 
