@@ -16,6 +16,11 @@ false when ``lower > OPT + t`` or ``upper < OPT - t`` with ``t = conic_accept *
 max(1, |OPT|)`` (the judge is a float solve). The count of accepted false claims must be 0.
 Uniqueness verdicts of accepted mutants are not judged (no independent exact test).
 
+``--format 2`` runs the same campaign on ``relucert.exact-certificate/2`` files (the
+branch-and-bound tree; ``make_tree_certificate`` on the dual certified by
+``lp.tv.bab.certify``) with the tree's own mutation kinds (split bits, leaves, slopes,
+multipliers) in place of the chamber kinds.
+
 Run: ``python benchmarks/bench_fuzz_certificates.py`` (10,000 mutants; ``--quick``: 600).
 Exit status 1 when any accepted mutant's claim is false.
 """
@@ -43,6 +48,10 @@ SMALL = [Fraction(1, 2 ** 50), Fraction(1, 10 ** 12), Fraction(1, 10 ** 6), Frac
 KINDS = ["X", "y", "lam", "dual", "atom_u", "atom_sign", "atom_norm_upper", "atom_drop", "atom_add",
          "signs_bit", "interior", "parent", "mult_value", "mult_drop", "mult_add", "chamber_drop",
          "chamber_duplicate", "n_chambers", "lower", "upper", "gap", "verdict", "problem"]
+#: Format /2: the kinds shared with /1 plus the tree's own.
+KINDS_TREE = ["X", "y", "lam", "dual", "atom_u", "atom_sign", "atom_norm_upper", "atom_drop", "atom_add",
+              "bits_flip", "bits_swap", "leaf_drop", "leaf_swap", "lambda_value", "lambda_drop", "lambda_add",
+              "alpha_value", "alpha_add", "exact_value", "exact_drop", "lower", "upper", "gap", "problem"]
 
 
 # --------------------------------------------------------------------------- the forger
@@ -85,10 +94,59 @@ def recompute_bounds(doc: dict) -> None:
     doc["lower_bound"], doc["upper_bound"], doc["gap"] = str(lower), str(upper), str(upper - lower)
 
 
+def mutate_tree(doc: dict, kind: str, rng: random.Random) -> bool:
+    """Format /2: change one field of the tree or its leaves (other kinds: :func:`mutate`)."""
+    pick = rng.randrange
+    tree, leaves = doc["tree"], doc["leaves"]
+    bits = tree["bits"]
+    if kind == "bits_flip":
+        i = pick(len(bits))
+        tree["bits"] = bits[:i] + ("1" if bits[i] == "0" else "0") + bits[i + 1:]
+    elif kind == "bits_swap":
+        i, j = sorted((pick(len(bits)), pick(len(bits))))
+        b = list(bits)
+        b[i], b[j] = b[j], b[i]
+        tree["bits"] = "".join(b)
+    elif kind == "leaf_drop":
+        del leaves[pick(len(leaves))]
+    elif kind == "leaf_swap":
+        i, j = pick(len(leaves)), pick(len(leaves))
+        leaves[i], leaves[j] = leaves[j], leaves[i]
+    elif kind in ("lambda_value", "lambda_drop", "lambda_add", "alpha_value", "alpha_add"):
+        key = "lambda" if kind.startswith("lambda") else "alpha"
+        bound = [leaf for leaf in leaves if key in leaf]
+        if not bound:
+            return True
+        leaf = bound[pick(len(bound))]
+        width = doc["d"] + 1 if key == "lambda" else doc["n"]
+        if kind.endswith("add") or not leaf[key]:
+            j = str(pick(width))
+            leaf[key][j] = str(abs(new_value(Fraction(leaf[key].get(j, "1")), rng)))
+        elif kind.endswith("drop"):
+            del leaf[key][rng.choice(sorted(leaf[key]))]
+        else:
+            j = rng.choice(sorted(leaf[key]))
+            leaf[key][j] = str(new_value(Fraction(leaf[key][j]), rng))
+    elif kind in ("exact_value", "exact_drop"):
+        exact = [leaf for leaf in leaves if "exact" in leaf]
+        if not exact:
+            return True
+        pats = exact[pick(len(exact))]["exact"]
+        if kind == "exact_drop":
+            del pats[pick(len(pats))]
+        else:
+            m = pats[pick(len(pats))]
+            j = rng.choice(sorted(m)) if m else "0"
+            m[j] = str(new_value(Fraction(m.get(j, "1")), rng))
+    else:
+        return mutate(doc, kind, rng)
+    return True
+
+
 def mutate(doc: dict, kind: str, rng: random.Random) -> bool:
     """Change one field of ``doc`` in place; returns whether the bounds are to be recomputed."""
     n, d = doc["n"], doc["d"]
-    ch, atoms = doc["chambers"], doc["atoms"]
+    ch, atoms = doc.get("chambers", []), doc["atoms"]
     pick = rng.randrange
     if kind == "X":
         i, j = pick(n), pick(d)
@@ -221,9 +279,9 @@ class Judge:
 
 # --------------------------------------------------------------------------- the campaign
 
-@functools.lru_cache(maxsize=1)
-def certificates() -> tuple:
-    """(problem, certificate JSON text) per problem of PROBLEMS."""
+@functools.lru_cache(maxsize=2)
+def certificates(fmt: int = 1) -> tuple:
+    """(problem, certificate JSON text) per problem of PROBLEMS, in format ``fmt``."""
     import relucert
     from relucert.verify import make_exact_certificate
 
@@ -233,11 +291,18 @@ def certificates() -> tuple:
         X = rng.standard_normal((n, d))
         y = rng.standard_normal(n)
         sol = relucert.solve(X, y, lam, progress=False)
-        out.append(((n, d, lam, seed), json.dumps(make_exact_certificate(sol, progress=False).to_dict())))
+        if fmt == 2:
+            from relucert.lp.tv.bab import certify
+            from relucert.verify.bab_certificate import make_tree_certificate
+
+            doc = make_tree_certificate(sol, certify(X, sol.dual), progress=False).to_dict()
+        else:
+            doc = make_exact_certificate(sol, progress=False).to_dict()
+        out.append(((n, d, lam, seed), json.dumps(doc)))
     return tuple(out)
 
 
-def campaign(n_mutants: int, seed: int = 0, progress: bool = True) -> dict:
+def campaign(n_mutants: int, seed: int = 0, progress: bool = True, fmt: int = 1) -> dict:
     """Run ``n_mutants`` one-field mutations (round robin over the problems, kinds drawn
     uniformly; mutations that change nothing are redrawn). Returns the figures."""
     from tqdm import tqdm
@@ -247,7 +312,8 @@ def campaign(n_mutants: int, seed: int = 0, progress: bool = True) -> dict:
     from relucert.verify.checker import check_certificate
 
     rng = random.Random(seed)
-    base = certificates()
+    base = certificates(fmt)
+    kinds, mutator = (KINDS_TREE, mutate_tree) if fmt == 2 else (KINDS, mutate)
     judge = Judge()
     truth = [judge.optimum(json.loads(text)) for _, text in base]
     stats = collections.Counter()
@@ -262,8 +328,8 @@ def campaign(n_mutants: int, seed: int = 0, progress: bool = True) -> dict:
         which = done % len(base)
         text = base[which][1]
         doc = json.loads(text)
-        kind = rng.choice(KINDS)
-        if mutate(doc, kind, rng):
+        kind = rng.choice(kinds)
+        if mutator(doc, kind, rng):
             recompute_bounds(doc)
         if json.dumps(doc) == text:
             stats["no-op (redrawn)"] += 1
@@ -302,7 +368,7 @@ def campaign(n_mutants: int, seed: int = 0, progress: bool = True) -> dict:
             by_kind[kind]["accepted FALSE"] += 1
     bar.close()
     return {
-        "mutants": n_mutants, "seed": seed, "problems": [b[0] for b in base], "stats": dict(stats),
+        "mutants": n_mutants, "seed": seed, "format": fmt, "problems": [b[0] for b in base], "stats": dict(stats),
         "by_kind": {k: dict(v) for k, v in sorted(by_kind.items())}, "first_failures": dict(failures.most_common()),
         "accepted_false": len(false_claims), "false_claims": false_claims[:20],
         "worst_relative_margin": worst_margin, "judge_solves": judge.n_solves, "judge_s": judge.solve_s,
@@ -343,11 +409,13 @@ def main(argv=None) -> int:
     parser.add_argument("--mutants", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--format", type=int, choices=(1, 2), default=1,
+                        help="certificate format to forge: 1 (chamber list) or 2 (branch-and-bound tree)")
     args = parser.parse_args(argv)
     n = args.mutants or (600 if args.quick else 10_000)
     print(f"machine: {machine()}")
-    out = campaign(n, args.seed)
-    print(f"{out['mutants']} one-field mutants of {len(out['problems'])} certificates (n, d, lam, seed) = "
+    out = campaign(n, args.seed, fmt=args.format)
+    print(f"format /{out['format']}: {out['mutants']} one-field mutants of {len(out['problems'])} certificates (n, d, lam, seed) = "
           f"{out['problems']}, seed {out['seed']}, {out['wall_s']:.1f} s ({out['judge_solves']} judge solves, "
           f"{out['judge_s']:.1f} s)")
     for key, value in sorted(out["stats"].items()):

@@ -65,7 +65,7 @@ def qp_iteration_budget(n_variables: int) -> int:
     -------
     int
         ``QP_ITERATIONS_FLOOR + QP_ITERATIONS_PER_VARIABLE * n_variables``
-        (relucert/tolerances.py): a size budget, the same on every machine.
+        (relucert/tolerances/): a size budget, the same on every machine.
     """
     return QP_ITERATIONS_FLOOR + QP_ITERATIONS_PER_VARIABLE * int(n_variables)
 

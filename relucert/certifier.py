@@ -13,7 +13,7 @@ from relucert._validation import check_device, check_lam, check_X, check_Xy
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["certify"]
+__all__ = ["certify", "tree_certificate"]
 
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
@@ -112,3 +112,38 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
     interp = solve(sol.X, sol.y, 0.0, method=method, tol=tol, strict=True, arrangement=report.arrangement)
     cert = p0_certificate(sol.X, sol.y, interp.theta, interp.amplitude, arrangement=report.arrangement, tol=tol)
     return report.with_p0(cert)
+
+
+def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progress: bool | None = None,
+                     max_nodes: int | None = None):
+    """An exact certificate of ``solution`` without the chamber list
+    (``relucert.exact-certificate/2``): the branch and bound certifies the dual vector
+    (:func:`relucert.lp.tv.bab.certify`) and its result is handed to the builder
+    (:func:`relucert.verify.bab_certificate.make_tree_certificate`, which re-derives and
+    confirms every leaf exactly and self-checks the file).
+
+    Parameters
+    ----------
+    solution : Solution
+    tol : Tolerances, optional (the branch and bound's threshold ``1 + tol.dual_feas``)
+    progress : progress bars on stderr (None: only on a terminal)
+    max_nodes : the builder's node cap (default ``relucert.tolerances.BAB_CERT_MAX_NODES``)
+
+    Returns
+    -------
+    relucert.verify.bab_certificate.TreeCertificate
+        ``.write(path)`` writes the file; ``relucert check FILE`` re-verifies it.
+
+    Raises
+    ------
+    CertificateError
+        The branch and bound did not certify the dual vector, or no leaf-by-leaf proof
+        could be confirmed (never a partial or unverified file).
+    """
+    if not isinstance(solution, Solution):
+        raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
+    from relucert.lp.tv.bab import certify as bab_certify
+    from relucert.verify.bab_certificate import make_tree_certificate
+
+    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress)
+    return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)

@@ -40,12 +40,16 @@ from relucert._atomic import write_text
 from relucert.errors import CertificateError, CertificateLimitError
 
 __all__ = [
-    "CERTIFICATE_FORMAT", "CertifiedVerdict", "VERDICT_UNIQUE", "VERDICT_NOT_CERTIFIED",
+    "CERTIFICATE_FORMAT", "CERTIFICATE_FORMAT_TREE", "CERTIFICATE_FORMATS", "CertifiedVerdict", "VERDICT_UNIQUE",
+    "VERDICT_NOT_CERTIFIED",
     "encode_rational", "decode_rational", "read_certificate", "write_certificate", "loads_certificate",
-    "TOP_LEVEL_KEYS",
+    "TOP_LEVEL_KEYS", "TOP_LEVEL_KEYS_TREE",
 ]
 
 CERTIFICATE_FORMAT = "relucert.exact-certificate/1"
+#: The branch-and-bound format (no chamber list; proofs/exact_certificate.md, "Format /2").
+CERTIFICATE_FORMAT_TREE = "relucert.exact-certificate/2"
+CERTIFICATE_FORMATS = (CERTIFICATE_FORMAT, CERTIFICATE_FORMAT_TREE)
 
 
 class CertifiedVerdict(StrEnum):
@@ -65,6 +69,10 @@ VERDICT_NOT_CERTIFIED = CertifiedVerdict.NOT_CERTIFIED.value
 TOP_LEVEL_KEYS = frozenset({
     "format", "problem", "n", "d", "X", "y", "lam", "dual", "atoms", "chambers", "completeness",
     "lower_bound", "upper_bound", "gap", "uniqueness", "provenance",
+})
+TOP_LEVEL_KEYS_TREE = frozenset({
+    "format", "problem", "n", "d", "X", "y", "lam", "dual", "atoms", "tree", "leaves",
+    "lower_bound", "upper_bound", "gap", "provenance",
 })
 
 _RATIONAL = re.compile(r"-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?")
@@ -196,8 +204,9 @@ def loads_certificate(text: str) -> dict:
         raise CertificateError(f"certificate is not valid JSON (corrupted or truncated): {exc}") from exc
     if not isinstance(doc, dict):
         raise CertificateError(f"certificate must be a JSON object; got {type(doc).__name__}")
-    if doc.get("format") != CERTIFICATE_FORMAT:
-        raise CertificateError(f"not a {CERTIFICATE_FORMAT} document (format={doc.get('format')!r})")
+    if doc.get("format") not in CERTIFICATE_FORMATS:
+        raise CertificateError(f"not a {' or '.join(CERTIFICATE_FORMATS)} document "
+                               f"(format={str(doc.get('format'))[:60]!r})")
     return doc
 
 
@@ -235,9 +244,9 @@ def write_certificate(path, document: dict) -> None:
     ----------
     path : str or path-like
     document : dict
-        A ``relucert.exact-certificate/1`` document (plain JSON values).
+        A ``relucert.exact-certificate/1`` or ``/2`` document (plain JSON values).
     """
-    if document.get("format") != CERTIFICATE_FORMAT:
-        raise ValueError(f"document format must be {CERTIFICATE_FORMAT!r}; got {document.get('format')!r}")
+    if document.get("format") not in CERTIFICATE_FORMATS:
+        raise ValueError(f"document format must be one of {CERTIFICATE_FORMATS}; got {document.get('format')!r}")
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
     write_text(path, text + "\n")  # atomic: an earlier file at ``path`` survives a failed write

@@ -31,7 +31,8 @@ def register(sub) -> None:
     from relucert.verify.checker.schema import DEFAULT_LIMITS
 
     p = sub.add_parser("check", help="re-verify an exact certificate file in rational arithmetic",
-                       description="Re-verify every claim of a relucert.exact-certificate/1 file in exact "
+                       description="Re-verify every claim of a relucert.exact-certificate/1 or /2 file (dispatched on "
+                                   "its format tag) in exact "
                                    "arithmetic with the independent checker (it never calls the solver or "
                                    "the enumerator). Exit 0 only when everything verified and the relative gap "
                                    "is at most --max-rel-gap; 1 when rejected, valid but not optimal, or over "
@@ -51,6 +52,9 @@ def register(sub) -> None:
     p.add_argument("--max-bits", type=positive_int, default=None, metavar="B",
                    help=f"accept rationals (and their common denominators) of up to B bits "
                         f"(default {DEFAULT_LIMITS.max_bits})")
+    p.add_argument("--max-nodes", type=positive_int, default=None, metavar="K",
+                   help=f"accept branch-and-bound trees (format /2) of up to K nodes "
+                        f"(default {DEFAULT_LIMITS.max_nodes})")
     add_common_options(p, progress=False, tol=None)  # exact arithmetic: no tolerances
     p.set_defaults(func=run)
 
@@ -72,7 +76,7 @@ def run(args) -> int:
 
     check_outputs(args)
     out = check(args.file, data=args.data, lam=args.lam, max_rel_gap=args.max_rel_gap, max_n=args.max_n,
-                max_d=args.max_d, max_bits=args.max_bits)
+                max_d=args.max_d, max_bits=args.max_bits, max_nodes=args.max_nodes)
     if args.json is not None:
         write_json(args.json, out.to_dict())
     stream = text_stream(args)

@@ -52,3 +52,13 @@ def test_fuzz_slice_accepts_no_false_claim(fuzz):
     assert stats.get("rejected by a check", 0) > 100 and stats.get("accepted", 0) > 10
     for forged in ("lower", "upper", "gap"):
         assert out["by_kind"][forged]["mutants"] > 0 and out["by_kind"][forged].get("accepted", 0) == 0
+
+
+def test_fuzz_slice_of_tree_certificates_accepts_no_false_claim(fuzz):
+    """The same campaign on format /2 files (split bits, leaves, slopes, multipliers mutated)."""
+    out = fuzz.campaign(150, seed=13, progress=False, fmt=2)
+    assert out["accepted_false"] == 0, out["false_claims"]
+    assert out["stats"].get("rejected by a check", 0) > 50
+    for forged in ("bits_flip", "leaf_drop", "lower", "upper"):
+        kind = out["by_kind"].get(forged, {})
+        assert kind.get("accepted", 0) == 0, (forged, kind)

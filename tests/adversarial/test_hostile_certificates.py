@@ -200,7 +200,7 @@ def malformed_texts(valid_doc) -> dict:
     out["huge_multiplier_index"] = (doc_with(lambda d: d["chambers"][0]["mult_plus"].__setitem__(HUGE_INT, "1")),
                                     "not a hyperplane index")
     out["array"] = (b"[1, 2, 3]", "must be a JSON object")
-    out["wrong_format"] = (doc_with(lambda d: d.__setitem__("format", "relucert.exact-certificate/2")),
+    out["wrong_format"] = (doc_with(lambda d: d.__setitem__("format", "relucert.exact-certificate/3")),
                            "not a relucert.exact-certificate/1")
     out["n_string"] = (doc_with(lambda d: d.__setitem__("n", "8")), "certificate.n: expected an integer")
     out["n_bool"] = (doc_with(lambda d: d.__setitem__("n", True)), "certificate.n: expected an integer")

@@ -1,4 +1,6 @@
-"""The independent checker of exact certificates (``relucert.exact-certificate/1``).
+"""The independent checker of exact certificates (``relucert.exact-certificate/1`` and
+``/2``; a /2 file, the branch-and-bound tree instead of the chamber list, is checked by
+:mod:`~relucert.verify.checker.tree`, dispatched on the format tag).
 
 It re-derives every claim of a certificate file from the numbers in the file, in exact
 rational arithmetic (Python integers and :class:`fractions.Fraction`), with its own
@@ -51,7 +53,7 @@ from fractions import Fraction
 
 from relucert.results import CheckResult, VerificationReport
 from relucert.tolerances import DEFAULT
-from relucert.verify.certfile import CertifiedVerdict, read_certificate
+from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, CertifiedVerdict, read_certificate
 from relucert.verify.checker.bind import DIGEST_FORMAT, compare_data, data_digest, exact_value
 from relucert.verify.checker.claims import (
     _Exact, _unpack, check_complete, check_count_range, check_distinct, check_feasible, check_interiors,
@@ -60,6 +62,8 @@ from relucert.verify.checker.claims import (
 from relucert.verify.checker.count import exact_chamber_count
 from relucert.verify.checker.rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
 from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
+from relucert.verify.checker.tree import check_tree_claims
+from relucert.verify.checker.tree_schema import parse_tree_certificate
 from relucert.verify.checker.unique import derive_uniqueness
 
 __all__ = ["check", "CHECK_FORMAT", "CheckOutcome", "CheckStatus", "Limits", "DEFAULT_LIMITS", "check_certificate",
@@ -111,8 +115,22 @@ def _run_checks(ex: _Exact, data=None):
     return checks
 
 
+def _parse_and_check(document, limits: Limits, bind=None):
+    """(parsed /1-form certificate, checks) for a /1 or /2 document (dispatch on the tag)."""
+    if isinstance(document, dict) and document.get("format") == CERTIFICATE_FORMAT_TREE:
+        tree = parse_tree_certificate(document, limits)
+        if bind is not None:
+            first = compare_data(tree.base, *bind)
+            if not first.passed:
+                return tree.base, [first]
+            return tree.base, [first] + check_tree_claims(tree)
+        return tree.base, check_tree_claims(tree)
+    cert = parse_certificate(document, limits)
+    return cert, _run_checks(_Exact(cert), bind)
+
+
 def check_certificate(document: dict, *, max_n: int | None = None, max_d: int | None = None,
-                      max_bits: int | None = None) -> VerificationReport:
+                      max_bits: int | None = None, max_nodes: int | None = None) -> VerificationReport:
     """Re-verify a certificate document in exact arithmetic.
 
     Returns a :class:`~relucert.results.VerificationReport` (``exact=True``) whose checks
@@ -124,12 +142,12 @@ def check_certificate(document: dict, *, max_n: int | None = None, max_d: int | 
     Parameters
     ----------
     document : dict
-        A parsed ``relucert.exact-certificate/1`` document.
-    max_n, max_d, max_bits : int, optional
-        Size limits (default :data:`DEFAULT_LIMITS`).
+        A parsed ``relucert.exact-certificate/1`` or ``/2`` document.
+    max_n, max_d, max_bits, max_nodes : int, optional
+        Size limits (default :data:`DEFAULT_LIMITS`; ``max_nodes`` for /2 trees).
     """
-    cert = parse_certificate(document, Limits.of(max_n, max_d, max_bits))
-    return VerificationReport.from_checks(_run_checks(_Exact(cert)), exact=True)
+    _, checks = _parse_and_check(document, Limits.of(max_n, max_d, max_bits, max_nodes))
+    return VerificationReport.from_checks(checks, exact=True)
 
 
 def check_certificate_file(path, **limits) -> VerificationReport:
@@ -139,7 +157,7 @@ def check_certificate_file(path, **limits) -> VerificationReport:
     ----------
     path : str or path-like
     **limits
-        ``max_n``, ``max_d``, ``max_bits`` (see :func:`check_certificate`).
+        ``max_n``, ``max_d``, ``max_bits``, ``max_nodes`` (see :func:`check_certificate`).
 
     Returns
     -------
@@ -159,7 +177,8 @@ def certified_gap(document: dict) -> tuple[Fraction, Fraction, Fraction]:
     -------
     lower, upper, gap : Fraction
     """
-    cert = parse_certificate(document)
+    cert = (parse_tree_certificate(document).base if document.get("format") == CERTIFICATE_FORMAT_TREE
+            else parse_certificate(document))
     return cert.lower, cert.upper, cert.gap
 
 
@@ -256,13 +275,13 @@ def _user_data(data):
 
 
 def check(path, *, data=None, lam=None, max_rel_gap=None, max_n: int | None = None, max_d: int | None = None,
-          max_bits: int | None = None) -> CheckOutcome:
+          max_bits: int | None = None, max_nodes: int | None = None) -> CheckOutcome:
     """Re-verify a certificate file and say what it proves about whose data.
 
     Parameters
     ----------
     path : str or PathLike
-        A ``relucert.exact-certificate/1`` file.
+        A ``relucert.exact-certificate/1`` or ``/2`` file (dispatched on its format tag).
     data : path, dict or (X, y), optional
         The user's data (a path is read with :func:`relucert.data.load_data`). X and y
         must equal the file's exactly (a float is the rational it encodes); otherwise
@@ -274,7 +293,7 @@ def check(path, *, data=None, lam=None, max_rel_gap=None, max_n: int | None = No
         Largest accepted ``gap / max(1, |upper|)``; default: the solver's own stopping
         gap ``Tolerances().obj_gap``. A valid certificate with a larger gap is
         NOT_OPTIMAL.
-    max_n, max_d, max_bits : int, optional
+    max_n, max_d, max_bits, max_nodes : int, optional
         Raise the checker's size limits (:class:`~relucert.verify.checker.schema.Limits`).
 
     Returns
@@ -288,7 +307,7 @@ def check(path, *, data=None, lam=None, max_rel_gap=None, max_n: int | None = No
         exceeds a limit, naming it.
     """
     start = time.perf_counter()
-    limits = Limits.of(max_n, max_d, max_bits)
+    limits = Limits.of(max_n, max_d, max_bits, max_nodes)
     gap_cap = exact_value(DEFAULT.obj_gap if max_rel_gap is None else max_rel_gap, "max_rel_gap")
     if gap_cap < 0:
         raise ValueError(f"max_rel_gap must be >= 0; got {max_rel_gap!r}")
@@ -296,9 +315,9 @@ def check(path, *, data=None, lam=None, max_rel_gap=None, max_n: int | None = No
     if lam_user is not None and lam_user < 0:
         raise ValueError(f"lam must be >= 0; got {lam!r}")
     X_user, y_user = _user_data(data) if data is not None else (None, None)
-    cert = parse_certificate(read_certificate(path), limits)
     bind = None if X_user is None and lam_user is None else (X_user, y_user, lam_user)
-    report = VerificationReport.from_checks(_run_checks(_Exact(cert), bind), exact=True)
+    cert, checks = _parse_and_check(read_certificate(path), limits, bind)
+    report = VerificationReport.from_checks(checks, exact=True)
     if report.passed:
         rel = cert.gap / max(Fraction(1), abs(cert.upper))
         status = CheckStatus.VERIFIED if rel <= gap_cap else CheckStatus.NOT_OPTIMAL

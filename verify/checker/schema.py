@@ -40,14 +40,17 @@ class Limits:
         denominators the checker forms from them (of X, of p, of one interior point, of
         one chamber's multipliers) (``--max-bits``). Data read from float64 values need
         at most 1,075 bits; a certificate of them at most a few thousand.
+    max_nodes : int
+        Most nodes of a format /2 tree (``--max-nodes``), checked before any arithmetic.
     """
 
     max_n: int = 10_000
     max_d: int = 64
     max_bits: int = 8192
+    max_nodes: int = 10_000_000
 
     def __post_init__(self) -> None:
-        for name in ("max_n", "max_d", "max_bits"):
+        for name in ("max_n", "max_d", "max_bits", "max_nodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} must be an int >= 1; got {type(value).__name__}")
@@ -55,9 +58,11 @@ class Limits:
                 raise ValueError(f"{name} must be an int >= 1; got {value}")
 
     @classmethod
-    def of(cls, max_n: int | None = None, max_d: int | None = None, max_bits: int | None = None) -> "Limits":
+    def of(cls, max_n: int | None = None, max_d: int | None = None, max_bits: int | None = None,
+           max_nodes: int | None = None) -> "Limits":
         """The defaults, with the given (non-None) limits replaced."""
-        given = {k: v for k, v in (("max_n", max_n), ("max_d", max_d), ("max_bits", max_bits)) if v is not None}
+        given = {k: v for k, v in (("max_n", max_n), ("max_d", max_d), ("max_bits", max_bits),
+                                   ("max_nodes", max_nodes)) if v is not None}
         return cls(**given)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-__all__ = ["Tolerances", "DEFAULT", "GROUPS", "resolve"]
+__all__ = ["Tolerances", "DEFAULT", "GROUPS", "resolve"]  # and the named constants of .constants
 
 
 @dataclass(frozen=True)
@@ -298,94 +298,6 @@ def resolve(tol: Tolerances | None) -> Tolerances:
     return tol
 
 
-# ----------------------------------------------------------------------------------------
-# verify (certificate analysis)
-# ----------------------------------------------------------------------------------------
-
-#: Uniqueness LPs over the solution polytope Q (relucert.verify.solution_polytope): when
-#: ``Phi_E c = r`` fails at band 0 (rounding in rank-deficient rows of Phi_E), the band
-#: ``primal_feas * max(1, |r|)`` is tried and widened by this factor, at most this many
-#: times. A wider band only widens the computed ranges, so a "unique" verdict stays sound.
-UNIQUENESS_BAND_FACTOR = 10.0
-UNIQUENESS_BAND_STEPS = 4
-
-
-# ----------------------------------------------------------------------------------------
-# arrangement / batched
-# Constants of the batched region maxima (relucert.arrangement.region_maxima and its
-# projections, proofs/batched_region_maxima.md). None changes a certified value: they
-# decide how much work is done before a region goes to the exact per-region path.
-
-#: Safety factor on the forward-error estimate ``eps * cond(Q_SS) * ||lam||`` of a
-#: Cholesky solve in the batched active-set polish (the classical bound carries a modest
-#: dimension factor; D <= 4 typically, and 64 covers it with room).
-BATCHED_POLAR_SAFETY = 64.0
-
-#: When fewer unconverged regions than this remain in a batch after a polish, they go
-#: to the exact path instead of more FISTA rounds: a round on a handful of rows costs the
-#: same per-operation overhead as on thousands (about 10 us per operation in torch on the
-#: CPU, more on a GPU launch), while region_max costs about 60 us per region.
-BATCHED_TAIL_TO_EXACT = 256
-
-#: Default cap on FISTA iterations per region before it goes to the exact path.
-BATCHED_MAX_ITER = 1000
-
-#: FISTA rounds double from this many iterations (8, 16, 32, ...) up to the cap.
-BATCHED_FIRST_ROUND = 8
-
-#: Lawson-Hanson passes of the polish per padded facet: ``3 F + 2`` passes for F facets
-#: (each facet is added about once, and each addition may cost a step back).
-BATCHED_POLISH_PASSES_PER_FACET = 3
-BATCHED_POLISH_EXTRA_PASSES = 2
-
-
-# ----------------------------------------------------------------------------------------
-# TV solver (lp/ and lp/tv/): budgets, ladders, retry bands and safety factors.
-# Module-level constants, not fields: they shape the algorithm's path, not the accuracy
-# a user asks for. Every budget counts iterations or sizes, never wall-clock time, so
-# that a result does not depend on the speed of the machine.
-
-#: HiGHS QP iterations allowed per variable (plus ``QP_ITERATIONS_FLOOR``) before a lasso
-#: QP counts as stalled and is retried with ``highs_qp_regularization_fallback``: HiGHS's
-#: active-set QP can cycle (150,000 iterations on a 142-variable lasso at lam = 1e-3),
-#: while healthy solves here take a few per variable.
-QP_ITERATIONS_PER_VARIABLE = 20
-#: The constant part of the HiGHS QP iteration budget.
-QP_ITERATIONS_FLOOR = 1000
-#: Zero-weight atoms are dropped from the exchange's atom set when it exceeds
-#: max(EXCHANGE_ATOM_CAP, 4 x the per-round addition limit).
-EXCHANGE_ATOM_CAP = 2500
-#: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
-#: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
-EXCHANGE_NEAR_MISS_FACTOR = 1000.0
-#: Continuation levels lam F^j of the exchange's optional warm start.
-EXCHANGE_CONTINUATION_FACTOR = 10.0
-#: A failed polishing is retried once the certified gap has dropped by this factor.
-EXCHANGE_POLISH_RETRY = 0.01
-#: The gap counts as stalled when one round does not shrink it by this factor.
-EXCHANGE_STALL_FACTOR = 0.5
-#: Snapping distances tried by the polishing: tol.snap_distance times these (smallest first),
-#: after the unsnapped pattern.
-EXCHANGE_SNAP_LADDER = (1e-6, 1e-4, 1e-2, 1.0)
-#: Safety factor of the threshold at which an early-stopping candidate scan ends: a region
-#: above accept_limit x (1 + this x eps) settles the rejection.
-EXCHANGE_ACCEPT_SLACK_EPS = 8.0
-#: The rounding floor of Phi^T p in the finite lasso is this factor times
-#: eps ||y|| ||X~||_F / lam (lp/tv/polish.py, dual_rounding_floor).
-POLISH_FLOOR_FACTOR = 3.0
-#: Branch and bound: a split whose integer rays exceed this length (2^52, the last
-#: exactly represented float integers) forces the undecided leaf to sub-enumeration.
-BAB_RAY_LIMIT = float(2 ** 52)
-#: The active-set lasso's final SVD equilibrates its columns (exact powers of two) when
-#: their norms spread by more than this factor: the spread alone then makes cond(A) at
-#: least this large, and z's error ~ eps cond(A), divided by lam in p = (y - A z)/lam,
-#: reaches the dual tolerance (X in large units: proofs/natural_units.md).
-ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
-
-
-# ----------------------------------------------------------------------------------------
-# --- regularisation path and cross-validation (relucert/path.py, relucert/estimator_cv.py) ---
-#: Default ratio lam_min / lam_max of a path's geometric grid (scikit-learn's ``eps`` of
-#: lasso_path and LassoCV): the grid runs from lam_max, where the zero network becomes
-#: optimal (proofs/regularisation_path.md), down to this fraction of it.
-PATH_LAM_RATIO = 1e-3
+# The named constants of the algorithms (budgets, ladders, retry bands, safety factors),
+# one block per area; re-exported so that every constant is read from relucert.tolerances.
+from relucert.tolerances.constants import *  # noqa: E402,F401,F403

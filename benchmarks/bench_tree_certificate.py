@@ -1,0 +1,96 @@
+"""Benchmark: exact certificates without the chamber list (format /2, issue 13 item 2).
+
+Usage: python benchmarks/bench_tree_certificate.py [--quick] [--cases d3n50,d4n30] [--no-baseline]
+
+Per case (Gaussian X, y = relu(X w) + noise, lam = 0.1, seed 0): ``relucert.solve``, the
+branch and bound's ``certify`` of its dual, the /2 builder
+(``make_tree_certificate``: tree nodes, leaves, exact leaves, file size, build time) and
+the independent check of the written file (``relucert.verify.check``). Baseline, same
+process and same solution: the chamber-list certificate (format /1,
+``make_exact_certificate``: file size, build time including enumeration, check time).
+Both must verify; the table gives the size and check-time ratios /1 : /2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from _machine import machine
+
+
+def _case(text: str) -> tuple[int, int]:
+    d, n = text.lstrip("d").split("n")
+    return int(n), int(d)
+
+
+def run(n: int, d: int, baseline: bool, folder: str) -> dict:
+    import relucert
+    from relucert.lp.tv.bab import certify
+    from relucert.verify import check, make_exact_certificate
+    from relucert.verify.bab_certificate import make_tree_certificate
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    y = np.maximum(X @ rng.standard_normal(d), 0.0) + 0.1 * rng.standard_normal(n)
+    sol = relucert.solve(X, y, 0.1, progress=False)
+    t = time.perf_counter()
+    bab = certify(X, sol.dual, progress=False)
+    out = {"n": n, "d": d, "chambers": sol.n_chambers, "bab_nodes": bab.stats.n_nodes,
+           "bab_s": time.perf_counter() - t}
+    t = time.perf_counter()
+    tree = make_tree_certificate(sol, bab, progress=False)
+    out.update(tree_nodes=tree.n_nodes, leaves=tree.n_leaves, exact_leaves=tree.n_exact_leaves,
+               build_s=time.perf_counter() - t, rel_gap=float(tree.relative_gap))
+    path = os.path.join(folder, f"tree_{n}_{d}.json")
+    tree.write(path)
+    out["size"] = os.path.getsize(path)
+    t = time.perf_counter()
+    res = check(path, max_nodes=10 ** 8)
+    out.update(check_s=time.perf_counter() - t, verified=res.passed)
+    if baseline:
+        t = time.perf_counter()
+        one = make_exact_certificate(sol, progress=False)
+        out["build1_s"] = time.perf_counter() - t
+        path1 = os.path.join(folder, f"chambers_{n}_{d}.json")
+        one.write(path1)
+        out["size1"] = os.path.getsize(path1)
+        t = time.perf_counter()
+        res1 = check(path1)
+        out.update(check1_s=time.perf_counter() - t, verified1=res1.passed)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="cases d2n20,d3n12")
+    parser.add_argument("--cases", default=None, help="comma-separated dDnN (default d3n50,d4n30)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the format /1 certificate")
+    args = parser.parse_args(argv)
+    cases = args.cases or ("d2n20,d3n12" if args.quick else "d3n50,d4n30")
+    print(f"machine: {machine()}")
+    print("| d | n | chambers | bab nodes | tree nodes | nodes / chambers | leaves (exact) | build s | file | "
+          "check s | /1 build s | /1 file | /1 check s | size /1 : /2 | verified |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    ok = True
+    with tempfile.TemporaryDirectory() as folder:
+        for text in cases.split(","):
+            n, d = _case(text)
+            r = run(n, d, not args.no_baseline, folder)
+            good = r["verified"] and r.get("verified1", True)
+            ok = ok and good
+            base = (f"{r['build1_s']:.1f} | {r['size1'] / 1e6:.2f} MB | {r['check1_s']:.1f} | "
+                    f"{r['size1'] / r['size']:.2f}" if "size1" in r else "- | - | - | -")
+            print(f"| {d} | {n} | {r['chambers']:,} | {r['bab_nodes']:,} | {r['tree_nodes']:,} | "
+                  f"{r['tree_nodes'] / r['chambers']:.3f} | {r['leaves']:,} ({r['exact_leaves']:,}) | "
+                  f"{r['build_s']:.1f} | {r['size'] / 1e6:.2f} MB | {r['check_s']:.1f} | {base} | "
+                  f"{'yes' if good else 'NO'} |", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Strict parsing of a ``relucert.exact-certificate/2`` document (the branch-and-bound
+tree instead of the chamber list) for the independent checker.
+
+Layout (proofs/exact_certificate.md, "Format /2")::
+
+    {"format": "relucert.exact-certificate/2",
+     "problem", "n", "d", "X", "y", "lam", "dual", "atoms",     # exactly as in /1
+     "tree": {"split_rule": "longest-edge/1", "n_nodes": int, "bits": "0110..."},
+     "leaves": [{"alpha": {"i": "a/b"}, "lambda": {"j": "a/b"}}    # a bound leaf
+                | {"exact": [{"j": "a/b"}] x 2^k}, ...],          # an exact leaf
+
+Multipliers are sparse objects ``{index: rational}`` (absent entries are 0): ``alpha``
+over sample indices, ``lambda`` over the D rays, an exact leaf's pattern over the D rays
+then its k weighted undecided samples (indices ``D + t``).
+     "lower_bound", "upper_bound", "gap", "provenance"}
+
+Cheap checks first: shape and types, ``n <= max_n``, ``d <= max_d``, the node count
+``n_nodes = len(bits) <= max_nodes`` and the leaf count (at most ``n_nodes``), and every
+rational within ``max_bits`` bits, all before any arithmetic. The tree's consistency
+with the leaves (preorder replay) and each leaf's shape against its exact
+classification are claims of :mod:`relucert.verify.checker.tree` (a failed claim, not a
+parse error).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from relucert.errors import CertificateError, CertificateLimitError
+from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
+from relucert.verify.checker.schema import (
+    DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes,
+)
+
+__all__ = ["SPLIT_RULE", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
+
+#: An exact leaf may have at most this many weighted undecided samples (2^k patterns).
+MAX_EXACT_UNDECIDED = 20
+#: The only split rule of format /2: the longest edge (smallest cosine, exact comparison),
+#: ties to the first pair (j, k), j < k, in lexicographic order; new ray ``r_j + r_k``.
+SPLIT_RULE = "longest-edge/1"
+_BITS = re.compile(r"[01]*")
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedTree:
+    """A /2 document after strict parsing. ``base`` carries the data, dual, atoms and
+    bounds in the /1 form (no chambers) so the /1 kernels apply; ``bits`` is the preorder
+    split string; ``leaves`` holds per leaf ``("bound", alpha dict, lambda tuple)`` or
+    ``("exact", tuple of per-pattern dicts)`` (sparse: absent multipliers are 0)."""
+
+    base: ParsedCertificate
+    bits: str
+    leaves: tuple
+    limits: Limits
+
+
+def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
+    """``{"j": rational}`` with ``j`` an index in ``[0, width)`` (absent entries are 0)."""
+    if not isinstance(raw, dict):
+        raise CertificateError(f"{where}: expected an object {{index: rational}}; got {type(raw).__name__}")
+    if len(raw) > width:
+        raise CertificateError(f"{where}: {len(raw)} entries for at most {width} indices")
+    out = {}
+    digits = len(str(width))
+    for key, val in raw.items():
+        if len(key) > digits or _INDEX.fullmatch(key) is None or int(key) >= width:
+            raise CertificateError(f"{where}: {key[:20]!r} is not an index in [0, {width})")
+        out[int(key)] = rd.rational(val, f"{where}[{key}]")
+    return out
+
+
+def _leaf(raw, where: str, n: int, D: int, rd: _Reader):
+    if not isinstance(raw, dict):
+        raise CertificateError(f"{where}: expected an object; got {type(raw).__name__}")
+    if "exact" in raw:
+        _exact_keys(raw, {"exact"}, where)
+        pats = raw["exact"]
+        if not isinstance(pats, list) or not pats:
+            raise CertificateError(f"{where}.exact: expected a non-empty list of multiplier objects")
+        width = D + MAX_EXACT_UNDECIDED
+        return ("exact", tuple(_sparse(pt, width, f"{where}.exact[{t}]", rd) for t, pt in enumerate(pats)))
+    _exact_keys(raw, {"alpha", "lambda"}, where)
+    return ("bound", _sparse(raw["alpha"], n, f"{where}.alpha", rd), _sparse(raw["lambda"], D, f"{where}.lambda", rd))
+
+
+def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree:
+    """Strictly parse a /2 document (raises CertificateError, or CertificateLimitError
+    when a size exceeds ``limits``).
+
+    Parameters
+    ----------
+    document : dict
+    limits : Limits, optional
+
+    Returns
+    -------
+    ParsedTree
+    """
+    limits = DEFAULT_LIMITS if limits is None else limits
+    if not isinstance(document, dict):
+        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
+    if document.get("format") != CERTIFICATE_FORMAT_TREE:
+        raise CertificateError(f"not a {CERTIFICATE_FORMAT_TREE} document "
+                               f"(format={str(document.get('format'))[:60]!r})")
+    _exact_keys(document, set(TOP_LEVEL_KEYS_TREE) - {"provenance"}, "certificate", optional={"provenance"})
+    n, d = _sizes(document, limits)
+    D = d + 1
+    tree = _need(document, "tree", dict, "certificate")
+    _exact_keys(tree, {"split_rule", "n_nodes", "bits"}, "tree")
+    if tree["split_rule"] != SPLIT_RULE:
+        raise CertificateError(f"tree.split_rule must be {SPLIT_RULE!r}; got {str(tree['split_rule'])[:40]!r}")
+    n_nodes = _need(tree, "n_nodes", int, "tree")
+    if n_nodes > limits.max_nodes:
+        raise CertificateLimitError(f"limit exceeded: tree.n_nodes = {n_nodes} > max_nodes = {limits.max_nodes} "
+                                    f"(raise it with --max-nodes / max_nodes=)")
+    bits = _need(tree, "bits", str, "tree")
+    if len(bits) != n_nodes or _BITS.fullmatch(bits) is None:
+        raise CertificateError(f"tree.bits: expected a string of n_nodes = {n_nodes} characters '0'/'1'")
+    leaves_raw = _need(document, "leaves", list, "certificate")
+    if len(leaves_raw) > n_nodes:
+        raise CertificateError(f"certificate.leaves: {len(leaves_raw)} leaves for {n_nodes} nodes")
+    rd = _Reader(limits)
+    Xraw = _need(document, "X", list, "certificate")
+    if len(Xraw) != n:
+        raise CertificateError(f"certificate.X: expected {n} rows; got {len(Xraw)}")
+    X = tuple(rd.rationals(row, d, f"X[{i}]") for i, row in enumerate(Xraw))
+    y = rd.rationals(document["y"], n, "y")
+    lam = rd.rational(document["lam"], "lam")
+    if lam < 0:
+        raise CertificateError(f"lam must be >= 0; got {lam}")
+    problem = document["problem"]
+    if not isinstance(problem, str) or problem not in ("P_lam", "P_0") or (problem == "P_0") != (lam == 0):
+        raise CertificateError(f"problem must be 'P_0' exactly when lam == 0; got {str(problem)[:40]!r} with "
+                               f"lam={lam}")
+    dual = rd.rationals(document["dual"], n, "dual")
+    atoms = []
+    for k, a in enumerate(_need(document, "atoms", list, "certificate")):
+        where = f"atoms[{k}]"
+        if not isinstance(a, dict):
+            raise CertificateError(f"{where}: expected an object; got {type(a).__name__}")
+        _exact_keys(a, {"u", "sign", "norm_upper"}, where)
+        sign = _need(a, "sign", int, where)
+        if sign not in (1, -1):
+            raise CertificateError(f"{where}.sign must be 1 or -1; got {sign}")
+        atoms.append((rd.rationals(a["u"], D, f"{where}.u"), sign, rd.rational(a["norm_upper"], f"{where}.norm_upper")))
+    if "provenance" in document and not isinstance(document["provenance"], dict):
+        raise CertificateError("certificate.provenance must be an object")
+    lower, upper, gap = (rd.rational(document[k], k) for k in ("lower_bound", "upper_bound", "gap"))
+    leaves = tuple(_leaf(raw, f"leaves[{t}]", n, D, rd) for t, raw in enumerate(leaves_raw))
+    base = ParsedCertificate(
+        n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=(), interiors=(), parents=(), mult=(),
+        n_chambers_claimed=0, lower=Fraction(lower), upper=upper, gap=gap, verdict=CertifiedVerdict.NOT_CERTIFIED,
+        reason="format /2 makes no uniqueness claim", limits=limits)
+    return ParsedTree(base=base, bits=bits, leaves=leaves, limits=limits)
