@@ -77,9 +77,9 @@ class BabScan:
     max_value : float
         Largest ``|eta_p|`` met at a point.
     max_point : np.ndarray, shape (D,), or None
-        Unit point where it was met; None when no point was evaluated.
+        Unit point where it was met; None when no point with ``|eta_p| > 0`` was met.
     max_sign : int
-        Sign (+1 or -1) of ``eta_p`` there.
+        Sign (+1 or -1) of ``eta_p`` there; 0 when ``max_point`` is None.
     upper_bound : float
         Bound on ``max |eta_p|`` over the sphere.
     complete : bool
@@ -142,9 +142,9 @@ class BabCertificate:
     witness_point : np.ndarray, shape (D,), or None
         Unit point with ``|eta_p| > threshold`` when violated, else None.
     witness_sign : int
-        Sign of ``eta_p`` at the witness.
+        Sign of ``eta_p`` at the witness; 0 when there is none.
     witness_value : float
-        ``|eta_p|`` at the witness.
+        ``|eta_p|`` at the witness; NaN when there is none.
     stats : BabStats
         Counters of the search.
     """
