@@ -4,9 +4,9 @@
 
 warm-started from another solver's answer. It makes the finite QP exactly what the
 exchange method needs: optimal ON ITS OWN COLUMNS, ``Phi^T p <= 1 + tol.dual_feas``
-with ``p = (y - Phi c) / lam``. HiGHS's QP was measured to declare "optimal" with
-``max Phi^T p = 1.004`` at lam = 0.001; the exchange then re-found the same violators
-every round and stalled (proofs/exchange_method.md, "The finite QP").
+with ``p = (y - Phi c) / lam``. HiGHS's QP can declare "optimal" with ``max Phi^T p``
+well above 1 at small lam; the exchange then re-finds the same violators every round and
+stalls (proofs/exchange_method.md, "The finite QP").
 
 The passive columns' thin QR factors are updated by column insertions and deletions
 (O(n k) per step instead of a new factorisation); the final answer is re-derived from a
@@ -46,7 +46,23 @@ class ActiveSetResult:
     """``c`` (K,), ``p = (y - Phi c)/lam``, ``max_violation = max(Phi^T p) - 1`` over all
     columns, ``converged`` when that is at most ``tol.dual_feas`` and ``c`` is
     stationary on its support, the number of steps taken, and the objective
-    ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``."""
+    ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``.
+
+    Attributes
+    ----------
+    c : np.ndarray, shape (K,)
+        Non-negative weights of the columns.
+    p : np.ndarray, shape (n,)
+        Dual vector ``(y - Phi c)/lam``.
+    max_violation : float
+        ``max(Phi^T p) - 1`` over all K columns (<= 0 when dual feasible).
+    converged : bool
+        ``max_violation <= tol.dual_feas`` and ``c`` stationary on its support.
+    steps : int
+        Inner steps taken.
+    objective : float
+        ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``.
+    """
 
     c: np.ndarray
     p: np.ndarray
@@ -179,6 +195,27 @@ def _swap_in(fac: _ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
 def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray | None = None,
                             *, tol: Tolerances | None = None, max_steps: int | None = None) -> ActiveSetResult:
     """Solve the non-negative lasso from the warm start ``c0`` (default 0); see the module doc.
+
+    Parameters
+    ----------
+    Phi : array_like, shape (n, K)
+        Signed columns.
+    y : array_like, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight, ``> 0``.
+    c0 : array_like, shape (K,), optional
+        Warm start; clipped at 0, entries below ``tol.amplitude_zero`` (relative) set
+        to 0. Zeros when ``None``.
+    tol : Tolerances, optional
+        Tolerances; the defaults when ``None``.
+    max_steps : int, optional
+        Step budget; ``_STEPS_FLOOR + _STEPS_PER_COLUMN * K`` when ``None``.
+
+    Returns
+    -------
+    ActiveSetResult
+        Weights, dual vector, worst dual violation, convergence flag, steps, objective.
 
     Examples
     --------

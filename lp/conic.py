@@ -32,7 +32,25 @@ _STATUS_TABLE = {
 
 
 def status_from_clarabel(status) -> Status:
-    """Our status for a clarabel status (explicit fallback: ERROR)."""
+    """Our status for a clarabel status (explicit fallback: ERROR).
+
+    Parameters
+    ----------
+    status : clarabel.SolverStatus or str
+        The status clarabel reports; only the text after the last ``.`` is used.
+
+    Returns
+    -------
+    Status
+        Its entry in the module's status table, or ``Status.ERROR`` when it has none.
+
+    Examples
+    --------
+    >>> status_from_clarabel("SolverStatus.AlmostSolved").name
+    'INACCURATE'
+    >>> status_from_clarabel("NumericalError").name
+    'ERROR'
+    """
     return _STATUS_TABLE.get(str(status).split(".")[-1], Status.ERROR)
 
 
@@ -52,6 +70,22 @@ def _constraint_rows(M, lower, upper):
 def solve_program_conic(program: FiniteProgram, *, tol: Tolerances | None = None,
                         time_limit: float | None = None) -> ProgramResult:
     """Solve a convex LP/QP ``program`` with clarabel; statuses through clarabel's table.
+
+    Parameters
+    ----------
+    program : FiniteProgram
+        The LP or QP (``H`` positive semidefinite).
+    tol : Tolerances, optional
+        Tolerances (``tol.conic`` for clarabel, ``tol.primal_feas`` for the re-check);
+        the defaults when ``None``.
+    time_limit : float, optional
+        Seconds allowed to clarabel; no limit when ``None``.
+
+    Returns
+    -------
+    ProgramResult
+        Status, solution ``x`` (n_cols,) and the primal residual; no duals. A failed
+        primal re-check gives ``Status.INACCURATE``.
 
     Examples
     --------

@@ -73,13 +73,47 @@ def _new_highs() -> "highspy.Highs":
 
 
 def status_from_highs(model_status) -> Status:
-    """Our status for a HiGHS model status (explicit fallback: ERROR)."""
+    """Our status for a HiGHS model status (explicit fallback: ERROR).
+
+    Parameters
+    ----------
+    model_status : highspy.HighsModelStatus
+        The status HiGHS reports after ``run()``.
+
+    Returns
+    -------
+    Status
+        Its entry in the module's status table, or ``Status.ERROR`` when it has none.
+
+    Examples
+    --------
+    >>> status_from_highs(highspy.HighsModelStatus.kOptimal).name
+    'OPTIMAL'
+    >>> status_from_highs(highspy.HighsModelStatus.kSolveError).name
+    'ERROR'
+    """
     return _STATUS_TABLE.get(model_status, Status.ERROR)
 
 
 @dataclass(frozen=True)
 class FiniteProgram:
-    """A finite LP/QP in HiGHS's form (see the module docstring)."""
+    """A finite LP/QP in HiGHS's form (see the module docstring).
+
+    Attributes
+    ----------
+    c : np.ndarray, shape (n_cols,)
+        Linear cost.
+    A : scipy.sparse.csc_matrix, shape (n_rows, n_cols)
+        Constraint matrix.
+    row_lower, row_upper : np.ndarray, shape (n_rows,)
+        Bounds on ``A x``; ``numpy.inf`` with a sign for none.
+    col_lower, col_upper : np.ndarray, shape (n_cols,)
+        Bounds on ``x``; ``numpy.inf`` with a sign for none.
+    H : scipy.sparse.csc_matrix, shape (n_cols, n_cols), optional
+        Symmetric positive semidefinite Hessian; ``None`` for an LP.
+    maximize : bool
+        Maximise instead of minimise.
+    """
 
     c: np.ndarray
     A: sp.csc_matrix
@@ -92,10 +126,12 @@ class FiniteProgram:
 
     @property
     def n_cols(self) -> int:
+        """Number of variables (columns), ``len(c)``."""
         return int(self.c.shape[0])
 
     @property
     def n_rows(self) -> int:
+        """Number of constraint rows, ``A.shape[0]``."""
         return int(self.A.shape[0])
 
 
@@ -113,9 +149,25 @@ def solve_program(program: FiniteProgram, *, tol: Tolerances | None = None,
     ``iteration_limit`` bounds simplex and QP iterations (HiGHS's active-set QP can
     cycle; a deterministic bound turns that into a LIMIT status).
 
-    Returns a :class:`~relucert.results.ProgramResult`; statuses other than
-    optimal are statuses, not exceptions (callers that need an optimum raise
-    :class:`~relucert.errors.SolverError`).
+    Statuses other than optimal are statuses, not exceptions (callers that need an
+    optimum raise :class:`~relucert.errors.SolverError`).
+
+    Parameters
+    ----------
+    program : FiniteProgram
+        The LP or QP.
+    tol : Tolerances, optional
+        Tolerances (HiGHS's own and the re-check's); the defaults when ``None``.
+    time_limit : float, optional
+        Seconds allowed to HiGHS; no limit when ``None``.
+    iteration_limit : int, optional
+        Bound on simplex and QP iterations; none when ``None``.
+
+    Returns
+    -------
+    ProgramResult
+        Status, solution ``x`` (n_cols,), row duals (n_rows,), column duals (n_cols,)
+        and the re-check's residuals; a failed re-check gives ``Status.INACCURATE``.
     """
     tol = resolve(tol)
     start = time.perf_counter()
@@ -128,7 +180,24 @@ def solve_objectives(program: FiniteProgram, objectives, maximize, *, tol: Toler
     """Solve ``program`` once per objective (rows of ``objectives``, senses ``maximize``) on
     ONE HiGHS instance: only the costs change between solves, so each solve starts from
     the previous optimal basis (a few pivots instead of a cold start). Every answer gets
-    the same re-check as :func:`solve_program`. Returns a list of ProgramResult."""
+    the same re-check as :func:`solve_program`.
+
+    Parameters
+    ----------
+    program : FiniteProgram
+        The constraints (its own ``c`` and ``maximize`` are replaced per solve).
+    objectives : array_like, shape (m, n_cols) or (n_cols,)
+        One cost vector per row.
+    maximize : iterable of bool, length m
+        Sense of each solve.
+    tol : Tolerances, optional
+        Tolerances; the defaults when ``None``.
+
+    Returns
+    -------
+    list of ProgramResult
+        One re-checked result per objective, in order.
+    """
     tol = resolve(tol)
     h, A = _load(program, tol, None, None)
     idx = np.arange(program.n_cols, dtype=np.int32)
@@ -227,7 +296,28 @@ def _result(h, program: FiniteProgram, A, tol: Tolerances, start: float) -> Prog
 
 
 def primal_residual(program: FiniteProgram, x: np.ndarray) -> float:
-    """Largest violation of ``program``'s row and column bounds at ``x``."""
+    """Largest violation of ``program``'s row and column bounds at ``x``.
+
+    Parameters
+    ----------
+    program : FiniteProgram
+        The program whose bounds are checked.
+    x : np.ndarray, shape (n_cols,)
+        A point.
+
+    Returns
+    -------
+    float
+        ``max`` over rows and columns of the distance to their bounds; 0 when feasible.
+
+    Examples
+    --------
+    >>> prog = FiniteProgram(c=np.ones(1), A=sp.csc_matrix(np.ones((1, 1))),
+    ...                      row_lower=np.ones(1), row_upper=np.ones(1),
+    ...                      col_lower=np.zeros(1), col_upper=np.full(1, np.inf))
+    >>> primal_residual(prog, np.array([3.0]))
+    2.0
+    """
     act = program.A @ x
     viol = [np.maximum(program.row_lower - act, 0.0), np.maximum(act - program.row_upper, 0.0),
             np.maximum(program.col_lower - x, 0.0), np.maximum(x - program.col_upper, 0.0)]
@@ -237,7 +327,7 @@ def primal_residual(program: FiniteProgram, x: np.ndarray) -> float:
 def _dual_sign_violation(program: FiniteProgram, A, x, row_dual, col_dual, active: float) -> float:
     """Largest violation of the duals' sign conditions (HiGHS's convention, for a
     minimisation: a dual is >= 0 at a lower bound, <= 0 at an upper bound, 0 between).
-    HiGHS's QP was seen to declare "optimal" with such violations (a few millionths)."""
+    HiGHS's QP can declare "optimal" with such violations (a few millionths)."""
     sense = -1.0 if program.maximize else 1.0
     worst = 0.0
     for val, lo, up, dual in ((x, program.col_lower, program.col_upper, col_dual),

@@ -38,7 +38,19 @@ __all__ = [
 @dataclass(frozen=True)
 class FiniteSolution:
     """Weights ``c >= 0`` (K,), the dual vector ``p`` (n,), the objective recomputed
-    from ``c`` in double precision, and the HiGHS result it came from."""
+    from ``c`` in double precision, and the HiGHS result it came from.
+
+    Attributes
+    ----------
+    c : np.ndarray, shape (K,)
+        Non-negative weights of the signed columns of ``Phi``.
+    p : np.ndarray, shape (n,)
+        Dual vector: optimality means ``Phi^T p <= 1`` with equality where ``c > 0``.
+    objective : float
+        Primal objective recomputed from ``c`` in double precision.
+    program : ProgramResult
+        The backend's result the answer came from (status, timings, residuals).
+    """
 
     c: np.ndarray
     p: np.ndarray
@@ -71,7 +83,30 @@ def qp_iteration_budget(n_variables: int) -> int:
 
 
 def build_lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float):
-    """Variables ``x = (c, r)``: ``min lam sum c + 0.5 ||r||^2`` s.t. ``Phi c - r = y``."""
+    """Variables ``x = (c, r)``: ``min lam sum c + 0.5 ||r||^2`` s.t. ``Phi c - r = y``.
+
+    Parameters
+    ----------
+    Phi : array_like, shape (n, K)
+        Signed columns (column ``k`` is ``s_k phi_k``).
+    y : array_like, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight, ``> 0``.
+
+    Returns
+    -------
+    prog : FiniteProgram
+        The QP on ``K + n`` columns (weights, then residuals) and ``n`` equality rows.
+    inverse_data : dict
+        What :func:`recover_lasso_qp` needs: ``Phi``, ``y``, ``lam`` and ``K``.
+
+    Examples
+    --------
+    >>> prog, inv = build_lasso_qp(np.ones((2, 3)), np.zeros(2), 1.0)
+    >>> prog.n_cols, prog.n_rows, inv["K"]
+    (5, 2, 3)
+    """
     Phi = np.asarray(Phi, dtype=np.float64)
     n, K = Phi.shape
     A = sp.hstack([sp.csc_matrix(Phi), -sp.identity(n, format="csc")], format="csc")
@@ -88,7 +123,26 @@ def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     the active-set method (:mod:`relucert.lp.active_set`), whose answer is optimal on the
     columns to ``tol.dual_feas`` or raises :class:`~relucert.errors.SolverError`.
     Interior/regularised QP answers are only accurate to the backend's tolerances, and
-    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``."""
+    ``p = (y - Phi c)/lam`` amplifies their error by ``1/lam``.
+
+    Parameters
+    ----------
+    res : ProgramResult
+        The backend's result for the program of :func:`build_lasso_qp`.
+    inverse_data : dict
+        The second value returned by :func:`build_lasso_qp`.
+
+    Returns
+    -------
+    FiniteSolution
+        Weights ``c`` (K,), dual vector ``p = (y - Phi c)/lam`` (n,) and objective.
+
+    Raises
+    ------
+    SolverError
+        ``res`` is not optimal, carries no usable solution, or the active-set method
+        does not converge from it.
+    """
     _require_optimal(res, "lasso QP")
     return _finish_lasso(res, inverse_data)
 
@@ -120,6 +174,26 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
     e.g. the previous exchange round's answer padded with zeros) the active-set method
     runs from it first, and HiGHS only when it does not converge: a few added columns
     then cost a few pivots instead of a cold QP solve.
+
+    Parameters
+    ----------
+    Phi : array_like, shape (n, K)
+        Signed columns (column ``k`` is ``s_k phi_k``).
+    y : array_like, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight, ``> 0``.
+    tol : Tolerances, optional
+        Tolerances; the defaults when ``None``.
+    time_limit : float, optional
+        Seconds allowed to each backend solve; no limit when ``None``.
+    warm_start : array_like, shape (K,), optional
+        Non-negative starting weights for the active-set method.
+
+    Returns
+    -------
+    FiniteSolution
+        Weights ``c`` (K,), dual vector ``p`` (n,), objective and backend result.
 
     Raises
     ------
@@ -172,7 +246,28 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
 
 # ---------------------------------------------------------------- basis pursuit LP
 def build_basis_pursuit_lp(Phi: np.ndarray, y: np.ndarray):
-    """``min sum c`` s.t. ``Phi c = y``, ``c >= 0``."""
+    """``min sum c`` s.t. ``Phi c = y``, ``c >= 0``.
+
+    Parameters
+    ----------
+    Phi : array_like, shape (n, K)
+        Signed columns.
+    y : array_like, shape (n,)
+        Targets.
+
+    Returns
+    -------
+    prog : FiniteProgram
+        The LP on ``K`` columns and ``n`` equality rows.
+    inverse_data : dict
+        What :func:`recover_basis_pursuit_lp` needs: ``Phi``, ``y`` and ``K``.
+
+    Examples
+    --------
+    >>> prog, inv = build_basis_pursuit_lp(np.ones((2, 3)), np.ones(2))
+    >>> prog.n_cols, prog.n_rows
+    (3, 2)
+    """
     Phi = np.asarray(Phi, dtype=np.float64)
     n, K = Phi.shape
     prog = FiniteProgram(c=np.ones(K), A=sp.csc_matrix(Phi), row_lower=np.asarray(y, float),
@@ -182,6 +277,26 @@ def build_basis_pursuit_lp(Phi: np.ndarray, y: np.ndarray):
 
 
 def recover_basis_pursuit_lp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
+    """The basis-pursuit answer from HiGHS's result.
+
+    Parameters
+    ----------
+    res : ProgramResult
+        HiGHS's result for the program of :func:`build_basis_pursuit_lp`.
+    inverse_data : dict
+        The second value returned by :func:`build_basis_pursuit_lp`.
+
+    Returns
+    -------
+    FiniteSolution
+        Weights ``c`` (K,) clipped at 0, dual vector ``p`` (n,) (HiGHS's row duals,
+        so ``Phi^T p <= 1``) and objective ``sum(c)``.
+
+    Raises
+    ------
+    SolverError
+        ``res`` is not optimal.
+    """
     _require_optimal(res, "basis-pursuit LP")
     c = np.maximum(res.x, 0.0)
     # HiGHS: 1 - Phi^T row_dual - col_dual = 0 with col_dual >= 0, so Phi^T p <= 1.
@@ -195,6 +310,22 @@ def basis_pursuit_lp(Phi: np.ndarray, y: np.ndarray, *, tol: Tolerances | None =
 
     The dual vector ``p`` (HiGHS's row duals) satisfies ``Phi^T p <= 1`` with equality
     where ``c > 0``; the dual value is ``<p, y>``.
+
+    Parameters
+    ----------
+    Phi : array_like, shape (n, K)
+        Signed columns.
+    y : array_like, shape (n,)
+        Targets.
+    tol : Tolerances, optional
+        Tolerances; the defaults when ``None``.
+    time_limit : float, optional
+        Seconds allowed to HiGHS; no limit when ``None``.
+
+    Returns
+    -------
+    FiniteSolution
+        Weights ``c`` (K,), dual vector ``p`` (n,), objective ``sum(c)``, HiGHS result.
 
     Raises
     ------

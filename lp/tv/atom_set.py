@@ -26,6 +26,7 @@ def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
     Parameters
     ----------
     X : ndarray, shape (n, d)
+        Data points (rows).
     seed : int
         Seed of the direction ``w``.
 
@@ -54,11 +55,15 @@ def dedupe_add(theta_set, sign_set, new_theta, new_sign, tol: Tolerances, radius
     Parameters
     ----------
     theta_set : ndarray, shape (K, D)
+        The current atom set: unit directions (rows).
     sign_set : ndarray, shape (K,)
+        Sign (+1 or -1) of each atom of the set.
     new_theta : ndarray, shape (k, D)
         Unit atoms to add.
     new_sign : ndarray, shape (k,)
+        Their signs (+1 or -1).
     tol : Tolerances
+        ``tol.merge_angle`` is the default ``radius``.
     radius : float, optional
         Euclidean distance of unit vectors within which an atom counts as a duplicate of
         one already in the set or earlier among the new ones (default ``tol.merge_angle``).
@@ -102,13 +107,17 @@ def merge_answer(Xl: np.ndarray, theta_set: np.ndarray, sign_set: np.ndarray, c:
     Parameters
     ----------
     Xl : ndarray, shape (n, D)
+        Lifted data points (rows).
     theta_set : ndarray, shape (K, D)
+        The current atom set: unit directions (rows).
     sign_set : ndarray, shape (K,)
+        Sign (+1 or -1) of each atom of the set.
     c : ndarray, shape (K,)
         The finite program's weights (``>= 0``).
     Phi : ndarray, shape (n, K)
         The signed columns the weights belong to.
     lam : float
+        Regularisation weight.
     tol, tol_qp : Tolerances
         The run's tolerances and those the finite QP was asked for.
 
@@ -142,7 +151,9 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
     Parameters
     ----------
     theta_set : ndarray, shape (K, D)
+        The current atom set: unit directions (rows).
     sign_set : ndarray, shape (K,)
+        Sign (+1 or -1) of each atom of the set.
     c : ndarray, shape (K,)
         This round's weights.
     c_prev : ndarray or None
@@ -156,6 +167,7 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
     limit : int
         Violators added per round.
     tol : Tolerances
+        The run's tolerances.
     xl_max : float
         ``max_i ||x~_i||``.
 

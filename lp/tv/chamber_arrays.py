@@ -33,6 +33,7 @@ def interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.n
     Parameters
     ----------
     arr : Arrangement
+        The data's hyperplane arrangement.
     rows : ndarray of int, shape (mc,)
         Chamber indices.
     V : ndarray, shape (mc, D)
@@ -67,7 +68,9 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     Parameters
     ----------
     arr : Arrangement
+        The data's hyperplane arrangement.
     rows : ndarray of int, shape (mc,)
+        Chamber indices.
 
     Returns
     -------
@@ -107,7 +110,35 @@ def feasible_in_cone(W: np.ndarray, scale: np.ndarray, G: np.ndarray, gn: np.nda
               zero_rel: float) -> np.ndarray:
     """Whether the candidates ``W`` (mc, P, D) lie in their chamber's cone
     ``{G theta >= 0}``, with slack ``zero_rel * scale`` (``scale`` (mc, P): the size of
-    the terms each candidate was computed from)."""
+    the terms each candidate was computed from).
+
+    Parameters
+    ----------
+    W : np.ndarray, shape (mc, P, D)
+        P candidate points for each of mc chambers.
+    scale : np.ndarray, shape (mc, P)
+        Size of the terms each candidate was computed from.
+    G : np.ndarray, shape (mc, f, D)
+        Inward facet normals of each chamber, padded to f rows.
+    gn : np.ndarray, shape (mc, f)
+        Norms of the rows of ``G``.
+    mask : np.ndarray of bool, shape (mc, f)
+        Which rows of ``G`` are real facets (the rest are padding and ignored).
+    zero_rel : float
+        Relative slack.
+
+    Returns
+    -------
+    np.ndarray of bool, shape (mc, P)
+        Whether ``<g, w> >= -zero_rel * scale * ||g||`` for every real facet ``g``.
+
+    Examples
+    --------
+    >>> G = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> W = np.array([[[1.0, 1.0], [1.0, -1.0]]])
+    >>> feasible_in_cone(W, np.ones((1, 2)), G, np.ones((1, 2)), np.array([[True, True]]), 0.0).tolist()
+    [[True, False]]
+    """
     act = np.matmul(W, np.transpose(G, (0, 2, 1)))                           # (mc, P, f)
     return np.all((act >= -zero_rel * scale[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
 
@@ -178,6 +209,7 @@ def is_pointed(arr: Arrangement) -> bool:
     Parameters
     ----------
     arr : Arrangement
+        The data's hyperplane arrangement.
 
     Returns
     -------
@@ -199,8 +231,11 @@ def padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
     Parameters
     ----------
     arr : Arrangement
+        The data's hyperplane arrangement (d = 3, D = 4).
     rows : ndarray of int, shape (mc,)
+        Chamber indices.
     zero_rel : float
+        Relative rounding threshold the rays were computed with (:func:`chamber_rays`).
 
     Returns
     -------

@@ -50,6 +50,7 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
     Parameters
     ----------
     V : ndarray, shape (mc, D)
+        The vector ``v`` of each of the mc chambers.
     G, mask : ndarray
         :func:`padded_facets` of the chambers.
     zero_rel : float
@@ -57,12 +58,18 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
     rays : tuple, optional
         :func:`padded_rays` of the chambers (D = 4).
     cutoff : float
+        Chambers whose maximum is provably at most this skip the lower-face stages.
     pointed : bool
+        Whether the cones are pointed (the lifted data span R^D).
 
     Returns
     -------
-    (value, point, resolved)
-        Shapes (mc,), (mc, D), (mc,).
+    value : ndarray, shape (mc,)
+        The maximum (or, below ``cutoff``, its upper bound); 0 where it is 0.
+    point : ndarray, shape (mc, D)
+        Unit maximiser; NaN where the value is 0 or only a bound.
+    resolved : ndarray of bool, shape (mc,)
+        False where no candidate passed (the caller projects those by NNLS).
     """
     mc, f, D = G.shape
     vn = np.linalg.norm(V, axis=1)

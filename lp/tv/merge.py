@@ -21,7 +21,27 @@ __all__ = ["sign_vectors", "merge_atoms"]
 
 
 def sign_vectors(X_lift: np.ndarray, theta: np.ndarray, tol: Tolerances | None = None) -> np.ndarray:
-    """(k, n) int8 signs of ``<theta_k, x~_i>``, 0 within ``sign_zero * ||x~_i||``."""
+    """(k, n) int8 signs of ``<theta_k, x~_i>``, 0 within ``sign_zero * ||x~_i||``.
+
+    Parameters
+    ----------
+    X_lift : np.ndarray, shape (n, D)
+        Lifted data points ``x~_i`` (rows).
+    theta : array_like, shape (k, D)
+        Atom directions (rows).
+    tol : Tolerances, optional
+        ``tol.sign_zero`` is the relative width of the zero band; defaults when ``None``.
+
+    Returns
+    -------
+    np.ndarray of int8, shape (k, n)
+        Sign of ``<theta_k, x~_i>``: 0 within ``sign_zero * ||x~_i|| * ||theta_k||``.
+
+    Examples
+    --------
+    >>> sign_vectors(np.array([[1.0, 1.0], [-1.0, 1.0]]), np.array([[1.0, 0.0]])).tolist()
+    [[1, -1]]
+    """
     tol = resolve(tol)
     S = np.asarray(theta, float) @ X_lift.T
     zero = tol.sign_zero * np.linalg.norm(X_lift, axis=1) * np.linalg.norm(theta, axis=1)[:, None]
@@ -34,8 +54,27 @@ def merge_atoms(X_lift: np.ndarray, theta: np.ndarray, amplitude: np.ndarray,
                 tol: Tolerances | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Merge atoms of equal sign that share a closed dual region; drop zero amplitudes.
 
-    Returns ``(theta, amplitude)`` with unit rows; the network's predictions at the
-    data are unchanged and its TV norm does not increase.
+    The network's predictions at the data are unchanged and its TV norm does not
+    increase.
+
+    Parameters
+    ----------
+    X_lift : np.ndarray, shape (n, D)
+        Lifted data points (rows).
+    theta : array_like, shape (k, D)
+        Atom directions (rows).
+    amplitude : array_like, shape (k,)
+        Signed atom weights.
+    tol : Tolerances, optional
+        ``tol.sign_zero`` (sign vectors) and ``tol.amplitude_zero`` (relative to the
+        largest ``|amplitude|``, which atoms are dropped); defaults when ``None``.
+
+    Returns
+    -------
+    theta : np.ndarray, shape (m, D)
+        Merged atoms, unit rows, ``m <= k``.
+    amplitude : np.ndarray, shape (m,)
+        Their signed weights.
 
     Examples
     --------

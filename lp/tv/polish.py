@@ -38,7 +38,27 @@ def dual_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float) -> float:
     ``||K mu|| <= 2 ||y||`` at a lasso iterate (``||y - K mu|| <= ||y||`` since its objective is at
     most that of 0), and ``||phi|| <= ||X~||_F``: ``3 eps ||y|| ||X~||_F / lam``. Invariant under
     the scalings of proofs/natural_units.md. For (P_0) (``lam = 0``) p comes from the LP's
-    duals: 0 (the caller's tolerance stands)."""
+    duals: 0 (the caller's tolerance stands).
+
+    Parameters
+    ----------
+    Xl : np.ndarray, shape (n, D)
+        Lifted data points (rows).
+    y : np.ndarray, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight; ``lam <= 0`` means (P_0).
+
+    Returns
+    -------
+    float
+        ``POLISH_FLOOR_FACTOR * eps * ||y|| * ||X~||_F / lam``, or 0 when ``lam <= 0``.
+
+    Examples
+    --------
+    >>> dual_rounding_floor(np.ones((2, 2)), np.ones(2), 0.0)
+    0.0
+    """
     if not lam > 0:
         return 0.0
     return POLISH_FLOOR_FACTOR * np.finfo(float).eps * float(np.linalg.norm(y)) * float(np.linalg.norm(Xl)) / lam
@@ -87,6 +107,39 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
     Returns ``(theta, amplitude, p, residual)`` -- ``residual`` the norm of the
     optimality equations at the end -- or None when the pattern breaks (an atom
     vanishes or leaves its face); ``why`` (a list) then receives the reason.
+
+    Parameters
+    ----------
+    X_lift : np.ndarray, shape (n, D)
+        Lifted data points (rows).
+    y : np.ndarray, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight; 0 for (P_0).
+    theta : np.ndarray, shape (k, D)
+        Unit atom directions whose sign vectors fix the support pattern.
+    amplitude : np.ndarray, shape (k,)
+        Signed atom weights (nonzero).
+    p : np.ndarray, shape (n,), optional
+        Dual vector to start from; required when ``lam == 0`` (None is returned
+        without it), ignored when ``lam > 0``.
+    tol : Tolerances, optional
+        Tolerances; defaults when ``None``.
+    why : list of str, optional
+        Receives the reason when None is returned.
+
+    Returns
+    -------
+    theta : np.ndarray, shape (k, D)
+        Polished unit directions, on the same faces.
+    amplitude : np.ndarray, shape (k,)
+        Polished signed weights.
+    p : np.ndarray, shape (n,)
+        Dual vector: ``(y - f)/lam`` for ``lam > 0``, Newton's ``p`` for ``lam == 0``.
+    residual : float
+        2-norm of the optimality equations at the end.
+
+    Or None when the pattern breaks.
     """
     tol = resolve(tol)
     why = [] if why is None else why
@@ -196,7 +249,30 @@ def snap_to_faces(X_lift: np.ndarray, theta: np.ndarray, distance: float,
     it (``|<theta, x~_i>| <= distance * ||x~_i||``), by orthogonal projection onto
     their common null space, renormalised. An exchange iterate approaches an optimal
     atom that lies ON hyperplanes from inside the neighbouring chambers; snapping
-    exposes that support pattern (the caller re-verifies whatever comes out)."""
+    exposes that support pattern (the caller re-verifies whatever comes out).
+
+    Parameters
+    ----------
+    X_lift : np.ndarray, shape (n, D)
+        Lifted data points (rows).
+    theta : array_like, shape (k, D)
+        Unit atom directions.
+    distance : float
+        Relative distance below which a hyperplane counts as active.
+    tol : Tolerances, optional
+        ``tol.rank`` fixes the rank of the active hyperplanes; defaults when ``None``.
+
+    Returns
+    -------
+    np.ndarray, shape (k, D)
+        The snapped unit directions (an atom with no active hyperplane, or whose face is
+        a point, is unchanged).
+
+    Examples
+    --------
+    >>> snap_to_faces(np.array([[1.0, 0.0]]), np.array([[0.1, 1.0]]), 0.2).tolist()
+    [[0.0, 1.0]]
+    """
     tol = resolve(tol)
     nrm = np.linalg.norm(X_lift, axis=1)
     out = np.array(theta, dtype=float, copy=True)
@@ -222,7 +298,22 @@ def polish_pruned(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarr
     """:func:`polish`, retried without the smallest atoms when the pattern carries atoms
     that should vanish (Newton then cannot solve the equations: an atom's norm heads
     to zero). Returns the first candidate whose equations are solved to
-    ``tol.primal_feas`` (relative), or None (``why`` then lists each try's reason)."""
+    ``tol.primal_feas`` (relative), or None (``why`` then lists each try's reason).
+
+    Parameters
+    ----------
+    X_lift, y, lam, theta, amplitude, p, tol
+        As for :func:`polish`.
+    max_drop : int
+        Most atoms dropped (smallest ``|amplitude|`` first); at least one atom is kept.
+    why : list of str, optional
+        Receives each failed try's reason.
+
+    Returns
+    -------
+    tuple or None
+        ``(theta, amplitude, p, residual)`` as from :func:`polish`, on the kept atoms.
+    """
     tol = resolve(tol)
     why = [] if why is None else why
     order = np.argsort(np.abs(amplitude), kind="stable")

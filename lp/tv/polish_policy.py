@@ -29,11 +29,12 @@ def snap_ladder(tol: Tolerances) -> list[float]:
     Parameters
     ----------
     tol : Tolerances
+        ``tol.snap_distance`` scales the ladder.
 
     Returns
     -------
     list of float
-        None (0.0), then ``tol.snap_distance`` times ``EXCHANGE_SNAP_LADDER`` (smallest first).
+        No snapping (0.0), then ``tol.snap_distance`` times ``EXCHANGE_SNAP_LADDER`` (smallest first).
     """
     return [0.0] + [tol.snap_distance * f for f in EXCHANGE_SNAP_LADDER]
 
@@ -49,9 +50,24 @@ class PolishPolicy:
     Parameters
     ----------
     oracle : Oracle
+        The exchange run's oracle (holds the lifted data ``X_lift``, (n, D)).
     y : ndarray, shape (n,)
+        Targets.
     lam : float
+        Regularisation weight; 0 for (P_0).
     tol : Tolerances
+        Tolerances of the run.
+
+    Attributes
+    ----------
+    oracle, y, lam, tol
+        As given.
+    failed_patterns : set of tuple
+        Support patterns (sign and sign vector of every atom) whose polishing failed.
+    last_try : float
+        Relative gap at the last polishing try (inf before the first).
+    previous : float
+        Relative gap of the previous round (inf before the first).
     """
 
     def __init__(self, oracle: Oracle, y: np.ndarray, lam: float, tol: Tolerances):
@@ -75,6 +91,7 @@ class PolishPolicy:
         Returns
         -------
         bool
+            True when this round's candidate should be polished.
         """
         violation = cands[0].rel_gap() if cands else np.inf
         stalled = violation >= EXCHANGE_STALL_FACTOR * self.previous
@@ -90,8 +107,10 @@ class PolishPolicy:
 
         Parameters
         ----------
-        theta, amplitude : ndarray
-            The merged network of this round.
+        theta : ndarray, shape (k, D)
+            Unit atom directions of this round's merged network.
+        amplitude : ndarray, shape (k,)
+            Their signed weights.
         p : ndarray, shape (n,)
             Its dual vector.
         entry : dict
@@ -141,11 +160,15 @@ def drop_negligible(oracle: Oracle, y: np.ndarray, lam: float, cand: CandidateEv
     Parameters
     ----------
     oracle : Oracle
+        The oracle the candidate was evaluated with (holds ``X_lift``, (n, D)).
     y : ndarray, shape (n,)
+        Targets.
     lam : float
+        Regularisation weight; 0 for (P_0).
     cand : CandidateEvaluation
         A certified candidate.
     tol : Tolerances
+        ``tol.prune_amplitude`` is the relative amplitude below which atoms are dropped.
 
     Returns
     -------

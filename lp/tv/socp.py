@@ -31,7 +31,26 @@ __all__ = ["SocpSolution", "build_socp", "recover_socp", "solve_socp"]
 @dataclass(frozen=True)
 class SocpSolution:
     """Per (chamber, sign) vectors ``U`` (2m, d + 1) (row ``2C`` sign +, ``2C + 1`` sign -),
-    the equality duals ``z`` (n,), clarabel's objective and status."""
+    the equality duals ``z`` (n,), clarabel's objective and status.
+
+    Attributes
+    ----------
+    U : np.ndarray, shape (2m, D)
+        ``u_{C,s}`` for every chamber ``C`` (m of them) and sign: row ``2C`` for
+        ``s = +1``, row ``2C + 1`` for ``s = -1``; ``D = d + 1`` the lifted dimension.
+    z : np.ndarray, shape (n,)
+        Clarabel's duals of the ``n`` equality rows.
+    objective : float
+        Clarabel's objective value.
+    status : Status
+        Always ``Status.OPTIMAL`` (other statuses raise in :func:`recover_socp`).
+    backend_status : str
+        Clarabel's own status name.
+    n_iter : int
+        Interior-point iterations.
+    wall_time_s : float
+        Seconds spent building and solving.
+    """
 
     U: np.ndarray
     z: np.ndarray
@@ -43,7 +62,27 @@ class SocpSolution:
 
 
 def build_socp(arr: Arrangement, y: np.ndarray, lam: float):
-    """Clarabel data ``(P, q, A, b, cones)`` and the inverse data (column layout)."""
+    """Clarabel data ``(P, q, A, b, cones)`` and the inverse data (column layout).
+
+    Parameters
+    ----------
+    arr : Arrangement
+        The data's hyperplane arrangement with its m chambers and their facets.
+    y : np.ndarray, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight; ``lam <= 0`` gives the ``lam = 0`` program (no residual).
+
+    Returns
+    -------
+    data : tuple
+        ``(P, q, A, b, cones)`` for ``clarabel.DefaultSolver``: ``(u, t)`` blocks of
+        ``D + 1`` columns per (chamber, sign) pair, then ``n`` residual columns when
+        ``lam > 0``.
+    inverse_data : dict
+        Column layout for :func:`recover_socp`: ``m``, ``D``, ``n``, ``nu`` (columns in
+        the pair blocks) and ``base`` (first column of each pair, shape (2m,)).
+    """
     Xl = arr.X_lift
     n, D = Xl.shape
     m = arr.n_chambers
@@ -111,6 +150,27 @@ def build_socp(arr: Arrangement, y: np.ndarray, lam: float):
 
 
 def recover_socp(solution, inverse_data: dict, wall: float) -> SocpSolution:
+    """The per-pair vectors and equality duals from clarabel's solution.
+
+    Parameters
+    ----------
+    solution : clarabel.DefaultSolution
+        What ``clarabel.DefaultSolver(*data, settings).solve()`` returned.
+    inverse_data : dict
+        The second value returned by :func:`build_socp`.
+    wall : float
+        Seconds spent, recorded in the result.
+
+    Returns
+    -------
+    SocpSolution
+        ``U`` (2m, D), ``z`` (n,), objective, status and counters.
+
+    Raises
+    ------
+    SolverError
+        Any clarabel status other than Solved (the status is named).
+    """
     status = status_from_clarabel(solution.status)
     backend = str(solution.status).split(".")[-1]
     if status is not Status.OPTIMAL:
@@ -126,6 +186,24 @@ def recover_socp(solution, inverse_data: dict, wall: float) -> SocpSolution:
 def solve_socp(arr: Arrangement, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                time_limit: float | None = None) -> SocpSolution:
     """Solve the full reformulation with clarabel (see the module docstring).
+
+    Parameters
+    ----------
+    arr : Arrangement
+        The data's hyperplane arrangement (all chambers enumerated).
+    y : np.ndarray, shape (n,)
+        Targets.
+    lam : float
+        Regularisation weight; 0 for (P_0).
+    tol : Tolerances, optional
+        ``tol.conic`` sets clarabel's gap and feasibility tolerances; defaults when ``None``.
+    time_limit : float, optional
+        Seconds allowed to clarabel; no limit when ``None``.
+
+    Returns
+    -------
+    SocpSolution
+        ``U`` (2m, D), ``z`` (n,), objective, status and counters.
 
     Raises
     ------

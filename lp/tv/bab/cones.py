@@ -34,15 +34,28 @@ def classify(A: np.ndarray, R: np.ndarray):
 
     Parameters
     ----------
-    A : (n, D) data rows ``a_i``.
-    R : (m, D, D) integer-valued float rays (columns).
+    A : np.ndarray, shape (n, D)
+        Data rows ``a_i``.
+    R : np.ndarray, shape (m, D, D)
+        Integer-valued float rays (columns) of m cones.
 
     Returns
     -------
-    act, und : (m, n) bool. ``act``: ``<a_i, r_j> >= 0`` for every ray (and not all
-        zero); ``und``: some ray on each side. The rest are inactive.
-    Sn : (m, n, D) ``<a_i, r_j / ||r_j||>`` (floats).
-    Rn : (m, D, D) the unit rays.
+    act, und : np.ndarray of bool, shape (m, n)
+        ``act``: ``<a_i, r_j> >= 0`` for every ray (and not all zero); ``und``: some ray
+        on each side. The rest are inactive.
+    Sn : np.ndarray, shape (m, n, D)
+        ``<a_i, r_j / ||r_j||>`` (floats).
+    Rn : np.ndarray, shape (m, D, D)
+        The unit rays.
+
+    Examples
+    --------
+    The positive quadrant against ``a = (1, 0)`` (active) and ``(1, -1)`` (undecided):
+
+    >>> act, und, Sn, Rn = classify(np.array([[1.0, 0.0], [1.0, -1.0]]), np.eye(2)[None])
+    >>> act.tolist(), und.tolist()
+    ([[True, False]], [[False, True]])
 
     Notes
     -----
@@ -71,13 +84,45 @@ def classify(A: np.ndarray, R: np.ndarray):
 
 def normals(Rn: np.ndarray) -> np.ndarray:
     """``G = Rn^{-1}`` (rows ``g_j``): ``C = {theta : G theta >= 0}`` and
-    ``theta = sum_j <g_j, theta> r_j``."""
+    ``theta = sum_j <g_j, theta> r_j``.
+
+    Parameters
+    ----------
+    Rn : np.ndarray, shape (m, D, D)
+        Unit rays of m cones (columns).
+
+    Returns
+    -------
+    np.ndarray, shape (m, D, D)
+        The inward normals ``g_j`` (rows) of each cone.
+
+    Examples
+    --------
+    >>> normals(np.array([[[1.0, 1.0], [0.0, 1.0]]])).tolist()
+    [[[1.0, -1.0], [0.0, 1.0]]]
+    """
     return np.linalg.inv(Rn)
 
 
 def centre_alpha(Sn: np.ndarray) -> np.ndarray:
     """The default relaxation slopes (m, n): 1 where the cone's centre ``sum_j r_j/||r_j||``
-    is on the active side of ``H_i``, else 0."""
+    is on the active side of ``H_i``, else 0.
+
+    Parameters
+    ----------
+    Sn : np.ndarray, shape (m, n, D)
+        ``<a_i, r_j / ||r_j||>`` for every cone, data point and ray (from :func:`classify`).
+
+    Returns
+    -------
+    np.ndarray of float, shape (m, n)
+        1.0 where ``<a_i, centre> > 0``, else 0.0.
+
+    Examples
+    --------
+    >>> centre_alpha(np.array([[[1.0, -0.5], [-1.0, 0.5]]])).tolist()
+    [[1.0, 0.0]]
+    """
     return (Sn.sum(axis=2) > 0).astype(np.float64)
 
 
@@ -89,7 +134,29 @@ def linear_majorant(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarr
     ``Q_i a_i``; the undecided positive part ``f`` is sublinear, so ``f <= <G^T f(r), .>``
     on the cone (``f(r_j)`` at the unit rays, interpolated); an undecided negative term
     is bounded by ``Q_i alpha_i <a_i, theta>`` for any ``alpha_i in [0, 1]`` (``alpha``
-    (m, n); default :func:`centre_alpha`; proofs Lemma 2)."""
+    (m, n); default :func:`centre_alpha`; proofs Lemma 2).
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+        Data rows ``a_i``.
+    Q : np.ndarray, shape (m, n)
+        Weight of each data point on each node (``sign * p``).
+    act, und : np.ndarray of bool, shape (m, n)
+        Active and undecided points of each cone (from :func:`classify`).
+    Sn : np.ndarray, shape (m, n, D)
+        ``<a_i, r_j / ||r_j||>`` (from :func:`classify`).
+    G : np.ndarray, shape (m, D, D)
+        Inward normals of each cone (from :func:`normals`).
+    alpha : np.ndarray, shape (m, n), optional
+        Slopes in ``[0, 1]`` for the undecided negative terms; :func:`centre_alpha`
+        when ``None``.
+
+    Returns
+    -------
+    np.ndarray, shape (m, D)
+        The majorant ``w`` of each cone.
+    """
     v0 = (np.where(act, Q, 0.0)) @ A
     pos = und & (Q > 0)
     fr = np.matmul(np.where(pos, Q, 0.0)[:, None, :], np.maximum(Sn, 0.0))[:, 0, :]
@@ -104,7 +171,28 @@ def linear_majorant(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarr
 def pre_bound(W: np.ndarray, Rn: np.ndarray, G: np.ndarray) -> np.ndarray:
     """A bound on ``max {<w, theta> : theta in C, ||theta|| <= 1}`` without projection:
     ``min(||w||, sum_j ||g_j|| max(0, <w, r_j>))`` (``theta = sum_j c_j r_j`` with
-    ``c_j = <g_j, theta> <= ||g_j||``)."""
+    ``c_j = <g_j, theta> <= ||g_j||``).
+
+    Parameters
+    ----------
+    W : np.ndarray, shape (m, D)
+        One vector ``w`` per cone.
+    Rn : np.ndarray, shape (m, D, D)
+        Unit rays (columns).
+    G : np.ndarray, shape (m, D, D)
+        Inward normals (rows, from :func:`normals`).
+
+    Returns
+    -------
+    np.ndarray, shape (m,)
+        The bound per cone.
+
+    Examples
+    --------
+    >>> I = np.eye(2)[None]
+    >>> pre_bound(np.array([[3.0, -4.0]]), I, I).tolist()
+    [3.0]
+    """
     wr = np.einsum("md,mdj->mj", W, Rn)
     return np.minimum(np.linalg.norm(W, axis=1), np.sum(np.linalg.norm(G, axis=2) * np.maximum(wr, 0.0), axis=1))
 
@@ -151,8 +239,35 @@ def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
     projection of largest norm (0 when none; proofs Lemma 3). Each face's projection is
     solved on the smaller of its ray Gram matrix ``Rn_F^T Rn_F`` and its normals' Gram
     matrix ``G_N G_N^T`` (``N`` the other rays: ``span r_F = {g_N theta = 0}``), from
-    Gram matrices computed once; the winner is recomputed explicitly. ``zero``: relative
-    slack on the coefficients' signs. Returns ``(value (m,), P (m, D))``.
+    Gram matrices computed once; the winner is recomputed explicitly.
+
+    Parameters
+    ----------
+    W : np.ndarray, shape (m, D)
+        One vector ``w`` per cone.
+    Rn : np.ndarray, shape (m, D, D)
+        Unit rays (columns).
+    G : np.ndarray, shape (m, D, D)
+        Inward normals (rows, from :func:`normals`).
+    zero : float
+        Relative slack on the coefficients' signs (a coefficient ``>= -zero * ||w||``
+        counts as non-negative).
+
+    Returns
+    -------
+    value : np.ndarray, shape (m,)
+        ``||P_C(w)||`` per cone.
+    P : np.ndarray, shape (m, D)
+        ``P_C(w)`` per cone.
+
+    Examples
+    --------
+    The positive quadrant: ``P_C((3, -4)) = (3, 0)``.
+
+    >>> I = np.eye(2)[None]
+    >>> value, P = cone_max(np.array([[3.0, -4.0]]), I, I, 0.0)
+    >>> value.tolist(), P.tolist()
+    ([3.0], [[3.0, 0.0]])
     """
     m, D = W.shape
     vn = np.linalg.norm(W, axis=1)

@@ -32,7 +32,25 @@ class LeafPieces:
     cut-off), ``best``/``best_point`` (the largest exact value met and its unit
     maximiser; -inf and NaN when every pattern was below the cut-off). Pieces above
     ``report``: ``leaf`` (index into the batch), ``active`` (pattern over the data
-    rows), ``value``, ``point`` (unit)."""
+    rows), ``value``, ``point`` (unit).
+
+    Attributes
+    ----------
+    upper : np.ndarray, shape (m,)
+        Upper bound of each leaf's maximum (exact unless at most the cut-off).
+    best : np.ndarray, shape (m,)
+        Largest exact value met on each leaf; -inf when none was resolved.
+    best_point : np.ndarray, shape (m, D)
+        Unit maximiser of ``best``; NaN rows when ``best <= 0``.
+    leaf : np.ndarray of int64, shape (k,)
+        Leaf (index into the batch) of each reported piece.
+    active : np.ndarray of bool, shape (k, n)
+        Activation pattern of each piece over the data rows.
+    value : np.ndarray, shape (k,)
+        Exact maximum of each piece (above ``report``).
+    point : np.ndarray, shape (k, D)
+        Unit maximiser of each piece.
+    """
 
     upper: np.ndarray
     best: np.ndarray
@@ -54,7 +72,32 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     ``Q`` (m, n) node weights, ``act``/``und`` (m, n) from
     :func:`relucert.lp.tv.bab.cones.classify`, ``Rn``/``G`` unit rays and normals.
     Patterns whose bound ``||P_C(v_s)||`` is at most ``cutoff`` are not resolved further;
-    pieces with an exact value above ``report`` are listed."""
+    pieces with an exact value above ``report`` are listed.
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+        Data rows ``a_i``.
+    Q : np.ndarray, shape (m, n)
+        Weight of each data point on each leaf (``sign * p``).
+    act, und : np.ndarray of bool, shape (m, n)
+        Active and undecided points of each leaf cone.
+    Rn : np.ndarray, shape (m, D, D)
+        Unit rays of each leaf cone (columns).
+    G : np.ndarray, shape (m, D, D)
+        Inward normals of each leaf cone (rows).
+    cutoff : float
+        Patterns whose bound is at most this are left unresolved.
+    report : float
+        Pieces with an exact value above ``max(report, 0)`` are listed.
+    tol : Tolerances
+        ``tol.sign_zero`` is the relative sign slack; also passed to ``region_max``.
+
+    Returns
+    -------
+    LeafPieces
+        Per-leaf bounds and best values, and the listed pieces.
+    """
     m, D = Rn.shape[0], A.shape[1]
     zero = tol.sign_zero
     an = np.linalg.norm(A, axis=1)
@@ -125,7 +168,24 @@ def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Toleran
     """Whether the pattern ``active`` (over the rows of ``A``) has interior points in
     the cone ``cone(Rn)``: the LP ``max tau`` s.t. ``c >= tau``, ``s_i <a_i, Rn c> >=
     tau ||a_i||``, ``sum c = 1`` has ``tau > tol.sign_zero`` (a float decision, as the
-    enumeration's own margin test)."""
+    enumeration's own margin test).
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+        Data rows ``a_i`` (non-zero).
+    active : np.ndarray of bool, shape (n,)
+        The pattern: ``True`` for ``<a_i, theta> >= 0``, ``False`` for ``<= 0``.
+    Rn : np.ndarray, shape (D, D)
+        Unit rays of the cone (columns).
+    tol : Tolerances
+        ``tol.sign_zero`` is the margin ``tau`` must exceed.
+
+    Returns
+    -------
+    bool
+        Whether the LP is solved with ``tau > tol.sign_zero``.
+    """
     D = Rn.shape[1]
     s = np.where(active, 1.0, -1.0)
     rows = (s[:, None] * (A @ Rn)) / np.linalg.norm(A, axis=1)[:, None]

@@ -11,6 +11,19 @@ __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate"]
 
 
 class BabStatus(str, Enum):
+    """Outcome of :func:`certify`.
+
+    Attributes
+    ----------
+    CERTIFIED : str
+        ``max |eta_p|`` over the sphere is at most the threshold.
+    VIOLATED : str
+        A point with ``|eta_p|`` above the threshold was found.
+    LIMIT : str
+        The search stopped (``max_nodes`` or ``time_limit``) before closing every
+        node, and no violator was found.
+    """
+
     CERTIFIED = "certified"
     VIOLATED = "violated"
     LIMIT = "limit"
@@ -19,7 +32,23 @@ class BabStatus(str, Enum):
 @dataclass(frozen=True)
 class BabStats:
     """``n_nodes`` evaluated nodes, ``n_leaves`` exact leaves, ``n_pruned`` nodes closed
-    by their bound, ``n_open`` nodes left open, ``max_depth``, ``wall_time_s``."""
+    by their bound, ``n_open`` nodes left open, ``max_depth``, ``wall_time_s``.
+
+    Attributes
+    ----------
+    n_nodes : int
+        Nodes evaluated.
+    n_leaves : int
+        Nodes resolved exactly as leaves.
+    n_pruned : int
+        Nodes closed by their bound.
+    n_open : int
+        Nodes left open when the search stopped.
+    max_depth : int
+        Deepest node evaluated.
+    wall_time_s : float
+        Seconds spent.
+    """
 
     n_nodes: int
     n_leaves: int
@@ -42,6 +71,35 @@ class BabScan:
     the data; ``groups[i]`` is the support row of sample ``i``: equal samples share
     one, samples whose summed weight is 0 have -1). ``complete``: the search closed
     every node.
+
+    Attributes
+    ----------
+    max_value : float
+        Largest ``|eta_p|`` met at a point.
+    max_point : np.ndarray, shape (D,), or None
+        Unit point where it was met; None when no point with ``|eta_p| > 0`` was met.
+    max_sign : int
+        Sign (+1 or -1) of ``eta_p`` there; 0 when ``max_point`` is None.
+    upper_bound : float
+        Bound on ``max |eta_p|`` over the sphere.
+    complete : bool
+        The search closed every node.
+    threshold : float
+        Value above which (region, sign) pairs are reported as violators.
+    point : np.ndarray, shape (k, D)
+        Unit maximiser of each violator.
+    sign : np.ndarray, shape (k,)
+        Sign of each violator.
+    value : np.ndarray, shape (k,)
+        Maximum of each violator (> ``threshold``).
+    active : np.ndarray of bool, shape (k, s)
+        Activation pattern of each violator's region over the ``s`` support rows.
+    support : np.ndarray of int64, shape (s,)
+        Data index of each support row.
+    groups : np.ndarray of int64, shape (n,)
+        Support row of each sample; -1 where its summed weight is 0.
+    stats : BabStats
+        Counters of the search.
     """
 
     max_value: float
@@ -60,6 +118,7 @@ class BabScan:
 
     @property
     def n_found(self) -> int:
+        """Number of violators listed, ``len(value)``."""
         return int(self.value.shape[0])
 
 
@@ -68,7 +127,27 @@ class BabCertificate:
     """Result of :func:`certify`: ``status``; ``upper_bound`` on ``max |eta_p|`` (valid
     for every status; at most ``threshold`` when certified); ``lower_bound`` the largest
     ``|eta_p|`` met at a point; the witness (unit point, sign, value > threshold) when
-    violated."""
+    violated.
+
+    Attributes
+    ----------
+    status : BabStatus
+        Certified, violated, or limit.
+    threshold : float
+        The bound to certify (``max |eta_p| <= threshold``).
+    upper_bound : float
+        Bound on ``max |eta_p|`` over the sphere, valid for every status.
+    lower_bound : float
+        Largest ``|eta_p|`` met at a point.
+    witness_point : np.ndarray, shape (D,), or None
+        Unit point with ``|eta_p| > threshold`` when violated, else None.
+    witness_sign : int
+        Sign of ``eta_p`` at the witness; 0 when there is none.
+    witness_value : float
+        ``|eta_p|`` at the witness; NaN when there is none.
+    stats : BabStats
+        Counters of the search.
+    """
 
     status: BabStatus
     threshold: float
@@ -81,4 +160,5 @@ class BabCertificate:
 
     @property
     def certified(self) -> bool:
+        """Whether ``status`` is ``BabStatus.CERTIFIED``."""
         return self.status is BabStatus.CERTIFIED

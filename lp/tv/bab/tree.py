@@ -14,13 +14,52 @@ __all__ = ["Problem", "prepare", "Nodes", "roots", "split"]
 
 @dataclass(frozen=True)
 class Problem:
-    A: np.ndarray          # (k, D) distinct lifted rows with non-zero summed weight
-    q: np.ndarray          # (k,)
-    support: np.ndarray    # (k,) a sample index of each row
-    groups: np.ndarray     # (n,) row of each sample, -1 if its weight sums to 0
+    """The data of one branch and bound: distinct lifted rows and their summed weights.
+
+    Attributes
+    ----------
+    A : np.ndarray, shape (k, D)
+        Distinct lifted rows with non-zero summed weight.
+    q : np.ndarray, shape (k,)
+        Summed weight ``p`` of the samples equal to each row.
+    support : np.ndarray of int64, shape (k,)
+        A sample index of each row.
+    groups : np.ndarray of int64, shape (n,)
+        Row of each sample; -1 if its weight sums to 0.
+    """
+
+    A: np.ndarray
+    q: np.ndarray
+    support: np.ndarray
+    groups: np.ndarray
 
 
 def prepare(X, p) -> Problem:
+    """Lift ``X``, merge equal samples (summing their weights) and drop zero weights.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Samples, finite.
+    p : array_like, shape (n,)
+        Weight of each sample (the dual vector), finite.
+
+    Returns
+    -------
+    Problem
+        The distinct lifted rows with non-zero summed weight.
+
+    Raises
+    ------
+    ValueError
+        ``X`` or ``p`` has the wrong shape or a non-finite entry (the field is named).
+
+    Examples
+    --------
+    >>> pb = prepare(np.array([[0.0], [0.0], [1.0]]), np.array([1.0, 2.0, 0.0]))
+    >>> pb.A.tolist(), pb.q.tolist(), pb.groups.tolist()
+    ([[0.0, 1.0]], [3.0], [0, 0, -1])
+    """
     X = np.asarray(X, dtype=np.float64) if not isinstance(X, np.ndarray) or X.dtype != np.float64 else X
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X must be 2-D (n_samples, n_features) with n, d >= 1; got shape {X.shape}")
@@ -43,7 +82,34 @@ def prepare(X, p) -> Problem:
 
 class Nodes:
     """Open nodes: rays (integer-valued floats), sign, bound (inherited), depth, in
-    slots reused through a free list."""
+    slots reused through a free list.
+
+    Parameters
+    ----------
+    D : int
+        Dimension of the (lifted) space.
+
+    Attributes
+    ----------
+    D : int
+        Dimension of the space.
+    R : np.ndarray, shape (slots, D, D)
+        Integer-valued rays (columns) of the node in each slot.
+    sign : np.ndarray of int8, shape (slots,)
+        Sign (+1 or -1) of ``eta`` searched on each node.
+    bound : np.ndarray, shape (slots,)
+        Bound inherited from the parent.
+    depth : np.ndarray of int64, shape (slots,)
+        Depth in the tree.
+    free : list of int
+        Slots not holding an open node.
+
+    Examples
+    --------
+    >>> nodes = Nodes(2)
+    >>> nodes.add(np.eye(2)[None], 1, 0.0, 0).tolist()
+    [0]
+    """
 
     def __init__(self, D: int):
         self.D = D
@@ -54,6 +120,24 @@ class Nodes:
         self.free: list[int] = []
 
     def add(self, R, sign, bound, depth) -> np.ndarray:
+        """Store nodes in free slots (growing the arrays when there are too few).
+
+        Parameters
+        ----------
+        R : np.ndarray, shape (k, D, D)
+            Rays of the new nodes.
+        sign : int or array_like of int, shape (k,)
+            Their signs.
+        bound : float or array_like, shape (k,)
+            Their inherited bounds.
+        depth : int or array_like of int, shape (k,)
+            Their depths.
+
+        Returns
+        -------
+        np.ndarray of int64, shape (k,)
+            The slots that now hold them.
+        """
         k = R.shape[0]
         take = [self.free.pop() for _ in range(min(k, len(self.free)))]
         extra = k - len(take)
@@ -71,10 +155,37 @@ class Nodes:
         return ids
 
     def release(self, ids) -> None:
+        """Free slots for later nodes.
+
+        Parameters
+        ----------
+        ids : iterable of int
+            Slots whose nodes are closed.
+        """
         self.free.extend(int(i) for i in ids)
 
 
 def roots(D: int):
+    """The root nodes: the ``2**D`` orthants of R^D, each once per sign.
+
+    Parameters
+    ----------
+    D : int
+        Dimension of the space.
+
+    Returns
+    -------
+    R : np.ndarray, shape (2 * 2**D, D, D)
+        Diagonal ray matrices with entries +-1 (each orthant twice).
+    sign : np.ndarray of int8, shape (2 * 2**D,)
+        +1 for the first ``2**D`` roots, -1 for the others.
+
+    Examples
+    --------
+    >>> R, sign = roots(1)
+    >>> R[:, 0, 0].tolist(), sign.tolist()
+    ([1.0, -1.0, 1.0, -1.0], [1, 1, -1, -1])
+    """
     R = np.array([np.diag(s) for s in product((1.0, -1.0), repeat=D)], dtype=np.float64)
     R = np.concatenate([R, R])
     sign = np.repeat(np.array([1, -1], dtype=np.int8), R.shape[0] // 2)
@@ -87,7 +198,37 @@ def split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.
     ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik| * (1 - cos(r_j, r_k))`` over the undecided
     points whose hyperplane crosses it (``s_ij s_ik < 0``; the bracket is the gap between
     ``relu`` and its chord at the crossing); the longest edge when nothing crosses. Any
-    edge tiles (proofs Lemma 5); ties go to the first pair."""
+    edge tiles (proofs Lemma 5); ties go to the first pair.
+
+    Parameters
+    ----------
+    R : np.ndarray, shape (m, D, D)
+        Integer-valued rays of each cone (columns).
+    Rn : np.ndarray, shape (m, D, D)
+        The same rays, unit.
+    Sn : np.ndarray, shape (m, n, D)
+        ``<a_i, r_j / ||r_j||>`` (from :func:`relucert.lp.tv.bab.cones.classify`).
+    Q : np.ndarray, shape (m, n)
+        Weight of each data point on each cone.
+    und : np.ndarray of bool, shape (m, n)
+        Undecided points of each cone.
+
+    Returns
+    -------
+    c1, c2 : np.ndarray, shape (m, D, D)
+        The two children's rays.
+    height : np.ndarray, shape (m,)
+        Largest absolute entry of the new ray ``r_j + r_k`` of each cone.
+
+    Examples
+    --------
+    The quadrant split along its diagonal:
+
+    >>> I = np.eye(2)[None]
+    >>> c1, c2, h = split(I, I, np.zeros((1, 0, 2)), np.zeros((1, 0)), np.zeros((1, 0), bool))
+    >>> c1[0].tolist(), c2[0].tolist(), h.tolist()
+    ([[1.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]], [1.0])
+    """
     m, D, _ = R.shape
     cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
     a, b = np.triu_indices(D, 1)
