@@ -381,3 +381,15 @@ BAB_RAY_LIMIT = float(2 ** 52)
 #: least this large, and z's error ~ eps cond(A), divided by lam in p = (y - A z)/lam,
 #: reaches the dual tolerance (X in large units: proofs/natural_units.md).
 ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
+# --- oracle choice and time-limited runs (lp/tv/oracle_api.py, relucert/solver.py) ---
+#: The node budget of the branch and bound's bounding scan (``BranchAndBoundOracle.bound_scan``):
+#: the certified upper bound ``U >= max |eta_p|`` of a run stopped by its time limit comes
+#: from at most this many nodes (a node budget, not a time, so the bound is reproducible).
+BAB_BOUND_NODES = 20000
+#: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
+#: their count) is at most this, and uses the branch and bound above it: the crossover
+#: measured at d = 2, 3 (benchmarks/RESULTS.md, "Oracle crossover").
+AUTO_ENUMERATION_MAX_CHAMBERS = 100_000
+#: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
+#: best network is kept with its certified gap (status "limit", ConvergenceWarning).
+ESTIMATOR_TIME_LIMIT = 10.0
