@@ -34,13 +34,13 @@ class OracleChoice(str, Enum):
     AUTO = "auto"            #: enumeration up to ``AUTO_ENUMERATION_MAX_CHAMBERS`` estimated chambers
 
 
-def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None) -> str:
+def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None, max_chambers: int | None = None) -> str:
     """``"enumerate"`` or ``"bab"`` for ``oracle`` (already validated).
 
     "auto" picks the enumeration when a chamber list is given or needed (``method="socp"``)
     or the estimated chamber count (:func:`relucert.arrangement.estimate_chambers`, an upper
-    bound) is at most ``AUTO_ENUMERATION_MAX_CHAMBERS`` (the measured crossover,
-    benchmarks/RESULTS.md), the branch and bound otherwise.
+    bound) is at most ``AUTO_ENUMERATION_MAX_CHAMBERS`` (benchmarks/RESULTS.md, "Oracle
+    crossover") and ``max_chambers``, the branch and bound otherwise.
 
     Parameters
     ----------
@@ -48,6 +48,8 @@ def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None) -> 
     oracle : {"enumerate", "bab", "auto"}
     method : {"exchange", "socp"}
     arrangement : Arrangement, optional
+    max_chambers : int, optional
+        The caller's limit on the enumeration.
 
     Returns
     -------
@@ -60,7 +62,8 @@ def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None) -> 
         return oracle
     if arrangement is not None or method == SolverMethod.SOCP.value:
         return OracleChoice.ENUMERATE.value
-    small = estimate_chambers(X) <= AUTO_ENUMERATION_MAX_CHAMBERS
+    limit = AUTO_ENUMERATION_MAX_CHAMBERS if max_chambers is None else min(max_chambers, AUTO_ENUMERATION_MAX_CHAMBERS)
+    small = estimate_chambers(X) <= limit
     return OracleChoice.ENUMERATE.value if small else OracleChoice.BAB.value
 
 
@@ -251,7 +254,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         raise ValueError("arrangement was built from other data than X")
     timings = {}
     start = time.perf_counter()
-    chosen = choose_oracle(X, oracle, method, arrangement)
+    chosen = choose_oracle(X, oracle, method, arrangement, max_chambers)
     if chosen == OracleChoice.BAB.value:
         arr = None
         info = {"oracle": chosen, "arrangement_method": "none (branch and bound)"}

@@ -387,9 +387,12 @@ ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
 #: from at most this many nodes (a node budget, not a time, so the bound is reproducible).
 BAB_BOUND_NODES = 20000
 #: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
-#: their count) is at most this, and uses the branch and bound above it: the crossover
-#: measured at d = 2, 3 (benchmarks/RESULTS.md, "Oracle crossover").
-AUTO_ENUMERATION_MAX_CHAMBERS = 100_000
+#: their count) is at most this, and uses the branch and bound above it. Measured at
+#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover"):
+#: the branch and bound is 5-18x slower at every size where both run, so no crossover was
+#: reached below the enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS);
+#: the branch and bound takes over where enumeration is refused.
+AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
 #: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
 #: best network is kept with its certified gap (status "limit", ConvergenceWarning).
 ESTIMATOR_TIME_LIMIT = 10.0

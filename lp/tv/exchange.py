@@ -190,7 +190,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         for it in range(1, max_iter + 1):
             t0 = t_round = time.perf_counter()
             if deadline is not None and t0 >= deadline:
-                stopped = f"time limit of {time_limit:g} s"
+                stopped = "time limit reached"
                 break
             Phi = np.maximum(0.0, Xl @ theta_set.T) * sign_set[None, :]
             try:
@@ -254,7 +254,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
                                                                  scan, p_cur, limit, tol, xl_max)
             if deadline is not None and time.perf_counter() >= deadline:
-                stopped = f"time limit of {time_limit:g} s"
+                stopped = "time limit reached"
                 break
             if not added:
                 stopped = f"no new atom after round {it}"
@@ -281,7 +281,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings)
     status = Status.INACCURATE if qp_error is not None else Status.LIMIT
     diagnosis = diagnose(Xl, y, lam, best, history, tol, qp_error, stopped)
-    message = (f"exchange method did not certify an optimum after {len(history)} rounds (status "
+    message = (f"exchange method did not certify an optimum after {len(history)} rounds ({stopped}; status "
                f"'{status.value}'); certified relative duality gap {best.certified_rel_gap():.3e} > tol.obj_gap = "
                f"{tol.obj_gap:g}; {diagnosis}")
     return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings,
