@@ -241,7 +241,9 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             history.append(entry)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}")
+                gap = min((c.certified_rel_gap() for c in cands), default=np.inf)
+                bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}",
+                                bound=f"{scan.upper_bound:.3g}", gap=f"{gap:.2e}")
             certified = [c for c in cands if c.certified]
             for c in cands:
                 if c.feasible and c.scan.complete and (best is None or c.rel_gap() < best.rel_gap()):

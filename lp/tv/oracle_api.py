@@ -38,7 +38,7 @@ what a scan returns, only which regions it may skip because they cannot reach th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 import time
@@ -286,7 +286,8 @@ class BranchAndBoundOracle:
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
         """Best-first ``maximise`` with no threshold, no deadline and ``bound_nodes`` nodes
-        at most: ``upper_bound >= max |eta_p|`` (exact to ``tol.bab_rel_gap`` when complete).
+        at most (after the ``2^(d+2)`` root cones): ``upper_bound >= max |eta_p|`` (exact to
+        ``tol.bab_rel_gap`` when complete; never above :meth:`dual_norm_bound`).
 
         Parameters
         ----------
@@ -301,7 +302,9 @@ class BranchAndBoundOracle:
 
         options = {k: v for k, v in self.options.items() if k not in ("time_limit", "max_nodes")}
         q = np.asarray(p, dtype=np.float64) / self.lift_scale
-        return from_bab_scan(maximise(self.X, q, np.inf, tol=tol, max_nodes=self.bound_nodes, **options))
+        out = from_bab_scan(maximise(self.X, q, np.inf, tol=tol, max_nodes=self.bound_nodes, **options))
+        trivial = self.dual_norm_bound(p)   # the triangle inequality: better while the tree is shallow
+        return replace(out, upper_bound=trivial) if trivial < out.upper_bound else out
 
     def dual_norm_bound(self, p) -> float:
         """``sum_i |p_i| ||x~_i||``, an upper bound of ``max |eta_p|`` (triangle inequality).
