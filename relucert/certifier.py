@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._devices import ops_for_device
-from relucert._validation import check_device, check_lam, check_X, check_Xy
+from relucert._validation import check_choice, check_device, check_lam, check_X, check_Xy
 from relucert.errors import TooManyChambersError
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
@@ -96,9 +96,10 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     lc = check_lam(lam)
     from relucert.solver import solve  # the solver is only needed for raw data
 
-    from relucert.solver import choose_oracle
-
     from relucert.arrangement import enumerate_chambers
+    from relucert.solver import OracleChoice, choose_oracle
+
+    oracle = check_choice(oracle, "oracle", OracleChoice)
 
     if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit)

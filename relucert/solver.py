@@ -34,13 +34,14 @@ class OracleChoice(str, Enum):
     AUTO = "auto"            #: enumeration up to ``AUTO_ENUMERATION_MAX_CHAMBERS`` estimated chambers
 
 
-def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None, max_chambers: int | None = None) -> str:
+def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None) -> str:
     """``"enumerate"`` or ``"bab"`` for ``oracle`` (already validated).
 
     "auto" picks the enumeration when a chamber list is given or needed (``method="socp"``)
     or the estimated chamber count (:func:`relucert.arrangement.estimate_chambers`, an upper
     bound) is at most ``AUTO_ENUMERATION_MAX_CHAMBERS`` (benchmarks/RESULTS.md, "Oracle
-    crossover") and ``max_chambers``, the branch and bound otherwise.
+    crossover"), the branch and bound otherwise. A caller's smaller ``max_chambers`` does not
+    switch to the branch and bound: the enumeration then refuses (``TooManyChambersError``).
 
     Parameters
     ----------
@@ -48,8 +49,6 @@ def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None, max
     oracle : {"enumerate", "bab", "auto"}
     method : {"exchange", "socp"}
     arrangement : Arrangement, optional
-    max_chambers : int, optional
-        The caller's limit on the enumeration.
 
     Returns
     -------
@@ -62,8 +61,7 @@ def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None, max
         return oracle
     if arrangement is not None or method == SolverMethod.SOCP.value:
         return OracleChoice.ENUMERATE.value
-    limit = AUTO_ENUMERATION_MAX_CHAMBERS if max_chambers is None else min(max_chambers, AUTO_ENUMERATION_MAX_CHAMBERS)
-    small = estimate_chambers(X) <= limit
+    small = estimate_chambers(X) <= AUTO_ENUMERATION_MAX_CHAMBERS
     return OracleChoice.ENUMERATE.value if small else OracleChoice.BAB.value
 
 
@@ -254,7 +252,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         raise ValueError("arrangement was built from other data than X")
     timings = {}
     start = time.perf_counter()
-    chosen = choose_oracle(X, oracle, method, arrangement, max_chambers)
+    chosen = choose_oracle(X, oracle, method, arrangement)
     if chosen == OracleChoice.BAB.value:
         arr = None
         info = {"oracle": chosen, "arrangement_method": "none (branch and bound)"}
