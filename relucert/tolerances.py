@@ -385,7 +385,7 @@ ACTIVE_SET_EQUILIBRATION_SPREAD = float(2 ** 20)
 #: The node budget of the branch and bound's bounding scan (``BranchAndBoundOracle.bound_scan``):
 #: the certified upper bound ``U >= max |eta_p|`` of a run stopped by its time limit comes
 #: from at most this many nodes after the 2^(d+2) root cones (a node budget, not a time, so
-#: the bound is reproducible). At d = 10, n = 200 the roots and 256 nodes take about 10 s
+#: the bound is reproducible). At d = 10, n = 200 the roots and 256 nodes took 15-20 s at load 4
 #: on this 2-core machine (bound about 2.7x the best value found: a weak but honest bound).
 BAB_BOUND_NODES = 256
 #: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
