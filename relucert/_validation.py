@@ -155,6 +155,17 @@ def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | N
     return int(value)
 
 
+def check_time_limit(value, name: str = "time_limit") -> float | None:
+    """None, or a finite number of seconds > 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be None or a number of seconds; got {type(value).__name__}")
+    if not math.isfinite(float(value)) or float(value) <= 0:
+        raise ValueError(f"{name} must be None or a finite number of seconds > 0; got {value!r}")
+    return float(value)
+
+
 def check_choice(value, name: str, choices) -> str:
     """``value`` as the str value of one of ``choices`` (an Enum class or strings)."""
     options = [c.value if hasattr(c, "value") else c for c in choices]

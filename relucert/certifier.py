@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._devices import ops_for_device
-from relucert._validation import check_device, check_lam, check_X, check_Xy
+from relucert._validation import check_choice, check_device, check_lam, check_X, check_Xy
+from relucert.errors import TooManyChambersError
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
@@ -17,7 +18,8 @@ __all__ = ["certify", "tree_certificate"]
 
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
-            arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto"):
+            arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto",
+            oracle: str = "auto", time_limit: float | None = None):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -34,6 +36,10 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         the minimal-norm (P_0) certificate p_0 with its extremal set and non-degeneracy
         (``report.p0``, :mod:`relucert.verify.p0`); ``||p_0 - p_lam||`` goes to the JSON.
     device : "auto", "cpu" or "cuda": where batched region scans run (``relucert.solve``).
+    oracle, time_limit : the solve step's oracle and time limit (``relucert.solve``; data
+        only). With the branch-and-bound oracle the solve lists no chambers; the report
+        then enumerates them (``TooManyChambersError``, with the optimal solution in its
+        ``solution`` attribute, when they are too many: the report needs them).
 
     Returns
     -------
@@ -90,11 +96,27 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     lc = check_lam(lam)
     from relucert.solver import solve  # the solver is only needed for raw data
 
-    if arrangement is None:  # enumerated once, for the solve, the analysis and p_0
-        from relucert.arrangement import enumerate_chambers
+    from relucert.arrangement import enumerate_chambers
+    from relucert.solver import OracleChoice, choose_oracle
 
-        arrangement = enumerate_chambers(Xc, tol=tol)
-    sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement)
+    oracle = check_choice(oracle, "oracle", OracleChoice)
+
+    if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
+        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit)
+        if sol.success:  # the report needs the chambers (the solve did not list them)
+            try:
+                arrangement = enumerate_chambers(Xc, tol=tol)
+            except TooManyChambersError as exc:
+                err = TooManyChambersError(
+                    f"the optimum is certified by the branch and bound (certified relative gap "
+                    f"{sol.certified_rel_gap:.3e}), but the certificate report needs the chamber list: {exc}")
+                err.solution = sol
+                raise err from exc
+    else:
+        if arrangement is None:  # enumerated once, for the solve, the analysis and p_0
+            arrangement = enumerate_chambers(Xc, tol=tol)
+        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement,
+                    oracle="enumerate", time_limit=time_limit)
     return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, ops=ops), p0, method, tol)
 
 

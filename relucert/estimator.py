@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 
 from relucert._model import lift, relu_features
-from relucert._validation import check_choice, check_lam, check_X, check_Xy
+from relucert._validation import check_choice, check_lam, check_time_limit, check_X, check_Xy
 from relucert.errors import NotFittedError
-from relucert.tolerances import Tolerances
+from relucert.tolerances import ESTIMATOR_TIME_LIMIT, Tolerances
 
 __all__ = ["TVReLURegressor"]
 
@@ -27,7 +27,7 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
     class _Params:
         """Minimal get_params/set_params for the estimator without scikit-learn."""
 
-        _PARAMS = ("lam", "tol", "exact_verify", "device")
+        _PARAMS = ("lam", "tol", "exact_verify", "device", "oracle", "time_limit")
 
         def get_params(self, deep: bool = True) -> dict:
             """The constructor parameters.
@@ -81,6 +81,7 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
     _BASES = (_Params,)
 
 _DEVICES = ("cpu", "auto", "cuda")
+_ORACLES = ("auto", "enumerate", "bab")
 
 
 def _reject_sparse(X) -> None:
@@ -106,9 +107,19 @@ class TVReLURegressor(*_BASES):
         checker) and store the proof in ``certificate_``; ``fit`` raises
         :class:`~relucert.errors.CertificateError` when the proof does not verify.
         With False, only the float certificate (exact region maxima, duality gap) is
-        computed and ``certificate_`` is None.
+        computed and ``certificate_`` is None. The exact proof (of the optimum, or of the
+        certified gap of a "limit" fit) needs the chamber list: with the branch-and-bound
+        oracle ``certificate_`` is None and ``certificate_note_`` says why.
     device : {"cpu", "auto", "cuda"}, default "cpu"
         Where the solver's batched region scans run (d >= 4; ``relucert.solve``).
+    oracle : {"auto", "enumerate", "bab"}, default "auto"
+        What answers ``max |eta_p|`` (``relucert.solve``): "auto" enumerates the chambers
+        of small problems and uses the branch and bound over cones otherwise.
+    time_limit : float or None, default ``relucert.tolerances.ESTIMATOR_TIME_LIMIT``
+        Seconds for the solve (None: no limit). When the optimum is not certified within it,
+        the best network is kept with its certified gap (``status_ = "limit"``,
+        ``certified_rel_gap_``) and a ``ConvergenceWarning`` says "certified within X %".
+        A stop rule: where it stops depends on the machine's speed.
 
     Attributes
     ----------
@@ -120,8 +131,10 @@ class TVReLURegressor(*_BASES):
     status_ : ``"optimal"``, or ``"limit"`` / ``"inaccurate"`` when the solver stopped short
         (it warns with ``ConvergenceWarning`` / ``InaccurateSolutionWarning`` then, and the
         network kept is the best one found, with its certified gap).
-    certified_rel_gap_ : ``dual_gap_ / max(1, |objective|)``: the fitted network's objective
-        is within this relative distance of the global optimum (certified).
+    certified_rel_gap_ : ``(objective - certified lower bound) / max(1, |objective|)`` in the
+        solver's internal units (``Solution.certified_rel_gap``): the fitted network's
+        objective is within this relative distance of the global optimum (certified).
+    certificate_note_ : why ``certificate_`` is None ("" when it is set or not asked for).
     result_ : the :class:`~relucert.solution.Solution`.
     certificate_ : the :class:`~relucert.verify.certificate_builder.ExactCertificate` (or None).
     n_features_in_ : number of features seen in ``fit``.
@@ -133,11 +146,14 @@ class TVReLURegressor(*_BASES):
     (3, [1.0, 0.5])
     """
 
-    def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu"):
+    def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu", oracle="auto",
+                 time_limit=ESTIMATOR_TIME_LIMIT):
         self.lam = lam
         self.tol = tol
         self.exact_verify = exact_verify
         self.device = device
+        self.oracle = oracle
+        self.time_limit = time_limit
 
     def _validate_params(self) -> None:
         check_lam(self.lam, allow_zero=True)
@@ -146,6 +162,8 @@ class TVReLURegressor(*_BASES):
         if not isinstance(self.exact_verify, (bool, np.bool_)):
             raise TypeError(f"exact_verify must be a bool; got {type(self.exact_verify).__name__}")
         check_choice(self.device, "device", _DEVICES)
+        check_choice(self.oracle, "oracle", _ORACLES)
+        check_time_limit(self.time_limit)
 
     def fit(self, X, y):
         """Solve (P_lam) exactly on ``(X, y)``.
@@ -173,13 +191,16 @@ class TVReLURegressor(*_BASES):
             warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
                           "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=2)
         X, y = check_Xy(X, y)
-        sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device)
-        if self.exact_verify:
+        sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device, oracle=self.oracle,
+                    time_limit=self.time_limit)
+        self.certificate_, self.certificate_note_ = None, ""
+        if self.exact_verify and sol.info.get("oracle") != "enumerate":
+            self.certificate_note_ = ("no exact proof: the branch-and-bound oracle lists no chambers, and the "
+                                      "exact certificate (relucert.exact-certificate/1) needs them")
+        elif self.exact_verify:
             from relucert.verify import make_exact_certificate
 
             self.certificate_ = make_exact_certificate(sol, tol=self.tol, progress=False)
-        else:
-            self.certificate_ = None
         self.result_ = sol
         self.weights_ = sol.weights.copy()
         self.biases_ = sol.biases.copy()
@@ -187,7 +208,7 @@ class TVReLURegressor(*_BASES):
         self.n_neurons_ = sol.n_atoms
         self.dual_gap_ = float(sol.duality_gap)
         self.status_ = sol.status.value
-        self.certified_rel_gap_ = float(sol.duality_gap) / max(1.0, abs(float(sol.objective)))
+        self.certified_rel_gap_ = float(sol.certified_rel_gap)
         self.n_features_in_ = int(X.shape[1])
         return self
 

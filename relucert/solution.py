@@ -14,6 +14,11 @@ __all__ = ["Solution", "relu_features", "SOLUTION_FORMAT"]
 SOLUTION_FORMAT = "relucert.solution/1"
 
 
+def _float_or_nan(value) -> float:
+    """A JSON number (or None, ``"inf"``-style strings as ``jsonable`` writes them) as a float."""
+    return float("nan") if value is None else float(value)
+
+
 @dataclass(frozen=True, eq=False)
 class Solution:
     """A global solution of (P_lam) (``lam > 0``) or of (P_0) (``lam == 0``).
@@ -37,6 +42,11 @@ class Solution:
     method : "exchange" or "socp".
     timings : seconds spent per phase.
     tol : the tolerances used.
+    certified_lower_bound : ``D(p / max(1, U))`` with ``U >= max |eta_p|`` certified (a
+        complete scan, or a node-budgeted branch and bound): a lower bound on the optimum
+        for every status (``-inf`` for a (P_0) network that does not interpolate).
+    certified_rel_gap : ``(objective - certified_lower_bound) / max(1, |objective|)`` in the
+        solver's internal units (``info["relative_gap"]`` for a complete scan).
     """
 
     X: np.ndarray
@@ -56,6 +66,8 @@ class Solution:
     timings: dict = field(default_factory=dict)
     tol: Tolerances = field(default_factory=Tolerances)
     info: dict = field(default_factory=dict)
+    certified_lower_bound: float = float("nan")
+    certified_rel_gap: float = float("nan")
 
     @property
     def n_atoms(self) -> int:
@@ -100,6 +112,8 @@ class Solution:
             "predictions": self.predictions,
             "max_abs_certificate": self.max_abs_certificate,
             "duality_gap": self.duality_gap,
+            "certified_lower_bound": self.certified_lower_bound,
+            "certified_rel_gap": self.certified_rel_gap,
             "n_chambers": self.n_chambers,
             "method": self.method,
             "timings": self.timings,
@@ -126,6 +140,8 @@ class Solution:
                        duality_gap=float(doc["duality_gap"]), n_chambers=int(doc["n_chambers"]),
                        status=Status(doc["status"]), method=str(doc["method"]),
                        timings=dict(doc.get("timings", {})),
-                       tol=Tolerances.from_dict(doc.get("tol", {})), info=dict(doc.get("info", {})))
+                       tol=Tolerances.from_dict(doc.get("tol", {})), info=dict(doc.get("info", {})),
+                       certified_lower_bound=_float_or_nan(doc.get("certified_lower_bound")),
+                       certified_rel_gap=_float_or_nan(doc.get("certified_rel_gap")))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed {SOLUTION_FORMAT} document: {exc}") from exc

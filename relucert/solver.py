@@ -9,13 +9,14 @@ from enum import Enum
 import numpy as np
 
 from relucert._devices import ops_for_device
-from relucert._validation import check_choice, check_lam, check_positive_int, check_Xy
+from relucert._model import lift
+from relucert._validation import check_choice, check_lam, check_positive_int, check_time_limit, check_Xy
 from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
 from relucert.results import Status
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["solve", "SolverMethod", "check_interpolation_consistent"]
+__all__ = ["solve", "SolverMethod", "OracleChoice", "choose_oracle", "check_interpolation_consistent"]
 
 
 class SolverMethod(str, Enum):
@@ -23,6 +24,45 @@ class SolverMethod(str, Enum):
 
     EXCHANGE = "exchange"   #: column generation on HiGHS with the exact region oracle
     SOCP = "socp"           #: the full reformulation over all chambers, clarabel
+
+
+class OracleChoice(str, Enum):
+    """Which oracle answers "max |eta_p|" in the exchange method."""
+
+    ENUMERATE = "enumerate"  #: scan every chamber of the enumerated arrangement
+    BAB = "bab"              #: branch and bound over cones (no chamber list)
+    AUTO = "auto"            #: enumeration up to ``AUTO_ENUMERATION_MAX_CHAMBERS`` estimated chambers
+
+
+def choose_oracle(X: np.ndarray, oracle: str, method: str, arrangement=None) -> str:
+    """``"enumerate"`` or ``"bab"`` for ``oracle`` (already validated).
+
+    "auto" picks the enumeration when a chamber list is given or needed (``method="socp"``)
+    or the estimated chamber count (:func:`relucert.arrangement.estimate_chambers`, an upper
+    bound) is at most ``AUTO_ENUMERATION_MAX_CHAMBERS`` (benchmarks/RESULTS.md, "Oracle
+    crossover"), the branch and bound otherwise. A caller's smaller ``max_chambers`` does not
+    switch to the branch and bound: the enumeration then refuses (``TooManyChambersError``).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    oracle : {"enumerate", "bab", "auto"}
+    method : {"exchange", "socp"}
+    arrangement : Arrangement, optional
+
+    Returns
+    -------
+    str
+    """
+    from relucert.arrangement import estimate_chambers
+    from relucert.tolerances import AUTO_ENUMERATION_MAX_CHAMBERS
+
+    if oracle != OracleChoice.AUTO.value:
+        return oracle
+    if arrangement is not None or method == SolverMethod.SOCP.value:
+        return OracleChoice.ENUMERATE.value
+    small = estimate_chambers(X) <= AUTO_ENUMERATION_MAX_CHAMBERS
+    return OracleChoice.ENUMERATE.value if small else OracleChoice.BAB.value
 
 
 def check_interpolation_consistent(X: np.ndarray, y: np.ndarray) -> None:
@@ -60,16 +100,19 @@ def problem_scales(X_lift: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return s_x, c_y
 
 
-def _solution_from(X, y, lam, arr, cert, method, timings, tol, info, scales, status) -> Solution:
+def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scales, status) -> Solution:
     s_x, c_y = scales
     amp_scale = c_y / s_x
     obj_scale = c_y * c_y if lam > 0 else amp_scale
-    info = {**info, "relative_gap": float(cert.rel_gap()), "scaling": {"x": s_x, "y": c_y}}
+    info = {**info, "relative_gap": float(cert.rel_gap()), "scaling": {"x": s_x, "y": c_y},
+            "certified_upper_bound_eta": float(cert.scan.upper_bound)}
+    lower = cert.lower_bound * obj_scale if cert.feasible else -np.inf
     return Solution(X=X, y=y, lam=lam, theta=cert.theta, amplitude=cert.amplitude * amp_scale,
                     objective=cert.objective * obj_scale, tv_norm=cert.tv_norm * amp_scale, dual=cert.p / s_x,
                     predictions=cert.predictions * c_y, max_abs_certificate=cert.max_abs_certificate,
-                    duality_gap=cert.duality_gap * obj_scale, n_chambers=arr.n_chambers, status=status,
-                    method=method, timings=timings, tol=tol, info=info)
+                    duality_gap=cert.duality_gap * obj_scale, n_chambers=n_chambers, status=status,
+                    method=method, timings=timings, tol=tol, info=info, certified_lower_bound=float(lower),
+                    certified_rel_gap=float(cert.certified_rel_gap()))
 
 
 def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
@@ -83,14 +126,17 @@ def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
         err.solution = sol
         raise err
     category = InaccurateSolutionWarning if sol.status is Status.INACCURATE else ConvergenceWarning
-    warnings.warn(message, category, stacklevel=3)
+    gap = sol.certified_rel_gap
+    within = (f"certified within {100.0 * gap:.3g} % of the optimum (relative gap, lower bound "
+              f"{sol.certified_lower_bound:.12g})" if np.isfinite(gap) else "no certified gap")
+    warnings.warn(f"{within}: {message}", category, stacklevel=3)
     return sol
 
 
 def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
           max_iter: int | None = None, device: str = "auto", strict: bool = False,
-          arrangement=None) -> Solution:
+          arrangement=None, oracle: str | OracleChoice = "auto", time_limit: float | None = None) -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -109,7 +155,8 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     tol : Tolerances, optional
     progress : show progress bars (None: only on a terminal).
     max_chambers : refuse data with more dual regions than this
-        (default ``relucert.arrangement.DEFAULT_MAX_CHAMBERS``).
+        (default ``relucert.arrangement.DEFAULT_MAX_CHAMBERS``); enumeration only (the
+        branch-and-bound oracle lists no chambers and has no such limit).
     max_iter : bound on the exchange rounds (default 200).
     device : "auto" (CUDA when torch sees one), "cpu" or "cuda": where the oracle's batched
         region projections run (d >= 4; d <= 3 use exact vectorised face candidates).
@@ -118,6 +165,19 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     arrangement : Arrangement, optional
         The chambers of ``X`` when the caller has them already (``relucert.certify``
         enumerates once); enumerated when None. One built from other data is an error.
+    oracle : "enumerate", "bab" or "auto" (default)
+        What answers ``max |eta_p|`` in the exchange: the scan of every enumerated chamber,
+        or the branch and bound over cones of the sphere (DESIGN.md section 10; no chamber
+        list, ``n_chambers`` is then 0); "auto" enumerates up to
+        ``relucert.tolerances.AUTO_ENUMERATION_MAX_CHAMBERS`` estimated chambers. ``socp``
+        always enumerates.
+    time_limit : float, optional
+        Seconds (None: no limit). A stop rule only: no exchange round starts after it and
+        branch-and-bound scans stop at it; the answer is then status LIMIT with the best
+        network, a certified bound ``U >= max |eta_p|`` (a complete scan, or a best-first
+        branch and bound on ``BAB_BOUND_NODES`` nodes: no time enters it), and the
+        certified lower bound ``D(p / max(1, U))``. Where the run stops depends on the
+        machine's speed; everything after the stop is deterministic. Exchange only.
 
     Returns
     -------
@@ -130,6 +190,9 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         ``info["message"]``, and a ``ConvergenceWarning`` / ``InaccurateSolutionWarning``.
         The gap is relative to ``max(1, |objective|)`` in the solver's internal units
         (``y`` divided by a power of two near ``max |y_i|``: ``info["relative_gap"]``).
+        Every status carries ``certified_lower_bound`` (``<=`` the optimum) and
+        ``certified_rel_gap`` (``(objective - lower) / max(1, |objective|)`` in the same
+        internal units); the warning says "certified within X %".
 
     Raises
     ------
@@ -162,10 +225,18 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
     from relucert.lp.tv.candidate import evaluate_candidate
     from relucert.lp.tv.exchange import DEFAULT_MAX_ITER, solve_exchange
+    from relucert.lp.tv.oracle_api import BranchAndBoundOracle
 
     X, y = check_Xy(X, y)
     lam = check_lam(lam, allow_zero=True)
     method = check_choice(method, "method", SolverMethod)
+    oracle = check_choice(oracle, "oracle", OracleChoice)
+    time_limit = check_time_limit(time_limit)
+    if method == SolverMethod.SOCP.value and oracle == OracleChoice.BAB.value:
+        raise ValueError("oracle: 'bab' works with method='exchange' only (the socp reformulation lists "
+                         "every chamber)")
+    if method == SolverMethod.SOCP.value and time_limit is not None:
+        raise ValueError("time_limit: only method='exchange' takes a time limit")
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
@@ -176,26 +247,39 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         raise TypeError(f"strict must be a bool; got {type(strict).__name__}")
     if lam == 0:
         check_interpolation_consistent(X, y)
+    if arrangement is not None and not (getattr(arrangement, "X", None) is not None
+                                        and np.array_equal(arrangement.X, X)):
+        raise ValueError("arrangement was built from other data than X")
     timings = {}
     start = time.perf_counter()
-    if arrangement is None:
-        arr = enumerate_chambers(X, max_chambers=max_chambers, progress=progress, tol=tol)
-    elif getattr(arrangement, "X", None) is not None and np.array_equal(arrangement.X, X):
-        arr = arrangement
+    chosen = choose_oracle(X, oracle, method, arrangement)
+    if chosen == OracleChoice.BAB.value:
+        arr = None
+        info = {"oracle": chosen, "arrangement_method": "none (branch and bound)"}
+        scales = problem_scales(lift(X), y)
     else:
-        raise ValueError("arrangement was built from other data than X")
+        arr = arrangement if arrangement is not None else enumerate_chambers(
+            X, max_chambers=max_chambers, progress=progress, tol=tol)
+        info = {"oracle": chosen, "arrangement_method": arr.method}
+        scales = problem_scales(arr.X_lift, y)
     timings["chambers"] = time.perf_counter() - start
-    info = {"arrangement_method": arr.method}
-    scales = problem_scales(arr.X_lift, y)
     if method == SolverMethod.SOCP.value:  # the cross-check runs on the data as given (clarabel equilibrates)
         scales = (1.0, 1.0)
     s_x, c_y = scales
-    arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr
+    if arr is None:
+        arr_s = None
+        the_oracle = BranchAndBoundOracle(X, lift_scale=s_x, progress=progress)
+    else:
+        arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr
+        the_oracle = None
+    n_chambers = 0 if arr is None else arr.n_chambers
     y_s, lam_s = y / c_y, lam / (c_y * s_x)
     status = Status.OPTIMAL
     if method == SolverMethod.EXCHANGE.value:
         t0 = time.perf_counter()
-        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops)
+        left = None if time_limit is None else max(time_limit - (t0 - start), 0.0)
+        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
+                             oracle=the_oracle, time_limit=left)
         timings["solve"] = time.perf_counter() - t0
         timings.update({f"solve_{k}": v for k, v in res.timings.items()})
         cert = res.best
@@ -237,5 +321,9 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
                                f"'inaccurate'): relative gap {cert.rel_gap():.3e}, max|eta| = "
                                f"{cert.max_abs_certificate:.12g}" + ("" if interp else ", interpolation not met"))
     timings["total"] = time.perf_counter() - start
-    out = _solution_from(X, y, lam, arr, cert, method, timings, tol, info, scales, status)
+    if the_oracle is not None:
+        last = cert.scan.detail
+        if last is not None:
+            info["bab_nodes_last_scan"] = int(last.stats.n_nodes)
+    out = _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scales, status)
     return _outcome(out, strict, info.get("history"))

@@ -98,6 +98,21 @@ class CandidateEvaluation:
     scan: OracleScan
     feasible: bool
     certified: bool
+    lower_bound: float = -np.inf
+
+    def certified_rel_gap(self) -> float:
+        """``(objective - lower_bound) / max(1, |objective|)``: certified even when the scan
+        stopped early, since ``lower_bound = D(p / max(1, U))`` uses the scan's upper bound
+        ``U >= max |eta_p|`` (open regions or nodes included).
+
+        Returns
+        -------
+        float
+            ``inf`` for an infeasible (P_0) candidate (no primal value to compare).
+        """
+        if not (self.feasible and np.isfinite(self.lower_bound)):
+            return np.inf
+        return (self.objective - self.lower_bound) / max(1.0, abs(self.objective))
 
     def rel_gap(self) -> float:
         """The gap relative to ``max(1, |objective|)``.
@@ -115,7 +130,7 @@ class CandidateEvaluation:
 def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
                        p: np.ndarray | None = None, *, tol: Tolerances | None = None, exact: bool = False,
                        scan: OracleScan | None = None, warm: bool = False,
-                       ops=None) -> CandidateEvaluation:
+                       ops=None, bounding: bool = False) -> CandidateEvaluation:
     """The certified evaluation of the network ``(theta, amplitude)``.
 
     The verdict is the gap's: ``certified`` when the scan is complete and
@@ -145,6 +160,10 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
         Let the oracle use its remembered prior.
     ops : optional
         The enumeration oracle's array ops (None: numpy; torch ops from the API layer).
+    bounding : bool
+        Scan with ``oracle.bound_scan`` (complete for the enumeration; a node-budgeted
+        branch and bound, possibly incomplete, whose upper bound still gives the certified
+        ``lower_bound``).
 
     Returns
     -------
@@ -165,6 +184,8 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
         feasible = bool(np.max(np.abs(pred - y), initial=0.0)
                         <= tol.primal_feas * max(1.0, float(np.max(np.abs(y), initial=0.0))))
     allowed = tol.obj_gap * max(1.0, abs(objective))
+    if scan is None and bounding:
+        scan = oracle.bound_scan(p, tol=tol)
     if scan is None:
         if exact:
             threshold = 1.0 + tol.dual_feas
@@ -178,9 +199,11 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     dval = scaled_dual_value(p, y, lam, scan.upper_bound if scan.complete else scan.max_value)
     gap = objective - dval
     ok = feasible and scan.complete and gap <= allowed
+    # every scan's upper bound holds, complete or not: a certified lower bound on the optimum
+    lower = scaled_dual_value(p, y, lam, scan.upper_bound) if np.isfinite(scan.upper_bound) else -np.inf
     return CandidateEvaluation(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
                                tv_norm=tv, dual_value=dval, duality_gap=gap, max_abs_certificate=scan.max_value,
-                               scan=scan, feasible=feasible, certified=bool(ok))
+                               scan=scan, feasible=feasible, certified=bool(ok), lower_bound=lower)
 
 
 def eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cand: CandidateEvaluation) -> float:

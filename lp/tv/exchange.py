@@ -90,7 +90,7 @@ def _continuation_start(oracle, y, lam, tol, max_iter, add_limit):
 def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
                    progress: bool | None = None, ops=None, init_atoms: tuple | None = None,
-                   continuation: bool = False, oracle=None) -> ExchangeResult:
+                   continuation: bool = False, oracle=None, time_limit: float | None = None) -> ExchangeResult:
     """Run the exchange method (see the module doc).
 
     Parameters
@@ -122,6 +122,11 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         Answers "max |eta_p| and the violators above t"
         (:mod:`relucert.lp.tv.oracle_api`); default: the
         :class:`~relucert.lp.tv.oracle_api.EnumerationOracle` of ``arr``.
+    time_limit : float, optional
+        Seconds; a stop rule only: no round starts after it and the oracle's scans stop
+        at it (``oracle.deadline``). The best candidate's certified bound then comes from
+        ``oracle.bound_scan`` (a complete scan, or a node-budgeted branch and bound), which
+        does not depend on time; where the run stops does.
 
     Returns
     -------
@@ -158,6 +163,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         if start is not None:
             init_atoms, pre_rounds = start
     oracle.forget()  # this run's scans start without an earlier run's prior
+    deadline = None if time_limit is None else time.perf_counter() + float(time_limit)
+    oracle.deadline = deadline
     c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
     if lam > 0 and init_atoms is not None:
         theta_set = np.asarray(init_atoms[0], float).reshape(-1, D)
@@ -182,6 +189,9 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     try:
         for it in range(1, max_iter + 1):
             t0 = t_round = time.perf_counter()
+            if deadline is not None and t0 >= deadline:
+                stopped = "time limit reached"
+                break
             Phi = np.maximum(0.0, Xl @ theta_set.T) * sign_set[None, :]
             try:
                 if lam > 0:
@@ -231,7 +241,9 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             history.append(entry)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}")
+                gap = min((c.certified_rel_gap() for c in cands), default=np.inf)
+                bar.set_postfix(atoms=entry["n_atoms"], viol=scan.n_found, maxeta=f"{scan.max_value:.3g}",
+                                bound=f"{scan.upper_bound:.3g}", gap=f"{gap:.2e}")
             certified = [c for c in cands if c.certified]
             for c in cands:
                 if c.feasible and c.scan.complete and (best is None or c.rel_gap() < best.rel_gap()):
@@ -243,21 +255,26 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                                       history=history, timings=timings)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
                                                                  scan, p_cur, limit, tol, xl_max)
+            if deadline is not None and time.perf_counter() >= deadline:
+                stopped = "time limit reached"
+                break
             if not added:
                 stopped = f"no new atom after round {it}"
                 break  # no new atom: the finite programs cannot improve further
     finally:
         if bar is not None:
             bar.close()
-    if last is not None:  # the last iterate's gap is not known yet: one complete scan
+        oracle.deadline = None
+    if last is not None:  # the last iterate's gap is not known yet: one bounding scan
         t0 = time.perf_counter()
-        cand = evaluate_candidate(oracle, y, lam, *last, tol=tol, exact=True, warm=True)
+        cand = evaluate_candidate(oracle, y, lam, *last, tol=tol, bounding=True)
         timings["oracle"] += time.perf_counter() - t0
-        if cand.feasible and (best is None or cand.rel_gap() < best.rel_gap()):
+        if cand.feasible and (best is None or cand.certified_rel_gap() < best.certified_rel_gap()):
             best = cand
     if best is None and lam > 0:  # no round finished: the zero network is a candidate
         t0 = time.perf_counter()
-        best = evaluate_candidate(oracle, y, lam, np.zeros((0, D)), np.zeros(0), tol=tol, exact=True)
+        zero = np.zeros((0, D)), np.zeros(0)
+        best = evaluate_candidate(oracle, y, lam, *zero, tol=tol, bounding=True)
         timings["oracle"] += time.perf_counter() - t0
     if best is None:  # (P_0) with no interpolating iterate: nothing to return
         raise SolverError(f"exchange method found no interpolating network ({stopped}; "
@@ -266,8 +283,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings)
     status = Status.INACCURATE if qp_error is not None else Status.LIMIT
     diagnosis = diagnose(Xl, y, lam, best, history, tol, qp_error, stopped)
-    message = (f"exchange method did not certify an optimum after {len(history)} rounds (status "
-               f"'{status.value}'); certified relative duality gap {best.rel_gap():.3e} > tol.obj_gap = "
+    message = (f"exchange method did not certify an optimum after {len(history)} rounds ({stopped}; status "
+               f"'{status.value}'); certified relative duality gap {best.certified_rel_gap():.3e} > tol.obj_gap = "
                f"{tol.obj_gap:g}; {diagnosis}")
     return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings,
                           status=status, message=message, diagnosis=diagnosis)

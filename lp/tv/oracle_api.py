@@ -25,8 +25,12 @@ one result type :class:`OracleScan`; the enumeration fills its chamber-level fie
 (``chamber``, ``p``, ``bounds``, ``n_projected``, ``n_interior``), the branch and bound keeps
 its own result (``BabScan``: activation patterns and node counts) in ``detail``.
 
-An oracle also carries the lifted data ``X_lift`` (and ``X``) it scans, and
-``dual_norm_bound(p)``, an upper bound of ``max |eta_p|`` (used to place the continuation
+An oracle also carries the lifted data ``X_lift`` (and ``X``) it scans, a ``deadline``
+(``time.perf_counter()`` value or None: a stop rule for the scans of a time-limited run,
+which then return ``complete=False`` with their valid ``upper_bound``), ``bound_scan(p)``
+(a scan for the certified bound ``U >= max |eta_p|`` only, with no deadline: complete for
+the enumeration, a best-first branch and bound on a node budget otherwise, so that it is
+reproducible), and ``dual_norm_bound(p)``, an upper bound of ``max |eta_p|`` (used to place the continuation
 levels). ``scan`` takes two hints that only an oracle with memory uses: ``remember`` (keep
 this scan's per-region bounds as the prior of later scans) and ``warm`` (use the remembered
 prior; a region's maximum moves by at most ``||v_A(p) - v_A(p_prev)||``). Neither changes
@@ -34,12 +38,14 @@ what a scan returns, only which regions it may skip because they cannot reach th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
+
+import time
 
 import numpy as np
 
-from relucert.tolerances import Tolerances
+from relucert.tolerances import BAB_BOUND_NODES, Tolerances
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -88,6 +94,9 @@ class Oracle(Protocol):
 
     def scan(self, p: np.ndarray, threshold: float, *, limit: int | None = None,
              tol: Tolerances | None = None, remember: bool = False, warm: bool = True) -> OracleScan:
+        ...
+
+    def bound_scan(self, p: np.ndarray, *, tol: Tolerances | None = None) -> OracleScan:
         ...
 
     def dual_norm_bound(self, p: np.ndarray) -> float:
@@ -139,6 +148,24 @@ class EnumerationOracle:
         self.X = arr.X
         self.X_lift = arr.X_lift
         self._prior = None
+        self.deadline = None   # unused: a scan of every chamber is not interrupted
+
+    def bound_scan(self, p, *, tol=None) -> OracleScan:
+        """A complete scan of every chamber (its ``upper_bound`` is the exact maximum).
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+        tol : Tolerances, optional
+
+        Returns
+        -------
+        OracleScan
+        """
+        from relucert.tolerances import resolve
+
+        tol = resolve(tol)
+        return self.scan(p, 1.0 + tol.dual_feas, tol=tol, warm=True)
 
     def forget(self) -> None:
         """Drop the remembered prior (a new run starts from scratch)."""
@@ -195,9 +222,20 @@ class BranchAndBoundOracle:
     Parameters
     ----------
     X : ndarray, shape (n, d)
+    lift_scale : float
+        A power of two ``s``: the oracle scans the lifted rows ``lift(X) / s`` (the solver's
+        internal units). ``eta`` over them is ``eta_{p / s}`` over ``lift(X)``, exact in
+        floating point, with the same maximisers.
+    bound_nodes : int, optional
+        The node budget of :meth:`bound_scan` (default ``BAB_BOUND_NODES``).
     **options
         Passed on to ``maximise`` (``leaf_undecided``, ``max_nodes``, ``time_limit``,
         ``progress``, ``batch``).
+
+    ``deadline`` (a ``time.perf_counter()`` value, or None) stops every later
+    :meth:`scan` at that time (``complete=False``; its ``upper_bound`` holds): the stop
+    rule of a time-limited run. :meth:`bound_scan` ignores it and stops on its node budget
+    only, so the certified bound of a run does not depend on the machine's speed.
 
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> s = BranchAndBoundOracle(X).scan(np.array([0.0, 0.0, 1.0]), 1.0)
@@ -207,12 +245,15 @@ class BranchAndBoundOracle:
 
     name = "bab"
 
-    def __init__(self, X, **options):
+    def __init__(self, X, *, lift_scale: float = 1.0, bound_nodes: int | None = None, **options):
         from relucert._model import lift
 
         self.X = np.asarray(X, dtype=np.float64)
-        self.X_lift = lift(self.X)
+        self.lift_scale = float(lift_scale)
+        self.X_lift = lift(self.X) / self.lift_scale if self.lift_scale != 1.0 else lift(self.X)
         self.options = options
+        self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
+        self.deadline = None
 
     def forget(self) -> None:
         """Nothing to forget: every scan starts from the root cones."""
@@ -235,7 +276,35 @@ class BranchAndBoundOracle:
         """
         from relucert.lp.tv.bab import maximise
 
-        return from_bab_scan(maximise(self.X, p, float(threshold), limit=limit, tol=tol, **self.options))
+        options = dict(self.options)
+        if self.deadline is not None:
+            left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
+            given = options.get("time_limit")
+            options["time_limit"] = left if given is None else min(given, left)
+        q = np.asarray(p, dtype=np.float64) / self.lift_scale
+        return from_bab_scan(maximise(self.X, q, float(threshold), limit=limit, tol=tol, **options))
+
+    def bound_scan(self, p, *, tol=None) -> OracleScan:
+        """Best-first ``maximise`` with no threshold, no deadline and ``bound_nodes`` nodes
+        at most (after the ``2^(d+2)`` root cones): ``upper_bound >= max |eta_p|`` (exact to
+        ``tol.bab_rel_gap`` when complete; never above :meth:`dual_norm_bound`).
+
+        Parameters
+        ----------
+        p : ndarray, shape (n,)
+        tol : Tolerances, optional
+
+        Returns
+        -------
+        OracleScan
+        """
+        from relucert.lp.tv.bab import maximise
+
+        options = {k: v for k, v in self.options.items() if k not in ("time_limit", "max_nodes")}
+        q = np.asarray(p, dtype=np.float64) / self.lift_scale
+        out = from_bab_scan(maximise(self.X, q, np.inf, tol=tol, max_nodes=self.bound_nodes, **options))
+        trivial = self.dual_norm_bound(p)   # the triangle inequality: better while the tree is shallow
+        return replace(out, upper_bound=trivial) if trivial < out.upper_bound else out
 
     def dual_norm_bound(self, p) -> float:
         """``sum_i |p_i| ||x~_i||``, an upper bound of ``max |eta_p|`` (triangle inequality).

@@ -121,6 +121,42 @@ def tolerances_from_args(args: argparse.Namespace) -> Tolerances:
     return Tolerances(**changes)
 
 
+def positive_seconds(text: str) -> float:
+    """argparse type for ``--time-limit``: a finite number of seconds > 0.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    float
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds; got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0; got {text!r}")
+    return value
+
+
+def add_oracle_options(parser: argparse.ArgumentParser) -> None:
+    """``--oracle enumerate|bab|auto`` and ``--time-limit S`` (``relucert.solve``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument("--oracle", choices=["auto", "enumerate", "bab"], default="auto",
+                        help="what answers max|eta|: enumerate every chamber, bab (branch and bound over "
+                             "cones, no chamber list) or auto (enumerate when the estimated chamber count "
+                             "is small; default)")
+    parser.add_argument("--time-limit", type=positive_seconds, default=None, metavar="S",
+                        help="stop after S seconds with status limit, the best network and its certified "
+                             "gap (a stop rule: where it stops depends on the machine's speed)")
+
+
 def add_device_option(parser: argparse.ArgumentParser, what: str) -> None:
     """``--device auto|cpu|cuda`` (default auto: CUDA when torch sees one).
 

@@ -5,7 +5,8 @@ import sys
 
 import numpy as np
 
-from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option,
+                                       add_oracle_options, check_outputs,
                                        load_data_from_args, parse_lam, progress_flag, record_data,
                                        tolerances_from_args)
 from relucert.commands._library import check_plot, load_solver
@@ -32,6 +33,7 @@ def register(sub) -> None:
     add_data_argument(p)
     p.add_argument("--lam", type=parse_lam, required=True, metavar="L", help="regularisation lam > 0")
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
+    add_oracle_options(p)
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
     p.add_argument("--plot", metavar="FILE", default=None,
@@ -111,6 +113,23 @@ def format_report(report) -> str:
     return "\n".join(lines)
 
 
+def _chambers_for_report(X, solution, tol, progress):
+    """The chambers of ``X`` for the report after a branch-and-bound solve, or None (and
+    the reason on stderr) when there are too many to enumerate."""
+    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
+
+    estimate = estimate_chambers(X)
+    if estimate > DEFAULT_MAX_CHAMBERS:
+        print(f"relucert certify: the optimum is certified by the branch and bound (objective "
+              f"{solution.objective:.15g}, certified relative gap {solution.certified_rel_gap:.3e}), but the "
+              f"certificate report (extremal set, uniqueness, ND1-ND4) and --exact "
+              f"(relucert.exact-certificate/1) need the chamber list: up to {estimate} chambers, more than "
+              f"{DEFAULT_MAX_CHAMBERS} (not done; the branch-and-bound certificate file is not available in "
+              f"this version)", file=sys.stderr)
+        return None
+    return enumerate_chambers(X, tol=tol, progress=progress)
+
+
 def run(args) -> int:
     """Run ``relucert certify``: the arrangement is enumerated once and handed to the
     solver, the analysis, (P_0) and the exact certificate.
@@ -141,13 +160,25 @@ def run(args) -> int:
     check_plot(args, d=X.shape[1])
     if args.out:
         check_writable(args.out, "--out certificate file")
-    arr = enumerate_chambers(X, tol=tol, progress=progress)
-    solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
-                     arrangement=arr)
+    from relucert.solver import choose_oracle
+
+    if choose_oracle(X, args.oracle, args.method) == "enumerate":
+        arr = enumerate_chambers(X, tol=tol, progress=progress)
+        solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
+                         arrangement=arr, oracle="enumerate", time_limit=args.time_limit)
+    else:
+        arr = None
+        solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
+                         oracle="bab", time_limit=args.time_limit)
     if not solution.success:  # nothing to certify: say what was reached
-        print(f"relucert certify: not optimal: {solution.info.get('message', solution.status.value)}",
-              file=sys.stderr)
+        print(f"relucert certify: not optimal (certified relative gap {solution.certified_rel_gap:.3e}, "
+              f"lower bound {solution.certified_lower_bound:.12g}): "
+              f"{solution.info.get('message', solution.status.value)}", file=sys.stderr)
         return Exit.NOT_OPTIMAL
+    if arr is None:  # solved by branch and bound: the report still needs the chamber list
+        arr = _chambers_for_report(X, solution, tol, progress)
+        if arr is None:
+            return Exit.NOT_OPTIMAL
     report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
     text_out = text_stream(args)
     print(format_report(report), file=text_out)

@@ -1,7 +1,8 @@
 """``relucert solve DATA --lam L``: the exact global optimum and its certificate."""
 from __future__ import annotations
 
-from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option,
+                                       add_oracle_options, check_outputs,
                                        load_data_from_args, parse_lam, positive_int, progress_flag,
                                        record_data, tolerances_from_args)
 from relucert.commands._library import check_plot, load_solver
@@ -31,8 +32,9 @@ def register(sub) -> None:
                    help="exchange (default, HiGHS + exact oracle) or socp (clarabel cross-check)")
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
+    add_oracle_options(p)
     p.add_argument("--max-chambers", type=positive_int, default=None, metavar="N",
-                   help="refuse when the estimated number of dual regions exceeds this")
+                   help="refuse when the estimated number of dual regions exceeds this (enumeration only)")
     add_common_options(p, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
@@ -60,10 +62,19 @@ def print_summary(sol, file=None) -> None:
     print("certificate:", file=out)
     print(f"  objective            {sol.objective:.15g}", file=out)
     print(f"  TV norm              {sol.tv_norm:.15g}", file=out)
-    print(f"  max |eta| (exact)    {sol.max_abs_certificate:.15g}", file=out)
+    print(f"  max |eta| (found)    {sol.max_abs_certificate:.15g}", file=out)
+    bound = sol.info.get("certified_upper_bound_eta")
+    if bound is not None:
+        print(f"  max |eta| <=         {bound:.15g} (certified bound)", file=out)
     rel = sol.info.get("relative_gap", sol.duality_gap / max(1.0, abs(sol.objective)))
-    print(f"  duality gap          {sol.duality_gap:.3e} (relative {rel:.3e}, certified)", file=out)
-    print(f"  dual regions         {sol.n_chambers}", file=out)
+    print(f"  duality gap          {sol.duality_gap:.3e} (relative {rel:.3e})", file=out)
+    print(f"  lower bound          {sol.certified_lower_bound:.15g} (certified: D(p / max(1, bound)))", file=out)
+    print(f"  certified rel. gap   {sol.certified_rel_gap:.3e}", file=out)
+    oracle = sol.info.get("oracle", "enumerate")
+    regions = (f"{sol.n_chambers}" if oracle == "enumerate"
+               else "not enumerated (branch and bound over cones)")
+    print(f"  oracle               {oracle}", file=out)
+    print(f"  dual regions         {regions}", file=out)
     t = sol.timings.get("total")
     if t is not None:
         print(f"  time                 {t:.3f} s", file=out)
@@ -88,7 +99,8 @@ def run(args) -> int:
     check_outputs(args)
     check_plot(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
-                tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers)
+                tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers,
+                oracle=args.oracle, time_limit=args.time_limit)
     print_summary(sol, file=text_stream(args))
     if args.json:
         doc = record_data(sol.to_dict(), data, args.data)

@@ -121,3 +121,26 @@ BAB_CERT_SCALE_MARGIN_BITS = 40
 #: ladder, keeping the first that its exact check confirms (coarse numbers are short in
 #: the file; a tight leaf needs the finest).
 BAB_CERT_MULT_BITS = (20, 40, 60)
+
+
+
+
+
+# ----------------------------------------------------------------------------------------
+# --- oracle choice and time-limited runs (lp/tv/oracle_api.py, relucert/solver.py) ---
+#: The node budget of the branch and bound's bounding scan (``BranchAndBoundOracle.bound_scan``):
+#: the certified upper bound ``U >= max |eta_p|`` of a run stopped by its time limit comes
+#: from at most this many nodes after the 2^(d+2) root cones (a node budget, not a time, so
+#: the bound is reproducible). At d = 10, n = 200 the roots and 256 nodes took 15-20 s at load 4
+#: on this 2-core machine (bound about 2.7x the best value found: a weak but honest bound).
+BAB_BOUND_NODES = 256
+#: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
+#: their count) is at most this, and uses the branch and bound above it. Measured at
+#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover"):
+#: the branch and bound is 5-18x slower at every size where both run, so no crossover was
+#: reached below the enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS);
+#: the branch and bound takes over where enumeration is refused.
+AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
+#: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
+#: best network is kept with its certified gap (status "limit", ConvergenceWarning).
+ESTIMATOR_TIME_LIMIT = 10.0

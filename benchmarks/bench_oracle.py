@@ -1,0 +1,72 @@
+"""relucert.solve end to end with oracle="enumerate" against oracle="bab": the crossover of
+``oracle="auto"`` (``relucert.tolerances.AUTO_ENUMERATION_MAX_CHAMBERS``).
+
+Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
+        [--time-limit S]
+
+Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
+Each case solves with both oracles (progress off) and prints the estimated chamber
+count, status, objective, certified relative gap, wall seconds, the exchange rounds and
+the ratio bab / enumerate. A bab run stopped by ``--time-limit`` (default 120 s) shows
+status "limit" with its certified gap. Both answers must agree to 1e-7 relative when both
+are optimal (checked, a mismatch exits non-zero).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+from _machine import machine
+from bench_solver import make_data
+
+CASES = "d2n20,d2n50,d2n100,d3n12,d3n20,d3n30,d4n10,d4n15"
+QUICK = "d2n20,d3n12"
+
+
+def run_case(d: int, n: int, lam: float, time_limit: float) -> dict:
+    import relucert
+    from relucert.arrangement import estimate_chambers
+
+    X, y = make_data(n, d, seed=0)
+    row = {"d": d, "n": n, "chambers_est": estimate_chambers(X)}
+    for oracle in ("enumerate", "bab"):
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = relucert.solve(X, y, lam, oracle=oracle, progress=False,
+                                 time_limit=time_limit if oracle == "bab" else None)
+        row[oracle] = {"status": sol.status.value, "objective": sol.objective, "gap": sol.certified_rel_gap,
+                       "seconds": time.perf_counter() - t, "rounds": sol.info.get("n_iter")}
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--cases", default=None)
+    ap.add_argument("--lam", type=float, default=0.05)
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    args = ap.parse_args(argv)
+    print(machine())
+    cases = args.cases or (QUICK if args.quick else CASES)
+    bad = 0
+    print(f"{'case':>7} {'chambers':>9} | {'enum s':>8} {'rounds':>6} {'status':>8} | {'bab s':>8} {'rounds':>6} "
+          f"{'status':>8} {'cert gap':>9} | {'bab/enum':>8}")
+    for case in cases.split(","):
+        d, n = (int(v) for v in case[1:].split("n"))
+        r = run_case(d, n, args.lam, args.time_limit)
+        e, b = r["enumerate"], r["bab"]
+        if e["status"] == b["status"] == "optimal":
+            if abs(e["objective"] - b["objective"]) > 1e-7 * max(1.0, abs(e["objective"])):
+                bad += 1
+                print(f"MISMATCH {case}: {e['objective']!r} vs {b['objective']!r}")
+        print(f"{case:>7} {r['chambers_est']:>9} | {e['seconds']:8.2f} {e['rounds']:>6} {e['status']:>8} | "
+              f"{b['seconds']:8.2f} {b['rounds']:>6} {b['status']:>8} {b['gap']:9.2e} | "
+              f"{b['seconds'] / e['seconds']:8.1f}", flush=True)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
