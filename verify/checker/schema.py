@@ -184,27 +184,24 @@ def _chambers(ch_raw: list, n: int, d: int, rd: _Reader):
     return tuple(masks), tuple(interiors), tuple(parents), tuple(mult)
 
 
-def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:
-    """Strictly parse a certificate document (raises CertificateError, or
-    CertificateLimitError when a size exceeds ``limits``).
+def read_problem(document: dict, rd: "_Reader", n: int, d: int) -> tuple:
+    """The parts every certificate format shares: the exact data ``X`` (n x d), ``y``,
+    ``lam`` (with the problem tag it implies), the dual vector and the atoms.
 
     Parameters
     ----------
     document : dict
-    limits : Limits, optional
+        The certificate (its sizes already checked against the limits).
+    rd : _Reader
+        The rational reader carrying the limits.
+    n, d : int
+        The data's sizes.
 
     Returns
     -------
-    ParsedCertificate
+    tuple
+        ``(X, y, lam, dual, atoms)``; ``atoms`` a list of ``(u, sign, norm_upper)``.
     """
-    limits = DEFAULT_LIMITS if limits is None else limits
-    if not isinstance(document, dict):
-        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
-    if document.get("format") != CERTIFICATE_FORMAT:
-        raise CertificateError(f"not a {CERTIFICATE_FORMAT} document (format={str(document.get('format'))[:60]!r})")
-    _exact_keys(document, set(TOP_LEVEL_KEYS) - {"provenance"}, "certificate", optional={"provenance"})
-    n, d = _sizes(document, limits)
-    rd = _Reader(limits)
     Xraw = _need(document, "X", list, "certificate")
     if len(Xraw) != n:
         raise CertificateError(f"certificate.X: expected {n} rows; got {len(Xraw)}")
@@ -228,6 +225,31 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
         if sign not in (1, -1):
             raise CertificateError(f"{where}.sign must be 1 or -1; got {sign}")
         atoms.append((rd.rationals(a["u"], d + 1, f"{where}.u"), sign, rd.rational(a["norm_upper"], f"{where}.norm_upper")))
+    return X, y, lam, dual, atoms
+
+
+def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:
+    """Strictly parse a certificate document (raises CertificateError, or
+    CertificateLimitError when a size exceeds ``limits``).
+
+    Parameters
+    ----------
+    document : dict
+    limits : Limits, optional
+
+    Returns
+    -------
+    ParsedCertificate
+    """
+    limits = DEFAULT_LIMITS if limits is None else limits
+    if not isinstance(document, dict):
+        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
+    if document.get("format") != CERTIFICATE_FORMAT:
+        raise CertificateError(f"not a {CERTIFICATE_FORMAT} document (format={str(document.get('format'))[:60]!r})")
+    _exact_keys(document, set(TOP_LEVEL_KEYS) - {"provenance"}, "certificate", optional={"provenance"})
+    n, d = _sizes(document, limits)
+    rd = _Reader(limits)
+    X, y, lam, dual, atoms = read_problem(document, rd, n, d)
     ch_raw = _need(document, "chambers", list, "certificate")
     if not ch_raw:
         raise CertificateError("certificate.chambers: the chamber list is empty")

@@ -30,7 +30,7 @@ from fractions import Fraction
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
 from relucert.verify.checker.schema import (
-    DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes,
+    DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes, read_problem,
 )
 
 __all__ = ["SPLIT_RULE", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
@@ -123,29 +123,7 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
     if len(leaves_raw) > n_nodes:
         raise CertificateError(f"certificate.leaves: {len(leaves_raw)} leaves for {n_nodes} nodes")
     rd = _Reader(limits)
-    Xraw = _need(document, "X", list, "certificate")
-    if len(Xraw) != n:
-        raise CertificateError(f"certificate.X: expected {n} rows; got {len(Xraw)}")
-    X = tuple(rd.rationals(row, d, f"X[{i}]") for i, row in enumerate(Xraw))
-    y = rd.rationals(document["y"], n, "y")
-    lam = rd.rational(document["lam"], "lam")
-    if lam < 0:
-        raise CertificateError(f"lam must be >= 0; got {lam}")
-    problem = document["problem"]
-    if not isinstance(problem, str) or problem not in ("P_lam", "P_0") or (problem == "P_0") != (lam == 0):
-        raise CertificateError(f"problem must be 'P_0' exactly when lam == 0; got {str(problem)[:40]!r} with "
-                               f"lam={lam}")
-    dual = rd.rationals(document["dual"], n, "dual")
-    atoms = []
-    for k, a in enumerate(_need(document, "atoms", list, "certificate")):
-        where = f"atoms[{k}]"
-        if not isinstance(a, dict):
-            raise CertificateError(f"{where}: expected an object; got {type(a).__name__}")
-        _exact_keys(a, {"u", "sign", "norm_upper"}, where)
-        sign = _need(a, "sign", int, where)
-        if sign not in (1, -1):
-            raise CertificateError(f"{where}.sign must be 1 or -1; got {sign}")
-        atoms.append((rd.rationals(a["u"], D, f"{where}.u"), sign, rd.rational(a["norm_upper"], f"{where}.norm_upper")))
+    X, y, lam, dual, atoms = read_problem(document, rd, n, d)
     if "provenance" in document and not isinstance(document["provenance"], dict):
         raise CertificateError("certificate.provenance must be an object")
     lower, upper, gap = (rd.rational(document[k], k) for k in ("lower_bound", "upper_bound", "gap"))
