@@ -218,7 +218,8 @@ class TVReLURegressorCV(*_BASES):
                           ConvergenceWarning, stacklevel=2)
         mean = self.mse_path_.mean(axis=1)
         self.lam_ = float(lams[int(np.argmin(mean))])  # first minimiser: the largest lam on ties
-        est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device)
+        est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device,
+                              oracle="enumerate", time_limit=None)
         self.estimator_ = est.fit(X, y)
         for name in ("weights_", "biases_", "outer_weights_", "n_neurons_", "dual_gap_", "status_",
                      "certified_rel_gap_", "result_", "certificate_", "n_features_in_"):

@@ -125,7 +125,10 @@ def lam_max(X, y, *, tol: Tolerances | None = None, max_chambers: int | None = N
     # any lam >= lam_max has the zero network optimal (Lemma 1); at twice the bound the
     # solver's scan finds max |eta_p| <= 1/2, far from the threshold 1 (an exact scaling)
     lam_hi *= 2.0
-    sol = solve(X, y, lam_hi, tol=tol, max_chambers=max_chambers, device=device, progress=progress)
+    # the scan of every chamber (oracle='enumerate') gives max |eta_y| exactly; data beyond
+    # the enumeration limit are refused (TooManyChambersError) instead of searched
+    sol = solve(X, y, lam_hi, tol=tol, max_chambers=max_chambers, device=device, progress=progress,
+                oracle="enumerate")
     if sol.status is not Status.OPTIMAL or sol.n_atoms != 0:
         raise SolverError(f"lam_max: the solve at lam = {lam_hi:.6g} (>= lam_max by Cauchy-Schwarz) did not "
                           f"return the optimal zero network (status {sol.status.value!r}, {sol.n_atoms} neurons)")
@@ -224,7 +227,7 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             sol = solve(X, y, float(lam), tol=tol, max_chambers=max_chambers, max_iter=max_iter, device=device,
-                        progress=False, strict=strict)
+                        progress=False, strict=strict, oracle="enumerate")
         wall = time.perf_counter() - t0
         resid = sol.predictions - y
         points.append(PathPoint(

