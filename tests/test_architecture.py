@@ -151,3 +151,15 @@ def test_known_lists_are_current():
     assert KNOWN_LAYER_VIOLATIONS <= layer_violations()
     assert KNOWN_LONG_MODULES <= long_modules()
     assert KNOWN_LITERALS <= {e.split(":")[0] for e in small_literals()}
+
+
+def test_every_package_is_in_setup_cfg():
+    """A wheel holds only the packages setup.cfg lists (package_dir maps the root
+    folders): every folder with an __init__.py must be there, and nothing else."""
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    listed = {line.strip() for line in cfg["options"]["packages"].splitlines() if line.strip()}
+    found = {module for path, module in _sources() if path.name == "__init__.py"}
+    assert listed == found, f"missing from setup.cfg: {sorted(found - listed)}; stale: {sorted(listed - found)}"
