@@ -92,6 +92,32 @@ def _reject_sparse(X) -> None:
                         "(convert with X.toarray())")
 
 
+def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """The training data of ``estimator.fit`` checked as scikit-learn's estimators do: y
+    given, X dense, a column-vector y raveled with a DataConversionWarning, then
+    :func:`relucert._validation.check_Xy` (shapes, finiteness, exact range).
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator being fitted (its class name goes into the message).
+    X : array-like, shape (n, d)
+    y : array-like, shape (n,) or (n, 1)
+
+    Returns
+    -------
+    X : ndarray, shape (n, d)
+    y : ndarray, shape (n,)
+    """
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
+    _reject_sparse(X)
+    if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                      "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=3)
+    return check_Xy(X, y)
+
+
 class TVReLURegressor(*_BASES):
     """The global minimiser of ``0.5 ||f(X) - y||^2 + lam ||mu||_TV`` over infinite-width
     shallow ReLU networks ``f(x) = int relu(<w, x> + b) dmu(w, b)`` -- a finite network.
@@ -184,13 +210,7 @@ class TVReLURegressor(*_BASES):
         from relucert.solver import solve
 
         self._validate_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        _reject_sparse(X)
-        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
-                          "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=2)
-        X, y = check_Xy(X, y)
+        X, y = check_fit_data(self, X, y)
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device, oracle=self.oracle,
                     time_limit=self.time_limit)
         self.certificate_, self.certificate_note_ = None, ""

@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from relucert._validation import check_positive_int, check_Xy
+from relucert._validation import check_positive_int
+from relucert.estimator import check_fit_data
 from relucert.errors import ConvergenceWarning, NotFittedError
 from relucert.tolerances import PATH_LAM_RATIO, Tolerances
 
@@ -17,13 +18,8 @@ try:  # scikit-learn is an optional extra, as for TVReLURegressor
     from sklearn.base import BaseEstimator as _Base
     from sklearn.base import RegressorMixin as _Mixin
 
-    from sklearn.exceptions import DataConversionWarning
-
     _BASES: tuple = (_Mixin, _Base)
 except Exception:  # pragma: no cover - exercised without scikit-learn
-    class DataConversionWarning(UserWarning):
-        """A column-vector ``y`` was raveled (scikit-learn's warning of that name)."""
-
     class _Params:
         """Minimal get_params/set_params/score without scikit-learn."""
 
@@ -45,13 +41,6 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
     _BASES = (_Params,)
 
 _DEVICES = ("cpu", "auto", "cuda")
-
-
-def _reject_sparse(X) -> None:
-    import scipy.sparse as sp
-
-    if sp.issparse(X):
-        raise TypeError("X: sparse data was passed, but dense data is required (convert with X.toarray())")
 
 
 #: Points of the default lam grid.
@@ -188,13 +177,7 @@ class TVReLURegressorCV(*_BASES):
         from relucert import TVReLURegressor
 
         self._validate_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        _reject_sparse(X)
-        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
-                          "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=2)
-        X, y = check_Xy(X, y)
+        X, y = check_fit_data(self, X, y)
         lams = self._grid(X, y)
         folds = cv_folds(self.cv, X, y)
         if any(len(te) == 0 or len(tr) == 0 for tr, te in folds):
