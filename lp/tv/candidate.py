@@ -85,7 +85,10 @@ class CandidateEvaluation:
     """A candidate network with its dual vector, the oracle's scan and its duality gap.
 
     ``feasible``: interpolation holds (lam = 0; always True for lam > 0); ``certified``:
-    the scan is complete and the gap within ``tol.obj_gap`` (relative).
+    the scan is complete and the gap within ``tol.obj_gap`` (relative). ``p`` is
+    ``(y - K mu)/lam`` (lam > 0), or, for a candidate re-scored at the double-precision
+    floor, the refined stationary dual of its support whose gap is smaller (any dual vector
+    gives an honest gap: proofs/natural_units.md, "Compensated duals").
     """
 
     theta: np.ndarray
