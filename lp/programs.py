@@ -24,9 +24,11 @@ import scipy.sparse as sp
 
 from relucert.errors import SolverError
 from relucert.lp.active_set import nonneg_lasso_active_set
+from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
-from relucert.tolerances import QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances, resolve
+from relucert.tolerances import (DUAL_REFINE_STEPS, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances,
+                                 resolve)
 
 __all__ = [
     "FiniteSolution",
@@ -147,6 +149,30 @@ def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     return _finish_lasso(res, inverse_data)
 
 
+def _refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Tolerances):
+    """The active-set answer judged at the double-precision floor: ``(c, p, objective)`` or None.
+
+    At small lam against ``|y| |Phi|`` the float dual ``p`` carries ``eps |y| / lam`` per entry and
+    ``Phi^T p`` a multiple of it, so a stationary support can miss ``tol.dual_feas``. Its
+    stationary point is refined in double-double (:mod:`relucert.lp.compensated`) and
+    ``Phi^T p - 1`` evaluated compensated; accepted when every weight stays positive and the
+    violation is within ``tol.dual_feas`` (proofs/natural_units.md, "Compensated duals")."""
+    supp = np.flatnonzero(fit.c > 0)
+    if supp.size == 0:
+        return None
+    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), fit.c[supp], DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(out[0] > 0) or not np.all(np.isfinite(out[2])):
+        return None
+    g_hi, g_lo = dot_transpose(Phi, out[2])
+    if float(np.max((g_hi - 1.0) + g_lo)) > tol.dual_feas:
+        return None
+    c = np.zeros(Phi.shape[1])
+    c[supp] = out[0]
+    r_hi, r_lo = residual(y, Phi[:, supp], out[0], out[1])
+    r = r_hi + r_lo
+    return c, out[2], 0.5 * float(r @ r) + lam * float(np.sum(c))
+
+
 def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64).reshape(-1)
@@ -155,6 +181,9 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
                           f"backend: {res.backend_status}; {res.message})")
     fit = nonneg_lasso_active_set(Phi, y, lam, x[:K], tol=res.tol)
     if not fit.converged:
+        refined = _refined_finish(Phi, y, lam, fit, res.tol)
+        if refined is not None:
+            return FiniteSolution(c=refined[0], p=refined[1], objective=refined[2], program=res)
         raise SolverError(f"lasso QP: the active-set method did not reach optimality on the columns "
                           f"(max Phi^T p - 1 = {fit.max_violation:.3e} > tol.dual_feas = {res.tol.dual_feas:g} "
                           f"after {fit.steps} steps, from the {res.backend_status} answer of "
@@ -222,6 +251,12 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
             return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
+        refined = _refined_finish(inv["Phi"], inv["y"], lam, fit, tol)
+        if refined is not None:  # stationary, optimal once judged in double-double
+            res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start, refined)", "active set",
+                                refined[2], refined[0], None, None, {"dual": fit.max_violation}, fit.steps,
+                                time.perf_counter() - t0, tol)
+            return FiniteSolution(c=refined[0], p=refined[1], objective=refined[2], program=res)
     iters = qp_iteration_budget(prog.n_cols)
     res = solve_program(prog, tol=tol, time_limit=time_limit, iteration_limit=iters)
     if res.status is Status.LIMIT:

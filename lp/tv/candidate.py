@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert._model import relu_features, scaled_dual_value
+from relucert.lp.compensated import masked_sums, refined_stationary_dual, residual
 from relucert.lp.tv.oracle_api import EnumerationOracle, Oracle, OracleScan
 from relucert.lp.tv.polish import dual_rounding_floor
-from relucert.tolerances import EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_NEAR_MISS_FACTOR, Tolerances, resolve
+from relucert.tolerances import (DUAL_REFINE_MAX_WORK, DUAL_REFINE_STEPS, DUAL_REFINE_WINDOW,
+                                 EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_NEAR_MISS_FACTOR, Tolerances, resolve)
 
 __all__ = ["CandidateEvaluation", "evaluate_candidate", "accept_limit", "as_oracle", "diagnose"]
 
@@ -83,7 +85,10 @@ class CandidateEvaluation:
     """A candidate network with its dual vector, the oracle's scan and its duality gap.
 
     ``feasible``: interpolation holds (lam = 0; always True for lam > 0); ``certified``:
-    the scan is complete and the gap within ``tol.obj_gap`` (relative).
+    the scan is complete and the gap within ``tol.obj_gap`` (relative). ``p`` is
+    ``(y - K mu)/lam`` (lam > 0), or, for a candidate re-scored at the double-precision
+    floor, the refined stationary dual of its support whose gap is smaller (any dual vector
+    gives an honest gap: proofs/natural_units.md, "Compensated duals").
     """
 
     theta: np.ndarray
@@ -174,9 +179,10 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     Xl = oracle.X_lift
     pred = relu_features(Xl, theta) @ amplitude if theta.shape[0] else np.zeros(Xl.shape[0])
     tv = float(np.sum(np.abs(amplitude)))
-    if lam > 0:
-        resid = y - pred
-        p = resid / lam
+    if lam > 0:  # the residual compensated: p within about an ulp of (y - K mu)/lam
+        r_hi, r_lo = residual(y, relu_features(Xl, theta), amplitude) if theta.shape[0] else (y, 0.0 * y)
+        resid = r_hi + r_lo
+        p = r_hi / lam + r_lo / lam
         objective = 0.5 * float(resid @ resid) + lam * tv
         feasible = True
     else:
@@ -201,9 +207,59 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     ok = feasible and scan.complete and gap <= allowed
     # every scan's upper bound holds, complete or not: a certified lower bound on the optimum
     lower = scaled_dual_value(p, y, lam, scan.upper_bound) if np.isfinite(scan.upper_bound) else -np.inf
+    if (lam > 0 and scan.complete and allowed < gap <= DUAL_REFINE_WINDOW * allowed
+            and _gap_rounding_floor(Xl, y, lam, theta, amplitude, p, objective) >= tol.obj_gap / EXCHANGE_NEAR_MISS_FACTOR):
+        # the miss is within reach of double precision's floor: re-scored with a refined dual
+        refined = _refined_dual_scan(oracle, y, lam, theta, amplitude, tol)
+        if refined is not None:
+            q, scan_q = refined
+            dval_q = scaled_dual_value(q, y, lam, scan_q.upper_bound)
+            if objective - dval_q < gap:
+                p, scan, dval, gap = q, scan_q, dval_q, objective - dval_q
+                ok, lower = gap <= allowed, dval_q
     return CandidateEvaluation(theta=theta, amplitude=amplitude, p=p, predictions=pred, objective=objective,
                                tv_norm=tv, dual_value=dval, duality_gap=gap, max_abs_certificate=scan.max_value,
                                scan=scan, feasible=feasible, certified=bool(ok), lower_bound=lower)
+
+
+def _refined_dual_scan(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
+                       tol: Tolerances):
+    """The refined dual of a candidate at the double-precision floor and its complete scan
+    with compensated chamber vectors, or None (no arrangement, too large, rank deficient).
+
+    The float network cannot carry ``p = (y - K mu)/lam`` to better than about
+    ``ulp(a) ||phi||^2 / lam`` in ``eta`` (its amplitudes are doubles), nor can float chamber
+    vectors resolve ``max |eta|`` below ``eps sum |p_i| ||x~_i||``. Any ``q`` gives the honest
+    bound ``D(q / max(1, max |eta_q|))``: here ``q`` is the stationary dual of the candidate's
+    support refined in double-double (:func:`relucert.lp.compensated.refined_stationary_dual`)
+    and ``max |eta_q|`` comes from chamber vectors summed compensated
+    (proofs/natural_units.md, "Compensated duals").
+    """
+    arr = getattr(oracle, "arr", None)
+    if arr is None or theta.shape[0] == 0:
+        return None
+    if arr.n_chambers * arr.n > DUAL_REFINE_MAX_WORK:
+        return None
+    Xl = oracle.X_lift
+    A = relu_features(Xl, theta) * np.sign(amplitude)[None, :]
+    out = refined_stationary_dual(A, y, lam, np.ones(A.shape[1]), np.abs(amplitude), DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(np.isfinite(out[2])):
+        return None
+    from relucert.lp.tv.oracle import scan_all_chambers
+
+    q = out[2]
+    V = masked_sums(arr.active(), q, Xl)
+    return q, scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=getattr(oracle, "ops", None))
+
+
+def _gap_rounding_floor(Xl, y, lam, theta, amplitude, p, objective) -> float:
+    """The relative gap that :func:`eta_rounding_floor`'s error of ``max |eta_p|`` costs:
+    ``floor * lam ||mu||_TV / max(1, |objective|)``."""
+    eps = np.finfo(float).eps
+    nrm = np.linalg.norm(Xl, axis=1)
+    absK = relu_features(Xl, theta) @ np.abs(amplitude) if theta.shape[0] else 0.0
+    floor = float(np.sum((eps * (np.abs(y) + absK) / lam + eps * np.abs(p)) * nrm))
+    return floor * lam * float(np.sum(np.abs(amplitude))) / max(1.0, abs(objective))
 
 
 def eta_rounding_floor(Xl: np.ndarray, y: np.ndarray, lam: float, cand: CandidateEvaluation) -> float:

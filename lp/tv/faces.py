@@ -80,7 +80,18 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
     # one facet
     vg = np.einsum("md,mfd->mf", V, G)
     mult = -vg / gn_safe ** 2
-    W = V[:, None, :] + mult[:, :, None] * G                      # (mc, f, D)
+    # v + mult g cancels when |v| >> |W| (X in large units): its direction is off by
+    # eps |v| / |W|, off the facet plane and across a thin chamber. The facet line (D = 2)
+    # is spanned by g's perpendicular r, from the data alone: W = <v, r> r; for D >= 3 a
+    # second projection puts W on the facet plane to eps |W| (the error left lies in the
+    # plane, where eta moves only to second order). proofs/natural_units.md, "The
+    # maximiser's direction".
+    if D == 2:
+        R = np.stack([-G[:, :, 1], G[:, :, 0]], axis=2) / gn_safe[:, :, None]
+        W = np.einsum("md,mfd->mf", V, R)[:, :, None] * R
+    else:
+        W = V[:, None, :] + mult[:, :, None] * G                  # (mc, f, D)
+        W = W - (np.einsum("mfd,mfd->mf", W, G) / gn_safe ** 2)[:, :, None] * G
     wn = np.linalg.norm(W, axis=2)
     act = np.matmul(W, np.transpose(G, (0, 2, 1)))               # (mc, f, f): <W_j, g_k>
     feas = np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
@@ -212,6 +223,9 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     det = np.where(good, det, 1.0)
     mu1, mu2 = (s1 * g22 - s2 * g12) / det, (s2 * g11 - s1 * g12) / det
     W = V[:, None, :] - mu1[:, :, None] * ga - mu2[:, :, None] * gb
+    # a second projection onto the 2-face's plane (as for the one-facet candidates)
+    t1, t2 = np.einsum("mpd,mpd->mp", W, ga), np.einsum("mpd,mpd->mp", W, gb)
+    W = W - ((t1 * g22 - t2 * g12) / det)[:, :, None] * ga - ((t2 * g11 - t1 * g12) / det)[:, :, None] * gb
     wn = np.linalg.norm(W, axis=2)
     # rounding in <w, g_k> scales with the terms summed into w, not with ||w||: a thin
     # wedge (nearly opposite normals) has large multipliers and a small projection

@@ -144,3 +144,19 @@ AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
 #: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
 #: best network is kept with its certified gap (status "limit", ConvergenceWarning).
 ESTIMATOR_TIME_LIMIT = 10.0
+
+
+# ----------------------------------------------------------------------------------------
+# --- compensated duals at the double-precision floor (lp/compensated.py, lp/tv/candidate.py;
+# proofs/natural_units.md, "Compensated duals") ---
+#: A candidate whose float gap (complete scan) misses tol.obj_gap by at most this factor is
+#: re-scored with the refined dual: the stationary dual of its support in double-double and
+#: its chamber vectors compensated. Above it the support is wrong and refining cannot help.
+DUAL_REFINE_WINDOW = 1.0e4
+#: Iterative-refinement steps of the support's stationary point (each: one compensated
+#: residual and one float correction; measured: the stationarity residual falls from 1e-16
+#: to 1e-27 in one step and to 1e-33 in two on X x 1e6, d = 1, n = 40).
+DUAL_REFINE_STEPS = 2
+#: Re-scoring is skipped when chambers x samples exceeds this (the compensated chamber
+#: vectors cost about 20 flops per chamber, sample and coordinate).
+DUAL_REFINE_MAX_WORK = 20_000_000
