@@ -181,3 +181,32 @@ def test_seed_runs_split_and_resume(n, d, seed):
         search_seeds(X, p, R0, s0, mode="best")
     with pytest.raises(ValueError, match="R must"):
         search_seeds(X, p, R0[:, :1], s0)
+
+
+@pytest.mark.parametrize("D,seed", [(2, 50), (3, 51), (4, 52), (5, 53)])
+def test_interior_push_agrees_with_the_lp(D, seed):
+    """leaves.has_interior with a start point (the perceptron walk, then the LP) gives the
+    LP's answer on random cones and patterns, with interior and without (a pattern of
+    opposite half-spaces), from points of the closed sub-region."""
+    from relucert.lp.tv.bab import leaves
+
+    rng = np.random.default_rng(seed)
+    agree = yes = no = 0
+    for _ in range(60):
+        Rn = rng.standard_normal((D, D))
+        Rn /= np.linalg.norm(Rn, axis=0, keepdims=True)
+        A = rng.standard_normal((4, D))
+        theta = Rn @ rng.exponential(size=D)
+        active = A @ theta >= 0
+        if rng.uniform() < 0.4:                                # a_1 = -k a_0, both "active": no interior
+            A[1] = -A[0] * rng.uniform(0.5, 2.0)
+            theta = theta - (A[0] @ theta) / (A[0] @ A[0]) * A[0]
+            active = A @ theta >= 0
+            active[:2] = True
+            if np.any(np.linalg.solve(Rn, theta) < 0) or np.any(np.where(active, 1, -1) * (A @ theta) < -1e-12):
+                continue                                       # the start must lie in the closed region
+        lp = leaves.has_interior(A, active, Rn, DEFAULT)
+        fast = leaves.has_interior(A, active, Rn, DEFAULT, point=theta / np.linalg.norm(theta))
+        agree += lp == fast
+        yes, no = yes + lp, no + (not lp)
+    assert agree == yes + no and yes >= 5 and no >= 3

@@ -156,3 +156,6 @@ BAB_WARM_MAX_NODES = 400_000
 #: Points of the last remembered scan (its maximiser and its first violators) whose
 #: ``|eta|`` for the next weights seeds the next search's incumbent.
 BAB_WARM_HINTS = 64
+#: Perceptron steps looking for an interior point of a leaf's sub-region before its interior
+#: LP (``lp.tv.bab.leaves.has_interior``): a point found answers "has interior" without the LP.
+BAB_INTERIOR_PUSH_STEPS = 32

@@ -82,7 +82,7 @@ class Bounding:
             if key in self.found and self.found[key][0] >= val:
                 continue
             U = und[L[leaf]]
-            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol):
+            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol, point=pieces.point[t]):
                 continue
             self.found[key] = (val, pieces.point[t], pieces.active[t])
         return pieces.upper
