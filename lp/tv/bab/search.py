@@ -47,6 +47,11 @@ LEAF_EXTRA = 0
 # where a large batch expands nodes a better incumbent would have pruned)
 _BATCH_DFS = 1024
 _BATCH_BEST = 256
+# the batches above are for D <= _BATCH_FULL_D; a bound costs about 2^D (cone faces), so
+# beyond it they shrink by 2^(D - _BATCH_FULL_D), down to _BATCH_MIN (time checks stay
+# frequent at d = 10: a batch of 1024 nodes took 10 s there); the tree does not depend on it
+_BATCH_FULL_D = 5
+_BATCH_MIN = 8
 # a forced leaf (rays too long to split exactly) may have at most this many undecided points
 _MAX_FORCED_UNDECIDED = 16
 # Frank-Wolfe steps on the relaxation slopes of the undecided negative terms per node
@@ -231,6 +236,14 @@ class _Search(Bounding):
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
 
+def _batch(batch, base: int, X) -> int:
+    """The batch size: ``batch`` if given, else ``base`` shrunk for large ``D``."""
+    if batch is not None:
+        return int(batch)
+    D = np.shape(X)[1] + 1
+    return max(_BATCH_MIN, base >> max(0, D - _BATCH_FULL_D))
+
+
 def _leaf_rule(leaf_undecided, X) -> int:
     D = np.shape(X)[1] + 1
     return min(D + LEAF_EXTRA, _MAX_FORCED_UNDECIDED) if leaf_undecided is None else int(leaf_undecided)
@@ -266,7 +279,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
         ``upper_bound`` still bounds ``max |eta_p|`` (open nodes included).
     progress : tqdm bar on stderr (None: only on a terminal).
-    batch : nodes evaluated together (default 256; certify: 1024).
+    batch : nodes evaluated together (default 256; certify: 1024; halved per dimension above D = 5).
     seeds : optional ``(R, sign, bound, inactive)``: start from these nodes instead of the
         roots (they must tile R^D once per sign; ``bound`` valid for ``p``; ``inactive``
         packed bits over the rows of ``prepare(X, p)``): a warm start (proofs Lemma 9,
@@ -298,7 +311,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     prob = prepare(X, p)
     search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_BATCH_BEST if batch is None else int(batch), seeds=seeds, hints=hints,
+                     batch=_batch(batch, _BATCH_BEST, X), seeds=seeds, hints=hints,
                      keep_frontier=keep_frontier)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
@@ -341,7 +354,7 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     prob = prepare(X, p)
     search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_BATCH_DFS if batch is None else int(batch))
+                     batch=_batch(batch, _BATCH_DFS, X))
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     if search.witness is not None:
         pt, sg, val = search.witness

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.lp.tv.bab.results import BabStats
-from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _Search, _check_budget, _leaf_rule
+from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _Search, _batch, _check_budget, _leaf_rule
 from relucert.lp.tv.bab.tree import prepare
 from relucert.lp.tv.bab.warm import Frontier
 from relucert.tolerances import Tolerances, resolve
@@ -128,7 +128,7 @@ def search_seeds(X, p, R, sign, *, bound=None, inactive=None, mode: str = "certi
                 else np.asarray(inactive, dtype=np.uint8).reshape(m, nbytes))
     search = _Search(prob, mode, threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=(_BATCH_DFS if mode == "certify" else _BATCH_BEST) if batch is None else int(batch),
+                     batch=_batch(batch, _BATCH_DFS if mode == "certify" else _BATCH_BEST, X),
                      seeds=(R, sign, bound, inactive), hints=hints, keep_frontier=True)
     if k:
         upper, _, stats = search.run()
