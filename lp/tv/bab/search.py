@@ -17,7 +17,13 @@ Two modes:
   threshold, with its maximiser (the information of ``lp.tv.oracle_api.OracleScan``);
 - :func:`certify` (depth-first, fixed threshold ``1 + tol.dual_feas``): certified,
   violated (with a witness) or, on a node or time budget, ``limit`` with a valid upper
-  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound).
+  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound; also when
+  violated: the children of the batch that met the witness stay open).
+
+Roots carry the triangle bound ``sum_i |q_i| ||a_i||`` and are bounded inside the timed
+loop. A search may start from seed nodes instead of the roots (a warm start from an
+earlier frontier with shifted bounds, :mod:`relucert.lp.tv.bab.warm`, proofs Lemma 9; or
+parallel subtrees, :mod:`relucert.lp.tv.bab.seeds`) and record its frontier.
 """
 from __future__ import annotations
 
