@@ -57,8 +57,13 @@ class Bounding:
             bound[need] = np.minimum(bound[need], val)
             pos = val > 0
             pts = P[pos] / val[pos, None]
-            self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
-            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1)
+            met = sg[need][pos] * _eta(A, q, pts)
+            self._incumbent(met, pts, sg[need][pos])
+            # a node with a point above the cut-off stays open whatever its bound: no more
+            # Frank-Wolfe steps on it
+            reached = np.zeros(need.size, dtype=bool)
+            reached[pos] = met > self.cutoff()
+            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~reached
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
         return Q, act, und, Rn, G, bound, Sn
 
