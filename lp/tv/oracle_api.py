@@ -266,8 +266,7 @@ class BranchAndBoundOracle:
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
         frontier with shifted bounds (proofs/branch_and_bound.md, Lemma 9) instead of the
-        roots; with ``remember``, this scan's frontier is kept for later scans when the scan
-        is complete (an incomplete one clears the memory).
+        roots; with ``remember``, this scan's frontier is kept for later scans.
 
         Parameters
         ----------
@@ -296,13 +295,13 @@ class BranchAndBoundOracle:
         seeds, hints = (None, None) if start is None else start
         out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
                        keep_frontier=remember, **options)
-        if remember and out.frontier is not None and out.complete:
+        if remember and out.frontier is not None:
+            # a scan stopped on its violator limit is remembered too (its open nodes carry
+            # valid bounds): it saved more nodes per scan than remembering complete scans
+            # only (benchmarks/RESULTS.md, "warm start")
             pts = out.point if out.max_point is None else np.vstack([out.max_point[None], out.point])
             self.memory.remember(q, support, out.frontier, pts[:BAB_WARM_HINTS])
         elif remember:
-            # a scan stopped on its violator limit is followed by one that likely stops too:
-            # which violators come first depends on the order of the open nodes, and the
-            # exchange measured fewer rounds with the roots' order (benchmarks/RESULTS.md)
             self.memory.forget()
         return from_bab_scan(out)
 
