@@ -136,10 +136,11 @@ BAB_CERT_MULT_BITS = (20, 40, 60)
 BAB_BOUND_NODES = 256
 #: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
 #: their count) is at most this, and uses the branch and bound above it. Measured at
-#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover"):
-#: the branch and bound is 5-18x slower at every size where both run, so no crossover was
-#: reached below the enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS);
-#: the branch and bound takes over where enumeration is refused.
+#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover" and
+#: "Branch and bound in the exchange: speed"): with the warm start the branch and bound is
+#: still 2-6x slower at every size where both run, so no crossover was reached below the
+#: enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS); the branch and bound
+#: takes over where enumeration is refused.
 AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
 #: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
 #: best network is kept with its certified gap (status "limit", ConvergenceWarning).
