@@ -151,9 +151,10 @@ ESTIMATOR_TIME_LIMIT = 10.0
 # --- branch and bound: warm start across scans (engineer bab, issue 13; lp/tv/bab/warm.py) ---
 #: ``BranchAndBoundOracle`` keeps a scan's frontier (every closed node, exact leaf and open
 #: node with its bound and its inactive rows: proofs/branch_and_bound.md, Lemma 9) only up
-#: to this many nodes (about 300 bytes each at d = 4, n = 500); beyond it the next scan
-#: starts from the root cones.
-BAB_WARM_MAX_NODES = 400_000
+#: to this many nodes (about 260 bytes each at d = 4, n = 500, 710 at d = 8; remembering
+#: and seeding also unpack the inactive bits, one byte per node and row, for a moment);
+#: beyond it the next scan starts from the root cones.
+BAB_WARM_MAX_NODES = 200_000
 #: Points of the last remembered scan (its maximiser and its first violators) whose
 #: ``|eta|`` for the next weights seeds the next search's incumbent.
 BAB_WARM_HINTS = 64
