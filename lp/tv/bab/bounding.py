@@ -16,7 +16,7 @@ __all__ = ["Bounding"]
 class Bounding:
     """Methods of the search that bound nodes and resolve leaves. The search provides
     ``prob``, ``tol``, ``mode``, ``threshold``, ``alpha_steps``, ``best*``, ``witness``,
-    ``found``, ``closed_upper``, ``n_leaves``, ``cutoff()`` and ``_late()``."""
+    ``found``, ``closed_upper``, ``n_leaves``, ``hurried``, ``cutoff()`` and ``_late()``."""
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -41,7 +41,10 @@ class Bounding:
         need = np.flatnonzero(bound > cutoff)
         neg = und & (Q < 0)
         for step in range(self.alpha_steps + 1):
-            if need.size == 0 or (step and self._late()):
+            if need.size == 0:
+                break
+            if step and self._late():
+                self.hurried = True      # bounds still valid, but not those of the timing-free tree
                 break
             if step:
                 # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i

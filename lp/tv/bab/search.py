@@ -89,6 +89,7 @@ class _Search(Bounding):
         self.log = FrontierLog(self.D, self.nbytes) if keep_frontier else None
         self.frontier: Frontier | None = None
         self.start = 0.0
+        self.hurried = False
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -183,7 +184,9 @@ class _Search(Bounding):
         # bound is in closed_upper) or an open node (open_max): the children of the batch
         # that met a witness are kept open, so the bound holds for every status
         upper = max(self.best, self.closed_upper, open_max)
-        complete = not stopped and self.witness is None
+        # a search that skipped Frank-Wolfe steps for time is never complete: a certified
+        # tree does not depend on timing (Theorem C)
+        complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
 
     def _step(self, nodes: Nodes, ids: np.ndarray):
