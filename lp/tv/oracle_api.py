@@ -303,7 +303,8 @@ class BranchAndBoundOracle:
             self.memory.remember(q, support, out.frontier, pts[:BAB_WARM_HINTS])
         elif remember:
             self.memory.forget()
-        return from_bab_scan(out)
+        # the frontier lives in the memory only (scans are kept in the candidates' history)
+        return from_bab_scan(replace(out, frontier=None))
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
         """Best-first ``maximise`` with no threshold, no deadline and ``bound_nodes`` nodes
