@@ -2,7 +2,7 @@
 ``oracle="auto"`` (``relucert.tolerances.AUTO_ENUMERATION_MAX_CHAMBERS``).
 
 Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
-        [--time-limit S]
+        [--time-limit S] [--warm-ab]
 
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
 Each case solves with both oracles (progress off) and prints the estimated chamber
@@ -10,6 +10,10 @@ count, status, objective, certified relative gap, wall seconds, the exchange rou
 the ratio bab / enumerate. A bab run stopped by ``--time-limit`` (default 120 s) shows
 status "limit" with its certified gap. Both answers must agree to 1e-7 relative when both
 are optimal (checked, a mismatch exits non-zero).
+
+``--warm-ab``: instead, oracle="bab" twice in the same process, the warm start across rounds
+off (``WarmStart.seeds`` returns None: every scan from the roots) and on, with the summed
+branch-and-bound nodes of all scans (proofs/branch_and_bound.md, Lemma 9).
 """
 from __future__ import annotations
 
@@ -42,15 +46,56 @@ def run_case(d: int, n: int, lam: float, time_limit: float) -> dict:
     return row
 
 
+def warm_ab(d: int, n: int, lam: float, time_limit: float) -> str:
+    import relucert
+    import relucert.lp.tv.bab as bab
+    from relucert.lp.tv.bab.warm import WarmStart
+
+    X, y = make_data(n, d, seed=0)
+    maximise, seeds = bab.maximise, WarmStart.seeds
+    count = {"nodes": 0, "scans": 0}
+
+    def counting(*a, **k):
+        out = maximise(*a, **k)
+        count["nodes"] += out.stats.n_nodes
+        count["scans"] += 1
+        return out
+
+    row = {}
+    bab.maximise = counting
+    try:
+        for mode in ("cold", "warm"):
+            WarmStart.seeds = seeds if mode == "warm" else (lambda self, q, support: None)
+            count.update(nodes=0, scans=0)
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
+            row[mode] = (sol.status.value, time.perf_counter() - t, sol.info.get("n_iter"), count["nodes"],
+                         sol.objective)
+    finally:
+        bab.maximise, WarmStart.seeds = maximise, seeds
+    c, w = row["cold"], row["warm"]
+    return (f"d{d}n{n}: cold {c[0]} {c[1]:.2f} s, {c[2]} rounds, {c[3]} nodes | warm {w[0]} {w[1]:.2f} s, "
+            f"{w[2]} rounds, {w[3]} nodes | cold/warm: time {c[1] / w[1]:.2f}, nodes {c[3] / max(w[3], 1):.2f} "
+            f"| objective difference {abs(c[4] - w[4]):.1e}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--cases", default=None)
     ap.add_argument("--lam", type=float, default=0.05)
     ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--warm-ab", action="store_true", help="bab with the warm start off and on")
     args = ap.parse_args(argv)
     print(machine())
     cases = args.cases or (QUICK if args.quick else CASES)
+    if args.warm_ab:
+        for case in cases.split(","):
+            d, n = (int(v) for v in case[1:].split("n"))
+            print(warm_ab(d, n, args.lam, args.time_limit), flush=True)
+        return 0
     bad = 0
     print(f"{'case':>7} {'chambers':>9} | {'enum s':>8} {'rounds':>6} {'status':>8} | {'bab s':>8} {'rounds':>6} "
           f"{'status':>8} {'cert gap':>9} | {'bab/enum':>8}")

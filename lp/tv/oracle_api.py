@@ -33,8 +33,10 @@ the enumeration, a best-first branch and bound on a node budget otherwise, so th
 reproducible), and ``dual_norm_bound(p)``, an upper bound of ``max |eta_p|`` (used to place the continuation
 levels). ``scan`` takes two hints that only an oracle with memory uses: ``remember`` (keep
 this scan's per-region bounds as the prior of later scans) and ``warm`` (use the remembered
-prior; a region's maximum moves by at most ``||v_A(p) - v_A(p_prev)||``). Neither changes
-what a scan returns, only which regions it may skip because they cannot reach the cut-off.
+prior; a region's maximum moves by at most ``||v_A(p) - v_A(p_prev)||``, a branch-and-bound
+node's by at most ``sum_i |p_i - p_prev_i| ||x~_i||`` over the rows not inactive on it).
+Neither changes what a scan returns, only which regions it may skip because they cannot
+reach the cut-off.
 """
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ import time
 
 import numpy as np
 
-from relucert.tolerances import BAB_BOUND_NODES, Tolerances
+from relucert.tolerances import BAB_BOUND_NODES, BAB_WARM_HINTS, BAB_WARM_MAX_NODES, Tolerances
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -247,6 +249,7 @@ class BranchAndBoundOracle:
 
     def __init__(self, X, *, lift_scale: float = 1.0, bound_nodes: int | None = None, **options):
         from relucert._model import lift
+        from relucert.lp.tv.bab.warm import WarmStart
 
         self.X = np.asarray(X, dtype=np.float64)
         self.lift_scale = float(lift_scale)
@@ -254,12 +257,16 @@ class BranchAndBoundOracle:
         self.options = options
         self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
         self.deadline = None
+        self.memory = WarmStart(self.X, BAB_WARM_MAX_NODES)
 
     def forget(self) -> None:
-        """Nothing to forget: every scan starts from the root cones."""
+        """Drop the remembered frontier (the next scan starts from the root cones)."""
+        self.memory.forget()
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
-        """``lp.tv.bab.maximise`` at ``threshold`` (``remember`` and ``warm`` unused).
+        """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
+        frontier with shifted bounds (proofs/branch_and_bound.md, Lemma 9) instead of the
+        roots; with ``remember``, this scan's frontier is kept for later scans.
 
         Parameters
         ----------
@@ -268,13 +275,14 @@ class BranchAndBoundOracle:
         limit : int, optional
         tol : Tolerances, optional
         remember, warm : bool
-            Hints for oracles with memory; ignored.
+            Keep this scan's frontier; start from the remembered one.
 
         Returns
         -------
         OracleScan
         """
         from relucert.lp.tv.bab import maximise
+        from relucert.lp.tv.bab.tree import prepare
 
         options = dict(self.options)
         if self.deadline is not None:
@@ -282,7 +290,21 @@ class BranchAndBoundOracle:
             given = options.get("time_limit")
             options["time_limit"] = left if given is None else min(given, left)
         q = np.asarray(p, dtype=np.float64) / self.lift_scale
-        return from_bab_scan(maximise(self.X, q, float(threshold), limit=limit, tol=tol, **options))
+        support = prepare(self.X, q).support
+        start = self.memory.seeds(q, support) if warm else None
+        seeds, hints = (None, None) if start is None else start
+        out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
+                       keep_frontier=remember, **options)
+        if remember and out.frontier is not None:
+            # a scan stopped on its violator limit is remembered too (its open nodes carry
+            # valid bounds): it saved more nodes per scan than remembering complete scans
+            # only (benchmarks/RESULTS.md, "warm start")
+            pts = out.point if out.max_point is None else np.vstack([out.max_point[None], out.point])
+            self.memory.remember(q, support, out.frontier, pts[:BAB_WARM_HINTS])
+        elif remember:
+            self.memory.forget()
+        # the frontier lives in the memory only (scans are kept in the candidates' history)
+        return from_bab_scan(replace(out, frontier=None))
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
         """Best-first ``maximise`` with no threshold, no deadline and ``bound_nodes`` nodes

@@ -136,10 +136,11 @@ BAB_CERT_MULT_BITS = (20, 40, 60)
 BAB_BOUND_NODES = 256
 #: ``oracle="auto"`` enumerates the chambers when ``estimate_chambers(X)`` (an upper bound of
 #: their count) is at most this, and uses the branch and bound above it. Measured at
-#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover"):
-#: the branch and bound is 5-18x slower at every size where both run, so no crossover was
-#: reached below the enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS);
-#: the branch and bound takes over where enumeration is refused.
+#: d = 2, 3 (and 4) end to end (benchmarks/bench_oracle.py, RESULTS.md "Oracle crossover" and
+#: "Branch and bound in the exchange: speed"): with the warm start the branch and bound is
+#: still 2-6x slower at every size where both run, so no crossover was reached below the
+#: enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS); the branch and bound
+#: takes over where enumeration is refused.
 AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
 #: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
 #: best network is kept with its certified gap (status "limit", ConvergenceWarning).
@@ -160,3 +161,17 @@ DUAL_REFINE_STEPS = 2
 #: Re-scoring is skipped when chambers x samples exceeds this (the compensated chamber
 #: vectors cost about 20 flops per chamber, sample and coordinate).
 DUAL_REFINE_MAX_WORK = 20_000_000
+
+# --- branch and bound: warm start across scans (engineer bab, issue 13; lp/tv/bab/warm.py) ---
+#: ``BranchAndBoundOracle`` keeps a scan's frontier (every closed node, exact leaf and open
+#: node with its bound and its inactive rows: proofs/branch_and_bound.md, Lemma 9) only up
+#: to this many nodes (about 260 bytes each at d = 4, n = 500, 710 at d = 8; remembering
+#: and seeding also unpack the inactive bits, one byte per node and row, for a moment);
+#: beyond it the next scan starts from the root cones.
+BAB_WARM_MAX_NODES = 200_000
+#: Points of the last remembered scan (its maximiser and its first violators) whose
+#: ``|eta|`` for the next weights seeds the next search's incumbent.
+BAB_WARM_HINTS = 64
+#: Perceptron steps looking for an interior point of a leaf's sub-region before its interior
+#: LP (``lp.tv.bab.leaves.has_interior``): a point found answers "has interior" without the LP.
+BAB_INTERIOR_PUSH_STEPS = 32

@@ -197,36 +197,43 @@ def pre_bound(W: np.ndarray, Rn: np.ndarray, G: np.ndarray) -> np.ndarray:
     return np.minimum(np.linalg.norm(W, axis=1), np.sum(np.linalg.norm(G, axis=2) * np.maximum(wr, 0.0), axis=1))
 
 
-_FACES: dict[int, list[tuple[np.ndarray, np.ndarray, bool]]] = {}
+_FACES: dict[int, list[tuple[int, np.ndarray, np.ndarray, bool]]] = {}
 
 
-def _faces(D: int) -> list[tuple[np.ndarray, np.ndarray, bool]]:
-    """Proper non-empty ray subsets ``F`` with their complements ``N`` and whether the
-    projection onto ``span r_F`` is solved on the rays (``|F| <= |N|``) or on the normals."""
+def _faces(D: int) -> list[tuple[int, np.ndarray, np.ndarray, bool]]:
+    """The proper non-empty ray subsets ``F``, grouped by size ``k = |F|``: per size, the
+    ``(f, k)`` index array of the subsets, the ``(f, D - k)`` array of their complements
+    ``N``, and whether the projection onto ``span r_F`` is solved on the rays
+    (``k <= D - k``) or on the normals."""
     if D not in _FACES:
         out = []
         for k in range(1, D):
-            for F in combinations(range(D), k):
-                N = tuple(j for j in range(D) if j not in F)
-                out.append((np.array(F), np.array(N), k <= D - k))
+            F = list(combinations(range(D), k))
+            N = [tuple(j for j in range(D) if j not in f) for f in F]
+            out.append((k, np.array(F, dtype=np.int64).reshape(len(F), k),
+                        np.array(N, dtype=np.int64).reshape(len(F), D - k), k <= D - k))
         _FACES[D] = out
     return _FACES[D]
 
 
 def _solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``M^{-1} b`` for a stack of small symmetric systems (closed forms for k <= 2)."""
+    """``M^{-1} b`` for a stack of small symmetric systems ``M`` (..., k, k), ``b`` (..., k)
+    (closed forms for k <= 2)."""
     k = M.shape[-1]
     if k == 1:
-        return b / M[:, :, 0]
+        return b / M[..., 0]
     if k == 2:
-        a, c, e = M[:, 0, 0], M[:, 0, 1], M[:, 1, 1]
+        a, c, e = M[..., 0, 0], M[..., 0, 1], M[..., 1, 1]
         det = a * e - c * c
         det = np.where(det != 0, det, np.finfo(np.float64).tiny)
-        return np.stack([(e * b[:, 0] - c * b[:, 1]) / det, (a * b[:, 1] - c * b[:, 0]) / det], axis=1)
+        out = np.empty(b.shape)
+        out[..., 0] = (e * b[..., 0] - c * b[..., 1]) / det
+        out[..., 1] = (a * b[..., 1] - c * b[..., 0]) / det
+        return out
     try:
-        return np.linalg.solve(M, b[:, :, None])[:, :, 0]
+        return np.linalg.solve(M, b[..., None])[..., 0]
     except np.linalg.LinAlgError:   # rays parallel to float precision (a forced leaf)
-        return np.einsum("mkl,ml->mk", np.linalg.pinv(M), b)
+        return np.einsum("...kl,...l->...k", np.linalg.pinv(M), b)
 
 
 def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
@@ -288,30 +295,39 @@ def cone_max(W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
     w2 = vn[rest] ** 2
     tiny = zero * vn[rest]
     best = np.zeros(rest.size)
-    face = np.full(rest.size, -1)
-    faces = _faces(D)
-    for t, (F, N, on_rays) in enumerate(faces):
+    face = np.full((rest.size, 2), -1)              # (size group, face in the group) of the winner
+    for g, (k, F, N, on_rays) in enumerate(_faces(D)):
+        # every face of size k at once: (m, f, k) coefficients
         if on_rays:
-            c = _solve_small(RR[:, F[:, None], F[None, :]], rwr[:, F])
-            val2 = np.einsum("mk,mk->m", c, rwr[:, F])
+            c = _solve_small(RR[:, F[:, :, None], F[:, None, :]], rwr[:, F])
+            val2 = np.einsum("mfk,mfk->mf", c, rwr[:, F])
         else:
-            mu = _solve_small(GG[:, N[:, None], N[None, :]], gwr[:, N])
-            c = gwr[:, F] - np.einsum("mkl,ml->mk", GG[:, F[:, None], N[None, :]], mu)
-            val2 = w2 - np.einsum("mk,mk->m", mu, gwr[:, N])
-        ok = np.all(c >= -tiny[:, None], axis=1) & np.any(c > tiny[:, None], axis=1)
-        better = ok & (val2 > best)
-        best[better] = val2[better]
-        face[better] = t
+            gN = gwr[:, N]
+            mu = _solve_small(GG[:, N[:, :, None], N[:, None, :]], gN)
+            c = gwr[:, F] - np.einsum("mfkl,mfl->mfk", GG[:, F[:, :, None], N[:, None, :]], mu)
+            val2 = w2[:, None] - np.einsum("mfk,mfk->mf", mu, gN)
+        ok = np.all(c >= -tiny[:, None, None], axis=2) & np.any(c > tiny[:, None, None], axis=2)
+        val2 = np.where(ok, val2, -np.inf)
+        j = np.argmax(val2, axis=1)
+        top = val2[np.arange(rest.size), j]
+        better = top > best
+        best[better] = top[better]
+        face[better] = np.stack([np.full(int(better.sum()), g), j[better]], axis=1)
     Pr = np.zeros((rest.size, D))
-    for t in np.unique(face[face >= 0]):
-        rows = np.flatnonzero(face == t)
-        F, N, on_rays = faces[t]
+    groups = _faces(D)
+    for g in np.unique(face[face[:, 0] >= 0, 0]):
+        sel = face[:, 0] == g
+        rows = np.flatnonzero(sel)
+        _, Fs, Ns, on_rays = groups[g]
+        F, N = Fs[face[rows, 1]], Ns[face[rows, 1]]       # (r, k), (r, D - k)
         if on_rays:
-            c = _solve_small(RR[rows][:, F[:, None], F[None, :]], rwr[rows][:, F])
-            Pr[rows] = np.einsum("mdk,mk->md", Rr[rows][:, :, F], c)
+            RF = np.take_along_axis(Rr[rows], F[:, None, :], axis=2)            # (r, D, k)
+            c = _solve_small(np.einsum("rdk,rdl->rkl", RF, RF), np.take_along_axis(rwr[rows], F, axis=1))
+            Pr[rows] = np.einsum("rdk,rk->rd", RF, c)
         else:
-            mu = _solve_small(GG[rows][:, N[:, None], N[None, :]], gwr[rows][:, N])
-            Pr[rows] = Wr[rows] - np.einsum("mkd,mk->md", Gr[rows][:, N, :], mu)
+            GN = np.take_along_axis(Gr[rows], N[:, :, None], axis=1)            # (r, D - k, D)
+            mu = _solve_small(np.einsum("rkd,rld->rkl", GN, GN), np.take_along_axis(gwr[rows], N, axis=1))
+            Pr[rows] = Wr[rows] - np.einsum("rkd,rk->rd", GN, mu)
     value[rest] = np.linalg.norm(Pr, axis=1)
     P[rest] = Pr
     return value, P

@@ -21,7 +21,7 @@ from scipy.optimize import linprog
 
 from relucert.arrangement.cones import region_max
 from relucert.lp.tv.bab.cones import cone_max
-from relucert.tolerances import Tolerances
+from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, Tolerances
 
 __all__ = ["LeafPieces", "leaf_maxima", "has_interior"]
 
@@ -164,7 +164,8 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
                       point=np.asarray(out_pt, dtype=np.float64).reshape(-1, D))
 
 
-def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Tolerances) -> bool:
+def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Tolerances,
+                 point: np.ndarray | None = None) -> bool:
     """Whether the pattern ``active`` (over the rows of ``A``) has interior points in
     the cone ``cone(Rn)``: the LP ``max tau`` s.t. ``c >= tau``, ``s_i <a_i, Rn c> >=
     tau ||a_i||``, ``sum c = 1`` has ``tau > tol.sign_zero`` (a float decision, as the
@@ -180,6 +181,9 @@ def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Toleran
         Unit rays of the cone (columns).
     tol : Tolerances
         ``tol.sign_zero`` is the margin ``tau`` must exceed.
+    point : np.ndarray, shape (D,), optional
+        A point of the closed sub-region (its maximiser): the start of a search for an
+        interior point (:func:`_pushed_inside`) that, when it succeeds, answers without the LP.
 
     Returns
     -------
@@ -189,9 +193,29 @@ def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Toleran
     D = Rn.shape[1]
     s = np.where(active, 1.0, -1.0)
     rows = (s[:, None] * (A @ Rn)) / np.linalg.norm(A, axis=1)[:, None]
+    if point is not None and _pushed_inside(np.vstack([np.eye(D), rows]), np.linalg.solve(Rn, point), tol.sign_zero):
+        return True
     A_ub = np.vstack([np.hstack([-np.eye(D), np.ones((D, 1))]), np.hstack([-rows, np.ones((rows.shape[0], 1))])])
     b_ub = np.zeros(A_ub.shape[0])
     A_eq = np.hstack([np.ones((1, D)), np.zeros((1, 1))])
     res = linprog(np.r_[np.zeros(D), -1.0], A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0],
                   bounds=[(0, None)] * D + [(None, 1.0)], method="highs")
     return bool(res.status == 0 and -res.fun > tol.sign_zero)
+
+
+def _pushed_inside(M: np.ndarray, c0: np.ndarray, zero: float) -> bool:
+    """Whether a perceptron walk from ``c0`` (mixed with the cone's centre) meets ``c`` with
+    ``min(M c) > zero * sum(c)``, ``M = [I; rows]``: then ``c / sum(c)`` is a feasible
+    point of :func:`has_interior`'s LP with ``tau > zero``, so the LP's answer is True (a
+    sufficient test; ``False`` here says nothing and the LP decides)."""
+    D = M.shape[1]
+    c = np.maximum(c0, 0.0)
+    c = c / max(float(c.sum()), float(np.finfo(np.float64).tiny)) + np.full(D, 1.0 / D)
+    unit = M / np.linalg.norm(M, axis=1, keepdims=True)
+    for _ in range(BAB_INTERIOR_PUSH_STEPS):
+        Mc = M @ c
+        j = int(np.argmin(Mc))
+        if Mc[j] > zero * c.sum():
+            return True
+        c = c + unit[j] * (c.sum() / D)
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import numpy as np
 
@@ -100,6 +101,9 @@ class BabScan:
         Support row of each sample; -1 where its summed weight is 0.
     stats : BabStats
         Counters of the search.
+    frontier : Frontier or None
+        With ``keep_frontier=True``: every closed node, exact leaf and open node with its
+        bound (:class:`relucert.lp.tv.bab.warm.Frontier`), the state of a warm start.
     """
 
     max_value: float
@@ -115,6 +119,7 @@ class BabScan:
     support: np.ndarray
     groups: np.ndarray
     stats: BabStats
+    frontier: Any = None
 
     @property
     def n_found(self) -> int:

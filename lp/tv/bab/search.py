@@ -17,7 +17,13 @@ Two modes:
   threshold, with its maximiser (the information of ``lp.tv.oracle_api.OracleScan``);
 - :func:`certify` (depth-first, fixed threshold ``1 + tol.dual_feas``): certified,
   violated (with a witness) or, on a node or time budget, ``limit`` with a valid upper
-  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound).
+  bound on ``max |eta_p|`` from the open nodes (an anytime certified bound; also when
+  violated: the children of the batch that met the witness stay open).
+
+Roots carry the triangle bound ``sum_i |q_i| ||a_i||`` and are bounded inside the timed
+loop. A search may start from seed nodes instead of the roots (a warm start from an
+earlier frontier with shifted bounds, :mod:`relucert.lp.tv.bab.warm`, proofs Lemma 9; or
+parallel subtrees, :mod:`relucert.lp.tv.bab.seeds`) and record its frontier.
 """
 from __future__ import annotations
 
@@ -28,11 +34,12 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from relucert._model import eta as _eta
 from relucert.errors import SolverError
-from relucert.lp.tv.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
-from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
+from relucert.lp.tv.bab.bounding import Bounding
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
 from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, roots, split
+from relucert.lp.tv.bab.warm import Frontier, FrontierLog
 from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
@@ -46,21 +53,22 @@ LEAF_EXTRA = 0
 # where a large batch expands nodes a better incumbent would have pruned)
 _BATCH_DFS = 1024
 _BATCH_BEST = 256
+# the batches above are for D <= _BATCH_FULL_D; a bound costs about 2^D (cone faces), so
+# beyond it they shrink by 2^(D - _BATCH_FULL_D), down to _BATCH_MIN (time checks stay
+# frequent at d = 10: a batch of 1024 nodes took 10 s there); the tree does not depend on it
+_BATCH_FULL_D = 5
+_BATCH_MIN = 8
 # a forced leaf (rays too long to split exactly) may have at most this many undecided points
 _MAX_FORCED_UNDECIDED = 16
 # Frank-Wolfe steps on the relaxation slopes of the undecided negative terms per node
 _ALPHA_STEPS = 4
 
 
-def _eta(A: np.ndarray, q: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    return np.maximum(pts @ A.T, 0.0) @ q
-
-
-class _Search:
+class _Search(Bounding):
     """The shared loop; ``mode`` is "maximise" or "certify"."""
 
     def __init__(self, prob: Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
-                 max_nodes, time_limit, progress, batch):
+                 max_nodes, time_limit, progress, batch, seeds=None, hints=None, keep_frontier=False):
         self.prob, self.mode, self.threshold, self.tol = prob, mode, float(threshold), tol
         self.limit, self.k0, self.max_nodes, self.time_limit = limit, leaf_undecided, max_nodes, time_limit
         self.batch = batch
@@ -74,6 +82,21 @@ class _Search:
         self.max_depth = 0
         self.alpha_steps = _ALPHA_STEPS
         self.record: list | None = None     # tests: (rays, signs) of every closed node
+        # the first nodes (R, sign, bound, packed inactive bits) instead of the roots, and
+        # points whose |eta| seeds the incumbent (warm start, proofs Lemma 9)
+        self.seeds, self.hints = seeds, hints
+        self.nbytes = (prob.A.shape[0] + 7) // 8 if (keep_frontier or seeds is not None) else 0
+        self.log = FrontierLog(self.D, self.nbytes) if keep_frontier else None
+        self.frontier: Frontier | None = None
+        self.start = 0.0
+        self.hurried = False
+
+    def _front(self, R, sign, bound, inactive) -> None:
+        if self.log is not None:
+            self.log.add(R, sign, bound, inactive)
+
+    def _late(self) -> bool:
+        return self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit
 
     def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
         if self.record is not None:
@@ -84,33 +107,46 @@ class _Search:
             return self.threshold
         return min(self.threshold, self.best * (1.0 + self.tol.bab_rel_gap))
 
-    def _incumbent(self, vals, pts, signs) -> None:
-        if vals.size == 0:
-            return
-        j = int(np.argmax(vals))
-        if vals[j] > self.best:
-            self.best, self.best_point, self.best_sign = float(vals[j]), pts[j].copy(), int(signs[j])
-        if self.mode == "certify" and vals[j] > self.threshold and self.witness is None:
-            self.witness = (pts[j].copy(), int(signs[j]), float(vals[j]))
+    def _first_nodes(self, nodes: Nodes):
+        """The roots (with the triangle-inequality bound ``sum_i |q_i| ||a_i||``, valid on
+        every cone: they are bounded in the loop, under its time checks) or the seeds;
+        seeds at most the cut-off are closed at once."""
+        A, q = self.prob.A, self.prob.q
+        if self.hints is not None and len(self.hints):
+            pts = np.asarray(self.hints, dtype=np.float64).reshape(-1, self.D)
+            val = _eta(A, q, pts)
+            self._incumbent(np.concatenate([val, -val]), np.concatenate([pts, pts]),
+                            np.repeat(np.array([1, -1], dtype=np.int8), pts.shape[0]))
+        if self.seeds is None:
+            R0, s0 = roots(self.D)
+            b0 = np.full(R0.shape[0], float(np.abs(q) @ np.linalg.norm(A, axis=1)))
+            ina0 = np.zeros((R0.shape[0], self.nbytes), dtype=np.uint8)
+        else:
+            R0, s0, b0, ina0 = self.seeds
+            cut = self.cutoff()
+            drop = b0 <= cut
+            if drop.any():
+                self.closed_upper = max(self.closed_upper, float(b0[drop].max()))
+                self.n_pruned += int(drop.sum())
+                self._closed(R0[drop], s0[drop])
+                self._front(R0[drop], s0[drop], b0[drop], ina0[drop])
+                R0, s0, b0, ina0 = R0[~drop], s0[~drop], b0[~drop], ina0[~drop]
+        return nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64), ina0 if self.nbytes else None)
 
     def run(self):
-        A, q, D = self.prob.A, self.prob.q, self.D
-        nodes = Nodes(D)
-        R0, s0 = roots(D)
-        b0 = self._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
-        ids0 = nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
+        nodes = Nodes(self.D, self.nbytes)
+        self.start = start = time.perf_counter()
+        ids0 = self._first_nodes(nodes)
         dfs = self.mode == "certify"
         stack: list[int] = list(ids0[::-1])
-        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(b0, ids0)]
+        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(nodes.bound[ids0], ids0)]
         heapq.heapify(heap)
-        start = time.perf_counter()
         stopped = False
         show = None if self.progress is None else not self.progress
         bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
         try:
             while (stack if dfs else heap) and self.witness is None:
-                if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes)
-                        or (self.time_limit is not None and time.perf_counter() - start >= self.time_limit)
+                if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes) or self._late()
                         or (self.limit is not None and len(self.found) >= self.limit)):
                     stopped = True
                     break
@@ -138,47 +174,20 @@ class _Search:
             bar.close()
         open_ids = np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)
         open_max = float(nodes.bound[open_ids].max()) if open_ids.size else 0.0
+        self._front(nodes.R[open_ids], nodes.sign[open_ids], nodes.bound[open_ids], nodes.inactive[open_ids])
+        if self.log is not None:
+            self.frontier = self.log.result()
         stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
                          n_open=int(open_ids.size), max_depth=self.max_depth,
                          wall_time_s=time.perf_counter() - start)
+        # every point lies in a closed node (bound <= closed_upper), an exact leaf (its upper
+        # bound is in closed_upper) or an open node (open_max): the children of the batch
+        # that met a witness are kept open, so the bound holds for every status
         upper = max(self.best, self.closed_upper, open_max)
-        complete = not stopped and self.witness is None
+        # a search that skipped Frank-Wolfe steps for time is never complete: a certified
+        # tree does not depend on timing (Theorem C)
+        complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
-
-    def _bound(self, R: np.ndarray, sg: np.ndarray, inherited: np.ndarray, cutoff: float):
-        """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
-        the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
-        maximisers update the incumbent (their ``eta`` is a value met at a point)."""
-        A, q, tol = self.prob.A, self.prob.q, self.tol
-        Q = sg[:, None] * q[None, :]
-        act, und, Sn, Rn = classify(A, R)
-        G = normals(Rn)
-        alpha = centre_alpha(Sn)
-        W = linear_majorant(A, Q, act, und, Sn, G, alpha)
-        bound = np.minimum(inherited, pre_bound(W, Rn, G))
-        need = np.flatnonzero(bound > cutoff)
-        neg = und & (Q < 0)
-        for step in range(self.alpha_steps + 1):
-            if need.size == 0:
-                break
-            if step:
-                # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i
-                # is Q_i <a_i, theta*>, so the best vertex sets alpha_i = 1 where
-                # <a_i, theta*> > 0; every alpha in [0, 1] gives a valid bound (Lemma 2)
-                theta = np.zeros((need.size, A.shape[1]))
-                theta[pos] = pts
-                target = (theta @ A.T > 0).astype(np.float64)
-                gamma = 2.0 / (step + 2.0)
-                alpha[need] = np.where(neg[need], (1 - gamma) * alpha[need] + gamma * target, alpha[need])
-                W[need] = linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
-            val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
-            bound[need] = np.minimum(bound[need], val)
-            pos = val > 0
-            pts = P[pos] / val[pos, None]
-            self._incumbent(sg[need][pos] * _eta(A, q, pts), pts, sg[need][pos])
-            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1)
-            need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
-        return Q, act, und, Rn, G, bound, Sn
 
     def _step(self, nodes: Nodes, ids: np.ndarray):
         cutoff = self.cutoff()
@@ -188,21 +197,25 @@ class _Search:
             self.closed_upper = max(self.closed_upper, float(inherited[drop].max()))
             self.n_pruned += int(drop.sum())
             self._closed(nodes.R[ids[drop]], nodes.sign[ids[drop]])
+            self._front(nodes.R[ids[drop]], nodes.sign[ids[drop]], inherited[drop], nodes.inactive[ids[drop]])
             nodes.release(ids[drop])
             ids, inherited = ids[~drop], inherited[~drop]
         if ids.size == 0:
             return None
         R, sg, depth = nodes.R[ids], nodes.sign[ids].astype(np.float64), nodes.depth[ids]
+        known = nodes.inactive[ids]
         nodes.release(ids)
         self.n_nodes += int(ids.size)
         self.max_depth = max(self.max_depth, int(depth.max()))
         Q, act, und, Rn, G, bound, Sn = self._bound(R, sg, inherited, cutoff)
+        ina = known | np.packbits(~act & ~und, axis=1) if self.nbytes else known
         cutoff = self.cutoff()
         closed = bound <= cutoff
         if closed.any():
             self.closed_upper = max(self.closed_upper, float(bound[closed].max()))
             self.n_pruned += int(closed.sum())
             self._closed(R[closed], sg[closed])
+            self._front(R[closed], sg[closed], bound[closed], ina[closed])
         live = np.flatnonzero(~closed)
         if live.size == 0:
             return None
@@ -218,40 +231,26 @@ class _Search:
         L = live[leaf]
         if L.size:
             self._closed(R[L], sg[L])
-            self._leaves(L, Q, act, und, Rn, G, sg)
+            upper = self._leaves(L, Q, act, und, Rn, G, sg)
+            self._front(R[L], sg[L], np.minimum(bound[L], upper), ina[L])
         rest = ~leaf
-        if not rest.any() or self.witness is not None:
+        if not rest.any():
             return None
         k = int(rest.sum())
         Rc = np.concatenate([c1[rest], c2[rest]])
         b = np.tile(bound[live][rest], 2)
         dep = np.tile(depth[live][rest] + 1, 2)
         sgn = np.tile(sg[live][rest].astype(np.int8), 2)
-        kids = nodes.add(Rc, sgn, b, dep)
+        kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None)
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
 
-    def _leaves(self, L, Q, act, und, Rn, G, sg) -> None:
-        A, tol = self.prob.A, self.tol
-        self.n_leaves += int(L.size)
-        cutoff = self.cutoff()
-        report = self.threshold
-        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol)
-        self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
-        ok = np.isfinite(pieces.best)
-        self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])
-        if self.mode != "maximise":
-            return
-        for t in np.argsort(-pieces.value, kind="stable"):
-            leaf, val = int(pieces.leaf[t]), float(pieces.value[t])
-            sign = int(sg[L[leaf]])
-            key = (np.packbits(pieces.active[t]).tobytes(), sign)
-            if key in self.found and self.found[key][0] >= val:
-                continue
-            U = und[L[leaf]]
-            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol):
-                continue
-            self.found[key] = (val, pieces.point[t], pieces.active[t])
+def _batch(batch, base: int, X) -> int:
+    """The batch size: ``batch`` if given, else ``base`` shrunk for large ``D``."""
+    if batch is not None:
+        return int(batch)
+    D = np.shape(X)[1] + 1
+    return max(_BATCH_MIN, base >> max(0, D - _BATCH_FULL_D))
 
 
 def _leaf_rule(leaf_undecided, X) -> int:
@@ -274,7 +273,8 @@ def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
 
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
-             progress: bool | None = None, batch: int | None = None) -> BabScan:
+             progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
+             keep_frontier: bool = False) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -288,7 +288,14 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
         ``upper_bound`` still bounds ``max |eta_p|`` (open nodes included).
     progress : tqdm bar on stderr (None: only on a terminal).
-    batch : nodes evaluated together (default 256; certify: 1024).
+    batch : nodes evaluated together (default 256; certify: 1024; halved per dimension above D = 5).
+    seeds : optional ``(R, sign, bound, inactive)``: start from these nodes instead of the
+        roots (they must tile R^D once per sign; ``bound`` valid for ``p``; ``inactive``
+        packed bits over the rows of ``prepare(X, p)``): a warm start (proofs Lemma 9,
+        :class:`relucert.lp.tv.bab.warm.WarmStart`).
+    hints : optional (k, D) points whose ``|eta_p|`` seeds the incumbent.
+    keep_frontier : return the frontier (closed nodes, leaves, open nodes with their
+        bounds) in ``BabScan.frontier``.
 
     Returns
     -------
@@ -313,7 +320,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     prob = prepare(X, p)
     search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_BATCH_BEST if batch is None else int(batch))
+                     batch=_batch(batch, _BATCH_BEST, X), seeds=seeds, hints=hints,
+                     keep_frontier=keep_frontier)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]
@@ -323,7 +331,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                    sign=np.array([k[1] for k, _ in items], dtype=np.int8),
                    value=np.array([v[0] for _, v in items], dtype=np.float64),
                    active=np.array([v[2] for _, v in items], dtype=bool).reshape(len(items), prob.A.shape[0]),
-                   support=prob.support, groups=prob.groups, stats=stats)
+                   support=prob.support, groups=prob.groups, stats=stats, frontier=search.frontier)
 
 
 def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
@@ -355,7 +363,7 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     prob = prepare(X, p)
     search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_BATCH_DFS if batch is None else int(batch))
+                     batch=_batch(batch, _BATCH_DFS, X))
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     if search.witness is not None:
         pt, sg, val = search.witness

@@ -88,6 +88,8 @@ class Nodes:
     ----------
     D : int
         Dimension of the (lifted) space.
+    nbytes : int
+        Width of the packed inactive-row bits kept per node (0: none kept).
 
     Attributes
     ----------
@@ -101,6 +103,9 @@ class Nodes:
         Bound inherited from the parent.
     depth : np.ndarray of int64, shape (slots,)
         Depth in the tree.
+    inactive : np.ndarray of uint8, shape (slots, nbytes)
+        Packed bits of the rows known inactive on the node (from its parent, or from the
+        frontier it was seeded from).
     free : list of int
         Slots not holding an open node.
 
@@ -111,15 +116,16 @@ class Nodes:
     [0]
     """
 
-    def __init__(self, D: int):
+    def __init__(self, D: int, nbytes: int = 0):
         self.D = D
         self.R = np.zeros((0, D, D))
         self.sign = np.zeros(0, dtype=np.int8)
         self.bound = np.zeros(0)
         self.depth = np.zeros(0, dtype=np.int64)
+        self.inactive = np.zeros((0, nbytes), dtype=np.uint8)
         self.free: list[int] = []
 
-    def add(self, R, sign, bound, depth) -> np.ndarray:
+    def add(self, R, sign, bound, depth, inactive=None) -> np.ndarray:
         """Store nodes in free slots (growing the arrays when there are too few).
 
         Parameters
@@ -132,6 +138,8 @@ class Nodes:
             Their inherited bounds.
         depth : int or array_like of int, shape (k,)
             Their depths.
+        inactive : array_like of uint8, shape (k, nbytes), optional
+            Their packed inactive-row bits (None: none known).
 
         Returns
         -------
@@ -148,10 +156,12 @@ class Nodes:
             self.sign = np.concatenate([self.sign, np.zeros(grow, dtype=np.int8)])
             self.bound = np.concatenate([self.bound, np.zeros(grow)])
             self.depth = np.concatenate([self.depth, np.zeros(grow, dtype=np.int64)])
+            self.inactive = np.concatenate([self.inactive, np.zeros((grow, self.inactive.shape[1]), np.uint8)])
             self.free.extend(range(start + grow - 1, start + extra - 1, -1))
             take.extend(range(start, start + extra))
         ids = np.asarray(take, dtype=np.int64)
         self.R[ids], self.sign[ids], self.bound[ids], self.depth[ids] = R, sign, bound, depth
+        self.inactive[ids] = 0 if inactive is None else inactive
         return ids
 
     def release(self, ids) -> None:

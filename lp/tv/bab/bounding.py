@@ -1,0 +1,96 @@
+"""The bounding step and the exact leaves of :class:`relucert.lp.tv.bab.search._Search`
+(proofs/branch_and_bound.md, Lemmas 2-4, 6 and 7): a mixin holding the incumbent, the
+batched node bound (pre-bound, polar-cone bound, Frank-Wolfe steps on the relaxation
+slopes) and the resolution of exact leaves into violators."""
+from __future__ import annotations
+
+import numpy as np
+
+from relucert._model import eta as _eta
+from relucert.lp.tv.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
+
+__all__ = ["Bounding"]
+
+
+class Bounding:
+    """Methods of the search that bound nodes and resolve leaves. The search provides
+    ``prob``, ``tol``, ``mode``, ``threshold``, ``alpha_steps``, ``best*``, ``witness``,
+    ``found``, ``closed_upper``, ``n_leaves``, ``hurried``, ``cutoff()`` and ``_late()``."""
+
+    def _incumbent(self, vals, pts, signs) -> None:
+        if vals.size == 0:
+            return
+        j = int(np.argmax(vals))
+        if vals[j] > self.best:
+            self.best, self.best_point, self.best_sign = float(vals[j]), pts[j].copy(), int(signs[j])
+        if self.mode == "certify" and vals[j] > self.threshold and self.witness is None:
+            self.witness = (pts[j].copy(), int(signs[j]), float(vals[j]))
+
+    def _bound(self, R: np.ndarray, sg: np.ndarray, inherited: np.ndarray, cutoff: float):
+        """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
+        the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
+        maximisers update the incumbent (their ``eta`` is a value met at a point)."""
+        A, q, tol = self.prob.A, self.prob.q, self.tol
+        Q = sg[:, None] * q[None, :]
+        act, und, Sn, Rn = classify(A, R)
+        G = normals(Rn)
+        alpha = centre_alpha(Sn)
+        W = linear_majorant(A, Q, act, und, Sn, G, alpha)
+        bound = np.minimum(inherited, pre_bound(W, Rn, G))
+        need = np.flatnonzero(bound > cutoff)
+        neg = und & (Q < 0)
+        for step in range(self.alpha_steps + 1):
+            if need.size == 0:
+                break
+            if step and self._late():
+                self.hurried = True      # bounds still valid, but not those of the timing-free tree
+                break
+            if step:
+                # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i
+                # is Q_i <a_i, theta*>, so the best vertex sets alpha_i = 1 where
+                # <a_i, theta*> > 0; every alpha in [0, 1] gives a valid bound (Lemma 2)
+                theta = np.zeros((need.size, A.shape[1]))
+                theta[pos] = pts
+                target = (theta @ A.T > 0).astype(np.float64)
+                gamma = 2.0 / (step + 2.0)
+                alpha[need] = np.where(neg[need], (1 - gamma) * alpha[need] + gamma * target, alpha[need])
+                W[need] = linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
+            val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
+            bound[need] = np.minimum(bound[need], val)
+            pos = val > 0
+            pts = P[pos] / val[pos, None]
+            met = sg[need][pos] * _eta(A, q, pts)
+            self._incumbent(met, pts, sg[need][pos])
+            # a node with a point above the cut-off stays open whatever its bound: no more
+            # Frank-Wolfe steps on it
+            reached = np.zeros(need.size, dtype=bool)
+            reached[pos] = met > self.cutoff()
+            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~reached
+            need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
+        return Q, act, und, Rn, G, bound, Sn
+
+    def _leaves(self, L, Q, act, und, Rn, G, sg) -> np.ndarray:
+        """Exact leaves ``L`` of the batch: incumbent, violators (maximise); returns each
+        leaf's upper bound."""
+        A, tol = self.prob.A, self.tol
+        self.n_leaves += int(L.size)
+        cutoff = self.cutoff()
+        report = self.threshold
+        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol)
+        self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
+        ok = np.isfinite(pieces.best)
+        self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])
+        if self.mode != "maximise":
+            return pieces.upper
+        for t in np.argsort(-pieces.value, kind="stable"):
+            leaf, val = int(pieces.leaf[t]), float(pieces.value[t])
+            sign = int(sg[L[leaf]])
+            key = (np.packbits(pieces.active[t]).tobytes(), sign)
+            if key in self.found and self.found[key][0] >= val:
+                continue
+            U = und[L[leaf]]
+            if not has_interior(A[U], pieces.active[t][U], Rn[L[leaf]], tol, point=pieces.point[t]):
+                continue
+            self.found[key] = (val, pieces.point[t], pieces.active[t])
+        return pieces.upper
