@@ -306,7 +306,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
             # accepted, such an atom is negligible mass outside E; drop it, say so.
             cost = lam * abs(amp[k]) * (1.0 - s * eta_atoms[k] / max(1.0, max_abs))
             if cost > max(gap, 0.0) + tol.obj_gap * max(1.0, abs(primal)):
-                _refuse(f"atom {k} has amplitude {amp[k]:.6g} but eta = {eta_atoms[k]:.12g} there "
+                _refuse(f"atom {k} of the given solution has amplitude {amp[k]:.6g} but eta = {eta_atoms[k]:.12g} there "
                         f"(optimality needs eta = {s:+d})")
             dropped.append(k)
             continue
@@ -316,7 +316,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         if not cand:
             cand = {j for j, q in enumerate(E.points) if q.sign == s}
         if not cand:
-            _refuse(f"atom {k} lies at no extremal point of its sign")
+            _refuse(f"atom {k} of the given solution lies at no point of E of its sign")
         j = min(cand, key=lambda j: float(np.linalg.norm(E.points[j].theta - theta[k])))
         c0[j] += amp[k]
     ThE = E.thetas()

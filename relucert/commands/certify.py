@@ -12,7 +12,7 @@ from relucert.commands._common import (add_common_options, add_data_argument, ad
 from relucert.commands._library import check_plot, load_solver
 from relucert.commands._output import Exit, text_stream, write_json
 
-__all__ = ["register", "run", "format_report", "TOL_FLAGS"]
+__all__ = ["register", "run", "format_report", "point_table", "TOL_FLAGS"]
 
 #: Tolerances with their own flag on ``certify`` (any other: ``--tol NAME=VALUE``).
 TOL_FLAGS = ("obj_gap", "extremal")
@@ -69,18 +69,12 @@ def format_report(report) -> str:
                  f"(region, sign) pairs {report.n_extremal_pairs} <= 2 x chambers {2 * report.n_chambers}; "
                  f"rank(Phi_E) = {report.rank_phi_E}")
     lines.append("")
-    d1 = sol.X.shape[1] + 1
-    head = f"{'atom':>4}  {'theta (w, b)':<{12 * d1}} {'amplitude':>12}  {'location':<9} {'hyperplanes':<14} {'margin':>10}  {'range over Q':<24}"
-    lines.append(head)
-    lines.append("-" * len(head))
-    for i, a in enumerate(report.atoms):
-        th = " ".join(f"{t:+.5f}" for t in a.theta)
-        hp = ",".join(str(h) for h in a.hyperplanes) or "-"
-        rng = f"[{a.amplitude_range[0]:.4g}, {a.amplitude_range[1]:.4g}]"
-        lines.append(f"{i:>4}  {th:<{12 * d1}} {a.amplitude:>12.6g}  {a.location:<9} {hp:<14} {a.margin:>10.3g}  {rng:<24}")
+    lines.extend(point_table(report))
     lines.append("")
-    lines.append("margin: distance to the nearest hyperplane (interior atoms, ND2) or the smallest facet "
-                 "multiplier (boundary atoms, ND3)")
+    lines.append("point: the index of the point in the extremal set E, the one numbering of every message "
+                 "(and of \"point\" in the JSON); a point without an amplitude carries no mass in this solution")
+    lines.append("margin: distance to the nearest hyperplane (interior points, ND2) or the smallest facet "
+                 "multiplier (boundary points, ND3)")
     lines.append("")
     for c in report.conditions:
         m = "n/a" if c.margin is None else f"{c.margin:.3g}"
@@ -111,6 +105,37 @@ def format_report(report) -> str:
             m = "n/a" if cond.margin is None else f"{cond.margin:.3g}"
             lines.append(f"  {cond.name}: {'holds' if cond.passed else 'FAILS'} (margin {m})")
     return "\n".join(lines)
+
+
+def point_table(report) -> list:
+    """The table of the points of E (numbered by their index in E, ``AtomReport.point``):
+    every point with its sign, its amplitude in this solution (blank without mass), its
+    location, hyperplanes, ND margin and the range of its amplitude over all optimal
+    measures on E (so every "point j of E" a message names has its row).
+
+    Parameters
+    ----------
+    report : relucert.verify.analysis.CertificateReport
+
+    Returns
+    -------
+    list of str
+    """
+    d1 = report.solution.X.shape[1] + 1
+    amp = {a.point: a.amplitude for a in report.atoms}
+    head = (f"{'point':>5} {'sign':>4}  {'theta (w, b)':<{12 * d1}} {'amplitude':>12}  {'location':<9} "
+            f"{'hyperplanes':<14} {'margin':>10}  {'range over Q':<24}")
+    lines = [head, "-" * len(head)]
+    margins = report.nondegeneracy.point_margin
+    ranges = report.uniqueness.ranges
+    for j, q in enumerate(report.extremal.points):
+        th = " ".join(f"{t:+.5f}" for t in q.theta)
+        hp = ",".join(str(h) for h in q.hyperplanes) or "-"
+        a = f"{amp[j]:>12.6g}" if j in amp else f"{'':>12}"
+        rng = f"[{ranges[j][0]:.4g}, {ranges[j][1]:.4g}]" if j < len(ranges) else "-"
+        lines.append(f"{j:>5} {q.sign:>+4d}  {th:<{12 * d1}} {a}  {q.location.value:<9} {hp:<14} "
+                     f"{margins[j]:>10.3g}  {rng:<24}")
+    return lines
 
 
 def _chambers_for_report(X, solution, tol, progress):
