@@ -62,11 +62,18 @@ def format_report(report) -> str:
     lines.append(f"n = {sol.X.shape[0]}, d = {sol.X.shape[1]}, lam = {report.lam:g}")
     lines.append(f"objective = {report.objective:.12g}, duality gap = {report.duality_gap:.3g}, "
                  f"max |eta| = {report.max_abs_certificate:.12g}")
-    lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
-                 f"{report.regions_minus}, both: {report.regions_both}")
+    if report.unlisted_max is None:
+        lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
+                     f"{report.regions_minus}, both: {report.regions_both}")
+    else:
+        lines.append(f"dual regions listed: {report.n_chambers} near-extremal chambers, found by branch and bound "
+                     f"(every other chamber has max |eta| <= {report.unlisted_max:g}; the arrangement was not "
+                     f"enumerated); reaching +1: {report.regions_plus}, -1: {report.regions_minus}, "
+                     f"both: {report.regions_both}")
     lines.append(f"one extremum of each sign per region: {'yes' if report.one_extremum_per_region else 'NO'}")
     lines.append(f"sparsity: support size {report.support_size} <= |E| = {report.support_bound} <= "
-                 f"(region, sign) pairs {report.n_extremal_pairs} <= 2 x chambers {2 * report.n_chambers}; "
+                 f"(region, sign) pairs {report.n_extremal_pairs}"
+                 + (f" <= 2 x chambers {2 * report.n_chambers}" if report.unlisted_max is None else "") + "; "
                  f"rank(Phi_E) = {report.rank_phi_E}")
     lines.append("")
     lines.extend(point_table(report))
@@ -138,23 +145,6 @@ def point_table(report) -> list:
     return lines
 
 
-def _chambers_for_report(X, solution, tol, progress):
-    """The chambers of ``X`` for the report after a branch-and-bound solve, or None (and
-    the reason on stderr) when there are too many to enumerate."""
-    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
-
-    estimate = estimate_chambers(X)
-    if estimate > DEFAULT_MAX_CHAMBERS:
-        print(f"relucert certify: the optimum is certified by the branch and bound (objective "
-              f"{solution.objective:.15g}, certified relative gap {solution.certified_rel_gap:.3e}), but the "
-              f"certificate report (extremal set, uniqueness, ND1-ND4) and --exact "
-              f"(relucert.exact-certificate/1) need the chamber list: up to {estimate} chambers, more than "
-              f"{DEFAULT_MAX_CHAMBERS} (not done; the branch-and-bound certificate file is not available in "
-              f"this version)", file=sys.stderr)
-        return None
-    return enumerate_chambers(X, tol=tol, progress=progress)
-
-
 def run(args) -> int:
     """Run ``relucert certify``: the arrangement is enumerated once and handed to the
     solver, the analysis, (P_0) and the exact certificate.
@@ -200,25 +190,24 @@ def run(args) -> int:
               f"lower bound {solution.certified_lower_bound:.12g}): "
               f"{solution.info.get('message', solution.status.value)}", file=sys.stderr)
         return Exit.NOT_OPTIMAL
-    if arr is None:  # solved by branch and bound: the report still needs the chamber list
-        arr = _chambers_for_report(X, solution, tol, progress)
-        if arr is None:
-            return Exit.NOT_OPTIMAL
-    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
+    # solved by branch and bound: certify enumerates the chambers for the report, or, beyond
+    # enumeration, reads the near-extremal ones only (proofs/near_extremal_chambers.md)
+    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device,
+                     progress=progress)
     text_out = text_stream(args)
     print(format_report(report), file=text_out)
     # the certificate first: the figure (or anything after it) never keeps it from being written
     if args.exact:
-        try:
-            from relucert.verify.certificate_builder import make_exact_certificate
-        except ImportError as exc:
-            raise ValueError(f"exact certificates are not available in this installation "
-                             f"(relucert.verify.certificate_builder: {exc})") from exc
-        cert = make_exact_certificate(solution, arrangement=arr, tol=tol, progress=progress)
+        from relucert.certifier import exact_certificate
+
+        full = None if report.unlisted_max is not None else report.arrangement
+        cert = exact_certificate(solution, arrangement=full, tol=tol, progress=progress)
         cert.write(args.out)
+        kind = ("relucert.exact-certificate/2, the branch-and-bound tree: "
+                f"{cert.n_nodes} nodes, {cert.n_leaves} leaves" if hasattr(cert, "n_nodes")
+                else f"relucert.exact-certificate/1, uniqueness: {cert.unique}")
         print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
-              f"in the file), "
-              f"uniqueness: {cert.unique}", file=text_out)
+              f"in the file; {kind})", file=text_out)
     if args.json:
         write_json(args.json, record_data(report.to_dict(), data, args.data))
     if args.plot:
