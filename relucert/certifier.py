@@ -259,5 +259,5 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     from relucert.lp.tv.bab import certify as bab_certify
     from relucert.verify.bab_certificate import make_tree_certificate
 
-    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress)
+    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress, record_tree=True)
     return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)
