@@ -1,11 +1,15 @@
 """Benchmark: exact certificates without the chamber list (format /2, issue 13 item 2).
 
 Usage: python benchmarks/bench_tree_certificate.py [--quick] [--cases d3n50,d4n30] [--no-baseline]
+       [--own-tree]
 
 Per case (Gaussian X, y = relu(X w) + noise, lam = 0.1, seed 0): ``relucert.solve``, the
 branch and bound's ``certify`` of its dual, the /2 builder
 (``make_tree_certificate``: tree nodes, leaves, exact leaves, file size, build time) and
-the independent check of the written file (``relucert.verify.check``). Baseline, same
+the independent check of the written file (``relucert.verify.check``). The builder replays
+the branch and bound's own tree (``certify(record_tree=True)``, split rule
+"recorded-edge/1"); ``--own-tree`` also builds the builder's own longest-edge tree of the
+same dual (its nodes, build time and file size: the saving of the replay). Baseline, same
 process and same solution: the chamber-list certificate (format /1,
 ``make_exact_certificate``: file size, build time including enumeration, check time).
 Both must verify; the table gives the size and check-time ratios /1 : /2.
@@ -28,7 +32,7 @@ def _case(text: str) -> tuple[int, int]:
     return int(n), int(d)
 
 
-def run(n: int, d: int, baseline: bool, folder: str) -> dict:
+def run(n: int, d: int, baseline: bool, folder: str, own: bool = False) -> dict:
     import relucert
     from relucert.lp.tv.bab import certify
     from relucert.verify import check, make_exact_certificate
@@ -39,7 +43,7 @@ def run(n: int, d: int, baseline: bool, folder: str) -> dict:
     y = np.maximum(X @ rng.standard_normal(d), 0.0) + 0.1 * rng.standard_normal(n)
     sol = relucert.solve(X, y, 0.1, progress=False)
     t = time.perf_counter()
-    bab = certify(X, sol.dual, progress=False)
+    bab = certify(X, sol.dual, progress=False, record_tree=True)
     out = {"n": n, "d": d, "chambers": sol.n_chambers, "bab_nodes": bab.stats.n_nodes,
            "bab_s": time.perf_counter() - t}
     t = time.perf_counter()
@@ -52,6 +56,13 @@ def run(n: int, d: int, baseline: bool, folder: str) -> dict:
     t = time.perf_counter()
     res = check(path, max_nodes=10 ** 8)
     out.update(check_s=time.perf_counter() - t, verified=res.passed)
+    if own:
+        t = time.perf_counter()
+        mine = make_tree_certificate(sol, bab, progress=False, use_solver_tree=False)
+        out.update(own_nodes=mine.n_nodes, own_build_s=time.perf_counter() - t)
+        path_own = os.path.join(folder, f"own_{n}_{d}.json")
+        mine.write(path_own)
+        out["own_size"] = os.path.getsize(path_own)
     if baseline:
         t = time.perf_counter()
         one = make_exact_certificate(sol, progress=False)
@@ -70,6 +81,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="cases d2n20,d3n12")
     parser.add_argument("--cases", default=None, help="comma-separated dDnN (default d3n50,d4n30)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the format /1 certificate")
+    parser.add_argument("--own-tree", action="store_true",
+                        help="also build the builder's own longest-edge tree (the replay's saving)")
     args = parser.parse_args(argv)
     cases = args.cases or ("d2n20,d3n12" if args.quick else "d3n50,d4n30")
     print(f"machine: {machine()}")
@@ -80,7 +93,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         for text in cases.split(","):
             n, d = _case(text)
-            r = run(n, d, not args.no_baseline, folder)
+            r = run(n, d, not args.no_baseline, folder, args.own_tree)
             good = r["verified"] and r.get("verified1", True)
             ok = ok and good
             base = (f"{r['build1_s']:.1f} | {r['size1'] / 1e6:.2f} MB | {r['check1_s']:.1f} | "
@@ -89,6 +102,10 @@ def main(argv=None) -> int:
                   f"{r['tree_nodes'] / r['chambers']:.3f} | {r['leaves']:,} ({r['exact_leaves']:,}) | "
                   f"{r['build_s']:.1f} | {r['size'] / 1e6:.2f} MB | {r['check_s']:.1f} | {base} | "
                   f"{'yes' if good else 'NO'} |", flush=True)
+            if "own_nodes" in r:
+                print(f"|   own longest-edge tree: {r['own_nodes']:,} nodes, build {r['own_build_s']:.1f} s, "
+                      f"{r['own_size'] / 1e6:.2f} MB (replayed: {r['tree_nodes']:,} nodes, {r['build_s']:.1f} s, "
+                      f"{r['size'] / 1e6:.2f} MB) |", flush=True)
     return 0 if ok else 1
 
 

@@ -10,16 +10,20 @@ import numpy as np
 
 from relucert._devices import ops_for_device
 from relucert._validation import check_choice, check_device, check_lam, check_X, check_Xy
-from relucert.errors import TooManyChambersError
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["certify", "tree_certificate"]
+__all__ = ["certify", "tree_certificate", "exact_certificate", "near_extremal_report", "TREE_FORMAT_MIN_D"]
+
+#: ``exact=True`` writes format /2 (the tree) at this dimension and above, and wherever the
+#: chambers are not listed; format /1 (the chamber list, with its uniqueness claim) below.
+TREE_FORMAT_MIN_D = 4
 
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
             arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto",
-            oracle: str = "auto", time_limit: float | None = None):
+            oracle: str = "auto", time_limit: float | None = None, exact: bool = False,
+            progress: bool | None = None):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -38,8 +42,14 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     device : "auto", "cpu" or "cuda": where batched region scans run (``relucert.solve``).
     oracle, time_limit : the solve step's oracle and time limit (``relucert.solve``; data
         only). With the branch-and-bound oracle the solve lists no chambers; the report
-        then enumerates them (``TooManyChambersError``, with the optimal solution in its
-        ``solution`` attribute, when they are too many: the report needs them).
+        then enumerates them, or, when they are more than ``enumerate_chambers`` lists,
+        reads only the near-extremal ones, found by branch and bound
+        (:func:`near_extremal_report`; ``report.unlisted_max`` is then set).
+    exact : also build an exact rational certificate (``report.exact``; ``.write(path)``):
+        format /1 (chamber list, uniqueness claim) when the chambers are listed and
+        ``d < TREE_FORMAT_MIN_D``, else format /2 (the branch-and-bound tree,
+        :func:`tree_certificate`). Either is re-verified by the independent checker.
+    progress : progress bars on stderr (None: only on a terminal).
 
     Returns
     -------
@@ -65,8 +75,6 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     >>> report.unique, report.support_size
     (<Verdict.UNIQUE: 'unique'>, 1)
     """
-    from relucert.verify.analysis import analyse
-
     tol = resolve(tol)
     device = check_device(device)
     ops = ops_for_device(device)
@@ -86,7 +94,8 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
             lc = check_lam(lam)
             if not tol.close(lc, sol.lam, atol=0.0):
                 raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
-        return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, ops=ops), p0, method, tol)
+        report = _report(sol, arrangement, tol, ops, progress)
+        return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress)
     if isinstance(solution_or_data, dict) or solution_or_data is None:
         raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
                         f"{type(solution_or_data).__name__}")
@@ -102,22 +111,102 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     oracle = check_choice(oracle, "oracle", OracleChoice)
 
     if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
-        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit)
-        if sol.success:  # the report needs the chambers (the solve did not list them)
-            try:
-                arrangement = enumerate_chambers(Xc, tol=tol)
-            except TooManyChambersError as exc:
-                err = TooManyChambersError(
-                    f"the optimum is certified by the branch and bound (certified relative gap "
-                    f"{sol.certified_rel_gap:.3e}), but the certificate report needs the chamber list: {exc}")
-                err.solution = sol
-                raise err from exc
+        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit,
+                    progress=progress)
+        if not sol.success:
+            return _report(sol, None, tol, ops, progress)   # analyse refuses a non-optimal solution
     else:
         if arrangement is None:  # enumerated once, for the solve, the analysis and p_0
             arrangement = enumerate_chambers(Xc, tol=tol)
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement,
-                    oracle="enumerate", time_limit=time_limit)
-    return _with_p0(analyse(sol, arrangement=arrangement, tol=tol, ops=ops), p0, method, tol)
+                    oracle="enumerate", time_limit=time_limit, progress=progress)
+    report = _report(sol, arrangement, tol, ops, progress)
+    return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress)
+
+
+def _report(sol: Solution, arrangement, tol: Tolerances, ops, progress):
+    """The report from the given chambers, else from all (enumerated), else, beyond
+    enumeration, from the near-extremal ones (:func:`near_extremal_report`)."""
+    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
+    from relucert.verify.analysis import analyse
+
+    if arrangement is None and sol.success and estimate_chambers(sol.X) > DEFAULT_MAX_CHAMBERS:
+        return near_extremal_report(sol, tol=tol, ops=ops, progress=progress)
+    if arrangement is None and sol.success:
+        arrangement = enumerate_chambers(sol.X, tol=tol, progress=progress)
+    return analyse(sol, arrangement=arrangement, tol=tol, ops=ops)
+
+
+def near_extremal_report(solution: Solution, *, tol: Tolerances | None = None, ops=None,
+                         progress: bool | None = None):
+    """The certificate report read from the near-extremal chambers only (issue 13, item 3;
+    proofs/near_extremal_chambers.md): the branch and bound lists every (region, sign)
+    whose maximum of ``|eta|`` exceeds ``t = 1 - NEAR_EXTREMAL_BAND``
+    (:func:`relucert.lp.tv.bab.maximise`), they are refined to the data's chambers
+    (:func:`relucert.verify.near_extremal.near_extremal_arrangement`) and analysed with
+    ``unlisted_max = t``. Its cost follows the number of near-extremal chambers, not the
+    arrangement's size.
+
+    Parameters
+    ----------
+    solution : Solution (optimal)
+    tol : Tolerances, optional
+    ops : array backend of the region scan (None: numpy)
+    progress : progress bars on stderr (None: only on a terminal)
+
+    Returns
+    -------
+    relucert.verify.analysis.CertificateReport
+        ``unlisted_max`` is ``t``; ``n_chambers`` counts the listed chambers.
+
+    Raises
+    ------
+    CertificateError
+        The solution is not optimal, or the branch and bound stopped before closing every
+        node (never a report from a partial list).
+    """
+    from relucert.lp.tv.bab import maximise
+    from relucert.tolerances import NEAR_EXTREMAL_BAND
+    from relucert.verify.analysis import analyse, certificate_dual
+    from relucert.verify.near_extremal import near_extremal_arrangement
+
+    if not isinstance(solution, Solution):
+        raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
+    tol = resolve(tol)
+    if solution.lam > 0 and solution.success:
+        scan = maximise(solution.X, certificate_dual(solution), 1.0 - NEAR_EXTREMAL_BAND, tol=tol, progress=progress)
+        near = near_extremal_arrangement(solution.X, scan, tol=tol)
+        return analyse(solution, arrangement=near.arrangement, tol=tol, ops=ops, unlisted_max=near.threshold)
+    return analyse(solution, tol=tol, ops=ops)   # refuses (not optimal, or lam = 0) before any enumeration
+
+
+def _with_exact(report, exact: bool, tol: Tolerances, progress):
+    """``report`` with its exact certificate attached when ``exact``."""
+    if not isinstance(exact, bool):
+        raise TypeError(f"exact must be a bool; got {type(exact).__name__}")
+    if not exact:
+        return report
+    arr = None if report.unlisted_max is not None else report.arrangement
+    return report.with_exact(exact_certificate(report.solution, arrangement=arr, tol=tol, progress=progress))
+
+
+def exact_certificate(solution: Solution, *, arrangement=None, tol: Tolerances | None = None,
+                      progress: bool | None = None):
+    """The exact certificate of ``solution``: format /1 (the chamber list, with its
+    uniqueness claim) when ``arrangement`` (all chambers) is given and
+    ``d < TREE_FORMAT_MIN_D``; format /2 (:func:`tree_certificate`) otherwise.
+
+    Returns
+    -------
+    relucert.verify.certificate_builder.ExactCertificate or
+    relucert.verify.bab_certificate.TreeCertificate
+        Both re-verified by the independent checker; ``.write(path)`` writes the file.
+    """
+    if arrangement is not None and solution.X.shape[1] < TREE_FORMAT_MIN_D:
+        from relucert.verify.certificate_builder import make_exact_certificate
+
+        return make_exact_certificate(solution, arrangement=arrangement, tol=resolve(tol), progress=progress)
+    return tree_certificate(solution, tol=tol, progress=progress)
 
 
 def _with_p0(report, p0: bool, method: str, tol: Tolerances):
@@ -126,6 +215,9 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
         raise TypeError(f"p0 must be a bool; got {type(p0).__name__}")
     if not p0:
         return report
+    if report.unlisted_max is not None:
+        raise ValueError("p0=True needs every chamber (the (P_0) solve and its certificate enumerate them); "
+                         "this report lists only the near-extremal chambers (beyond enumeration)")
     from relucert.solver import solve
     from relucert.verify.p0 import p0_certificate
 
@@ -167,5 +259,5 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     from relucert.lp.tv.bab import certify as bab_certify
     from relucert.verify.bab_certificate import make_tree_certificate
 
-    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress)
+    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress, record_tree=True)
     return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)

@@ -30,14 +30,22 @@ def _problem(n, d, seed, lam=0.1):
     return X, y, lam
 
 
-@pytest.fixture(scope="module", params=[(10, 2, 0), (9, 3, 1)], ids=["d2", "d3"])
+@pytest.fixture(scope="module", params=[(10, 2, 0, False), (9, 3, 1, False), (10, 2, 0, True), (9, 3, 1, True)],
+                ids=["d2", "d3", "d2-solver-tree", "d3-solver-tree"])
 def built(request):
-    n, d, seed = request.param
+    """The builder's own longest-edge tree, or (``record_tree``) the branch and bound's
+    tree replayed (split rule "recorded-edge/1")."""
+    n, d, seed, record = request.param
     X, y, lam = _problem(n, d, seed)
     sol = relucert.solve(X, y, lam, progress=False)
-    bab = certify(X, sol.dual)
-    assert bab.certified
-    return sol, make_tree_certificate(sol, bab), make_exact_certificate(sol)
+    bab = certify(X, sol.dual, record_tree=record)
+    assert bab.certified and (bab.splits is not None) == record
+    tree = make_tree_certificate(sol, bab)
+    rule = tree.document["tree"]["split_rule"]
+    assert rule == ("recorded-edge/1" if record else "longest-edge/1")
+    if record:   # every split of the solver is a split of the certificate's tree
+        assert tree.document["tree"]["bits"].count("1") >= len(bab.splits)
+    return sol, tree, make_exact_certificate(sol)
 
 
 def first_failure(doc):
@@ -69,7 +77,7 @@ def test_leaves_tile_the_sphere_once_per_sign(built):
     sol, tree, _ = built
     parsed = parse_tree_certificate(tree.document)
     ctx = Context(_Exact(parsed.base))
-    leaves = [node for _, node in replay(ctx, parsed.bits)]
+    leaves = [node for _, node in replay(ctx, parsed.bits, parsed.edges)]
     rng = np.random.default_rng(3)
     A = np.hstack([sol.X, np.ones((sol.X.shape[0], 1))])
     for theta in rng.standard_normal((60, A.shape[1])):
@@ -125,7 +133,7 @@ def test_alpha_that_disagrees_with_the_exact_classification_is_rejected(built):
     doc = tree.document
     parsed = parse_tree_certificate(doc)
     ctx = Context(_Exact(parsed.base))
-    for t, node in replay(ctx, parsed.bits):
+    for t, node in replay(ctx, parsed.bits, parsed.edges):
         act, _ = classify(node, ctx.n)
         if "alpha" in doc["leaves"][t] and act:
             i = act[0]
@@ -158,6 +166,34 @@ def test_malformed_and_oversized_trees_are_refused(built):
     one = built[2].document
     with pytest.raises(CertificateError, match="missing key|unknown key"):
         check_certificate(_mutated(one, lambda d: d.__setitem__("format", "relucert.exact-certificate/2")))
+
+
+def test_recorded_edges_are_parsed_strictly(built):
+    doc = built[1].document
+    if doc["tree"]["split_rule"] != "recorded-edge/1":
+        with pytest.raises(CertificateError, match="unknown key"):
+            check_certificate(_mutated(doc, lambda d: d["tree"].__setitem__("edges", [])))
+        return
+    D = doc["d"] + 1
+    assert first_failure(_mutated(doc, lambda d: d["tree"]["edges"].pop())) == "tree.replay"
+    for bad in (D * (D - 1) // 2, -1, True, 0.0, "0"):
+        with pytest.raises(CertificateError, match="tree.edges: every entry"):
+            check_certificate(_mutated(doc, lambda d: d["tree"]["edges"].__setitem__(0, bad)))
+    with pytest.raises(CertificateError, match="missing key"):
+        check_certificate(_mutated(doc, lambda d: d["tree"].pop("edges")))
+
+
+def test_solver_tree_saves_work_and_proves_the_same_bounds():
+    """The replayed solver tree and the builder's own tree prove the same bounds; the
+    replay attempts no leaf proof at the solver's split nodes."""
+    X, y, lam = _problem(10, 2, 0)
+    sol = relucert.solve(X, y, lam, progress=False)
+    bab = certify(X, sol.dual, record_tree=True)
+    mine = make_tree_certificate(sol, bab, use_solver_tree=False)
+    theirs = make_tree_certificate(sol, bab)
+    assert (mine.lower_bound, mine.upper_bound) == (theirs.lower_bound, theirs.upper_bound)
+    assert mine.document["provenance"]["tree_from"] == "builder"
+    assert theirs.document["provenance"]["tree_from"] == "branch and bound (replayed)"
 
 
 class _FakeBab:

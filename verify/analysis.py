@@ -27,7 +27,7 @@ from relucert.verify.regions import (SIGNS, RegionExtrema, certificate_values, m
                                      scan_regions)
 from relucert.verify.uniqueness import Uniqueness, analyse_uniqueness
 
-__all__ = ["REPORT_FORMAT", "AtomReport", "CertificateReport", "analyse", "solution_from_measure"]
+__all__ = ["REPORT_FORMAT", "AtomReport", "CertificateReport", "analyse", "certificate_dual", "solution_from_measure"]
 
 REPORT_FORMAT = "relucert.certificate-report/1"
 
@@ -90,12 +90,22 @@ class CertificateReport:
     p0: object | None = field(default=None, repr=False)   # verify.p0.P0Certificate, when asked for
     dropped_atoms: tuple = ()   # atoms of the given solution where |eta| < 1 - extremal (negligible mass)
     dropped_mass: float = 0.0
+    # None: every chamber was listed; else every chamber left out of ``arrangement`` has both
+    # region maxima at most this (the near-extremal list of verify/near_extremal.py)
+    unlisted_max: float | None = None
+    exact: object | None = field(default=None, repr=False)   # exact certificate (/1 or /2), when asked for
 
     def with_p0(self, p0) -> "CertificateReport":
         """A copy carrying the (P_0) certificate ``p0``."""
         from dataclasses import replace
 
         return replace(self, p0=p0)
+
+    def with_exact(self, certificate) -> "CertificateReport":
+        """A copy carrying the exact certificate ``certificate`` (format /1 or /2)."""
+        from dataclasses import replace
+
+        return replace(self, exact=certificate)
 
     @property
     def witnesses(self) -> tuple:
@@ -139,6 +149,8 @@ class CertificateReport:
             "outside_E_excluded_rigorously": self.outside_excluded_rigorously,
             "dual": self.dual,
             "tol": self.tol.to_dict(),
+            "chambers_listed": "all" if self.unlisted_max is None else "near-extremal",
+            "unlisted_region_max_bound": self.unlisted_max,
         }
         if self.p0 is not None:
             doc["p0"] = self.p0.to_dict()
@@ -223,8 +235,16 @@ def _refuse(msg: str):
     raise CertificateError(f"refusing to certify: {msg} (a certificate of a non-optimal point is meaningless)")
 
 
+def certificate_dual(solution: Solution) -> np.ndarray:
+    """The dual vector the report reads: ``p = (y - K mu) / lam`` from the atoms."""
+    Xl = lift(solution.X)
+    theta = np.asarray(solution.theta, dtype=np.float64).reshape(-1, Xl.shape[1])
+    amp = np.asarray(solution.amplitude, dtype=np.float64).reshape(-1)
+    return (solution.y - relu_features(Xl, theta) @ amp) / float(solution.lam)
+
+
 def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
-            tol: Tolerances | None = None, ops=None) -> CertificateReport:
+            tol: Tolerances | None = None, ops=None, unlisted_max: float | None = None) -> CertificateReport:
     """The certificate report of an optimal solution of (P_lam), lam > 0 (module docstring).
 
     Parameters
@@ -234,8 +254,14 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     arrangement : Arrangement, optional
         The chambers of ``solution.X`` (enumerated here when None).
     tol : Tolerances, optional
-    device : str
-        Where the region scan runs (``"auto"``, ``"cpu"`` or ``"cuda"``).
+    ops : array backend of the region scan (None: numpy).
+    unlisted_max : float, optional
+        None: ``arrangement`` holds every chamber. Else it holds only the near-extremal
+        ones (:func:`relucert.verify.near_extremal.near_extremal_arrangement`) and every
+        chamber left out has both region maxima at most ``unlisted_max < 1 - tol.extremal``:
+        E, one extremum per region, ND2-ND4 and the amplitude ranges read only listed
+        chambers, and the largest maximum outside E (ND1, mass outside E) is
+        ``max(listed, unlisted_max)`` (proofs/near_extremal_chambers.md).
 
     Returns
     -------
@@ -291,6 +317,13 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     if gap > tol.certify_gap * max(1.0, abs(primal)):
         _refuse(f"the recomputed duality gap {gap:.3g} exceeds {tol.certify_gap:g} * max(1, |objective|)")
     E = extremal_set(arr, scan, tol=tol)
+    if unlisted_max is not None:
+        if not float(unlisted_max) < 1.0 - tol.extremal:
+            raise ValueError(f"unlisted_max must be below 1 - tol.extremal (the near-extremal level); "
+                             f"got {unlisted_max!r}")
+        from dataclasses import replace
+
+        E = replace(E, max_outside=max(E.max_outside, float(unlisted_max)))
     # map the atoms onto E
     c0 = np.zeros(len(E))
     dropped: list[int] = []
@@ -306,7 +339,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
             # accepted, such an atom is negligible mass outside E; drop it, say so.
             cost = lam * abs(amp[k]) * (1.0 - s * eta_atoms[k] / max(1.0, max_abs))
             if cost > max(gap, 0.0) + tol.obj_gap * max(1.0, abs(primal)):
-                _refuse(f"atom {k} has amplitude {amp[k]:.6g} but eta = {eta_atoms[k]:.12g} there "
+                _refuse(f"atom {k} of the given solution has amplitude {amp[k]:.6g} but eta = {eta_atoms[k]:.12g} there "
                         f"(optimality needs eta = {s:+d})")
             dropped.append(k)
             continue
@@ -316,7 +349,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         if not cand:
             cand = {j for j, q in enumerate(E.points) if q.sign == s}
         if not cand:
-            _refuse(f"atom {k} lies at no extremal point of its sign")
+            _refuse(f"atom {k} of the given solution lies at no point of E of its sign")
         j = min(cand, key=lambda j: float(np.linalg.norm(E.points[j].theta - theta[k])))
         c0[j] += amp[k]
     ThE = E.thetas()
@@ -343,4 +376,5 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         mass_outside_bound=uniq.mass_outside_bound, outside_excluded_rigorously=uniq.excluded_rigorously,
         dual=p, tol=tol, extremal=E, scan=scan, uniqueness=uniq, nondegeneracy=nd, arrangement=arr,
         solution=solution, dropped_atoms=tuple(dropped),
-        dropped_mass=float(np.sum(np.abs(amp[dropped]))) if dropped else 0.0)
+        dropped_mass=float(np.sum(np.abs(amp[dropped]))) if dropped else 0.0,
+        unlisted_max=None if unlisted_max is None else float(unlisted_max))

@@ -47,9 +47,9 @@ from relucert.verify.checker import check_certificate, sqrt_upper
 from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.schema import ParsedCertificate
 from relucert.verify.checker.tree import (
-    Context, Node, bound_leaf, children, classify, exact_leaf, roots, undecided_weighted,
+    Context, Node, bound_leaf, children, classify, exact_leaf, longest_edge, roots, undecided_weighted,
 )
-from relucert.verify.checker.tree_schema import SPLIT_RULE
+from relucert.verify.checker.tree_schema import SPLIT_RULE, SPLIT_RULE_RECORDED
 from relucert.verify.certfile import CertifiedVerdict
 
 __all__ = ["TreeCertificate", "make_tree_certificate", "build_tree", "dual_scale"]
@@ -163,16 +163,29 @@ def _context(X, p) -> Context:
     return Context(_Exact(cert))
 
 
-def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=None):
+def _edge_index(edge: tuple, D: int) -> int:
+    """The index of the pair ``(j, k)``, ``j < k``, among the ``D (D - 1) / 2`` pairs in
+    lexicographic order (split rule "recorded-edge/1")."""
+    j, k = sorted(edge)
+    return sum(D - 1 - t for t in range(j)) + (k - j - 1)
+
+
+def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=None, splits: dict | None = None):
     """The tree (bits, leaves) for the rational dual vector ``dual``, every leaf confirmed
-    at ``||z||^2 <= 1`` exactly, the largest leaf bound ``(num, den)`` and the number of
-    exact leaves; raises CertificateError when a node cannot be confirmed and cannot be
-    refined."""
+    at ``||z||^2 <= 1`` exactly, the largest leaf bound ``(num, den)``, the number of
+    exact leaves and the edge index of every split (None without ``splits``); raises
+    CertificateError when a node cannot be confirmed and cannot be refined.
+
+    ``splits``: the branch and bound's own tree (``(sign, rays) -> (j, k)``, from
+    ``certify(record_tree=True)``): its split nodes are split at its edge without a
+    confirmation attempt, its leaves are confirmed (and refined at the longest edge when
+    they cannot be), and every edge is written (split rule "recorded-edge/1")."""
     ctx = _context(X, dual)
     floats = _Floats(np.hstack([X, np.ones((X.shape[0], 1))]), np.array([float(v) for v in dual]))
     T2 = 1
     tf = 1.0
     bits, leaves = [], []
+    edges = None if splits is None else []
     worst = (0, 1)
     n_exact = 0
     bar = tqdm(desc="tree certificate", unit="node", disable=None if progress is None else not progress,
@@ -185,6 +198,16 @@ def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=
                 if len(bits) >= max_nodes:
                     raise CertificateError(f"tree certificate: more than max_nodes = {max_nodes} nodes")
                 bar.update(1)
+                edge = None if splits is None else splits.get((node.sign, node.R))
+                if edge is not None:        # the solver split here: the same split, no leaf attempt
+                    kids = children(node, tuple(sorted(edge)))
+                    if kids is None:
+                        raise CertificateError("tree certificate: the solver's split passes 2^53")
+                    bits.append("1")
+                    edges.append(_edge_index(edge, ctx.D))
+                    stack.append(kids[1])
+                    stack.append(kids[0])
+                    continue
                 act, und = classify(node, ctx.n)
                 leaf, out = None, None
                 alpha, lam, res = floats.bound(node, act, und, BAB_CERT_ALPHA_STEPS)
@@ -218,11 +241,13 @@ def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=
                 if kids is None:
                     raise CertificateError("tree certificate: a cone narrower than 2^-53 could not be confirmed")
                 bits.append("1")
+                if edges is not None:
+                    edges.append(_edge_index(longest_edge(node.R), ctx.D))
                 stack.append(kids[1])
                 stack.append(kids[0])
     finally:
         bar.close()
-    return "".join(bits), leaves, worst, n_exact
+    return "".join(bits), leaves, worst, n_exact, edges
 
 
 def _sparse_text(values: dict) -> dict:
@@ -246,7 +271,8 @@ def dual_scale(upper_bound: float) -> Fraction:
 
 
 def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None = None,
-                          max_nodes: int | None = None, progress: bool | None = None) -> TreeCertificate:
+                          max_nodes: int | None = None, progress: bool | None = None,
+                          use_solver_tree: bool = True) -> TreeCertificate:
     """Build a ``relucert.exact-certificate/2`` proof of ``solution``'s optimality gap.
 
     Parameters
@@ -261,6 +287,9 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     leaf_undecided : most weighted undecided samples of an exact leaf (default
         :data:`relucert.tolerances.BAB_CERT_LEAF_UNDECIDED`).
     max_nodes : refuse beyond this many nodes (default ``BAB_CERT_MAX_NODES``).
+    use_solver_tree : when ``bab`` carries its tree (``bab.splits``, from
+        ``certify(record_tree=True)``), replay it (split rule "recorded-edge/1") instead of
+        growing the builder's own longest-edge tree (False: always grow one).
 
     Returns
     -------
@@ -293,7 +322,9 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     cap = BAB_CERT_MAX_NODES if max_nodes is None else int(max_nodes)
     scale = dual_scale(upper_f)
     dual = tuple(Fraction(float(v)) / scale for v in p_float)
-    bits, leaves, worst, n_exact = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress)
+    splits = getattr(bab, "splits", None) if use_solver_tree else None
+    bits, leaves, worst, n_exact, edges = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress,
+                                                     splits=splits)
     t1 = time.perf_counter()
     Xf = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
     yf = tuple(Fraction(float(v)) for v in y)
@@ -320,13 +351,15 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
         "lam": enc(lamf),
         "dual": [enc(v) for v in dual],
         "atoms": [{"u": [enc(v) for v in u], "sign": s, "norm_upper": enc(nu)} for u, s, nu in atoms],
-        "tree": {"split_rule": SPLIT_RULE, "n_nodes": len(bits), "bits": bits},
+        "tree": ({"split_rule": SPLIT_RULE, "n_nodes": len(bits), "bits": bits} if edges is None else
+                 {"split_rule": SPLIT_RULE_RECORDED, "n_nodes": len(bits), "bits": bits, "edges": edges}),
         "leaves": [_encode_leaf(leaf) for leaf in leaves],
         "lower_bound": enc(lower), "upper_bound": enc(upper), "gap": enc(upper - lower),
         "provenance": {"producer": "relucert.verify.bab_certificate", "solution_method": str(solution.method),
                        "solution_objective": float(solution.objective), "dual_scale": enc(scale),
                        "bab_threshold": float(bab.threshold), "bab_upper_bound": float(bab.upper_bound),
-                       "bab_nodes": int(bab.stats.n_nodes), "leaf_undecided": k0},
+                       "bab_nodes": int(bab.stats.n_nodes), "leaf_undecided": k0,
+                       "tree_from": "branch and bound (replayed)" if splits is not None else "builder"},
     }
     t2 = time.perf_counter()
     report = check_certificate(document, max_n=n, max_d=d, max_bits=_SELF_CHECK_BITS, max_nodes=len(bits) + 1)

@@ -224,12 +224,12 @@ def analyse_uniqueness(X_lift, y, lam, theta, signs, c0, *, reference_objective:
         witnesses.append(w)
         if w.checked:
             measure = Verdict.NOT_UNIQUE
-            why = (f"the solution polytope Q has dimension >= 1: the amplitude of atom {j} ranges over "
+            why = (f"the solution polytope Q has dimension >= 1: the amplitude at point {j} of E ranges over "
                    f"[{ranges[j, 0]:.6g}, {ranges[j, 1]:.6g}]; two optimal networks with the same "
                    f"predictions and objective differ by {w.max_amplitude_diff:.3g}")
         else:
             measure = Verdict.UNDETERMINED
-            why = f"Q seems not to be a point (atom {j} ranges over width {widths[j]:.3g}) but the witness fails its re-check: {w.reason}"
+            why = f"Q seems not to be a point (the amplitude at point {j} of E ranges over width {widths[j]:.3g}) but the witness fails its re-check: {w.reason}"
     elif mass_ok:
         measure = Verdict.UNIQUE
         why = (("Phi_E has full column rank (sufficient condition)" if sufficient else

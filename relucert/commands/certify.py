@@ -12,7 +12,7 @@ from relucert.commands._common import (add_common_options, add_data_argument, ad
 from relucert.commands._library import check_plot, load_solver
 from relucert.commands._output import Exit, text_stream, write_json
 
-__all__ = ["register", "run", "format_report", "TOL_FLAGS"]
+__all__ = ["register", "run", "format_report", "point_table", "TOL_FLAGS"]
 
 #: Tolerances with their own flag on ``certify`` (any other: ``--tol NAME=VALUE``).
 TOL_FLAGS = ("obj_gap", "extremal")
@@ -62,25 +62,26 @@ def format_report(report) -> str:
     lines.append(f"n = {sol.X.shape[0]}, d = {sol.X.shape[1]}, lam = {report.lam:g}")
     lines.append(f"objective = {report.objective:.12g}, duality gap = {report.duality_gap:.3g}, "
                  f"max |eta| = {report.max_abs_certificate:.12g}")
-    lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
-                 f"{report.regions_minus}, both: {report.regions_both}")
+    if report.unlisted_max is None:
+        lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
+                     f"{report.regions_minus}, both: {report.regions_both}")
+    else:
+        lines.append(f"dual regions listed: {report.n_chambers} near-extremal chambers, found by branch and bound "
+                     f"(every other chamber has max |eta| <= {report.unlisted_max:g}; the arrangement was not "
+                     f"enumerated); reaching +1: {report.regions_plus}, -1: {report.regions_minus}, "
+                     f"both: {report.regions_both}")
     lines.append(f"one extremum of each sign per region: {'yes' if report.one_extremum_per_region else 'NO'}")
     lines.append(f"sparsity: support size {report.support_size} <= |E| = {report.support_bound} <= "
-                 f"(region, sign) pairs {report.n_extremal_pairs} <= 2 x chambers {2 * report.n_chambers}; "
+                 f"(region, sign) pairs {report.n_extremal_pairs}"
+                 + (f" <= 2 x chambers {2 * report.n_chambers}" if report.unlisted_max is None else "") + "; "
                  f"rank(Phi_E) = {report.rank_phi_E}")
     lines.append("")
-    d1 = sol.X.shape[1] + 1
-    head = f"{'atom':>4}  {'theta (w, b)':<{12 * d1}} {'amplitude':>12}  {'location':<9} {'hyperplanes':<14} {'margin':>10}  {'range over Q':<24}"
-    lines.append(head)
-    lines.append("-" * len(head))
-    for i, a in enumerate(report.atoms):
-        th = " ".join(f"{t:+.5f}" for t in a.theta)
-        hp = ",".join(str(h) for h in a.hyperplanes) or "-"
-        rng = f"[{a.amplitude_range[0]:.4g}, {a.amplitude_range[1]:.4g}]"
-        lines.append(f"{i:>4}  {th:<{12 * d1}} {a.amplitude:>12.6g}  {a.location:<9} {hp:<14} {a.margin:>10.3g}  {rng:<24}")
+    lines.extend(point_table(report))
     lines.append("")
-    lines.append("margin: distance to the nearest hyperplane (interior atoms, ND2) or the smallest facet "
-                 "multiplier (boundary atoms, ND3)")
+    lines.append("point: the index of the point in the extremal set E, the one numbering of every message "
+                 "(and of \"point\" in the JSON); a point without an amplitude carries no mass in this solution")
+    lines.append("margin: distance to the nearest hyperplane (interior points, ND2) or the smallest facet "
+                 "multiplier (boundary points, ND3)")
     lines.append("")
     for c in report.conditions:
         m = "n/a" if c.margin is None else f"{c.margin:.3g}"
@@ -113,21 +114,35 @@ def format_report(report) -> str:
     return "\n".join(lines)
 
 
-def _chambers_for_report(X, solution, tol, progress):
-    """The chambers of ``X`` for the report after a branch-and-bound solve, or None (and
-    the reason on stderr) when there are too many to enumerate."""
-    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers, estimate_chambers
+def point_table(report) -> list:
+    """The table of the points of E (numbered by their index in E, ``AtomReport.point``):
+    every point with its sign, its amplitude in this solution (blank without mass), its
+    location, hyperplanes, ND margin and the range of its amplitude over all optimal
+    measures on E (so every "point j of E" a message names has its row).
 
-    estimate = estimate_chambers(X)
-    if estimate > DEFAULT_MAX_CHAMBERS:
-        print(f"relucert certify: the optimum is certified by the branch and bound (objective "
-              f"{solution.objective:.15g}, certified relative gap {solution.certified_rel_gap:.3e}), but the "
-              f"certificate report (extremal set, uniqueness, ND1-ND4) and --exact "
-              f"(relucert.exact-certificate/1) need the chamber list: up to {estimate} chambers, more than "
-              f"{DEFAULT_MAX_CHAMBERS} (not done; the branch-and-bound certificate file is not available in "
-              f"this version)", file=sys.stderr)
-        return None
-    return enumerate_chambers(X, tol=tol, progress=progress)
+    Parameters
+    ----------
+    report : relucert.verify.analysis.CertificateReport
+
+    Returns
+    -------
+    list of str
+    """
+    d1 = report.solution.X.shape[1] + 1
+    amp = {a.point: a.amplitude for a in report.atoms}
+    head = (f"{'point':>5} {'sign':>4}  {'theta (w, b)':<{12 * d1}} {'amplitude':>12}  {'location':<9} "
+            f"{'hyperplanes':<14} {'margin':>10}  {'range over Q':<24}")
+    lines = [head, "-" * len(head)]
+    margins = report.nondegeneracy.point_margin
+    ranges = report.uniqueness.ranges
+    for j, q in enumerate(report.extremal.points):
+        th = " ".join(f"{t:+.5f}" for t in q.theta)
+        hp = ",".join(str(h) for h in q.hyperplanes) or "-"
+        a = f"{amp[j]:>12.6g}" if j in amp else f"{'':>12}"
+        rng = f"[{ranges[j][0]:.4g}, {ranges[j][1]:.4g}]" if j < len(ranges) else "-"
+        lines.append(f"{j:>5} {q.sign:>+4d}  {th:<{12 * d1}} {a}  {q.location.value:<9} {hp:<14} "
+                     f"{margins[j]:>10.3g}  {rng:<24}")
+    return lines
 
 
 def run(args) -> int:
@@ -175,25 +190,24 @@ def run(args) -> int:
               f"lower bound {solution.certified_lower_bound:.12g}): "
               f"{solution.info.get('message', solution.status.value)}", file=sys.stderr)
         return Exit.NOT_OPTIMAL
-    if arr is None:  # solved by branch and bound: the report still needs the chamber list
-        arr = _chambers_for_report(X, solution, tol, progress)
-        if arr is None:
-            return Exit.NOT_OPTIMAL
-    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device)
+    # solved by branch and bound: certify enumerates the chambers for the report, or, beyond
+    # enumeration, reads the near-extremal ones only (proofs/near_extremal_chambers.md)
+    report = certify(solution, y, args.lam, X=X, tol=tol, arrangement=arr, p0=args.p0, device=args.device,
+                     progress=progress)
     text_out = text_stream(args)
     print(format_report(report), file=text_out)
     # the certificate first: the figure (or anything after it) never keeps it from being written
     if args.exact:
-        try:
-            from relucert.verify.certificate_builder import make_exact_certificate
-        except ImportError as exc:
-            raise ValueError(f"exact certificates are not available in this installation "
-                             f"(relucert.verify.certificate_builder: {exc})") from exc
-        cert = make_exact_certificate(solution, arrangement=arr, tol=tol, progress=progress)
+        from relucert.certifier import exact_certificate
+
+        full = None if report.unlisted_max is not None else report.arrangement
+        cert = exact_certificate(solution, arrangement=full, tol=tol, progress=progress)
         cert.write(args.out)
+        kind = ("relucert.exact-certificate/2, the branch-and-bound tree: "
+                f"{cert.n_nodes} nodes, {cert.n_leaves} leaves" if hasattr(cert, "n_nodes")
+                else f"relucert.exact-certificate/1, uniqueness: {cert.unique}")
         print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
-              f"in the file), "
-              f"uniqueness: {cert.unique}", file=text_out)
+              f"in the file; {kind})", file=text_out)
     if args.json:
         write_json(args.json, record_data(report.to_dict(), data, args.data))
     if args.plot:

@@ -175,3 +175,14 @@ BAB_WARM_HINTS = 64
 #: Perceptron steps looking for an interior point of a leaf's sub-region before its interior
 #: LP (``lp.tv.bab.leaves.has_interior``): a point found answers "has interior" without the LP.
 BAB_INTERIOR_PUSH_STEPS = 32
+
+# --- tree: certificate analysis beyond enumeration (verify/near_extremal.py, relucert/certifier.py) ---
+#: The report beyond enumeration lists, by branch and bound, every (region, sign) whose
+#: maximum of |eta| exceeds ``1 - NEAR_EXTREMAL_BAND`` (proofs/near_extremal_chambers.md).
+#: The chambers between that level and ``1 - tol.extremal`` give the exact largest maximum
+#: outside E (ND1, mass outside E); when there is none, ``1 - NEAR_EXTREMAL_BAND`` is used as
+#: its (valid, coarser) bound. Wider: more chambers listed (one LP per hyperplane each).
+NEAR_EXTREMAL_BAND = 0.03125
+#: A region's maximiser on more hyperplanes of zero-weight samples than this is not refined
+#: (2^ties chamber LPs): CertificateError.
+NEAR_EXTREMAL_MAX_TIES = 8

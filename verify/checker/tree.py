@@ -83,12 +83,22 @@ def longest_edge(R: tuple) -> tuple[int, int]:
     return arg
 
 
-def children(node: Node) -> tuple[Node, Node] | None:
-    """The two children at the longest edge ``(j, k)``: ``r_j``, resp. ``r_k``, replaced by
+def edge_pair(index: int, D: int) -> tuple[int, int]:
+    """The ``index``-th pair ``(j, k)``, ``j < k < D``, in lexicographic order (the edge
+    numbering of the split rule "recorded-edge/1")."""
+    for j in range(D):
+        if index < D - 1 - j:
+            return j, j + 1 + index
+        index -= D - 1 - j
+    raise ValueError(f"edge index out of range for D = {D}")
+
+
+def children(node: Node, edge: tuple[int, int] | None = None) -> tuple[Node, Node] | None:
+    """The two children at the edge ``(j, k)`` (default: the longest): ``r_j``, resp. ``r_k``, replaced by
     ``m = r_j + r_k`` (proofs Lemma 5). ``G`` follows exactly: replacing ``r_j`` by ``m``
     is ``R E`` with ``E = I + e_k e_j^T``, so ``G' = (I - e_k e_j^T) G`` (row k becomes
     ``g_k - g_j``); symmetrically for ``r_k``. None when ``m`` has an entry ``>= 2^53``."""
-    j, k = longest_edge(node.R)
+    j, k = longest_edge(node.R) if edge is None else edge
     m = tuple(a + b for a, b in zip(node.R[j], node.R[k]))
     if max(abs(a) for a in m) >= RAY_LIMIT:
         return None
@@ -229,10 +239,11 @@ def _parse_structure(bits: str, n_roots: int, n_leaves: int) -> str | None:
     return None
 
 
-def replay(ctx: Context, bits: str):
-    """Yield ``(leaf index, node)`` in preorder (bits already parsed); raises ValueError
-    when a ray would reach ``2^53``."""
-    pos = leaf = 0
+def replay(ctx: Context, bits: str, edges: tuple | None = None):
+    """Yield ``(leaf index, node)`` in preorder (bits already parsed); ``edges``: the edge
+    index of each split in preorder (split rule "recorded-edge/1"), None for the longest
+    edge; raises ValueError when a ray would reach ``2^53``."""
+    pos = leaf = split = 0
     for root in roots(ctx):
         stack = [root]
         while stack:
@@ -243,7 +254,8 @@ def replay(ctx: Context, bits: str):
                 yield leaf, node
                 leaf += 1
                 continue
-            kids = children(node)
+            kids = children(node, None if edges is None else edge_pair(edges[split], ctx.D))
+            split += 1
             if kids is None:
                 raise ValueError(f"split bit {pos - 1}: the new ray has an entry >= 2^53")
             stack.append(kids[1])
@@ -258,11 +270,13 @@ def run_tree_checks(tree: ParsedTree, add) -> bool:
     ctx = Context(ex)
     n_roots = 2 * (1 << ctx.D)
     why = _parse_structure(tree.bits, n_roots, len(tree.leaves))
+    if why is None and tree.edges is not None and len(tree.edges) != tree.bits.count("1"):
+        why = f"tree.edges lists {len(tree.edges)} edges for {tree.bits.count('1')} split bits"
     if why is not None:
         return add(CheckResult("tree.replay", False, detail=why))
     worst, where = (0, 1), None
     try:
-        for t, node in replay(ctx, tree.bits):
+        for t, node in replay(ctx, tree.bits, tree.edges):
             act, und = classify(node, ctx.n)
             leaf = tree.leaves[t]
             out = (bound_leaf(ctx, node, act, und, leaf[1], leaf[2]) if leaf[0] == "bound"

@@ -33,13 +33,18 @@ from relucert.verify.checker.schema import (
     DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes, read_problem,
 )
 
-__all__ = ["SPLIT_RULE", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
+__all__ = ["SPLIT_RULE", "SPLIT_RULE_RECORDED", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
 
 #: An exact leaf may have at most this many weighted undecided samples (2^k patterns).
 MAX_EXACT_UNDECIDED = 20
 #: The only split rule of format /2: the longest edge (smallest cosine, exact comparison),
 #: ties to the first pair (j, k), j < k, in lexicographic order; new ray ``r_j + r_k``.
 SPLIT_RULE = "longest-edge/1"
+#: The split rule whose edges are written: ``tree.edges`` lists, for each split bit in
+#: preorder, the index of its edge ``(j, k)``, ``j < k``, among the ``D (D - 1) / 2`` pairs in
+#: lexicographic order (the branch and bound's own tree, proofs/branch_and_bound.md Lemma 8:
+#: any edge tiles).
+SPLIT_RULE_RECORDED = "recorded-edge/1"
 _BITS = re.compile(r"[01]*")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
@@ -55,6 +60,7 @@ class ParsedTree:
     bits: str
     leaves: tuple
     limits: Limits
+    edges: tuple | None = None     # split rule "recorded-edge/1": one edge index per split bit
 
 
 def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
@@ -109,9 +115,12 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
     n, d = _sizes(document, limits)
     D = d + 1
     tree = _need(document, "tree", dict, "certificate")
-    _exact_keys(tree, {"split_rule", "n_nodes", "bits"}, "tree")
-    if tree["split_rule"] != SPLIT_RULE:
-        raise CertificateError(f"tree.split_rule must be {SPLIT_RULE!r}; got {str(tree['split_rule'])[:40]!r}")
+    rule = tree.get("split_rule")
+    if rule not in (SPLIT_RULE, SPLIT_RULE_RECORDED):
+        raise CertificateError(f"tree.split_rule must be {SPLIT_RULE!r} or {SPLIT_RULE_RECORDED!r}; "
+                               f"got {str(rule)[:40]!r}")
+    recorded = rule == SPLIT_RULE_RECORDED
+    _exact_keys(tree, {"split_rule", "n_nodes", "bits"} | ({"edges"} if recorded else set()), "tree")
     n_nodes = _need(tree, "n_nodes", int, "tree")
     if n_nodes > limits.max_nodes:
         raise CertificateLimitError(f"limit exceeded: tree.n_nodes = {n_nodes} > max_nodes = {limits.max_nodes} "
@@ -119,6 +128,15 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
     bits = _need(tree, "bits", str, "tree")
     if len(bits) != n_nodes or _BITS.fullmatch(bits) is None:
         raise CertificateError(f"tree.bits: expected a string of n_nodes = {n_nodes} characters '0'/'1'")
+    edges = None
+    if recorded:
+        raw_edges = _need(tree, "edges", list, "tree")
+        n_pairs = D * (D - 1) // 2
+        if len(raw_edges) > n_nodes:    # one per split bit: checked by the replay claim
+            raise CertificateError(f"tree.edges: {len(raw_edges)} edges for {n_nodes} nodes")
+        if not all(type(e) is int and 0 <= e < n_pairs for e in raw_edges):
+            raise CertificateError(f"tree.edges: every entry must be an int in [0, {n_pairs}) (an edge of D = {D} rays)")
+        edges = tuple(raw_edges)
     leaves_raw = _need(document, "leaves", list, "certificate")
     if len(leaves_raw) > n_nodes:
         raise CertificateError(f"certificate.leaves: {len(leaves_raw)} leaves for {n_nodes} nodes")
@@ -132,4 +150,4 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
         n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=(), interiors=(), parents=(), mult=(),
         n_chambers_claimed=0, lower=Fraction(lower), upper=upper, gap=gap, verdict=CertifiedVerdict.NOT_CERTIFIED,
         reason="format /2 makes no uniqueness claim", limits=limits)
-    return ParsedTree(base=base, bits=bits, leaves=leaves, limits=limits)
+    return ParsedTree(base=base, bits=bits, leaves=leaves, limits=limits, edges=edges)

@@ -152,6 +152,9 @@ class BabCertificate:
         ``|eta_p|`` at the witness; NaN when there is none.
     stats : BabStats
         Counters of the search.
+    splits : dict or None
+        ``certify(record_tree=True)``: every split node, ``(sign, rays) -> (j, k)`` (the
+        solver's tree, replayed by the exact tree certificate); None otherwise.
     """
 
     status: BabStatus
@@ -162,6 +165,7 @@ class BabCertificate:
     witness_sign: int
     witness_value: float
     stats: BabStats
+    splits: dict | None = None
 
     @property
     def certified(self) -> bool:

@@ -97,6 +97,7 @@ class _Search(Bounding):
 
     def _late(self) -> bool:
         return self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit
+        self.splits: dict | None = None     # certify(record_tree=True): (sign, rays) -> split edge (j, k)
 
     def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
         if self.record is not None:
@@ -237,6 +238,8 @@ class _Search(Bounding):
         if not rest.any():
             return None
         k = int(rest.sum())
+        if self.splits is not None:
+            self._record_splits(R[live][rest], sg[live][rest], c1[rest], c2[rest])
         Rc = np.concatenate([c1[rest], c2[rest]])
         b = np.tile(bound[live][rest], 2)
         dep = np.tile(depth[live][rest] + 1, 2)
@@ -244,6 +247,15 @@ class _Search(Bounding):
         kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None)
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
+
+    def _record_splits(self, R, sg, c1, c2) -> None:
+        """Record each split node's edge ``(j, k)``: the ray columns its two children replace."""
+        for Rm, s, a, b in zip(R, sg, c1, c2):
+            j = int(np.flatnonzero(np.any(a != Rm, axis=0))[0])
+            k = int(np.flatnonzero(np.any(b != Rm, axis=0))[0])
+            key = (int(s), tuple(tuple(int(v) for v in Rm[:, c]) for c in range(Rm.shape[1])))
+            self.splits[key] = (j, k)
+
 
 def _batch(batch, base: int, X) -> int:
     """The batch size: ``batch`` if given, else ``base`` shrunk for large ``D``."""
@@ -336,7 +348,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
 
 def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
             leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
-            progress: bool | None = None, batch: int | None = None) -> BabCertificate:
+            progress: bool | None = None, batch: int | None = None, record_tree: bool = False) -> BabCertificate:
     """Decide ``|eta_p| <= threshold`` on the sphere (default ``1 + tol.dual_feas``) by
     depth-first branch and bound.
 
@@ -346,6 +358,10 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     closed nodes and the inherited bounds of the open ones). The tree depends only on
     the data, ``p``, the threshold and ``leaf_undecided``/``batch`` (no timing), so a
     certified run is reproducible.
+    ``record_tree``: the result's ``splits`` maps every split node, keyed by
+    ``(sign, rays)`` (rays as integer tuples, column by column), to its split edge
+    ``(j, k)`` (the children replace ``r_j``, resp. ``r_k``, by ``r_j + r_k``); the exact
+    tree certificate replays it (relucert.verify.bab_certificate).
 
     Examples
     --------
@@ -364,6 +380,8 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_batch(batch, _BATCH_DFS, X))
+    if record_tree:
+        search.splits = {}
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     if search.witness is not None:
         pt, sg, val = search.witness
@@ -372,4 +390,5 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
                               stats=stats)
     status = BabStatus.CERTIFIED if complete else BabStatus.LIMIT
     return BabCertificate(status=status, threshold=threshold, upper_bound=upper, lower_bound=search.best,
-                          witness_point=None, witness_sign=0, witness_value=float("nan"), stats=stats)
+                          witness_point=None, witness_sign=0, witness_value=float("nan"), stats=stats,
+                          splits=search.splits)
