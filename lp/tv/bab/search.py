@@ -90,6 +90,7 @@ class _Search(Bounding):
         self.frontier: Frontier | None = None
         self.start = 0.0
         self.hurried = False
+        self.splits: dict | None = None     # certify(record_tree=True): (sign, rays) -> split edge (j, k)
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -97,7 +98,6 @@ class _Search(Bounding):
 
     def _late(self) -> bool:
         return self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit
-        self.splits: dict | None = None     # certify(record_tree=True): (sign, rays) -> split edge (j, k)
 
     def _closed(self, R: np.ndarray, sign: np.ndarray) -> None:
         if self.record is not None:
