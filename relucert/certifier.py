@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._devices import ops_for_device
+from relucert._executors import check_parallel
 from relucert._validation import check_choice, check_device, check_lam, check_X, check_Xy
 from relucert.errors import TooManyChambersError
 from relucert.solution import Solution
@@ -19,7 +20,7 @@ __all__ = ["certify", "tree_certificate"]
 
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
             arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto",
-            oracle: str = "auto", time_limit: float | None = None):
+            oracle: str = "auto", time_limit: float | None = None, n_jobs: int | None = None, scheduler=None):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -40,6 +41,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         only). With the branch-and-bound oracle the solve lists no chambers; the report
         then enumerates them (``TooManyChambersError``, with the optimal solution in its
         ``solution`` attribute, when they are too many: the report needs them).
+    n_jobs, scheduler : where the solve's branch-and-bound scans run (``relucert.solve``).
 
     Returns
     -------
@@ -68,6 +70,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     from relucert.verify.analysis import analyse
 
     tol = resolve(tol)
+    check_parallel(n_jobs, scheduler)
     device = check_device(device)
     ops = ops_for_device(device)
     if isinstance(solution_or_data, Solution):
@@ -102,7 +105,8 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     oracle = check_choice(oracle, "oracle", OracleChoice)
 
     if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
-        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit)
+        sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit,
+                    n_jobs=n_jobs, scheduler=scheduler)
         if sol.success:  # the report needs the chambers (the solve did not list them)
             try:
                 arrangement = enumerate_chambers(Xc, tol=tol)
@@ -137,7 +141,7 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
 
 
 def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progress: bool | None = None,
-                     max_nodes: int | None = None):
+                     max_nodes: int | None = None, n_jobs: int | None = None, scheduler=None):
     """An exact certificate of ``solution`` without the chamber list
     (``relucert.exact-certificate/2``): the branch and bound certifies the dual vector
     (:func:`relucert.lp.tv.bab.certify`) and its result is handed to the builder
@@ -150,6 +154,10 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     tol : Tolerances, optional (the branch and bound's threshold ``1 + tol.dual_feas``)
     progress : progress bars on stderr (None: only on a terminal)
     max_nodes : the builder's node cap (default ``relucert.tolerances.BAB_CERT_MAX_NODES``)
+    n_jobs, scheduler : where the branch and bound runs: ``n_jobs`` local processes or a
+        Dask scheduler (address or ``distributed.Client``; ``relucert[dask]``). It always
+        runs by the same subtrees (``relucert.lp.tv.bab.parallel.certify_parallel``, serial
+        by default), so the file is byte-identical however it was computed.
 
     Returns
     -------
@@ -164,8 +172,10 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     """
     if not isinstance(solution, Solution):
         raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
-    from relucert.lp.tv.bab import certify as bab_certify
+    from relucert._executors import executor_for
+    from relucert.lp.tv.bab.parallel import certify_parallel
     from relucert.verify.bab_certificate import make_tree_certificate
 
-    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress)
+    with executor_for(n_jobs, scheduler) as executor:
+        bab = certify_parallel(solution.X, solution.dual, executor=executor, tol=resolve(tol), progress=progress)
     return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)

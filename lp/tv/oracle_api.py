@@ -232,6 +232,8 @@ class BranchAndBoundOracle:
         Passed on to ``maximise`` (``leaf_undecided``, ``max_nodes``, ``time_limit``,
         ``progress``, ``batch``).
 
+    ``executor`` (None: serial; set by the API layer for ``n_jobs`` / ``scheduler``) runs
+    :meth:`scan` by subtrees on it (``lp.tv.bab.parallel.maximise_parallel``).
     ``deadline`` (a ``time.perf_counter()`` value, or None) stops every later
     :meth:`scan` at that time (``complete=False``; its ``upper_bound`` holds): the stop
     rule of a time-limited run. :meth:`bound_scan` ignores it and stops on its node budget
@@ -254,6 +256,7 @@ class BranchAndBoundOracle:
         self.options = options
         self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
         self.deadline = None
+        self.executor = None   # an executor (relucert.lp.tv.bab.parallel): scan by subtrees on it
 
     def forget(self) -> None:
         """Nothing to forget: every scan starts from the root cones."""
@@ -282,6 +285,12 @@ class BranchAndBoundOracle:
             given = options.get("time_limit")
             options["time_limit"] = left if given is None else min(given, left)
         q = np.asarray(p, dtype=np.float64) / self.lift_scale
+        if self.executor is not None:   # by subtrees on the executor (issue 14)
+            from relucert.lp.tv.bab.parallel import maximise_parallel
+
+            options.pop("batch", None)
+            return from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
+                                                   tol=tol, **options))
         return from_bab_scan(maximise(self.X, q, float(threshold), limit=limit, tol=tol, **options))
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:

@@ -169,7 +169,7 @@ def run(args) -> int:
     else:
         arr = None
         solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
-                         oracle="bab", time_limit=args.time_limit)
+                         oracle="bab", time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler)
     if not solution.success:  # nothing to certify: say what was reached
         print(f"relucert certify: not optimal (certified relative gap {solution.certified_rel_gap:.3e}, "
               f"lower bound {solution.certified_lower_bound:.12g}): "
