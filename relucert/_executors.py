@@ -130,8 +130,9 @@ class DaskAdapter:
         return self.client.submit(fn, *args, pure=False)
 
     def as_completed(self, futures):
-        """``distributed.as_completed``."""
-        return self._distributed.as_completed(list(futures))
+        """``distributed.as_completed`` on this client's event loop (the client need not be
+        the process's default one)."""
+        return self._distributed.as_completed(list(futures), loop=self.client.loop)
 
     def cancel(self, futures) -> None:
         """``client.cancel``."""
