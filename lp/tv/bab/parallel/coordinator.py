@@ -43,13 +43,15 @@ __all__ = ["ParallelStats", "TaskRecord", "certify_parallel", "maximise_parallel
 @dataclass(frozen=True)
 class TaskRecord:
     """One unit of work: its id, the unit whose open nodes it took (-1: the seeds), the
-    seed nodes it got, the nodes it evaluated, the worker's seconds, and the pickled
-    bytes of its arguments (without the shared data) and of its result."""
+    seed nodes it got, the nodes it evaluated, the nodes it left open, the worker's
+    seconds, and the pickled bytes of its arguments (without the shared data) and of its
+    result."""
 
     task: int
     parent: int
     n_seeds: int
     n_nodes: int
+    n_open: int
     seconds: float
     bytes_in: int
     bytes_out: int
@@ -66,6 +68,7 @@ class ParallelStats:
     n_retried: int
     shared_bytes: int
     seed_nodes: int
+    seed_time_s: float
     wall_time_s: float
     tasks: tuple = field(repr=False, default=())
 
@@ -167,7 +170,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
                  seeds_per_task: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
                  limit: int | None = None, progress: bool | None = None):
     """The branch and bound of ``mode`` ("certify" or "maximise") on ``executor`` by
-    subtrees (module docstring): ``(merged, frontier_bound, stopped, stats, prob)``, the
+    subtrees (module docstring): ``(merged, frontier_bound, n_open, stats, prob)``, the
     parts :func:`certify_parallel` and :func:`maximise_parallel` assemble."""
     ex = SerialExecutor() if executor is None else executor
     tol = resolve(tol)
@@ -186,6 +189,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     start = time.perf_counter()
     first = search_from(X, p, None, mode=mode, threshold=threshold, tol=tol, leaf_undecided=leaf_undecided,
                         max_depth=depth, limit=limit)
+    seed_time = time.perf_counter() - start
     merged, queue = _Merged(first), _Queue(per_task)
     queue.add(first, -1)
     n_seed_nodes = queue.n_nodes()
@@ -243,7 +247,8 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
                                           f"{tries + 1} times ({type(exc).__name__}: {exc})") from exc
                     raise
                 task = len(records)
-                records.append(TaskRecord(task, parent, len(seeds[1]), run.n_nodes, seconds, size, out_bytes))
+                records.append(TaskRecord(task, parent, len(seeds[1]), run.n_nodes, int(run.open_bound.size), seconds,
+                                          size, out_bytes))
                 merged.add(run)
                 queue.add(run, task)
                 bar.update(run.n_nodes)
@@ -264,7 +269,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     n_open = queue.n_nodes() + sum(b.size for b in left)
     stats = ParallelStats(n_workers=n_workers, n_tasks=len(records), n_retried=n_retried,
                           shared_bytes=data_bytes * (n_workers if shipped else 0), seed_nodes=n_seed_nodes,
-                          wall_time_s=time.perf_counter() - start, tasks=tuple(records))
+                          seed_time_s=seed_time, wall_time_s=time.perf_counter() - start, tasks=tuple(records))
     return merged, frontier_bound, n_open, stats, prob
 
 
