@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._devices import ops_for_device
+from relucert._executors import check_parallel
 from relucert._validation import check_choice, check_device, check_lam, check_X, check_Xy
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
@@ -23,7 +24,7 @@ TREE_FORMAT_MIN_D = 4
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
             arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto",
             oracle: str = "auto", time_limit: float | None = None, exact: bool = False,
-            progress: bool | None = None):
+            progress: bool | None = None, n_jobs: int | None = None, scheduler=None):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -50,6 +51,8 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         ``d < TREE_FORMAT_MIN_D``, else format /2 (the branch-and-bound tree,
         :func:`tree_certificate`). Either is re-verified by the independent checker.
     progress : progress bars on stderr (None: only on a terminal).
+    n_jobs, scheduler : where the solve's (and the /2 tree's) branch-and-bound scans run
+        (``relucert.solve``).
 
     Returns
     -------
@@ -76,6 +79,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     (<Verdict.UNIQUE: 'unique'>, 1)
     """
     tol = resolve(tol)
+    check_parallel(n_jobs, scheduler)
     device = check_device(device)
     ops = ops_for_device(device)
     if isinstance(solution_or_data, Solution):
@@ -95,7 +99,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
             if not tol.close(lc, sol.lam, atol=0.0):
                 raise ValueError(f"lam = {lc!r} does not match the solution's lam = {sol.lam!r}")
         report = _report(sol, arrangement, tol, ops, progress)
-        return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress)
+        return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress, n_jobs, scheduler)
     if isinstance(solution_or_data, dict) or solution_or_data is None:
         raise TypeError("solution_or_data must be a relucert Solution or the data X (n, d); got "
                         f"{type(solution_or_data).__name__}")
@@ -112,7 +116,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
 
     if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit,
-                    progress=progress)
+                    progress=progress, n_jobs=n_jobs, scheduler=scheduler)
         if not sol.success:
             return _report(sol, None, tol, ops, progress)   # analyse refuses a non-optimal solution
     else:
@@ -121,7 +125,7 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement,
                     oracle="enumerate", time_limit=time_limit, progress=progress)
     report = _report(sol, arrangement, tol, ops, progress)
-    return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress)
+    return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress, n_jobs, scheduler)
 
 
 def _report(sol: Solution, arrangement, tol: Tolerances, ops, progress):
@@ -180,21 +184,23 @@ def near_extremal_report(solution: Solution, *, tol: Tolerances | None = None, o
     return analyse(solution, tol=tol, ops=ops)   # refuses (not optimal, or lam = 0) before any enumeration
 
 
-def _with_exact(report, exact: bool, tol: Tolerances, progress):
+def _with_exact(report, exact: bool, tol: Tolerances, progress, n_jobs=None, scheduler=None):
     """``report`` with its exact certificate attached when ``exact``."""
     if not isinstance(exact, bool):
         raise TypeError(f"exact must be a bool; got {type(exact).__name__}")
     if not exact:
         return report
     arr = None if report.unlisted_max is not None else report.arrangement
-    return report.with_exact(exact_certificate(report.solution, arrangement=arr, tol=tol, progress=progress))
+    return report.with_exact(exact_certificate(report.solution, arrangement=arr, tol=tol, progress=progress,
+                                               n_jobs=n_jobs, scheduler=scheduler))
 
 
 def exact_certificate(solution: Solution, *, arrangement=None, tol: Tolerances | None = None,
-                      progress: bool | None = None):
+                      progress: bool | None = None, n_jobs: int | None = None, scheduler=None):
     """The exact certificate of ``solution``: format /1 (the chamber list, with its
     uniqueness claim) when ``arrangement`` (all chambers) is given and
-    ``d < TREE_FORMAT_MIN_D``; format /2 (:func:`tree_certificate`) otherwise.
+    ``d < TREE_FORMAT_MIN_D``; format /2 (:func:`tree_certificate`, its branch and bound on
+    ``n_jobs`` processes or the Dask ``scheduler``: the same file on any of them) otherwise.
 
     Returns
     -------
@@ -206,7 +212,7 @@ def exact_certificate(solution: Solution, *, arrangement=None, tol: Tolerances |
         from relucert.verify.certificate_builder import make_exact_certificate
 
         return make_exact_certificate(solution, arrangement=arrangement, tol=resolve(tol), progress=progress)
-    return tree_certificate(solution, tol=tol, progress=progress)
+    return tree_certificate(solution, tol=tol, progress=progress, n_jobs=n_jobs, scheduler=scheduler)
 
 
 def _with_p0(report, p0: bool, method: str, tol: Tolerances):
@@ -229,7 +235,7 @@ def _with_p0(report, p0: bool, method: str, tol: Tolerances):
 
 
 def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progress: bool | None = None,
-                     max_nodes: int | None = None):
+                     max_nodes: int | None = None, n_jobs: int | None = None, scheduler=None):
     """An exact certificate of ``solution`` without the chamber list
     (``relucert.exact-certificate/2``): the branch and bound certifies the dual vector
     (:func:`relucert.lp.tv.bab.certify`) and its result is handed to the builder
@@ -242,6 +248,10 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     tol : Tolerances, optional (the branch and bound's threshold ``1 + tol.dual_feas``)
     progress : progress bars on stderr (None: only on a terminal)
     max_nodes : the builder's node cap (default ``relucert.tolerances.BAB_CERT_MAX_NODES``)
+    n_jobs, scheduler : where the branch and bound runs: ``n_jobs`` local processes or a
+        Dask scheduler (address or ``distributed.Client``; ``relucert[dask]``). It always
+        runs by the same subtrees (``relucert.lp.tv.bab.parallel.certify_parallel``, serial
+        by default), so the file is byte-identical however it was computed.
 
     Returns
     -------
@@ -256,8 +266,11 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     """
     if not isinstance(solution, Solution):
         raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
-    from relucert.lp.tv.bab import certify as bab_certify
+    from relucert._executors import executor_for
+    from relucert.lp.tv.bab.parallel import certify_parallel
     from relucert.verify.bab_certificate import make_tree_certificate
 
-    bab = bab_certify(solution.X, solution.dual, tol=resolve(tol), progress=progress, record_tree=True)
+    with executor_for(n_jobs, scheduler) as executor:
+        bab = certify_parallel(solution.X, solution.dual, executor=executor, tol=resolve(tol), progress=progress,
+                               record_tree=True)
     return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)

@@ -9,6 +9,7 @@ from enum import Enum
 import numpy as np
 
 from relucert._devices import ops_for_device
+from relucert._executors import check_parallel, executor_for
 from relucert._model import lift
 from relucert._validation import check_choice, check_lam, check_positive_int, check_time_limit, check_Xy
 from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
@@ -136,7 +137,8 @@ def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
 def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances | None = None,
           progress: bool | None = None, max_chambers: int | None = None,
           max_iter: int | None = None, device: str = "auto", strict: bool = False,
-          arrangement=None, oracle: str | OracleChoice = "auto", time_limit: float | None = None) -> Solution:
+          arrangement=None, oracle: str | OracleChoice = "auto", time_limit: float | None = None,
+          n_jobs: int | None = None, scheduler=None) -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -178,6 +180,12 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         branch and bound on ``BAB_BOUND_NODES`` nodes: no time enters it), and the
         certified lower bound ``D(p / max(1, U))``. Where the run stops depends on the
         machine's speed; everything after the stop is deterministic. Exchange only.
+    n_jobs, scheduler : optional
+        Where the branch-and-bound oracle's scans run (issue 14): ``n_jobs`` local
+        processes (-1: every CPU) or the Dask scheduler at ``scheduler`` (an address, or a
+        ``distributed.Client``; the optional extra ``relucert[dask]``), by subtrees
+        (:mod:`relucert.lp.tv.bab.parallel`); default serial. The enumeration oracle's scan
+        runs in this process (splitting it does not pay: benchmarks/RESULTS.md).
 
     Returns
     -------
@@ -237,6 +245,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
                          "every chamber)")
     if method == SolverMethod.SOCP.value and time_limit is not None:
         raise ValueError("time_limit: only method='exchange' takes a time limit")
+    n_jobs, scheduler = check_parallel(n_jobs, scheduler)
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
@@ -278,8 +287,13 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if method == SolverMethod.EXCHANGE.value:
         t0 = time.perf_counter()
         left = None if time_limit is None else max(time_limit - (t0 - start), 0.0)
-        res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
-                             oracle=the_oracle, time_limit=left)
+        with executor_for(n_jobs, scheduler) as executor:   # used by the branch and bound only
+            if executor is not None and the_oracle is not None:
+                the_oracle.executor = executor
+            res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
+                                 oracle=the_oracle, time_limit=left)
+            if the_oracle is not None:
+                the_oracle.executor = None
         timings["solve"] = time.perf_counter() - t0
         timings.update({f"solve_{k}": v for k, v in res.timings.items()})
         cert = res.best

@@ -234,6 +234,8 @@ class BranchAndBoundOracle:
         Passed on to ``maximise`` (``leaf_undecided``, ``max_nodes``, ``time_limit``,
         ``progress``, ``batch``).
 
+    ``executor`` (None: serial; set by the API layer for ``n_jobs`` / ``scheduler``) runs
+    :meth:`scan` by subtrees on it (``lp.tv.bab.parallel.maximise_parallel``).
     ``deadline`` (a ``time.perf_counter()`` value, or None) stops every later
     :meth:`scan` at that time (``complete=False``; its ``upper_bound`` holds): the stop
     rule of a time-limited run. :meth:`bound_scan` ignores it and stops on its node budget
@@ -258,6 +260,7 @@ class BranchAndBoundOracle:
         self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
         self.deadline = None
         self.memory = WarmStart(self.X, BAB_WARM_MAX_NODES)
+        self.executor = None   # an executor (relucert.lp.tv.bab.parallel): scan by subtrees on it
 
     def forget(self) -> None:
         """Drop the remembered frontier (the next scan starts from the root cones)."""
@@ -290,6 +293,12 @@ class BranchAndBoundOracle:
             given = options.get("time_limit")
             options["time_limit"] = left if given is None else min(given, left)
         q = np.asarray(p, dtype=np.float64) / self.lift_scale
+        if self.executor is not None:   # by subtrees on the executor (issue 14)
+            from relucert.lp.tv.bab.parallel import maximise_parallel
+
+            options.pop("batch", None)
+            return from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
+                                                   tol=tol, **options))
         support = prepare(self.X, q).support
         start = self.memory.seeds(q, support) if warm else None
         seeds, hints = (None, None) if start is None else start

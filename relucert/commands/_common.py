@@ -141,8 +141,29 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def positive_jobs(text: str) -> int:
+    """argparse type for ``--jobs``: an int >= 1, or -1 (every CPU).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (an int >= 1, or -1); got {text!r}") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (an int >= 1, or -1); got {text!r}")
+    return value
+
+
 def add_oracle_options(parser: argparse.ArgumentParser) -> None:
-    """``--oracle enumerate|bab|auto`` and ``--time-limit S`` (``relucert.solve``).
+    """``--oracle enumerate|bab|auto``, ``--time-limit S`` and where the branch and bound runs,
+    ``--jobs N`` or ``--scheduler ADDR`` (``relucert.solve``).
 
     Parameters
     ----------
@@ -155,6 +176,12 @@ def add_oracle_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=positive_seconds, default=None, metavar="S",
                         help="stop after S seconds with status limit, the best network and its certified "
                              "gap (a stop rule: where it stops depends on the machine's speed)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=positive_jobs, default=None, metavar="N",
+                       help="run the branch and bound on N local processes (-1: every CPU; default: serial)")
+    where.add_argument("--scheduler", default=None, metavar="ADDR",
+                       help="run the branch and bound on the Dask cluster whose scheduler is at ADDR "
+                            "(tcp://host:8786; needs pip install 'relucert[dask]')")
 
 
 def add_device_option(parser: argparse.ArgumentParser, what: str) -> None:

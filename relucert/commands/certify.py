@@ -184,7 +184,7 @@ def run(args) -> int:
     else:
         arr = None
         solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
-                         oracle="bab", time_limit=args.time_limit)
+                         oracle="bab", time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler)
     if not solution.success:  # nothing to certify: say what was reached
         print(f"relucert certify: not optimal (certified relative gap {solution.certified_rel_gap:.3e}, "
               f"lower bound {solution.certified_lower_bound:.12g}): "
@@ -201,7 +201,8 @@ def run(args) -> int:
         from relucert.certifier import exact_certificate
 
         full = None if report.unlisted_max is not None else report.arrangement
-        cert = exact_certificate(solution, arrangement=full, tol=tol, progress=progress)
+        cert = exact_certificate(solution, arrangement=full, tol=tol, progress=progress, n_jobs=args.jobs,
+                                 scheduler=args.scheduler)
         cert.write(args.out)
         kind = ("relucert.exact-certificate/2, the branch-and-bound tree: "
                 f"{cert.n_nodes} nodes, {cert.n_leaves} leaves" if hasattr(cert, "n_nodes")

@@ -100,7 +100,7 @@ def run(args) -> int:
     check_plot(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
                 tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers,
-                oracle=args.oracle, time_limit=args.time_limit)
+                oracle=args.oracle, time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler)
     print_summary(sol, file=text_stream(args))
     if args.json:
         doc = record_data(sol.to_dict(), data, args.data)

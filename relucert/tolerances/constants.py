@@ -186,3 +186,21 @@ NEAR_EXTREMAL_BAND = 0.03125
 #: A region's maximiser on more hyperplanes of zero-weight samples than this is not refined
 #: (2^ties chamber LPs): CertificateError.
 NEAR_EXTREMAL_MAX_TIES = 8
+
+# --- parallel branch and bound by subtrees (issue 14: lp/tv/bab/parallel/, relucert/_executors.py) ---
+#: Node budget of one unit of work (a worker's depth-first run on its seed nodes); the
+#: nodes it leaves open are re-queued as new units. About 0.1-0.5 s of work at d = 4 on
+#: this machine (benchmarks/RESULTS.md, "Parallel branch and bound"): long enough to hide
+#: a Dask task's overhead (milliseconds), short enough to balance uneven subtrees.
+PARALLEL_TASK_NODES = 8192
+#: Open nodes are cut into units of this many (in the order the unit that left them has
+#: them): the first batch of a unit; a unit's step costs a fixed overhead plus a part per
+#: node, so small units waste time (measured: 64 seeds per unit cost 1.9x the serial CPU
+#: time at d = 4, n = 50; 256 cost 1.3x).
+PARALLEL_SEEDS_PER_TASK = 256
+#: The seed depth is the smallest k >= 0 with ``2 * 2^D * 2^k`` at least this many seed
+#: nodes (a function of D alone: the units, hence every batch of nodes and every bound,
+#: are the same on any executor; the coordinator keeps two units per worker in flight).
+PARALLEL_SEEDS = 1024
+#: A unit whose worker died is run again at most this many times (then SolverError).
+PARALLEL_MAX_RETRIES = 3

@@ -1,0 +1,125 @@
+"""The unit of parallel work: the branch and bound run on the subtrees of a list of seed
+nodes with a node budget (issue 14; proofs/parallel_subtrees.md).
+
+:func:`search_from` drives the node step of :mod:`relucert.lp.tv.bab.search` (the very
+step :func:`~relucert.lp.tv.bab.certify` and :func:`~relucert.lp.tv.bab.maximise` run) from
+given nodes instead of the roots, and returns what a coordinator needs to merge: the
+bounds, the incumbent, the witness or violators, and the nodes it left open.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _leaf_rule, _Search
+from relucert.lp.tv.bab.tree import Nodes, prepare, roots
+from relucert.tolerances import Tolerances, resolve
+
+__all__ = ["SeedRun", "search_from"]
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """What :func:`search_from` returns for one unit of work (a list of seed nodes).
+
+    ``best`` / ``best_point`` / ``best_sign``: the largest value met at a point (the
+    point is None when none beat the given incumbent); ``witness``: (point, sign, value)
+    above the threshold (certify) or None; ``closed_upper``: the largest bound of a node
+    closed here; ``found``: the violators (maximise: region key -> (value, point, active));
+    ``open_*``: the nodes not evaluated (the budget or the depth cap stopped them: rays,
+    sign, inherited bound, depth); the counters as in :class:`BabStats`.
+    """
+
+    best: float
+    best_point: np.ndarray | None
+    best_sign: int
+    witness: tuple | None
+    closed_upper: float
+    found: dict
+    open_R: np.ndarray
+    open_sign: np.ndarray
+    open_bound: np.ndarray
+    open_depth: np.ndarray
+    n_nodes: int
+    n_leaves: int
+    n_pruned: int
+    max_depth: int
+    splits: dict | None = None
+
+
+def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | None = None,
+                incumbent: float = 0.0, tol: Tolerances | None = None, leaf_undecided: int | None = None,
+                max_nodes: int | None = None, max_depth: int | None = None, limit: int | None = None,
+                batch: int | None = None, record_tree: bool = False) -> SeedRun:
+    """Run the search of :func:`certify` (``mode="certify"``, depth-first) or :func:`maximise`
+    (``"maximise"``, best-first) on the subtrees of ``seeds`` only.
+
+    ``seeds``: ``(R, sign, bound, depth)`` arrays of unevaluated nodes (rays ``(k, D, D)``,
+    their inherited bounds), or None for the roots (bounded first, as the full search does).
+    ``max_nodes`` is this unit's node budget; nodes of depth ``max_depth`` are returned
+    open instead of evaluated; ``incumbent`` is a value met elsewhere (maximise prunes
+    with it); ``record_tree``: the run's ``splits`` maps every node it split to its edge, as
+    :func:`certify`'s (merged over the units, the solver's tree). A node's fate depends on the node alone in certify mode (fixed threshold),
+    so the union of the subtrees is the tree of :func:`certify` (proofs/branch_and_bound.md,
+    Theorem C; proofs/parallel_subtrees.md).
+    """
+    tol = resolve(tol)
+    if mode not in ("certify", "maximise"):
+        raise ValueError(f"mode must be 'certify' or 'maximise'; got {mode!r}")
+    threshold = (1.0 + tol.dual_feas if mode == "certify" else np.inf) if threshold is None else float(threshold)
+    prob = prepare(X, p)
+    D = prob.A.shape[1]
+    if prob.A.shape[0] == 0:   # eta = 0: nothing to search
+        return SeedRun(0.0, None, 0, None, 0.0, {}, np.zeros((0, D, D)), np.zeros(0, np.int8), np.zeros(0),
+                       np.zeros(0, np.int64), 0, 0, 0, 0)
+    search = _Search(prob, mode, threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
+                     max_nodes=None, time_limit=None, progress=False,
+                     batch=(_BATCH_DFS if mode == "certify" else _BATCH_BEST) if batch is None else int(batch))
+    search.best = float(incumbent)
+    if record_tree:
+        search.splits = {}
+    nodes = Nodes(D)
+    if seeds is None:
+        R0, s0 = roots(D)
+        b0 = search._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
+        seeds = (R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
+    R, sign, bound, depth = seeds
+    ids = nodes.add(np.asarray(R, np.float64), np.asarray(sign, np.int8), np.asarray(bound, np.float64),
+                    np.asarray(depth, np.int64)) if len(R) else np.zeros(0, np.int64)
+    dfs = mode == "certify"
+    held: list[int] = []
+    if max_depth is not None:   # seeds at the depth cap stay open
+        deep = nodes.depth[ids] >= max_depth
+        held, ids = [int(i) for i in ids[deep]], ids[~deep]
+    stack = list(ids[::-1])
+    heap = [(-float(nodes.bound[i]), int(i)) for i in ids]
+    heapq.heapify(heap)
+    while (stack if dfs else heap) and search.witness is None:
+        if (max_nodes is not None and search.n_nodes >= max_nodes) or (limit is not None and len(search.found) >= limit):
+            break
+        if dfs:
+            take = stack[-search.batch:]
+            del stack[-search.batch:]
+            ids = np.asarray(take[::-1], dtype=np.int64)
+        else:
+            ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(search.batch, len(heap)))], dtype=np.int64)
+        kids = search._step(nodes, ids)
+        if kids is None:
+            continue
+        deep = nodes.depth[kids] >= max_depth if max_depth is not None else np.zeros(kids.size, bool)
+        held.extend(int(i) for i in kids[deep])
+        kids = kids[~deep]
+        if dfs:
+            stack.extend(int(i) for i in kids[::-1])
+        else:
+            for i in kids:
+                heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
+    rest = np.asarray(held + (stack[::-1] if dfs else [i for _, i in sorted(heap)]), dtype=np.int64)
+    return SeedRun(best=search.best, best_point=search.best_point, best_sign=search.best_sign,
+                   witness=search.witness, closed_upper=search.closed_upper, found=search.found,
+                   open_R=nodes.R[rest].copy(), open_sign=nodes.sign[rest].copy(),
+                   open_bound=nodes.bound[rest].copy(), open_depth=nodes.depth[rest].copy(),
+                   n_nodes=search.n_nodes, n_leaves=search.n_leaves, n_pruned=search.n_pruned,
+                   max_depth=search.max_depth, splits=search.splits)
