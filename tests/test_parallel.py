@@ -69,6 +69,18 @@ def test_subtrees_give_the_serial_tree(d):
 
 
 @pytest.mark.parametrize("d", [2, 3, 4])
+def test_units_record_the_serial_split_map(d, pool):
+    """certify_parallel(record_tree=True) merges the units' split edges into the map of the
+    serial certify(record_tree=True): the same tree, so the /2 file replays the same splits
+    whatever the executor."""
+    X, p = _problem(*PROBLEMS[d])
+    ref = certify(X, p, progress=False, record_tree=True)
+    got = certify_parallel(X, p, executor=pool, record_tree=True, **SMALL)
+    assert ref.splits and got.splits == ref.splits
+    assert certify_parallel(X, p, **SMALL).splits is None
+
+
+@pytest.mark.parametrize("d", [2, 3, 4])
 def test_process_pool_is_bit_identical_to_serial(d, pool):
     """The units depend on the tree only, so every bound is the same float on any executor."""
     X, p = _problem(*PROBLEMS[d])

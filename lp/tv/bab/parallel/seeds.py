@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _leaf_rule, _Search
-from relucert.lp.tv.bab.tree import Nodes, prepare, roots
+from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _batch, _leaf_rule, _Search
+from relucert.lp.tv.bab.tree import Nodes, prepare
 from relucert.tolerances import Tolerances, resolve
 
 __all__ = ["SeedRun", "search_from"]
@@ -57,7 +57,7 @@ def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | N
     (``"maximise"``, best-first) on the subtrees of ``seeds`` only.
 
     ``seeds``: ``(R, sign, bound, depth)`` arrays of unevaluated nodes (rays ``(k, D, D)``,
-    their inherited bounds), or None for the roots (bounded first, as the full search does).
+    their inherited bounds), or None for the roots (as the full search starts).
     ``max_nodes`` is this unit's node budget; nodes of depth ``max_depth`` are returned
     open instead of evaluated; ``incumbent`` is a value met elsewhere (maximise prunes
     with it); ``record_tree``: the run's ``splits`` maps every node it split to its edge, as
@@ -76,18 +76,17 @@ def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | N
                        np.zeros(0, np.int64), 0, 0, 0, 0)
     search = _Search(prob, mode, threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=None, time_limit=None, progress=False,
-                     batch=(_BATCH_DFS if mode == "certify" else _BATCH_BEST) if batch is None else int(batch))
+                     batch=_batch(batch, _BATCH_DFS if mode == "certify" else _BATCH_BEST, X))
     search.best = float(incumbent)
     if record_tree:
         search.splits = {}
     nodes = Nodes(D)
-    if seeds is None:
-        R0, s0 = roots(D)
-        b0 = search._bound(R0, s0.astype(np.float64), np.full(R0.shape[0], np.inf), -np.inf)[-2]
-        seeds = (R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64))
-    R, sign, bound, depth = seeds
-    ids = nodes.add(np.asarray(R, np.float64), np.asarray(sign, np.int8), np.asarray(bound, np.float64),
-                    np.asarray(depth, np.int64)) if len(R) else np.zeros(0, np.int64)
+    if seeds is None:   # the roots with the triangle bound, bounded in the loop (as certify's run)
+        ids = search._first_nodes(nodes)
+    else:
+        R, sign, bound, depth = seeds
+        ids = nodes.add(np.asarray(R, np.float64), np.asarray(sign, np.int8), np.asarray(bound, np.float64),
+                        np.asarray(depth, np.int64)) if len(R) else np.zeros(0, np.int64)
     dfs = mode == "certify"
     held: list[int] = []
     if max_depth is not None:   # seeds at the depth cap stay open
