@@ -39,7 +39,7 @@ def _directions(theta, D: int) -> np.ndarray:
     return T / norms[:, None]
 
 
-def warm_start_atoms(warm_start, D: int, amp_scale: float) -> tuple | None:
+def warm_start_atoms(warm_start, X: np.ndarray, amp_scale: float) -> tuple | None:
     """The exchange's ``init_atoms`` for ``warm_start``.
 
     Parameters
@@ -48,8 +48,9 @@ def warm_start_atoms(warm_start, D: int, amp_scale: float) -> tuple | None:
         A Solution (its atoms and amplitudes), atom directions ``theta = (w, b)`` (any
         nonzero scale: normalised here; each is started with both signs), or directions
         with signed amplitudes (the first finite program is warm-started with them).
-    D : int
-        ``n_features + 1``.
+    X : ndarray (n, d)
+        The data: atoms whose feature ``relu(<theta, x~_i>)`` is 0 at every sample (a
+        column of zeros, no use to any finite program) are dropped.
     amp_scale : float
         User amplitude per internal amplitude (``c_y / s_x``, relucert.solver).
 
@@ -66,6 +67,7 @@ def warm_start_atoms(warm_start, D: int, amp_scale: float) -> tuple | None:
     """
     if warm_start is None:
         return None
+    D = X.shape[1] + 1
     amplitude = None
     if hasattr(warm_start, "theta") and hasattr(warm_start, "amplitude"):
         theta, amplitude = warm_start.theta, warm_start.amplitude
@@ -78,8 +80,10 @@ def warm_start_atoms(warm_start, D: int, amp_scale: float) -> tuple | None:
     if np.size(theta) == 0:
         return None
     T = _directions(theta, D)
+    live = np.any(lift(X) @ T.T > 0, axis=0)
     if amplitude is None:
-        return np.vstack([T, T]), np.concatenate([np.ones(len(T)), -np.ones(len(T))])
+        T = T[live]
+        return (np.vstack([T, T]), np.concatenate([np.ones(len(T)), -np.ones(len(T))])) if len(T) else None
     try:
         a = np.asarray(amplitude, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
@@ -89,6 +93,9 @@ def warm_start_atoms(warm_start, D: int, amp_scale: float) -> tuple | None:
                          f"got shape {a.shape}")
     # the norm of (w, b) moves into the amplitude: a relu(<theta, x~>) = a ||theta|| relu(<theta / ||theta||, x~>)
     a = a * np.linalg.norm(np.asarray(theta, dtype=np.float64).reshape(len(T), D), axis=1)
+    T, a = T[live], a[live]
+    if not len(T):
+        return None
     sign = np.where(a < 0, -1.0, 1.0)
     zero = a == 0  # no sign given: both signs, weight 0
     T = np.vstack([T, T[zero]])

@@ -294,7 +294,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if method == SolverMethod.EXCHANGE.value:
         t0 = time.perf_counter()
         left = None if time_limit is None else max(time_limit - (t0 - start), 0.0)
-        init = warm_start_atoms(warm_start, X.shape[1] + 1, c_y / s_x)
+        init = warm_start_atoms(warm_start, X, c_y / s_x)
         res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
                              oracle=the_oracle, time_limit=left, init_atoms=init)
         timings["solve"] = time.perf_counter() - t0

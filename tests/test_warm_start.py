@@ -55,14 +55,18 @@ def test_warm_start_amplitudes_in_user_units():
     into the amplitude."""
     X = np.array([[0.0], [1.0], [2.0], [3.0]]) * 8.0
     theta = np.array([[3.0, 4.0]])
-    T, sign, w = warm_start_atoms((theta, [-2.0]), 2, 0.25)
+    T, sign, w = warm_start_atoms((theta, [-2.0]), X, 0.25)
     assert np.allclose(T, [[0.6, 0.8]]) and sign.tolist() == [-1.0] and np.allclose(w, [40.0])
     # the same network from the internal atoms: amplitude -w * amp_scale
     f_user = -2.0 * np.maximum(0.0, lift(X) @ theta[0])
     f_int = sign[0] * w[0] * 0.25 * np.maximum(0.0, lift(X) @ T[0])
     assert np.allclose(f_user, f_int)
-    T, sign, w = warm_start_atoms((theta, [0.0]), 2, 1.0)  # no sign given: both
+    T, sign, w = warm_start_atoms((theta, [0.0]), X, 1.0)  # no sign given: both
     assert sign.tolist() == [1.0, -1.0] and w.tolist() == [0.0, 0.0]
+    dead = np.array([[1.0, -100.0], [-1.0, -1.0]])  # relu(<theta, x~>) = 0 at every sample
+    assert warm_start_atoms(dead, X, 1.0) is None
+    T, sign, w = warm_start_atoms((np.vstack([dead, theta]), [1.0, 2.0, 3.0]), X, 1.0)
+    assert np.allclose(T, [[0.6, 0.8]]) and np.allclose(w, [15.0])
 
 
 @pytest.mark.parametrize("ws, kind, match", [
