@@ -245,8 +245,11 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
     if warm_start is not None:
         t0 = time.perf_counter()
-        fit = nonneg_lasso_active_set(inv["Phi"], inv["y"], lam, warm_start, tol=tol)
-        if fit.converged:
+        try:
+            fit = nonneg_lasso_active_set(inv["Phi"], inv["y"], lam, warm_start, tol=tol)
+        except np.linalg.LinAlgError:  # the warm start's factorisation broke down: solve cold below
+            fit = None
+        if fit is not None and fit.converged:
             res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start)", "active set", fit.objective,
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)

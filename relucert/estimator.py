@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 
 from relucert._model import lift, relu_features
-from relucert._validation import check_choice, check_lam, check_time_limit, check_X, check_Xy
+from relucert._validation import check_choice, check_lam, check_positive_int, check_time_limit, check_X, check_Xy
 from relucert.errors import NotFittedError
-from relucert.tolerances import ESTIMATOR_TIME_LIMIT, Tolerances
+from relucert.tolerances import ESTIMATOR_MAX_NODES, ESTIMATOR_TIME_LIMIT, Tolerances
 
 __all__ = ["TVReLURegressor"]
 
@@ -27,7 +27,8 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
     class _Params:
         """Minimal get_params/set_params for the estimator without scikit-learn."""
 
-        _PARAMS = ("lam", "tol", "exact_verify", "device", "oracle", "time_limit")
+        _PARAMS = ("lam", "tol", "exact_verify", "device", "oracle", "max_iter", "max_nodes", "time_limit",
+                   "random_state")
 
         def get_params(self, deep: bool = True) -> dict:
             """The constructor parameters.
@@ -112,10 +113,54 @@ def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray]:
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
     _reject_sparse(X)
-    if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+    try:  # np.asarray, not np.ndim: an array-like may refuse numpy's other functions
+        shape = np.asarray(y).shape
+    except Exception:  # a malformed y is reported by check_Xy below
+        shape = ()
+    if len(shape) == 2 and shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
                       "raveled to shape (n_samples,)", DataConversionWarning, stacklevel=3)
     return check_Xy(X, y)
+
+
+def check_seed(value) -> None:
+    """``random_state``: None, an int >= 0 or a numpy Generator (TypeError/ValueError otherwise)."""
+    if value is None or isinstance(value, np.random.Generator):
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"random_state must be None, an int >= 0 or a numpy Generator; got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"random_state must be an int >= 0; got {value!r}")
+
+
+def budget_options(X: np.ndarray, y: np.ndarray, est, oracle: str | None = None) -> dict:
+    """``relucert.solve``'s work budget and starting columns for an estimator's fit: with the
+    branch and bound (``est.oracle`` resolved on ``X``), ``max_iter`` (default
+    ``ESTIMATOR_BAB_MAX_ITER``), ``max_nodes`` and the data seed as ``warm_start``; with the
+    enumeration, ``max_iter`` only (default: the exchange's own).
+
+    Parameters
+    ----------
+    X : ndarray (n, d); y : ndarray (n,)
+    est : TVReLURegressor (or an object with ``oracle``, ``max_iter``, ``max_nodes``,
+        ``random_state``)
+    oracle : str, optional
+        The oracle already chosen ("enumerate" or "bab"; default: ``est.oracle`` on ``X``).
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``relucert.solve``.
+    """
+    from relucert._warm_start import data_seed
+    from relucert.lp.tv.exchange import DEFAULT_MAX_ITER
+    from relucert.solver import OracleChoice, choose_oracle
+    from relucert.tolerances import ESTIMATOR_BAB_MAX_ITER, ESTIMATOR_SEED_GATES
+
+    if (oracle or choose_oracle(X, est.oracle, "exchange")) == OracleChoice.ENUMERATE.value:
+        return {"max_iter": DEFAULT_MAX_ITER if est.max_iter is None else est.max_iter}
+    return {"max_iter": ESTIMATOR_BAB_MAX_ITER if est.max_iter is None else est.max_iter,
+            "max_nodes": est.max_nodes, "warm_start": data_seed(X, y, ESTIMATOR_SEED_GATES, est.random_state)}
 
 
 class TVReLURegressor(*_BASES):
@@ -141,11 +186,32 @@ class TVReLURegressor(*_BASES):
     oracle : {"auto", "enumerate", "bab"}, default "auto"
         What answers ``max |eta_p|`` (``relucert.solve``): "auto" enumerates the chambers
         of small problems and uses the branch and bound over cones otherwise.
-    time_limit : float or None, default ``relucert.tolerances.ESTIMATOR_TIME_LIMIT``
-        Seconds for the solve (None: no limit). When the optimum is not certified within it,
+    max_iter : int or None, default None
+        The deterministic work budget (scikit-learn's ``max_iter``): exchange rounds allowed.
+        None: ``relucert.lp.tv.exchange.DEFAULT_MAX_ITER`` when the chambers are enumerated,
+        ``relucert.tolerances.ESTIMATOR_BAB_MAX_ITER`` with the branch and bound (each of its
+        rounds scans the whole sphere). When the optimum is not certified within the budget,
         the best network is kept with its certified gap (``status_ = "limit"``,
         ``certified_rel_gap_``) and a ``ConvergenceWarning`` says "certified within X %".
-        A stop rule: where it stops depends on the machine's speed.
+        Counted in work, not time: the same data give the same fit on any machine.
+    max_nodes : int or None, default ``relucert.tolerances.ESTIMATOR_MAX_NODES``
+        The node budget of each branch-and-bound scan of the rounds (None: none); with
+        ``max_iter`` it bounds a fit beyond enumeration without a clock.
+    time_limit : float or None, default ``relucert.tolerances.ESTIMATOR_TIME_LIMIT``
+        Seconds: an outer safety bound (None: none), far above what the default work budget
+        needs on ordinary data. It ends the fit as ``max_iter`` does, but where it stops
+        depends on the machine's speed (a fit it stops is not reproducible).
+    random_state : int, numpy Generator or None, default 0
+        Seed of the sampled gates of the branch-and-bound fits' starting columns (below).
+
+    Notes
+    -----
+    Beyond enumeration (``oracle="bab"``, or "auto" on large data) the exchange starts from
+    columns that already fit well (``relucert._warm_start.data_seed``): the least-squares
+    affine fit, exactly the two neurons ``relu(<w, x> + b) - relu(-<w, x> - b)``, and
+    ``ESTIMATOR_SEED_GATES`` gates through random samples. A fit stopped by its budget then
+    keeps a network at least as good as the lam-penalised affine fit on those columns, with
+    its certified gap. The starting columns never enter the certificate.
 
     Attributes
     ----------
@@ -153,6 +219,7 @@ class TVReLURegressor(*_BASES):
     biases_ : (n_neurons,) biases ``b_k``.
     outer_weights_ : (n_neurons,) output weights ``a_k``.
     n_neurons_ : number of neurons.
+    n_iter_ : exchange rounds run (at most ``max_iter``).
     dual_gap_ : duality gap of the certificate.
     status_ : ``"optimal"``, or ``"limit"`` / ``"inaccurate"`` when the solver stopped short
         (it warns with ``ConvergenceWarning`` / ``InaccurateSolutionWarning`` then, and the
@@ -172,14 +239,17 @@ class TVReLURegressor(*_BASES):
     (3, [1.0, 0.5])
     """
 
-    def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu", oracle="auto",
-                 time_limit=ESTIMATOR_TIME_LIMIT):
+    def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu", oracle="auto", max_iter=None,
+                 max_nodes=ESTIMATOR_MAX_NODES, time_limit=ESTIMATOR_TIME_LIMIT, random_state=0):
         self.lam = lam
         self.tol = tol
         self.exact_verify = exact_verify
         self.device = device
         self.oracle = oracle
+        self.max_iter = max_iter
+        self.max_nodes = max_nodes
         self.time_limit = time_limit
+        self.random_state = random_state
 
     def _validate_params(self) -> None:
         check_lam(self.lam, allow_zero=True)
@@ -190,6 +260,9 @@ class TVReLURegressor(*_BASES):
         check_choice(self.device, "device", _DEVICES)
         check_choice(self.oracle, "oracle", _ORACLES)
         check_time_limit(self.time_limit)
+        check_positive_int(self.max_iter, "max_iter", allow_none=True)
+        check_positive_int(self.max_nodes, "max_nodes", allow_none=True)
+        check_seed(self.random_state)
 
     def fit(self, X, y):
         """Solve (P_lam) exactly on ``(X, y)``.
@@ -212,7 +285,7 @@ class TVReLURegressor(*_BASES):
         self._validate_params()
         X, y = check_fit_data(self, X, y)
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device, oracle=self.oracle,
-                    time_limit=self.time_limit)
+                    time_limit=self.time_limit, **budget_options(X, y, self))
         self.certificate_, self.certificate_note_ = None, ""
         if self.exact_verify and sol.info.get("oracle") != "enumerate":
             self.certificate_note_ = ("no exact proof: the branch-and-bound oracle lists no chambers, and the "
@@ -229,6 +302,7 @@ class TVReLURegressor(*_BASES):
         self.dual_gap_ = float(sol.duality_gap)
         self.status_ = sol.status.value
         self.certified_rel_gap_ = float(sol.certified_rel_gap)
+        self.n_iter_ = int(sol.info.get("n_iter", 1))
         self.n_features_in_ = int(X.shape[1])
         return self
 

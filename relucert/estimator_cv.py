@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 
-from relucert._validation import check_positive_int
-from relucert.estimator import check_fit_data
+from relucert._validation import check_positive_int, check_time_limit
+from relucert.estimator import check_fit_data, check_seed
 from relucert.errors import ConvergenceWarning, NotFittedError
-from relucert.tolerances import PATH_LAM_RATIO, Tolerances
+from relucert.tolerances import ESTIMATOR_MAX_NODES, ESTIMATOR_TIME_LIMIT, PATH_LAM_RATIO, Tolerances
 
 __all__ = ["TVReLURegressorCV", "cv_folds", "fold_mse_path"]
 
@@ -91,6 +91,28 @@ def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, lis
     return mse, [pt.status.value for pt in path.points]
 
 
+def fold_mse_budget(X, y, train, test, lams, options) -> tuple[np.ndarray, list[str]]:
+    """Beyond enumeration: solve every lam on ``X[train]`` (decreasing, each started from the
+    previous lam's atoms, the first from the data seed) by the branch and bound under the
+    work budget in ``options`` (``relucert.solve`` keywords: ``max_iter``, ``max_nodes``,
+    ``warm_start`` (the seed), ``time_limit``, ``tol``, ``device``); return the test MSE at
+    every lam and the statuses. Module-level so that a process pool can run it."""
+    from relucert.solver import solve
+
+    mse, status = np.empty(len(lams)), []
+    options = dict(options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # statuses are returned and reported by fit
+        for k, lam in enumerate(lams):
+            sol = solve(X[train], y[train], float(lam), progress=False, oracle="bab", **options)
+            if sol.n_atoms:
+                options["warm_start"] = sol
+            r = sol.predict(X[test]) - y[test]
+            mse[k] = float(r @ r) / len(test)
+            status.append(sol.status.value)
+    return mse, status
+
+
 class TVReLURegressorCV(*_BASES):
     """The certified TV-regularised ReLU network with lam chosen by K-fold cross-validation.
 
@@ -111,6 +133,14 @@ class TVReLURegressorCV(*_BASES):
         Folds solved in parallel processes (None or 1: serially; -1: all cores). Results do
         not depend on it: each fold is an independent, deterministic solve.
     tol, exact_verify, device : as for :class:`TVReLURegressor` (the refit).
+    oracle, max_iter, max_nodes, time_limit, random_state : as for :class:`TVReLURegressor`.
+        Where the chambers are enumerated (``oracle="enumerate"``, or "auto" on small data)
+        every fold solves the certified path (:func:`relucert.solve_path`) and ``lam_max_``
+        is exact. Beyond (the branch and bound) every fold solves its lams under the work
+        budget, each started from the previous lam's atoms (:func:`fold_mse_budget`), and
+        ``lam_max_`` is a certified upper bound of lam_max (the branch and bound's bound on
+        ``max |eta_y|``; None when ``lams`` are given); statuses may be "limit"
+        (``cv_status_``, ConvergenceWarning).
 
     Attributes
     ----------
@@ -121,7 +151,7 @@ class TVReLURegressorCV(*_BASES):
     cv_status_ : (n_lams, n_folds) the status of every fold's path point ("optimal", ...).
     estimator_ : the refit :class:`TVReLURegressor`.
     weights_, biases_, outer_weights_, n_neurons_, dual_gap_, status_, certified_rel_gap_,
-    result_, certificate_, n_features_in_ : those of ``estimator_``.
+    result_, certificate_, n_iter_, n_features_in_ : those of ``estimator_``.
 
     Examples
     --------
@@ -132,7 +162,8 @@ class TVReLURegressorCV(*_BASES):
     """
 
     def __init__(self, lams=None, *, n_lams=DEFAULT_N_LAMS_CV, ratio=PATH_LAM_RATIO, cv=5, n_jobs=None, tol=None,
-                 exact_verify=True, device="cpu"):
+                 exact_verify=True, device="cpu", oracle="auto", max_iter=None, max_nodes=ESTIMATOR_MAX_NODES,
+                 time_limit=ESTIMATOR_TIME_LIMIT, random_state=0):
         self.lams = lams
         self.n_lams = n_lams
         self.ratio = ratio
@@ -141,8 +172,14 @@ class TVReLURegressorCV(*_BASES):
         self.tol = tol
         self.exact_verify = exact_verify
         self.device = device
+        self.oracle = oracle
+        self.max_iter = max_iter
+        self.max_nodes = max_nodes
+        self.time_limit = time_limit
+        self.random_state = random_state
 
-    _PARAMS = ("lams", "n_lams", "ratio", "cv", "n_jobs", "tol", "exact_verify", "device")
+    _PARAMS = ("lams", "n_lams", "ratio", "cv", "n_jobs", "tol", "exact_verify", "device", "oracle", "max_iter",
+               "max_nodes", "time_limit", "random_state")
 
     def _validate_params(self) -> None:
         from relucert._validation import check_choice
@@ -157,6 +194,25 @@ class TVReLURegressorCV(*_BASES):
         if not isinstance(self.exact_verify, (bool, np.bool_)):
             raise TypeError(f"exact_verify must be a bool; got {type(self.exact_verify).__name__}")
         check_choice(self.device, "device", _DEVICES)
+        check_choice(self.oracle, "oracle", ("auto", "enumerate", "bab"))
+        check_positive_int(self.max_iter, "max_iter", allow_none=True)
+        check_positive_int(self.max_nodes, "max_nodes", allow_none=True)
+        check_time_limit(self.time_limit)
+        check_seed(self.random_state)
+
+    def _budget_grid(self, X, y) -> np.ndarray:
+        """The lam grid beyond enumeration; sets ``lam_max_`` to the branch and bound's
+        certified upper bound of ``max |eta_y|`` (the zero network is optimal above it)."""
+        from relucert.lp.tv.oracle_api import BranchAndBoundOracle
+        from relucert.path import _check_lams, lam_grid
+
+        top = float(BranchAndBoundOracle(X).bound_scan(y, tol=self.tol).upper_bound) if self.lams is None else None
+        self.lam_max_ = top
+        if self.lams is not None:
+            return _check_lams(self.lams)
+        if top == 0.0:
+            return np.array([1.0])
+        return lam_grid(top, self.n_lams, self.ratio)
 
     def _grid(self, X, y) -> np.ndarray:
         """The lam grid; sets ``lam_max_``. lam_max is computed on all the data first, also
@@ -178,19 +234,29 @@ class TVReLURegressorCV(*_BASES):
 
         self._validate_params()
         X, y = check_fit_data(self, X, y)
-        lams = self._grid(X, y)
+        from relucert.estimator import budget_options
+        from relucert.solver import OracleChoice, choose_oracle
+
+        enumerate_ = choose_oracle(X, self.oracle, "exchange") == OracleChoice.ENUMERATE.value
+        lams = self._grid(X, y) if enumerate_ else self._budget_grid(X, y)
         folds = cv_folds(self.cv, X, y)
         if any(len(te) == 0 or len(tr) == 0 for tr, te in folds):
             raise ValueError("cv: every fold needs a non-empty training and test part")
-        jobs = [(X, y, tr, te, lams, self.tol, self.device) for tr, te in folds]
+        if enumerate_:
+            work = fold_mse_path
+            jobs = [(X, y, tr, te, lams, self.tol, self.device) for tr, te in folds]
+        else:
+            work = fold_mse_budget
+            jobs = [(X, y, tr, te, lams, {**budget_options(X[tr], y[tr], self, "bab"), "time_limit": self.time_limit,
+                                          "tol": self.tol, "device": self.device}) for tr, te in folds]
         workers = 1 if self.n_jobs in (None, 1) else (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
         if workers > 1 and len(jobs) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-                outs = list(pool.map(fold_mse_path, *zip(*jobs)))  # in fold order
+                outs = list(pool.map(work, *zip(*jobs)))  # in fold order
         else:
-            outs = [fold_mse_path(*job) for job in jobs]
+            outs = [work(*job) for job in jobs]
         self.lams_ = lams
         self.mse_path_ = np.column_stack([m for m, _ in outs])
         self.cv_status_ = np.array([s for _, s in outs], dtype=object).T
@@ -202,10 +268,12 @@ class TVReLURegressorCV(*_BASES):
         mean = self.mse_path_.mean(axis=1)
         self.lam_ = float(lams[int(np.argmin(mean))])  # first minimiser: the largest lam on ties
         est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device,
-                              oracle="enumerate", time_limit=None)
+                              oracle="enumerate" if enumerate_ else "bab", max_iter=self.max_iter,
+                              max_nodes=self.max_nodes, time_limit=None if enumerate_ else self.time_limit,
+                              random_state=self.random_state)
         self.estimator_ = est.fit(X, y)
         for name in ("weights_", "biases_", "outer_weights_", "n_neurons_", "dual_gap_", "status_",
-                     "certified_rel_gap_", "result_", "certificate_", "n_features_in_"):
+                     "certified_rel_gap_", "result_", "certificate_", "n_iter_", "n_features_in_"):
             setattr(self, name, getattr(est, name))
         return self
 

@@ -6,8 +6,11 @@ lam of a grid, largest first, and reports every point's status and certificate (
 gap, max |eta|). proofs/regularisation_path.md has the lemmas (lam_max, monotonicity of
 the TV norm and of the training error in lam) and the tests that check them.
 
-Warm starts: ``relucert.solve`` takes no initial atoms or oracle state, so each point is
-solved cold (independently); the path is then exactly a list of independent solves.
+Warm starts: the chambers depend only on X, so the path enumerates them once (lam_max and
+every point scan that one arrangement), and each point starts its exchange from the
+previous point's atoms (``relucert.solve(..., warm_start=previous)``). A warm start only
+changes the starting columns: every point is certified by its own complete scan, so it
+equals an independent cold solve at its lam (proofs/regularisation_path.md, Lemma 3).
 """
 from __future__ import annotations
 
@@ -100,13 +103,14 @@ class PathResult:
 
 
 def lam_max(X, y, *, tol: Tolerances | None = None, max_chambers: int | None = None, device: str = "auto",
-            progress: bool | None = False) -> float:
+            progress: bool | None = False, arrangement=None) -> float:
     """``max_theta |eta_y(theta)|``: the zero network is optimal for (P_lam) iff ``lam >= lam_max``.
 
     Computed by ``relucert.solve`` at ``lam_hi = sum_i |y_i| ||(x_i, 1)||`` (an upper bound
     of lam_max), where the solver returns the zero network with ``p = y / lam_hi`` and its
     complete region scan gives ``max |eta_p| = lam_max / lam_hi`` (proofs/regularisation_path.md,
     Lemma 1). Fails closed: ``SolverError`` when that solve is not the optimal zero network.
+    ``arrangement``: the chambers of X when the caller has them (enumerated otherwise).
 
     Examples
     --------
@@ -128,7 +132,7 @@ def lam_max(X, y, *, tol: Tolerances | None = None, max_chambers: int | None = N
     # the scan of every chamber (oracle='enumerate') gives max |eta_y| exactly; data beyond
     # the enumeration limit are refused (TooManyChambersError) instead of searched
     sol = solve(X, y, lam_hi, tol=tol, max_chambers=max_chambers, device=device, progress=progress,
-                oracle="enumerate")
+                oracle="enumerate", arrangement=arrangement)
     if sol.status is not Status.OPTIMAL or sol.n_atoms != 0:
         raise SolverError(f"lam_max: the solve at lam = {lam_hi:.6g} (>= lam_max by Cauchy-Schwarz) did not "
                           f"return the optimal zero network (status {sol.status.value!r}, {sol.n_atoms} neurons)")
@@ -163,7 +167,8 @@ def _check_lams(lams) -> np.ndarray:
 
 def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = PATH_LAM_RATIO,
                tol: Tolerances | None = None, max_chambers: int | None = None, max_iter: int | None = None,
-               device: str = "auto", progress: bool | None = None, strict: bool = False) -> PathResult:
+               device: str = "auto", progress: bool | None = None, strict: bool = False,
+               warm_start: bool = True) -> PathResult:
     """Certified optima of (P_lam) for every lam of a decreasing grid.
 
     Parameters
@@ -178,6 +183,9 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
     tol, max_chambers, max_iter, device : passed to :func:`relucert.solve` at every point.
     progress : a progress bar over the points on stderr (None: only on a terminal).
     strict : raise ``SolverError`` at the first non-optimal point.
+    warm_start : bool, default True
+        Start each point from the previous point's atoms (False: every point cold, from no
+        atoms; the benchmark's baseline). The chambers are enumerated once either way.
 
     Returns
     -------
@@ -190,8 +198,9 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
 
     Notes
     -----
-    Each point is an independent cold solve (``relucert.solve`` offers no warm start), so
-    it equals ``relucert.solve(X, y, lam)``. Along an exact path the TV norm is
+    Every point is certified by its own complete scan of every chamber, whatever atoms it
+    started from, so it equals ``relucert.solve(X, y, lam)`` (to the solver's certified
+    gap; proofs/regularisation_path.md, Lemma 3). Along an exact path the TV norm is
     non-increasing and the training error non-decreasing in lam
     (proofs/regularisation_path.md, Lemma 2).
 
@@ -211,7 +220,14 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
         raise TypeError(f"strict must be a bool; got {type(strict).__name__}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool or None; got {type(progress).__name__}")
-    top = lam_max(X, y, tol=tol, max_chambers=max_chambers, device=device)
+    if not isinstance(warm_start, bool):
+        raise TypeError(f"warm_start must be a bool; got {type(warm_start).__name__}")
+    from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
+
+    # the chambers depend on X only: one enumeration serves lam_max and every point
+    arr = enumerate_chambers(X, max_chambers=DEFAULT_MAX_CHAMBERS if max_chambers is None else
+                             check_positive_int(max_chambers, "max_chambers"), progress=False, tol=tol)
+    top = lam_max(X, y, tol=tol, max_chambers=max_chambers, device=device, arrangement=arr)
     if lams is None:
         if top == 0.0:
             raise ValueError("y: every label is 0, so the zero network is optimal for every lam and the "
@@ -222,12 +238,14 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
     points, sols = [], []
     bar = tqdm(grid, desc="path", unit="lam", disable=None if progress is None else not progress,
                file=sys.stderr)
+    previous = None
     for lam in bar:
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             sol = solve(X, y, float(lam), tol=tol, max_chambers=max_chambers, max_iter=max_iter, device=device,
-                        progress=False, strict=strict, oracle="enumerate")
+                        progress=False, strict=strict, oracle="enumerate", arrangement=arr,
+                        warm_start=previous if warm_start else None)
         wall = time.perf_counter() - t0
         resid = sol.predictions - y
         points.append(PathPoint(
@@ -239,10 +257,12 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
             theta=sol.theta.copy(), amplitude=sol.amplitude.copy(), wall_time_s=wall,
             message=str(sol.info.get("message", "")) if not sol.success else ""))
         sols.append(sol)
+        previous = sol if sol.n_atoms else None
         for w in caught:  # pass on what the solver said, except its status warning (one for the path below)
             if not (not sol.success and issubclass(w.category, (ConvergenceWarning, InaccurateSolutionWarning))):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    result = PathResult(X=X, y=y, lam_max=top, points=tuple(points), tol=tol, solutions=tuple(sols))
+    result = PathResult(X=X, y=y, lam_max=top, points=tuple(points), tol=tol, warm_start=warm_start,
+                        solutions=tuple(sols))
     bad = [pt for pt in points if not pt.success]
     if bad:
         listed = ", ".join(f"lam = {pt.lam:.6g}: {pt.status.value} (relative gap {pt.relative_gap:.2e})"

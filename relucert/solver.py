@@ -11,6 +11,7 @@ import numpy as np
 from relucert._devices import ops_for_device
 from relucert._executors import check_parallel, executor_for
 from relucert._model import lift
+from relucert._warm_start import warm_start_atoms
 from relucert._validation import check_choice, check_lam, check_positive_int, check_time_limit, check_Xy
 from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
 from relucert.results import Status
@@ -138,7 +139,8 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
           progress: bool | None = None, max_chambers: int | None = None,
           max_iter: int | None = None, device: str = "auto", strict: bool = False,
           arrangement=None, oracle: str | OracleChoice = "auto", time_limit: float | None = None,
-          n_jobs: int | None = None, scheduler=None) -> Solution:
+          n_jobs: int | None = None, scheduler=None, warm_start=None,
+          max_nodes: int | None = None) -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -186,6 +188,16 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         ``distributed.Client``; the optional extra ``relucert[dask]``), by subtrees
         (:mod:`relucert.lp.tv.bab.parallel`); default serial. The enumeration oracle's scan
         runs in this process (splitting it does not pay: benchmarks/RESULTS.md).
+    warm_start : Solution, array (k, n_features + 1) or (theta, amplitude), optional
+        Atoms the exchange starts from instead of nothing: a previous Solution (e.g. at a
+        nearby lam), atom directions ``theta = (w, b)`` (normalised; each tried with both
+        signs), or directions with signed amplitudes (which also warm-start the first finite
+        program). Only the starting columns change: the answer is certified by the same
+        complete scan, so a poor warm start costs rounds, never correctness. Exchange only.
+    max_nodes : int, optional
+        A node budget of every branch-and-bound scan of the exchange rounds (``oracle="bab"``;
+        default: none). A deterministic work budget: with ``max_iter`` it bounds a run
+        without a clock. A scan stopped by it returns its violators and a valid bound.
 
     Returns
     -------
@@ -246,6 +258,9 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if method == SolverMethod.SOCP.value and time_limit is not None:
         raise ValueError("time_limit: only method='exchange' takes a time limit")
     n_jobs, scheduler = check_parallel(n_jobs, scheduler)
+    if method == SolverMethod.SOCP.value and warm_start is not None:
+        raise ValueError("warm_start: only method='exchange' takes a warm start")
+    max_nodes = check_positive_int(max_nodes, "max_nodes", allow_none=True)
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
@@ -277,7 +292,8 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     s_x, c_y = scales
     if arr is None:
         arr_s = None
-        the_oracle = BranchAndBoundOracle(X, lift_scale=s_x, progress=progress)
+        budget = {} if max_nodes is None else {"max_nodes": max_nodes}
+        the_oracle = BranchAndBoundOracle(X, lift_scale=s_x, progress=progress, **budget)
     else:
         arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr
         the_oracle = None
@@ -287,11 +303,12 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if method == SolverMethod.EXCHANGE.value:
         t0 = time.perf_counter()
         left = None if time_limit is None else max(time_limit - (t0 - start), 0.0)
+        init = warm_start_atoms(warm_start, X, c_y / s_x)
         with executor_for(n_jobs, scheduler) as executor:   # used by the branch and bound only
             if executor is not None and the_oracle is not None:
                 the_oracle.executor = executor
             res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
-                                 oracle=the_oracle, time_limit=left)
+                                 oracle=the_oracle, time_limit=left, init_atoms=init)
             if the_oracle is not None:
                 the_oracle.executor = None
         timings["solve"] = time.perf_counter() - t0

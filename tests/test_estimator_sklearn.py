@@ -7,27 +7,25 @@ from sklearn.utils.estimator_checks import estimator_checks_generator  # noqa: E
 
 from relucert.estimator import TVReLURegressor  # noqa: E402
 
-# With oracle="auto" the estimator fits d = 4..10 data by the branch and bound under its
-# time limit (a network with a certified gap, ConvergenceWarning), so the checks on iris
-# (check_positive_only_tag_during_fit) and on n = 40, d = 10 (check_dtype_object) pass.
-# These still fail: at n = 200 or 50, d = 10 one branch-and-bound scan bounds the 2^12 root
-# cones (about 15-20 s here), so a fit takes about 40 s whatever its time limit, and the
-# network kept after its first rounds is the zero network or close to it (R^2 below the
-# 0.5 that check_regressors_train asks for; a time-stopped fit is not reproducible to the
-# 1e-2 that check_regressors_int compares). They are run with the enumeration oracle
-# (refused at once: too many dual regions), which fails them in well under a second.
-_BY_DESIGN = {
-    "check_regressors_train": "n=200, d=10: no certified fit within a small time budget (R^2 < 0.5)",
-    "check_regressor_data_not_an_array": "n=200, d=10: no certified fit within a small time budget",
-    "check_regressors_int": "n=50, d=10: a time-stopped fit is not reproducible to 1e-2",
+# Every scikit-learn check runs and must pass: no expected failures, nothing deselected.
+# With oracle="auto" the estimator fits d = 4..10 data (iris, make_regression's n = 200,
+# d = 10) by the branch and bound under its deterministic work budget (max_iter rounds,
+# max_nodes per scan), started from the data seed (the least-squares affine fit and gates
+# through samples): a network with R^2 well above 0.5, its certified gap, status "limit"
+# and a ConvergenceWarning, the same on int and float copies of the data.
+#
+# Checks that fit d >= 5 data several times run with a smaller work budget (one exchange
+# round): each branch-and-bound scan at d = 10 bounds 2^12 root cones, seconds each.
+_ONE_ROUND = {"max_iter": 1}
+SMALL_BUDGET = {
+    "check_regressors_train": _ONE_ROUND,             # n = 200, d = 10, 3 variants x 2 fits
+    "check_regressor_data_not_an_array": _ONE_ROUND,  # n = 200, d = 10, 2 x 2 fits
+    "check_regressors_int": _ONE_ROUND,               # n = 50, d = 10, 2 fits
+    "check_dtype_object": _ONE_ROUND,                 # n = 40, d = 10
+    # sklearn's 20-point, d = 5 data fitted five times (one per dtype): enumerated, its
+    # exact proof takes minutes; the branch and bound (no exact proof) in one round
+    "check_estimators_dtypes": {"max_iter": 1, "oracle": "bab"},
 }
-_ENUMERATED = tuple(_BY_DESIGN)
-#: Checks that fit d = 10 data several times run with a smaller time budget (seconds).
-_SMALL_BUDGET = {"check_dtype_object": 2.0}
-#: Checks marked ``slow`` (tests/conftest.py; deselected by default, ``pytest -m slow``
-#: runs them): check_estimators_dtypes fits sklearn's 20-point, d = 5 data set five times
-#: (one per dtype) with the exact verification, minutes of work; the others take seconds.
-SLOW_CHECKS = ("check_estimators_dtypes",)
 
 
 def test_not_fitted_error_is_sklearns():
@@ -47,17 +45,13 @@ def _name(check) -> str:
 
 
 def _checks():
-    """scikit-learn's checks of ``TVReLURegressor()``, the expected failures marked xfail
-    and run on ``TVReLURegressor(oracle="enumerate")`` (above)."""
+    """scikit-learn's checks of ``TVReLURegressor()``, those of :data:`SMALL_BUDGET` with
+    their smaller work budget."""
     out = []
-    for item in estimator_checks_generator(TVReLURegressor(), mark="xfail", expected_failed_checks=_BY_DESIGN):
-        values, marks = (item.values, item.marks) if hasattr(item, "values") else (item, ())
-        est, check = values
-        if _name(check) in _ENUMERATED:
-            est = TVReLURegressor(oracle="enumerate")
-        elif _name(check) in _SMALL_BUDGET:
-            est = TVReLURegressor(time_limit=_SMALL_BUDGET[_name(check)])
-        out.append(pytest.param(est, check, marks=marks, id=_name(check)))
+    for est, check in estimator_checks_generator(TVReLURegressor()):  # no expected failures
+        if _name(check) in SMALL_BUDGET:
+            est = TVReLURegressor(**SMALL_BUDGET[_name(check)])
+        out.append(pytest.param(est, check, id=_name(check)))
     return out
 
 

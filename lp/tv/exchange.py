@@ -34,7 +34,7 @@ from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import EXCHANGE_CONTINUATION_FACTOR, Tolerances, resolve
 
-__all__ = ["ExchangeResult", "solve_exchange", "DEFAULT_MAX_ITER"]
+__all__ = ["ExchangeResult", "solve_exchange", "initial_atoms", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 200
 
@@ -87,6 +87,40 @@ def _continuation_start(oracle, y, lam, tol, max_iter, add_limit):
     return None if init is None else (init, rounds)
 
 
+def initial_atoms(X: np.ndarray, D: int, lam: float, init_atoms: tuple | None = None):
+    """The exchange's starting columns ``(theta_set, sign_set, weights)``.
+
+    lam > 0: the ``init_atoms`` (a warm start; ``weights`` when given, else None), or none.
+    lam = 0: the interpolating atoms (:func:`relucert.lp.tv.atom_set.interpolating_atoms`,
+    each with both signs, so the first basis-pursuit LP is feasible) followed by the
+    ``init_atoms``; ``weights`` None (an LP has no warm start here).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    D : int
+        ``d + 1``.
+    lam : float
+    init_atoms : tuple, optional
+        ``(theta, sign)`` or ``(theta, sign, weights)``.
+
+    Returns
+    -------
+    theta_set : ndarray (k, D); sign_set : ndarray (k,); weights : ndarray (k,) or None
+    """
+    theta0, sign0, weights = np.zeros((0, D)), np.zeros(0), None
+    if init_atoms is not None:
+        theta0 = np.asarray(init_atoms[0], float).reshape(-1, D)
+        sign0 = np.asarray(init_atoms[1], float).reshape(-1)
+        if len(init_atoms) > 2 and lam > 0:  # weights: a warm start of the first QP
+            weights = np.asarray(init_atoms[2], float).reshape(-1)
+    if lam > 0:
+        return theta0, sign0, weights
+    T = interpolating_atoms(X)
+    return (np.vstack([T, T, theta0]),
+            np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0]), sign0]), None)
+
+
 def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
                    progress: bool | None = None, ops=None, init_atoms: tuple | None = None,
@@ -112,7 +146,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         The default oracle's array ops (None: numpy; torch ops from the API layer).
     init_atoms : tuple, optional
         ``(theta, sign)`` or ``(theta, sign, weights)``, unit atoms and signs to start from
-        (lam > 0), with optional weights ``>= 0`` warm-starting the first QP.
+        (:func:`initial_atoms`; lam = 0 adds them to the interpolating atoms), with optional
+        weights ``>= 0`` warm-starting the first QP. Only the starting columns change.
     continuation : bool
         Start from the atoms of a sequence of larger lam (:func:`_continuation_start`).
         Off by default: measured on the issue-16 instance (n = 1000, d = 2, lam = 0.01) it
@@ -165,19 +200,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     oracle.forget()  # this run's scans start without an earlier run's prior
     deadline = None if time_limit is None else time.perf_counter() + float(time_limit)
     oracle.deadline = deadline
-    c_prev = None  # the last lasso weights, aligned with theta_set (new atoms get 0)
-    if lam > 0 and init_atoms is not None:
-        theta_set = np.asarray(init_atoms[0], float).reshape(-1, D)
-        sign_set = np.asarray(init_atoms[1], float).reshape(-1)
-        if len(init_atoms) > 2:  # weights: a warm start of the first QP
-            c_prev = np.asarray(init_atoms[2], float).reshape(-1)
-    elif lam > 0:
-        theta_set = np.zeros((0, D))
-        sign_set = np.zeros(0)
-    else:
-        T = interpolating_atoms(oracle.X)
-        theta_set = np.vstack([T, T])
-        sign_set = np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0])])
+    # c_prev: the last lasso weights, aligned with theta_set (new atoms get 0)
+    theta_set, sign_set, c_prev = initial_atoms(oracle.X, D, lam, init_atoms)
     history = []
     best: CandidateEvaluation | None = None
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete

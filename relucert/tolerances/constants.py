@@ -142,9 +142,10 @@ BAB_BOUND_NODES = 256
 #: enumeration's own default limit (arrangement.DEFAULT_MAX_CHAMBERS); the branch and bound
 #: takes over where enumeration is refused.
 AUTO_ENUMERATION_MAX_CHAMBERS = 5_000_000
-#: ``TVReLURegressor(time_limit=...)``'s default, in seconds: a stop rule, after which the
+#: ``TVReLURegressor(time_limit=...)``'s default, in seconds: an outer safety bound (the
+#: deterministic budget max_iter / max_nodes ends ordinary fits long before), after which the
 #: best network is kept with its certified gap (status "limit", ConvergenceWarning).
-ESTIMATOR_TIME_LIMIT = 10.0
+ESTIMATOR_TIME_LIMIT = 600.0
 
 
 # ----------------------------------------------------------------------------------------
@@ -204,3 +205,17 @@ PARALLEL_SEEDS_PER_TASK = 256
 PARALLEL_SEEDS = 1024
 #: A unit whose worker died is run again at most this many times (then SolverError).
 PARALLEL_MAX_RETRIES = 3
+
+
+# ----------------------------------------------------------------------------------------
+# --- warm starts and the estimators' work budget (relucert/estimator.py, relucert/_warm_start.py; "warm") ---
+#: ``TVReLURegressor(max_iter=None)`` with the branch-and-bound oracle: exchange rounds of a
+#: fit (each scans the whole sphere; at d = 10 its 2^(d+2) root cones alone take seconds).
+ESTIMATOR_BAB_MAX_ITER = 3
+#: ``TVReLURegressor(max_nodes=...)``'s default: nodes of each branch-and-bound scan of a
+#: fit's rounds (after the root cones); the certified bound of a stopped fit has its own
+#: budget (``BAB_BOUND_NODES``).
+ESTIMATOR_MAX_NODES = 256
+#: Gates through random samples in the starting columns of a branch-and-bound fit
+#: (``relucert._warm_start.data_seed``), each with its opposite direction and both signs.
+ESTIMATOR_SEED_GATES = 32
