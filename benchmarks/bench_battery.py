@@ -56,9 +56,13 @@ def main(argv=None) -> int:
                     rows.append((d, n, family, lam, seed, sol.status.value, sol.info["n_iter"],
                                  sol.info["relative_gap"], t, sol.n_atoms))
                     msg = "" if sol.success else "  " + sol.info.get("message", "")
+                    # where the time went: chambers, the oracle's scans, the finite programs, polishing
+                    phases = " ".join(f"{k.replace('solve_', '')}={sol.timings[k]:.1f}"
+                                      for k in ("chambers", "solve_oracle", "solve_programs", "solve_polish")
+                                      if k in sol.timings)
                     print(f"d={d} n={n:5d} {family:15s} lam={lam:<6g} seed={seed} {sol.status.value:10s} "
                           f"rounds={sol.info['n_iter']:3d} gap={sol.info['relative_gap']:.1e} "
-                          f"t={t:7.2f}s atoms={sol.n_atoms}{msg}", flush=True)
+                          f"t={t:7.2f}s atoms={sol.n_atoms} [{phases}]{msg}", flush=True)
     print("\nsummary (d, n): certified / instances, rounds median / worst, seconds median / worst")
     for key in sorted({(r[0], r[1]) for r in rows}):
         sel = [r for r in rows if (r[0], r[1]) == key]

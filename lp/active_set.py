@@ -131,10 +131,14 @@ class _ThinQR:
             if k >= self.Phi.shape[0]:
                 return False
             try:
-                self.Q, self.R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank,
-                                           check_finite=False)
+                Q, R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank, check_finite=False)
             except LinAlgError:
                 return False
+            # near the threshold qr_insert may accept a column whose re-orthogonalised
+            # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
+            if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
+                return False
+            self.Q, self.R = Q, R
         self.cols.append(int(j))
         return True
 
@@ -326,8 +330,7 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
         # steps still decrease the objective, and a lone dependent violator is swapped in
         top = np.argpartition(-w, _ADD_BATCH)[:_ADD_BATCH] if K > _ADD_BATCH else np.arange(K)
         top = [int(t) for t in top[np.argsort(-w[top], kind="stable")] if w[t] > tol.dual_feas]
-        added = fac.insert_block(top)
-        added += [t for t in top[len(added):] if fac.insert(t)]
+        added = [t for t in top if fac.insert(t)]
         if added:
             c[added] = 0.0
             continue
