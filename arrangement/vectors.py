@@ -9,8 +9,8 @@ On the chamber with activation set ``A`` the certificate is linear,
 - ``method="unpack"``: chunks of patterns unpacked to floats and one matrix product;
 - along a spanning tree of the chambers' adjacency graph (when the enumerator recorded
   it, numpy only, large arrangements): crossing a hyperplane changes ``v`` by
-  ``+- p_i x~_i``, so ``v`` is the root's plus the increments along each path
-  (pointer doubling).
+  ``+- p_i x~_i``, so ``v`` is its parent's plus one increment, swept level by level
+  in breadth-first order.
 
 The kernels run on any ``ops`` object (:mod:`relucert.arrangement._ops`): numpy by
 default, torch through ``relucert.gpu``.
@@ -164,11 +164,15 @@ def _vectors_chunk(ops, method: str, patterns_c, table, offsets, W, n: int):
 _TREES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _tree(arr: Arrangement):
+def _tree_parts(arr: Arrangement):
     """A breadth-first spanning tree of the chambers' adjacency graph from chamber 0,
-    cached per arrangement: ``(pred, E)`` with ``E`` (m, n) sparse, row ``k`` holding ``+1`` at
-    the hyperplanes crossed from ``pred[k]`` to ``k`` that are active in ``k`` and ``-1`` at
-    those active in ``pred[k]`` (so ``v_k = v_pred[k] + (E (p x~))_k``)."""
+    cached per arrangement: ``(pred, E, order, pred_pos, blocks)``. ``E`` (m, n) sparse, row
+    ``k`` holding ``+1`` at the hyperplanes crossed from ``pred[k]`` to ``k`` that are active
+    in ``k`` and ``-1`` at those active in ``pred[k]`` (so ``v_k = v_pred[k] + (E (p x~))_k``);
+    ``order`` the breadth-first order, ``pred_pos`` each ordered chamber's parent's position
+    in it, and ``blocks`` the bounds ``[s, e)`` of consecutive runs of ``order`` whose parents
+    all lie before ``s`` (about one per level of the tree: breadth-first parents' positions
+    never decrease along the order)."""
     cached = _TREES.get(arr)
     if cached is not None:
         return cached
@@ -192,24 +196,43 @@ def _tree(arr: Arrangement):
     hyper = arr.edge_indices[csr_positions(starts, counts)].astype(np.int64)
     bit = (arr.sign_patterns[rows, hyper // 8] >> (hyper % 8)) & 1
     E = sp.csr_matrix((np.where(bit == 1, 1.0, -1.0), (rows, hyper)), shape=(m, n))
-    out = (pred, E)
+    order = order.astype(np.int64)
+    pos = np.empty(m, dtype=np.int64)
+    pos[order] = np.arange(m)
+    pred_pos = pos[pred[order]]
+    reach = np.maximum.accumulate(pred_pos)       # non-decreasing: a block test by bisection
+    blocks, s = [], 1
+    while s < m:  # the next block ends at the first chamber whose parent is not yet summed
+        end = max(int(np.searchsorted(reach, s, side="left")), s + 1)
+        blocks.append((s, end))
+        s = end
+    out = (pred, E, order, pred_pos, tuple(blocks))
     _TREES[arr] = out
     return out
 
 
+def _tree(arr: Arrangement):
+    """``(pred, E)`` of :func:`_tree_parts`: each chamber's parent in the spanning tree and
+    the sparse increments."""
+    return _tree_parts(arr)[:2]
+
+
 def _tree_vectors(arr: Arrangement, p: np.ndarray) -> np.ndarray:
-    """``v_A`` for every chamber along the cached spanning tree: the increments
-    ``E (p x~)`` summed along each path to the root by pointer doubling
-    (``ceil(log2(depth))`` vectorised passes)."""
-    pred, E = _tree(arr)
+    """``v_A`` for every chamber along the cached spanning tree: the root's vector, then
+    each block of the breadth-first order as its parents' vectors plus the increments
+    ``E (p x~)`` (one vectorised pass per block, about one per level; every chamber's sum
+    is its parent's plus one increment, the same terms as the direct sum)."""
+    pred, E, order, pred_pos, blocks = _tree_parts(arr)
     Xl = arr.X_lift
-    S = np.asarray(E @ (p[:, None] * Xl))
-    a = pred.copy()
-    while np.any(a != 0):
-        S += S[a]
-        a = a[a]
+    inc = np.asarray(E @ (p[:, None] * Xl))[order]
     act = unpack_signs(arr.sign_patterns[:1], arr.n)[0]             # the root, chamber 0
-    return S + (p[act] @ Xl[act])[None, :]
+    W = np.empty_like(inc)
+    W[0] = p[act] @ Xl[act]
+    for s, e in blocks:
+        W[s:e] = W[pred_pos[s:e]] + inc[s:e]
+    V = np.empty_like(W)
+    V[order] = W
+    return V
 
 
 def all_chamber_vectors(ops, method: str, sign_patterns: np.ndarray, Xl: np.ndarray, p: np.ndarray,

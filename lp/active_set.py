@@ -131,12 +131,48 @@ class _ThinQR:
             if k >= self.Phi.shape[0]:
                 return False
             try:
-                self.Q, self.R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank,
-                                           check_finite=False)
+                Q, R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank, check_finite=False)
             except LinAlgError:
                 return False
+            # near the threshold qr_insert may accept a column whose re-orthogonalised
+            # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
+            if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
+                return False
+            self.Q, self.R = Q, R
         self.cols.append(int(j))
         return True
+
+    def insert_block(self, js) -> list[int]:
+        """Insert the columns ``js`` in order, as many as stay independent before the first
+        that would not (relative residual below ``tol.rank``, as :meth:`insert`), by one
+        block update: their components orthogonal to ``Q`` (classical Gram-Schmidt, twice)
+        and a QR factorisation of those. Returns the columns inserted (a prefix of ``js``);
+        the caller inserts the rest one by one."""
+        js = [int(j) for j in js][: max(self.Phi.shape[0] - len(self.cols), 0)]
+        if not js:
+            return []
+        U = self.Phi[:, js]
+        k = len(self.cols)
+        if k:
+            C = self.Q.T @ U
+            W = U - self.Q @ C
+            C2 = self.Q.T @ W
+            W -= self.Q @ C2
+            C += C2
+        else:
+            C, W = np.zeros((0, len(js))), U.copy()
+        Q2, R2 = np.linalg.qr(W)
+        ok = np.abs(np.diag(R2)) > self.tol.rank * np.linalg.norm(U, axis=0)
+        a = len(js) if ok.all() else int(np.argmin(ok))
+        if a == 0:
+            return []
+        R = np.zeros((k + a, k + a))
+        R[:k, :k] = self.R
+        R[:k, k:] = C[:, :a]
+        R[k:, k:] = R2[:a, :a]
+        self.Q, self.R = np.hstack([self.Q, Q2[:, :a]]), R
+        self.cols.extend(js[:a])
+        return js[:a]
 
     def delete(self, j: int) -> None:
         from scipy.linalg import qr_delete
@@ -238,7 +274,9 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     # passive set from the warm start: largest weights first; a dependent column is
     # resolved by a null-space move (one column leaves; the objective does not increase)
     fac = _ThinQR(Phi, tol)
-    for j in np.argsort(-c)[: int(np.sum(c > 0))]:
+    warm = np.argsort(-c)[: int(np.sum(c > 0))]
+    first = len(fac.insert_block(warm))   # the leading independent run in one factorisation
+    for j in warm[first:]:
         while c[j] > 0 and not fac.insert(int(j)) and steps < budget:
             steps += 1
             s = float(np.sum(fac.coefficients(Phi[:, j])))
@@ -290,8 +328,9 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
             break
         # several violators enter at once (each pricing costs O(n K)); the inner loop's
         # steps still decrease the objective, and a lone dependent violator is swapped in
-        top = np.argsort(-w)[:_ADD_BATCH]
-        added = [int(t) for t in top if w[t] > tol.dual_feas and fac.insert(int(t))]
+        top = np.argpartition(-w, _ADD_BATCH)[:_ADD_BATCH] if K > _ADD_BATCH else np.arange(K)
+        top = [int(t) for t in top[np.argsort(-w[top], kind="stable")] if w[t] > tol.dual_feas]
+        added = [t for t in top if fac.insert(t)]
         if added:
             c[added] = 0.0
             continue

@@ -237,16 +237,16 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
     0.5
     """
     tol = resolve(tol)
-    prog, inv = build_lasso_qp(Phi, y, lam)
-    if inv["K"] == 0:  # nothing to optimise: c is empty, p = y / lam
-        yy = inv["y"]
+    Phi = np.asarray(Phi, dtype=np.float64)
+    yy = np.asarray(y, float)
+    if Phi.shape[1] == 0:  # nothing to optimise: c is empty, p = y / lam
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
-    if warm_start is not None:
+    if warm_start is not None:  # the sparse program is built only if HiGHS is needed
         t0 = time.perf_counter()
         try:
-            fit = nonneg_lasso_active_set(inv["Phi"], inv["y"], lam, warm_start, tol=tol)
+            fit = nonneg_lasso_active_set(Phi, yy, lam, warm_start, tol=tol)
         except np.linalg.LinAlgError:  # the warm start's factorisation broke down: solve cold below
             fit = None
         if fit is not None and fit.converged:
@@ -254,12 +254,13 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
             return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
-        refined = _refined_finish(inv["Phi"], inv["y"], lam, fit, tol)
+        refined = None if fit is None else _refined_finish(Phi, yy, lam, fit, tol)
         if refined is not None:  # stationary, optimal once judged in double-double
             res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start, refined)", "active set",
                                 refined[2], refined[0], None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
             return FiniteSolution(c=refined[0], p=refined[1], objective=refined[2], program=res)
+    prog, inv = build_lasso_qp(Phi, yy, lam)
     iters = qp_iteration_budget(prog.n_cols)
     res = solve_program(prog, tol=tol, time_limit=time_limit, iteration_limit=iters)
     if res.status is Status.LIMIT:

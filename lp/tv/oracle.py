@@ -36,6 +36,12 @@ _FIRST_CHUNK = 64
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
 
+def _descending(key: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The indices with ``lo < key <= hi``, by decreasing key (ties in index order)."""
+    sel = np.flatnonzero((key > lo) & (key <= hi))
+    return sel[np.argsort(-key[sel], kind="stable")]
+
+
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
                     ops=None):
     """For d >= 3: the region maxima of a chunk by the batched projections of
@@ -125,17 +131,26 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
             moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
         bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
     key = bounds.max(axis=1)
-    order = np.argsort(-key, kind="stable")
-    order = order[key[order] > 0]
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     pointed = is_pointed(arr)
     found_k, found_s, found_v, found_pt = [], [], [], []
     best = 0.0
     n_proj = n_int = 0
     complete = True
+    small = arr.X_lift.shape[1] in (2, 3, 4)
+    # regions in decreasing key; only those above the threshold are sorted first (a scan
+    # that finds a violator never needs the rest), the others only when no region so far
+    # reached the threshold (the exact maximum is then below it)
+    order = _descending(key, max(threshold, 0.0), np.inf)
+    phase_two = False
     pos = 0
     chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
-    while pos < order.shape[0]:
+    while True:
+        if pos >= order.shape[0]:
+            if phase_two or best >= threshold:
+                break
+            order, pos, phase_two = _descending(key, best, threshold), 0, True
+            continue
         cutoff = min(threshold, best)
         if key[order[pos]] <= cutoff:
             break
@@ -147,33 +162,41 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
         Vc = V[rows]
-        small = arr.X_lift.shape[1] in (2, 3, 4)
+        nr = norms[rows]
+        inside_pm = interior_masks(arr, rows, Vc, zero)
+        # each sign only where its own bound passes the cut-off (the other keeps its bound)
+        needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
             # chunk's largest count would multiply the work of typical chambers
             counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
             groups = []
             for lo, hi in _FACET_BUCKETS:
-                sel = np.flatnonzero((counts >= lo) & (counts <= hi))
+                sel = np.flatnonzero((counts >= lo) & (counts <= hi)
+                                     & ((needs[0] & ~inside_pm[0]) | (needs[1] & ~inside_pm[1])))
                 if sel.size:
                     G, gmask = padded_facets(arr, rows[sel])
                     rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
                     groups.append((sel, G, gmask, rays))
-        nr = norms[rows]
-        inside_pm = interior_masks(arr, rows, Vc, zero)
-        batched = None if small else _batched_maxima(arr, p, rows, inside_pm, tol, ops)
-        for sign, inside in zip((1.0, -1.0), inside_pm):
-            n_int += int(inside.sum())
+            batched = None
+        else:
+            batched = _batched_maxima(arr, p, rows, inside_pm, tol, ops)
+        for col, (sign, inside, need) in enumerate(zip((1.0, -1.0), inside_pm, needs)):
+            n_int += int((inside & need).sum())
             if small:
-                # exact face maxima for every chamber of the chunk, vectorised
+                # exact face maxima for every chamber of the chunk that needs them, vectorised
                 vals = np.zeros(rows.shape[0])
                 pts = np.full(Vc.shape, np.nan)
                 resolved = np.zeros(rows.shape[0], dtype=bool)
                 for sel, G, gmask, rays in groups:
-                    vals[sel], pts[sel], resolved[sel] = face_maxima_small(sign * Vc[sel], G, gmask,
-                                                                           tol.sign_zero, rays, cutoff,
-                                                                           pointed)
-                n_proj += int((~inside).sum())
-                for j in np.flatnonzero(~resolved & ~inside):
+                    use = need[sel] & ~inside[sel]
+                    if not use.any():
+                        continue
+                    at = sel[use]
+                    sub_rays = None if rays is None else (rays[0][use], rays[1][use])
+                    vals[at], pts[at], resolved[at] = face_maxima_small(sign * Vc[at], G[use], gmask[use],
+                                                                        tol.sign_zero, sub_rays, cutoff, pointed)
+                n_proj += int((~inside & need).sum())
+                for j in np.flatnonzero(~resolved & ~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     if r.point is not None:
                         vals[j], pts[j] = r.value, r.point
@@ -181,11 +204,11 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
                         vals[j], pts[j] = 0.0, np.nan
             elif batched is not None:
                 vals, pts = batched[sign > 0]
-                n_proj += int((~inside).sum())
+                n_proj += int((~inside & need).sum())
             else:
                 vals = np.zeros(rows.shape[0])
                 pts = np.full(Vc.shape, np.nan)
-                for j in np.flatnonzero(~inside):
+                for j in np.flatnonzero(~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     n_proj += 1
                     if r.point is not None:
@@ -195,11 +218,12 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
             # a projection at rounding level of ||v|| is the zero vector (its direction
             # is noise): the region maximum is 0
             vals = np.where(vals > tol.sign_zero * nr, vals, 0.0)
-            bounds[rows, 0 if sign > 0 else 1] = vals   # exact, or an upper bound below the cut-off
+            vals, rows_s, pts = vals[need], rows[need], pts[need]
+            bounds[rows_s, col] = vals   # exact, or an upper bound below the cut-off
             if vals.size:
                 best = max(best, float(vals.max()))
             hit = vals > threshold
-            found_k.extend(rows[hit].tolist())
+            found_k.extend(rows_s[hit].tolist())
             found_s.extend([int(sign)] * int(hit.sum()))
             found_v.extend(vals[hit].tolist())
             found_pt.extend(list(pts[hit]))
