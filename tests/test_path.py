@@ -78,9 +78,17 @@ def _check_path(path):
     for pt in path.points:
         ref = solve(path.X, path.y, pt.lam)  # an independent solve at the same lam
         assert ref.success
-        assert pt.objective == pytest.approx(ref.objective, rel=1e-9)
+        # both certified: each objective is within its own duality gap of the optimum, so
+        # they differ by at most the sum of the gaps (the gap tolerance is relative to
+        # max(1, |objective|) in the solver's units, hence looser than 1e-9 of a small
+        # objective); and to 1e-9 relative wherever the gaps allow it
+        assert abs(pt.objective - ref.objective) <= pt.duality_gap + ref.duality_gap + 4 * np.finfo(float).eps * abs(ref.objective)
+        if pt.duality_gap + ref.duality_gap <= 1e-10 * abs(ref.objective):
+            assert pt.objective == pytest.approx(ref.objective, rel=1e-9)
         assert pt.relative_gap <= path.tol.obj_gap
-        assert pt.max_abs_certificate <= 1 + path.tol.dual_feas
+        # optimality is the certified gap of the SCALED dual p / max(1, max|eta_p|)
+        # (issue 16, proofs/exchange_method.md): max|eta_p| itself may exceed 1 by a little
+        assert pt.max_abs_certificate <= 1 + path.tol.polish_violation
         assert len(pt.theta) == pt.n_neurons == len(pt.amplitude)
 
 
