@@ -27,7 +27,13 @@ cd "$work"
 import importlib, pathlib, sys
 root = pathlib.Path(sys.argv[1]).resolve()
 for name in sys.argv[2:]:
-    module = importlib.import_module(name)
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:
+        sys.exit(f"wheel check: cannot import {name} from the installed wheel: {exc!r}")
+    if getattr(module, "__file__", None) is None:  # a folder without __init__.py: a namespace
+        sys.exit(f"wheel check: {name} is not in the installed wheel (its __init__.py is missing: is it "
+                 f"listed in setup.cfg's packages?)")
     where = pathlib.Path(module.__file__).resolve()
     if root in where.parents:
         sys.exit(f"wheel check: {name} was imported from the source tree ({where}), not from the wheel")
