@@ -26,8 +26,8 @@ collinear triples), so the enumeration decides many signs in exact arithmetic. T
 size is the one that runs in about a minute on a 2-core machine; ``--full`` takes several
 minutes of CPU there (benchmarks/RESULTS.md, "Diabetes example", has the measured times).
 
-The exact proof of the refit is built separately (:func:`exact_proof`): the chamber-list
-certificate first and, if that cannot be built, the branch-and-bound tree certificate;
+The exact proof of the refit is built separately (:func:`exact_proof`): the
+branch-and-bound tree certificate first and, if that cannot be built, the chamber list;
 either is re-verified by the independent checker, and a failure is printed as "NOT
 CERTIFIED" with its reason (never as a proof).
 
@@ -135,16 +135,18 @@ def main(argv=None) -> dict:
 
 
 def exact_proof(solution, times: dict) -> dict:
-    """The refit's exact certificate, re-checked by the independent checker: the chamber
-    list (relucert.exact-certificate/1) first, the branch-and-bound tree (/2) if no /1 file
-    can be built. Fails closed: ``passed`` is True only for a file the checker accepted."""
+    """The refit's exact certificate, re-checked by the independent checker: the
+    branch-and-bound tree (relucert.exact-certificate/2) first, the chamber list (/1) if no
+    /2 file can be built. At n = 442 the tree is the cheaper one (27 s against minutes for
+    the chamber list, which fails there: benchmarks/RESULTS.md). Fails closed: ``passed``
+    is True only for a file the checker accepted."""
     from relucert.certifier import tree_certificate
     from relucert.errors import CertificateError
     from relucert.verify import check_certificate, make_exact_certificate
 
     reasons = []
-    for fmt, build in (("/1", lambda: make_exact_certificate(solution, progress=False)),
-                       ("/2", lambda: tree_certificate(solution, progress=False))):
+    for fmt, build in (("/2", lambda: tree_certificate(solution, progress=False)),
+                       ("/1", lambda: make_exact_certificate(solution, progress=False))):
         t0 = time.perf_counter()
         try:
             cert = build()
