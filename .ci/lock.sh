@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m venv "$work/venv"
 echo "torch==2.13.0+cpu" > "$work/torch.txt"
 "$work/venv/bin/python" -m pip install -q --disable-pip-version-check -c "$work/torch.txt" "$root[all,test]"
-{ sed -n '/^#/p' "$out"
+{ if [ -f "$out" ]; then sed -n '/^#/p' "$out"; fi  # keep the file's header comment
   "$work/venv/bin/python" -m pip freeze --all | grep -v -E '^(pip|relucert)==' | LC_ALL=C sort -f; } > "$work/lock.txt"
 mv "$work/lock.txt" "$out"
 echo "wrote $out"
