@@ -13,6 +13,6 @@ trap 'rm -rf "$work"' EXIT
 echo "torch==2.13.0+cpu" > "$work/torch.txt"
 "$work/venv/bin/python" -m pip install -q --disable-pip-version-check -c "$work/torch.txt" "$root[all,test]"
 { if [ -f "$out" ]; then sed -n '/^#/p' "$out"; fi  # keep the file's header comment
-  "$work/venv/bin/python" -m pip freeze --all | grep -v -E '^(pip|relucert)==' | LC_ALL=C sort -f; } > "$work/lock.txt"
+  "$work/venv/bin/python" -m pip freeze --all | grep -v -E '^(pip|relucert)(==| @ )' | LC_ALL=C sort -f; } > "$work/lock.txt"
 mv "$work/lock.txt" "$out"
 echo "wrote $out"
