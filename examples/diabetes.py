@@ -23,8 +23,8 @@ default    N_FAST  3      5     the other 442 - N_FAST points (a random subsampl
 The exact solver's cost grows with the number of dual regions, at most n^2 - n + 2 for
 d = 2 (195,366 at n = 442), and the diabetes features are quantised (repeated values,
 collinear triples), so the enumeration decides many signs in exact arithmetic. The default
-size is the one that runs in about a minute on a 2-core machine; ``--full`` takes several
-minutes of CPU there (benchmarks/RESULTS.md, "Diabetes example", has the measured times).
+size runs in about 15 s on a quiet 2-core machine; ``--full`` takes about 3 minutes
+there (benchmarks/RESULTS.md, "Packaging and the diabetes example", has the measured times).
 
 The exact proof of the refit is built separately (:func:`exact_proof`): the
 branch-and-bound tree certificate first and, if that cannot be built, the chamber list;
@@ -137,8 +137,8 @@ def main(argv=None) -> dict:
 def exact_proof(solution, times: dict) -> dict:
     """The refit's exact certificate, re-checked by the independent checker: the
     branch-and-bound tree (relucert.exact-certificate/2) first, the chamber list (/1) if no
-    /2 file can be built. At n = 442 the tree is the cheaper one (27 s against minutes for
-    the chamber list, which fails there: benchmarks/RESULTS.md). Fails closed: ``passed``
+    /2 file can be built. At n = 442 the tree is the cheaper one (3 s; the chamber list
+    takes minutes and fails there: benchmarks/RESULTS.md). Fails closed: ``passed``
     is True only for a file the checker accepted."""
     from relucert.certifier import tree_certificate
     from relucert.errors import CertificateError
