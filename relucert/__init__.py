@@ -19,7 +19,9 @@ from relucert.errors import (
 )
 from relucert.tolerances import Tolerances
 
-__version__ = "0.1.0"
+#: The one version source: setup.cfg reads it (``version = attr: relucert.__version__``),
+#: ``relucert --version`` prints it; CHANGELOG.md says what each version holds.
+__version__ = "0.5.0.dev0"
 
 __all__ = [
     "__version__",

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="relucert",
         description="Exact, certified training of infinite-width shallow ReLU networks.",
     )
+    from relucert import __version__
+
+    parser.add_argument("--version", action="version", version=f"relucert {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:

@@ -43,6 +43,13 @@ def test_diabetes(tmp_path):
     assert cv.lam_ in cv.lams_ and cv.mse_path_.shape == (3, 3)
     assert cv.lam_ == cv.lams_[int(np.argmin(cv.mse_path_.mean(axis=1)))]
     assert all(np.isfinite(v) and v >= 0 for v in out["test_mse"].values())
+    # the cross-validated errors: every method on the same folds of the same 24 points
+    cv_mse, folds = out["cv_mse"], out["folds"]
+    assert out["n"] == 24 and len(folds) == 3 and set(cv_mse) == set(out["test_mse"])
+    assert cv_mse["relucert (certified, CV lam)"] == pytest.approx(cv.mse_path_.mean(axis=1).min(), rel=1e-12)
+    X, y = _main("diabetes").__globals__["load"](24)[:2]
+    by_hand = np.mean([np.mean((y[te] - y[tr].mean()) ** 2) for tr, te in folds])
+    assert cv_mse["constant (train mean)"] == pytest.approx(by_hand, rel=1e-12)
 
 
 def test_uniqueness_study(tmp_path):
