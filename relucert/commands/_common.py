@@ -142,7 +142,7 @@ def positive_seconds(text: str) -> float:
 
 
 def positive_jobs(text: str) -> int:
-    """argparse type for ``--jobs``: an int >= 1, or -1 (every CPU).
+    """argparse type for ``--jobs``: an int >= 1 (:func:`positive_int`), or -1 (every CPU).
 
     Parameters
     ----------
@@ -152,13 +152,12 @@ def positive_jobs(text: str) -> int:
     -------
     int
     """
+    if text.strip() == "-1":
+        return -1
     try:
-        value = int(text)
-    except ValueError:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected a number of processes (an int >= 1, or -1); got {text!r}") from None
-    if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(f"expected a number of processes (an int >= 1, or -1); got {text!r}")
-    return value
 
 
 def add_oracle_options(parser: argparse.ArgumentParser) -> None:
