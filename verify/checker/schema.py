@@ -228,6 +228,16 @@ def read_problem(document: dict, rd: "_Reader", n: int, d: int) -> tuple:
     return X, y, lam, dual, atoms
 
 
+def _check_header(document, fmt: str, top_level_keys) -> None:
+    """The checks every format starts with: a JSON object, of format ``fmt``, with exactly
+    the keys ``top_level_keys`` (``provenance`` optional)."""
+    if not isinstance(document, dict):
+        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
+    if document.get("format") != fmt:
+        raise CertificateError(f"not a {fmt} document (format={str(document.get('format'))[:60]!r})")
+    _exact_keys(document, set(top_level_keys) - {"provenance"}, "certificate", optional={"provenance"})
+
+
 def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:
     """Strictly parse a certificate document (raises CertificateError, or
     CertificateLimitError when a size exceeds ``limits``).
@@ -242,11 +252,7 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
     ParsedCertificate
     """
     limits = DEFAULT_LIMITS if limits is None else limits
-    if not isinstance(document, dict):
-        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
-    if document.get("format") != CERTIFICATE_FORMAT:
-        raise CertificateError(f"not a {CERTIFICATE_FORMAT} document (format={str(document.get('format'))[:60]!r})")
-    _exact_keys(document, set(TOP_LEVEL_KEYS) - {"provenance"}, "certificate", optional={"provenance"})
+    _check_header(document, CERTIFICATE_FORMAT, TOP_LEVEL_KEYS)
     n, d = _sizes(document, limits)
     rd = _Reader(limits)
     X, y, lam, dual, atoms = read_problem(document, rd, n, d)

@@ -30,7 +30,7 @@ from fractions import Fraction
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
 from relucert.verify.checker.schema import (
-    DEFAULT_LIMITS, Limits, ParsedCertificate, _exact_keys, _need, _Reader, _sizes, read_problem,
+    DEFAULT_LIMITS, Limits, ParsedCertificate, _check_header, _exact_keys, _need, _Reader, _sizes, read_problem,
 )
 
 __all__ = ["SPLIT_RULE", "SPLIT_RULE_RECORDED", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
@@ -106,12 +106,7 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
     ParsedTree
     """
     limits = DEFAULT_LIMITS if limits is None else limits
-    if not isinstance(document, dict):
-        raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
-    if document.get("format") != CERTIFICATE_FORMAT_TREE:
-        raise CertificateError(f"not a {CERTIFICATE_FORMAT_TREE} document "
-                               f"(format={str(document.get('format'))[:60]!r})")
-    _exact_keys(document, set(TOP_LEVEL_KEYS_TREE) - {"provenance"}, "certificate", optional={"provenance"})
+    _check_header(document, CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE)
     n, d = _sizes(document, limits)
     D = d + 1
     tree = _need(document, "tree", dict, "certificate")
