@@ -167,7 +167,7 @@ class TorchBabKernels:
             v0 = t.where(actt, Qt, zero) @ At
             pos = undt & (Qt > 0)
             fr = t.matmul(t.where(pos, Qt, zero)[:, None, :], t.clamp(Snt, min=0.0))[:, 0, :]
-            w_pos = t.einsum("mjd,mj->md", Gt, fr)
+            w_pos = (Gt * fr[:, :, None]).sum(dim=1)
             at = self._centre_alpha(Snt) if alpha is None else self._f(alpha)
             neg = undt & (Qt < 0)
             w_neg = t.where(neg, Qt * at, zero) @ At
@@ -178,7 +178,7 @@ class TorchBabKernels:
         t = self.torch
         with self._running():
             Wt, Rt, Gt = self._f(W), self._f(Rn), self._f(G)
-            wr = t.einsum("md,mdj->mj", Wt, Rt)
+            wr = (Wt[:, :, None] * Rt).sum(dim=1)
             lin = t.sum(t.linalg.vector_norm(Gt, dim=2) * t.clamp(wr, min=0.0), dim=1)
             return self._np(t.minimum(t.linalg.vector_norm(Wt, dim=1), lin))
 
@@ -193,14 +193,19 @@ class TorchBabKernels:
 
     # --- cone_max's parts ----------------------------------------------------------------
     def _face_groups(self, D: int) -> list:
-        """As ``cones._faces``, the index arrays on the device."""
+        """As ``cones._faces``, on the device: per size ``k``, the faces ``F`` (f, k), their
+        complements ``N`` (f, D - k), whether the projection is solved on the rays, and
+        flat indices into a (D,) vector or a (D, D) matrix for ``index_select``: the
+        entries ``F``, ``N``, the blocks ``F x F``, ``N x N`` and ``F x N``."""
         if D not in self._faces:
             t, out = self.torch, []
             for k in range(1, D):
-                F = list(combinations(range(D), k))
-                N = [tuple(j for j in range(D) if j not in f) for f in F]
-                out.append((k, t.tensor(F, dtype=t.int64, device=self.device).reshape(len(F), k),
-                            t.tensor(N, dtype=t.int64, device=self.device).reshape(len(F), D - k), k <= D - k))
+                F = np.array(list(combinations(range(D), k)), dtype=np.int64).reshape(-1, k)
+                N = np.array([[j for j in range(D) if j not in f] for f in F], dtype=np.int64).reshape(len(F), D - k)
+                flat = {"F": F, "N": N, "FF": F[:, :, None] * D + F[:, None, :],
+                        "NN": N[:, :, None] * D + N[:, None, :], "FN": F[:, :, None] * D + N[:, None, :]}
+                idx = {key: t.from_numpy(v.reshape(-1).copy()).to(self.device) for key, v in flat.items()}
+                out.append((k, t.from_numpy(F).to(self.device), t.from_numpy(N).to(self.device), k <= D - k, idx))
             self._faces[D] = out
         return self._faces[D]
 
@@ -227,37 +232,39 @@ class TorchBabKernels:
         t = self.torch
         m, D = W.shape
         vn = t.linalg.vector_norm(W, dim=1)
-        gw = t.einsum("mjd,md->mj", G, W)                          # coefficients of w on the rays
+        gw = (G * W[:, None, :]).sum(dim=2)                         # coefficients of w on the rays
         gn = t.linalg.vector_norm(G, dim=2)
         inside = t.all(gw >= -zero * vn[:, None] * gn, dim=1)
         value = t.where(inside, vn, t.zeros_like(vn))
         P = t.where(inside[:, None], W, t.zeros_like(W))
-        rw = t.einsum("md,mdj->mj", W, Rn)
+        rw = (W[:, :, None] * Rn).sum(dim=1)
         rest = t.nonzero(~inside & t.any(rw > 0, dim=1)).reshape(-1)   # otherwise w is in the polar cone
         r = int(rest.numel())
         if r == 0:
             return value, P
-        Wr, Rr, Gr, gwr, rwr = W[rest], Rn[rest], G[rest], gw[rest], rw[rest]
-        RR = t.einsum("mdj,mdk->mjk", Rr, Rr)
-        GG = t.einsum("mjd,mkd->mjk", Gr, Gr)
+        Wr, Rr, Gr, gwr, rwr = (x.index_select(0, rest) for x in (W, Rn, G, gw, rw))
+        RR = t.matmul(Rr.transpose(1, 2), Rr).reshape(r, D * D)
+        GG = t.matmul(Gr, Gr.transpose(1, 2)).reshape(r, D * D)
         w2 = vn[rest] ** 2
         tiny = (zero * vn[rest])[:, None, None]
         best = t.zeros(r, dtype=t.float64, device=self.device)
         face_g = t.full((r,), -1, dtype=t.int64, device=self.device)
         face_j = t.full((r,), -1, dtype=t.int64, device=self.device)
         groups = self._face_groups(D)
-        for g, (k, F, N, on_rays) in enumerate(groups):
+        for g, (k, F, N, on_rays, ix) in enumerate(groups):
+            f, h = F.shape[0], D - k
             if on_rays:
-                rF = rwr[:, F]
-                c = self._solve_small(RR[:, F[:, :, None], F[:, None, :]], rF)
-                val2 = t.einsum("mfk,mfk->mf", c, rF)
+                rF = rwr.index_select(1, ix["F"]).view(r, f, k)
+                c = self._solve_small(RR.index_select(1, ix["FF"]).view(r, f, k, k), rF)
+                val2 = (c * rF).sum(dim=2)
             else:
-                gN = gwr[:, N]
-                mu = self._solve_small(GG[:, N[:, :, None], N[:, None, :]], gN)
-                c = gwr[:, F] - t.einsum("mfkl,mfl->mfk", GG[:, F[:, :, None], N[:, None, :]], mu)
-                val2 = w2[:, None] - t.einsum("mfk,mfk->mf", mu, gN)
+                gN = gwr.index_select(1, ix["N"]).view(r, f, h)
+                mu = self._solve_small(GG.index_select(1, ix["NN"]).view(r, f, h, h), gN)
+                c = gwr.index_select(1, ix["F"]).view(r, f, k) - (
+                    GG.index_select(1, ix["FN"]).view(r, f, k, h) * mu[:, :, None, :]).sum(dim=3)
+                val2 = w2[:, None] - (mu * gN).sum(dim=2)
             ok = t.all(c >= -tiny, dim=2) & t.any(c > tiny, dim=2)
-            val2 = t.where(ok, val2, t.full_like(val2, -np.inf))
+            val2 = val2.masked_fill(~ok, -np.inf)
             j = t.argmax(val2, dim=1)                                  # first maximum, as numpy
             top = val2.gather(1, j[:, None])[:, 0]
             better = top > best
@@ -267,18 +274,19 @@ class TorchBabKernels:
         Pr = t.zeros((r, D), dtype=t.float64, device=self.device)
         for g in self._np(t.unique(face_g[face_g >= 0])).tolist():
             rows = t.nonzero(face_g == g).reshape(-1)
-            _, Fs, Ns, on_rays = groups[g]
-            F, N = Fs[face_j[rows]], Ns[face_j[rows]]                 # (q, k), (q, D - k)
+            _, Fs, Ns, on_rays, _ = groups[g]
+            j = face_j.index_select(0, rows)
+            F, N = Fs.index_select(0, j), Ns.index_select(0, j)        # (q, k), (q, D - k)
             if on_rays:
-                RF = Rr[rows].gather(2, F[:, None, :].expand(-1, D, -1))        # (q, D, k)
-                c = self._solve_small(t.einsum("qdk,qdl->qkl", RF, RF), rwr[rows].gather(1, F))
-                Pr[rows] = t.einsum("qdk,qk->qd", RF, c)
+                RF = Rr.index_select(0, rows).gather(2, F[:, None, :].expand(-1, D, -1))   # (q, D, k)
+                c = self._solve_small(t.matmul(RF.transpose(1, 2), RF), rwr.index_select(0, rows).gather(1, F))
+                Pr.index_copy_(0, rows, (RF * c[:, None, :]).sum(dim=2))
             else:
-                GN = Gr[rows].gather(1, N[:, :, None].expand(-1, -1, D))        # (q, D - k, D)
-                mu = self._solve_small(t.einsum("qkd,qld->qkl", GN, GN), gwr[rows].gather(1, N))
-                Pr[rows] = Wr[rows] - t.einsum("qkd,qk->qd", GN, mu)
-        value[rest] = t.linalg.vector_norm(Pr, dim=1)
-        P[rest] = Pr
+                GN = Gr.index_select(0, rows).gather(1, N[:, :, None].expand(-1, -1, D))   # (q, D - k, D)
+                mu = self._solve_small(t.matmul(GN, GN.transpose(1, 2)), gwr.index_select(0, rows).gather(1, N))
+                Pr.index_copy_(0, rows, Wr.index_select(0, rows) - (GN * mu[:, :, None]).sum(dim=1))
+        value.index_copy_(0, rest, t.linalg.vector_norm(Pr, dim=1))
+        P.index_copy_(0, rest, Pr)
         return value, P
 
 
