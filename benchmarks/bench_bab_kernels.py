@@ -6,7 +6,7 @@ Usage:  OMP_NUM_THREADS=1 python benchmarks/bench_bab_kernels.py [--quick] [--de
    numpy ``certify`` makes (recorded on its first batches), replayed through
    ``lp.tv.bab.cones`` and through ``relucert.gpu.bab_kernels(device)``; best of 3. Also
    the largest difference of the bounds (``cone_max`` values relative to ``||w||``).
-2. A whole ``certify`` and ``maximise`` at d = 4 and 5 with each kernel set: nodes, wall
+2. A whole ``certify`` and ``maximise`` at d = 4 (n = 100) and d = 5 (n = 30) with each kernel set: nodes, wall
    and CPU seconds, status / max |eta| (they must agree).
 
 Data: make_data of bench_solver.py (seed 0); dual: the "fit" dual of bench_bab.py,
@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     print(f"machine: {machine()}")
     print(f"torch kernels: {K.device_name}, cpu_threads = {K.cpu_threads}")
     kernel_cases = [(4, 50)] if args.quick else [(3, 100), (4, 100), (5, 50)]
-    whole_cases = [(4, 50)] if args.quick else [(4, 100), (5, 50)]
+    whole_cases = [(4, 50)] if args.quick else [(4, 100), (5, 30)]
     print("\n| d | n | kernel | cones | numpy CPU ms / 1k cones | "
           f"{label} CPU ms / 1k | numpy wall ms / 1k | {label} wall ms / 1k | {label} / numpy (CPU) "
           "| max bound diff / ||w|| |")
