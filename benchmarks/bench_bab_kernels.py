@@ -6,8 +6,8 @@ Usage:  OMP_NUM_THREADS=1 python benchmarks/bench_bab_kernels.py [--quick] [--de
    numpy ``certify`` makes (recorded on its first batches), replayed through
    ``lp.tv.bab.cones`` and through ``relucert.gpu.bab_kernels(device)``; best of 3. Also
    the largest difference of the bounds (``cone_max`` values relative to ``||w||``).
-2. A whole ``certify`` and ``maximise`` at d = 4 (n = 100) and d = 5 (n = 30) with each kernel set: nodes, wall
-   and CPU seconds, status / max |eta| (they must agree).
+2. A whole ``certify`` and ``maximise`` at d = 4 (n = 100) and d = 5 (n = 30) with each
+   kernel set: nodes, wall and CPU seconds, status / max |eta| (they must agree).
 
 Data: make_data of bench_solver.py (seed 0); dual: the "fit" dual of bench_bab.py,
 scaled so that its max |eta_p| is 1 (the hardest case for certify).

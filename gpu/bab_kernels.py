@@ -98,13 +98,18 @@ class TorchBabKernels:
 
     # --- transfers -------------------------------------------------------------------
     def _f(self, a):
-        """A float64 tensor on the device (shares memory with ``a`` on the CPU)."""
-        t = self.torch
-        return t.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(self.device)
+        """A float64 tensor on the device (shares memory with ``a`` on the CPU; the kernels
+        never write into their inputs)."""
+        return self._tensor(a, np.float64)
 
     def _b(self, a):
-        t = self.torch
-        return t.from_numpy(np.ascontiguousarray(a, dtype=bool)).to(self.device)
+        return self._tensor(a, bool)
+
+    def _tensor(self, a, dtype):
+        arr = np.ascontiguousarray(a, dtype=dtype)
+        if not arr.flags.writeable:      # torch wants writeable memory to share
+            arr = arr.copy()
+        return self.torch.from_numpy(arr).to(self.device)
 
     @staticmethod
     def _np(x) -> np.ndarray:

@@ -3,6 +3,8 @@ item 6) against the numpy reference (relucert.lp.tv.bab.cones), against the exac
 over a cone (sub-enumeration of every sign pattern, NNLS per region), and a whole
 certify/maximise with them against numpy's and the enumeration of every chamber. CPU
 always; the CUDA tests skip without a device (tests/_gpu_marks.py)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -74,8 +76,11 @@ def test_torch_kernels_equal_numpy_on_random_batches(d):
     D = d + 1
     A, R, Q = _batch(D, 100 + d)
     K = _kernels()
+    A.flags.writeable = False                 # the problem's rows may be read-only: no copy warning
     act, und, Sn, Rn = cones.classify(A, R)
-    act_t, und_t, Sn_t, Rn_t = K.classify(A, R)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        act_t, und_t, Sn_t, Rn_t = K.classify(A, R)
     assert np.any(np.matmul(A, R) == 0.0)                        # rays on hyperplanes were met
     assert np.array_equal(act, act_t) and np.array_equal(und, und_t)
     assert und.any() and act.any() and (~act & ~und).any()
