@@ -10,15 +10,23 @@ torch may be needed, so that a CPU solve never imports relucert.gpu or torch:
 - "auto": None when torch is not installed; otherwise ops built on first use (torch on
   CUDA when torch sees a device, else numpy), so torch is imported only when a batched
   scan actually runs.
+
+The branch and bound's bounding kernels (:func:`bab_kernels_for_device`) follow the same
+words: "cpu": None (numpy's, the reference); "cuda": torch's on the CUDA device; "auto":
+torch's on CUDA when torch sees a device (asked on first use, and only where a GPU driver
+is visible, so a machine without one never imports torch), else numpy's. torch on the
+CPU is slower than numpy there (benchmarks/RESULTS.md): no word picks it; pass
+``relucert.gpu.bab_kernels("cpu")`` as ``kernels=`` to ``lp.tv.bab.maximise``/``certify``.
 """
 from __future__ import annotations
 
 import importlib.util
+import os
 
 from relucert._validation import Device, check_device
 from relucert.arrangement import LazyOps
 
-__all__ = ["ops_for_device"]
+__all__ = ["ops_for_device", "bab_kernels_for_device"]
 
 
 def _auto_ops():
@@ -58,3 +66,52 @@ def ops_for_device(device) -> object | None:
     if importlib.util.find_spec("torch") is None:
         return None
     return LazyOps(_auto_ops)
+
+
+#: Paths present where a GPU driver is loaded (NVIDIA's, AMD's ROCm): without any of them
+#: torch sees no CUDA device, so "auto" does not import torch to ask.
+_GPU_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
+
+
+def _gpu_driver_visible() -> bool:
+    return any(os.path.exists(path) for path in _GPU_DRIVER_PATHS)
+
+
+def _auto_bab_kernels():
+    from relucert.gpu import bab_kernels
+
+    return bab_kernels(Device.AUTO)
+
+
+def bab_kernels_for_device(device) -> object | None:
+    """The branch and bound's bounding kernels for ``device``, or None for numpy's.
+
+    Parameters
+    ----------
+    device : str or Device
+
+    Returns
+    -------
+    None, ``relucert.gpu.TorchBabKernels`` or ``relucert.arrangement.LazyOps`` (resolved on
+    first use to torch's kernels on CUDA, or to the numpy module when torch sees no device)
+
+    Raises
+    ------
+    ValueError
+        An unknown device, or "cuda" without a CUDA device.
+
+    Examples
+    --------
+    >>> bab_kernels_for_device("cpu") is None
+    True
+    """
+    choice = check_device(device)
+    if choice == Device.CPU.value:
+        return None
+    if choice == Device.CUDA.value:
+        from relucert.gpu import bab_kernels
+
+        return bab_kernels(Device.CUDA)
+    if importlib.util.find_spec("torch") is None or not _gpu_driver_visible():
+        return None
+    return LazyOps(_auto_bab_kernels)

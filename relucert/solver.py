@@ -8,7 +8,7 @@ from enum import Enum
 
 import numpy as np
 
-from relucert._devices import ops_for_device
+from relucert._devices import bab_kernels_for_device, ops_for_device
 from relucert._executors import check_parallel, executor_for
 from relucert._model import lift
 from relucert._warm_start import warm_start_atoms
@@ -163,8 +163,8 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         branch-and-bound oracle lists no chambers and has no such limit).
     max_iter : bound on the exchange rounds (default 200).
     device : "auto" (CUDA when torch sees one), "cpu" or "cuda": where the oracle's batched
-        region projections run (d >= 4; d <= 3 use exact vectorised face candidates).
-        "cuda" without a CUDA device is an error.
+        region projections run (d >= 4; d <= 3 use exact vectorised face candidates), and
+        the branch and bound's bounding kernels. "cuda" without a CUDA device is an error.
     strict : raise SolverError instead of returning a non-optimal solution.
     arrangement : Arrangement, optional
         The chambers of ``X`` when the caller has them already (``relucert.certify``
@@ -293,6 +293,9 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if arr is None:
         arr_s = None
         budget = {} if max_nodes is None else {"max_nodes": max_nodes}
+        kernels = bab_kernels_for_device(device)
+        if kernels is not None:
+            budget["kernels"] = kernels
         the_oracle = BranchAndBoundOracle(X, lift_scale=s_x, progress=progress, **budget)
     else:
         arr_s = replace(arr, X_lift=arr.X_lift / s_x) if s_x != 1.0 else arr

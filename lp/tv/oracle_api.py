@@ -232,7 +232,8 @@ class BranchAndBoundOracle:
         The node budget of :meth:`bound_scan` (default ``BAB_BOUND_NODES``).
     **options
         Passed on to ``maximise`` (``leaf_undecided``, ``max_nodes``, ``time_limit``,
-        ``progress``, ``batch``).
+        ``progress``, ``batch``, ``kernels``: the bounding kernels, set by the API layer
+        for its ``device``; the subtrees on an executor run numpy's).
 
     ``executor`` (None: serial; set by the API layer for ``n_jobs`` / ``scheduler``) runs
     :meth:`scan` by subtrees on it (``lp.tv.bab.parallel.maximise_parallel``).
@@ -297,6 +298,7 @@ class BranchAndBoundOracle:
             from relucert.lp.tv.bab.parallel import maximise_parallel
 
             options.pop("batch", None)
+            options.pop("kernels", None)   # the workers bound with numpy's kernels
             return from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
                                                    tol=tol, **options))
         support = prepare(self.X, q).support

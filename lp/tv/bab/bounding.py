@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._model import eta as _eta
-from relucert.lp.tv.bab.cones import centre_alpha, classify, cone_max, linear_majorant, normals, pre_bound
+from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
 
 __all__ = ["Bounding"]
@@ -16,7 +16,13 @@ __all__ = ["Bounding"]
 class Bounding:
     """Methods of the search that bound nodes and resolve leaves. The search provides
     ``prob``, ``tol``, ``mode``, ``threshold``, ``alpha_steps``, ``best*``, ``witness``,
-    ``found``, ``closed_upper``, ``n_leaves``, ``hurried``, ``cutoff()`` and ``_late()``."""
+    ``found``, ``closed_upper``, ``n_leaves``, ``hurried``, ``cutoff()`` and ``_late()``.
+    ``kernels``: the object whose ``classify``, ``normals``, ``centre_alpha``,
+    ``linear_majorant``, ``pre_bound`` and ``cone_max`` bound the nodes (default: the numpy
+    module :mod:`relucert.lp.tv.bab.cones`, the reference; the API layer may pass torch
+    ones, ``relucert.gpu.bab_kernels``)."""
+
+    kernels = cones
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -31,13 +37,13 @@ class Bounding:
         """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
         the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
         maximisers update the incumbent (their ``eta`` is a value met at a point)."""
-        A, q, tol = self.prob.A, self.prob.q, self.tol
+        A, q, tol, kn = self.prob.A, self.prob.q, self.tol, self.kernels
         Q = sg[:, None] * q[None, :]
-        act, und, Sn, Rn = classify(A, R)
-        G = normals(Rn)
-        alpha = centre_alpha(Sn)
-        W = linear_majorant(A, Q, act, und, Sn, G, alpha)
-        bound = np.minimum(inherited, pre_bound(W, Rn, G))
+        act, und, Sn, Rn = kn.classify(A, R)
+        G = kn.normals(Rn)
+        alpha = kn.centre_alpha(Sn)
+        W = kn.linear_majorant(A, Q, act, und, Sn, G, alpha)
+        bound = np.minimum(inherited, kn.pre_bound(W, Rn, G))
         need = np.flatnonzero(bound > cutoff)
         neg = und & (Q < 0)
         for step in range(self.alpha_steps + 1):
@@ -55,8 +61,8 @@ class Bounding:
                 target = (theta @ A.T > 0).astype(np.float64)
                 gamma = 2.0 / (step + 2.0)
                 alpha[need] = np.where(neg[need], (1 - gamma) * alpha[need] + gamma * target, alpha[need])
-                W[need] = linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
-            val, P = cone_max(W[need], Rn[need], G[need], tol.sign_zero)
+                W[need] = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
+            val, P = kn.cone_max(W[need], Rn[need], G[need], tol.sign_zero)
             bound[need] = np.minimum(bound[need], val)
             pos = val > 0
             pts = P[pos] / val[pos, None]
@@ -77,7 +83,7 @@ class Bounding:
         self.n_leaves += int(L.size)
         cutoff = self.cutoff()
         report = self.threshold
-        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol)
+        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol, kernels=self.kernels)
         self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
         ok = np.isfinite(pieces.best)
         self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from relucert.arrangement.cones import region_max
-from relucert.lp.tv.bab.cones import cone_max
+from relucert.lp.tv.bab import cones
 from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, Tolerances
 
 __all__ = ["LeafPieces", "leaf_maxima", "has_interior"]
@@ -66,7 +66,7 @@ def _patterns(u: int) -> np.ndarray:
 
 
 def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, Rn: np.ndarray, G: np.ndarray,
-                cutoff: float, report: float, tol: Tolerances) -> LeafPieces:
+                cutoff: float, report: float, tol: Tolerances, *, kernels=None) -> LeafPieces:
     """Exact maxima of ``sum_i Q_i relu(<a_i, theta>)`` over leaf cones (batched).
 
     ``Q`` (m, n) node weights, ``act``/``und`` (m, n) from
@@ -92,6 +92,9 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
         Pieces with an exact value above ``max(report, 0)`` are listed.
     tol : Tolerances
         ``tol.sign_zero`` is the relative sign slack; also passed to ``region_max``.
+    kernels : optional
+        The object whose ``cone_max`` bounds the patterns (None: the numpy module
+        :mod:`relucert.lp.tv.bab.cones`; torch ones from ``relucert.gpu.bab_kernels``).
 
     Returns
     -------
@@ -100,6 +103,7 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     """
     m, D = Rn.shape[0], A.shape[1]
     zero = tol.sign_zero
+    cone_max = (cones if kernels is None else kernels).cone_max
     an = np.linalg.norm(A, axis=1)
     upper = np.zeros(m)
     best = np.full(m, -np.inf)

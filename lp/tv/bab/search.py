@@ -68,8 +68,9 @@ class _Search(Bounding):
     """The shared loop; ``mode`` is "maximise" or "certify"."""
 
     def __init__(self, prob: Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
-                 max_nodes, time_limit, progress, batch, seeds=None, hints=None, keep_frontier=False):
+                 max_nodes, time_limit, progress, batch, seeds=None, hints=None, keep_frontier=False, kernels=None):
         self.prob, self.mode, self.threshold, self.tol = prob, mode, float(threshold), tol
+        self.kernels = self.kernels if kernels is None else kernels    # default: numpy (Bounding.kernels)
         self.limit, self.k0, self.max_nodes, self.time_limit = limit, leaf_undecided, max_nodes, time_limit
         self.batch = batch
         self.progress = progress
@@ -286,7 +287,7 @@ def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
-             keep_frontier: bool = False) -> BabScan:
+             keep_frontier: bool = False, kernels=None) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -308,6 +309,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     hints : optional (k, D) points whose ``|eta_p|`` seeds the incumbent.
     keep_frontier : return the frontier (closed nodes, leaves, open nodes with their
         bounds) in ``BabScan.frontier``.
+    kernels : the bounding kernels (None: the numpy module ``lp.tv.bab.cones``, the
+        reference; ``relucert.gpu.bab_kernels(device)`` runs them in torch).
 
     Returns
     -------
@@ -333,7 +336,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_batch(batch, _BATCH_BEST, X), seeds=seeds, hints=hints,
-                     keep_frontier=keep_frontier)
+                     keep_frontier=keep_frontier, kernels=kernels)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]
@@ -348,7 +351,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
 
 def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,
             leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
-            progress: bool | None = None, batch: int | None = None, record_tree: bool = False) -> BabCertificate:
+            progress: bool | None = None, batch: int | None = None, record_tree: bool = False,
+            kernels=None) -> BabCertificate:
     """Decide ``|eta_p| <= threshold`` on the sphere (default ``1 + tol.dual_feas``) by
     depth-first branch and bound.
 
@@ -362,6 +366,7 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     ``(sign, rays)`` (rays as integer tuples, column by column), to its split edge
     ``(j, k)`` (the children replace ``r_j``, resp. ``r_k``, by ``r_j + r_k``); the exact
     tree certificate replays it (relucert.verify.bab_certificate).
+    ``kernels``: the bounding kernels, as in :func:`maximise`.
 
     Examples
     --------
@@ -379,7 +384,7 @@ def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = No
     prob = prepare(X, p)
     search = _Search(prob, "certify", threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_batch(batch, _BATCH_DFS, X))
+                     batch=_batch(batch, _BATCH_DFS, X), kernels=kernels)
     if record_tree:
         search.splits = {}
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
