@@ -188,7 +188,9 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         for v in row:
             DX = math.lcm(DX, v.denominator)
     Xint = np.array([[v.numerator * (DX // v.denominator) for v in row] + [DX] for row in Xf], dtype=object)
-    interiors = interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order])
+    exact_hints = arr.rational_interior or {}
+    interiors = interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order],
+                                [exact_hints.get(k) for k in order])
     timings["chambers_s"] = time.perf_counter() - t1
 
     # atoms (lam > 0: u = theta |a| rounded to float)
