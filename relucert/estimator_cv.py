@@ -121,7 +121,9 @@ class TVReLURegressorCV(*_BASES):
     For every fold, the regularisation path (:func:`relucert.solve_path`) is solved on the
     training part and its test mean squared error recorded at every lam; ``lam_`` minimises
     the mean over folds (the largest such lam on ties), and the estimator is refit on all
-    the data at ``lam_`` (:class:`TVReLURegressor`, exactly verified by default).
+    the data at ``lam_`` (:class:`TVReLURegressor`, exactly verified by default; where the
+    chambers are enumerated, on those of lam_max and starting from the folds' atoms at
+    ``lam_``, :meth:`_refit`).
 
     Parameters
     ----------
