@@ -141,22 +141,11 @@ def _central_ray(rows: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple]:
     Every facet misses some extreme ray, so the exact sum is strictly interior; rounding
     it moves it by a relative 2^-53, far less than its distance to the facets unless
     the chamber is narrower than float resolution."""
-    import cdd
     from fractions import Fraction
 
-    mat = cdd.Matrix([[0] + [Fraction(float(v)) * int(si) for v in r] for r, si in zip(rows, s)],
-                     number_type="fraction")
-    mat.rep_type = cdd.RepType.INEQUALITY
-    gens = cdd.Polyhedron(mat).get_generators()
-    lin = set(gens.lin_set)
-    total = None
-    for i in range(gens.row_size):
-        if i in lin or gens[i][0] != 0:
-            continue
-        ray = [Fraction(v) for v in gens[i][1:]]
-        top = max(abs(v) for v in ray)
-        ray = [v / top for v in ray]
-        total = ray if total is None else [a + b for a, b in zip(total, ray)]
+    from relucert.arrangement.exact_interior import extreme_ray_sum
+
+    total = extreme_ray_sum([[Fraction(float(v)) for v in r] for r in rows], [int(si) for si in s])
     if total is None:
         raise SolverError("a chamber's cone has no extreme ray (a bug)")
     th = np.array([float(v) for v in total])

@@ -286,6 +286,13 @@ class TVReLURegressor(*_BASES):
         X, y = check_fit_data(self, X, y)
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device, oracle=self.oracle,
                     time_limit=self.time_limit, **budget_options(X, y, self))
+        return self._fit_solution(X, sol)
+
+    def _fit_solution(self, X, sol, arrangement=None):
+        """Set the fitted attributes from ``sol``, a solve of validated ``X`` at ``self.lam``
+        (and its exact certificate when ``exact_verify``, on ``arrangement``, the chambers of
+        ``X``, when given); returns ``self``. Shared with :class:`TVReLURegressorCV`, whose
+        refit starts from the folds' atoms."""
         self.certificate_, self.certificate_note_ = None, ""
         if self.exact_verify and sol.info.get("oracle") != "enumerate":
             self.certificate_note_ = ("no exact proof: the branch-and-bound oracle lists no chambers, and the "
@@ -293,7 +300,7 @@ class TVReLURegressor(*_BASES):
         elif self.exact_verify:
             from relucert.verify import make_exact_certificate
 
-            self.certificate_ = make_exact_certificate(sol, tol=self.tol, progress=False)
+            self.certificate_ = make_exact_certificate(sol, arrangement=arrangement, tol=self.tol, progress=False)
         self.result_ = sol
         self.weights_ = sol.weights.copy()
         self.biases_ = sol.biases.copy()

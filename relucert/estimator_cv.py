@@ -76,9 +76,10 @@ def cv_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp)) for tr, te in folds]
 
 
-def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, list[str]]:
-    """Solve the path on ``X[train]`` and return the test MSE at every lam, and the statuses.
-    Module-level so that a process pool can run it."""
+def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, list[str], list[tuple]]:
+    """Solve the path on ``X[train]`` and return the test MSE at every lam, the statuses
+    and the atoms ``(theta, amplitude)`` at every lam. Module-level so that a process pool
+    can run it."""
     from relucert.path import solve_path
 
     with warnings.catch_warnings():
@@ -88,18 +89,18 @@ def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, lis
     for k, sol in enumerate(path.solutions):
         r = sol.predict(X[test]) - y[test]
         mse[k] = float(r @ r) / len(test)
-    return mse, [pt.status.value for pt in path.points]
+    return mse, [pt.status.value for pt in path.points], [(pt.theta, pt.amplitude) for pt in path.points]
 
 
-def fold_mse_budget(X, y, train, test, lams, options) -> tuple[np.ndarray, list[str]]:
+def fold_mse_budget(X, y, train, test, lams, options) -> tuple[np.ndarray, list[str], list[tuple]]:
     """Beyond enumeration: solve every lam on ``X[train]`` (decreasing, each started from the
     previous lam's atoms, the first from the data seed) by the branch and bound under the
     work budget in ``options`` (``relucert.solve`` keywords: ``max_iter``, ``max_nodes``,
     ``warm_start`` (the seed), ``time_limit``, ``tol``, ``device``); return the test MSE at
-    every lam and the statuses. Module-level so that a process pool can run it."""
+    every lam, the statuses and the atoms. Module-level so that a process pool can run it."""
     from relucert.solver import solve
 
-    mse, status = np.empty(len(lams)), []
+    mse, status, atoms = np.empty(len(lams)), [], []
     options = dict(options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # statuses are returned and reported by fit
@@ -110,7 +111,8 @@ def fold_mse_budget(X, y, train, test, lams, options) -> tuple[np.ndarray, list[
             r = sol.predict(X[test]) - y[test]
             mse[k] = float(r @ r) / len(test)
             status.append(sol.status.value)
-    return mse, status
+            atoms.append((sol.theta, sol.amplitude))
+    return mse, status, atoms
 
 
 class TVReLURegressorCV(*_BASES):
@@ -119,7 +121,9 @@ class TVReLURegressorCV(*_BASES):
     For every fold, the regularisation path (:func:`relucert.solve_path`) is solved on the
     training part and its test mean squared error recorded at every lam; ``lam_`` minimises
     the mean over folds (the largest such lam on ties), and the estimator is refit on all
-    the data at ``lam_`` (:class:`TVReLURegressor`, exactly verified by default).
+    the data at ``lam_`` (:class:`TVReLURegressor`, exactly verified by default; where the
+    chambers are enumerated, on those of lam_max and starting from the folds' atoms at
+    ``lam_``, :meth:`_refit`).
 
     Parameters
     ----------
@@ -214,13 +218,14 @@ class TVReLURegressorCV(*_BASES):
             return np.array([1.0])
         return lam_grid(top, self.n_lams, self.ratio)
 
-    def _grid(self, X, y) -> np.ndarray:
+    def _grid(self, X, y, arrangement) -> np.ndarray:
         """The lam grid; sets ``lam_max_``. lam_max is computed on all the data first, also
         for a given grid: data too large for the exact solver is refused before any fold
-        is solved (a fold can be small enough where the refit on all the data is not)."""
+        is solved (a fold can be small enough where the refit on all the data is not).
+        ``arrangement``: the chambers of ``X`` (they serve the refit too)."""
         from relucert.path import _check_lams, lam_grid, lam_max
 
-        top = lam_max(X, y, tol=self.tol, device=self.device)
+        top = lam_max(X, y, tol=self.tol, device=self.device, arrangement=arrangement)
         self.lam_max_ = top
         if self.lams is not None:
             return _check_lams(self.lams)
@@ -230,15 +235,18 @@ class TVReLURegressorCV(*_BASES):
 
     def fit(self, X, y):
         """Cross-validate lam over the path, then refit at ``lam_``; returns ``self``."""
-        from relucert import TVReLURegressor
-
         self._validate_params()
         X, y = check_fit_data(self, X, y)
         from relucert.estimator import budget_options
         from relucert.solver import OracleChoice, choose_oracle
 
         enumerate_ = choose_oracle(X, self.oracle, "exchange") == OracleChoice.ENUMERATE.value
-        lams = self._grid(X, y) if enumerate_ else self._budget_grid(X, y)
+        arr = None
+        if enumerate_:
+            from relucert.arrangement import enumerate_chambers
+
+            arr = enumerate_chambers(X, progress=False, tol=self.tol)
+        lams = self._grid(X, y, arr) if enumerate_ else self._budget_grid(X, y)
         folds = cv_folds(self.cv, X, y)
         if any(len(te) == 0 or len(tr) == 0 for tr, te in folds):
             raise ValueError("cv: every fold needs a non-empty training and test part")
@@ -258,24 +266,47 @@ class TVReLURegressorCV(*_BASES):
         else:
             outs = [work(*job) for job in jobs]
         self.lams_ = lams
-        self.mse_path_ = np.column_stack([m for m, _ in outs])
-        self.cv_status_ = np.array([s for _, s in outs], dtype=object).T
+        self.mse_path_ = np.column_stack([m for m, _, _ in outs])
+        self.cv_status_ = np.array([s for _, s, _ in outs], dtype=object).T
         bad = int(np.sum(self.cv_status_ != "optimal"))
         if bad:
             warnings.warn(f"{bad} of {self.cv_status_.size} cross-validation path points are not optimal "
                           f"(cv_status_); their test errors are those of the best networks found",
                           ConvergenceWarning, stacklevel=2)
         mean = self.mse_path_.mean(axis=1)
-        self.lam_ = float(lams[int(np.argmin(mean))])  # first minimiser: the largest lam on ties
-        est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device,
-                              oracle="enumerate" if enumerate_ else "bab", max_iter=self.max_iter,
-                              max_nodes=self.max_nodes, time_limit=None if enumerate_ else self.time_limit,
-                              random_state=self.random_state)
-        self.estimator_ = est.fit(X, y)
+        best = int(np.argmin(mean))
+        self.lam_ = float(lams[best])  # first minimiser: the largest lam on ties
+        self.estimator_ = self._refit(X, y, arr, [atoms[best] for _, _, atoms in outs])
         for name in ("weights_", "biases_", "outer_weights_", "n_neurons_", "dual_gap_", "status_",
                      "certified_rel_gap_", "result_", "certificate_", "n_iter_", "n_features_in_"):
-            setattr(self, name, getattr(est, name))
+            setattr(self, name, getattr(self.estimator_, name))
         return self
+
+    def _refit(self, X, y, arrangement, fold_atoms):
+        """The certified :class:`TVReLURegressor` at ``lam_`` on all the data. Where the
+        chambers are enumerated (``arrangement`` given) the solve reuses them and starts
+        from the average of the folds' networks at ``lam_`` (their atoms, amplitudes
+        divided by the number of folds): a warm start only changes the starting columns,
+        the answer is certified by its own complete scan (proofs/regularisation_path.md,
+        Lemma 3)."""
+        from relucert import TVReLURegressor
+
+        est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device,
+                              oracle="bab" if arrangement is None else "enumerate", max_iter=self.max_iter,
+                              max_nodes=self.max_nodes, time_limit=self.time_limit if arrangement is None else None,
+                              random_state=self.random_state)
+        if arrangement is None:
+            return est.fit(X, y)
+        from relucert.estimator import budget_options
+        from relucert.solver import solve
+
+        theta = np.vstack([np.reshape(t, (-1, X.shape[1] + 1)) for t, _ in fold_atoms])
+        amplitude = np.concatenate([np.ravel(a) for _, a in fold_atoms]) / len(fold_atoms)
+        est._validate_params()
+        sol = solve(X, y, self.lam_, tol=self.tol, progress=False, device=self.device, oracle="enumerate",
+                    arrangement=arrangement, warm_start=(theta, amplitude) if amplitude.size else None,
+                    **budget_options(X, y, est, "enumerate"))
+        return est._fit_solution(X, sol, arrangement=arrangement)
 
     def predict(self, X) -> np.ndarray:
         """Output of the refit network at the rows of ``X``."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -35,13 +35,13 @@ from scipy.optimize import nnls
 from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
-from relucert.results import VerificationReport
 from relucert.solution import Solution
 from relucert.tolerances import (
     BAB_CERT_ALPHA_STEPS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_MULT_BITS,
     BAB_CERT_SCALE_MARGIN_BITS,
 )
-from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, encode_rational, write_certificate
+from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, encode_rational
+from relucert.verify.certificate_result import CertificateResult, dyadic_scale, scaled_dual
 from relucert.verify.certificate_hints import dyadic_round, exact_interpolation
 from relucert.verify.checker import check_certificate, sqrt_upper
 from relucert.verify.checker.claims import _Exact
@@ -54,35 +54,18 @@ from relucert.verify.certfile import CertifiedVerdict
 
 __all__ = ["TreeCertificate", "make_tree_certificate", "build_tree", "dual_scale"]
 
-SCALE_BITS = 62
 _SELF_CHECK_BITS = 1 << 16
 
 
-@dataclass(frozen=True)
-class TreeCertificate:
-    """A format /2 certificate and what it proves (``lower <= min (P) <= upper``)."""
+@dataclass(frozen=True, kw_only=True)
+class TreeCertificate(CertificateResult):
+    """A format /2 certificate and what it proves (``lower <= min (P) <= upper``): the
+    fields of :class:`~relucert.verify.certificate_result.CertificateResult` and the tree's
+    size."""
 
-    lower_bound: Fraction
-    upper_bound: Fraction
-    gap: Fraction
-    document: dict = field(repr=False)
-    report: VerificationReport = field(repr=False)
-    dual_scale: Fraction = Fraction(1)
     n_nodes: int = 0
     n_leaves: int = 0
     n_exact_leaves: int = 0
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def relative_gap(self) -> Fraction:
-        return self.gap / max(Fraction(1), abs(self.upper_bound))
-
-    def to_dict(self) -> dict:
-        return self.document
-
-    def write(self, path) -> None:
-        """Write the file atomically (``relucert check FILE`` re-verifies it)."""
-        write_certificate(path, self.document)
 
 
 class _Floats:
@@ -267,7 +250,7 @@ def dual_scale(upper_bound: float) -> Fraction:
     want = Fraction(upper_bound) * (1 + Fraction(1, 1 << BAB_CERT_SCALE_MARGIN_BITS))
     if want <= 1:
         return Fraction(1)
-    return Fraction(math.ceil(want * (1 << SCALE_BITS)), 1 << SCALE_BITS)
+    return dyadic_scale(want)
 
 
 def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None = None,
@@ -321,7 +304,7 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     k0 = BAB_CERT_LEAF_UNDECIDED if leaf_undecided is None else int(leaf_undecided)
     cap = BAB_CERT_MAX_NODES if max_nodes is None else int(max_nodes)
     scale = dual_scale(upper_f)
-    dual = tuple(Fraction(float(v)) / scale for v in p_float)
+    dual = scaled_dual(p_float, scale)
     splits = getattr(bab, "splits", None) if use_solver_tree else None
     bits, leaves, worst, n_exact, edges = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress,
                                                      splits=splits)

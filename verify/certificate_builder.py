@@ -29,82 +29,50 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from relucert.errors import CertificateError
-from relucert.results import VerificationReport
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
-from relucert.verify.certfile import (
-    CERTIFICATE_FORMAT, CertifiedVerdict, encode_rational, write_certificate,
-)
+from relucert.verify.certfile import CERTIFICATE_FORMAT, CertifiedVerdict, encode_rational
 from relucert.verify.certificate_hints import (
     MULT_BITS, bfs_order, exact_interpolation, hint_vector, interior_points, ratio, region_multipliers, to_float,
 )
+from relucert.verify.certificate_result import SCALE_BITS, CertificateResult, dyadic_scale, scaled_dual
 from relucert.verify.checker import (
     ParsedCertificate, _Exact, _unpack, check_certificate, derive_uniqueness, sqrt_upper,
 )
 
 __all__ = ["ExactCertificate", "make_exact_certificate", "MULT_BITS", "SCALE_BITS"]
 
-#: The dual scale factor is rounded up to the grid 2**-SCALE_BITS.
-SCALE_BITS = 62
 #: Bit limit of the builder's own final check (its numbers come from float64 data and dyadic grids).
 _SELF_CHECK_BITS = 1 << 16
 
 
-@dataclass(frozen=True)
-class ExactCertificate:
-    """An exact certificate and what it proves.
+@dataclass(frozen=True, kw_only=True)
+class ExactCertificate(CertificateResult):
+    """A chamber-list certificate (format /1) and what it proves: the fields of
+    :class:`~relucert.verify.certificate_result.CertificateResult` and
 
     Attributes
     ----------
-    lower_bound, upper_bound, gap : Fraction
-        ``lower <= min (P) <= upper`` proven in exact arithmetic; ``gap = upper - lower``.
     unique : CertifiedVerdict
         ``"unique"`` or ``"uniqueness not certified"``; ``unique_reason`` says why.
-    document : dict
-        The ``relucert.exact-certificate/1`` JSON document.
-    report : VerificationReport
-        The independent checker's report on ``document`` (passed).
-    dual_scale : Fraction
-        The factor ``c >= 1`` the rationalised dual vector was divided by.
     n_chambers : int
-    timings : dict
     """
 
-    lower_bound: Fraction
-    upper_bound: Fraction
-    gap: Fraction
     unique: CertifiedVerdict
     unique_reason: str
-    document: dict = field(repr=False)
-    report: VerificationReport = field(repr=False)
-    dual_scale: Fraction = Fraction(1)
     n_chambers: int = 0
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def relative_gap(self) -> Fraction:
-        """``gap / max(1, |upper_bound|)``."""
-        return self.gap / max(Fraction(1), abs(self.upper_bound))
-
-    def to_dict(self) -> dict:
-        """The certificate document (JSON-ready)."""
-        return self.document
 
     def summary(self) -> dict:
         return {"lower_bound": str(self.lower_bound), "upper_bound": str(self.upper_bound),
                 "gap": str(self.gap), "relative_gap": float(self.relative_gap), "unique": self.unique,
                 "unique_reason": self.unique_reason, "dual_scale": str(self.dual_scale),
                 "n_chambers": self.n_chambers, "timings": self.timings}
-
-    def write(self, path) -> None:
-        """Write the certificate file (``relucert check FILE`` re-verifies it)."""
-        write_certificate(path, self.document)
 
 
 def _parsed(base: dict, **changes) -> ParsedCertificate:
@@ -188,7 +156,9 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
         for v in row:
             DX = math.lcm(DX, v.denominator)
     Xint = np.array([[v.numerator * (DX // v.denominator) for v in row] + [DX] for row in Xf], dtype=object)
-    interiors = interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order])
+    exact_hints = arr.rational_interior or {}
+    interiors = interior_points(Xint, _unpack(masks, n), np.asarray(arr.interior)[order],
+                                [exact_hints.get(k) for k in order])
     timings["chambers_s"] = time.perf_counter() - t1
 
     # atoms (lam > 0: u = theta |a| rounded to float)
@@ -234,9 +204,8 @@ def make_exact_certificate(solution: Solution, *, arrangement=None, tol: Toleran
     worst = max(q for row in bounds for q, _ in row)
     scale = Fraction(1)
     if worst > 1:
-        c = sqrt_upper(worst)
-        scale = Fraction(math.ceil(c * (1 << SCALE_BITS)), 1 << SCALE_BITS)
-        base["dual"] = tuple(v / scale for v in pf)
+        scale = dyadic_scale(sqrt_upper(worst))
+        base["dual"] = scaled_dual(p_float, scale)
         mult = [({j: l / scale for j, l in mp.items()}, {j: l / scale for j, l in mm.items()}) for mp, mm in mult]
     ex = _Exact(_parsed(base, mult=tuple(mult)))
     lower, upper = ex.dual_value(), ex.primal_value()

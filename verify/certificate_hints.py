@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from relucert.arrangement.exact_interior import exact_interior_point
 from relucert.errors import CertificateError
 from relucert.verify.checker.rational import sqrt_upper
 
@@ -104,8 +105,15 @@ def hint_vector(V_c, S: int) -> np.ndarray:
     return v
 
 
-def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
+def interior_points(X_int_obj, masks_bool, interior: np.ndarray, exact_hints=None) -> list:
     """Rational interior points, verified exactly: small integers where possible.
+
+    Per chamber, the first candidate that is exactly on the chamber's side of every
+    hyperplane: the float hint rounded to integers ``round(theta * 2**k)`` for ``k`` in
+    ``INTERIOR_BITS``; the enumeration's exact point (``exact_hints``, chambers narrower
+    than float resolution); the sum of the exact extreme rays of the chamber's cone over
+    all ``n`` hyperplanes (:func:`relucert.arrangement.exact_interior.exact_interior_point`:
+    interior by construction, however thin the chamber).
 
     Parameters
     ----------
@@ -115,6 +123,8 @@ def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
         The sign patterns.
     interior : array (chambers, d + 1)
         Float interior points from the enumeration (the hints).
+    exact_hints : sequence, optional
+        Per chamber, None or an exact rational point (``Arrangement.rational_interior``).
 
     Returns
     -------
@@ -124,7 +134,7 @@ def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
     Raises
     ------
     CertificateError
-        A chamber for which no rational interior point verifies.
+        A listed sign pattern whose open cone is empty (exactly): it is not a chamber.
     """
     m = interior.shape[0]
     out: list = [None] * m
@@ -133,17 +143,35 @@ def interior_points(X_int_obj, masks_bool, interior: np.ndarray) -> list:
         if todo.size == 0:
             break
         T = np.array([[int(round(float(v) * (1 << bits))) for v in interior[k]] for k in todo], dtype=object)
-        good = np.zeros(len(todo), dtype=bool)
-        for a in range(0, len(todo), _CHUNK):  # bounded memory: object arrays of Python ints
-            G = T[a:a + _CHUNK] @ X_int_obj.T
-            good[a:a + _CHUNK] = ~((G == 0).any(axis=1) | ((G > 0) != masks_bool[todo[a:a + _CHUNK]]).any(axis=1))
+        good = _strictly_inside(T, X_int_obj, masks_bool[todo])
         for idx, k in enumerate(todo):
             if good[idx]:
                 out[k] = tuple(Fraction(int(v)) for v in T[idx])
         todo = todo[~good]
-    for k in todo:  # the float point itself, exactly
-        out[k] = tuple(Fraction(float(v)) for v in interior[k])
+    for k in todo:  # thin chambers: exact points, checked exactly
+        hint = None if exact_hints is None else exact_hints[k]
+        if hint is not None:
+            den = math.lcm(*(Fraction(v).denominator for v in hint))
+            T = np.array([[int(Fraction(v) * den) for v in hint]], dtype=object)
+            if _strictly_inside(T, X_int_obj, masks_bool[k:k + 1])[0]:
+                out[k] = tuple(Fraction(int(v)) for v in T[0])
+                continue
+        signs = np.where(masks_bool[k], 1, -1)
+        z = exact_interior_point([list(row) for row in X_int_obj], signs)
+        if z is None:
+            raise CertificateError(f"chamber {k}: the exact cone of its sign pattern has an empty interior, so it "
+                                   "is not a chamber of the data's arrangement (no interior point exists)")
+        out[k] = tuple(Fraction(v) for v in z)
     return out
+
+
+def _strictly_inside(T, X_int_obj, masks_bool) -> np.ndarray:
+    """Per row of ``T`` (integer points): exactly on the side ``masks_bool`` of every hyperplane."""
+    good = np.zeros(len(T), dtype=bool)
+    for a in range(0, len(T), _CHUNK):  # bounded memory: object arrays of Python ints
+        G = T[a:a + _CHUNK] @ X_int_obj.T
+        good[a:a + _CHUNK] = ~((G == 0).any(axis=1) | ((G > 0) != masks_bool[a:a + _CHUNK]).any(axis=1))
+    return good
 
 
 def bfs_order(masks: list, group_masks: list, sample_group: np.ndarray, arr) -> tuple[list, list]:
