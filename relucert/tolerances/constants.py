@@ -219,3 +219,17 @@ ESTIMATOR_MAX_NODES = 256
 #: Gates through random samples in the starting columns of a branch-and-bound fit
 #: (``relucert._warm_start.data_seed``), each with its opposite direction and both signs.
 ESTIMATOR_SEED_GATES = 32
+
+
+# ----------------------------------------------------------------------------------------
+# --- worker processes of the parallel branch and bound (relucert/_executors.py; "dask") ---
+#: glibc's mmap threshold (bytes) set in a worker process (a pool process, a Dask worker):
+#: a node batch's arrays (MBs) are then taken from the heap and reused instead of being
+#: mapped and unmapped at every call. A Dask nanny sets ``MALLOC_TRIM_THRESHOLD_`` = 64 kB,
+#: which freezes glibc's adaptive threshold at 128 kB and made the branch and bound spend
+#: more time in the kernel than in numpy (benchmarks/RESULTS.md, "Parallel branch and
+#: bound"). 32 MiB is glibc's largest adaptive value on 64-bit systems.
+WORKER_MMAP_THRESHOLD = 32 * 1024 * 1024
+#: glibc's trim threshold (bytes) set with it: free memory at the top of the heap is given
+#: back to the system only past this much (a worker keeps at most this much unused).
+WORKER_TRIM_THRESHOLD = 256 * 1024 * 1024

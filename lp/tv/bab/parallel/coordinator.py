@@ -80,11 +80,14 @@ class ParallelStats:
         return float(np.mean([t.bytes_in + t.bytes_out for t in self.tasks]))
 
 
-def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_nodes, limit, record_tree=False):
-    """The task a worker runs (module level: pickled by reference)."""
+def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_nodes, limit, record_tree=False,
+          deadline=None):
+    """The task a worker runs (module level: pickled by reference); it stops at ``deadline``
+    (a ``time.time()``: the run's time limit) with its remaining nodes open."""
     t0 = time.perf_counter()
     run = search_from(X, p, seeds, mode=mode, threshold=threshold, incumbent=incumbent, tol=tol,
-                      leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree)
+                      leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree,
+                      deadline=deadline)
     seconds = time.perf_counter() - t0
     return run, seconds, len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -190,8 +193,11 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     per_task = PARALLEL_SEEDS_PER_TASK if seeds_per_task is None else int(seeds_per_task)
     best_first = mode == "maximise"
     start = time.perf_counter()
+    # the time limit as a wall-clock deadline shipped with every unit (workers on other
+    # machines: clocks kept in step by NTP, to milliseconds); the coordinator checks it too
+    deadline = None if time_limit is None else time.time() + time_limit
     first = search_from(X, p, None, mode=mode, threshold=threshold, tol=tol, leaf_undecided=leaf_undecided,
-                        max_depth=depth, limit=limit, record_tree=record_tree)
+                        max_depth=depth, limit=limit, record_tree=record_tree, deadline=deadline)
     seed_time = time.perf_counter() - start
     merged, queue = _Merged(first), _Queue(per_task)
     queue.add(first, -1)
@@ -211,7 +217,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
         return threshold if mode == "certify" else min(threshold, merged.best * (1.0 + tol.bab_rel_gap))
 
     def submit(seeds, parent: int, tries: int = 0) -> None:
-        args = (seeds, mode, threshold, merged.best, tol, leaf_undecided, budget, limit, record_tree)
+        args = (seeds, mode, threshold, merged.best, tol, leaf_undecided, budget, limit, record_tree, deadline)
         size = len(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)) + (0 if shipped else data_bytes)
         fut = ex.submit(_unit, Xh, ph, *args)
         inflight[fut] = (seeds, parent, tries, size)
@@ -229,7 +235,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     def done() -> bool:
         return (merged.witness is not None or (limit is not None and len(merged.found) >= limit)
                 or (max_nodes is not None and merged.n_nodes >= max_nodes)
-                or (time_limit is not None and time.perf_counter() - start >= time_limit))
+                or (deadline is not None and time.time() >= deadline))
 
     try:
         stopped = merged.witness is not None or (limit is not None and len(merged.found) >= limit)
