@@ -202,6 +202,10 @@ PARALLEL_SEEDS_PER_TASK = 256
 #: The seed depth is the smallest k >= 0 with ``2 * 2^D * 2^k`` at least this many seed
 #: nodes (a function of D alone: the units, hence every batch of nodes and every bound,
 #: are the same on any executor; the coordinator keeps two units per worker in flight).
+#: The coordinator expands them alone, level by level, before any unit runs: full batches,
+#: about 2-4 % of a d = 4 certify's work (benchmarks/RESULTS.md); fewer seeds in smaller
+#: units would run most nodes in small batches (a step's cost per node doubles below about
+#: 64 nodes), which costs more than the seed phase saves.
 PARALLEL_SEEDS = 1024
 #: A unit whose worker died is run again at most this many times (then SolverError).
 PARALLEL_MAX_RETRIES = 3

@@ -19,7 +19,9 @@ stops at the first witness to arrive, which may differ). A unit whose worker die
 from __future__ import annotations
 
 import math
+import os
 import pickle
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -44,8 +46,8 @@ __all__ = ["ParallelStats", "TaskRecord", "certify_parallel", "maximise_parallel
 class TaskRecord:
     """One unit of work: its id, the unit whose open nodes it took (-1: the seeds), the
     seed nodes it got, the nodes it evaluated, the nodes it left open, the worker's
-    seconds, and the pickled bytes of its arguments (without the shared data) and of its
-    result."""
+    seconds, the pickled bytes of its arguments (without the shared data) and of its
+    result, the worker process's CPU seconds on it and the worker (``host:pid``)."""
 
     task: int
     parent: int
@@ -55,6 +57,8 @@ class TaskRecord:
     seconds: float
     bytes_in: int
     bytes_out: int
+    cpu_seconds: float = 0.0
+    worker: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,12 @@ def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_node
           deadline=None):
     """The task a worker runs (module level: pickled by reference); it stops at ``deadline``
     (a ``time.time()``: the run's time limit) with its remaining nodes open."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = search_from(X, p, seeds, mode=mode, threshold=threshold, incumbent=incumbent, tol=tol,
                       leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree,
                       deadline=deadline)
-    seconds = time.perf_counter() - t0
-    return run, seconds, len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return run, seconds, len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)), cpu, f"{socket.gethostname()}:{os.getpid()}"
 
 
 class _Queue:
@@ -245,7 +249,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
             for fut in ex.as_completed(list(inflight)):
                 seeds, parent, tries, size = inflight.pop(fut)
                 try:
-                    run, seconds, out_bytes = fut.result()
+                    run, seconds, out_bytes, cpu, worker = fut.result()
                 except Exception as exc:
                     if ex.lost(exc) and tries < PARALLEL_MAX_RETRIES:
                         n_retried += 1
@@ -257,7 +261,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
                     raise
                 task = len(records)
                 records.append(TaskRecord(task, parent, len(seeds[1]), run.n_nodes, int(run.open_bound.size), seconds,
-                                          size, out_bytes))
+                                          size, out_bytes, cpu, worker))
                 merged.add(run)
                 queue.add(run, task)
                 bar.update(run.n_nodes)
