@@ -53,8 +53,7 @@ class UnitRun:
 def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | None = None,
                 incumbent: float = 0.0, tol: Tolerances | None = None, leaf_undecided: int | None = None,
                 max_nodes: int | None = None, max_depth: int | None = None, limit: int | None = None,
-                batch: int | None = None, record_tree: bool = False, deadline: float | None = None,
-                prob=None) -> UnitRun:
+                batch: int | None = None, record_tree: bool = False, deadline: float | None = None) -> UnitRun:
     """Run the search of :func:`certify` (``mode="certify"``, depth-first) or :func:`maximise`
     (``"maximise"``, best-first) on the subtrees of ``seeds`` only
     (:meth:`relucert.lp.tv.bab.search._Search.explore`, the loop of both).
@@ -64,8 +63,7 @@ def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | N
     ``max_nodes`` is this unit's node budget; nodes of depth ``max_depth`` are returned
     open instead of evaluated; ``incumbent`` is a value met elsewhere (maximise prunes
     with it); ``deadline``: a ``time.time()`` at which the unit stops and returns its
-    nodes open (the run's time limit, met inside the unit); ``prob``: ``prepare(X, p)``
-    when the caller has it (a worker keeps it); ``record_tree``: the run's ``splits`` maps
+    nodes open (the run's time limit, met inside the unit); ``record_tree``: the run's ``splits`` maps
     every node it split to its edge, as :func:`certify`'s (merged over the units, the
     solver's tree). A node's fate depends on the node alone in certify mode (fixed
     threshold), so the union of the subtrees is the tree of :func:`certify`
@@ -75,7 +73,7 @@ def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | N
     if mode not in ("certify", "maximise"):
         raise ValueError(f"mode must be 'certify' or 'maximise'; got {mode!r}")
     threshold = (1.0 + tol.dual_feas if mode == "certify" else np.inf) if threshold is None else float(threshold)
-    prob = prepare(X, p) if prob is None else prob
+    prob = prepare(X, p)
     D = prob.A.shape[1]
     if prob.A.shape[0] == 0:   # eta = 0: nothing to search
         return UnitRun(0.0, None, 0, None, 0.0, {}, np.zeros((0, D, D)), np.zeros(0, np.int8), np.zeros(0),
