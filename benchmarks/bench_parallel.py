@@ -118,7 +118,8 @@ def speedup(n: int, d: int, use_dask: bool, with_plain: bool) -> dict:
         out["jobs2_s"], out["coord_cpu_s"] = time.perf_counter() - t, time.process_time() - c
         out["workers"] = {w: (sum(r.cpu_seconds for r in st2.tasks if r.worker == w),
                               sum(r.seconds for r in st2.tasks if r.worker == w),
-                              sum(1 for r in st2.tasks if r.worker == w)) for w in sorted({r.worker for r in st2.tasks})}
+                              sum(1 for r in st2.tasks if r.worker == w))
+                          for w in sorted({r.worker for r in st2.tasks})}
         out["jobs2_seed_s"] = st2.seed_time_s
         limit = out["serial_s"] / 4
         t = time.perf_counter()

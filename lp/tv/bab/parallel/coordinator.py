@@ -93,7 +93,8 @@ def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_node
                       leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree,
                       deadline=deadline)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return run, seconds, len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)), cpu, f"{socket.gethostname()}:{os.getpid()}"
+    out_bytes = len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
+    return run, seconds, out_bytes, cpu, f"{socket.gethostname()}:{os.getpid()}"
 
 
 class _Queue:
