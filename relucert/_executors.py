@@ -13,21 +13,62 @@
 - ``scheduler="tcp://host:8786"`` (a running Dask scheduler) or a ``distributed.Client``:
   :class:`DaskAdapter` (needs the optional extra ``relucert[dask]``); X and p are
   scattered once to every worker; Dask itself re-runs the tasks of a worker that died.
+
+Every worker process (pool process, Dask worker) raises glibc's mmap and trim thresholds
+before its first unit (:func:`tune_malloc`): a Dask nanny's ``MALLOC_TRIM_THRESHOLD_``
+made every node batch's arrays be mapped and unmapped by the kernel, and the units ran
+2-3x slower than in a pool (benchmarks/RESULTS.md, "Parallel branch and bound").
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
+import sys
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from concurrent.futures import as_completed as _futures_as_completed
 
 from relucert.errors import RelucertError
+from relucert.tolerances import WORKER_MMAP_THRESHOLD, WORKER_TRIM_THRESHOLD
 
 __all__ = ["executor_for", "check_parallel", "ProcessPoolAdapter", "DaskAdapter", "DASK_EXTRA_HINT",
-           "MissingExtraError"]
+           "MissingExtraError", "tune_malloc"]
 
 #: The one sentence every "dask is missing" error ends with.
 DASK_EXTRA_HINT = "install the optional extra: pip install 'relucert[dask]' (dask[distributed])"
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_tuned = False
+
+
+def tune_malloc() -> bool:
+    """Set glibc's mmap threshold to ``WORKER_MMAP_THRESHOLD`` and its trim threshold to
+    ``WORKER_TRIM_THRESHOLD`` in this process, once (the initializer of a pool process;
+    the first unit on a Dask worker). True when they are set (Linux with glibc), False
+    elsewhere (nothing changes: the units run, only slower where a nanny set
+    ``MALLOC_TRIM_THRESHOLD_``)."""
+    global _tuned
+    if _tuned:
+        return True
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    _tuned = (mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD) == 1
+              and mallopt(_M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD) == 1)
+    return _tuned
+
+
+def _tuned_call(fn, *args):
+    """``fn(*args)`` after :func:`tune_malloc` (the task a Dask worker runs)."""
+    tune_malloc()
+    return fn(*args)
 
 
 def check_parallel(n_jobs, scheduler):
@@ -75,7 +116,8 @@ class ProcessPoolAdapter:
         import multiprocessing as mp
 
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        return ProcessPoolExecutor(max_workers=self.n_workers, mp_context=mp.get_context(method))
+        return ProcessPoolExecutor(max_workers=self.n_workers, mp_context=mp.get_context(method),
+                                   initializer=tune_malloc)
 
     def submit(self, fn, /, *args):
         """``pool.submit``; a broken pool is replaced first."""
@@ -126,8 +168,8 @@ class DaskAdapter:
         self.n_workers = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     def submit(self, fn, /, *args):
-        """``client.submit(fn, *args, pure=False)``."""
-        return self.client.submit(fn, *args, pure=False)
+        """``client.submit(fn, *args, pure=False)``, run after :func:`tune_malloc` on the worker."""
+        return self.client.submit(_tuned_call, fn, *args, pure=False)
 
     def as_completed(self, futures):
         """``distributed.as_completed`` on this client's event loop (the client need not be

@@ -190,18 +190,24 @@ NEAR_EXTREMAL_MAX_TIES = 8
 
 # --- parallel branch and bound by subtrees (issue 14: lp/tv/bab/parallel/, relucert/_executors.py) ---
 #: Node budget of one unit of work (a worker's depth-first run on its seed nodes); the
-#: nodes it leaves open are re-queued as new units. About 0.1-0.5 s of work at d = 4 on
+#: nodes it leaves open are re-queued as new units. About 1 s of work at d = 4, n = 100 on
 #: this machine (benchmarks/RESULTS.md, "Parallel branch and bound"): long enough to hide
-#: a Dask task's overhead (milliseconds), short enough to balance uneven subtrees.
-PARALLEL_TASK_NODES = 8192
+#: a Dask task's overhead (milliseconds) and to keep a unit's batches full, short enough to
+#: balance uneven subtrees (2 workers: 1.9-2.0x by the units' CPU seconds).
+PARALLEL_TASK_NODES = 16384
 #: Open nodes are cut into units of this many (in the order the unit that left them has
-#: them): the first batch of a unit; a unit's step costs a fixed overhead plus a part per
-#: node, so small units waste time (measured: 64 seeds per unit cost 1.9x the serial CPU
-#: time at d = 4, n = 50; 256 cost 1.3x).
-PARALLEL_SEEDS_PER_TASK = 256
+#: them): the first batch of a unit. A unit's own stack is narrower than the serial search's,
+#: and a step's cost per node doubles below about 64 nodes, so small units waste time
+#: (measured at d = 4, n = 100, in CPU s against the plain certify: 256 seeds and 8,192
+#: nodes per unit 1.1-1.3x, 512 and 16,384 0.8-1.0x; at n = 50, 64 seeds 1.9x).
+PARALLEL_SEEDS_PER_TASK = 512
 #: The seed depth is the smallest k >= 0 with ``2 * 2^D * 2^k`` at least this many seed
 #: nodes (a function of D alone: the units, hence every batch of nodes and every bound,
 #: are the same on any executor; the coordinator keeps two units per worker in flight).
+#: The coordinator expands them alone, level by level, before any unit runs: full batches,
+#: about 2-4 % of a d = 4 certify's work (benchmarks/RESULTS.md); fewer seeds in smaller
+#: units would run most nodes in small batches (a step's cost per node doubles below about
+#: 64 nodes), which costs more than the seed phase saves.
 PARALLEL_SEEDS = 1024
 #: A unit whose worker died is run again at most this many times (then SolverError).
 PARALLEL_MAX_RETRIES = 3
@@ -228,3 +234,16 @@ ESTIMATOR_SEED_GATES = 32
 #: CPU (tests/test_gpu_bounding.py, benchmarks/bench_bab_kernels.py). The classification
 #: is not compared to a tolerance: it is exact on every device.
 BAB_TORCH_KERNEL_RTOL = 1e-12
+
+# ----------------------------------------------------------------------------------------
+# --- worker processes of the parallel branch and bound (relucert/_executors.py; "dask") ---
+#: glibc's mmap threshold (bytes) set in a worker process (a pool process, a Dask worker):
+#: a node batch's arrays (MBs) are then taken from the heap and reused instead of being
+#: mapped and unmapped at every call. A Dask nanny sets ``MALLOC_TRIM_THRESHOLD_`` = 64 kB,
+#: which freezes glibc's adaptive threshold at 128 kB and made the branch and bound spend
+#: more time in the kernel than in numpy (benchmarks/RESULTS.md, "Parallel branch and
+#: bound"). 32 MiB is glibc's largest adaptive value on 64-bit systems.
+WORKER_MMAP_THRESHOLD = 32 * 1024 * 1024
+#: glibc's trim threshold (bytes) set with it: free memory at the top of the heap is given
+#: back to the system only past this much (a worker keeps at most this much unused).
+WORKER_TRIM_THRESHOLD = 256 * 1024 * 1024

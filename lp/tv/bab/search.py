@@ -27,18 +27,15 @@ parallel subtrees, :mod:`relucert.lp.tv.bab.seeds`) and record its frontier.
 """
 from __future__ import annotations
 
-import heapq
-import sys
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from relucert._model import eta as _eta
 from relucert.errors import SolverError
 from relucert.lp.tv.bab.bounding import Bounding
+from relucert.lp.tv.bab.loop import SearchLoop, Seeds
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
-from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, roots, split
+from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
 from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
 
@@ -64,7 +61,7 @@ _MAX_FORCED_UNDECIDED = 16
 _ALPHA_STEPS = 4
 
 
-class _Search(Bounding):
+class _Search(Bounding, SearchLoop):
     """The shared loop; ``mode`` is "maximise" or "certify"."""
 
     def __init__(self, prob: Problem, mode: str, threshold: float, tol: Tolerances, *, limit, leaf_undecided,
@@ -83,10 +80,10 @@ class _Search(Bounding):
         self.max_depth = 0
         self.alpha_steps = _ALPHA_STEPS
         self.record: list | None = None     # tests: (rays, signs) of every closed node
-        # the first nodes (R, sign, bound, packed inactive bits) instead of the roots, and
-        # points whose |eta| seeds the incumbent (warm start, proofs Lemma 9)
+        # the first nodes of run() instead of the roots (Seeds), and points whose |eta| seeds
+        # the incumbent (warm start, proofs Lemma 9)
         self.seeds, self.hints = seeds, hints
-        self.nbytes = (prob.A.shape[0] + 7) // 8 if (keep_frontier or seeds is not None) else 0
+        self.nbytes = (prob.A.shape[0] + 7) // 8 if keep_frontier else 0
         self.log = FrontierLog(self.D, self.nbytes) if keep_frontier else None
         self.frontier: Frontier | None = None
         self.start = 0.0
@@ -108,88 +105,6 @@ class _Search(Bounding):
         if self.mode == "certify":
             return self.threshold
         return min(self.threshold, self.best * (1.0 + self.tol.bab_rel_gap))
-
-    def _first_nodes(self, nodes: Nodes):
-        """The roots (with the triangle-inequality bound ``sum_i |q_i| ||a_i||``, valid on
-        every cone: they are bounded in the loop, under its time checks) or the seeds;
-        seeds at most the cut-off are closed at once."""
-        A, q = self.prob.A, self.prob.q
-        if self.hints is not None and len(self.hints):
-            pts = np.asarray(self.hints, dtype=np.float64).reshape(-1, self.D)
-            val = _eta(A, q, pts)
-            self._incumbent(np.concatenate([val, -val]), np.concatenate([pts, pts]),
-                            np.repeat(np.array([1, -1], dtype=np.int8), pts.shape[0]))
-        if self.seeds is None:
-            R0, s0 = roots(self.D)
-            b0 = np.full(R0.shape[0], float(np.abs(q) @ np.linalg.norm(A, axis=1)))
-            ina0 = np.zeros((R0.shape[0], self.nbytes), dtype=np.uint8)
-        else:
-            R0, s0, b0, ina0 = self.seeds
-            cut = self.cutoff()
-            drop = b0 <= cut
-            if drop.any():
-                self.closed_upper = max(self.closed_upper, float(b0[drop].max()))
-                self.n_pruned += int(drop.sum())
-                self._closed(R0[drop], s0[drop])
-                self._front(R0[drop], s0[drop], b0[drop], ina0[drop])
-                R0, s0, b0, ina0 = R0[~drop], s0[~drop], b0[~drop], ina0[~drop]
-        return nodes.add(R0, s0, b0, np.zeros(R0.shape[0], dtype=np.int64), ina0 if self.nbytes else None)
-
-    def run(self):
-        nodes = Nodes(self.D, self.nbytes)
-        self.start = start = time.perf_counter()
-        ids0 = self._first_nodes(nodes)
-        dfs = self.mode == "certify"
-        stack: list[int] = list(ids0[::-1])
-        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(nodes.bound[ids0], ids0)]
-        heapq.heapify(heap)
-        stopped = False
-        show = None if self.progress is None else not self.progress
-        bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
-        try:
-            while (stack if dfs else heap) and self.witness is None:
-                if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes) or self._late()
-                        or (self.limit is not None and len(self.found) >= self.limit)):
-                    stopped = True
-                    break
-                if dfs:
-                    take = stack[-self.batch:]
-                    del stack[-self.batch:]
-                    ids = np.asarray(take[::-1], dtype=np.int64)
-                else:
-                    ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(self.batch, len(heap)))],
-                                     dtype=np.int64)
-                kids = self._step(nodes, ids)
-                if kids is not None:
-                    if dfs:
-                        stack.extend(int(i) for i in kids[::-1])
-                    else:
-                        for i in kids:
-                            heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
-                bar.update(int(ids.size))
-                n_open = len(stack) if dfs else len(heap)
-                top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
-                       else (-heap[0][0] if heap else 0.0))
-                bar.set_postfix(open=n_open, best=f"{self.best:.9g}",
-                                bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
-        finally:
-            bar.close()
-        open_ids = np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)
-        open_max = float(nodes.bound[open_ids].max()) if open_ids.size else 0.0
-        self._front(nodes.R[open_ids], nodes.sign[open_ids], nodes.bound[open_ids], nodes.inactive[open_ids])
-        if self.log is not None:
-            self.frontier = self.log.result()
-        stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
-                         n_open=int(open_ids.size), max_depth=self.max_depth,
-                         wall_time_s=time.perf_counter() - start)
-        # every point lies in a closed node (bound <= closed_upper), an exact leaf (its upper
-        # bound is in closed_upper) or an open node (open_max): the children of the batch
-        # that met a witness are kept open, so the bound holds for every status
-        upper = max(self.best, self.closed_upper, open_max)
-        # a search that skipped Frank-Wolfe steps for time is never complete: a certified
-        # tree does not depend on timing (Theorem C)
-        complete = not stopped and self.witness is None and not self.hurried
-        return upper, complete, stats
 
     def _step(self, nodes: Nodes, ids: np.ndarray):
         cutoff = self.cutoff()
@@ -335,7 +250,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     prob = prepare(X, p)
     search = _Search(prob, "maximise", threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
-                     batch=_batch(batch, _BATCH_BEST, X), seeds=seeds, hints=hints,
+                     batch=_batch(batch, _BATCH_BEST, X), hints=hints,
+                     seeds=None if seeds is None else Seeds(*seeds[:3], None, seeds[3]),
                      keep_frontier=keep_frontier, kernels=kernels)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])

@@ -6,7 +6,8 @@ Seeds are nodes ``(R, sign)`` with optional bounds and inactive rows; any set of
 tiles R^D once per sign (the roots :func:`relucert.lp.tv.bab.tree.roots`, or the open and
 closed nodes of an earlier run) gives the search's guarantees for the whole sphere, and any
 subset gives them for the union of its cones. The search itself is
-:class:`relucert.lp.tv.bab.search._Search` (the same loop as ``maximise`` and ``certify``):
+:meth:`relucert.lp.tv.bab.search._Search.explore` (the one loop of ``maximise``,
+``certify`` and the parallel units):
 depth-first and reproducible in mode "certify" (a node's fate depends only on the node and
 the fixed threshold), best-first in mode "maximise".
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relucert.lp.tv.bab.loop import Seeds
 from relucert.lp.tv.bab.results import BabStats
 from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _Search, _batch, _check_budget, _leaf_rule
 from relucert.lp.tv.bab.tree import prepare
@@ -129,7 +131,7 @@ def search_seeds(X, p, R, sign, *, bound=None, inactive=None, mode: str = "certi
     search = _Search(prob, mode, threshold, tol, limit=None, leaf_undecided=_leaf_rule(leaf_undecided, X),
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_batch(batch, _BATCH_DFS if mode == "certify" else _BATCH_BEST, X),
-                     seeds=(R, sign, bound, inactive), hints=hints, keep_frontier=True)
+                     seeds=Seeds(R, sign, bound, None, inactive), hints=hints, keep_frontier=True)
     if k:
         upper, _, stats = search.run()
         front = search.frontier

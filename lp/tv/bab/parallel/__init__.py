@@ -5,7 +5,7 @@ from relucert.lp.tv.bab.parallel.coordinator import (
     ParallelStats, TaskRecord, certify_parallel, maximise_parallel, run_parallel,
 )
 from relucert.lp.tv.bab.parallel.executor import Executor, SerialExecutor, SerialFuture
-from relucert.lp.tv.bab.parallel.seeds import SeedRun, search_from
+from relucert.lp.tv.bab.parallel.seeds import UnitRun, search_from
 
-__all__ = ["Executor", "SerialExecutor", "SerialFuture", "SeedRun", "search_from", "ParallelStats", "TaskRecord",
+__all__ = ["Executor", "SerialExecutor", "SerialFuture", "UnitRun", "search_from", "ParallelStats", "TaskRecord",
            "certify_parallel", "maximise_parallel", "run_parallel"]

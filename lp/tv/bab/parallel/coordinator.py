@@ -19,7 +19,9 @@ stops at the first witness to arrive, which may differ). A unit whose worker die
 from __future__ import annotations
 
 import math
+import os
 import pickle
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -44,8 +46,8 @@ __all__ = ["ParallelStats", "TaskRecord", "certify_parallel", "maximise_parallel
 class TaskRecord:
     """One unit of work: its id, the unit whose open nodes it took (-1: the seeds), the
     seed nodes it got, the nodes it evaluated, the nodes it left open, the worker's
-    seconds, and the pickled bytes of its arguments (without the shared data) and of its
-    result."""
+    seconds, the pickled bytes of its arguments (without the shared data) and of its
+    result, the worker process's CPU seconds on it and the worker (``host:pid``)."""
 
     task: int
     parent: int
@@ -55,6 +57,8 @@ class TaskRecord:
     seconds: float
     bytes_in: int
     bytes_out: int
+    cpu_seconds: float = 0.0
+    worker: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,17 @@ class ParallelStats:
         return float(np.mean([t.bytes_in + t.bytes_out for t in self.tasks]))
 
 
-def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_nodes, limit, record_tree=False):
-    """The task a worker runs (module level: pickled by reference)."""
-    t0 = time.perf_counter()
+def _unit(X, p, seeds, mode, threshold, incumbent, tol, leaf_undecided, max_nodes, limit, record_tree=False,
+          deadline=None):
+    """The task a worker runs (module level: pickled by reference); it stops at ``deadline``
+    (a ``time.time()``: the run's time limit) with its remaining nodes open."""
+    t0, c0 = time.perf_counter(), time.process_time()
     run = search_from(X, p, seeds, mode=mode, threshold=threshold, incumbent=incumbent, tol=tol,
-                      leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree)
-    seconds = time.perf_counter() - t0
-    return run, seconds, len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
+                      leaf_undecided=leaf_undecided, max_nodes=max_nodes, limit=limit, record_tree=record_tree,
+                      deadline=deadline)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out_bytes = len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
+    return run, seconds, out_bytes, cpu, f"{socket.gethostname()}:{os.getpid()}"
 
 
 class _Queue:
@@ -190,8 +198,11 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     per_task = PARALLEL_SEEDS_PER_TASK if seeds_per_task is None else int(seeds_per_task)
     best_first = mode == "maximise"
     start = time.perf_counter()
+    # the time limit as a wall-clock deadline shipped with every unit (workers on other
+    # machines: clocks kept in step by NTP, to milliseconds); the coordinator checks it too
+    deadline = None if time_limit is None else time.time() + time_limit
     first = search_from(X, p, None, mode=mode, threshold=threshold, tol=tol, leaf_undecided=leaf_undecided,
-                        max_depth=depth, limit=limit, record_tree=record_tree)
+                        max_depth=depth, limit=limit, record_tree=record_tree, deadline=deadline)
     seed_time = time.perf_counter() - start
     merged, queue = _Merged(first), _Queue(per_task)
     queue.add(first, -1)
@@ -211,7 +222,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
         return threshold if mode == "certify" else min(threshold, merged.best * (1.0 + tol.bab_rel_gap))
 
     def submit(seeds, parent: int, tries: int = 0) -> None:
-        args = (seeds, mode, threshold, merged.best, tol, leaf_undecided, budget, limit, record_tree)
+        args = (seeds, mode, threshold, merged.best, tol, leaf_undecided, budget, limit, record_tree, deadline)
         size = len(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)) + (0 if shipped else data_bytes)
         fut = ex.submit(_unit, Xh, ph, *args)
         inflight[fut] = (seeds, parent, tries, size)
@@ -229,7 +240,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
     def done() -> bool:
         return (merged.witness is not None or (limit is not None and len(merged.found) >= limit)
                 or (max_nodes is not None and merged.n_nodes >= max_nodes)
-                or (time_limit is not None and time.perf_counter() - start >= time_limit))
+                or (deadline is not None and time.time() >= deadline))
 
     try:
         stopped = merged.witness is not None or (limit is not None and len(merged.found) >= limit)
@@ -239,7 +250,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
             for fut in ex.as_completed(list(inflight)):
                 seeds, parent, tries, size = inflight.pop(fut)
                 try:
-                    run, seconds, out_bytes = fut.result()
+                    run, seconds, out_bytes, cpu, worker = fut.result()
                 except Exception as exc:
                     if ex.lost(exc) and tries < PARALLEL_MAX_RETRIES:
                         n_retried += 1
@@ -251,7 +262,7 @@ def run_parallel(X, p, mode: str, *, executor=None, threshold: float | None = No
                     raise
                 task = len(records)
                 records.append(TaskRecord(task, parent, len(seeds[1]), run.n_nodes, int(run.open_bound.size), seconds,
-                                          size, out_bytes))
+                                          size, out_bytes, cpu, worker))
                 merged.add(run)
                 queue.add(run, task)
                 bar.update(run.n_nodes)

@@ -1,27 +1,28 @@
 """The unit of parallel work: the branch and bound run on the subtrees of a list of seed
 nodes with a node budget (issue 14; proofs/parallel_subtrees.md).
 
-:func:`search_from` drives the node step of :mod:`relucert.lp.tv.bab.search` (the very
-step :func:`~relucert.lp.tv.bab.certify` and :func:`~relucert.lp.tv.bab.maximise` run) from
-given nodes instead of the roots, and returns what a coordinator needs to merge: the
-bounds, the incumbent, the witness or violators, and the nodes it left open.
+:func:`search_from` runs the one loop of :mod:`relucert.lp.tv.bab.search`
+(``_Search.explore``, the loop of :func:`~relucert.lp.tv.bab.certify` and
+:func:`~relucert.lp.tv.bab.maximise`) from given nodes instead of the roots, and returns
+what a coordinator needs to merge: the bounds, the incumbent, the witness or violators,
+and the nodes it left open.
 """
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
 from relucert.lp.tv.bab.search import _BATCH_BEST, _BATCH_DFS, _batch, _leaf_rule, _Search
-from relucert.lp.tv.bab.tree import Nodes, prepare
+from relucert.lp.tv.bab.loop import Seeds
+from relucert.lp.tv.bab.tree import prepare
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["SeedRun", "search_from"]
+__all__ = ["UnitRun", "search_from"]
 
 
 @dataclass(frozen=True)
-class SeedRun:
+class UnitRun:
     """What :func:`search_from` returns for one unit of work (a list of seed nodes).
 
     ``best`` / ``best_point`` / ``best_sign``: the largest value met at a point (the
@@ -52,18 +53,21 @@ class SeedRun:
 def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | None = None,
                 incumbent: float = 0.0, tol: Tolerances | None = None, leaf_undecided: int | None = None,
                 max_nodes: int | None = None, max_depth: int | None = None, limit: int | None = None,
-                batch: int | None = None, record_tree: bool = False) -> SeedRun:
+                batch: int | None = None, record_tree: bool = False, deadline: float | None = None) -> UnitRun:
     """Run the search of :func:`certify` (``mode="certify"``, depth-first) or :func:`maximise`
-    (``"maximise"``, best-first) on the subtrees of ``seeds`` only.
+    (``"maximise"``, best-first) on the subtrees of ``seeds`` only
+    (:meth:`relucert.lp.tv.bab.search._Search.explore`, the loop of both).
 
     ``seeds``: ``(R, sign, bound, depth)`` arrays of unevaluated nodes (rays ``(k, D, D)``,
     their inherited bounds), or None for the roots (as the full search starts).
     ``max_nodes`` is this unit's node budget; nodes of depth ``max_depth`` are returned
     open instead of evaluated; ``incumbent`` is a value met elsewhere (maximise prunes
-    with it); ``record_tree``: the run's ``splits`` maps every node it split to its edge, as
-    :func:`certify`'s (merged over the units, the solver's tree). A node's fate depends on the node alone in certify mode (fixed threshold),
-    so the union of the subtrees is the tree of :func:`certify` (proofs/branch_and_bound.md,
-    Theorem C; proofs/parallel_subtrees.md).
+    with it); ``deadline``: a ``time.time()`` at which the unit stops and returns its
+    nodes open (the run's time limit, met inside the unit); ``record_tree``: the run's ``splits`` maps
+    every node it split to its edge, as :func:`certify`'s (merged over the units, the
+    solver's tree). A node's fate depends on the node alone in certify mode (fixed
+    threshold), so the union of the subtrees is the tree of :func:`certify`
+    (proofs/branch_and_bound.md, Theorem C; proofs/parallel_subtrees.md).
     """
     tol = resolve(tol)
     if mode not in ("certify", "maximise"):
@@ -72,51 +76,17 @@ def search_from(X, p, seeds=None, *, mode: str = "certify", threshold: float | N
     prob = prepare(X, p)
     D = prob.A.shape[1]
     if prob.A.shape[0] == 0:   # eta = 0: nothing to search
-        return SeedRun(0.0, None, 0, None, 0.0, {}, np.zeros((0, D, D)), np.zeros(0, np.int8), np.zeros(0),
+        return UnitRun(0.0, None, 0, None, 0.0, {}, np.zeros((0, D, D)), np.zeros(0, np.int8), np.zeros(0),
                        np.zeros(0, np.int64), 0, 0, 0, 0)
     search = _Search(prob, mode, threshold, tol, limit=limit, leaf_undecided=_leaf_rule(leaf_undecided, X),
-                     max_nodes=None, time_limit=None, progress=False,
+                     max_nodes=max_nodes, time_limit=None, progress=False,
                      batch=_batch(batch, _BATCH_DFS if mode == "certify" else _BATCH_BEST, X))
-    search.best = float(incumbent)
     if record_tree:
         search.splits = {}
-    nodes = Nodes(D)
-    if seeds is None:   # the roots with the triangle bound, bounded in the loop (as certify's run)
-        ids = search._first_nodes(nodes)
-    else:
-        R, sign, bound, depth = seeds
-        ids = nodes.add(np.asarray(R, np.float64), np.asarray(sign, np.int8), np.asarray(bound, np.float64),
-                        np.asarray(depth, np.int64)) if len(R) else np.zeros(0, np.int64)
-    dfs = mode == "certify"
-    held: list[int] = []
-    if max_depth is not None:   # seeds at the depth cap stay open
-        deep = nodes.depth[ids] >= max_depth
-        held, ids = [int(i) for i in ids[deep]], ids[~deep]
-    stack = list(ids[::-1])
-    heap = [(-float(nodes.bound[i]), int(i)) for i in ids]
-    heapq.heapify(heap)
-    while (stack if dfs else heap) and search.witness is None:
-        if (max_nodes is not None and search.n_nodes >= max_nodes) or (limit is not None and len(search.found) >= limit):
-            break
-        if dfs:
-            take = stack[-search.batch:]
-            del stack[-search.batch:]
-            ids = np.asarray(take[::-1], dtype=np.int64)
-        else:
-            ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(search.batch, len(heap)))], dtype=np.int64)
-        kids = search._step(nodes, ids)
-        if kids is None:
-            continue
-        deep = nodes.depth[kids] >= max_depth if max_depth is not None else np.zeros(kids.size, bool)
-        held.extend(int(i) for i in kids[deep])
-        kids = kids[~deep]
-        if dfs:
-            stack.extend(int(i) for i in kids[::-1])
-        else:
-            for i in kids:
-                heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
-    rest = np.asarray(held + (stack[::-1] if dfs else [i for _, i in sorted(heap)]), dtype=np.int64)
-    return SeedRun(best=search.best, best_point=search.best_point, best_sign=search.best_sign,
+    start = None if seeds is None else Seeds(np.asarray(seeds[0], np.float64), np.asarray(seeds[1], np.int8),
+                                             np.asarray(seeds[2], np.float64), np.asarray(seeds[3], np.int64))
+    nodes, rest, _ = search.explore(start, max_depth=max_depth, incumbent=incumbent, deadline=deadline)
+    return UnitRun(best=search.best, best_point=search.best_point, best_sign=search.best_sign,
                    witness=search.witness, closed_upper=search.closed_upper, found=search.found,
                    open_R=nodes.R[rest].copy(), open_sign=nodes.sign[rest].copy(),
                    open_bound=nodes.bound[rest].copy(), open_depth=nodes.depth[rest].copy(),
