@@ -28,11 +28,13 @@ import numpy as np
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_atom_set
-from relucert.lp.tv.candidate import CandidateEvaluation, as_oracle, diagnose, evaluate_candidate
+from relucert.lp.tv.chamber_arrays import local_maxima
+from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
-from relucert.tolerances import EXCHANGE_CONTINUATION_FACTOR, Tolerances, resolve
+from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
+                                 EXCHANGE_PROGRESS_FRACTION, EXCHANGE_SCAN_BUDGET_FACTOR, Tolerances, resolve)
 
 __all__ = ["ExchangeResult", "solve_exchange", "initial_atoms", "DEFAULT_MAX_ITER"]
 
@@ -119,6 +121,39 @@ def initial_atoms(X: np.ndarray, D: int, lam: float, init_atoms: tuple | None = 
     T = interpolating_atoms(X)
     return (np.vstack([T, T, theta0]),
             np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0]), sign0]), None)
+
+
+def _early_stop(oracle, y, lam, amp_m, pred, p, tol, limit) -> dict:
+    """The early-stop arguments of this round's scan (proofs/exchange_method.md, "Early-stopped
+    scans"): it may stop before it is complete only once it has found a value above the
+    candidate's acceptance limit ``M*`` (:func:`accept_limit`, with the refinement window of
+    the gap test: no candidate that the gap could accept is ever scanned incompletely), and
+    then where the maximum is known, or at the violator limit or the projection budget when
+    the violation found is at least ``EXCHANGE_PROGRESS_FRACTION`` times the largest one
+    left possible (the descent that keeps the loop convergent). Only the enumeration oracle
+    takes them; the others scan as before."""
+    if getattr(oracle, "name", "") != "enumerate":
+        return {}
+    if lam > 0:
+        r = y - pred
+        objective = 0.5 * float(r @ r) + lam * float(np.sum(np.abs(amp_m)))
+        allowed = tol.obj_gap * max(1.0, abs(objective)) * DUAL_REFINE_WINDOW
+    else:
+        objective = float(np.sum(np.abs(amp_m)))
+        allowed = tol.obj_gap * max(1.0, abs(objective))
+    m_star = accept_limit(objective, y, lam, p, allowed) * (1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps)
+    return {"budget": EXCHANGE_SCAN_BUDGET_FACTOR * limit, "reject_above": max(m_star, 1.0 + tol.dual_feas),
+            "progress": EXCHANGE_PROGRESS_FRACTION}
+
+
+def _local_violators(oracle, scan):
+    """The scan's violators that are local maxima over the neighbouring regions' listed
+    violators (``lp.tv.chamber_arrays.local_maxima``): one column per peak of ``|eta_p|``
+    instead of every region around it; None (all) for oracles without chambers."""
+    arr = getattr(oracle, "arr", None)
+    if arr is None or scan.chamber is None or scan.n_found == 0:
+        return None
+    return local_maxima(arr, scan.chamber, scan.sign.astype(np.int64), scan.value)
 
 
 def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
@@ -231,17 +266,21 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 stopped = "finite QP failed"
                 break
             finally:
-                timings["programs"] += time.perf_counter() - t0
+                t_qp = time.perf_counter() - t0
+                timings["programs"] += t_qp
             t0 = time.perf_counter()
             theta_m, amp_m, pred, merge_note = merge_answer(Xl, theta_set, sign_set, sol.c, Phi, lam, tol, tol_qp)
             p_cur = (y - pred) / lam if lam > 0 else sol.p
             # the next scans skip regions that this one shows cannot reach 1
-            scan = oracle.scan(p_cur, 1.0 + tol.dual_feas, limit=limit, tol=tol, remember=True)
-            timings["oracle"] += time.perf_counter() - t0
+            early = _early_stop(oracle, y, lam, amp_m, pred, p_cur, tol, limit)
+            scan = oracle.scan(p_cur, 1.0 + tol.dual_feas, limit=limit, tol=tol, remember=True, **early)
+            t_scan = time.perf_counter() - t0
+            timings["oracle"] += t_scan
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
                      "max_found": scan.max_value, "complete": scan.complete,
-                     "qp": sol.program.backend_status}
+                     "qp": sol.program.backend_status, "qp_s": t_qp, "oracle_s": t_scan,
+                     "projected": scan.n_projected}
             if merge_note:
                 entry["merge"] = merge_note
             cands = []
@@ -277,8 +316,9 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 best = drop_negligible(oracle, y, lam, best, tol)
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
+            prefer = _local_violators(oracle, scan)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
-                                                                 scan, p_cur, limit, tol, xl_max)
+                                                                 scan, p_cur, limit, tol, xl_max, prefer)
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break
