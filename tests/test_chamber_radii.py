@@ -1,5 +1,5 @@
 """Issue 16: the d = 2 scan bounds each region by ``<c, v> + ||v|| rho`` (``c`` the chamber's
-interior point, ``rho`` its radius around it: lp/tv/chamber_arrays.py::chamber_radii,
+interior point, ``rho`` its radius around it: lp/tv/chamber_bounds.py::chamber_radii,
 proofs/exchange_method.md "Centre bounds"). Checked against the per-region NNLS projection
 (an independent algorithm) on every chamber, on general-position and degenerate data; and the
 scan with the bound against the scan without it."""
@@ -8,7 +8,7 @@ import pytest
 
 from relucert.arrangement import enumerate_chambers
 from relucert.arrangement.cones import region_max
-from relucert.lp.tv import chamber_arrays
+from relucert.lp.tv import chamber_bounds
 from relucert.lp.tv.oracle import chamber_vectors, scan_all_chambers
 from relucert.tolerances import CENTRE_BOUND_SLACK
 
@@ -26,7 +26,7 @@ def _X(seed, kind):
 def test_centre_bound_holds_on_every_region(kind):
     X = _X(0, kind)
     arr = enumerate_chambers(X)
-    rho = chamber_arrays.chamber_radii(arr, 1e-12)
+    rho = chamber_bounds.chamber_radii(arr, 1e-12)
     assert np.isfinite(rho).mean() > 0.5             # the bound exists for most chambers
     rng = np.random.default_rng(1)
     for _ in range(2):

@@ -76,7 +76,7 @@ def test_exchange_with_early_stops_reaches_the_socp_optimum(lam):
 
 def test_local_maxima_against_a_loop_over_the_adjacency_edges():
     from relucert.arrangement.graph import adjacency_edges
-    from relucert.lp.tv.chamber_arrays import local_maxima
+    from relucert.lp.tv.chamber_bounds import local_maxima
 
     X, _ = _data(4, n=25)
     arr = enumerate_chambers(X)

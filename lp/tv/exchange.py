@@ -28,7 +28,7 @@ import numpy as np
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_atom_set
-from relucert.lp.tv.chamber_arrays import local_maxima
+from relucert.lp.tv.chamber_bounds import local_maxima
 from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible

@@ -23,7 +23,8 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
-from relucert.lp.tv.chamber_arrays import chamber_radii, interior_masks, is_pointed, padded_facets, padded_rays
+from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
+from relucert.lp.tv.chamber_bounds import chamber_radii
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
 from relucert.tolerances import CENTRE_BOUND_SLACK, Tolerances, resolve

@@ -230,6 +230,6 @@ EXCHANGE_PROGRESS_FRACTION = 0.02
 #: the per-round limit: past it the scan may stop with the violators it has.
 EXCHANGE_SCAN_BUDGET_FACTOR = 50
 #: d = 2 scans: the region bound ``<c, v> + ||v|| (rho + this)`` (``c`` the chamber's interior
-#: point, ``rho`` its radius around it, lp/tv/chamber_arrays.py::chamber_radii) carries this
+#: point, ``rho`` its radius around it, lp/tv/chamber_bounds.py::chamber_radii) carries this
 #: much extra radius against the rounding of ``rho`` and of ``<c, v>`` (both about eps).
 CENTRE_BOUND_SLACK = 1.0e-9
