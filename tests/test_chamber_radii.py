@@ -38,7 +38,8 @@ def test_centre_bound_holds_on_every_region(kind):
             for sgn in (1.0, -1.0):
                 exact = region_max(sgn * V[k], G).value
                 bound = max(sgn * float(V[k] @ arr.interior[k]) + nv[k] * (rho[k] + CENTRE_BOUND_SLACK), 0.0)
-                assert exact <= bound + 1e-12 * nv[k], (k, sgn, exact, bound)   # the NNLS value of a zero projection is rounding
+                # NNLS leaves rounding (~1e-11) where the projection is 0
+                assert exact <= bound + 1e-10 * max(nv[k], 1.0), (k, sgn, exact, bound)
 
 
 @pytest.mark.parametrize("kind", ["general", "degenerate"])

@@ -132,7 +132,10 @@ def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
             gn = np.linalg.norm(G, axis=2)
             f = G.shape[1]
             a, b = np.triu_indices(f, 1)
-            R = np.cross(G[:, a, :], G[:, b, :])
+            ga, gb = G[:, a, :], G[:, b, :]
+            R = np.stack([ga[..., 1] * gb[..., 2] - ga[..., 2] * gb[..., 1],
+                          ga[..., 2] * gb[..., 0] - ga[..., 0] * gb[..., 2],
+                          ga[..., 0] * gb[..., 1] - ga[..., 1] * gb[..., 0]], axis=-1)
             rn = np.linalg.norm(R, axis=2)
             pair = mask[:, a] & mask[:, b]
             scale = gn[:, a] * gn[:, b]
@@ -143,18 +146,20 @@ def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
             R = np.concatenate([R, -R], axis=1)
             line = np.concatenate([line, line], axis=1)
             ray = line & feasible_in_cone(R, np.full(line.shape, loose), G, gn, mask, 1.0)
-            # distinct facet planes (repeated points give the same plane twice)
-            Gu = G / np.where(gn > 0, gn, 1.0)[:, :, None]
-            same = (np.linalg.norm(np.cross(Gu[:, :, None, :], Gu[:, None, :, :]), axis=3) <= zero_rel) \
-                & (np.einsum("mfd,mgd->mfg", Gu, Gu) > 0)
-            first = ~np.any(np.tril(same, -1), axis=2) & mask
-            nplanes = first.sum(axis=1)
+            # distinct facet planes (repeated points give the same plane twice): plane b is a
+            # copy when some pair (a, b), a < b, spans no line
+            same = pair & (rn <= zero_rel * scale)
+            inc = np.zeros((a.size, f))
+            inc[np.arange(a.size), b] = 1.0
+            nplanes = (mask & ~((same.astype(float) @ inc) > 0)).sum(axis=1)
             c = arr.interior[rows]
-            dots = np.einsum("mpd,md->mp", R, c)
+            dots = np.matmul(R, c[:, :, None])[:, :, 0]
             # distinct rays: a ray found from several pairs of planes counts once
             Ru = np.where(ray[:, :, None], R, 0.0)
-            close = (np.einsum("mpd,mqd->mpq", Ru, Ru) >= 1.0 - loose) & ray[:, :, None] & ray[:, None, :]
-            nrays = (ray & ~np.any(np.tril(close, -1), axis=2)).sum(axis=1)
+            close = (np.matmul(Ru, np.transpose(Ru, (0, 2, 1))) >= 1.0 - loose * loose) & ray[:, :, None] \
+                & ray[:, None, :]
+            lower = np.tril(np.ones((R.shape[1], R.shape[1]), dtype=bool), -1)
+            nrays = (ray & ~np.any(close & lower[None], axis=2)).sum(axis=1)
             low = np.min(np.where(ray, dots, np.inf), axis=1)
             ok = ~bad & (nrays >= nplanes) & (nplanes >= 3) & (low >= 0.0)
             r2 = np.maximum(2.0 - 2.0 * low, 0.0)

@@ -8,8 +8,11 @@ closed region (cut by the unit sphere) is ``||P_C(v_A)||`` (DESIGN.md section 3,
 :func:`relucert.arrangement.chamber_vectors` computes ``v_A`` for all chambers at
 once from the packed sign patterns (re-exported here for the exchange method).
 
-:func:`scan_all_chambers` scans chambers in decreasing ``||v_A||``. A chamber whose
-``||v_A||`` is below the current cut-off cannot matter (no projection needed). When
+:func:`scan_all_chambers` scans chambers in decreasing upper bound: ``||v_A||``, for d = 2
+also ``<c_A, v_A> + ||v_A|| rho_A`` around the chamber's interior point
+(:func:`relucert.lp.tv.chamber_bounds.chamber_radii`), and an earlier scan's bound moved by
+``||v_A(p) - v_A(p_prev)||``. A chamber whose bound is below the current cut-off cannot
+matter (no projection needed). When
 ``v/||v||`` lies strictly inside the chamber the maximum is ``||v||`` itself (checked
 in one vectorised pass); the others get the exact face candidates of
 :mod:`relucert.lp.tv.faces` (d <= 3), batched projections (d >= 4, large scans) or an
