@@ -73,25 +73,3 @@ def test_exchange_with_early_stops_reaches_the_socp_optimum(lam):
     assert res.best.objective - socp.objective <= 1e-6 * scale
     assert socp.objective - res.best.lower_bound <= 1e-6 * scale
 
-
-def test_local_maxima_against_a_loop_over_the_adjacency_edges():
-    from relucert.arrangement.graph import adjacency_edges
-    from relucert.lp.tv.chamber_bounds import local_maxima
-
-    X, _ = _data(4, n=25)
-    arr = enumerate_chambers(X)
-    rng = np.random.default_rng(5)
-    k = 300
-    chamber = rng.integers(0, arr.n_chambers, k)
-    sign = rng.choice([1, -1], k)
-    value = rng.integers(0, 20, k).astype(float)         # ties included
-    got = local_maxima(arr, chamber, sign, value)
-    edges, _ = adjacency_edges(arr)
-    nbrs = {c: set() for c in range(arr.n_chambers)}
-    for a, b in edges:
-        nbrs[int(a)].add(int(b))
-        nbrs[int(b)].add(int(a))
-    for i in range(k):
-        rivals = [value[j] for j in range(k) if sign[j] == sign[i] and int(chamber[j]) in nbrs[int(chamber[i])]]
-        assert got[i] == all(value[i] >= v for v in rivals)
-    assert got[np.argmax(value)]                          # the largest is always kept

@@ -138,7 +138,7 @@ def merge_answer(Xl: np.ndarray, theta_set: np.ndarray, sign_set: np.ndarray, c:
 
 def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, c_prev: np.ndarray | None,
                     theta_m: np.ndarray, amp_m: np.ndarray, scan: OracleScan, p: np.ndarray, limit: int,
-                    tol: Tolerances, xl_max: float, prefer: np.ndarray | None = None):
+                    tol: Tolerances, xl_max: float):
     """The next round's atom set.
 
     The current set (so the next objective cannot increase), plus the merged atoms and
@@ -170,9 +170,6 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         The run's tolerances.
     xl_max : float
         ``max_i ||x~_i||``.
-    prefer : ndarray of bool, optional
-        The violators to add (mask over the scan's list, e.g. its local maxima); the
-        largest violator must be among them (default: all).
 
     Returns
     -------
@@ -180,8 +177,7 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         ``added``: whether a violator was new (no new atom: the finite programs cannot
         improve further).
     """
-    cand = np.arange(scan.value.shape[0]) if prefer is None else np.flatnonzero(prefer)
-    order = cand[np.argsort(-scan.value[cand], kind="stable")][:limit]
+    order = np.argsort(-scan.value)[:limit]
     if theta_set.shape[0] > max(EXCHANGE_ATOM_CAP, 4 * limit):
         used = c > 0
         theta_set, sign_set = theta_set[used], sign_set[used]

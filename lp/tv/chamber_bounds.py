@@ -1,7 +1,6 @@
-"""Per-chamber facts the exchange's scans use beyond the cones themselves: each chamber's
-neighbours across a facet (for the local maxima among a scan's violators) and, for d = 2, a
-radius around its interior point that bounds every region maximum from above
-(proofs/exchange_method.md, "Centre bounds" and "Early-stopped scans").
+"""A per-chamber fact the exchange's scans use beyond the cones themselves: for d = 2, a
+radius around each chamber's interior point that bounds every region maximum from above
+(proofs/exchange_method.md, "Centre bounds").
 """
 from __future__ import annotations
 
@@ -9,79 +8,10 @@ import weakref
 
 import numpy as np
 
-from relucert.arrangement.chambers import Arrangement, csr_positions
+from relucert.arrangement.chambers import Arrangement
 from relucert.lp.tv.chamber_arrays import D4_WORK, MAX_PAIR_FACETS, feasible_in_cone, is_pointed, padded_facets
 
-__all__ = ["neighbour_lists", "local_maxima", "chamber_radii"]
-
-
-_NEIGHBOURS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def neighbour_lists(arr: Arrangement):
-    """Every chamber's neighbours across a facet as CSR ``(indptr, indices)``, from the
-    adjacency edges the enumerator recorded (cached per arrangement); None without them.
-
-    Parameters
-    ----------
-    arr : Arrangement
-        The data's hyperplane arrangement.
-
-    Returns
-    -------
-    (ndarray, ndarray) or None
-    """
-    if arr.edges is None:
-        return None
-    got = _NEIGHBOURS.get(arr)
-    if got is None:
-        e = np.asarray(arr.edges, dtype=np.int64).reshape(-1, 2)
-        src, dst = np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]]
-        order = np.argsort(src, kind="stable")
-        indptr = np.zeros(arr.n_chambers + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=arr.n_chambers), out=indptr[1:])
-        got = _NEIGHBOURS[arr] = (indptr, dst[order])
-    return got
-
-
-def local_maxima(arr: Arrangement, chamber: np.ndarray, sign: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Which of the listed (region, sign) values are at least every listed value of the same
-    sign on a neighbouring region (regions not listed do not count).
-
-    Parameters
-    ----------
-    arr : Arrangement
-        The data's hyperplane arrangement.
-    chamber, sign, value : ndarray, shape (k,)
-        The regions, their signs (+1 / -1) and values (e.g. a scan's violators).
-
-    Returns
-    -------
-    ndarray of bool, shape (k,)
-        All True when the arrangement has no recorded adjacency.
-    """
-    keep = np.ones(chamber.shape[0], dtype=bool)
-    nb = neighbour_lists(arr)
-    if nb is None or chamber.size == 0:
-        return keep
-    indptr, indices = nb
-    for s in (1, -1):
-        sel = np.flatnonzero(sign == s)
-        if sel.size == 0:
-            continue
-        rows, pos = np.unique(chamber[sel], return_inverse=True)
-        best = np.full(rows.size, -np.inf)
-        np.maximum.at(best, pos, value[sel])                # one value per region and sign
-        starts, counts = indptr[rows], indptr[rows + 1] - indptr[rows]
-        nbrs = indices[csr_positions(starts, counts)]
-        at = np.searchsorted(rows, nbrs)
-        listed = (at < rows.size) & (rows[np.minimum(at, rows.size - 1)] == nbrs)
-        nval = np.where(listed, best[np.minimum(at, rows.size - 1)], -np.inf)
-        owner = np.repeat(np.arange(rows.size), counts)
-        top = np.full(rows.size, -np.inf)
-        np.maximum.at(top, owner, nval)
-        keep[sel] = value[sel] >= top[pos]
-    return keep
+__all__ = ["chamber_radii"]
 
 
 _RADII: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

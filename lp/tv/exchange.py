@@ -28,13 +28,12 @@ import numpy as np
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_atom_set
-from relucert.lp.tv.chamber_bounds import local_maxima
 from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.programs import basis_pursuit_lp, lasso_qp
 from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
-                                 EXCHANGE_PROGRESS_FRACTION, EXCHANGE_SCAN_BUDGET_FACTOR, Tolerances, resolve)
+                                 EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
 
 __all__ = ["ExchangeResult", "solve_exchange", "initial_atoms", "DEFAULT_MAX_ITER"]
 
@@ -123,15 +122,16 @@ def initial_atoms(X: np.ndarray, D: int, lam: float, init_atoms: tuple | None = 
             np.concatenate([np.ones(T.shape[0]), -np.ones(T.shape[0]), sign0]), None)
 
 
-def _early_stop(oracle, y, lam, amp_m, pred, p, tol, limit) -> dict:
+def _early_stop(oracle, y, lam, amp_m, pred, p, tol) -> dict:
     """The early-stop arguments of this round's scan (proofs/exchange_method.md, "Early-stopped
     scans"): it may stop before it is complete only once it has found a value above the
     candidate's acceptance limit ``M*`` (:func:`accept_limit`, with the refinement window of
     the gap test: no candidate that the gap could accept is ever scanned incompletely), and
-    then where the maximum is known, or at the violator limit or the projection budget when
-    the violation found is at least ``EXCHANGE_PROGRESS_FRACTION`` times the largest one
-    left possible (the descent that keeps the loop convergent). Only the enumeration oracle
-    takes them; the others scan as before."""
+    then where the maximum is known, or at the violator limit when the violation found is
+    at least ``EXCHANGE_PROGRESS_FRACTION`` times the largest one left possible (the descent
+    that keeps the loop convergent). No projection budget: measured at n = 1000, d = 2, stops
+    at a budget added too few columns per round (benchmarks/RESULTS.md). Only the enumeration
+    oracle takes them; the others scan as before."""
     if getattr(oracle, "name", "") != "enumerate":
         return {}
     if lam > 0:
@@ -142,18 +142,7 @@ def _early_stop(oracle, y, lam, amp_m, pred, p, tol, limit) -> dict:
         objective = float(np.sum(np.abs(amp_m)))
         allowed = tol.obj_gap * max(1.0, abs(objective))
     m_star = accept_limit(objective, y, lam, p, allowed) * (1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps)
-    return {"budget": EXCHANGE_SCAN_BUDGET_FACTOR * limit, "reject_above": max(m_star, 1.0 + tol.dual_feas),
-            "progress": EXCHANGE_PROGRESS_FRACTION}
-
-
-def _local_violators(oracle, scan):
-    """The scan's violators that are local maxima over the neighbouring regions' listed
-    violators (``lp.tv.chamber_arrays.local_maxima``): one column per peak of ``|eta_p|``
-    instead of every region around it; None (all) for oracles without chambers."""
-    arr = getattr(oracle, "arr", None)
-    if arr is None or scan.chamber is None or scan.n_found == 0:
-        return None
-    return local_maxima(arr, scan.chamber, scan.sign.astype(np.int64), scan.value)
+    return {"reject_above": max(m_star, 1.0 + tol.dual_feas), "progress": EXCHANGE_PROGRESS_FRACTION}
 
 
 def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
@@ -272,7 +261,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             theta_m, amp_m, pred, merge_note = merge_answer(Xl, theta_set, sign_set, sol.c, Phi, lam, tol, tol_qp)
             p_cur = (y - pred) / lam if lam > 0 else sol.p
             # the next scans skip regions that this one shows cannot reach 1
-            early = _early_stop(oracle, y, lam, amp_m, pred, p_cur, tol, limit)
+            early = _early_stop(oracle, y, lam, amp_m, pred, p_cur, tol)
             scan = oracle.scan(p_cur, 1.0 + tol.dual_feas, limit=limit, tol=tol, remember=True, **early)
             t_scan = time.perf_counter() - t0
             timings["oracle"] += t_scan
@@ -316,9 +305,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 best = drop_negligible(oracle, y, lam, best, tol)
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
-            prefer = _local_violators(oracle, scan)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
-                                                                 scan, p_cur, limit, tol, xl_max, prefer)
+                                                                 scan, p_cur, limit, tol, xl_max)
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break
