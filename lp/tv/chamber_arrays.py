@@ -88,9 +88,10 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     k = np.arange(fmax)
     mask[:, :fmax] = k[None, :] < counts[:, None]
     r_idx, c_idx = np.nonzero(mask)
-    hp = arr.facet_indices[starts[r_idx] + c_idx]
-    act = arr.active(rows)
-    sgn = np.where(act[r_idx, hp], 1.0, -1.0)
+    hp = arr.facet_indices[starts[r_idx] + c_idx].astype(np.int64)
+    # the facets' own sign bits only (unpacking whole patterns costs n per chamber)
+    bit = (arr.sign_patterns[rows[r_idx], hp // 8] >> (hp % 8)) & 1
+    sgn = np.where(bit == 1, 1.0, -1.0)
     G[r_idx, c_idx] = sgn[:, None] * arr.X_lift[hp]
     return G, mask
 
@@ -251,3 +252,4 @@ def padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
     r_idx, c_idx = np.nonzero(mask)
     R[r_idx, c_idx] = rays[starts[r_idx] + c_idx]
     return R, mask
+

@@ -8,8 +8,11 @@ closed region (cut by the unit sphere) is ``||P_C(v_A)||`` (DESIGN.md section 3,
 :func:`relucert.arrangement.chamber_vectors` computes ``v_A`` for all chambers at
 once from the packed sign patterns (re-exported here for the exchange method).
 
-:func:`scan_all_chambers` scans chambers in decreasing ``||v_A||``. A chamber whose
-``||v_A||`` is below the current cut-off cannot matter (no projection needed). When
+:func:`scan_all_chambers` scans chambers in decreasing upper bound: ``||v_A||``, for d = 2
+also ``<c_A, v_A> + ||v_A|| rho_A`` around the chamber's interior point
+(:func:`relucert.lp.tv.chamber_bounds.chamber_radii`), and an earlier scan's bound moved by
+``||v_A(p) - v_A(p_prev)||``. A chamber whose bound is below the current cut-off cannot
+matter (no projection needed). When
 ``v/||v||`` lies strictly inside the chamber the maximum is ``||v||`` itself (checked
 in one vectorised pass); the others get the exact face candidates of
 :mod:`relucert.lp.tv.faces` (d <= 3), batched projections (d >= 4, large scans) or an
@@ -24,9 +27,10 @@ from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
 from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
+from relucert.lp.tv.chamber_bounds import chamber_radii
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
-from relucert.tolerances import Tolerances, resolve
+from relucert.tolerances import CENTRE_BOUND_SLACK, Tolerances, resolve
 
 __all__ = ["chamber_vectors", "scan_all_chambers"]
 
@@ -70,7 +74,9 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
 
 def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                       V: np.ndarray | None = None, tol: Tolerances | None = None,
-                      prior: tuple[np.ndarray, np.ndarray] | None = None, ops=None) -> OracleScan:
+                      prior: tuple[np.ndarray, np.ndarray] | None = None, ops=None,
+                      budget: int | None = None, reject_above: float | None = None,
+                      progress: float | None = None) -> OracleScan:
     """The oracle's scan of every chamber: exact maxima of ``eta_p`` and ``-eta_p`` on the
     dual regions above ``threshold``.
 
@@ -98,6 +104,18 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         Where the batched projections (d >= 4, large scans) run: None for numpy, or the
         torch ops the API layer got from ``relucert.gpu``; d <= 3 use the exact face
         candidates on the CPU.
+    budget : int, optional
+        With ``reject_above``: projections ((region, sign) pairs) after which the scan may
+        stop like at ``limit``.
+    reject_above : float, optional
+        When given, the scan stops before it is complete (``complete=False``) only once the
+        largest value found, ``b``, exceeds it, and then: where the exact maximum is known
+        (no region left has a bound above ``b``), or at ``limit`` violators or the ``budget``
+        when also ``b - 1 >= progress (u - 1)``, ``u`` the largest bound left (so ``b - 1`` is
+        at least ``progress`` times the largest violation; proofs/exchange_method.md,
+        "Early-stopped scans"). None: the ``limit`` alone stops it.
+    progress : float, optional
+        In ``(0, 1]``; None: no such condition.
 
     Returns
     -------
@@ -130,6 +148,12 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         else:
             moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
         bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
+    if arr.X_lift.shape[1] == 3:   # d = 2: <theta, v> <= <c, v> + ||v|| rho on the region
+        rho = chamber_radii(arr, tol.sign_zero)
+        cv = np.einsum("md,md->m", V, arr.interior)
+        slack = np.where(np.isfinite(rho), norms * (np.where(np.isfinite(rho), rho, 0.0) + CENTRE_BOUND_SLACK), np.inf)
+        bounds[:, 0] = np.minimum(bounds[:, 0], np.maximum(cv + slack, 0.0))
+        bounds[:, 1] = np.minimum(bounds[:, 1], np.maximum(slack - cv, 0.0))
     key = bounds.max(axis=1)
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     pointed = is_pointed(arr)
@@ -154,7 +178,14 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         cutoff = min(threshold, best)
         if key[order[pos]] <= cutoff:
             break
-        if limit is not None and len(found_k) >= limit:
+        if reject_above is None:
+            if limit is not None and len(found_k) >= limit:
+                complete = False
+                break
+        elif best > reject_above and (
+                key[order[pos]] <= best   # the maximum is known: nothing left above it
+                or (((limit is not None and len(found_k) >= limit) or (budget is not None and n_proj >= budget))
+                    and (progress is None or best - 1.0 >= progress * (key[order[pos]] - 1.0)))):
             complete = False
             break
         rows = order[pos:pos + chunk]

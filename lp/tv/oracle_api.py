@@ -173,7 +173,8 @@ class EnumerationOracle:
         """Drop the remembered prior (a new run starts from scratch)."""
         self._prior = None
 
-    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
+    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True, budget=None,
+             reject_above=None, progress=None) -> OracleScan:
         """The scan of every chamber (:func:`relucert.lp.tv.oracle.scan_all_chambers`).
 
         Parameters
@@ -187,6 +188,8 @@ class EnumerationOracle:
             Keep this scan's bounds (and chamber vectors) as the prior of later scans.
         warm : bool
             Use the remembered prior.
+        budget, reject_above, progress : optional
+            The early stop of a non-final scan (``scan_all_chambers``).
 
         Returns
         -------
@@ -197,7 +200,8 @@ class EnumerationOracle:
         p = np.asarray(p, dtype=np.float64)
         V = chamber_vectors(self.arr, p) if remember else None
         out = scan_all_chambers(self.arr, p, float(threshold), limit=limit, V=V, tol=tol,
-                                prior=self._prior if warm else None, ops=self.ops)
+                                prior=self._prior if warm else None, ops=self.ops, budget=budget,
+                                reject_above=reject_above, progress=progress)
         if remember:
             self._prior = (out.p, out.bounds, V)
         return out

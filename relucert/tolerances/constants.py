@@ -247,3 +247,14 @@ WORKER_MMAP_THRESHOLD = 32 * 1024 * 1024
 #: glibc's trim threshold (bytes) set with it: free memory at the top of the heap is given
 #: back to the system only past this much (a worker keeps at most this much unused).
 WORKER_TRIM_THRESHOLD = 256 * 1024 * 1024
+
+# --- exchange: early-stopped scans of the transition rounds (issue 16, "exch", session 6) ---
+#: A non-final scan may stop at the violator limit only once it has found a violation at
+#: least this fraction of the largest one its unscanned regions' bounds allow: the descent
+#: that keeps the exchange convergent (proofs/exchange_method.md, "Early-stopped scans").
+#: Measured at n = 1000, d = 2, lam = 0.01 with 0.02 (benchmarks/RESULTS.md).
+EXCHANGE_PROGRESS_FRACTION = 0.02
+#: d = 2 scans: the region bound ``<c, v> + ||v|| (rho + this)`` (``c`` the chamber's interior
+#: point, ``rho`` its radius around it, lp/tv/chamber_bounds.py::chamber_radii) carries this
+#: much extra radius against the rounding of ``rho`` and of ``<c, v>`` (both about eps).
+CENTRE_BOUND_SLACK = 1.0e-9
