@@ -38,7 +38,7 @@ from relucert._model import eta as _eta
 from relucert.errors import SolverError
 from relucert.lp.tv.bab.bounding import Bounding
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
-from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, roots, split
+from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, record_splits, roots, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
 from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
 
@@ -91,6 +91,10 @@ class _Search(Bounding):
         self.start = 0.0
         self.hurried = False
         self.splits: dict | None = None     # certify(record_tree=True): (sign, rays) -> split edge (j, k)
+        # maximise with a violator quota: also list the regions of the bound maximisers
+        # above the threshold (Bounding._harvest), so the quota fills before the leaves
+        self.harvest = False
+        self.n_harvested = 0
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -148,7 +152,7 @@ class _Search(Bounding):
         try:
             while (stack if dfs else heap) and self.witness is None:
                 if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes) or self._late()
-                        or (self.limit is not None and len(self.found) >= self.limit)):
+                        or self._enough()):
                     stopped = True
                     break
                 if dfs:
@@ -180,7 +184,7 @@ class _Search(Bounding):
             self.frontier = self.log.result()
         stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
                          n_open=int(open_ids.size), max_depth=self.max_depth,
-                         wall_time_s=time.perf_counter() - start)
+                         wall_time_s=time.perf_counter() - start, n_harvested=self.n_harvested)
         # every point lies in a closed node (bound <= closed_upper), an exact leaf (its upper
         # bound is in closed_upper) or an open node (open_max): the children of the batch
         # that met a witness are kept open, so the bound holds for every status
@@ -239,7 +243,7 @@ class _Search(Bounding):
             return None
         k = int(rest.sum())
         if self.splits is not None:
-            self._record_splits(R[live][rest], sg[live][rest], c1[rest], c2[rest])
+            record_splits(self.splits, R[live][rest], sg[live][rest], c1[rest], c2[rest])
         Rc = np.concatenate([c1[rest], c2[rest]])
         b = np.tile(bound[live][rest], 2)
         dep = np.tile(depth[live][rest] + 1, 2)
@@ -247,14 +251,6 @@ class _Search(Bounding):
         kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None)
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
-
-    def _record_splits(self, R, sg, c1, c2) -> None:
-        """Record each split node's edge ``(j, k)``: the ray columns its two children replace."""
-        for Rm, s, a, b in zip(R, sg, c1, c2):
-            j = int(np.flatnonzero(np.any(a != Rm, axis=0))[0])
-            k = int(np.flatnonzero(np.any(b != Rm, axis=0))[0])
-            key = (int(s), tuple(tuple(int(v) for v in Rm[:, c]) for c in range(Rm.shape[1])))
-            self.splits[key] = (j, k)
 
 
 def _batch(batch, base: int, X) -> int:
@@ -286,7 +282,7 @@ def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
-             keep_frontier: bool = False) -> BabScan:
+             keep_frontier: bool = False, harvest: bool = True) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -294,7 +290,11 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     ----------
     X : (n, d) data; p : (n,) dual vector.
     threshold : list every (region, sign) whose maximum exceeds it (``inf``: none).
-    limit : stop once this many are found (``complete=False``).
+    limit : stop once this many are found (``complete=False``); with ``harvest`` (default)
+        such a scan also lists the region of every bound maximiser above ``threshold`` with
+        its exact maximum, so the quota fills from the first batches (proofs Lemma 10), and
+        far from feasible (``max |eta_p|`` met above ``BAB_QUOTA_ETA`` times ``threshold``)
+        it stops after ``BAB_QUOTA_NODES`` nodes once it has listed one.
     leaf_undecided : nodes with at most this many undecided points are exact leaves
         (default ``d + 1 + LEAF_EXTRA``).
     max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
@@ -334,6 +334,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                      max_nodes=max_nodes, time_limit=time_limit, progress=progress,
                      batch=_batch(batch, _BATCH_BEST, X), seeds=seeds, hints=hints,
                      keep_frontier=keep_frontier)
+    search.harvest = limit is not None and harvest
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]
