@@ -2,7 +2,7 @@
 ``oracle="auto"`` (``relucert.tolerances.AUTO_ENUMERATION_MAX_CHAMBERS``).
 
 Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
-        [--time-limit S] [--warm-ab]
+        [--time-limit S] [--warm-ab] [--targets d4n100,d5n200,d8n500,diabetes] [--no-quota]
 
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
 Each case solves with both oracles (progress off) and prints the estimated chamber
@@ -14,6 +14,13 @@ are optimal (checked, a mismatch exits non-zero).
 ``--warm-ab``: instead, oracle="bab" twice in the same process, the warm start across rounds
 off (``WarmStart.seeds`` returns None: every scan from the roots) and on, with the summed
 branch-and-bound nodes of all scans (proofs/branch_and_bound.md, Lemma 9).
+
+``--targets``: issue 13's targets, oracle="bab" end to end with ``--time-limit`` (wall
+seconds): "dXnN" is the teacher family of ``relucert.examples.battery`` (seed 0), "diabetes"
+scikit-learn's bundled data (n = 442, d = 10, X and y standardised); lam = ``--lam``. Prints
+status, certified relative gap, rounds, summed nodes of every scan, nodes / chambers (the
+general-position count), wall and CPU seconds and the load. ``--no-quota``: the same with
+the violator quota of ``maximise`` off (``harvest=False``: proofs Lemma 10), for an A/B.
 """
 from __future__ import annotations
 
@@ -81,6 +88,63 @@ def warm_ab(d: int, n: int, lam: float, time_limit: float) -> str:
             f"| objective difference {abs(c[4] - w[4]):.1e}")
 
 
+def _target_data(case: str):
+    import numpy as np
+
+    if case == "diabetes":
+        from sklearn.datasets import load_diabetes
+
+        data = load_diabetes()
+        X = (data.data - data.data.mean(0)) / data.data.std(0)
+        return X, (data.target - data.target.mean()) / data.target.std()
+    from relucert.examples import battery
+
+    d, n = (int(v) for v in case[1:].split("n"))
+    X, y = battery("teacher", n, d, seed=0)
+    return np.asarray(X), np.asarray(y)
+
+
+def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
+    import os
+
+    import relucert
+    import relucert.lp.tv.bab as bab
+    from relucert.arrangement import general_position_count
+
+    X, y = _target_data(case)
+    n, d = X.shape
+    maximise = bab.maximise
+    count = {"nodes": 0, "scans": 0}
+
+    def counting(*a, **k):
+        k.setdefault("harvest", quota)
+        out = maximise(*a, **k)
+        count["nodes"] += out.stats.n_nodes
+        count["scans"] += 1
+        return out
+
+    bab.maximise = counting
+    load0 = os.getloadavg()[0]
+    t, c = time.perf_counter(), time.process_time()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
+    finally:
+        bab.maximise = maximise
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    chambers = general_position_count(n, d)
+    # the solver's gap is relative to max(1, |objective|) in its internal units; below 1 that is
+    # an absolute gap, so the gap relative to the objective itself is printed too
+    own = (sol.objective - sol.certified_lower_bound) / abs(sol.objective)
+    return (f"{case} (n = {n}, d = {d}, lam = {lam:g}, quota {'on' if quota else 'off'}): {sol.status.value}, "
+            f"objective {sol.objective:.6g}, certified lower bound {sol.certified_lower_bound:.6g}, "
+            f"gap / objective {own:.3e}, solver's certified rel. gap {sol.certified_rel_gap:.3e}, "
+            f"{sol.info.get('n_iter')} rounds, {count['scans']} scans, "
+            f"{count['nodes']} nodes, nodes / chambers {count['nodes'] / chambers:.3g} (chambers {chambers:.4g}), "
+            f"wall {wall:.1f} s, CPU {cpu:.1f} s, load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -88,8 +152,14 @@ def main(argv=None) -> int:
     ap.add_argument("--lam", type=float, default=0.05)
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--warm-ab", action="store_true", help="bab with the warm start off and on")
+    ap.add_argument("--targets", default=None, help="issue 13's targets, e.g. d4n100,d8n500,diabetes")
+    ap.add_argument("--no-quota", action="store_true", help="--targets with the violator quota off")
     args = ap.parse_args(argv)
     print(machine())
+    if args.targets:
+        for case in args.targets.split(","):
+            print(target(case, args.lam, args.time_limit, quota=not args.no_quota), flush=True)
+        return 0
     cases = args.cases or (QUICK if args.quick else CASES)
     if args.warm_ab:
         for case in cases.split(","):

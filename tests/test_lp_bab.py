@@ -6,7 +6,7 @@ import pytest
 
 from relucert.arrangement import enumerate_chambers, region_max
 from relucert.lp.tv.bab import BabStatus, certify, maximise
-from relucert.lp.tv.bab import cones, leaves, search
+from relucert.lp.tv.bab import bounding, cones, leaves, search
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
 from relucert.tolerances import DEFAULT
@@ -277,3 +277,91 @@ def test_time_limit_returns_limit_with_a_valid_bound():
     cert = certify(X, p / ref.max_value, time_limit=1e-9)   # stops before the first batch
     assert cert.status is BabStatus.LIMIT
     assert cert.upper_bound >= 1 - 1e-12 and np.isfinite(cert.upper_bound)
+
+
+# --- violator quota: regions of the bound maximisers (proofs Lemma 10) -------------------
+
+
+@pytest.mark.parametrize("kind,n,d,seed", [("random", 12, 2, 60), ("repeated", 10, 3, 61), ("grid", 9, 3, 62),
+                                           ("random", 8, 4, 63)])
+def test_point_regions_equal_the_enumerated_region_maxima(kind, n, d, seed):
+    X, p = DATA[kind](n, d, seed)
+    arr, ref = _enumerated(X, p, -np.inf)
+    pb = search.prepare(X, p)
+    rng = np.random.default_rng(seed)
+    pts = rng.standard_normal((200, d + 1))
+    pts /= np.linalg.norm(pts, axis=1, keepdims=True)
+    sg = rng.choice([-1, 1], size=200)
+    act, s, val, pt = leaves.point_regions(pb.A, pb.q, pts, sg, 0.0, DEFAULT)
+    assert val.size > 0
+    want = _projected_violators(arr, ref, pb.support)
+    for a, si, v, x in zip(act, s, val, pt):
+        assert v == pytest.approx(want[(np.packbits(a).tobytes(), int(si))], rel=1e-10)
+        assert si * float(np.maximum(pb.A @ x, 0) @ pb.q) == pytest.approx(v, rel=1e-10)
+    # each region once; a known region is skipped
+    keys = [(np.packbits(a).tobytes(), int(si)) for a, si in zip(act, s)]
+    assert len(set(keys)) == len(keys)
+    again = leaves.point_regions(pb.A, pb.q, pts, sg, 0.0, DEFAULT, known=set(keys[:1]))
+    assert again[2].size == val.size - 1
+
+
+def test_ascent_keeps_values_met_at_points():
+    X, p = _random(30, 3, 64)
+    pb = search.prepare(X, p)
+    rng = np.random.default_rng(0)
+    pts = rng.standard_normal((50, 4))
+    pts /= np.linalg.norm(pts, axis=1, keepdims=True)
+    sg = rng.choice([-1.0, 1.0], size=50)
+    start = sg * (np.maximum(pts @ pb.A.T, 0) @ pb.q)
+    got, val = leaves.ascend(pb.A, pb.q, pts, sg, 6)
+    assert np.all(val >= start)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0)
+    assert np.allclose(sg * (np.maximum(got @ pb.A.T, 0) @ pb.q), val, rtol=1e-12)
+    assert np.any(val > start)
+
+
+@pytest.mark.parametrize("kind,n,d,seed", [("random", 16, 3, 6), ("repeated", 9, 2, 1), ("grid", 8, 3, 2),
+                                           ("random", 7, 4, 3)])
+def test_quota_scan_lists_true_violators_and_completes_like_enumeration(kind, n, d, seed):
+    X, p = DATA[kind](n, d, seed)
+    arr, full = _enumerated(X, p, 0.0)
+    p = p * (3.0 / full.max_value)                        # far from feasible: an early round
+    threshold = 1.0 + DEFAULT.dual_feas
+    _, ref = _enumerated(X, p, threshold)
+    support = search.prepare(X, p).support
+    want = _projected_violators(arr, ref, support)
+    early = maximise(X, p, threshold, limit=3, batch=8)
+    assert not early.complete and early.n_found >= 3 and early.stats.n_harvested > 0
+    assert early.upper_bound >= ref.max_value * (1 - 1e-12)
+    # listed: true violators, each with a value met at its point, at most its region's
+    # maximum (a leaf's piece of a region may be listed before the rest of it is seen)
+    for a, s, v, x in zip(early.active, early.sign, early.value, early.point):
+        assert threshold < v <= want[(np.packbits(a).tobytes(), int(s))] * (1 + 1e-10)
+        assert s * float(np.maximum(arr.X_lift @ x, 0) @ p) == pytest.approx(v, rel=1e-10)
+    # near feasibility (max below BAB_QUOTA_ETA times the threshold) a quota the scan
+    # cannot fill: complete, and the list is enumeration's
+    p = p * (1.2 / 3.0)
+    _, ref = _enumerated(X, p, threshold)
+    want = _projected_violators(arr, ref, support)
+    done = maximise(X, p, threshold, limit=len(want) + 1)
+    assert done.complete and abs(done.max_value - ref.max_value) <= 1e-12 * ref.max_value
+    have = {(np.packbits(a).tobytes(), int(s)): float(v) for a, s, v in zip(done.active, done.sign, done.value)}
+    assert set(have) == set(want)
+    for key in want:
+        assert have[key] == pytest.approx(want[key], rel=1e-10)
+
+
+def test_quota_scan_far_from_feasible_stops_on_its_node_budget(monkeypatch):
+    monkeypatch.setattr(bounding, "BAB_QUOTA_NODES", 256)
+    X, p = _random(24, 2, 65)
+    p = p * (4.0 / maximise(X, p).max_value)
+    threshold = 1.0 + DEFAULT.dual_feas
+    full = maximise(X, p, threshold, limit=10 ** 6, harvest=False, batch=16)
+    assert full.complete and full.stats.n_nodes > 2 * 256
+    got = maximise(X, p, threshold, limit=10 ** 6, batch=16)
+    assert not got.complete and 1 <= got.n_found < full.n_found
+    assert 256 <= got.stats.n_nodes < 256 + 2 * 16
+    assert got.upper_bound >= full.max_value * (1 - 1e-12)
+    # near feasibility the budget does not apply
+    near = maximise(X, p * (1.2 / 4.0), threshold, limit=10 ** 6, batch=16)
+    assert near.complete

@@ -274,7 +274,10 @@ class BranchAndBoundOracle:
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
         frontier with shifted bounds (proofs/branch_and_bound.md, Lemma 9) instead of the
-        roots; with ``remember``, this scan's frontier is kept for later scans.
+        roots; with ``remember``, this scan's frontier is kept for later scans. With a
+        ``limit`` (the exchange's scans) it is a quota scan: violators also come from the
+        bound maximisers' regions, and far from feasible it stops on a node budget once it
+        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing).
 
         Parameters
         ----------

@@ -258,3 +258,19 @@ EXCHANGE_PROGRESS_FRACTION = 0.02
 #: point, ``rho`` its radius around it, lp/tv/chamber_bounds.py::chamber_radii) carries this
 #: much extra radius against the rounding of ``rho`` and of ``<c, v>`` (both about eps).
 CENTRE_BOUND_SLACK = 1.0e-9
+
+# --- bab: early rounds of the exchange (engineer bab, session 6, issue 13; lp/tv/bab/bounding.py, leaves.py) ---
+#: A ``maximise`` with a violator quota (``limit``) lists, besides its exact leaves, the region
+#: of every bound maximiser above the threshold (proofs/branch_and_bound.md, Lemma 10), after
+#: this many ascent steps ``theta <- sigma v(theta) / ||v(theta)||`` from it (``v(theta)``
+#: the linear piece of ``eta`` at ``theta``; the best point met is kept): a heuristic that
+#: only chooses which regions are listed, each with its exact maximum.
+BAB_HARVEST_ASCENT_STEPS = 8
+#: Such a scan far from feasible (the largest ``|eta|`` met above ``BAB_QUOTA_ETA`` times its
+#: threshold) also stops after this many nodes once it has listed a violator: the exchange's
+#: early rounds need good violators quickly, not all of them; the scans near feasibility, and
+#: every scan that certifies, run to their quota or to the end.
+BAB_QUOTA_NODES = 4096
+#: See ``BAB_QUOTA_NODES`` (a ratio: with ``max |eta_p| >= 1.25`` the dual ``p / max |eta_p|``
+#: is far from optimal, so a complete scan there certifies nothing useful).
+BAB_QUOTA_ETA = 1.25

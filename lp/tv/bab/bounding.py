@@ -8,7 +8,8 @@ import numpy as np
 
 from relucert._model import eta as _eta
 from relucert.lp.tv.bab import cones
-from relucert.lp.tv.bab.leaves import has_interior, leaf_maxima
+from relucert.lp.tv.bab.leaves import ascend, has_interior, leaf_maxima, point_regions
+from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES
 
 __all__ = ["Bounding"]
 
@@ -16,7 +17,8 @@ __all__ = ["Bounding"]
 class Bounding:
     """Methods of the search that bound nodes and resolve leaves. The search provides
     ``prob``, ``tol``, ``mode``, ``threshold``, ``alpha_steps``, ``best*``, ``witness``,
-    ``found``, ``closed_upper``, ``n_leaves``, ``hurried``, ``cutoff()`` and ``_late()``.
+    ``found``, ``limit``, ``closed_upper``, ``n_nodes``, ``n_leaves``, ``n_harvested``,
+    ``hurried``, ``harvest``, ``cutoff()`` and ``_late()``.
     ``kernels``: the object whose ``classify``, ``normals``, ``centre_alpha``,
     ``linear_majorant``, ``pre_bound`` and ``cone_max`` bound the nodes (default: the numpy
     module :mod:`relucert.lp.tv.bab.cones`, the reference; the API layer may pass torch
@@ -68,6 +70,8 @@ class Bounding:
             pts = P[pos] / val[pos, None]
             met = sg[need][pos] * _eta(A, q, pts)
             self._incumbent(met, pts, sg[need][pos])
+            if self.harvest and step == 0:
+                self._harvest(pts, sg[need][pos])
             # a node with a point above the cut-off stays open whatever its bound: no more
             # Frank-Wolfe steps on it
             reached = np.zeros(need.size, dtype=bool)
@@ -75,6 +79,35 @@ class Bounding:
             keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~reached
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
         return Q, act, und, Rn, G, bound, Sn
+
+    def _enough(self) -> bool:
+        """The violator quota is met: ``limit`` found; or, in a harvesting scan far from
+        feasible (incumbent above ``BAB_QUOTA_ETA`` times the threshold), some found after
+        ``BAB_QUOTA_NODES`` nodes: an early round of the exchange needs good violators
+        quickly, not all of them (the scan then reports ``complete=False``)."""
+        if self.limit is None:
+            return False
+        if len(self.found) >= self.limit:
+            return True
+        return (self.harvest and len(self.found) > 0 and self.n_nodes >= BAB_QUOTA_NODES
+                and self.best > BAB_QUOTA_ETA * self.threshold)
+
+    def _harvest(self, pts, signs) -> None:
+        """Violators without a leaf (a scan with a violator quota): from each bound
+        maximiser, a short ascent of ``|eta|`` (:func:`leaves.ascend`); the region of every
+        point it leaves above the threshold, with its exact maximum (proofs Lemma 10). They
+        also raise the incumbent."""
+        pts, met = ascend(self.prob.A, self.prob.q, pts, signs, BAB_HARVEST_ASCENT_STEPS)
+        self._incumbent(met, pts, signs)
+        up = met > self.threshold
+        if not up.any():
+            return
+        act, sg, val, pt = point_regions(self.prob.A, self.prob.q, pts[up], signs[up], self.threshold, self.tol,
+                                         known=self.found)
+        for a, s, v, x in zip(act, sg, val, pt):
+            self.found[(np.packbits(a).tobytes(), int(s))] = (float(v), x, a)
+        self.n_harvested += int(val.size)
+        self._incumbent(val, pt, sg)
 
     def _leaves(self, L, Q, act, und, Rn, G, sg) -> np.ndarray:
         """Exact leaves ``L`` of the batch: incumbent, violators (maximise); returns each

@@ -11,6 +11,9 @@ when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_
 (:func:`relucert.arrangement.region_max`). Patterns whose bound is at most the cut-off
 need nothing more, and an empty sub-region needs no feasibility test: its value is
 still a maximum of ``eta`` over a closed subset of ``C``.
+
+:func:`point_regions` finds violators without a leaf: the region (chamber of the support
+rows) holding a point met by the bounding, and that region's exact maximum (proofs Lemma 10).
 """
 from __future__ import annotations
 
@@ -19,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
+from relucert._model import eta as _eta
 from relucert.arrangement.cones import region_max
 from relucert.lp.tv.bab import cones
 from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, Tolerances
 
-__all__ = ["LeafPieces", "leaf_maxima", "has_interior"]
+__all__ = ["LeafPieces", "leaf_maxima", "has_interior", "point_regions", "ascend"]
 
 
 @dataclass(frozen=True)
@@ -223,3 +227,124 @@ def _pushed_inside(M: np.ndarray, c0: np.ndarray, zero: float) -> bool:
             return True
         c = c + unit[j] * (c.sum() / D)
     return False
+
+
+def point_regions(A: np.ndarray, q: np.ndarray, pts: np.ndarray, signs: np.ndarray, report: float,
+                  tol: Tolerances, known=()):
+    """The regions holding the points ``pts`` and their exact maxima (proofs Lemma 10).
+
+    A point off every hyperplane (``|<a_i, theta>| > tol.sign_zero ||a_i||``, ``theta``
+    a unit vector) is interior to one region, the chamber of the rows ``A`` with pattern
+    ``<a_i, theta> > 0``; on it ``sign * eta = <v, .>``, ``v = sign sum_{active} q_i a_i``,
+    and its maximum over the ball is the projection onto the chamber's cone
+    (:func:`relucert.arrangement.region_max` on the normals ``s_i a_i``; at rounding level
+    of ``||v||`` it counts as 0). Points on a hyperplane are skipped; each region is
+    solved once.
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+        Data rows ``a_i`` (non-zero).
+    q : np.ndarray, shape (n,)
+        Their weights.
+    pts : np.ndarray, shape (k, D)
+        Unit points.
+    signs : np.ndarray, shape (k,)
+        +1 (maximise ``eta``) or -1 (``-eta``) per point.
+    report : float
+        Regions whose maximum is at most this are dropped.
+    tol : Tolerances
+        ``tol.sign_zero``: the distance to a hyperplane below which a point is skipped.
+    known : container of ``(packed pattern bytes, sign)``, optional
+        Regions to skip (already listed).
+
+    Returns
+    -------
+    active : np.ndarray of bool, shape (r, n)
+        Pattern of each region kept.
+    sign : np.ndarray of int8, shape (r,)
+    value : np.ndarray, shape (r,)
+        Its exact maximum (above ``report``).
+    point : np.ndarray, shape (r, D)
+        Its unit maximiser.
+
+    Examples
+    --------
+    ``eta = relu(theta_1) - relu(theta_1 - theta_2)`` from a point with both rows active:
+    the region ``{theta_1 >= 0, theta_1 >= theta_2}`` carries ``<(0, 1), theta>``, largest
+    (``1/sqrt 2``) at ``(1, 1)/sqrt 2``.
+
+    >>> from relucert.tolerances import DEFAULT
+    >>> A, q = np.array([[1.0, 0.0], [1.0, -1.0]]), np.array([1.0, -1.0])
+    >>> act, sg, val, pt = point_regions(A, q, np.array([[0.8, 0.6]]), np.array([1]), 0.5, DEFAULT)
+    >>> act.tolist(), sg.tolist(), round(float(val[0]) ** 2, 12), (pt * 2 ** 0.5).round(12).tolist()
+    ([[True, True]], [1], 0.5, [[1.0, 1.0]])
+    """
+    n, D = A.shape
+    S = pts @ A.T
+    off = np.all(np.abs(S) > tol.sign_zero * np.linalg.norm(A, axis=1)[None, :], axis=1)
+    act_all = S[off] > 0
+    sg_all = np.asarray(signs, dtype=np.int8)[off]
+    keys = np.hstack([np.packbits(act_all, axis=1), (sg_all > 0).astype(np.uint8)[:, None]])
+    _, first = np.unique(keys, axis=0, return_index=True)
+    out_act, out_sg, out_val, out_pt = [], [], [], []
+    for k in np.sort(first):
+        a, s = act_all[k], int(sg_all[k])
+        if (keys[k, :-1].tobytes(), s) in known:
+            continue
+        v = s * (np.where(a, q, 0.0) @ A)
+        r = region_max(v, np.where(a, 1.0, -1.0)[:, None] * A, tol=tol)
+        # a projection at rounding level of ||v|| is the zero vector (as in leaf_maxima)
+        if r.value > max(report, tol.sign_zero * float(np.linalg.norm(v))) and r.point is not None:
+            out_act.append(a)
+            out_sg.append(s)
+            out_val.append(r.value)
+            out_pt.append(r.point)
+    return (np.asarray(out_act, dtype=bool).reshape(-1, n), np.asarray(out_sg, dtype=np.int8),
+            np.asarray(out_val, dtype=np.float64), np.asarray(out_pt, dtype=np.float64).reshape(-1, D))
+
+
+def ascend(A: np.ndarray, q: np.ndarray, pts: np.ndarray, signs: np.ndarray, steps: int):
+    """Local ascent of ``sign * eta`` from unit points: ``steps`` steps
+    ``theta <- sign v(theta) / ||v(theta)||`` (``v(theta) = sum_{<a_i, theta> > 0} q_i a_i``,
+    the maximiser over the ball of the linear piece at ``theta``), keeping each point's best.
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+    q : np.ndarray, shape (n,)
+    pts : np.ndarray, shape (k, D)
+        Unit starting points.
+    signs : np.ndarray, shape (k,)
+        +1 or -1 per point.
+    steps : int
+
+    Returns
+    -------
+    point : np.ndarray, shape (k, D)
+        The best unit point met from each start.
+    value : np.ndarray, shape (k,)
+        ``sign * eta`` there (a value met at a point).
+
+    Examples
+    --------
+    ``eta = relu(theta_1) + relu(theta_2)`` from ``(0.8, 0.6)`` (value 1.4): one step
+    reaches ``(1, 1)/sqrt 2`` and ``sqrt 2``.
+
+    >>> pt, val = ascend(np.eye(2), np.ones(2), np.array([[0.8, 0.6]]), np.array([1.0]), 1)
+    >>> round(float(val[0]) ** 2, 12), (pt * 2 ** 0.5).round(12).tolist()
+    (2.0, [[1.0, 1.0]])
+    """
+    s = np.asarray(signs, dtype=np.float64)
+    best = np.array(pts, dtype=np.float64)
+    val = s * _eta(A, q, best)
+    theta = best
+    for _ in range(steps):
+        V = s[:, None] * (np.where(theta @ A.T > 0, q[None, :], 0.0) @ A)
+        vn = np.linalg.norm(V, axis=1)
+        ok = vn > 0
+        theta = np.where(ok[:, None], V / np.where(ok, vn, 1.0)[:, None], theta)
+        met = s * _eta(A, q, theta)
+        up = met > val
+        best[up], val[up] = theta[up], met[up]
+    return best, val

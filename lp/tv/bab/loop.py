@@ -105,7 +105,7 @@ class SearchLoop:
         try:
             while (stack if dfs else heap) and self.witness is None:
                 if ((self.max_nodes is not None and self.n_nodes >= self.max_nodes) or self._late()
-                        or (self.limit is not None and len(self.found) >= self.limit)):
+                        or self._enough()):
                     stopped = True
                     break
                 if dfs:
@@ -145,7 +145,7 @@ class SearchLoop:
         open_max = float(nodes.bound[open_ids].max()) if open_ids.size else 0.0
         stats = BabStats(n_nodes=self.n_nodes, n_leaves=self.n_leaves, n_pruned=self.n_pruned,
                          n_open=int(open_ids.size), max_depth=self.max_depth,
-                         wall_time_s=time.perf_counter() - self.start)
+                         wall_time_s=time.perf_counter() - self.start, n_harvested=self.n_harvested)
         # every point lies in a closed node (bound <= closed_upper), an exact leaf (its upper
         # bound is in closed_upper) or an open node (open_max): the children of the batch
         # that met a witness are kept open, so the bound holds for every status

@@ -49,6 +49,8 @@ class BabStats:
         Deepest node evaluated.
     wall_time_s : float
         Seconds spent.
+    n_harvested : int
+        Violators listed from bound maximisers (``maximise`` with a ``limit``).
     """
 
     n_nodes: int
@@ -57,6 +59,7 @@ class BabStats:
     n_open: int
     max_depth: int
     wall_time_s: float
+    n_harvested: int = 0
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from relucert.errors import SolverError
 from relucert.lp.tv.bab.bounding import Bounding
 from relucert.lp.tv.bab.loop import SearchLoop, Seeds
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
-from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, split
+from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, record_splits, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
 from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
 
@@ -89,6 +89,10 @@ class _Search(Bounding, SearchLoop):
         self.start = 0.0
         self.hurried = False
         self.splits: dict | None = None     # certify(record_tree=True): (sign, rays) -> split edge (j, k)
+        # maximise with a violator quota: also list the regions of the bound maximisers
+        # above the threshold (Bounding._harvest), so the quota fills before the leaves
+        self.harvest = False
+        self.n_harvested = 0
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -155,7 +159,7 @@ class _Search(Bounding, SearchLoop):
             return None
         k = int(rest.sum())
         if self.splits is not None:
-            self._record_splits(R[live][rest], sg[live][rest], c1[rest], c2[rest])
+            record_splits(self.splits, R[live][rest], sg[live][rest], c1[rest], c2[rest])
         Rc = np.concatenate([c1[rest], c2[rest]])
         b = np.tile(bound[live][rest], 2)
         dep = np.tile(depth[live][rest] + 1, 2)
@@ -163,14 +167,6 @@ class _Search(Bounding, SearchLoop):
         kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None)
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
-
-    def _record_splits(self, R, sg, c1, c2) -> None:
-        """Record each split node's edge ``(j, k)``: the ray columns its two children replace."""
-        for Rm, s, a, b in zip(R, sg, c1, c2):
-            j = int(np.flatnonzero(np.any(a != Rm, axis=0))[0])
-            k = int(np.flatnonzero(np.any(b != Rm, axis=0))[0])
-            key = (int(s), tuple(tuple(int(v) for v in Rm[:, c]) for c in range(Rm.shape[1])))
-            self.splits[key] = (j, k)
 
 
 def _batch(batch, base: int, X) -> int:
@@ -202,7 +198,7 @@ def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
-             keep_frontier: bool = False, kernels=None) -> BabScan:
+             keep_frontier: bool = False, kernels=None, harvest: bool = True) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -210,7 +206,11 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     ----------
     X : (n, d) data; p : (n,) dual vector.
     threshold : list every (region, sign) whose maximum exceeds it (``inf``: none).
-    limit : stop once this many are found (``complete=False``).
+    limit : stop once this many are found (``complete=False``); with ``harvest`` (default)
+        such a scan also lists the region of every bound maximiser above ``threshold`` with
+        its exact maximum, so the quota fills from the first batches (proofs Lemma 10), and
+        far from feasible (``max |eta_p|`` met above ``BAB_QUOTA_ETA`` times ``threshold``)
+        it stops after ``BAB_QUOTA_NODES`` nodes once it has listed one.
     leaf_undecided : nodes with at most this many undecided points are exact leaves
         (default ``d + 1 + LEAF_EXTRA``).
     max_nodes, time_limit : budgets; when one stops the search, ``complete=False`` and
@@ -253,6 +253,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                      batch=_batch(batch, _BATCH_BEST, X), hints=hints,
                      seeds=None if seeds is None else Seeds(*seeds[:3], None, seeds[3]),
                      keep_frontier=keep_frontier, kernels=kernels)
+    search.harvest = limit is not None and harvest
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]

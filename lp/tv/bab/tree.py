@@ -9,7 +9,7 @@ import numpy as np
 
 from relucert.arrangement.chambers import lift
 
-__all__ = ["Problem", "prepare", "Nodes", "roots", "split"]
+__all__ = ["Problem", "prepare", "Nodes", "roots", "split", "record_splits"]
 
 
 @dataclass(frozen=True)
@@ -254,3 +254,14 @@ def split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.
     c1[rows, :, j] = new
     c2[rows, :, k] = new
     return c1, c2, np.abs(new).max(axis=1)
+
+
+def record_splits(splits: dict, R: np.ndarray, sg: np.ndarray, c1: np.ndarray, c2: np.ndarray) -> None:
+    """Record in ``splits`` each split node's edge ``(j, k)`` (the ray columns its two
+    children ``c1``, ``c2`` replace), keyed by ``(sign, rays)`` (rays as integer tuples,
+    column by column)."""
+    for Rm, s, a, b in zip(R, sg, c1, c2):
+        j = int(np.flatnonzero(np.any(a != Rm, axis=0))[0])
+        k = int(np.flatnonzero(np.any(b != Rm, axis=0))[0])
+        key = (int(s), tuple(tuple(int(v) for v in Rm[:, c]) for c in range(Rm.shape[1])))
+        splits[key] = (j, k)
