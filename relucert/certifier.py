@@ -251,7 +251,8 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     n_jobs, scheduler : where the branch and bound runs: ``n_jobs`` local processes or a
         Dask scheduler (address or ``distributed.Client``; ``relucert[dask]``). It always
         runs by the same subtrees (``relucert.lp.tv.bab.parallel.certify_parallel``, serial
-        by default), so the file is byte-identical however it was computed.
+        by default), and the exact tree is built root by root on the same executor, so the
+        file is byte-identical however it was computed.
 
     Returns
     -------
@@ -273,4 +274,5 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     with executor_for(n_jobs, scheduler) as executor:
         bab = certify_parallel(solution.X, solution.dual, executor=executor, tol=resolve(tol), progress=progress,
                                record_tree=True)
-    return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)
+        return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress, executor=executor,
+                                     tol=resolve(tol))

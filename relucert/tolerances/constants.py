@@ -219,3 +219,13 @@ ESTIMATOR_MAX_NODES = 256
 #: Gates through random samples in the starting columns of a branch-and-bound fit
 #: (``relucert._warm_start.data_seed``), each with its opposite direction and both signs.
 ESTIMATOR_SEED_GATES = 32
+
+
+# ----------------------------------------------------------------------------------------
+# --- /2 claims and the parallel /2 build (verify/bab_tree.py, verify/bab_certificate.py; "tree") ---
+#: Splits one root's unit may add, beyond the plain tree, to make every leaf above
+#: ``(1 - NEAR_EXTREMAL_BAND)^2`` an exact leaf whose near sub-regions each lie in one chamber
+#: (the near-extremal claims of format /2); past it the file is written without claims.
+BAB_CERT_CLAIMS_MAX_SPLITS = 200_000
+#: A /2 build unit whose worker died is run again at most this many times.
+BAB_CERT_MAX_RETRIES = 3
