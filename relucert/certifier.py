@@ -17,7 +17,8 @@ from relucert.tolerances import Tolerances, resolve
 __all__ = ["certify", "tree_certificate", "exact_certificate", "near_extremal_report", "TREE_FORMAT_MIN_D"]
 
 #: ``exact=True`` writes format /2 (the tree) at this dimension and above, and wherever the
-#: chambers are not listed; format /1 (the chamber list, with its uniqueness claim) below.
+#: chambers are not listed (with its near-extremal chambers and their uniqueness claim);
+#: format /1 (the chamber list, with its uniqueness claim) below.
 TREE_FORMAT_MIN_D = 4
 
 
