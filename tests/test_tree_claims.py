@@ -233,3 +233,23 @@ def test_the_file_is_byte_identical_on_any_executor():
         pool.close()
     assert json.dumps(plain.document, sort_keys=True) == json.dumps(
         make_tree_certificate(sol, bab, progress=False, claims=False).document, sort_keys=True)
+
+
+def test_split_map_is_cut_by_root():
+    """Every split node of the solver goes to the unit of the root orthant holding it (its
+    rays have the orthant's signs), so each unit replays the solver's own splits."""
+    from relucert.verify.bab_tree import root_index
+    from relucert.verify.checker.tree import roots
+
+    X, y, lam, theta, amp = _constructed(10, 3, 2)
+    sol = solution_from_measure(X, y, lam, theta, amp)
+    bab = certify(X, sol.dual, record_tree=True, progress=False)
+    ctx = Context(_Exact(parse_tree_certificate(make_tree_certificate(sol, bab, progress=False,
+                                                                      claims=False).document).base))
+    all_roots = roots(ctx)
+    assert len({root_index(sign, R) for sign, R in bab.splits}) > 1
+    for sign, R in bab.splits:
+        root = all_roots[root_index(sign, R)]
+        assert root.sign == sign
+        s = [root.R[c][c] for c in range(ctx.D)]
+        assert all(s[c] * r[c] >= 0 for r in R for c in range(ctx.D))
