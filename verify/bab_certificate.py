@@ -35,7 +35,8 @@ from relucert.errors import CertificateError
 from relucert.results import VerificationReport
 from relucert.solution import Solution
 from relucert.tolerances import (
-    BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_SCALE_MARGIN_BITS, NEAR_EXTREMAL_BAND, Tolerances, resolve,
+    BAB_CERT_CLAIMS_MARGIN_FACTOR, BAB_CERT_CLAIMS_MIN_MARGIN_BITS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES,
+    BAB_CERT_SCALE_MARGIN_BITS, NEAR_EXTREMAL_BAND, Tolerances, resolve,
 )
 from relucert.verify.bab_tree import TreePart, build_tree
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, CertifiedVerdict, encode_rational, write_certificate
@@ -104,6 +105,25 @@ def dual_scale(upper_bound: float) -> Fraction:
     return Fraction(math.ceil(want * (1 << SCALE_BITS)), 1 << SCALE_BITS)
 
 
+def claims_margin(ex: _Exact, lower: Fraction, upper: Fraction) -> Fraction:
+    """The margin ``m`` of the claims: the smallest ``2^-k`` in
+    ``[2^-BAB_CERT_CLAIMS_MIN_MARGIN_BITS, NEAR_EXTREMAL_BAND]`` with
+    ``m > BAB_CERT_CLAIMS_MARGIN_FACTOR * beta_max``, ``beta_max = rho ||X~||_F`` the dual
+    ball's reach (the checker needs ``beta_max < m``; a smaller margin lists fewer chambers
+    and refines fewer leaves). ``NEAR_EXTREMAL_BAND`` when even it is too small (the list is
+    then still valid, the uniqueness claim fails)."""
+    m = Fraction(NEAR_EXTREMAL_BAND)
+    cert = ex.cert
+    if cert.lam == 0 or upper < lower:
+        return m
+    beta2 = Fraction(sum(ex.fro), ex.DX * ex.DX) * 2 * (upper - lower) / (cert.lam * cert.lam)
+    reach2 = beta2 * BAB_CERT_CLAIMS_MARGIN_FACTOR ** 2
+    floor = Fraction(1, 1 << BAB_CERT_CLAIMS_MIN_MARGIN_BITS)
+    while m / 2 >= floor and (m / 2) ** 2 > reach2:
+        m /= 2
+    return m
+
+
 def _claims(X: np.ndarray, dual: tuple, base: ParsedCertificate, masks, margin: Fraction, tol: Tolerances):
     """The ``claims`` object for the near chambers ``masks`` (sign vectors as ints):
     interior points (chamber LP, rounded, checked exactly), polar multipliers of both signs
@@ -165,8 +185,8 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     use_solver_tree : when ``bab`` carries its tree (``bab.splits``, from
         ``certify(record_tree=True)``), replay it (split rule "recorded-edge/1") instead of
         growing the builder's own longest-edge tree (False: always grow one).
-    claims : also list the near-extremal chambers (every point where ``|eta| > 1 - m``,
-        ``m = NEAR_EXTREMAL_BAND``, lies in one of them: the tree proves it) with the
+    claims : also list the near-extremal chambers (every point where ``|eta| > 1 - m``
+        lies in one of them: the tree proves it; ``m`` from :func:`claims_margin`) with the
         uniqueness verdict derived from them (proofs/near_extremal_chambers.md, Lemma N3).
         When they cannot be listed the file carries no claims and says why
         (``provenance.claims``).
@@ -210,11 +230,6 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     scale = dual_scale(upper_f)
     dual = tuple(Fraction(float(v)) / scale for v in p_float)
     splits = getattr(bab, "splits", None) if use_solver_tree else None
-    margin = Fraction(NEAR_EXTREMAL_BAND) if claims and lam > 0 else None
-    tree: TreePart = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress, splits=splits,
-                                margin=margin, executor=executor)
-    bits, leaves, edges = tree.bits, tree.leaves, tree.edges
-    t1 = time.perf_counter()
     Xf = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
     yf = tuple(Fraction(float(v)) for v in y)
     lamf = Fraction(lam)
@@ -230,6 +245,11 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
                              gap=Fraction(0), verdict=CertifiedVerdict.NOT_CERTIFIED, reason="")
     ex = _Exact(base)
     lower, upper = ex.dual_value(), ex.primal_value()
+    margin = claims_margin(ex, lower, upper) if claims and lam > 0 else None
+    tree: TreePart = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress, splits=splits,
+                                margin=margin, executor=executor)
+    bits, leaves, edges = tree.bits, tree.leaves, tree.edges
+    t1 = time.perf_counter()
     claims_doc, verdict = None, CertifiedVerdict.NOT_CERTIFIED
     if margin is None:
         reason = "no claims: " + ("not asked for" if not claims else "lam = 0 (the dual of (P_0) is not strongly "

@@ -229,3 +229,11 @@ ESTIMATOR_SEED_GATES = 32
 BAB_CERT_CLAIMS_MAX_SPLITS = 200_000
 #: A /2 build unit whose worker died is run again at most this many times.
 BAB_CERT_MAX_RETRIES = 3
+#: The margin m of the /2 claims (every point with |eta| > 1 - m listed) is the smallest
+#: power of two, at most ``NEAR_EXTREMAL_BAND`` and at least 2^-this, above
+#: ``BAB_CERT_CLAIMS_MARGIN_FACTOR`` times the dual ball's reach ``rho ||X~||_F`` (the
+#: checker needs reach < m to exclude the unlisted chambers from carrying mass).
+BAB_CERT_CLAIMS_MIN_MARGIN_BITS = 40
+#: See ``BAB_CERT_CLAIMS_MIN_MARGIN_BITS`` (any factor > 1 is valid: the slack between the
+#: reach and the margin).
+BAB_CERT_CLAIMS_MARGIN_FACTOR = 2
