@@ -107,8 +107,9 @@ def run_parallel(path: str, lam: float, jobs: int) -> int:
         return (time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
                 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime)
 
-    print("| build | wall s | CPU s | nodes | leaves (exact) | listed chambers | claimed verdict |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| build | wall s | CPU s | tree wall s | claims wall s | self-check wall s | nodes | leaves (exact) | "
+          "listed chambers | margin | claimed verdict |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     docs = {}
     for name, kw in (("serial, no claims", dict(claims=False)), ("serial, claims", {}),
                      (f"{jobs} processes, claims", dict(jobs=jobs))):
@@ -123,9 +124,14 @@ def run_parallel(path: str, lam: float, jobs: int) -> int:
             tree = make_tree_certificate(sol, bab, progress=False, **kw)
         w, c = time.perf_counter() - w, cpu() - c
         docs[name] = json.dumps(tree.document, sort_keys=True)
-        print(f"| {name} | {w:.1f} | {c:.1f} | {tree.n_nodes:,} | {tree.n_leaves:,} ({tree.n_exact_leaves:,}) | "
-              f"{tree.n_listed_chambers if tree.n_listed_chambers is not None else '-'} | "
+        tm = tree.timings
+        margin = tree.document["claims"]["margin"] if "claims" in tree.document else "-"
+        print(f"| {name} | {w:.1f} | {c:.1f} | {tm['tree_s']:.1f} | {tm['claims_s']:.1f} | {tm['self_check_s']:.1f} | "
+              f"{tree.n_nodes:,} | {tree.n_leaves:,} ({tree.n_exact_leaves:,}) | "
+              f"{tree.n_listed_chambers if tree.n_listed_chambers is not None else '-'} | {margin} | "
               f"{tree.unique.value} |", flush=True)
+        if tree.n_listed_chambers is not None and "jobs" not in name:
+            print(f"  verdict reason: {tree.unique_reason[:300]}", flush=True)
     same = docs["serial, claims"] == docs[f"{jobs} processes, claims"]
     print(f"serial and {jobs}-process files byte-identical: {same}")
     return 0 if same else 1
