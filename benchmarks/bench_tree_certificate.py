@@ -130,7 +130,7 @@ def run_parallel(path: str, lam: float, jobs: int) -> int:
               f"{tree.n_nodes:,} | {tree.n_leaves:,} ({tree.n_exact_leaves:,}) | "
               f"{tree.n_listed_chambers if tree.n_listed_chambers is not None else '-'} | {margin} | "
               f"{tree.unique.value} |", flush=True)
-        if tree.n_listed_chambers is not None and "jobs" not in name:
+        if tree.n_listed_chambers is not None and name == "serial, claims":
             print(f"  verdict reason: {tree.unique_reason[:300]}", flush=True)
     same = docs["serial, claims"] == docs[f"{jobs} processes, claims"]
     print(f"serial and {jobs}-process files byte-identical: {same}")
