@@ -124,7 +124,7 @@ def claims_margin(ex: _Exact, lower: Fraction, upper: Fraction) -> Fraction:
     return m
 
 
-def _claims(X: np.ndarray, dual: tuple, base: ParsedCertificate, masks, margin: Fraction, tol: Tolerances):
+def _claims(X: np.ndarray, base: ParsedCertificate, masks, margin: Fraction, tol: Tolerances):
     """The ``claims`` object for the near chambers ``masks`` (sign vectors as ints):
     interior points (chamber LP, rounded, checked exactly), polar multipliers of both signs
     and the uniqueness verdict; raises CertificateError when a chamber cannot be listed."""
@@ -258,7 +258,7 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
         reason = f"no claims: {tree.claims_failure}"
     else:
         try:
-            claims_doc, verdict, reason = _claims(X, dual, base, tree.near, margin, tol)
+            claims_doc, verdict, reason = _claims(X, base, tree.near, margin, tol)
         except CertificateError as exc:
             reason = f"no claims: {exc}"
     t2 = time.perf_counter()

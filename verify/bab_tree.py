@@ -33,7 +33,9 @@ from scipy.optimize import nnls
 from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
-from relucert.tolerances import BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS
+from relucert.tolerances import (
+    BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
+)
 from relucert.verify.certfile import CertifiedVerdict
 from relucert.verify.certificate_hints import dyadic_round
 from relucert.verify.checker.claims import _Exact
