@@ -6,8 +6,8 @@ Each of the ``2 * 2^D`` roots (orthant, sign) is one unit of work, run by
 the dual vector and the solver's splits inside it only, so the units' results joined in
 root order give the same file on any executor (serial, ``n_jobs`` processes, Dask).
 The executor is duck-typed (``submit(fn, *args)`` and ``as_completed(futures)``;
-optionally ``lost(exc)`` for a dead worker, ``cancel(futures)`` and ``share(value)``, the
-data sent once per worker): this layer never imports the solver's executors
+optionally ``lost(exc)`` for a dead worker and ``cancel(futures)``; the data, a few kB,
+go with each unit): this layer never imports the solver's executors
 (proofs/parallel_subtrees.md).
 
 At each node Act/Ina/U are derived exactly (the checker's kernel); the node becomes a
@@ -301,9 +301,7 @@ def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=
     D = X.shape[1] + 1
     n_roots = 2 << D
     parts = _split_by_root(splits, n_roots)
-    share = getattr(executor, "share", None)
-    Xh, dh = (share(X), share(dual)) if share is not None else (X, dual)   # a Dask client scatters them once
-    args = [(Xh, dh, (r,), parts[r], leaf_undecided, max_nodes, margin) for r in range(n_roots)]
+    args = [(X, dual, (r,), parts[r], leaf_undecided, max_nodes, margin) for r in range(n_roots)]
     results: list = [None] * n_roots
     bar = tqdm(desc="tree certificate", unit="node", disable=None if progress is None else not progress,
                file=sys.stderr, leave=False)
