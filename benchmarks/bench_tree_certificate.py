@@ -2,6 +2,14 @@
 
 Usage: python benchmarks/bench_tree_certificate.py [--quick] [--cases d3n50,d4n30] [--no-baseline]
        [--own-tree]
+       python benchmarks/bench_tree_certificate.py --data FILE.npz --lam L [--jobs 2]
+
+``--data`` (issue 14, the parallel /2 build): one saved problem (X, y); solve, the branch
+and bound's ``certify(record_tree=True)``, then the /2 build three times from the same
+``bab``: serial without the near-extremal claims, serial with them, and with them on
+``--jobs`` local processes (``relucert._executors.ProcessPoolAdapter``); wall and CPU
+seconds (the workers' CPU included), nodes, listed chambers, the claimed verdict, and
+whether the serial and parallel files are byte-identical.
 
 Per case (Gaussian X, y = relu(X w) + noise, lam = 0.1, seed 0): ``relucert.solve``, the
 branch and bound's ``certify`` of its dual, the /2 builder
@@ -76,6 +84,59 @@ def run(n: int, d: int, baseline: bool, folder: str, own: bool = False) -> dict:
     return out
 
 
+def run_parallel(path: str, lam: float, jobs: int) -> int:
+    import json
+    import resource
+
+    import relucert
+    from relucert._executors import ProcessPoolAdapter
+    from relucert.lp.tv.bab import certify
+    from relucert.verify.bab_certificate import make_tree_certificate
+
+    data = np.load(path)
+    X, y = data["X"], data["y"]
+    n, d = X.shape
+    print(f"machine: {machine()}")
+    t = time.perf_counter()
+    sol = relucert.solve(X, y, lam, progress=False)
+    bab = certify(X, sol.dual, progress=False, record_tree=True)
+    print(f"data {path}: n = {n}, d = {d}, lam = {lam}; solve + certify {time.perf_counter() - t:.1f} s wall, "
+          f"bab nodes {bab.stats.n_nodes:,}", flush=True)
+
+    def cpu():
+        return (time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+                + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime)
+
+    print("| build | wall s | CPU s | tree wall s | claims wall s | self-check wall s | nodes | leaves (exact) | "
+          "listed chambers | margin | claimed verdict |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    docs = {}
+    for name, kw in (("serial, no claims", dict(claims=False)), ("serial, claims", {}),
+                     (f"{jobs} processes, claims", dict(jobs=jobs))):
+        w, c = time.perf_counter(), cpu()
+        if "jobs" in kw:
+            pool = ProcessPoolAdapter(kw.pop("jobs"))
+            try:
+                tree = make_tree_certificate(sol, bab, progress=False, executor=pool)
+            finally:
+                pool.close()
+        else:
+            tree = make_tree_certificate(sol, bab, progress=False, **kw)
+        w, c = time.perf_counter() - w, cpu() - c
+        docs[name] = json.dumps(tree.document, sort_keys=True)
+        tm = tree.timings
+        margin = tree.document["claims"]["margin"] if "claims" in tree.document else "-"
+        print(f"| {name} | {w:.1f} | {c:.1f} | {tm['tree_s']:.1f} | {tm['claims_s']:.1f} | {tm['self_check_s']:.1f} | "
+              f"{tree.n_nodes:,} | {tree.n_leaves:,} ({tree.n_exact_leaves:,}) | "
+              f"{tree.n_listed_chambers if tree.n_listed_chambers is not None else '-'} | {margin} | "
+              f"{tree.unique.value} |", flush=True)
+        if tree.n_listed_chambers is not None and name == "serial, claims":
+            print(f"  verdict reason: {tree.unique_reason[:300]}", flush=True)
+    same = docs["serial, claims"] == docs[f"{jobs} processes, claims"]
+    print(f"serial and {jobs}-process files byte-identical: {same}")
+    return 0 if same else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="cases d2n20,d3n12")
@@ -83,7 +144,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the format /1 certificate")
     parser.add_argument("--own-tree", action="store_true",
                         help="also build the builder's own longest-edge tree (the replay's saving)")
+    parser.add_argument("--data", default=None, help="a saved problem (.npz with X, y): the parallel build")
+    parser.add_argument("--lam", type=float, default=0.05, help="lam for --data")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for --data")
     args = parser.parse_args(argv)
+    if args.data is not None:
+        return run_parallel(args.data, args.lam, args.jobs)
     cases = args.cases or ("d2n20,d3n12" if args.quick else "d3n50,d4n30")
     print(f"machine: {machine()}")
     print("| d | n | chambers | bab nodes | tree nodes | nodes / chambers | leaves (exact) | build s | file | "

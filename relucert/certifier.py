@@ -17,7 +17,8 @@ from relucert.tolerances import Tolerances, resolve
 __all__ = ["certify", "tree_certificate", "exact_certificate", "near_extremal_report", "TREE_FORMAT_MIN_D"]
 
 #: ``exact=True`` writes format /2 (the tree) at this dimension and above, and wherever the
-#: chambers are not listed; format /1 (the chamber list, with its uniqueness claim) below.
+#: chambers are not listed (with its near-extremal chambers and their uniqueness claim);
+#: format /1 (the chamber list, with its uniqueness claim) below.
 TREE_FORMAT_MIN_D = 4
 
 
@@ -251,7 +252,8 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     n_jobs, scheduler : where the branch and bound runs: ``n_jobs`` local processes or a
         Dask scheduler (address or ``distributed.Client``; ``relucert[dask]``). It always
         runs by the same subtrees (``relucert.lp.tv.bab.parallel.certify_parallel``, serial
-        by default), so the file is byte-identical however it was computed.
+        by default), and the exact tree is built root by root on the same executor, so the
+        file is byte-identical however it was computed.
 
     Returns
     -------
@@ -273,4 +275,5 @@ def tree_certificate(solution: Solution, *, tol: Tolerances | None = None, progr
     with executor_for(n_jobs, scheduler) as executor:
         bab = certify_parallel(solution.X, solution.dual, executor=executor, tol=resolve(tol), progress=progress,
                                record_tree=True)
-    return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress)
+        return make_tree_certificate(solution, bab, max_nodes=max_nodes, progress=progress, executor=executor,
+                                     tol=resolve(tol))

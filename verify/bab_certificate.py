@@ -5,17 +5,16 @@ bound certified (``relucert.lp.tv.bab.certify``, called by the API layer and pas
 this layer never imports the TV solver) into a rational proof over a tree of simplicial
 cones (proofs/exact_certificate.md, "Format /2"; proofs/branch_and_bound.md, Lemma 8):
 
-- the tree is replayed from the ``2^D`` orthant roots (both signs) with the checker's
-  own split rule (longest edge, exact comparison, new ray ``r_j + r_k``), depth first;
-- at each node Act/Ina/U are derived exactly (the checker's kernel); the node becomes
-  a *bound leaf* when the linear majorant of Lemma 2 (centre slopes, refined by a few
-  Frank-Wolfe steps) plus NNLS polar multipliers, rounded to a dyadic grid
-  ``2**-b`` (``b`` in ``BAB_CERT_MULT_BITS``, coarsest first), gives ``||z||^2 <= 1`` in
-  exact arithmetic; otherwise an *exact leaf* when it has at most ``leaf_undecided``
-  weighted undecided samples and every sub-region's rounded polar multipliers confirm
-  exactly; otherwise it is split. A node that cannot be confirmed is refined, never
-  written as certified; a cone with no undecided sample that still fails, a ray beyond
-  ``2^53`` or more than ``max_nodes`` nodes refuses the certificate;
+- the tree (:func:`relucert.verify.bab_tree.build_tree`, root by root on an optional
+  executor: the same file on any) replays the solver's splits, confirms every leaf
+  exactly at ``||z||^2 <= 1`` (bound leaves and exact leaves) and refines what it cannot
+  confirm; a node that cannot be confirmed is never written as certified;
+- with ``claims`` (the default for lam > 0) it also makes every leaf reaching above
+  ``(1 - m)^2``, ``m = NEAR_EXTREMAL_BAND``, an exact leaf whose near sub-regions each lie in
+  one chamber; those chambers are listed in the file's ``claims`` (interior points and
+  polar multipliers, as in /1) with the uniqueness verdict of the /1 argument over them
+  (proofs/near_extremal_chambers.md, Lemma N3); when they cannot be listed the file
+  carries no claims and ``provenance.claims`` says why;
 - the dual vector is first divided by one dyadic factor ``c`` slightly above the branch
   and bound's float upper bound on ``max |eta_p|`` (:func:`dual_scale`), so that every
   leaf is confirmed directly at ``||z||^2 <= 1`` (proofs/exact_gap.md, dual scaling);
@@ -24,33 +23,29 @@ cones (proofs/exact_certificate.md, "Format /2"; proofs/branch_and_bound.md, Lem
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-import sys
 import time
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import nnls
-from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
 from relucert.solution import Solution
 from relucert.tolerances import (
-    BAB_CERT_ALPHA_STEPS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES, BAB_CERT_MULT_BITS,
-    BAB_CERT_SCALE_MARGIN_BITS,
+    BAB_CERT_CLAIMS_MARGIN_FACTOR, BAB_CERT_CLAIMS_MIN_MARGIN_BITS, BAB_CERT_LEAF_UNDECIDED, BAB_CERT_MAX_NODES,
+    BAB_CERT_SCALE_MARGIN_BITS, NEAR_EXTREMAL_BAND, Tolerances, resolve,
 )
-from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, encode_rational
+from relucert.verify.bab_tree import TreePart, build_tree
+from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, CertifiedVerdict, encode_rational
 from relucert.verify.certificate_result import CertificateResult, dyadic_scale, scaled_dual
-from relucert.verify.certificate_hints import dyadic_round, exact_interpolation
+from relucert.verify.certificate_hints import exact_interpolation, hint_vector, interior_points, region_multipliers
 from relucert.verify.checker import check_certificate, sqrt_upper
-from relucert.verify.checker.claims import _Exact
+from relucert.verify.checker.claims import _Exact, _unpack, check_interiors
 from relucert.verify.checker.schema import ParsedCertificate
-from relucert.verify.checker.tree import (
-    Context, Node, bound_leaf, children, classify, exact_leaf, longest_edge, roots, undecided_weighted,
-)
+from relucert.verify.checker.tree_claims import claims_uniqueness
 from relucert.verify.checker.tree_schema import SPLIT_RULE, SPLIT_RULE_RECORDED
-from relucert.verify.certfile import CertifiedVerdict
 
 __all__ = ["TreeCertificate", "make_tree_certificate", "build_tree", "dual_scale"]
 
@@ -66,171 +61,11 @@ class TreeCertificate(CertificateResult):
     n_nodes: int = 0
     n_leaves: int = 0
     n_exact_leaves: int = 0
-
-
-class _Floats:
-    """Float hints of one node (floats only choose rationals; the checker kernels decide)."""
-
-    def __init__(self, A: np.ndarray, p: np.ndarray):
-        self.A, self.p = A, p
-
-    def bound(self, node: Node, act, und, steps: int):
-        """(alpha dict, lambda array, float bound) of the best of a few slope choices."""
-        A, q = self.A, node.sign * self.p
-        R = np.array(node.R, dtype=np.float64).T          # columns r_j
-        G = np.array(node.G, dtype=np.float64)            # rows g_j
-        v0 = q[act] @ A[act] if act else np.zeros(A.shape[1])
-        pos = [i for i in und if q[i] > 0]
-        neg = [i for i in und if q[i] < 0]
-        f = q[pos] @ np.maximum(A[pos] @ R, 0.0) if pos else np.zeros(A.shape[1])
-        base = v0 + G.T @ f
-        An = A[neg]
-        centre = (R / np.linalg.norm(R, axis=0)).sum(axis=1)
-        alpha = (An @ centre > 0).astype(np.float64)
-        best = None
-        for k in range(steps + 1):
-            w = base + (alpha * q[neg]) @ An if neg else base
-            lam, res = nnls(G.T, -w)
-            if best is None or res < best[2]:
-                best = (alpha.copy(), lam, res)
-            if not neg or k == steps:
-                break
-            z = w + G.T @ lam
-            vertex = (An @ z > 0).astype(np.float64)
-            alpha = alpha + 2.0 / (k + 2.0) * (vertex - alpha)
-        alpha, lam, res = best
-        return {i: a for i, a in zip(neg, alpha) if a > 0}, lam, res
-
-    def patterns(self, node: Node, act, U):
-        """Per pattern of the weighted undecided samples: (multipliers, float bound)."""
-        A, q = self.A, node.sign * self.p
-        G = np.array(node.G, dtype=np.float64)
-        v0 = q[act] @ A[act] if act else np.zeros(A.shape[1])
-        k = len(U)
-        out = []
-        for t in range(1 << k):
-            on = [U[b] for b in range(k) if (t >> b) & 1]
-            s = np.array([1.0 if (t >> b) & 1 else -1.0 for b in range(k)])
-            v = v0 + (q[on] @ A[on] if on else 0.0)
-            N = np.vstack([G, s[:, None] * A[U]]) if k else G
-            mult, res = nnls(N.T, -v)
-            out.append((mult, res))
-        return out
-
-
-def _dyadic(values, bits: int) -> dict:
-    """Non-negative values rounded to ``2**-bits``, as a sparse dict (zeros left out)."""
-    out = {}
-    for j, v in enumerate(values):
-        r = dyadic_round(float(v), bits)
-        if r > 0:
-            out[j] = r
-    return out
-
-
-def _alpha_exact(alpha: dict, bits: int) -> dict:
-    out = {}
-    for i, a in alpha.items():
-        r = min(Fraction(1), max(Fraction(0), dyadic_round(float(a), bits)))
-        if r:
-            out[int(i)] = r
-    return out
-
-
-def _context(X, p) -> Context:
-    Xf = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
-    n, d = X.shape
-    cert = ParsedCertificate(n=n, d=d, X=Xf, y=(Fraction(0),) * n, lam=Fraction(0), dual=tuple(p), atoms=(),
-                             masks=(), interiors=(), parents=(), mult=(), n_chambers_claimed=0, lower=Fraction(0),
-                             upper=Fraction(0), gap=Fraction(0), verdict=CertifiedVerdict.NOT_CERTIFIED, reason="")
-    return Context(_Exact(cert))
-
-
-def _edge_index(edge: tuple, D: int) -> int:
-    """The index of the pair ``(j, k)``, ``j < k``, among the ``D (D - 1) / 2`` pairs in
-    lexicographic order (split rule "recorded-edge/1")."""
-    j, k = sorted(edge)
-    return sum(D - 1 - t for t in range(j)) + (k - j - 1)
-
-
-def build_tree(X, dual: tuple, *, leaf_undecided: int, max_nodes: int, progress=None, splits: dict | None = None):
-    """The tree (bits, leaves) for the rational dual vector ``dual``, every leaf confirmed
-    at ``||z||^2 <= 1`` exactly, the largest leaf bound ``(num, den)``, the number of
-    exact leaves and the edge index of every split (None without ``splits``); raises
-    CertificateError when a node cannot be confirmed and cannot be refined.
-
-    ``splits``: the branch and bound's own tree (``(sign, rays) -> (j, k)``, from
-    ``certify(record_tree=True)``): its split nodes are split at its edge without a
-    confirmation attempt, its leaves are confirmed (and refined at the longest edge when
-    they cannot be), and every edge is written (split rule "recorded-edge/1")."""
-    ctx = _context(X, dual)
-    floats = _Floats(np.hstack([X, np.ones((X.shape[0], 1))]), np.array([float(v) for v in dual]))
-    T2 = 1
-    tf = 1.0
-    bits, leaves = [], []
-    edges = None if splits is None else []
-    worst = (0, 1)
-    n_exact = 0
-    bar = tqdm(desc="tree certificate", unit="node", disable=None if progress is None else not progress,
-               file=sys.stderr, leave=False)
-    try:
-        for root in roots(ctx):
-            stack = [root]
-            while stack:
-                node = stack.pop()
-                if len(bits) >= max_nodes:
-                    raise CertificateError(f"tree certificate: more than max_nodes = {max_nodes} nodes")
-                bar.update(1)
-                edge = None if splits is None else splits.get((node.sign, node.R))
-                if edge is not None:        # the solver split here: the same split, no leaf attempt
-                    kids = children(node, tuple(sorted(edge)))
-                    if kids is None:
-                        raise CertificateError("tree certificate: the solver's split passes 2^53")
-                    bits.append("1")
-                    edges.append(_edge_index(edge, ctx.D))
-                    stack.append(kids[1])
-                    stack.append(kids[0])
-                    continue
-                act, und = classify(node, ctx.n)
-                leaf, out = None, None
-                alpha, lam, res = floats.bound(node, act, und, BAB_CERT_ALPHA_STEPS)
-                for grid in (BAB_CERT_MULT_BITS if res <= tf else ()):
-                    cand = (_alpha_exact(alpha, grid), _dyadic(lam, grid))
-                    out = bound_leaf(ctx, node, act, und, *cand)
-                    if not isinstance(out, str) and out[0] <= T2 * out[1]:
-                        leaf = ("bound",) + cand
-                        break
-                U = undecided_weighted(ctx, und)
-                if leaf is None and len(U) <= leaf_undecided:
-                    pats = floats.patterns(node, act, U)
-                    for grid in (BAB_CERT_MULT_BITS if all(r <= tf for _, r in pats) else ()):
-                        cand = tuple(_dyadic(m, grid) for m, _ in pats)
-                        out = exact_leaf(ctx, node, act, und, cand)
-                        if not isinstance(out, str) and out[0] <= T2 * out[1]:
-                            leaf = ("exact", cand)
-                            n_exact += 1
-                            break
-                if leaf is not None:
-                    bits.append("0")
-                    leaves.append(leaf)
-                    if out[0] * worst[1] > worst[0] * out[1]:
-                        worst = out
-                    continue
-                if not U:
-                    raise CertificateError(
-                        f"tree certificate: on a cone with no undecided sample (sign {node.sign:+d}) the bound "
-                        f"{res:.12g} exceeds 1 for the scaled dual vector: it is not feasible there")
-                kids = children(node)
-                if kids is None:
-                    raise CertificateError("tree certificate: a cone narrower than 2^-53 could not be confirmed")
-                bits.append("1")
-                if edges is not None:
-                    edges.append(_edge_index(longest_edge(node.R), ctx.D))
-                stack.append(kids[1])
-                stack.append(kids[0])
-    finally:
-        bar.close()
-    return "".join(bits), leaves, worst, n_exact, edges
+    # the near-extremal claims (``claims`` in the file): listed chambers (None: no claims),
+    # the uniqueness verdict the file claims, and why (or why the file makes no claims)
+    n_listed_chambers: int | None = None
+    unique: CertifiedVerdict = CertifiedVerdict.NOT_CERTIFIED
+    unique_reason: str = ""
 
 
 def _sparse_text(values: dict) -> dict:
@@ -253,9 +88,69 @@ def dual_scale(upper_bound: float) -> Fraction:
     return dyadic_scale(want)
 
 
+def claims_margin(ex: _Exact, lower: Fraction, upper: Fraction) -> Fraction:
+    """The margin ``m`` of the claims: the smallest ``2^-k`` in
+    ``[2^-BAB_CERT_CLAIMS_MIN_MARGIN_BITS, NEAR_EXTREMAL_BAND]`` with
+    ``m > BAB_CERT_CLAIMS_MARGIN_FACTOR * beta_max``, ``beta_max = rho ||X~||_F`` the dual
+    ball's reach (the checker needs ``beta_max < m``; a smaller margin lists fewer chambers
+    and refines fewer leaves). ``NEAR_EXTREMAL_BAND`` when even it is too small (the list is
+    then still valid, the uniqueness claim fails)."""
+    m = Fraction(NEAR_EXTREMAL_BAND)
+    cert = ex.cert
+    if cert.lam == 0 or upper < lower:
+        return m
+    beta2 = Fraction(sum(ex.fro), ex.DX * ex.DX) * 2 * (upper - lower) / (cert.lam * cert.lam)
+    reach2 = beta2 * BAB_CERT_CLAIMS_MARGIN_FACTOR ** 2
+    floor = Fraction(1, 1 << BAB_CERT_CLAIMS_MIN_MARGIN_BITS)
+    while m / 2 >= floor and (m / 2) ** 2 > reach2:
+        m /= 2
+    return m
+
+
+def _claims(X: np.ndarray, base: ParsedCertificate, masks, margin: Fraction, tol: Tolerances):
+    """The ``claims`` object for the near chambers ``masks`` (sign vectors as ints):
+    interior points (chamber LP, rounded, checked exactly), polar multipliers of both signs
+    and the uniqueness verdict; raises CertificateError when a chamber cannot be listed."""
+    from relucert.verify.near_extremal import chambers_of_patterns
+
+    n = X.shape[0]
+    masks = sorted(masks)
+    pats = _unpack(masks, n)
+    arr = chambers_of_patterns(X, pats, tol=tol)
+    DX = 1
+    for row in base.X:
+        for v in row:
+            DX = math.lcm(DX, v.denominator)
+    Xint = np.array([[v.numerator * (DX // v.denominator) for v in row] + [DX] for row in base.X], dtype=object)
+    interiors = interior_points(Xint, pats, np.asarray(arr.interior))
+    listed = dict(masks=tuple(masks), interiors=tuple(interiors), parents=(-1,) * len(masks),
+                  n_chambers_claimed=len(masks))
+    ex = _Exact(dataclasses.replace(base, mult=tuple(({}, {}) for _ in masks), **listed))
+    found = check_interiors(ex)
+    if not found.passed:
+        raise CertificateError(f"a listed chamber has no exact interior point: {found.detail}")
+    V, _ = ex.chamber_vectors()
+    mult = []
+    for c in range(len(masks)):
+        v = hint_vector(V[c], ex.S)
+        idx, G = arr.facets(c), arr.inward_normals(c)
+        mult.append((region_multipliers(v, G, idx, Fraction(1), tol), region_multipliers(-v, G, idx, Fraction(1), tol)))
+    ex = _Exact(dataclasses.replace(base, mult=tuple(mult), **listed))
+    unique, reason = claims_uniqueness(ex, margin)
+    verdict = CertifiedVerdict.UNIQUE if unique else CertifiedVerdict.NOT_CERTIFIED
+    enc = encode_rational
+    doc = {"margin": enc(margin),
+           "chambers": [{"signs": format(masks[c], "x"), "interior": [enc(v) for v in interiors[c]], "parent": -1,
+                         "mult_plus": _sparse_text(mult[c][0]), "mult_minus": _sparse_text(mult[c][1])}
+                        for c in range(len(masks))],
+           "uniqueness": {"verdict": verdict.value, "reason": reason}}
+    return doc, verdict, reason
+
+
 def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None = None,
                           max_nodes: int | None = None, progress: bool | None = None,
-                          use_solver_tree: bool = True) -> TreeCertificate:
+                          use_solver_tree: bool = True, claims: bool = True, executor=None,
+                          tol: Tolerances | None = None) -> TreeCertificate:
     """Build a ``relucert.exact-certificate/2`` proof of ``solution``'s optimality gap.
 
     Parameters
@@ -273,6 +168,15 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     use_solver_tree : when ``bab`` carries its tree (``bab.splits``, from
         ``certify(record_tree=True)``), replay it (split rule "recorded-edge/1") instead of
         growing the builder's own longest-edge tree (False: always grow one).
+    claims : also list the near-extremal chambers (every point where ``|eta| > 1 - m``
+        lies in one of them: the tree proves it; ``m`` from :func:`claims_margin`) with the
+        uniqueness verdict derived from them (proofs/near_extremal_chambers.md, Lemma N3).
+        When they cannot be listed the file carries no claims and says why
+        (``provenance.claims``).
+    executor : runs the tree's units, one per root (duck-typed ``submit`` /
+        ``as_completed``, e.g. ``relucert._executors.ProcessPoolAdapter``; None: in this
+        process); the file is byte-identical on any executor.
+    tol : Tolerances, optional (the chamber LPs of the listed chambers).
 
     Returns
     -------
@@ -286,6 +190,9 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     """
     if not isinstance(solution, Solution):
         raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
+    if not isinstance(claims, bool):
+        raise TypeError(f"claims must be a bool; got {type(claims).__name__}")
+    tol = resolve(tol)
     status = getattr(getattr(bab, "status", None), "value", getattr(bab, "status", None))
     if status != "certified":
         raise CertificateError(f"the branch and bound did not certify the dual vector (status {status!r}): "
@@ -306,9 +213,6 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
     scale = dual_scale(upper_f)
     dual = scaled_dual(p_float, scale)
     splits = getattr(bab, "splits", None) if use_solver_tree else None
-    bits, leaves, worst, n_exact, edges = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress,
-                                                     splits=splits)
-    t1 = time.perf_counter()
     Xf = tuple(tuple(Fraction(float(v)) for v in row) for row in X)
     yf = tuple(Fraction(float(v)) for v in y)
     lamf = Fraction(lam)
@@ -324,6 +228,23 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
                              gap=Fraction(0), verdict=CertifiedVerdict.NOT_CERTIFIED, reason="")
     ex = _Exact(base)
     lower, upper = ex.dual_value(), ex.primal_value()
+    margin = claims_margin(ex, lower, upper) if claims and lam > 0 else None
+    tree: TreePart = build_tree(X, dual, leaf_undecided=k0, max_nodes=cap, progress=progress, splits=splits,
+                                margin=margin, executor=executor)
+    bits, leaves, edges = tree.bits, tree.leaves, tree.edges
+    t1 = time.perf_counter()
+    claims_doc, verdict = None, CertifiedVerdict.NOT_CERTIFIED
+    if margin is None:
+        reason = "no claims: " + ("not asked for" if not claims else "lam = 0 (the dual of (P_0) is not strongly "
+                                  "concave)")
+    elif tree.claims_failure is not None:
+        reason = f"no claims: {tree.claims_failure}"
+    else:
+        try:
+            claims_doc, verdict, reason = _claims(X, base, tree.near, margin, tol)
+        except CertificateError as exc:
+            reason = f"no claims: {exc}"
+    t2 = time.perf_counter()
     enc = encode_rational
     document = {
         "format": CERTIFICATE_FORMAT_TREE,
@@ -342,15 +263,27 @@ def make_tree_certificate(solution: Solution, bab, *, leaf_undecided: int | None
                        "solution_objective": float(solution.objective), "dual_scale": enc(scale),
                        "bab_threshold": float(bab.threshold), "bab_upper_bound": float(bab.upper_bound),
                        "bab_nodes": int(bab.stats.n_nodes), "leaf_undecided": k0,
-                       "tree_from": "branch and bound (replayed)" if splits is not None else "builder"},
+                       "tree_from": "branch and bound (replayed)" if splits is not None else "builder",
+                       "claims": reason if claims_doc is None else "near-extremal chambers listed"},
     }
-    t2 = time.perf_counter()
-    report = check_certificate(document, max_n=n, max_d=d, max_bits=_SELF_CHECK_BITS, max_nodes=len(bits) + 1)
+    if claims_doc is not None:
+        document["claims"] = claims_doc
     t3 = time.perf_counter()
+    report = check_certificate(document, max_n=n, max_d=d, max_bits=_SELF_CHECK_BITS, max_nodes=len(bits) + 1)
+    if not report.passed and claims_doc is not None and report.first_failure().name.startswith(("claims.", "uniq")):
+        bad = report.first_failure()     # a claim that does not verify: write the file without claims
+        del document["claims"]
+        claims_doc, verdict = None, CertifiedVerdict.NOT_CERTIFIED
+        reason = f"no claims: the self-check refused them ({bad.name}: {bad.detail})"
+        document["provenance"]["claims"] = reason
+        report = check_certificate(document, max_n=n, max_d=d, max_bits=_SELF_CHECK_BITS, max_nodes=len(bits) + 1)
+    t4 = time.perf_counter()
     if not report.passed:
         bad = report.first_failure()
         raise CertificateError(f"the tree certificate does not verify: {bad.name}: {bad.detail}")
     return TreeCertificate(lower_bound=lower, upper_bound=upper, gap=upper - lower, document=document, report=report,
-                           dual_scale=scale, n_nodes=len(bits), n_leaves=len(leaves), n_exact_leaves=n_exact,
-                           timings={"tree_s": t1 - t0, "document_s": t2 - t1, "self_check_s": t3 - t2,
-                                    "total_s": t3 - t0})
+                           dual_scale=scale, n_nodes=len(bits), n_leaves=len(leaves), n_exact_leaves=tree.n_exact,
+                           timings={"tree_s": t1 - t0, "claims_s": t2 - t1, "document_s": t3 - t2,
+                                    "self_check_s": t4 - t3, "total_s": t4 - t0},
+                           n_listed_chambers=None if claims_doc is None else len(claims_doc["chambers"]),
+                           unique=verdict, unique_reason=reason)

@@ -32,7 +32,7 @@ from relucert.arrangement.chamber_lp import chamber_lp
 from relucert.errors import CertificateError
 from relucert.tolerances import NEAR_EXTREMAL_MAX_TIES, Tolerances, resolve
 
-__all__ = ["NearExtremal", "near_extremal_arrangement"]
+__all__ = ["NearExtremal", "near_extremal_arrangement", "chambers_of_patterns"]
 
 METHOD = "near-extremal"
 
@@ -194,3 +194,46 @@ def _seed(base: np.ndarray, free: np.ndarray, U: np.ndarray, point: np.ndarray, 
         if t > tol.sign_zero:
             return (s.copy(), t, th)
     return None
+
+
+def chambers_of_patterns(X, patterns, *, tol: Tolerances | None = None) -> Arrangement:
+    """The chambers of ``X`` with the given sign vectors (bool ``(m, n)``, True = active),
+    each with its chamber-LP interior point and margin and its facets (cdd), as an
+    :class:`~relucert.arrangement.Arrangement` of those chambers only
+    (``method = "near-extremal"``): the chambers a format /2 file lists for its claims
+    (:mod:`relucert.verify.bab_certificate`).
+
+    Raises
+    ------
+    CertificateError
+        A sign vector whose chamber is empty (its LP margin is not above ``tol.sign_zero``)
+        or that gives identical samples different signs.
+    """
+    tol = resolve(tol)
+    X = np.asarray(X, dtype=np.float64)
+    Xl = lift(X)
+    n = Xl.shape[0]
+    patterns = np.asarray(patterns, dtype=bool).reshape(-1, n)
+    uniq, inverse = _distinct_rows(Xl)
+    U = uniq / np.linalg.norm(uniq, axis=1, keepdims=True)
+    points, facets = [], []
+    for c, row in enumerate(patterns):
+        s = np.zeros(U.shape[0], dtype=np.int8)
+        s[inverse] = np.where(row, 1, -1)
+        if not np.array_equal(s[inverse] > 0, row):
+            raise CertificateError(f"listed chamber {c}: identical samples have different signs")
+        t, th = chamber_lp(U, s.astype(np.float64), tol=tol)
+        if not t > tol.sign_zero:
+            raise CertificateError(f"listed chamber {c}: its sign vector has no interior point (LP margin {t:.3g})")
+        points.append(th)
+        facets.append(np.flatnonzero(np.isin(inverse, _facets(U, s))))
+    m = len(points)
+    P = np.array(points, dtype=np.float64).reshape(m, Xl.shape[1])
+    P = P / np.linalg.norm(P, axis=1, keepdims=True) if m else P
+    Ul = Xl / np.linalg.norm(Xl, axis=1, keepdims=True)
+    margin = np.min(np.where(patterns, 1, -1) * (P @ Ul.T), axis=1) if m else np.zeros(0)
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([f.size for f in facets])
+    indices = np.concatenate(facets).astype(np.int64) if facets else np.zeros(0, np.int64)
+    return Arrangement(X=X, X_lift=Xl, sign_patterns=pack_signs(patterns), interior=P, margin=margin,
+                       facet_indptr=indptr, facet_indices=indices, method=METHOD)

@@ -205,7 +205,9 @@ def run(args) -> int:
                                  scheduler=args.scheduler)
         cert.write(args.out)
         kind = ("relucert.exact-certificate/2, the branch-and-bound tree: "
-                f"{cert.n_nodes} nodes, {cert.n_leaves} leaves" if hasattr(cert, "n_nodes")
+                f"{cert.n_nodes} nodes, {cert.n_leaves} leaves, "
+                + (f"{cert.n_listed_chambers} near-extremal chambers listed, uniqueness: {cert.unique}"
+                   if cert.n_listed_chambers is not None else cert.unique_reason) if hasattr(cert, "n_nodes")
                 else f"relucert.exact-certificate/1, uniqueness: {cert.unique}")
         print(f"exact certificate written to {args.out}: certified gap {float(cert.gap):.3g} (exact rational "
               f"in the file; {kind})", file=text_out)

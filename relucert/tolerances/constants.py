@@ -274,3 +274,20 @@ BAB_QUOTA_NODES = 4096
 #: See ``BAB_QUOTA_NODES`` (a ratio: with ``max |eta_p| >= 1.25`` the dual ``p / max |eta_p|``
 #: is far from optimal, so a complete scan there certifies nothing useful).
 BAB_QUOTA_ETA = 1.25
+
+# ----------------------------------------------------------------------------------------
+# --- /2 claims and the parallel /2 build (verify/bab_tree.py, verify/bab_certificate.py; "tree") ---
+#: Splits one root's unit may add, beyond the plain tree, to make every leaf above
+#: ``(1 - NEAR_EXTREMAL_BAND)^2`` an exact leaf whose near sub-regions each lie in one chamber
+#: (the near-extremal claims of format /2); past it the file is written without claims.
+BAB_CERT_CLAIMS_MAX_SPLITS = 200_000
+#: A /2 build unit whose worker died is run again at most this many times.
+BAB_CERT_MAX_RETRIES = 3
+#: The margin m of the /2 claims (every point with |eta| > 1 - m listed) is the smallest
+#: power of two, at most ``NEAR_EXTREMAL_BAND`` and at least 2^-this, above
+#: ``BAB_CERT_CLAIMS_MARGIN_FACTOR`` times the dual ball's reach ``rho ||X~||_F`` (the
+#: checker needs reach < m to exclude the unlisted chambers from carrying mass).
+BAB_CERT_CLAIMS_MIN_MARGIN_BITS = 40
+#: See ``BAB_CERT_CLAIMS_MIN_MARGIN_BITS`` (any factor > 1 is valid: the slack between the
+#: reach and the margin).
+BAB_CERT_CLAIMS_MARGIN_FACTOR = 2

@@ -62,7 +62,7 @@ from relucert.verify.checker.claims import (
 from relucert.verify.checker.count import exact_chamber_count
 from relucert.verify.checker.rational import SQRT_BITS, approx, fmt, rational_text, sqrt_lower, sqrt_upper
 from relucert.verify.checker.schema import DEFAULT_LIMITS, Limits, ParsedCertificate, parse_certificate
-from relucert.verify.checker.tree import check_tree_claims
+from relucert.verify.checker.tree_claims import check_tree_claims
 from relucert.verify.checker.tree_schema import parse_tree_certificate
 from relucert.verify.checker.unique import derive_uniqueness
 

@@ -228,14 +228,15 @@ def read_problem(document: dict, rd: "_Reader", n: int, d: int) -> tuple:
     return X, y, lam, dual, atoms
 
 
-def _check_header(document, fmt: str, top_level_keys) -> None:
+def _check_header(document, fmt: str, top_level_keys, optional=frozenset({"provenance"})) -> None:
     """The checks every format starts with: a JSON object, of format ``fmt``, with exactly
-    the keys ``top_level_keys`` (``provenance`` optional)."""
+    the keys ``top_level_keys`` (those in ``optional``, by default ``provenance``, may be
+    absent)."""
     if not isinstance(document, dict):
         raise CertificateError(f"certificate must be a JSON object; got {type(document).__name__}")
     if document.get("format") != fmt:
         raise CertificateError(f"not a {fmt} document (format={str(document.get('format'))[:60]!r})")
-    _exact_keys(document, set(top_level_keys) - {"provenance"}, "certificate", optional={"provenance"})
+    _exact_keys(document, set(top_level_keys) - set(optional), "certificate", optional=set(optional))
 
 
 def parse_certificate(document, limits: Limits | None = None) -> ParsedCertificate:

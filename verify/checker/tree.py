@@ -14,7 +14,8 @@ integer arithmetic, importing only the core and the checker's own modules:
    ``sign p_i < 0``, ``D`` multipliers ``lambda >= 0``; an exact leaf lists ``2^k`` patterns
    of ``D + k`` multipliers ``>= 0`` for its ``k`` undecided samples with ``p_i != 0``.
 3. ``dual.feasible``: every leaf's bound ``||z||^2 <= 1`` (no square roots).
-Then the /1 claims on the atoms and the bounds (``primal.*``, ``bounds.*``).
+Then the /1 claims on the atoms and the bounds (``primal.*``, ``bounds.*``), and the
+optional near-extremal claims (:mod:`relucert.verify.checker.tree_claims`).
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from fractions import Fraction
 from itertools import product
 
 from relucert.results import CheckResult
-from relucert.verify.checker.claims import _Exact, check_interpolation, check_norms
+from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
 from relucert.verify.checker.tree_schema import MAX_EXACT_UNDECIDED, ParsedTree
 
 __all__ = ["RAY_LIMIT", "Node", "Context", "roots", "longest_edge", "children", "classify", "bound_leaf",
-           "exact_leaf", "undecided_weighted", "replay", "run_tree_checks", "check_tree_claims"]
+           "exact_leaf", "exact_leaf_bounds", "largest", "undecided_weighted", "replay", "run_tree_checks"]
 
 #: Rays are integer vectors with entries below this (exact in float64 for the builder).
 RAY_LIMIT = 1 << 53
@@ -185,19 +186,20 @@ def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_
     return sum(a * a for a in z), den * den
 
 
-def exact_leaf(ctx: Context, node: Node, act: list, und: list, pats: tuple):
+def exact_leaf_bounds(ctx: Context, node: Node, act: list, und: list, pats: tuple):
     """Lemma 6 with the polar bound on each sub-region ``C_s``: per pattern ``s`` of the
     weighted undecided samples ``i_1 < ... < i_k`` (bit t of the pattern's index set:
     ``s_t = +``), ``z = v_s + G^T mu + sum_t nu_t s_t x~_{i_t}`` with the pattern's
-    ``D + k`` multipliers ``(mu, nu) >= 0`` (sparse dicts, absent = 0). Returns the largest ``(num, den)`` over the
-    patterns (as a pair with ``num/den = ||z||^2``) or a string (shape mismatch)."""
+    ``D + k`` multipliers ``(mu, nu) >= 0`` (sparse dicts, absent = 0). Returns one
+    ``(num, den)`` per pattern, ``num/den = ||z||^2`` (an upper bound on the square of the
+    maximum of ``sign * eta`` over ``C_s``), or a string (shape mismatch)."""
     sign, D = node.sign, ctx.D
     U = undecided_weighted(ctx, und)
     k = len(U)
     if k > MAX_EXACT_UNDECIDED or len(pats) != 1 << k:
         return (f"an exact leaf with {k} weighted undecided samples needs {1 << min(k, 30)} patterns; the file "
                 f"gives {len(pats)}")
-    worst = (0, 1)
+    out = []
     for t, sparse in enumerate(pats):
         if any(j >= D + k for j in sparse):
             return f"pattern {t}: a multiplier index beyond D + k = {D + k}"
@@ -214,10 +216,23 @@ def exact_leaf(ctx: Context, node: Node, act: list, und: list, pats: tuple):
             if c:
                 z = [a + c * x for a, x in zip(z, ctx.Xi[U[b]])]
         den = ctx.S * Dm
-        num, den2 = sum(a * a for a in z), den * den
-        if num * worst[1] > worst[0] * den2:
-            worst = (num, den2)
+        out.append((sum(a * a for a in z), den * den))
+    return out
+
+
+def largest(pairs) -> tuple:
+    """The largest ``num / den`` of ``(num, den)`` pairs (``(0, 1)`` for none)."""
+    worst = (0, 1)
+    for num, den in pairs:
+        if num * worst[1] > worst[0] * den:
+            worst = (num, den)
     return worst
+
+
+def exact_leaf(ctx: Context, node: Node, act: list, und: list, pats: tuple):
+    """The largest bound of :func:`exact_leaf_bounds` as ``(num, den)``, or its string."""
+    out = exact_leaf_bounds(ctx, node, act, und, pats)
+    return out if isinstance(out, str) else largest(out)
 
 
 def _parse_structure(bits: str, n_roots: int, n_leaves: int) -> str | None:
@@ -262,9 +277,11 @@ def replay(ctx: Context, bits: str, edges: tuple | None = None):
             stack.append(kids[0])
 
 
-def run_tree_checks(tree: ParsedTree, add) -> bool:
+def run_tree_checks(tree: ParsedTree, add, visit=None) -> bool:
     """The /2 claims 1-3 (module docstring); ``add(CheckResult)`` returns whether it
-    passed. Returns True when all three passed."""
+    passed. Returns True when all three passed. ``visit(t, node, act, und, out, per)``,
+    when given, sees every leaf once it is confirmed to fit its classification (``out``
+    its bound ``(num, den)``, ``per`` the per-pattern bounds of an exact leaf, else None)."""
     base = tree.base
     ex = _Exact(base)
     ctx = Context(ex)
@@ -279,13 +296,19 @@ def run_tree_checks(tree: ParsedTree, add) -> bool:
         for t, node in replay(ctx, tree.bits, tree.edges):
             act, und = classify(node, ctx.n)
             leaf = tree.leaves[t]
-            out = (bound_leaf(ctx, node, act, und, leaf[1], leaf[2]) if leaf[0] == "bound"
-                   else exact_leaf(ctx, node, act, und, leaf[1]))
+            per = None
+            if leaf[0] == "bound":
+                out = bound_leaf(ctx, node, act, und, leaf[1], leaf[2])
+            else:
+                per = exact_leaf_bounds(ctx, node, act, und, leaf[1])
+                out = per if isinstance(per, str) else largest(per)
             if isinstance(out, str):
                 add(CheckResult("tree.replay", True, detail="replayed up to the failing leaf"))
                 return add(CheckResult("tree.leaves", False, detail=f"leaf {t} ({leaf[0]}): {out}"))
             if out[0] * worst[1] > worst[0] * out[1]:
                 worst, where = out, t
+            if visit is not None:
+                visit(t, node, act, und, out, per)
     except ValueError as exc:
         return add(CheckResult("tree.replay", False, detail=str(exc)))
     add(CheckResult("tree.replay", True, detail=f"{len(tree.bits)} nodes from {n_roots} roots (2^D orthants x 2 "
@@ -296,34 +319,3 @@ def run_tree_checks(tree: ParsedTree, add) -> bool:
     return add(CheckResult("dual.feasible", ok, max_violation=approx(q - 1), bound=0.0, detail=(
         f"largest leaf bound on (max sign*eta)^2: {fmt(q)} (leaf {where})"
         + ("" if ok else "; exceeds 1: the dual vector is not proven feasible"))))
-
-
-def check_tree_claims(tree: ParsedTree) -> list:
-    """Every claim of a /2 certificate, in order, stopping at the first failure."""
-    checks = []
-
-    def add(result):
-        checks.append(result)
-        return result.passed
-
-    if not run_tree_checks(tree, add):
-        return checks
-    ex = _Exact(tree.base)
-    cert = tree.base
-    if not add(check_norms(ex)):
-        return checks
-    if cert.lam == 0 and not add(check_interpolation(ex)):
-        return checks
-    lower, upper = ex.dual_value(), ex.primal_value()
-    for name, mine, theirs, what in (("bounds.lower", lower, cert.lower, "dual value of the feasible p"),
-                                     ("bounds.upper", upper, cert.upper, "primal value of the atoms")):
-        if not add(CheckResult(name, mine == theirs, max_violation=approx(abs(mine - theirs)), bound=0.0,
-                               detail=f"{what}: {fmt(mine)}; file says {fmt(theirs)}")):
-            return checks
-    gap = upper - lower
-    if not add(CheckResult("bounds.gap", gap == cert.gap and gap >= 0, max_violation=approx(gap), bound=0.0,
-                           detail=f"certified gap upper - lower = {fmt(gap, '.6g')}; "
-                                  f"file says {fmt(cert.gap, '.6g')}")):
-        return checks
-    add(CheckResult("uniqueness", True, detail="no uniqueness claimed (format /2)"))
-    return checks

@@ -12,7 +12,15 @@ Layout (proofs/exact_certificate.md, "Format /2")::
 Multipliers are sparse objects ``{index: rational}`` (absent entries are 0): ``alpha``
 over sample indices, ``lambda`` over the D rays, an exact leaf's pattern over the D rays
 then its k weighted undecided samples (indices ``D + t``).
-     "lower_bound", "upper_bound", "gap", "provenance"}
+     "lower_bound", "upper_bound", "gap", "provenance",
+     "claims": {"margin": "a/b",                                  # optional (0 < margin < 1)
+                "chambers": [{"signs", "interior", "parent", "mult_plus", "mult_minus"}, ...],
+                "uniqueness": {"verdict", "reason"}}}             # as /1
+
+``claims`` (optional; proofs/near_extremal_chambers.md, Lemma N3): the chambers listed
+there, each as in /1, are claimed to contain every point where ``|eta_p| > 1 - margin``;
+the tree proves it (:mod:`relucert.verify.checker.tree_claims`), and the uniqueness verdict
+is re-derived from those chambers alone. A file without ``claims`` makes no such claim.
 
 Cheap checks first: shape and types, ``n <= max_n``, ``d <= max_d``, the node count
 ``n_nodes = len(bits) <= max_nodes`` and the leaf count (at most ``n_nodes``), and every
@@ -29,8 +37,10 @@ from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
+from relucert.verify.certfile import VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE
 from relucert.verify.checker.schema import (
-    DEFAULT_LIMITS, Limits, ParsedCertificate, _check_header, _exact_keys, _need, _Reader, _sizes, read_problem,
+    DEFAULT_LIMITS, Limits, ParsedCertificate, _chambers, _check_header, _exact_keys, _need, _Reader, _sizes,
+    read_problem,
 )
 
 __all__ = ["SPLIT_RULE", "SPLIT_RULE_RECORDED", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
@@ -61,6 +71,27 @@ class ParsedTree:
     leaves: tuple
     limits: Limits
     edges: tuple | None = None     # split rule "recorded-edge/1": one edge index per split bit
+    margin: Fraction | None = None  # with claims: the listed chambers (in ``base``) hold every |eta| > 1 - margin
+
+
+def _claims(raw, n: int, d: int, rd: _Reader):
+    """``(margin, masks, interiors, parents, mult, verdict, reason)`` of the ``claims`` object."""
+    if not isinstance(raw, dict):
+        raise CertificateError(f"certificate.claims: expected an object; got {type(raw).__name__}")
+    _exact_keys(raw, {"margin", "chambers", "uniqueness"}, "claims")
+    margin = rd.rational(raw["margin"], "claims.margin")
+    if not 0 < margin < 1:
+        raise CertificateError(f"claims.margin must be a rational in (0, 1); got {margin}")
+    ch_raw = _need(raw, "chambers", list, "claims")
+    uniq = _need(raw, "uniqueness", dict, "claims")
+    _exact_keys(uniq, {"verdict", "reason"}, "claims.uniqueness")
+    if not isinstance(uniq["verdict"], str) or uniq["verdict"] not in (VERDICT_UNIQUE, VERDICT_NOT_CERTIFIED):
+        raise CertificateError(f"claims.uniqueness.verdict must be {VERDICT_UNIQUE!r} or {VERDICT_NOT_CERTIFIED!r}; "
+                               f"got {str(uniq['verdict'])[:40]!r}")
+    if not isinstance(uniq["reason"], str):
+        raise CertificateError("claims.uniqueness.reason must be a string")
+    masks, interiors, parents, mult = _chambers(ch_raw, n, d, rd)
+    return margin, masks, interiors, parents, mult, CertifiedVerdict(uniq["verdict"]), uniq["reason"]
 
 
 def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
@@ -106,7 +137,8 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
     ParsedTree
     """
     limits = DEFAULT_LIMITS if limits is None else limits
-    _check_header(document, CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE)
+    _check_header(document, CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE | {"claims"},
+                  optional=frozenset({"provenance", "claims"}))
     n, d = _sizes(document, limits)
     D = d + 1
     tree = _need(document, "tree", dict, "certificate")
@@ -141,8 +173,12 @@ def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree
         raise CertificateError("certificate.provenance must be an object")
     lower, upper, gap = (rd.rational(document[k], k) for k in ("lower_bound", "upper_bound", "gap"))
     leaves = tuple(_leaf(raw, f"leaves[{t}]", n, D, rd) for t, raw in enumerate(leaves_raw))
+    margin, masks, interiors, parents, mult = None, (), (), (), ()
+    verdict, reason = CertifiedVerdict.NOT_CERTIFIED, "this format /2 file makes no claims (no 'claims' object)"
+    if "claims" in document:
+        margin, masks, interiors, parents, mult, verdict, reason = _claims(document["claims"], n, d, rd)
     base = ParsedCertificate(
-        n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=(), interiors=(), parents=(), mult=(),
-        n_chambers_claimed=0, lower=Fraction(lower), upper=upper, gap=gap, verdict=CertifiedVerdict.NOT_CERTIFIED,
-        reason="format /2 makes no uniqueness claim", limits=limits)
-    return ParsedTree(base=base, bits=bits, leaves=leaves, limits=limits, edges=edges)
+        n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=masks, interiors=interiors,
+        parents=parents, mult=mult, n_chambers_claimed=len(masks), lower=Fraction(lower), upper=upper, gap=gap,
+        verdict=verdict, reason=reason, limits=limits)
+    return ParsedTree(base=base, bits=bits, leaves=leaves, limits=limits, edges=edges, margin=margin)
