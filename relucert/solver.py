@@ -117,6 +117,24 @@ def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scal
                     certified_rel_gap=float(cert.certified_rel_gap()))
 
 
+def _within(sol: Solution) -> str:
+    """"certified within X % of the optimum": ``X = 100 (objective - lower) / objective`` in
+    the user's units, the fraction of the objective the optimum may lie below it (not
+    ``certified_rel_gap``, whose ``max(1, |objective|)`` in internal units reads as an
+    absolute gap when the objective is small)."""
+    lower, obj = sol.certified_lower_bound, sol.objective
+    if not (np.isfinite(lower) and np.isfinite(obj)):
+        return "no certified gap"
+    gap = max(obj - lower, 0.0)
+    if obj > 0:
+        share = f"{100.0 * gap / obj:.3g} %"
+    else:
+        share = "0 %" if gap == 0 else "an absolute gap of " + f"{gap:.3g}"
+    return (f"certified within {share} of the optimum (objective {obj:.12g}, certified lower bound "
+            f"{lower:.12g}; certified_rel_gap {sol.certified_rel_gap:.3g} is relative to max(1, |objective|) "
+            f"in the solver's internal units)")
+
+
 def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
     """Warn about (or, under ``strict``, raise on) a non-optimal solution."""
     if sol.status is Status.OPTIMAL:
@@ -128,9 +146,7 @@ def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
         err.solution = sol
         raise err
     category = InaccurateSolutionWarning if sol.status is Status.INACCURATE else ConvergenceWarning
-    gap = sol.certified_rel_gap
-    within = (f"certified within {100.0 * gap:.3g} % of the optimum (relative gap, lower bound "
-              f"{sol.certified_lower_bound:.12g})" if np.isfinite(gap) else "no certified gap")
+    within = _within(sol)
     warnings.warn(f"{within}: {message}", category, stacklevel=3)
     return sol
 
@@ -212,7 +228,8 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         (``y`` divided by a power of two near ``max |y_i|``: ``info["relative_gap"]``).
         Every status carries ``certified_lower_bound`` (``<=`` the optimum) and
         ``certified_rel_gap`` (``(objective - lower) / max(1, |objective|)`` in the same
-        internal units); the warning says "certified within X %".
+        internal units); the warning says "certified within X %" with
+        ``X = 100 (objective - lower) / objective`` in the user's units.
 
     Raises
     ------
