@@ -25,13 +25,14 @@ import scipy.sparse as sp
 from relucert.errors import SolverError
 from relucert.lp.active_set import nonneg_lasso_active_set
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
+from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, uses_daqp, weights_dual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import (DUAL_REFINE_STEPS, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances,
                                  resolve)
 
 __all__ = [
-    "FiniteSolution",
+    "FiniteSolution", "QPBackend",
     "build_lasso_qp", "recover_lasso_qp", "lasso_qp", "qp_iteration_budget",
     "build_basis_pursuit_lp", "recover_basis_pursuit_lp", "basis_pursuit_lp",
 ]
@@ -193,16 +194,19 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
-             time_limit: float | None = None, warm_start: np.ndarray | None = None) -> FiniteSolution:
-    """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0`` on HiGHS.
+             time_limit: float | None = None, warm_start: np.ndarray | None = None,
+             qp_backend: str | QPBackend = QPBackend.AUTO) -> FiniteSolution:
+    """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0``.
 
     The dual vector is ``p = (y - Phi c) / lam``; optimality means
-    ``Phi^T p <= 1`` with equality where ``c > 0``. Every answer is finished by the
-    active-set method (:mod:`relucert.lp.active_set`), which makes it optimal on the
-    columns to ``tol.dual_feas``. With ``warm_start`` (weights ``>= 0`` for the columns,
-    e.g. the previous exchange round's answer padded with zeros) the active-set method
-    runs from it first, and HiGHS only when it does not converge: a few added columns
-    then cost a few pivots instead of a cold QP solve.
+    ``Phi^T p <= 1`` with equality where ``c > 0``. With DAQP installed (``qp_backend``
+    "auto" or "daqp") the lasso's dual is solved on DAQP first (:mod:`relucert.lp.daqp_lasso`,
+    hot-started from ``warm_start``'s support) and its answer kept when the re-check from the
+    weights passes (dual feasibility and complementarity within ``tol.dual_feas``). Otherwise,
+    and after a DAQP answer that fails it, the active-set method (:mod:`relucert.lp.active_set`)
+    runs, which makes an answer optimal on the columns to ``tol.dual_feas``: from
+    ``warm_start`` (weights ``>= 0`` for the columns, e.g. the previous exchange round's answer
+    padded with zeros) first, from HiGHS's answer when that does not converge.
 
     Parameters
     ----------
@@ -217,7 +221,9 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
     time_limit : float, optional
         Seconds allowed to each backend solve; no limit when ``None``.
     warm_start : array_like, shape (K,), optional
-        Non-negative starting weights for the active-set method.
+        Non-negative starting weights (DAQP: their support is its initial active set).
+    qp_backend : {"auto", "daqp", "active-set"}, optional
+        Who starts (:class:`QPBackend`); the active-set path is the fallback either way.
 
     Returns
     -------
@@ -243,6 +249,13 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
+    if uses_daqp(qp_backend):
+        res = lasso_daqp(Phi, yy, lam, tol=tol, warm_start=warm_start, time_limit=time_limit,
+                         iteration_limit=qp_iteration_budget(sum(Phi.shape)))
+        if res.status is Status.OPTIMAL:
+            return FiniteSolution(c=res.x, p=weights_dual(Phi, yy, lam, res.x), objective=res.objective, program=res)
+        if res.status is Status.INACCURATE:  # DAQP's point, close: the active set finishes it
+            warm_start = res.x
     if warm_start is not None:  # the sparse program is built only if HiGHS is needed
         t0 = time.perf_counter()
         try:

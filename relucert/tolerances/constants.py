@@ -219,3 +219,11 @@ ESTIMATOR_MAX_NODES = 256
 #: Gates through random samples in the starting columns of a branch-and-bound fit
 #: (``relucert._warm_start.data_seed``), each with its opposite direction and both signs.
 ESTIMATOR_SEED_GATES = 32
+
+# --- QP backend: DAQP for the finite lasso (engineer qp, issue 16; lp/daqp_lasso.py, lp/programs.py) ---
+#: DAQP's own primal tolerance (``Phi^T p <= 1 + primal_tol`` in its dual of the lasso) as a
+#: share of ``tol.dual_feas``: the answer is re-checked against ``tol.dual_feas`` from the
+#: weights alone, so DAQP is asked for a margin below it.
+DAQP_PRIMAL_TOL_SHARE = 0.125
+#: DAQP's infinity (its ``DAQP_INF``): the lower bound of the one-sided rows ``Phi^T p <= 1``.
+DAQP_NO_LOWER_BOUND = 1.0e30
