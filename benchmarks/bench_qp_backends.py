@@ -2,6 +2,7 @@
 
 Usage:  python benchmarks/bench_qp_backends.py record DIR [--instances FAMILY:D:N:LAM[:ROUNDS],...] [--every K]
         python benchmarks/bench_qp_backends.py weigh DIR... [--repeats R] [--limit M] [--with-proxqp]
+        python benchmarks/bench_qp_backends.py solve [--instances FAMILY:D:N:LAM[:ROUNDS],...]
 
 ``record`` runs ``relucert.solve`` on battery instances (``relucert.examples.battery``, seed 0)
 with the exchange's ``lasso_qp`` wrapped, and saves every K-th finite lasso it solves (columns,
@@ -24,6 +25,7 @@ the dual violation ``max_k phi_k^T p - 1`` and complementarity ``max over c_k > 
 |phi_k^T p - 1|`` with ``p = (y - Phi c)/lam``, the finite program's duality gap with the dual
 scaled into feasibility, relative to the objective, and the objective's relative difference to
 the active set's. The exact maximum runs over the columns a float rounding bound cannot rule out.
+``solve`` runs whole exchanges with each backend, back to back (rounds, gap, CPU seconds).
 """
 from __future__ import annotations
 
@@ -180,6 +182,36 @@ def record(out_dir: str, instances: str, every: int) -> None:
         ex.lasso_qp = original
 
 
+def solve_end_to_end(instances: str) -> None:
+    """Each battery instance solved whole by the exchange with each ``qp_backend``, back to
+    back in this process: status, rounds, certified gap, CPU seconds, seconds in the finite
+    programs (wall, as the solver times them)."""
+    import functools
+
+    import relucert
+    import relucert.lp.tv.exchange as ex
+    from relucert.examples import battery
+
+    original = ex.lasso_qp
+    try:
+        for spec in instances.split(","):
+            family, d, n, lam, *rounds = spec.split(":")
+            X, y = battery(family, int(n), int(d), 0)
+            for backend in ("active-set", "daqp"):
+                ex.lasso_qp = functools.partial(original, qp_backend=backend)
+                t0 = time.process_time()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    sol = relucert.solve(X, y, float(lam), progress=False,
+                                         max_iter=int(rounds[0]) if rounds else None)
+                print(f"{spec:28s} {backend:10s} {sol.status.value:8s} rounds={sol.info['n_iter']:3d} "
+                      f"gap={sol.info['relative_gap']:.1e} cpu={time.process_time() - t0:7.2f}s "
+                      f"programs={sol.timings.get('solve_programs', float('nan')):6.2f}s atoms={sol.n_atoms}",
+                      flush=True)
+    finally:
+        ex.lasso_qp = original
+
+
 def weigh(files: list[str], repeats: int, with_proxqp: bool) -> int:
     from relucert.lp.daqp_lasso import available
     from relucert.tolerances import resolve
@@ -246,6 +278,9 @@ def main(argv=None) -> int:
     rec.add_argument("--instances", default="gauss-kinked:1:1000:0.001,uniform-noise:2:100:0.001,"
                                             "gauss-kinked:2:300:0.01,teacher:3:100:0.01:20,gauss-smooth:2:1000:0.01:16")
     rec.add_argument("--every", type=int, default=4)
+    e2e = sub.add_parser("solve")
+    e2e.add_argument("--instances", default="gauss-kinked:2:300:0.01,gauss-kinked:2:300:0.001,"
+                                            "uniform-noise:2:100:0.001,teacher:3:50:0.01")
     wg = sub.add_parser("weigh")
     wg.add_argument("dirs", nargs="+")
     wg.add_argument("--repeats", type=int, default=3)
@@ -255,6 +290,9 @@ def main(argv=None) -> int:
     print(machine(), flush=True)
     if args.cmd == "record":
         record(args.dir, args.instances, args.every)
+        return 0
+    if args.cmd == "solve":
+        solve_end_to_end(args.instances)
         return 0
     files = sorted(f for d in args.dirs for f in (glob.glob(os.path.join(d, "*.npz")) if os.path.isdir(d) else [d]))
     if args.limit and len(files) > args.limit:

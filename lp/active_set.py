@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, Tolerances, resolve
+from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
+from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
 
-__all__ = ["ActiveSetResult", "nonneg_lasso_active_set"]
+__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish"]
 
 #: Inner steps allowed per column of Phi (plus a floor) before giving up.
 _STEPS_PER_COLUMN = 4
@@ -363,3 +364,27 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     resid = y - Phi @ c
     return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),
                            steps=steps, objective=0.5 * float(resid @ resid) + lam * float(np.sum(c)))
+
+
+def refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Tolerances):
+    """The active-set answer judged at the double-precision floor: ``(c, p, objective)`` or None.
+
+    At small lam against ``|y| |Phi|`` the float dual ``p`` carries ``eps |y| / lam`` per entry and
+    ``Phi^T p`` a multiple of it, so a stationary support can miss ``tol.dual_feas``. Its
+    stationary point is refined in double-double (:mod:`relucert.lp.compensated`) and
+    ``Phi^T p - 1`` evaluated compensated; accepted when every weight stays positive and the
+    violation is within ``tol.dual_feas`` (proofs/natural_units.md, "Compensated duals")."""
+    supp = np.flatnonzero(fit.c > 0)
+    if supp.size == 0:
+        return None
+    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), fit.c[supp], DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(out[0] > 0) or not np.all(np.isfinite(out[2])):
+        return None
+    g_hi, g_lo = dot_transpose(Phi, out[2])
+    if float(np.max((g_hi - 1.0) + g_lo)) > tol.dual_feas:
+        return None
+    c = np.zeros(Phi.shape[1])
+    c[supp] = out[0]
+    r_hi, r_lo = residual(y, Phi[:, supp], out[0], out[1])
+    r = r_hi + r_lo
+    return c, out[2], 0.5 * float(r @ r) + lam * float(np.sum(c))

@@ -227,3 +227,7 @@ ESTIMATOR_SEED_GATES = 32
 DAQP_PRIMAL_TOL_SHARE = 0.125
 #: DAQP's infinity (its ``DAQP_INF``): the lower bound of the one-sided rows ``Phi^T p <= 1``.
 DAQP_NO_LOWER_BOUND = 1.0e30
+#: A lasso QP whose active-set finish ends with ``max Phi^T p - 1`` within this factor of the
+#: rounding floor ``eps |y| max_k |phi_k| / lam`` is reported "at the precision floor"; above
+#: it, "not a rounding issue" (lp/programs.py, the SolverError's diagnosis).
+PRECISION_FLOOR_MARGIN = 100.0
