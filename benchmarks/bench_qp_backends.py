@@ -212,11 +212,13 @@ def solve_end_to_end(instances: str) -> None:
         ex.lasso_qp = original
 
 
-def weigh(files: list[str], repeats: int, with_proxqp: bool) -> int:
+def weigh(files: list[str], repeats: int, with_proxqp: bool, only: str | None = None) -> int:
     from relucert.lp.daqp_lasso import available
     from relucert.tolerances import resolve
 
     backends = BACKENDS if with_proxqp else BACKENDS[:3]
+    if only:
+        backends = tuple(b for b in backends if b in only.split(","))
     if not available():
         print("DAQP is not installed (pip install relucert[qp]): nothing to weigh", file=sys.stderr)
         return 2
@@ -286,6 +288,7 @@ def main(argv=None) -> int:
     wg.add_argument("--repeats", type=int, default=3)
     wg.add_argument("--limit", type=int, default=None, help="at most this many programs (evenly spaced)")
     wg.add_argument("--with-proxqp", action="store_true", help="also proxsuite (installed apart; slow)")
+    wg.add_argument("--only", default=None, help="comma-separated backend names, e.g. 'active set,daqp raw'")
     args = ap.parse_args(argv)
     print(machine(), flush=True)
     if args.cmd == "record":
@@ -297,7 +300,7 @@ def main(argv=None) -> int:
     files = sorted(f for d in args.dirs for f in (glob.glob(os.path.join(d, "*.npz")) if os.path.isdir(d) else [d]))
     if args.limit and len(files) > args.limit:
         files = [files[i] for i in np.linspace(0, len(files) - 1, args.limit).round().astype(int)]
-    return weigh(files, args.repeats, args.with_proxqp)
+    return weigh(files, args.repeats, args.with_proxqp, args.only)
 
 
 if __name__ == "__main__":

@@ -8,27 +8,25 @@ signed (column ``k`` is ``s_k phi_k``) and look for non-negative weights ``c``:
   on ``r`` only (tiny and diagonal, whatever ``K`` is).
 * :func:`basis_pursuit_lp` -- ``min sum(c)`` s.t. ``Phi c = y``, ``c >= 0``.
 
-Each comes as a CVXPY-style pair ``build_*(...) -> (FiniteProgram, inverse_data)``
-and ``recover_*(ProgramResult, inverse_data) -> FiniteSolution``. Any status other
-than optimal (after our own residual re-check) raises
-:class:`~relucert.errors.SolverError` naming the status. This module knows nothing
-about networks: ``Phi`` is just a matrix.
+Each comes as a CVXPY-style pair ``build_*(...) -> (FiniteProgram, inverse_data)`` and
+``recover_*(ProgramResult, inverse_data) -> FiniteSolution``. Any status other than optimal
+(after our own residual re-check) raises :class:`~relucert.errors.SolverError` naming the
+status. This module knows nothing about networks: ``Phi`` is just a matrix.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
 from relucert.lp.active_set import nonneg_lasso_active_set, refined_finish
-from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, uses_daqp, weights_dual
+from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, lasso_kkt_residuals, uses_daqp, weights_dual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
-from relucert.tolerances import (PRECISION_FLOOR_MARGIN, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances,
-                                 resolve)
+from relucert.tolerances import PRECISION_FLOOR_MARGIN, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances, resolve
 
 __all__ = [
     "FiniteSolution", "QPBackend",
@@ -229,16 +227,35 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
     if not uses_daqp(qp_backend):
-        return _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start)
+        return _sharpened(Phi, yy, lam, _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start), tol)
     res = lasso_daqp(Phi, yy, lam, tol=tol, warm_start=warm_start, time_limit=time_limit,
                      iteration_limit=qp_iteration_budget(sum(Phi.shape)))
     if res.status is Status.OPTIMAL:
         return FiniteSolution(c=res.x, p=weights_dual(Phi, yy, lam, res.x), objective=res.objective, program=res)
     try:  # from DAQP's point when it is close (it only failed the re-check)
-        return _lasso_active_set_path(Phi, yy, lam, tol, time_limit,
-                                      res.x if res.status is Status.INACCURATE else warm_start)
+        sol = _lasso_active_set_path(Phi, yy, lam, tol, time_limit,
+                                     res.x if res.status is Status.INACCURATE else warm_start)
     except SolverError as exc:
         raise SolverError(f"{exc}; DAQP first: {res.message}") from exc
+    return _sharpened(Phi, yy, lam, sol, tol)
+
+
+def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolution:
+    """``sol`` with weights whose own dual ``(y - Phi c)/lam`` meets ``tol.dual_feas`` where a
+    refinement gets there. The active-set method judges convergence on the dual it forms from
+    its SVD; the exchange uses the weights, whose dual carries the solve's error times
+    ``1/lam`` (up to 1.7e-7 where the SVD's dual said 1e-10: benchmarks/RESULTS.md, "QP
+    backends"). When the weights' residuals (compensated) miss ``tol.dual_feas``, the support's
+    stationary point is refined in double-double and kept if its weights do better."""
+    if sol.c.size == 0 or max(before := lasso_kkt_residuals(Phi, y, lam, sol.c)) <= tol.dual_feas:
+        return sol
+    refined = refined_finish(Phi, y, lam, sol, tol)
+    after = None if refined is None else lasso_kkt_residuals(Phi, y, lam, refined[0])
+    if after is None or max(after) >= max(before):
+        return sol
+    program = replace(sol.program, message=f"{sol.program.message}; weights refined in double-double",
+                      max_residuals={**sol.program.max_residuals, "dual": after[0], "complementarity": after[1]})
+    return FiniteSolution(c=refined[0], p=weights_dual(Phi, y, lam, refined[0]), objective=refined[2], program=program)
 
 
 def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start) -> FiniteSolution:
