@@ -137,3 +137,32 @@ def test_both_paths_failing_is_a_solver_error_naming_daqp(rng, monkeypatch):
         np.linalg.LinAlgError("test")))
     with pytest.raises(SolverError, match="DAQP first: DAQP: cycling"):
         lasso_qp(Phi, y, 0.05, qp_backend="daqp", warm_start=np.ones(20))
+
+
+def test_active_set_weights_are_judged_on_their_own_dual(rng, monkeypatch):
+    """The active-set method judges convergence on the dual of its SVD; the exchange uses the
+    weights. Weights whose own dual misses tol.dual_feas (here: the method's answer perturbed
+    by 1e-7 relative, as ill-conditioned supports at small lam give) are refined in
+    double-double before lasso_qp returns them: exact KKT within tol.dual_feas."""
+    import relucert.lp.programs as programs_mod
+    from relucert.lp.active_set import ActiveSetResult
+
+    Phi = _relu_columns(rng, 20, 50)
+    y = rng.standard_normal(20)
+    lam = 1e-3
+    real = programs_mod.nonneg_lasso_active_set
+
+    def off(*args, **kwargs):
+        fit = real(*args, **kwargs)
+        c = fit.c * (1.0 + 1e-7 * rng.standard_normal(fit.c.size))
+        return ActiveSetResult(c=c, p=fit.p, max_violation=fit.max_violation, converged=fit.converged,
+                               steps=fit.steps, objective=fit.objective)
+
+    monkeypatch.setattr(programs_mod, "nonneg_lasso_active_set", off)
+    warm = real(Phi, y, lam).c
+    c_off = off(Phi, y, lam, warm).c
+    assert max(_exact_kkt(Phi, y, lam, c_off)) > DEFAULT.dual_feas      # the perturbation is visible
+    got = lasso_qp(Phi, y, lam, warm_start=warm)
+    assert "weights refined" in got.program.message
+    viol, comp = _exact_kkt(Phi, y, lam, got.c)
+    assert viol <= DEFAULT.dual_feas and comp <= DEFAULT.dual_feas
