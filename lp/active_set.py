@@ -8,21 +8,19 @@ with ``p = (y - Phi c) / lam``. HiGHS's QP can declare "optimal" with ``max Phi^
 well above 1 at small lam; the exchange then re-finds the same violators every round and
 stalls (proofs/exchange_method.md, "The finite QP").
 
-The passive columns' thin QR factors are updated by column insertions and deletions
-(O(n k) per step instead of a new factorisation); the final answer is re-derived from a
-fresh SVD of the passive columns. Each outer step adds the columns most violating
-``Phi^T p <= 1`` (up to ``_ADD_BATCH``, largest first); the inner loop makes
-``c`` stationary on the passive set ``P`` while keeping ``c >= 0``: the stationary point
-``z`` of the unconstrained problem on ``P`` (from the QR factors, so nearly dependent
-ReLU features do not square their conditioning through normal equations) is taken if
-positive, else the step from ``c`` towards ``z`` stops at the first component reaching
-zero, which leaves ``P``. The passive columns stay independent: a violating column in
-their span (QR insertion refused at relative residual ``tol.rank``) enters by a
-null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence
-``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
-column reaches zero and leaves. Every step decreases the objective, so no passive set
-repeats and the method is finite in exact arithmetic; a step budget guards against
-float cycling.
+The passive columns' thin QR factors are updated by column insertions and deletions (O(n k)
+per step instead of a new factorisation); the final answer is re-derived from a fresh SVD of
+the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
+while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors, so nearly
+dependent ReLU features do not square their conditioning through normal equations) is taken if
+positive, else the step from ``c`` towards ``z`` stops at the first component reaching zero,
+which leaves ``P``. The passive columns stay independent: a violating column in their span (QR
+insertion refused at relative residual ``tol.rank``) enters by a null-space swap,
+``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence ``p``) fixed and
+lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive column leaves. Every step
+decreases the objective, so no passive set repeats and the method is finite in exact
+arithmetic; a step budget guards against float cycling.
 """
 from __future__ import annotations
 
@@ -33,7 +31,7 @@ import numpy as np
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
 from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
 
-__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish"]
+__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
 #: Inner steps allowed per column of Phi (plus a floor) before giving up.
 _STEPS_PER_COLUMN = 4
@@ -44,10 +42,7 @@ _ADD_BATCH = 16
 
 @dataclass(frozen=True)
 class ActiveSetResult:
-    """``c`` (K,), ``p = (y - Phi c)/lam``, ``max_violation = max(Phi^T p) - 1`` over all
-    columns, ``converged`` when that is at most ``tol.dual_feas`` and ``c`` is
-    stationary on its support, the number of steps taken, and the objective
-    ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``.
+    """The active-set method's answer (its dual ``p`` is formed from an SVD, not from ``c``).
 
     Attributes
     ----------
@@ -388,3 +383,18 @@ def refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Toleran
     r_hi, r_lo = residual(y, Phi[:, supp], out[0], out[1])
     r = r_hi + r_lo
     return c, out[2], 0.5 * float(r @ r) + lam * float(np.sum(c))
+
+
+def refine_weights(Phi: np.ndarray, y: np.ndarray, lam: float, c: np.ndarray, tol: Tolerances):
+    """The lasso's stationary point on the support of ``c`` refined in double-double: ``(c',
+    objective)``, ``c'`` rounded to doubles, or None (refinement failed, a weight not > 0)."""
+    supp = np.flatnonzero(c > 0)
+    if supp.size == 0:
+        return None
+    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), c[supp], DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(out[0] > 0):
+        return None
+    refined = np.zeros(Phi.shape[1])
+    refined[supp] = out[0]
+    r = np.add(*residual(y, Phi[:, supp], out[0], out[1]))
+    return refined, 0.5 * float(r @ r) + lam * float(np.sum(refined))

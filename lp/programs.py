@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
-from relucert.lp.active_set import nonneg_lasso_active_set, refined_finish
+from relucert.lp.active_set import nonneg_lasso_active_set, refine_weights, refined_finish
 from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, lasso_kkt_residuals, uses_daqp, weights_dual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
@@ -249,13 +249,13 @@ def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolut
     stationary point is refined in double-double and kept if its weights do better."""
     if sol.c.size == 0 or max(before := lasso_kkt_residuals(Phi, y, lam, sol.c)) <= tol.dual_feas:
         return sol
-    refined = refined_finish(Phi, y, lam, sol, tol)
+    refined = refine_weights(Phi, y, lam, sol.c, tol)
     after = None if refined is None else lasso_kkt_residuals(Phi, y, lam, refined[0])
     if after is None or max(after) >= max(before):
         return sol
     program = replace(sol.program, message=f"{sol.program.message}; weights refined in double-double",
                       max_residuals={**sol.program.max_residuals, "dual": after[0], "complementarity": after[1]})
-    return FiniteSolution(c=refined[0], p=weights_dual(Phi, y, lam, refined[0]), objective=refined[2], program=program)
+    return FiniteSolution(c=refined[0], p=weights_dual(Phi, y, lam, refined[0]), objective=refined[1], program=program)
 
 
 def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start) -> FiniteSolution:
