@@ -1,6 +1,7 @@
 """Weigh the finite-lasso QP backends on the programs the exchange actually solves (issue 16).
 
-Usage:  python benchmarks/bench_qp_backends.py record DIR [--instances FAMILY:D:N:LAM[:ROUNDS],...] [--every K]
+Usage:  python benchmarks/bench_qp_backends.py [--quick]
+        python benchmarks/bench_qp_backends.py record DIR [--instances FAMILY:D:N:LAM[:ROUNDS],...] [--every K]
         python benchmarks/bench_qp_backends.py weigh DIR... [--repeats R] [--limit M] [--with-proxqp]
         python benchmarks/bench_qp_backends.py solve [--instances FAMILY:D:N:LAM[:ROUNDS],...]
 
@@ -25,7 +26,9 @@ the dual violation ``max_k phi_k^T p - 1`` and complementarity ``max over c_k > 
 |phi_k^T p - 1|`` with ``p = (y - Phi c)/lam``, the finite program's duality gap with the dual
 scaled into feasibility, relative to the objective, and the objective's relative difference to
 the active set's. The exact maximum runs over the columns a float rounding bound cannot rule out.
-``solve`` runs whole exchanges with each backend, back to back (rounds, gap, CPU seconds).
+``solve`` runs whole exchanges with each backend, back to back (rounds, gap, CPU seconds); it
+is what runs without a command. ``--quick`` records the programs of two small instances and
+weighs them (``make bench-quick``).
 """
 from __future__ import annotations
 
@@ -43,6 +46,8 @@ import numpy as np
 from _machine import machine
 
 BACKENDS = ("active set", "daqp path", "daqp raw", "proxqp raw", "proxqp+AS")
+#: ``--quick``: small battery instances whose programs are recorded (every 2nd) and weighed.
+QUICK_INSTANCES = "gauss-kinked:2:30:0.01,uniform-noise:1:50:0.001"
 #: ProxQP's iteration cap (its default, 10^4, lets a stalled solve run for seconds).
 PROXQP_MAX_ITER = 2000
 
@@ -274,7 +279,8 @@ def weigh(files: list[str], repeats: int, with_proxqp: bool, only: str | None = 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap.add_argument("--quick", action="store_true", help="record a few small programs and weigh them (seconds)")
+    sub = ap.add_subparsers(dest="cmd")
     rec = sub.add_parser("record")
     rec.add_argument("dir")
     rec.add_argument("--instances", default="gauss-kinked:1:1000:0.001,uniform-noise:2:100:0.001,"
@@ -291,6 +297,15 @@ def main(argv=None) -> int:
     wg.add_argument("--only", default=None, help="comma-separated backend names, e.g. 'active set,daqp raw'")
     args = ap.parse_args(argv)
     print(machine(), flush=True)
+    if args.quick or args.cmd is None:   # run_all.py: a small record-and-weigh, or whole solves
+        if not args.quick:
+            solve_end_to_end(e2e.get_default("instances"))
+            return 0
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            record(tmp, QUICK_INSTANCES, 2)
+            return weigh(sorted(glob.glob(os.path.join(tmp, "*.npz"))), 1, False)
     if args.cmd == "record":
         record(args.dir, args.instances, args.every)
         return 0
