@@ -244,7 +244,7 @@ def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolut
     """``sol`` with weights whose own dual ``(y - Phi c)/lam`` meets ``tol.dual_feas`` where a
     refinement gets there. The active-set method judges convergence on the dual it forms from
     its SVD; the exchange uses the weights, whose dual carries the solve's error times
-    ``1/lam`` (up to 1.7e-7 where the SVD's dual said 1e-10: benchmarks/RESULTS.md, "QP
+    ``1/lam`` (170x ``tol.dual_feas`` where the SVD's dual met it: benchmarks/RESULTS.md, "QP
     backends"). When the weights' residuals (compensated) miss ``tol.dual_feas``, the support's
     stationary point is refined in double-double and kept if its weights do better."""
     if sol.c.size == 0 or max(before := lasso_kkt_residuals(Phi, y, lam, sol.c)) <= tol.dual_feas:
