@@ -8,21 +8,19 @@ with ``p = (y - Phi c) / lam``. HiGHS's QP can declare "optimal" with ``max Phi^
 well above 1 at small lam; the exchange then re-finds the same violators every round and
 stalls (proofs/exchange_method.md, "The finite QP").
 
-The passive columns' thin QR factors are updated by column insertions and deletions
-(O(n k) per step instead of a new factorisation); the final answer is re-derived from a
-fresh SVD of the passive columns. Each outer step adds the columns most violating
-``Phi^T p <= 1`` (up to ``_ADD_BATCH``, largest first); the inner loop makes
-``c`` stationary on the passive set ``P`` while keeping ``c >= 0``: the stationary point
-``z`` of the unconstrained problem on ``P`` (from the QR factors, so nearly dependent
-ReLU features do not square their conditioning through normal equations) is taken if
-positive, else the step from ``c`` towards ``z`` stops at the first component reaching
-zero, which leaves ``P``. The passive columns stay independent: a violating column in
-their span (QR insertion refused at relative residual ``tol.rank``) enters by a
-null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence
-``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
-column reaches zero and leaves. Every step decreases the objective, so no passive set
-repeats and the method is finite in exact arithmetic; a step budget guards against
-float cycling.
+The passive columns' thin QR factors are updated by column insertions and deletions (O(n k)
+per step instead of a new factorisation); the final answer is re-derived from a fresh SVD of
+the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
+while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors, so nearly
+dependent ReLU features do not square their conditioning through normal equations) is taken if
+positive, else the step from ``c`` towards ``z`` stops at the first component reaching zero,
+which leaves ``P``. The passive columns stay independent: a violating column in their span (QR
+insertion refused at relative residual ``tol.rank``) enters by a null-space swap,
+``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence ``p``) fixed and
+lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive column leaves. Every step
+decreases the objective, so no passive set repeats and the method is finite in exact
+arithmetic; a step budget guards against float cycling.
 """
 from __future__ import annotations
 
@@ -30,9 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, Tolerances, resolve
+from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
+from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
 
-__all__ = ["ActiveSetResult", "nonneg_lasso_active_set"]
+__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
 #: Inner steps allowed per column of Phi (plus a floor) before giving up.
 _STEPS_PER_COLUMN = 4
@@ -43,10 +42,7 @@ _ADD_BATCH = 16
 
 @dataclass(frozen=True)
 class ActiveSetResult:
-    """``c`` (K,), ``p = (y - Phi c)/lam``, ``max_violation = max(Phi^T p) - 1`` over all
-    columns, ``converged`` when that is at most ``tol.dual_feas`` and ``c`` is
-    stationary on its support, the number of steps taken, and the objective
-    ``0.5 ||Phi c - y||^2 + lam sum(c)`` recomputed from ``c``.
+    """The active-set method's answer (its dual ``p`` is formed from an SVD, not from ``c``).
 
     Attributes
     ----------
@@ -363,3 +359,42 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     resid = y - Phi @ c
     return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),
                            steps=steps, objective=0.5 * float(resid @ resid) + lam * float(np.sum(c)))
+
+
+def refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Tolerances):
+    """The active-set answer judged at the double-precision floor: ``(c, p, objective)`` or None.
+
+    At small lam against ``|y| |Phi|`` the float dual ``p`` carries ``eps |y| / lam`` per entry and
+    ``Phi^T p`` a multiple of it, so a stationary support can miss ``tol.dual_feas``. Its
+    stationary point is refined in double-double (:mod:`relucert.lp.compensated`) and
+    ``Phi^T p - 1`` evaluated compensated; accepted when every weight stays positive and the
+    violation is within ``tol.dual_feas`` (proofs/natural_units.md, "Compensated duals")."""
+    supp = np.flatnonzero(fit.c > 0)
+    if supp.size == 0:
+        return None
+    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), fit.c[supp], DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(out[0] > 0) or not np.all(np.isfinite(out[2])):
+        return None
+    g_hi, g_lo = dot_transpose(Phi, out[2])
+    if float(np.max((g_hi - 1.0) + g_lo)) > tol.dual_feas:
+        return None
+    c = np.zeros(Phi.shape[1])
+    c[supp] = out[0]
+    r_hi, r_lo = residual(y, Phi[:, supp], out[0], out[1])
+    r = r_hi + r_lo
+    return c, out[2], 0.5 * float(r @ r) + lam * float(np.sum(c))
+
+
+def refine_weights(Phi: np.ndarray, y: np.ndarray, lam: float, c: np.ndarray, tol: Tolerances):
+    """The lasso's stationary point on the support of ``c`` refined in double-double: ``(c',
+    objective)``, ``c'`` rounded to doubles, or None (refinement failed, a weight not > 0)."""
+    supp = np.flatnonzero(c > 0)
+    if supp.size == 0:
+        return None
+    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), c[supp], DUAL_REFINE_STEPS, tol.rank)
+    if out is None or not np.all(out[0] > 0):
+        return None
+    refined = np.zeros(Phi.shape[1])
+    refined[supp] = out[0]
+    r = np.add(*residual(y, Phi[:, supp], out[0], out[1]))
+    return refined, 0.5 * float(r @ r) + lam * float(np.sum(refined))

@@ -8,30 +8,28 @@ signed (column ``k`` is ``s_k phi_k``) and look for non-negative weights ``c``:
   on ``r`` only (tiny and diagonal, whatever ``K`` is).
 * :func:`basis_pursuit_lp` -- ``min sum(c)`` s.t. ``Phi c = y``, ``c >= 0``.
 
-Each comes as a CVXPY-style pair ``build_*(...) -> (FiniteProgram, inverse_data)``
-and ``recover_*(ProgramResult, inverse_data) -> FiniteSolution``. Any status other
-than optimal (after our own residual re-check) raises
-:class:`~relucert.errors.SolverError` naming the status. This module knows nothing
-about networks: ``Phi`` is just a matrix.
+Each comes as a CVXPY-style pair ``build_*(...) -> (FiniteProgram, inverse_data)`` and
+``recover_*(ProgramResult, inverse_data) -> FiniteSolution``. Any status other than optimal
+(after our own residual re-check) raises :class:`~relucert.errors.SolverError` naming the
+status. This module knows nothing about networks: ``Phi`` is just a matrix.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
-from relucert.lp.active_set import nonneg_lasso_active_set
-from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
+from relucert.lp.active_set import nonneg_lasso_active_set, refine_weights, refined_finish
+from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, lasso_kkt_residuals, uses_daqp, weights_dual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
-from relucert.tolerances import (DUAL_REFINE_STEPS, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances,
-                                 resolve)
+from relucert.tolerances import PRECISION_FLOOR_MARGIN, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances, resolve
 
 __all__ = [
-    "FiniteSolution",
+    "FiniteSolution", "QPBackend",
     "build_lasso_qp", "recover_lasso_qp", "lasso_qp", "qp_iteration_budget",
     "build_basis_pursuit_lp", "recover_basis_pursuit_lp", "basis_pursuit_lp",
 ]
@@ -149,30 +147,6 @@ def recover_lasso_qp(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     return _finish_lasso(res, inverse_data)
 
 
-def _refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Tolerances):
-    """The active-set answer judged at the double-precision floor: ``(c, p, objective)`` or None.
-
-    At small lam against ``|y| |Phi|`` the float dual ``p`` carries ``eps |y| / lam`` per entry and
-    ``Phi^T p`` a multiple of it, so a stationary support can miss ``tol.dual_feas``. Its
-    stationary point is refined in double-double (:mod:`relucert.lp.compensated`) and
-    ``Phi^T p - 1`` evaluated compensated; accepted when every weight stays positive and the
-    violation is within ``tol.dual_feas`` (proofs/natural_units.md, "Compensated duals")."""
-    supp = np.flatnonzero(fit.c > 0)
-    if supp.size == 0:
-        return None
-    out = refined_stationary_dual(Phi[:, supp], y, lam, np.ones(supp.size), fit.c[supp], DUAL_REFINE_STEPS, tol.rank)
-    if out is None or not np.all(out[0] > 0) or not np.all(np.isfinite(out[2])):
-        return None
-    g_hi, g_lo = dot_transpose(Phi, out[2])
-    if float(np.max((g_hi - 1.0) + g_lo)) > tol.dual_feas:
-        return None
-    c = np.zeros(Phi.shape[1])
-    c[supp] = out[0]
-    r_hi, r_lo = residual(y, Phi[:, supp], out[0], out[1])
-    r = r_hi + r_lo
-    return c, out[2], 0.5 * float(r @ r) + lam * float(np.sum(c))
-
-
 def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
     K, Phi, y, lam = inverse_data["K"], inverse_data["Phi"], inverse_data["y"], inverse_data["lam"]
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64).reshape(-1)
@@ -181,28 +155,35 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
                           f"backend: {res.backend_status}; {res.message})")
     fit = nonneg_lasso_active_set(Phi, y, lam, x[:K], tol=res.tol)
     if not fit.converged:
-        refined = _refined_finish(Phi, y, lam, fit, res.tol)
+        refined = refined_finish(Phi, y, lam, fit, res.tol)
         if refined is not None:
             return FiniteSolution(c=refined[0], p=refined[1], objective=refined[2], program=res)
+        # rounding p = (y - Phi c)/lam moves phi_k^T p by up to eps |y| |phi_k| / lam
+        floor = float(np.finfo(float).eps * np.linalg.norm(y) * np.max(np.linalg.norm(Phi, axis=0)) / lam)
+        why = (f"at the precision floor: Phi^T p carries rounding errors of about {floor:.1e} at lam = {lam:g}; "
+               f"relucert.Tolerances(dual_feas=..., obj_gap=...) loosens it" if fit.max_violation <= PRECISION_FLOOR_MARGIN
+               * floor else f"far above the precision floor of Phi^T p (about {floor:.1e}): not a rounding issue")
         raise SolverError(f"lasso QP: the active-set method did not reach optimality on the columns "
                           f"(max Phi^T p - 1 = {fit.max_violation:.3e} > tol.dual_feas = {res.tol.dual_feas:g} "
                           f"after {fit.steps} steps, from the {res.backend_status} answer of "
-                          f"{res.message.split(':')[0]}); at small lam (here {lam:g}) double precision may not "
-                          f"reach tol.dual_feas: relucert.Tolerances(dual_feas=..., obj_gap=...) loosens it")
+                          f"{res.message.split(':')[0]}); {why}")
     return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
 
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
-             time_limit: float | None = None, warm_start: np.ndarray | None = None) -> FiniteSolution:
-    """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0`` on HiGHS.
+             time_limit: float | None = None, warm_start: np.ndarray | None = None,
+             qp_backend: str | QPBackend = QPBackend.ACTIVE_SET) -> FiniteSolution:
+    """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0``.
 
     The dual vector is ``p = (y - Phi c) / lam``; optimality means
-    ``Phi^T p <= 1`` with equality where ``c > 0``. Every answer is finished by the
-    active-set method (:mod:`relucert.lp.active_set`), which makes it optimal on the
-    columns to ``tol.dual_feas``. With ``warm_start`` (weights ``>= 0`` for the columns,
-    e.g. the previous exchange round's answer padded with zeros) the active-set method
-    runs from it first, and HiGHS only when it does not converge: a few added columns
-    then cost a few pivots instead of a cold QP solve.
+    ``Phi^T p <= 1`` with equality where ``c > 0``. The active-set method
+    (:mod:`relucert.lp.active_set`) makes an answer optimal on the columns to ``tol.dual_feas``:
+    from ``warm_start`` (weights ``>= 0`` for the columns, e.g. the previous exchange round's
+    answer padded with zeros) first, from HiGHS's answer when that does not converge. With
+    ``qp_backend="daqp"`` the lasso's dual is solved on DAQP first (:mod:`relucert.lp.daqp_lasso`,
+    hot-started from ``warm_start``'s support) and its answer kept when the re-check from the
+    weights passes (dual feasibility and complementarity within ``tol.dual_feas``); otherwise
+    the active-set path above runs.
 
     Parameters
     ----------
@@ -217,7 +198,9 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
     time_limit : float, optional
         Seconds allowed to each backend solve; no limit when ``None``.
     warm_start : array_like, shape (K,), optional
-        Non-negative starting weights for the active-set method.
+        Non-negative starting weights (DAQP: their support is its initial active set).
+    qp_backend : {"active-set", "daqp"}, optional
+        Who starts (:class:`QPBackend`); the active-set path is the fallback either way.
 
     Returns
     -------
@@ -243,6 +226,40 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         empty = ProgramResult(Status.OPTIMAL, "no columns", "empty", 0.5 * float(yy @ yy),
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
+    if not uses_daqp(qp_backend):
+        return _sharpened(Phi, yy, lam, _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start), tol)
+    res = lasso_daqp(Phi, yy, lam, tol=tol, warm_start=warm_start, time_limit=time_limit,
+                     iteration_limit=qp_iteration_budget(sum(Phi.shape)))
+    if res.status is Status.OPTIMAL:
+        return FiniteSolution(c=res.x, p=weights_dual(Phi, yy, lam, res.x), objective=res.objective, program=res)
+    try:  # from DAQP's point when it is close (it only failed the re-check)
+        sol = _lasso_active_set_path(Phi, yy, lam, tol, time_limit,
+                                     res.x if res.status is Status.INACCURATE else warm_start)
+    except SolverError as exc:
+        raise SolverError(f"{exc}; DAQP first: {res.message}") from exc
+    return _sharpened(Phi, yy, lam, sol, tol)
+
+
+def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolution:
+    """``sol`` with weights whose own dual ``(y - Phi c)/lam`` meets ``tol.dual_feas`` where a
+    refinement gets there. The active-set method judges convergence on the dual it forms from
+    its SVD; the exchange uses the weights, whose dual carries the solve's error times
+    ``1/lam`` (170x ``tol.dual_feas`` where the SVD's dual met it: benchmarks/RESULTS.md, "QP
+    backends"). When the weights' residuals (compensated) miss ``tol.dual_feas``, the support's
+    stationary point is refined in double-double and kept if its weights do better."""
+    if sol.c.size == 0 or max(before := lasso_kkt_residuals(Phi, y, lam, sol.c)) <= tol.dual_feas:
+        return sol
+    refined = refine_weights(Phi, y, lam, sol.c, tol)
+    after = None if refined is None else lasso_kkt_residuals(Phi, y, lam, refined[0])
+    if after is None or max(after) >= max(before):
+        return sol
+    program = replace(sol.program, message=f"{sol.program.message}; weights refined in double-double",
+                      max_residuals={**sol.program.max_residuals, "dual": after[0], "complementarity": after[1]})
+    return FiniteSolution(c=refined[0], p=weights_dual(Phi, y, lam, refined[0]), objective=refined[1], program=program)
+
+
+def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start) -> FiniteSolution:
+    """The active-set method from ``warm_start``, else from HiGHS's (then clarabel's) answer."""
     if warm_start is not None:  # the sparse program is built only if HiGHS is needed
         t0 = time.perf_counter()
         try:
@@ -254,7 +271,7 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,
                                 time.perf_counter() - t0, tol)
             return FiniteSolution(c=fit.c, p=fit.p, objective=fit.objective, program=res)
-        refined = None if fit is None else _refined_finish(Phi, yy, lam, fit, tol)
+        refined = None if fit is None else refined_finish(Phi, yy, lam, fit, tol)
         if refined is not None:  # stationary, optimal once judged in double-double
             res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start, refined)", "active set",
                                 refined[2], refined[0], None, None, {"dual": fit.max_violation}, fit.steps,

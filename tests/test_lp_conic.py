@@ -38,17 +38,18 @@ def test_stalled_highs_falls_back_to_clarabel(rng, monkeypatch):
     lasso_qp still returns the optimum, through the conic fallback."""
     Phi = rng.standard_normal((12, 30))
     y = rng.standard_normal(12)
-    ref = lasso_qp(Phi, y, 0.1)
+    ref = lasso_qp(Phi, y, 0.1, qp_backend="active-set")
     monkeypatch.setattr(programs, "QP_ITERATIONS_FLOOR", 1)
     monkeypatch.setattr(programs, "QP_ITERATIONS_PER_VARIABLE", 0)
-    got = lasso_qp(Phi, y, 0.1)
+    got = lasso_qp(Phi, y, 0.1, qp_backend="active-set")
     assert "clarabel" in got.program.message
     assert abs(got.objective - ref.objective) <= 1e-9 * max(1.0, abs(ref.objective))
     assert np.allclose(got.p, ref.p, atol=1e-6)
 
 
 def _recorded_lasso(monkeypatch, Phi, y, lam):
-    """lasso_qp with every HiGHS call recorded: (time limit, iteration limit, regularisation)."""
+    """lasso_qp on its HiGHS path (not DAQP) with every HiGHS call recorded: (time limit,
+    iteration limit, regularisation)."""
     from relucert.lp.highs import solve_program as real
 
     calls = []
@@ -58,7 +59,7 @@ def _recorded_lasso(monkeypatch, Phi, y, lam):
         return real(prog, tol=tol, time_limit=time_limit, iteration_limit=iteration_limit)
 
     monkeypatch.setattr(programs, "solve_program", spy)
-    return lasso_qp(Phi, y, lam), calls
+    return lasso_qp(Phi, y, lam, qp_backend="active-set"), calls
 
 
 def test_qp_retry_is_decided_by_an_iteration_budget_not_the_clock(rng, monkeypatch):

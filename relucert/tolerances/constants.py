@@ -291,3 +291,15 @@ BAB_CERT_CLAIMS_MIN_MARGIN_BITS = 40
 #: See ``BAB_CERT_CLAIMS_MIN_MARGIN_BITS`` (any factor > 1 is valid: the slack between the
 #: reach and the margin).
 BAB_CERT_CLAIMS_MARGIN_FACTOR = 2
+
+# --- QP backend: DAQP for the finite lasso (engineer qp, issue 16; lp/daqp_lasso.py, lp/programs.py) ---
+#: DAQP's own primal tolerance (``Phi^T p <= 1 + primal_tol`` in its dual of the lasso) as a
+#: share of ``tol.dual_feas``: the answer is re-checked against ``tol.dual_feas`` from the
+#: weights alone, so DAQP is asked for a margin below it.
+DAQP_PRIMAL_TOL_SHARE = 0.125
+#: DAQP's infinity (its ``DAQP_INF``): the lower bound of the one-sided rows ``Phi^T p <= 1``.
+DAQP_NO_LOWER_BOUND = 1.0e30
+#: A lasso QP whose active-set finish ends with ``max Phi^T p - 1`` within this factor of the
+#: rounding floor ``eps |y| max_k |phi_k| / lam`` is reported "at the precision floor"; above
+#: it, "not a rounding issue" (lp/programs.py, the SolverError's diagnosis).
+PRECISION_FLOOR_MARGIN = 100.0
