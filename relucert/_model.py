@@ -9,6 +9,8 @@ Every other module imports these instead of re-deriving them:
 - :func:`dual_value`: ``D(p) = lam <p, y> - lam^2/2 ||p||^2`` (``<p, y>`` for (P_0)), and
   :func:`scaled_dual_value`, ``D(p / max(1, max |eta_p|))``, the value of the feasible
   rescaling of ``p`` (proofs/exchange_method.md, "Acceptance on the certified gap").
+- :func:`problem_scales` and :func:`objective_unit`: the solver's internal units (powers of
+  two) and the unit of objective values in which its acceptance rule is relative.
 
 >>> import numpy as np
 >>> Xl = lift(np.array([[0.0], [2.0]]))
@@ -68,3 +70,38 @@ def scaled_dual_value(p: np.ndarray, y: np.ndarray, lam: float, max_eta: float) 
     """``D(q)`` at the feasible rescaling ``q = p / max(1, max |eta_p|)``: a certified lower
     bound on the optimum for any ``p`` once ``max_eta`` bounds ``max |eta_p|`` from above."""
     return dual_value(np.asarray(p, dtype=np.float64) / max(1.0, float(max_eta)), y, lam)
+
+
+def power_of_two(value: float) -> float:
+    """The power of two ``2**e`` with ``value / 2**e`` in [0.5, 1) (1.0 for 0)."""
+    if not value > 0:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(value)[1])))
+
+
+def problem_scales(X_lift: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """``(s_x, c_y)``: powers of two near ``max_i ||x~_i||`` and ``max_i |y_i|``.
+
+    The solver works on the lift ``x~ / s_x``, the labels ``y / c_y`` and
+    ``lam / (c_y s_x)``; the map back (amplitudes ``* c_y / s_x``, dual ``/ s_x``,
+    predictions ``* c_y``, objective and gap ``* c_y^2``, or ``* c_y / s_x`` for (P_0)) is
+    exact, and exact in floating point too (powers of two). proofs/natural_units.md."""
+    s_x = power_of_two(float(np.max(np.linalg.norm(X_lift, axis=1), initial=0.0)))
+    c_y = power_of_two(float(np.max(np.abs(y), initial=0.0)))
+    return s_x, c_y
+
+
+def objective_unit(X_lift: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """The unit of objective values in the solver's internal scaling: ``c_y^2`` (``lam > 0``)
+    or ``c_y / s_x`` ((P_0)), with ``(s_x, c_y)`` of :func:`problem_scales`. The acceptance
+    rule ``gap <= tol.obj_gap * max(1, |P|)`` in internal units reads
+    ``gap <= tol.obj_gap * max(objective_unit, |P|)`` in the user's units, so the solver and
+    any re-check apply the same rule (proofs/natural_units.md).
+
+    >>> objective_unit(np.array([[3.0, 1.0]]), np.array([0.75]), 0.1)
+    1.0
+    >>> objective_unit(np.array([[3.0, 1.0]]), np.array([1.5]), 0.1)
+    4.0
+    """
+    s_x, c_y = problem_scales(X_lift, y)
+    return c_y * c_y if lam > 0 else c_y / s_x

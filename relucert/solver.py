@@ -10,7 +10,7 @@ import numpy as np
 
 from relucert._devices import bab_kernels_for_device, ops_for_device
 from relucert._executors import check_parallel, executor_for
-from relucert._model import lift
+from relucert._model import lift, problem_scales
 from relucert._warm_start import warm_start_atoms
 from relucert._validation import check_choice, check_lam, check_positive_int, check_time_limit, check_Xy
 from relucert.errors import ConvergenceWarning, InaccurateSolutionWarning, SolverError
@@ -83,23 +83,6 @@ def check_interpolation_consistent(X: np.ndarray, y: np.ndarray) -> None:
                 f"x = {X[i].tolist()} but different y ({y[i]!r} and {y[j]!r}); use lam > 0")
 
 
-def _power_of_two(value: float) -> float:
-    """The power of two ``2**e`` with ``value / 2**e`` in [0.5, 1) (1.0 for 0)."""
-    if not value > 0:
-        return 1.0
-    return float(np.ldexp(1.0, int(np.frexp(value)[1])))
-
-
-def problem_scales(X_lift: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """``(s_x, c_y)``: powers of two near ``max_i ||x~_i||`` and ``max_i |y_i|``.
-
-    The solver works on the lift ``x~ / s_x``, the labels ``y / c_y`` and
-    ``lam / (c_y s_x)``; the map back (amplitudes ``* c_y / s_x``, dual ``/ s_x``,
-    predictions ``* c_y``, objective and gap ``* c_y^2``, or ``* c_y / s_x`` for (P_0)) is
-    exact, and exact in floating point too (powers of two). proofs/natural_units.md."""
-    s_x = _power_of_two(float(np.max(np.linalg.norm(X_lift, axis=1), initial=0.0)))
-    c_y = _power_of_two(float(np.max(np.abs(y), initial=0.0)))
-    return s_x, c_y
 
 
 def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scales, status) -> Solution:

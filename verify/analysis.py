@@ -18,7 +18,7 @@ import numpy as np
 from relucert.arrangement import Arrangement, enumerate_chambers
 from relucert.errors import CertificateError
 from relucert.results import AtomLocation, Status, Verdict, jsonable
-from relucert._model import lift, primal_value, relu_features, scaled_dual_value
+from relucert._model import lift, objective_unit, primal_value, relu_features, scaled_dual_value
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 from relucert.verify.extremal import ExtremalSet, closure_chambers, extremal_set
@@ -177,8 +177,8 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     """A :class:`Solution` for a GIVEN measure (no solver): the dual ``(y - K mu)/lam``,
     ``max |eta|`` from the exact region maxima, the objective and the duality gap. Its
     status is OPTIMAL when the relative gap of the scaled-feasible dual
-    ``p / max(1, max |eta|)`` is within ``tol.obj_gap`` (the solver's acceptance rule), else
-    INACCURATE.
+    ``p / max(1, max |eta|)`` is within ``tol.obj_gap`` (the solver's acceptance rule, in its
+    internal units: relative to ``max(objective_unit, |P|)``), else INACCURATE.
 
     Parameters
     ----------
@@ -224,7 +224,9 @@ def solution_from_measure(X, y, lam: float, theta, amplitude, *, arrangement: Ar
     mx = scan.max_abs
     primal = primal_value(Phi, y, lam, amplitude)
     gap = primal - scaled_dual_value(p, y, lam, mx)
-    ok = gap <= tol.obj_gap * max(1.0, abs(primal))  # the gap of the feasible p / max(1, mx)
+    # the gap of the feasible p / max(1, mx), judged as the solver judges it: relative to
+    # max(1, |P|) in its internal units (relucert._model.objective_unit)
+    ok = gap <= tol.obj_gap * max(objective_unit(Xl, y, lam), abs(primal))
     return Solution(X=X, y=y, lam=float(lam), theta=theta, amplitude=amplitude, objective=primal,
                     tv_norm=float(np.sum(np.abs(amplitude))), dual=p, predictions=pred,
                     max_abs_certificate=mx, duality_gap=float(gap), n_chambers=arr.n_chambers,
