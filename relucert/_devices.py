@@ -56,16 +56,7 @@ def ops_for_device(device) -> object | None:
     >>> ops_for_device("cpu") is None
     True
     """
-    choice = check_device(device)
-    if choice == Device.CPU.value:
-        return None
-    if choice == Device.CUDA.value:
-        from relucert.gpu import torch_ops
-
-        return torch_ops(Device.CUDA)
-    if importlib.util.find_spec("torch") is None:
-        return None
-    return LazyOps(_auto_ops)
+    return _for_device(device, "torch_ops", _auto_ops, need_driver=False)
 
 
 #: Paths present where a GPU driver is loaded (NVIDIA's, AMD's ROCm): without any of them
@@ -105,13 +96,20 @@ def bab_kernels_for_device(device) -> object | None:
     >>> bab_kernels_for_device("cpu") is None
     True
     """
+    return _for_device(device, "bab_kernels", _auto_bab_kernels, need_driver=True)
+
+
+def _for_device(device, factory: str, auto, *, need_driver: bool):
+    """The one rule of both functions: "cpu": None; "cuda": ``relucert.gpu.<factory>`` on
+    CUDA, built now; "auto": None without torch (or, with ``need_driver``, without a
+    visible GPU driver), else ``auto`` resolved on first use."""
     choice = check_device(device)
     if choice == Device.CPU.value:
         return None
     if choice == Device.CUDA.value:
-        from relucert.gpu import bab_kernels
+        from relucert import gpu
 
-        return bab_kernels(Device.CUDA)
-    if importlib.util.find_spec("torch") is None or not _gpu_driver_visible():
+        return getattr(gpu, factory)(Device.CUDA)
+    if importlib.util.find_spec("torch") is None or (need_driver and not _gpu_driver_visible()):
         return None
-    return LazyOps(_auto_bab_kernels)
+    return LazyOps(auto)
