@@ -83,8 +83,6 @@ def check_interpolation_consistent(X: np.ndarray, y: np.ndarray) -> None:
                 f"x = {X[i].tolist()} but different y ({y[i]!r} and {y[j]!r}); use lam > 0")
 
 
-
-
 def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scales, status) -> Solution:
     s_x, c_y = scales
     amp_scale = c_y / s_x
