@@ -32,7 +32,8 @@ from itertools import combinations
 import numpy as np
 
 from relucert._validation import Device, check_choice
-from relucert.gpu.device import DEFAULT_CPU_THREADS, cpu_threads_for, device_name, import_torch, resolve_device
+from relucert.gpu.device import DEFAULT_CPU_THREADS, import_torch, resolve_device
+from relucert.gpu.ops import TorchOps
 
 __all__ = ["TorchBabKernels", "bab_kernels"]
 
@@ -72,8 +73,10 @@ def bab_kernels(device: str | Device = "auto", *, cpu_threads: int | None = DEFA
     return TorchBabKernels(torch, resolve_device(choice), cpu_threads)
 
 
-class TorchBabKernels:
-    """The six kernels of :mod:`relucert.lp.tv.bab.cones` on one torch device (float64).
+class TorchBabKernels(TorchOps):
+    """The six kernels of :mod:`relucert.lp.tv.bab.cones` on one torch device (float64); the
+    device, its name, the CPU thread count (``running``) and the copy back (``tonp``) are
+    :class:`relucert.gpu.ops.TorchOps`'s.
 
     Parameters
     ----------
@@ -84,13 +87,8 @@ class TorchBabKernels:
         ``relucert.gpu.device.DEFAULT_CPU_THREADS``).
     """
 
-    name = "torch"
-
     def __init__(self, torch, device, cpu_threads: int | None = DEFAULT_CPU_THREADS) -> None:
-        self.torch = torch
-        self.device = device
-        self.device_name = device_name(device)
-        self.cpu_threads = cpu_threads
+        super().__init__(torch, device, cpu_threads)
         self._faces: dict[int, list] = {}
 
     def __repr__(self) -> str:
@@ -111,19 +109,12 @@ class TorchBabKernels:
             arr = arr.copy()
         return self.torch.from_numpy(arr).to(self.device)
 
-    @staticmethod
-    def _np(x) -> np.ndarray:
-        return x.detach().cpu().numpy()
-
-    def _running(self):
-        return cpu_threads_for(self.device, self.cpu_threads)
-
     # --- the six kernels ---------------------------------------------------------------
     def classify(self, A: np.ndarray, R: np.ndarray):
         """As :func:`relucert.lp.tv.bab.cones.classify`: ``act``, ``und`` (m, n) exact,
         ``Sn`` (m, n, D), ``Rn`` (m, D, D)."""
         t = self.torch
-        with self._running():
+        with self.running():
             At, Rt = self._f(A), self._f(R)
             D = Rt.shape[1]
             S = t.matmul(At, Rt)                                          # (m, n, D)
@@ -131,7 +122,7 @@ class TorchBabKernels:
             sg = t.sign(S)
             amb = S.abs() <= err
             if bool(amb.any()):
-                idx = self._np(t.nonzero(amb))
+                idx = self.tonp(t.nonzero(amb))
                 exact = [_exact_sign(A, R, int(k), int(i), int(j)) for k, i, j in idx]
                 at = t.from_numpy(idx.T.copy()).to(self.device)
                 sg[at[0], at[1], at[2]] = t.tensor(exact, dtype=t.float64, device=self.device)
@@ -141,22 +132,22 @@ class TorchBabKernels:
             norms = t.linalg.vector_norm(Rt, dim=1)                       # (m, D)
             Rn = Rt / norms[:, None, :]
             Sn = S / norms[:, None, :]
-            return self._np(act), self._np(und), self._np(Sn), self._np(Rn)
+            return self.tonp(act), self.tonp(und), self.tonp(Sn), self.tonp(Rn)
 
     def normals(self, Rn: np.ndarray) -> np.ndarray:
         """As :func:`relucert.lp.tv.bab.cones.normals` (``numpy.linalg.LinAlgError`` on an
         exactly singular ray matrix, as numpy)."""
         t = self.torch
-        with self._running():
+        with self.running():
             G, info = t.linalg.inv_ex(self._f(Rn))
             if bool((info != 0).any()):
                 raise np.linalg.LinAlgError("Singular matrix")
-            return self._np(G)
+            return self.tonp(G)
 
     def centre_alpha(self, Sn: np.ndarray) -> np.ndarray:
         """As :func:`relucert.lp.tv.bab.cones.centre_alpha`."""
-        with self._running():
-            return self._np(self._centre_alpha(self._f(Sn)))
+        with self.running():
+            return self.tonp(self._centre_alpha(self._f(Sn)))
 
     def _centre_alpha(self, Sn):
         return (Sn.sum(dim=2) > 0).to(self.torch.float64)
@@ -165,7 +156,7 @@ class TorchBabKernels:
                         G: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
         """As :func:`relucert.lp.tv.bab.cones.linear_majorant`."""
         t = self.torch
-        with self._running():
+        with self.running():
             At, Qt, Snt, Gt = self._f(A), self._f(Q), self._f(Sn), self._f(G)
             actt, undt = self._b(act), self._b(und)
             zero = t.zeros((), dtype=t.float64, device=self.device)
@@ -176,25 +167,25 @@ class TorchBabKernels:
             at = self._centre_alpha(Snt) if alpha is None else self._f(alpha)
             neg = undt & (Qt < 0)
             w_neg = t.where(neg, Qt * at, zero) @ At
-            return self._np(v0 + w_pos + w_neg)
+            return self.tonp(v0 + w_pos + w_neg)
 
     def pre_bound(self, W: np.ndarray, Rn: np.ndarray, G: np.ndarray) -> np.ndarray:
         """As :func:`relucert.lp.tv.bab.cones.pre_bound`."""
         t = self.torch
-        with self._running():
+        with self.running():
             Wt, Rt, Gt = self._f(W), self._f(Rn), self._f(G)
             wr = (Wt[:, :, None] * Rt).sum(dim=1)
             lin = t.sum(t.linalg.vector_norm(Gt, dim=2) * t.clamp(wr, min=0.0), dim=1)
-            return self._np(t.minimum(t.linalg.vector_norm(Wt, dim=1), lin))
+            return self.tonp(t.minimum(t.linalg.vector_norm(Wt, dim=1), lin))
 
     def cone_max(self, W: np.ndarray, Rn: np.ndarray, G: np.ndarray, zero: float):
         """As :func:`relucert.lp.tv.bab.cones.cone_max`: ``||P_C(w)||`` (m,) and ``P_C(w)``
         (m, D), the largest feasible face projection (proofs Lemma 3)."""
         t = self.torch
-        with self._running():
+        with self.running():
             Wt, Rt, Gt = self._f(W), self._f(Rn), self._f(G)
             value, P = self._cone_max(Wt, Rt, Gt, float(zero))
-            return self._np(value), self._np(P)
+            return self.tonp(value), self.tonp(P)
 
     # --- cone_max's parts ----------------------------------------------------------------
     def _face_groups(self, D: int) -> list:
@@ -229,8 +220,8 @@ class TorchBabKernels:
             return t.stack([(e * b[..., 0] - c * b[..., 1]) / det, (a * b[..., 1] - c * b[..., 0]) / det], dim=-1)
         x, info = t.linalg.solve_ex(M, b[..., None])
         if bool((info != 0).any()):   # rays parallel to float precision (a forced leaf)
-            pinv = np.linalg.pinv(self._np(M))
-            return self._f(np.einsum("...kl,...l->...k", pinv, self._np(b)))
+            pinv = np.linalg.pinv(self.tonp(M))
+            return self._f(np.einsum("...kl,...l->...k", pinv, self.tonp(b)))
         return x[..., 0]
 
     def _cone_max(self, W, Rn, G, zero: float):
@@ -277,7 +268,7 @@ class TorchBabKernels:
             face_g = t.where(better, t.full_like(face_g, g), face_g)
             face_j = t.where(better, j, face_j)
         Pr = t.zeros((r, D), dtype=t.float64, device=self.device)
-        for g in self._np(t.unique(face_g[face_g >= 0])).tolist():
+        for g in self.tonp(t.unique(face_g[face_g >= 0])).tolist():
             rows = t.nonzero(face_g == g).reshape(-1)
             _, Fs, Ns, on_rays, _ = groups[g]
             j = face_j.index_select(0, rows)
