@@ -22,17 +22,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from functools import partial
 
 from relucert._validation import Device, check_device
 from relucert.arrangement import LazyOps
 
 __all__ = ["ops_for_device", "bab_kernels_for_device"]
-
-
-def _auto_ops():
-    from relucert.gpu import batched_ops
-
-    return batched_ops(Device.AUTO)
 
 
 def ops_for_device(device) -> object | None:
@@ -56,7 +51,7 @@ def ops_for_device(device) -> object | None:
     >>> ops_for_device("cpu") is None
     True
     """
-    return _for_device(device, "torch_ops", _auto_ops, need_driver=False)
+    return _for_device(device, "torch_ops", "batched_ops", need_driver=False)
 
 
 #: Paths present where a GPU driver is loaded (NVIDIA's, AMD's ROCm): without any of them
@@ -66,12 +61,6 @@ _GPU_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/kfd", "/dev/
 
 def _gpu_driver_visible() -> bool:
     return any(os.path.exists(path) for path in _GPU_DRIVER_PATHS)
-
-
-def _auto_bab_kernels():
-    from relucert.gpu import bab_kernels
-
-    return bab_kernels(Device.AUTO)
 
 
 def bab_kernels_for_device(device) -> object | None:
@@ -96,13 +85,19 @@ def bab_kernels_for_device(device) -> object | None:
     >>> bab_kernels_for_device("cpu") is None
     True
     """
-    return _for_device(device, "bab_kernels", _auto_bab_kernels, need_driver=True)
+    return _for_device(device, "bab_kernels", "bab_kernels", need_driver=True)
 
 
-def _for_device(device, factory: str, auto, *, need_driver: bool):
+def _gpu_auto(factory: str):
+    from relucert import gpu
+
+    return getattr(gpu, factory)(Device.AUTO)
+
+
+def _for_device(device, factory: str, auto: str, *, need_driver: bool):
     """The one rule of both functions: "cpu": None; "cuda": ``relucert.gpu.<factory>`` on
     CUDA, built now; "auto": None without torch (or, with ``need_driver``, without a
-    visible GPU driver), else ``auto`` resolved on first use."""
+    visible GPU driver), else ``relucert.gpu.<auto>("auto")`` built on first use."""
     choice = check_device(device)
     if choice == Device.CPU.value:
         return None
@@ -112,4 +107,4 @@ def _for_device(device, factory: str, auto, *, need_driver: bool):
         return getattr(gpu, factory)(Device.CUDA)
     if importlib.util.find_spec("torch") is None or (need_driver and not _gpu_driver_visible()):
         return None
-    return LazyOps(auto)
+    return LazyOps(partial(_gpu_auto, auto))
