@@ -25,13 +25,24 @@ def _timed(label: str, fn):
     return run
 
 
+def _fallbacks(fn):
+    """``fn`` (solve_exchange) that also prints the rounds whose finite lasso needed the
+    other backend (``qp_fallback`` in the history): a run with none is one main would make."""
+    def run(*args, **kwargs):
+        res = fn(*args, **kwargs)
+        rounds = [h["iter"] for h in res.history if "qp_fallback" in h]
+        print(f"   [qp fallback] {len(rounds)} rounds{': ' + str(rounds) if rounds else ''}", flush=True)
+        return res
+    return run
+
+
 def main(argv=None) -> int:
     import relucert.arrangement as arrangement
     import relucert.lp.tv.exchange as exchange
 
     # run_case imports these by name when it runs, so the timed versions are the ones it gets
     arrangement.enumerate_chambers = _timed("enumeration", arrangement.enumerate_chambers)
-    exchange.solve_exchange = _timed("exchange", exchange.solve_exchange)
+    exchange.solve_exchange = _timed("exchange", _fallbacks(exchange.solve_exchange))
     bench_solver.cvxpy_socp = _timed("cvxpy + clarabel", bench_solver.cvxpy_socp)
     return bench_solver.main(argv)
 
