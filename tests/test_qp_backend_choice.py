@@ -103,3 +103,17 @@ def test_cli_flag(tmp_path, data, capsys):
     capsys.readouterr()
     assert main(["solve", str(p), "--lam", str(LAM), "--qp-backend", "osqp"]) == 2
     assert "--qp-backend" in capsys.readouterr().err
+
+
+def test_certify_takes_the_backend(tmp_path, capsys):
+    """`relucert certify --qp-backend daqp` and `relucert.certify(..., qp_backend="daqp")`: the
+    solve step runs on DAQP and the report is that of an optimum."""
+    X, y = battery("teacher", 10, 1, seed=0)
+    report = certify(X, y, LAM, qp_backend="daqp")
+    assert report.solution.status.value == "optimal" and _backends(report.solution) == {"daqp"}
+    p = tmp_path / "d.npz"
+    save_data(p, X, y)
+    assert main(["certify", str(p), "--lam", str(LAM), "--qp-backend", "daqp", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["certify", str(p), "--lam", str(LAM), "--method", "socp", "--qp-backend", "daqp"]) == 2
+    assert "qp_backend: only method='exchange'" in capsys.readouterr().err
