@@ -103,5 +103,6 @@ def test_chain_error_lists_every_backend(monkeypatch):
         raise SolverError(f"{QPBackend(qp_backend).value} broke")
 
     monkeypatch.setattr(lasso_chain, "lasso_qp", fail)
-    with pytest.raises(SolverError, match=r"\(active-set -> daqp\): active-set: active-set broke; then daqp: daqp broke"):
+    expected = r"\(active-set -> daqp\): active-set: active-set broke; then daqp: daqp broke"
+    with pytest.raises(SolverError, match=expected):
         lasso_qp_chain(np.ones((2, 1)), np.ones(2), 1.0)
