@@ -25,7 +25,8 @@ TREE_FORMAT_MIN_D = 4
 def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | None = None,
             arrangement=None, method: str = "exchange", p0: bool = False, device: str = "auto",
             oracle: str = "auto", time_limit: float | None = None, exact: bool = False,
-            progress: bool | None = None, n_jobs: int | None = None, scheduler=None):
+            progress: bool | None = None, n_jobs: int | None = None, scheduler=None,
+            qp_backend: str = "active-set"):
     """Certificate report: sparsity, one extremum per region, uniqueness, ND1-ND4.
 
     Parameters
@@ -54,6 +55,8 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     progress : progress bars on stderr (None: only on a terminal).
     n_jobs, scheduler : where the solve's (and the /2 tree's) branch-and-bound scans run
         (``relucert.solve``).
+    qp_backend : "active-set" or "daqp": who solves the solve step's finite lasso programs
+        first (``relucert.solve``; data only).
 
     Returns
     -------
@@ -111,20 +114,21 @@ def certify(solution_or_data, y=None, lam=None, *, X=None, tol: Tolerances | Non
     from relucert.solver import solve  # the solver is only needed for raw data
 
     from relucert.arrangement import enumerate_chambers
-    from relucert.solver import OracleChoice, choose_oracle
+    from relucert.solver import OracleChoice, check_qp_backend, choose_oracle
 
     oracle = check_choice(oracle, "oracle", OracleChoice)
+    qp_backend = check_qp_backend(qp_backend, method)
 
     if arrangement is None and choose_oracle(Xc, oracle, method) == "bab":
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, oracle="bab", time_limit=time_limit,
-                    progress=progress, n_jobs=n_jobs, scheduler=scheduler)
+                    progress=progress, n_jobs=n_jobs, scheduler=scheduler, qp_backend=qp_backend)
         if not sol.success:
             return _report(sol, None, tol, ops, progress)   # analyse refuses a non-optimal solution
     else:
         if arrangement is None:  # enumerated once, for the solve, the analysis and p_0
             arrangement = enumerate_chambers(Xc, tol=tol)
         sol = solve(Xc, yc, lc, method=method, tol=tol, device=device, arrangement=arrangement,
-                    oracle="enumerate", time_limit=time_limit, progress=progress)
+                    oracle="enumerate", time_limit=time_limit, progress=progress, qp_backend=qp_backend)
     report = _report(sol, arrangement, tol, ops, progress)
     return _with_exact(_with_p0(report, p0, method, tol), exact, tol, progress, n_jobs, scheduler)
 

@@ -28,7 +28,7 @@ except Exception:  # pragma: no cover - exercised without scikit-learn
         """Minimal get_params/set_params for the estimator without scikit-learn."""
 
         _PARAMS = ("lam", "tol", "exact_verify", "device", "oracle", "max_iter", "max_nodes", "time_limit",
-                   "random_state")
+                   "random_state", "qp_backend")
 
         def get_params(self, deep: bool = True) -> dict:
             """The constructor parameters.
@@ -203,6 +203,10 @@ class TVReLURegressor(*_BASES):
         depends on the machine's speed (a fit it stops is not reproducible).
     random_state : int, numpy Generator or None, default 0
         Seed of the sampled gates of the branch-and-bound fits' starting columns (below).
+    qp_backend : {"active-set", "daqp"}, default "active-set"
+        Who solves the finite lasso programs first (``relucert.solve``; "daqp" needs the
+        optional extra ``relucert[qp]``). Only the path to the answer changes: the fit is
+        certified by the same gap.
 
     Notes
     -----
@@ -242,7 +246,8 @@ class TVReLURegressor(*_BASES):
     """
 
     def __init__(self, lam=1.0, *, tol=None, exact_verify=True, device="cpu", oracle="auto", max_iter=None,
-                 max_nodes=ESTIMATOR_MAX_NODES, time_limit=ESTIMATOR_TIME_LIMIT, random_state=0):
+                 max_nodes=ESTIMATOR_MAX_NODES, time_limit=ESTIMATOR_TIME_LIMIT, random_state=0,
+                 qp_backend="active-set"):
         self.lam = lam
         self.tol = tol
         self.exact_verify = exact_verify
@@ -252,8 +257,11 @@ class TVReLURegressor(*_BASES):
         self.max_nodes = max_nodes
         self.time_limit = time_limit
         self.random_state = random_state
+        self.qp_backend = qp_backend
 
     def _validate_params(self) -> None:
+        from relucert.solver import check_qp_backend
+
         check_lam(self.lam, allow_zero=True)
         if self.tol is not None and not isinstance(self.tol, Tolerances):
             raise TypeError(f"tol must be a relucert.Tolerances or None; got {type(self.tol).__name__}")
@@ -265,6 +273,7 @@ class TVReLURegressor(*_BASES):
         check_positive_int(self.max_iter, "max_iter", allow_none=True)
         check_positive_int(self.max_nodes, "max_nodes", allow_none=True)
         check_seed(self.random_state)
+        check_qp_backend(self.qp_backend)
 
     def fit(self, X, y):
         """Solve (P_lam) exactly on ``(X, y)``.
@@ -287,7 +296,7 @@ class TVReLURegressor(*_BASES):
         self._validate_params()
         X, y = check_fit_data(self, X, y)
         sol = solve(X, y, float(self.lam), tol=self.tol, progress=False, device=self.device, oracle=self.oracle,
-                    time_limit=self.time_limit, **budget_options(X, y, self))
+                    time_limit=self.time_limit, qp_backend=self.qp_backend, **budget_options(X, y, self))
         return self._fit_solution(X, sol)
 
     def _fit_solution(self, X, sol, arrangement=None):

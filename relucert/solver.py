@@ -18,7 +18,8 @@ from relucert.results import Status
 from relucert.solution import Solution
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["solve", "SolverMethod", "OracleChoice", "choose_oracle", "check_interpolation_consistent"]
+__all__ = ["solve", "SolverMethod", "OracleChoice", "choose_oracle", "check_interpolation_consistent",
+           "check_qp_backend"]
 
 
 class SolverMethod(str, Enum):
@@ -83,6 +84,20 @@ def check_interpolation_consistent(X: np.ndarray, y: np.ndarray) -> None:
                 f"x = {X[i].tolist()} but different y ({y[i]!r} and {y[j]!r}); use lam > 0")
 
 
+def check_qp_backend(qp_backend, method: str = SolverMethod.EXCHANGE.value) -> str:
+    """``qp_backend`` as the value of a :class:`relucert.lp.daqp_lasso.QPBackend`: ValueError
+    naming the field for an unknown one (or a non-default one with ``method="socp"``, which
+    solves no finite lasso), ImportError naming the ``qp`` extra for "daqp" without DAQP."""
+    from relucert.lp.daqp_lasso import QPBackend, uses_daqp
+
+    value = check_choice(qp_backend, "qp_backend", QPBackend)
+    uses_daqp(value)
+    if method == SolverMethod.SOCP.value and value != QPBackend.ACTIVE_SET.value:
+        raise ValueError(f"qp_backend: only method='exchange' solves finite lasso programs; got {value!r} "
+                         "with method='socp'")
+    return value
+
+
 def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scales, status) -> Solution:
     s_x, c_y = scales
     amp_scale = c_y / s_x
@@ -137,7 +152,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
           max_iter: int | None = None, device: str = "auto", strict: bool = False,
           arrangement=None, oracle: str | OracleChoice = "auto", time_limit: float | None = None,
           n_jobs: int | None = None, scheduler=None, warm_start=None,
-          max_nodes: int | None = None) -> Solution:
+          max_nodes: int | None = None, qp_backend: str = "active-set") -> Solution:
     """The global solution of TV-regularised training of an infinite-width ReLU network.
 
     Solves (P_lam) ``min_mu 0.5 ||K mu - y||^2 + lam ||mu||_TV`` for ``lam > 0``, or (P_0)
@@ -195,6 +210,13 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         A node budget of every branch-and-bound scan of the exchange rounds (``oracle="bab"``;
         default: none). A deterministic work budget: with ``max_iter`` it bounds a run
         without a clock. A scan stopped by it returns its violators and a valid bound.
+    qp_backend : "active-set" (default) or "daqp"
+        Who solves the exchange's finite lasso programs first: the active-set method
+        (HiGHS, then clarabel, when it does not converge) or DAQP (the optional extra
+        ``relucert[qp]``). When every solver of the first fails, the other is tried before
+        the run ends INACCURATE (``info["history"]``, ``qp_fallback``). Either answer is
+        re-checked from its weights, and optimality is decided by the same certified gap.
+        (P_0) solves LPs on HiGHS whatever it is. Exchange only.
 
     Returns
     -------
@@ -259,6 +281,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
     if method == SolverMethod.SOCP.value and warm_start is not None:
         raise ValueError("warm_start: only method='exchange' takes a warm start")
     max_nodes = check_positive_int(max_nodes, "max_nodes", allow_none=True)
+    qp_backend = check_qp_backend(qp_backend, method)
     tol = resolve(tol)
     max_chambers = DEFAULT_MAX_CHAMBERS if max_chambers is None else check_positive_int(max_chambers, "max_chambers")
     max_iter = DEFAULT_MAX_ITER if max_iter is None else check_positive_int(max_iter, "max_iter")
@@ -309,7 +332,7 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
             if executor is not None and the_oracle is not None:
                 the_oracle.executor = executor
             res = solve_exchange(arr_s, y_s, lam_s, tol=tol, max_iter=max_iter, progress=progress, ops=ops,
-                                 oracle=the_oracle, time_limit=left, init_atoms=init)
+                                 oracle=the_oracle, time_limit=left, init_atoms=init, qp_backend=qp_backend)
             if the_oracle is not None:
                 the_oracle.executor = None
         timings["solve"] = time.perf_counter() - t0

@@ -37,8 +37,10 @@ def test_budget_stopped_run_is_limit_with_support_not_found_and_an_honest_gap(fa
 
 def test_finite_program_failure_is_inaccurate_with_the_qp_numbers(monkeypatch):
     """The lasso QP failing for real (its active-set finish given no steps from round 3 on, so
-    the HiGHS and clarabel answers cannot be made optimal): status INACCURATE, the best
-    certified candidate so far, and a message naming the QP with its dual violation."""
+    the HiGHS and clarabel answers cannot be made optimal), and no DAQP to fall back on
+    (tests/test_qp_fallback.py has the fallback): status INACCURATE, the best certified
+    candidate so far, and a message naming the QP with its dual violation."""
+    import relucert.lp.lasso_chain as lasso_chain
     import relucert.lp.programs as programs
 
     X, y = battery("gauss-smooth", 20, 2, seed=0)
@@ -54,6 +56,7 @@ def test_finite_program_failure_is_inaccurate_with_the_qp_numbers(monkeypatch):
 
     monkeypatch.setattr(programs, "nonneg_lasso_active_set", starved)
     monkeypatch.setattr(programs, "refined_finish", lambda *args, **kwargs: None)
+    monkeypatch.setattr(lasso_chain, "available", lambda: False)
     with pytest.warns(InaccurateSolutionWarning, match="QP inaccurate"):
         sol = solve(X, y, 0.01)
     msg = sol.info["message"]

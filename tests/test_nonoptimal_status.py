@@ -46,7 +46,7 @@ def test_cli_certify_refuses_a_non_optimal_solve_with_its_gap(data2, capsys, mon
 def test_failed_finite_program_is_inaccurate_with_the_qp_diagnosis(monkeypatch):
     """A lasso QP failure after the first round stops the run with status INACCURATE, the
     best certified candidate so far, and 'QP inaccurate' in the message."""
-    import relucert.lp.tv.exchange as ex
+    import relucert.lp.lasso_chain as ex  # the exchange's finite lasso goes through lasso_qp_chain
 
     real = ex.lasso_qp
     calls = {"n": 0}

@@ -31,7 +31,8 @@ from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_at
 from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
-from relucert.lp.programs import basis_pursuit_lp, lasso_qp
+from relucert.lp.lasso_chain import lasso_qp_chain
+from relucert.lp.programs import basis_pursuit_lp
 from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
                                  EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
 
@@ -58,7 +59,7 @@ class ExchangeResult:
     diagnosis: str = ""
 
 
-def _continuation_start(oracle, y, lam, tol, max_iter, add_limit):
+def _continuation_start(oracle, y, lam, tol, max_iter, add_limit, qp_backend):
     """Atoms to start (P_lam) from, by continuation: (P_{lam F^j}) for j = J, ..., 1
     (``F = EXCHANGE_CONTINUATION_FACTOR``, the largest level below the oracle's
     ``dual_norm_bound(y)``, an upper bound of the smallest lam with the zero solution), each
@@ -80,7 +81,7 @@ def _continuation_start(oracle, y, lam, tol, max_iter, add_limit):
     init, rounds = None, 0
     for level in reversed(levels):
         res = solve_exchange(None, y, level, tol=loose, max_iter=max_iter, add_limit=add_limit, progress=False,
-                             init_atoms=init, continuation=False, oracle=oracle)
+                             init_atoms=init, continuation=False, oracle=oracle, qp_backend=qp_backend)
         rounds += res.n_iter
         b = res.best
         if b.theta.shape[0]:
@@ -148,7 +149,8 @@ def _early_stop(oracle, y, lam, amp_m, pred, p, tol) -> dict:
 def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    max_iter: int = DEFAULT_MAX_ITER, add_limit: int | None = None,
                    progress: bool | None = None, ops=None, init_atoms: tuple | None = None,
-                   continuation: bool = False, oracle=None, time_limit: float | None = None) -> ExchangeResult:
+                   continuation: bool = False, oracle=None, time_limit: float | None = None,
+                   qp_backend: str = "active-set") -> ExchangeResult:
     """Run the exchange method (see the module doc).
 
     Parameters
@@ -186,6 +188,10 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         at it (``oracle.deadline``). The best candidate's certified bound then comes from
         ``oracle.bound_scan`` (a complete scan, or a node-budgeted branch and bound), which
         does not depend on time; where the run stops does.
+    qp_backend : {"active-set", "daqp"}
+        Who solves the finite lasso first (:func:`relucert.lp.lasso_chain.lasso_qp_chain`:
+        the other backend is tried before a failure ends the run; ``info["history"]`` logs
+        the failures got past as ``qp_fallback``). (P_0)'s LP is always HiGHS's.
 
     Returns
     -------
@@ -217,7 +223,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     pre_rounds = 0
     if continuation and lam > 0 and init_atoms is None:
         t0 = time.perf_counter()
-        start = _continuation_start(oracle, y, lam, tol, max_iter, add_limit)
+        start = _continuation_start(oracle, y, lam, tol, max_iter, add_limit, qp_backend)
         timings["continuation"] = time.perf_counter() - t0
         if start is not None:
             init_atoms, pre_rounds = start
@@ -244,10 +250,10 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             try:
                 if lam > 0:
                     warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
-                    sol = lasso_qp(Phi, y, lam, tol=tol_qp, warm_start=warm)
+                    sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend)
                     c_prev = sol.c
                 else:
-                    sol = basis_pursuit_lp(Phi, y, tol=tol)
+                    sol, qp_fallback = basis_pursuit_lp(Phi, y, tol=tol), []
             except SolverError as exc:
                 if lam == 0 and best is None and last is None:
                     raise
@@ -272,6 +278,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                      "projected": scan.n_projected}
             if merge_note:
                 entry["merge"] = merge_note
+            if qp_fallback:
+                entry["qp_fallback"] = qp_fallback
             cands = []
             if scan.complete:
                 cand = evaluate_candidate(oracle, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)

@@ -183,6 +183,19 @@ def add_oracle_options(parser: argparse.ArgumentParser) -> None:
                             "(tcp://host:8786; needs pip install 'relucert[dask]')")
 
 
+def add_qp_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--qp-backend active-set|daqp`` (``relucert.solve``'s ``qp_backend``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument("--qp-backend", choices=["active-set", "daqp"], default="active-set",
+                        help="who solves the exchange's finite lasso programs first: active-set (default; "
+                             "HiGHS and clarabel behind it) or daqp (needs pip install 'relucert[qp]'); the "
+                             "other is tried before a failure ends the run")
+
+
 def add_device_option(parser: argparse.ArgumentParser, what: str) -> None:
     """``--device auto|cpu|cuda`` (default auto: CUDA when torch sees one).
 

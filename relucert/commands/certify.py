@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option,
-                                       add_oracle_options, check_outputs,
+                                       add_oracle_options, add_qp_backend_option, check_outputs,
                                        load_data_from_args, parse_lam, progress_flag, record_data,
                                        tolerances_from_args)
 from relucert.commands._library import check_plot, load_solver
@@ -34,6 +34,7 @@ def register(sub) -> None:
     p.add_argument("--lam", type=parse_lam, required=True, metavar="L", help="regularisation lam > 0")
     p.add_argument("--method", choices=("exchange", "socp"), default="exchange", help="solver method")
     add_oracle_options(p)
+    add_qp_backend_option(p)
     p.add_argument("--p0", action="store_true",
                    help="also solve (P_0) on the same labels and report the minimal-norm certificate p_0")
     p.add_argument("--plot", metavar="FILE", default=None,
@@ -180,11 +181,12 @@ def run(args) -> int:
     if choose_oracle(X, args.oracle, args.method) == "enumerate":
         arr = enumerate_chambers(X, tol=tol, progress=progress)
         solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
-                         arrangement=arr, oracle="enumerate", time_limit=args.time_limit)
+                         arrangement=arr, oracle="enumerate", time_limit=args.time_limit, qp_backend=args.qp_backend)
     else:
         arr = None
         solution = solve(X, y, args.lam, method=args.method, tol=tol, device=args.device, progress=progress,
-                         oracle="bab", time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler)
+                         oracle="bab", time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler,
+                         qp_backend=args.qp_backend)
     if not solution.success:  # nothing to certify: say what was reached
         print(f"relucert certify: not optimal (certified relative gap {solution.certified_rel_gap:.3e}, "
               f"lower bound {solution.certified_lower_bound:.12g}): "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from relucert.commands._common import (add_common_options, add_data_argument, add_device_option,
-                                       add_oracle_options, check_outputs,
+                                       add_oracle_options, add_qp_backend_option, check_outputs,
                                        load_data_from_args, parse_lam, positive_int, progress_flag,
                                        record_data, tolerances_from_args)
 from relucert.commands._library import check_plot, load_solver
@@ -33,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--plot", metavar="FILE", default=None, help="draw the fit (d = 1 or 2; refused before the solve for d >= 3)")
     add_device_option(p, "batched region scans run (d >= 4)")
     add_oracle_options(p)
+    add_qp_backend_option(p)
     p.add_argument("--max-chambers", type=positive_int, default=None, metavar="N",
                    help="refuse when the estimated number of dual regions exceeds this (enumeration only)")
     add_common_options(p, tol=TOL_FLAGS)
@@ -100,7 +101,8 @@ def run(args) -> int:
     check_plot(args, d=data["X"].shape[1])
     sol = solve(data["X"], data["y"], args.lam, method=args.method, device=args.device,
                 tol=tolerances_from_args(args), progress=progress_flag(args), max_chambers=args.max_chambers,
-                oracle=args.oracle, time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler)
+                oracle=args.oracle, time_limit=args.time_limit, n_jobs=args.jobs, scheduler=args.scheduler,
+                qp_backend=args.qp_backend)
     print_summary(sol, file=text_stream(args))
     if args.json:
         doc = record_data(sol.to_dict(), data, args.data)
