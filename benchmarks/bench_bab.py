@@ -1,6 +1,7 @@
 """Branch and bound over cones (lp.bab) vs the enumeration oracle: nodes per chamber and time.
 
 Usage:  python benchmarks/bench_bab.py [--quick] [--leaf-undecided K] [--no-enumerate-large]
+        python benchmarks/bench_bab.py --ab d3n100,d4n30,d4n100 [--dual-time 200]
 
 Duals (each scaled so that its enumerated max |eta_p| is exactly 1, the hardest case for
 certify, whose threshold is 1 + tol.dual_feas):
@@ -15,6 +16,16 @@ BaB: lp.bab.certify (threshold 1 + eps) and lp.bab.maximise (max |eta_p|). Print
 nodes, nodes/chambers, times (wall and CPU), enumeration time / BaB time, and the machine.
 At d = 4, n = 100 enumeration is not run (7.85M chambers): the ratio uses the
 general-position chamber count.
+
+``--ab``: the session-6 rules against the current ones IN THE SAME PROCESS on the duals of the
+exchange's late rounds (teacher data of ``relucert.examples.battery``, seed 0, lam = 0.05):
+every dual scanned by ``relucert.solve(..., oracle="bab", time_limit=--dual-time)`` is
+recorded once (cached in /tmp); the last two with max |eta| < 1.6 are measured. "before":
+the split edge weighted by ``1 - cos(r_j, r_k)`` and Frank-Wolfe steps without the gap test;
+"after": the current ``tree.split`` and ``Bounding.gap_test``. Rows: the exchange's quota
+scan (``maximise`` at 1 + eps with its violator limit), the complete ``maximise``, and
+``certify`` of the dual scaled so that its maximum is 1 (d <= 3 or n <= 60: the complete maximise
+gives the scale); nodes, CPU s, nodes / chambers (general-position count).
 """
 from __future__ import annotations
 
@@ -84,12 +95,115 @@ def run_case(d: int, n: int, kind: str, k0: int | None, enumerate_it: bool) -> d
     return row
 
 
+def _late_duals(case: str, dual_time: float) -> list:
+    """Every dual the exchange scans on ``case`` ("dXnN"), recorded once and cached."""
+    import os
+    import pickle
+    import warnings
+
+    import relucert
+    from relucert.examples import battery
+    from relucert.lp.tv import oracle_api
+
+    path = f"/tmp/relucert_bench_bab_{case}.pkl"
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    d, n = (int(v) for v in case[1:].split("n"))
+    X, y = (np.asarray(v) for v in battery("teacher", n, d, seed=0))
+    rec, scan = [], oracle_api.BranchAndBoundOracle.scan
+
+    def recording(self, p, threshold, **kw):
+        out = scan(self, p, threshold, **kw)
+        rec.append(dict(X=self.X.copy(), q=np.asarray(p, dtype=np.float64) / self.lift_scale,
+                        threshold=float(threshold), limit=kw.get("limit"), max_value=out.max_value))
+        return out
+
+    oracle_api.BranchAndBoundOracle.scan = recording
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            relucert.solve(X, y, 0.05, oracle="bab", progress=False, time_limit=dual_time)
+    finally:
+        oracle_api.BranchAndBoundOracle.scan = scan
+    with open(path + ".tmp", "wb") as f:
+        pickle.dump(rec, f)
+    os.replace(path + ".tmp", path)
+    return rec
+
+
+def _split_length_weighted(R, Rn, Sn, Q, und):
+    """The session-6 edge rule: the crossing relaxation error times ``1 - cos(r_j, r_k)``."""
+    m, D, _ = R.shape
+    cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
+    a, b = np.triu_indices(D, 1)
+    Sa, Sb = Sn[:, :, a], Sn[:, :, b]
+    cross = (Sa * Sb < 0) & und[:, :, None]
+    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
+    score = np.einsum("mn,mnp->mp", np.abs(Q), gap) * (1.0 - cos[:, a, b])
+    pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
+    j, k = a[pair], b[pair]
+    rows = np.arange(m)
+    new = R[rows, :, j] + R[rows, :, k]
+    c1, c2 = R.copy(), R.copy()
+    c1[rows, :, j] = new
+    c2[rows, :, k] = new
+    return c1, c2, np.abs(new).max(axis=1)
+
+
+def ab(cases: list, dual_time: float) -> None:
+    """Before/after rows (module docstring, ``--ab``)."""
+    import os
+
+    from relucert.arrangement import general_position_count
+    from relucert.lp.tv.bab import bounding, certify, maximise, search
+
+    rules = {"before": (_split_length_weighted, False), "after": (search.split, True)}
+    print(f"machine: {machine()}; load {os.getloadavg()[0]:.1f}")
+    print("| case | round (max |eta|) | run | rules | result | nodes | nodes / chambers | CPU s | wall s |")
+    print("|---|---|---|---|---|---:|---:|---:|---:|")
+    for case in cases:
+        recs = _late_duals(case, dual_time)
+        late = [i for i, r in enumerate(recs) if r["max_value"] < 1.6][-2:]
+        for i in late:
+            r = recs[i]
+            X, q = r["X"], r["q"]
+            chambers = general_position_count(*X.shape)
+            runs = [("scan", lambda: maximise(X, q, r["threshold"], limit=r["limit"], progress=False))]
+            if X.shape[1] <= 3 or X.shape[0] <= 60:
+                runs.append(("maximise", lambda: maximise(X, q, progress=False)))
+            scale = None
+            for run, fn in runs + [("certify", None)]:
+                for name, (split, gap) in rules.items():
+                    search.split, bounding.Bounding.gap_test = split, gap
+                    try:
+                        if run == "certify":
+                            if scale is None:
+                                break
+                            out, w, c = _timed(lambda: certify(X, q / scale, progress=False))
+                            res = out.status.value
+                        else:
+                            out, w, c = _timed(fn)
+                            res = f"max {out.max_value:.9f}" + ("" if out.complete else " (stopped)")
+                            if run == "maximise":
+                                scale = out.max_value
+                    finally:
+                        search.split, bounding.Bounding.gap_test = rules["after"]
+                    print(f"| {case} | {i} ({r['max_value']:.4f}) | {run} | {name} | {res} | {out.stats.n_nodes:,} "
+                          f"| {out.stats.n_nodes / chambers:.4f} | {c:.2f} | {w:.2f} |", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ab", default=None, help="before/after rules on late-round duals of these cases (dXnN,...)")
+    ap.add_argument("--dual-time", type=float, default=200.0, help="time limit (s) of the solve recording the duals")
     ap.add_argument("--quick", action="store_true", help="small cases only (well under a minute)")
     ap.add_argument("--leaf-undecided", type=int, default=None, help="exact leaves at |U| <= K")
     ap.add_argument("--no-enumerate-large", action="store_true", help="skip enumeration at d = 4, n = 50")
     args = ap.parse_args(argv)
+    if args.ab:
+        ab(args.ab.split(","), args.dual_time)
+        return 0
     k0 = args.leaf_undecided
     if args.quick:
         cases = [(3, 40, "lasso", True), (4, 20, "lam_max", True), (4, 20, "fit", True)]

@@ -365,3 +365,49 @@ def test_quota_scan_far_from_feasible_stops_on_its_node_budget(monkeypatch):
     # near feasibility the budget does not apply
     near = maximise(X, p * (1.2 / 4.0), threshold, limit=10 ** 6, batch=16)
     assert near.complete
+
+
+@pytest.mark.parametrize("d,seed", [(1, 40), (2, 41), (3, 42), (4, 43)])
+def test_gap_test_value_lies_between_eta_and_every_slope_bound(d, seed):
+    """Lemma 2 (the Frank-Wolfe gap test): at points of the cone in the ball, the minimax
+    value is at least ``eta`` (the positive terms are interpolated) and at most the
+    polar-cone bound of EVERY slope vector (checked on random, 0, 1 and centre slopes and on
+    the bounded-variable least-squares optimum over (alpha, lambda), solved by scipy), so a
+    node where it exceeds the cut-off cannot be closed by any slope."""
+    from scipy.optimize import lsq_linear
+
+    rng = np.random.default_rng(seed)
+    D, n = d + 1, 8
+    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    checked = 0
+    for _ in range(10):
+        R = rng.integers(-3, 4, size=(1, D, D)).astype(float)
+        if abs(np.linalg.det(R[0])) < 0.5:
+            continue
+        Q = rng.standard_normal((1, n)) * 2
+        act, und, Sn, Rn = cones.classify(A, R)
+        G = cones.normals(Rn)
+        neg = und & (Q < 0)
+        base = cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n)))
+        c = rng.exponential(size=(200, D)) ** 2
+        T = c @ Rn[0].T
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+        T *= rng.uniform(0.5, 1.0, size=(200, 1))                  # inside the ball too
+        low = bounding.minimax_value(A, np.repeat(Q, 200, 0), np.repeat(neg, 200, 0), np.repeat(base, 200, 0), T)
+        eta = np.maximum(T @ A.T, 0) @ Q[0]
+        assert np.all(low >= eta - 1e-12)
+        slopes = [rng.uniform(size=(1, n)) for _ in range(5)] + [np.zeros((1, n)), np.ones((1, n)),
+                                                                  cones.centre_alpha(Sn)]
+        B = (Q[0, neg[0]][:, None] * A[neg[0]]).T
+        M = np.hstack([B, G[0].T])
+        k = B.shape[1]
+        opt = lsq_linear(M, -base[0], bounds=(np.zeros(k + D), np.r_[np.ones(k), np.full(D, np.inf)]),
+                         method="bvls", tol=1e-14)
+        best = np.zeros((1, n))
+        best[0, neg[0]] = opt.x[:k]
+        for alpha in slopes + [best]:
+            W = cones.linear_majorant(A, Q, act, und, Sn, G, alpha)
+            val = cones.cone_max(W, Rn, G, DEFAULT.sign_zero)[0][0]
+            assert low.max() <= val + 1e-10
+        checked += 1
+    assert checked >= 5

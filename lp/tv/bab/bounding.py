@@ -11,7 +11,7 @@ from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.leaves import ascend, has_interior, leaf_maxima, point_regions
 from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES
 
-__all__ = ["Bounding"]
+__all__ = ["Bounding", "minimax_value"]
 
 
 class Bounding:
@@ -25,6 +25,9 @@ class Bounding:
     ones, ``relucert.gpu.bab_kernels``)."""
 
     kernels = cones
+    #: stop the Frank-Wolfe steps on a node once its gap test shows that no slope can close it
+    #: (Lemma 2); only the work depends on it (benchmarks/bench_bab.py --ab turns it off)
+    gap_test = True
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -48,6 +51,7 @@ class Bounding:
         bound = np.minimum(inherited, kn.pre_bound(W, Rn, G))
         need = np.flatnonzero(bound > cutoff)
         neg = und & (Q < 0)
+        base = None
         for step in range(self.alpha_steps + 1):
             if need.size == 0:
                 break
@@ -72,12 +76,18 @@ class Bounding:
             self._incumbent(met, pts, sg[need][pos])
             if self.harvest and step == 0:
                 self._harvest(pts, sg[need][pos])
-            # a node with a point above the cut-off stays open whatever its bound: no more
-            # Frank-Wolfe steps on it
-            reached = np.zeros(need.size, dtype=bool)
-            reached[pos] = met > self.cutoff()
-            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~reached
+            # a node stays open whatever its slopes when a point of it is above the cut-off,
+            # or (gap test) when the minimax value at the maximiser is: no more steps on it
+            lower = np.full(need.size, -np.inf)
+            lower[pos] = met
+            if self.gap_test:
+                if base is None:
+                    base = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need],
+                                              np.zeros((need.size, Q.shape[1])))
+                lower[pos] = np.maximum(met, minimax_value(A, Q[need][pos], neg[need][pos], base[pos], pts))
+            keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~(lower > self.cutoff())
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
+            base = None if base is None else base[keep]
         return Q, act, und, Rn, G, bound, Sn
 
     def _enough(self) -> bool:
@@ -133,3 +143,30 @@ class Bounding:
                 continue
             self.found[key] = (val, pieces.point[t], pieces.active[t])
         return pieces.upper
+
+
+def minimax_value(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The Frank-Wolfe gap test of Lemma 2 (proofs/branch_and_bound.md): at points ``theta``
+    (m, D) of the cones, ``<base, theta> + sum_{i in neg} Q_i relu(<a_i, theta>)`` with
+    ``base = w(alpha = 0)`` (the active part and the interpolated undecided positive part).
+    It is at most ``||P_C(w(alpha))||`` for EVERY slope vector ``alpha`` in ``[0, 1]``, so a
+    node where it exceeds the cut-off cannot be closed by more slope steps.
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (n, D)
+    Q : np.ndarray, shape (m, n)
+        Weights of each node.
+    neg : np.ndarray of bool, shape (m, n)
+        The undecided rows with ``Q_i < 0`` of each node.
+    base : np.ndarray, shape (m, D)
+        ``linear_majorant`` with every slope 0.
+    theta : np.ndarray, shape (m, D)
+        One point of each cone with ``||theta|| <= 1``.
+
+    Returns
+    -------
+    np.ndarray, shape (m,)
+    """
+    return np.einsum("md,md->m", base, theta) + np.einsum(
+        "mn,mn->m", np.where(neg, Q, 0.0), np.maximum(theta @ A.T, 0.0))

@@ -204,11 +204,12 @@ def roots(D: int):
 
 def split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.ndarray):
     """Children of each cone at one edge ``(j, k)``: ``r_j`` or ``r_k`` replaced by
-    ``r_j + r_k``. The edge: the largest relaxation error crossing it, times its length,
-    ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik| * (1 - cos(r_j, r_k))`` over the undecided
-    points whose hyperplane crosses it (``s_ij s_ik < 0``; the bracket is the gap between
-    ``relu`` and its chord at the crossing); the longest edge when nothing crosses. Any
-    edge tiles (proofs Lemma 5); ties go to the first pair.
+    ``r_j + r_k``. The edge: the largest relaxation error crossing it,
+    ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik|`` over the undecided points whose
+    hyperplane crosses it (``s_ij s_ik < 0``; the bracket is the gap between ``relu`` and
+    its chord at the crossing, already proportional to the edge's length near the
+    crossing); the longest edge when nothing crosses. Any edge tiles (proofs Lemma 5);
+    ties go to the first pair.
 
     Parameters
     ----------
@@ -245,7 +246,7 @@ def split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.
     Sa, Sb = Sn[:, :, a], Sn[:, :, b]                                   # (m, n, P)
     cross = (Sa * Sb < 0) & und[:, :, None]
     gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
-    score = np.einsum("mn,mnp->mp", np.abs(Q), gap) * (1.0 - cos[:, a, b])
+    score = np.einsum("mn,mnp->mp", np.abs(Q), gap)
     pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
     j, k = a[pair], b[pair]
     rows = np.arange(m)
