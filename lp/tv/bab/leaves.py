@@ -7,10 +7,12 @@ sub-region ``C_s = C intersected with {s_i <a_i, theta> >= 0, i in U}`` carries
 cover ``C``, so ``max_C eta = max_s max_{C_s} <v_s, theta>`` (proofs/branch_and_bound.md,
 Lemma 6). Each sub-region's maximum: first ``||P_C(v_s)||`` (batched over all patterns
 of all leaves, :func:`relucert.lp.tv.bab.cones.cone_max`), an upper bound that is exact
-when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``
-(:func:`relucert.arrangement.region_max`). Patterns whose bound is at most the cut-off
-need nothing more, and an empty sub-region needs no feasibility test: its value is
-still a maximum of ``eta`` over a closed subset of ``C``.
+when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``,
+batched (:mod:`relucert.lp.tv.bab.subregions`, Lemma 6b; the single solve
+:func:`relucert.arrangement.region_max` where the batch does not settle it). Patterns
+whose bound is at most the cut-off need nothing more; patterns proven empty by a pair of
+undecided rows are skipped (Lemma 6a), and an empty sub-region needs no feasibility test:
+its value is still a maximum of ``eta`` over a closed subset of ``C``.
 
 :func:`point_regions` finds violators without a leaf: the region (chamber of the support
 rows) holding a point met by the bounding, and that region's exact maximum (proofs Lemma 10).
