@@ -310,3 +310,7 @@ PRECISION_FLOOR_MARGIN = 100.0
 #: Lawson-Hanson usually needs about ``k``); a problem not finished by then is solved
 #: alone by scipy's NNLS (``relucert.arrangement.region_max``).
 BAB_LEAF_NNLS_STEPS_PER_ROW = 3
+#: Fewer sub-regions than this in one leaf batch are projected one by one (scipy's NNLS,
+#: about 50 us each): the batched method's fixed cost per step (a few dozen numpy calls)
+#: only pays off on larger batches. Both paths give the same values (Lemma 6b).
+BAB_LEAF_BATCH_MIN = 32

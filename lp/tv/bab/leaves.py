@@ -29,7 +29,7 @@ from relucert.arrangement.cones import region_max
 from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab import subregions
 from relucert.lp.tv.bab.subregions import empty_patterns, project_batch
-from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, Tolerances
+from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, BAB_LEAF_BATCH_MIN, Tolerances
 
 __all__ = ["LeafPieces", "leaf_maxima", "has_interior", "point_regions", "ascend"]
 
@@ -195,11 +195,12 @@ def _resolve(ks, owner, L, G, SA, Vf, val, P, exact, floor, tol, batched: bool) 
     """Exact maxima of the patterns ``ks`` (indices into ``Vf``) whose ``P_C(v_s)`` left
     their sub-region: the projection onto ``C_s = {G theta >= 0, s_i <a_i, theta> >= 0}``
     (``SA`` the rows ``s_i a_i``), batched (:func:`subregions.project_batch`); a pattern it
-    does not settle is solved alone (:func:`relucert.arrangement.region_max`). A pattern
+    does not settle, and every pattern of a batch smaller than ``BAB_LEAF_BATCH_MIN``, is
+    solved alone (:func:`relucert.arrangement.region_max`). A pattern
     the batch bounds at most ``floor`` keeps that bound, not exact. Writes ``val[ks]``,
     ``P[ks]`` and ``exact[ks]``."""
     M = np.concatenate([G[L[owner[ks]]], SA], axis=1)                     # (k, D + u, D)
-    if batched:
+    if batched and ks.size >= BAB_LEAF_BATCH_MIN:
         bv, bP, status = project_batch(Vf[ks], M, tol.sign_zero, floor)
         ok = status == subregions.EXACT
         val[ks[ok]], P[ks[ok]] = bv[ok], bP[ok]
