@@ -303,3 +303,14 @@ DAQP_NO_LOWER_BOUND = 1.0e30
 #: rounding floor ``eps |y| max_k |phi_k| / lam`` is reported "at the precision floor"; above
 #: it, "not a rounding issue" (lp/programs.py, the SolverError's diagnosis).
 PRECISION_FLOOR_MARGIN = 100.0
+
+# --- batched exact leaves (engineer leaves, issue 13; lp/tv/bab/subregions.py, lp/tv/bab/leaves.py) ---
+#: The batched Lawson-Hanson projection of a leaf's sub-regions onto ``{M theta >= 0}``
+#: (``k`` rows) takes at most this many steps per row (``k`` additions plus removals;
+#: Lawson-Hanson usually needs about ``k``); a problem not finished by then is solved
+#: alone by scipy's NNLS (``relucert.arrangement.region_max``).
+BAB_LEAF_NNLS_STEPS_PER_ROW = 3
+#: Fewer sub-regions than this in one leaf batch are projected one by one (scipy's NNLS,
+#: about 50 us each): the batched method's fixed cost per step (a few dozen numpy calls)
+#: only pays off on larger batches. Both paths give the same values (Lemma 6b).
+BAB_LEAF_BATCH_MIN = 32

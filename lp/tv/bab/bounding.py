@@ -126,7 +126,8 @@ class Bounding:
         self.n_leaves += int(L.size)
         cutoff = self.cutoff()
         report = self.threshold
-        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol, kernels=self.kernels)
+        pieces = leaf_maxima(A, Q[L], act[L], und[L], Rn[L], G[L], cutoff, report, tol, kernels=self.kernels,
+                             floor=min(cutoff, self.best))
         self.closed_upper = max(self.closed_upper, float(pieces.upper.max()))
         ok = np.isfinite(pieces.best)
         self._incumbent(pieces.best[ok], pieces.best_point[ok], sg[L][ok])

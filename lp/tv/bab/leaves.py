@@ -7,10 +7,12 @@ sub-region ``C_s = C intersected with {s_i <a_i, theta> >= 0, i in U}`` carries
 cover ``C``, so ``max_C eta = max_s max_{C_s} <v_s, theta>`` (proofs/branch_and_bound.md,
 Lemma 6). Each sub-region's maximum: first ``||P_C(v_s)||`` (batched over all patterns
 of all leaves, :func:`relucert.lp.tv.bab.cones.cone_max`), an upper bound that is exact
-when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``
-(:func:`relucert.arrangement.region_max`). Patterns whose bound is at most the cut-off
-need nothing more, and an empty sub-region needs no feasibility test: its value is
-still a maximum of ``eta`` over a closed subset of ``C``.
+when ``P_C(v_s)`` satisfies the pattern; otherwise the cone projection onto ``C_s``,
+batched (:mod:`relucert.lp.tv.bab.subregions`, Lemma 6b; the single solve
+:func:`relucert.arrangement.region_max` where the batch does not settle it). Patterns
+whose bound is at most the cut-off need nothing more; patterns proven empty by a pair of
+undecided rows are skipped (Lemma 6a), and an empty sub-region needs no feasibility test:
+its value is still a maximum of ``eta`` over a closed subset of ``C``.
 
 :func:`point_regions` finds violators without a leaf: the region (chamber of the support
 rows) holding a point met by the bounding, and that region's exact maximum (proofs Lemma 10).
@@ -25,7 +27,9 @@ from scipy.optimize import linprog
 from relucert._model import eta as _eta
 from relucert.arrangement.cones import region_max
 from relucert.lp.tv.bab import cones
-from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, Tolerances
+from relucert.lp.tv.bab import subregions
+from relucert.lp.tv.bab.subregions import empty_patterns, project_batch
+from relucert.tolerances import BAB_INTERIOR_PUSH_STEPS, BAB_LEAF_BATCH_MIN, Tolerances
 
 __all__ = ["LeafPieces", "leaf_maxima", "has_interior", "point_regions", "ascend"]
 
@@ -70,7 +74,8 @@ def _patterns(u: int) -> np.ndarray:
 
 
 def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, Rn: np.ndarray, G: np.ndarray,
-                cutoff: float, report: float, tol: Tolerances, *, kernels=None) -> LeafPieces:
+                cutoff: float, report: float, tol: Tolerances, *, kernels=None, batched: bool = True,
+                floor: float = -np.inf) -> LeafPieces:
     """Exact maxima of ``sum_i Q_i relu(<a_i, theta>)`` over leaf cones (batched).
 
     ``Q`` (m, n) node weights, ``act``/``und`` (m, n) from
@@ -99,6 +104,16 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     kernels : optional
         The object whose ``cone_max`` bounds the patterns (None: the numpy module
         :mod:`relucert.lp.tv.bab.cones`; torch ones from ``relucert.gpu.bab_kernels``).
+    batched : bool
+        Patterns proven empty by a pair of undecided rows are skipped, and sub-regions
+        whose ``P_C(v_s)`` leaves them are projected together
+        (:mod:`relucert.lp.tv.bab.subregions`, falling back to the single solve where that
+        does not settle them); False: every pattern, one ``region_max`` each (the reference).
+    floor : float
+        With ``batched``, a sub-region whose projection is proven at most ``floor`` (at
+        most ``cutoff``; the caller passes ``min(cutoff, incumbent)``, so such a pattern
+        can change neither the incumbent nor the list) keeps that bound instead of its
+        exact value.
 
     Returns
     -------
@@ -124,22 +139,27 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
         npat = bits.shape[0]
         owner = np.repeat(np.arange(L.size), npat)
         Vf = V.reshape(-1, D)
-        val, P = cone_max(Vf, Rn[L][owner], G[L][owner], zero)
+        if batched:     # patterns proven empty need nothing (Lemma 6a): value 0, not exact
+            SU = np.einsum("lud,ldj->luj", A[Uidx], Rn[L])
+            keep = ~empty_patterns(SU, an[Uidx], bits, zero).reshape(-1)
+        else:
+            keep = np.ones(Vf.shape[0], dtype=bool)
+        val, P = np.zeros(Vf.shape[0]), np.zeros(Vf.shape)
+        kk = np.flatnonzero(keep)
+        val[kk], P[kk] = cone_max(Vf[kk], Rn[L][owner[kk]], G[L][owner[kk]], zero)
         exact = np.zeros(val.shape, dtype=bool)
-        need = np.flatnonzero(val > cutoff)
+        need = np.flatnonzero(keep & (val > cutoff))
         if need.size:
-            sg = np.where(np.tile(bits, (L.size, 1))[need], 1.0, -1.0)          # (k, u)
+            sg = np.where(bits[need % npat], 1.0, -1.0)                         # (k, u)
             AU = A[Uidx[owner[need]]]                                           # (k, u, D)
             dots = sg * np.einsum("kud,kd->ku", AU, P[need])
             pn = np.linalg.norm(P[need], axis=1)
             fits = np.all(dots >= -zero * an[Uidx[owner[need]]] * pn[:, None], axis=1)
             exact[need[fits]] = True
-            for t in np.flatnonzero(~fits):
-                k = need[t]
-                Gs = np.vstack([G[L[owner[k]]], sg[t][:, None] * AU[t]])
-                r = region_max(Vf[k], Gs, tol=tol)
-                val[k], P[k] = r.value, r.projection
-                exact[k] = True
+            rest = np.flatnonzero(~fits)
+            if rest.size:
+                _resolve(need[rest], owner, L, G, sg[rest][:, :, None] * AU[rest], Vf, val, P, exact, floor, tol,
+                         batched)
         # a projection at rounding level of ||v|| is the zero vector: the maximum is 0
         vn = np.linalg.norm(Vf, axis=1)
         small = exact & (val <= zero * vn)
@@ -156,20 +176,43 @@ def leaf_maxima(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
         with np.errstate(invalid="ignore", divide="ignore"):
             best_point[L] = np.where((bv > 0)[:, None], Pj / np.linalg.norm(Pj, axis=1, keepdims=True), np.nan)
         hit = np.flatnonzero(exact & (val > max(report, 0.0)))
-        for k in hit:
-            leaf = L[owner[k]]
-            a = act[leaf].copy()
-            a[Uidx[owner[k]]] = np.tile(bits, (L.size, 1))[k]
-            out_leaf.append(leaf)
+        if hit.size:
+            a = act[L[owner[hit]]]
+            a[np.arange(hit.size)[:, None], Uidx[owner[hit]]] = bits[hit % npat]
+            out_leaf.append(L[owner[hit]])
             out_act.append(a)
-            out_val.append(val[k])
-            out_pt.append(P[k] / val[k])
+            out_val.append(val[hit])
+            out_pt.append(P[hit] / val[hit, None])
     n = A.shape[0]
     return LeafPieces(upper=upper, best=best, best_point=best_point,
-                      leaf=np.asarray(out_leaf, dtype=np.int64),
-                      active=np.asarray(out_act, dtype=bool).reshape(-1, n),
-                      value=np.asarray(out_val, dtype=np.float64),
-                      point=np.asarray(out_pt, dtype=np.float64).reshape(-1, D))
+                      leaf=np.concatenate(out_leaf).astype(np.int64) if out_leaf else np.zeros(0, dtype=np.int64),
+                      active=np.concatenate(out_act) if out_act else np.zeros((0, n), dtype=bool),
+                      value=np.concatenate(out_val).astype(np.float64) if out_val else np.zeros(0),
+                      point=np.concatenate(out_pt) if out_pt else np.zeros((0, D)))
+
+
+def _resolve(ks, owner, L, G, SA, Vf, val, P, exact, floor, tol, batched: bool) -> None:
+    """Exact maxima of the patterns ``ks`` (indices into ``Vf``) whose ``P_C(v_s)`` left
+    their sub-region: the projection onto ``C_s = {G theta >= 0, s_i <a_i, theta> >= 0}``
+    (``SA`` the rows ``s_i a_i``), batched (:func:`subregions.project_batch`); a pattern it
+    does not settle, and every pattern of a batch smaller than ``BAB_LEAF_BATCH_MIN``, is
+    solved alone (:func:`relucert.arrangement.region_max`). A pattern
+    the batch bounds at most ``floor`` keeps that bound, not exact. Writes ``val[ks]``,
+    ``P[ks]`` and ``exact[ks]``."""
+    M = np.concatenate([G[L[owner[ks]]], SA], axis=1)                     # (k, D + u, D)
+    if batched and ks.size >= BAB_LEAF_BATCH_MIN:
+        bv, bP, status = project_batch(Vf[ks], M, tol.sign_zero, floor)
+        ok = status == subregions.EXACT
+        val[ks[ok]], P[ks[ok]] = bv[ok], bP[ok]
+        bounded = status == subregions.BOUNDED
+        val[ks[bounded]] = bv[bounded]
+        exact[ks] = ~bounded
+    else:
+        status = np.full(ks.size, subregions.FAILED)
+        exact[ks] = True
+    for t in np.flatnonzero(status == subregions.FAILED):
+        r = region_max(Vf[ks[t]], M[t], tol=tol)
+        val[ks[t]], P[ks[t]] = r.value, r.projection
 
 
 def has_interior(A: np.ndarray, active: np.ndarray, Rn: np.ndarray, tol: Tolerances,

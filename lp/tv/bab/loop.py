@@ -113,24 +113,25 @@ class SearchLoop:
                     del stack[-self.batch:]
                     ids = np.asarray(take[::-1], dtype=np.int64)
                 else:
-                    ids = np.asarray([heapq.heappop(heap)[1] for _ in range(min(self.batch, len(heap)))],
-                                     dtype=np.int64)
+                    pop = heapq.heappop
+                    ids = np.fromiter((pop(heap)[1] for _ in range(min(self.batch, len(heap)))), dtype=np.int64)
                 kids = self._step(nodes, ids)
                 if kids is not None and max_depth is not None:
                     deep = nodes.depth[kids] >= max_depth
-                    held.extend(int(i) for i in kids[deep])
+                    held.extend(kids[deep].tolist())
                     kids = kids[~deep]
                 if kids is not None:
                     if dfs:
-                        stack.extend(int(i) for i in kids[::-1])
+                        stack.extend(kids[::-1].tolist())
                     else:
-                        for i in kids:
-                            heapq.heappush(heap, (-float(nodes.bound[i]), int(i)))
-                bar.update(int(ids.size))
-                top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
-                       else (-heap[0][0] if heap else 0.0))
-                bar.set_postfix(open=len(stack) if dfs else len(heap), best=f"{self.best:.9g}",
-                                bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
+                        for item in zip((-nodes.bound[kids]).tolist(), kids.tolist()):
+                            heapq.heappush(heap, item)
+                if not bar.disable:     # the open nodes' largest bound costs a pass over the stack
+                    bar.update(int(ids.size))
+                    top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
+                           else (-heap[0][0] if heap else 0.0))
+                    bar.set_postfix(open=len(stack) if dfs else len(heap), best=f"{self.best:.9g}",
+                                    bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
         finally:
             bar.close()
         open_ids = np.asarray(held + (stack[::-1] if dfs else [i for _, i in sorted(heap)]), dtype=np.int64)
