@@ -68,12 +68,13 @@ def test_record_keeps_the_best_and_forgets():
 
 
 def test_deadlines_reserve_a_share_for_the_timed_bound_only():
-    assert run_deadlines(None, BranchAndBoundOracle(np.zeros((2, 1)))) == (None, None)
-    r, f = run_deadlines(10.0, BranchAndBoundOracle(np.zeros((2, 1))))
-    assert f - r == pytest.approx(10.0 * ANYTIME_BOUND_SHARE)
-    X = np.array([[0.0], [1.0]])
-    r, f = run_deadlines(10.0, EnumerationOracle(enumerate_chambers(X)))
-    assert r == f
+    bab = BranchAndBoundOracle(np.zeros((2, 1)))
+    assert run_deadlines(None, bab) is None and bab.bound_window is None
+    r = run_deadlines(10.0, bab)
+    assert bab.bound_window[0] == r and bab.bound_window[1] - r == pytest.approx(10.0 * ANYTIME_BOUND_SHARE)
+    enum = EnumerationOracle(enumerate_chambers(np.array([[0.0], [1.0]])))
+    r = run_deadlines(10.0, enum)
+    assert enum.bound_window == (r, r)
 
 
 def test_bound_scan_rises_with_its_budget_and_never_passes_the_optimum():
@@ -94,9 +95,12 @@ def test_bound_scan_rises_with_its_budget_and_never_passes_the_optimum():
         assert prev_l <= lower <= opt.objective * (1 + REL)
         prev_u, prev_l = u, lower
     oracle = BranchAndBoundOracle(X, bound_nodes=1)
-    oracle.bound_deadline = time.perf_counter() + 0.5
+    now = time.perf_counter()
+    oracle.bound_window = (now, now + 0.5)      # rounds out of time, 0.5 s left for the bound
     u = oracle.bound_scan(y / lam).upper_bound
     assert exact * (1 - REL) <= u <= BranchAndBoundOracle(X, bound_nodes=1).bound_scan(y / lam).upper_bound
+    oracle.bound_window = (now + 60.0, now + 120.0)   # rounds not out of time: the node budget only
+    assert oracle.bound_scan(y / lam).upper_bound == BranchAndBoundOracle(X, bound_nodes=1).bound_scan(y / lam).upper_bound
 
 
 def test_bound_scan_continues_the_remembered_frontier():

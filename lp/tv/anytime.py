@@ -94,17 +94,22 @@ class DualRecord:
         return max((best_scaled_dual(p, y, lam, u) for p, u in self.entries), default=-np.inf)
 
 
-def run_deadlines(time_limit: float | None, oracle=None) -> tuple[float | None, float | None]:
-    """``(rounds, final)``: ``time.perf_counter()`` values where a run limited to
-    ``time_limit`` seconds stops starting rounds and where its final bounding scan stops (the
-    whole limit); ``(None, None)`` without a limit. The rounds get ``1 - ANYTIME_BOUND_SHARE``
+def run_deadlines(time_limit: float | None, oracle=None) -> float | None:
+    """The ``time.perf_counter()`` value at which a run limited to ``time_limit`` seconds
+    stops starting rounds (None without a limit), and the oracle's ``bound_window``
+    ``(rounds, final)`` (``final``: the whole limit). The rounds get ``1 - ANYTIME_BOUND_SHARE``
     of the limit when the oracle's final scan uses time (``oracle.timed_bound``: the branch
-    and bound), the whole of it otherwise (a complete enumeration needs no reserve)."""
-    if time_limit is None:
-        return None, None
-    now = time.perf_counter()
-    share = ANYTIME_BOUND_SHARE if getattr(oracle, "timed_bound", False) else 0.0
-    return now + float(time_limit) * (1.0 - share), now + float(time_limit)
+    and bound), the whole of it otherwise (a complete enumeration needs no reserve). The final
+    bounding scan goes on past its node budget only when the rounds ran out of time (a run
+    ended by its rounds or by a lack of new atoms keeps the deterministic node budget)."""
+    window = None
+    if time_limit is not None:
+        now = time.perf_counter()
+        share = ANYTIME_BOUND_SHARE if getattr(oracle, "timed_bound", False) else 0.0
+        window = (now + float(time_limit) * (1.0 - share), now + float(time_limit))
+    if oracle is not None:
+        oracle.bound_window = window
+    return None if window is None else window[0]
 
 
 def with_anytime_bound(oracle, y: np.ndarray, lam: float, cand):
@@ -123,8 +128,9 @@ def timed_bound_scan(oracle, q: np.ndarray, tol):
     """The search of ``BranchAndBoundOracle.bound_scan`` for the weights ``q`` (in the
     search's units, ``p / lift_scale``): best-first ``maximise`` with no threshold,
     ``oracle.bound_nodes`` nodes from the oracle's remembered frontier with shifted bounds
-    (Lemma 9; the roots when none is kept), then, while ``oracle.bound_deadline`` is ahead,
-    best-first again from its own frontier (the same weights: no shift) until that time.
+    (Lemma 9; the roots when none is kept), then, when the run's rounds ran out of time
+    (``oracle.bound_window``, :func:`run_deadlines`), best-first again from its own frontier
+    (the same weights: no shift) until the run's final deadline.
     Returns the ``BabScan`` whose ``upper_bound`` is lower (without its frontier)."""
     from relucert.lp.tv.bab import maximise
     from relucert.lp.tv.bab.tree import prepare
@@ -133,11 +139,13 @@ def timed_bound_scan(oracle, q: np.ndarray, tol):
     support = prepare(oracle.X, q).support
     start = oracle.memory.seeds(q, support) if oracle.executor is None else None
     seeds, hints = (None, None) if start is None else start
-    late = oracle.bound_deadline
+    window = oracle.bound_window
+    # the timed part only in a run whose rounds ran out of time (run_deadlines)
+    timed = window is not None and time.perf_counter() >= window[0]
     out = maximise(oracle.X, q, np.inf, tol=tol, max_nodes=oracle.bound_nodes, seeds=seeds, hints=hints,
-                   keep_frontier=late is not None, **options)
-    left = None if late is None else late - time.perf_counter()
-    if left is not None and left > 0 and not out.complete:
+                   keep_frontier=timed, **options)
+    left = window[1] - time.perf_counter() if timed else 0.0
+    if left > 0 and not out.complete:
         front = out.frontier
         pts = None if out.max_point is None else out.max_point[None]
         more = maximise(oracle.X, q, np.inf, tol=tol, time_limit=left, hints=pts,

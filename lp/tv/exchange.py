@@ -224,7 +224,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             init_atoms, pre_rounds = start
     oracle.forget()  # this run's scans start without an earlier run's prior
     # rounds stop before the limit: the rest is the final bounding scan's (lp/tv/anytime.py)
-    deadline, oracle.bound_deadline = run_deadlines(time_limit, oracle)
+    deadline = run_deadlines(time_limit, oracle)
     oracle.deadline = deadline
     # c_prev: the last lasso weights, aligned with theta_set (new atoms get 0)
     theta_set, sign_set, c_prev = initial_atoms(oracle.X, D, lam, init_atoms)

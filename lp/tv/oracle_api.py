@@ -153,7 +153,7 @@ class EnumerationOracle:
         self.X_lift = arr.X_lift
         self._prior = None
         self.deadline = None   # unused: a scan of every chamber is not interrupted
-        self.bound_deadline = None   # unused: its bound_scan is complete
+        self.bound_window = None   # unused: its bound_scan is complete
         self.duals = DualRecord()
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
@@ -259,7 +259,7 @@ class BranchAndBoundOracle:
     """
 
     name = "bab"
-    timed_bound = True   # bound_scan goes on until bound_deadline (lp.tv.anytime.run_deadlines)
+    timed_bound = True   # bound_scan may go on to the run's limit (lp.tv.anytime.run_deadlines)
 
     def __init__(self, X, *, lift_scale: float = 1.0, bound_nodes: int | None = None, **options):
         from relucert._model import lift
@@ -271,7 +271,7 @@ class BranchAndBoundOracle:
         self.options = options
         self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
         self.deadline = None
-        self.bound_deadline = None
+        self.bound_window = None   # (rounds, final) perf_counter values of a time-limited run
         D = self.X.shape[1] + 1
         per_node = 8 * D * D + 16 + self.X.shape[0]   # rays, sign and bound, unpacked inactive bits
         self.memory = WarmStart(self.X, min(BAB_WARM_MAX_NODES, BAB_WARM_MAX_BYTES // per_node))
@@ -284,6 +284,7 @@ class BranchAndBoundOracle:
         recorded duals."""
         self.memory.forget()
         self.duals.clear()
+        self.bound_window = None
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
@@ -291,8 +292,9 @@ class BranchAndBoundOracle:
         roots; with ``remember``, this scan's frontier is kept for later scans. With a
         ``limit`` (the exchange's scans) it is a quota scan: violators also come from the
         bound maximisers' regions, and far from feasible it stops on a node budget once it
-        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). The
-        ``limit`` is capped at ``violator_cap`` (default ``BAB_SCAN_VIOLATORS``): best-first
+        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Without a
+        node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap`` (default
+        ``BAB_SCAN_VIOLATORS``): best-first
         lists the most violated regions first, and the further ones cost far more nodes than
         the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
@@ -314,7 +316,7 @@ class BranchAndBoundOracle:
         from relucert.lp.tv.bab.tree import prepare
 
         options = dict(self.options)
-        if limit is not None:
+        if limit is not None and options.get("max_nodes") is None:   # a node budget caps the nodes anyway
             limit = min(int(limit), self.violator_cap)
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
@@ -352,10 +354,10 @@ class BranchAndBoundOracle:
         most: ``upper_bound >= max |eta_p|`` (exact to ``tol.bab_rel_gap`` when complete;
         never above :meth:`dual_norm_bound`). It starts from the remembered frontier with
         shifted bounds (Lemma 9; the roots when none is kept), so the bound of a run's last
-        dual continues its last scan. When ``bound_deadline`` (a ``time.perf_counter()``
-        value: the reserved end of a time-limited run, ``lp.tv.anytime.run_deadlines``) is
-        still ahead, the search then goes on best-first from its own frontier until that
-        time (the largest open bound first: it lowers ``U`` fastest).
+        dual continues its last scan. When a time-limited run's rounds ran out of time
+        (``bound_window``, set by ``lp.tv.anytime.run_deadlines``), the search then goes on
+        best-first from its own frontier until the run's limit (the largest open bound
+        first: it lowers ``U`` fastest; ``lp.tv.anytime.timed_bound_scan``).
 
         Parameters
         ----------
