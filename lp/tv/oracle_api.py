@@ -48,7 +48,7 @@ import time
 import numpy as np
 
 from relucert.lp.tv.anytime import DualRecord
-from relucert.tolerances import (BAB_BOUND_NODES, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
+from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
                                  BAB_WARM_MAX_NODES, Tolerances)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
@@ -278,6 +278,7 @@ class BranchAndBoundOracle:
         self.executor = None   # an executor (relucert.lp.tv.bab.parallel): scan by subtrees on it
         self.duals = DualRecord()
         self.violator_cap = BAB_SCAN_VIOLATORS
+        self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
 
     def forget(self) -> None:
         """Drop the remembered frontier (the next scan starts from the root cones) and the
@@ -285,6 +286,13 @@ class BranchAndBoundOracle:
         self.memory.forget()
         self.duals.clear()
         self.bound_window = None
+        self.last_max = np.inf
+
+    def _near(self, threshold) -> bool:
+        """The last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``: near feasibility,
+        where the violators past the first few cost many nodes each (far from it they come
+        cheaply from the bound maximisers, Lemma 10, and the quota's node stop bounds the cost)."""
+        return self.last_max <= BAB_QUOTA_ETA * float(threshold)
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
@@ -292,9 +300,10 @@ class BranchAndBoundOracle:
         roots; with ``remember``, this scan's frontier is kept for later scans. With a
         ``limit`` (the exchange's scans) it is a quota scan: violators also come from the
         bound maximisers' regions, and far from feasible it stops on a node budget once it
-        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Without a
-        node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap`` (default
-        ``BAB_SCAN_VIOLATORS``): best-first
+        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
+        feasibility (the last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``) and
+        without a node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap``
+        (default ``BAB_SCAN_VIOLATORS``): best-first
         lists the most violated regions first, and the further ones cost far more nodes than
         the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
@@ -316,7 +325,7 @@ class BranchAndBoundOracle:
         from relucert.lp.tv.bab.tree import prepare
 
         options = dict(self.options)
-        if limit is not None and options.get("max_nodes") is None:   # a node budget caps the nodes anyway
+        if limit is not None and options.get("max_nodes") is None and self._near(threshold):
             limit = min(int(limit), self.violator_cap)
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
@@ -346,6 +355,7 @@ class BranchAndBoundOracle:
         elif remember:
             self.memory.forget()
         self.duals.add(p, out.upper_bound)
+        self.last_max = float(out.max_value)
         # the frontier lives in the memory only (scans are kept in the candidates' history)
         return from_bab_scan(replace(out, frontier=None))
 
