@@ -303,9 +303,8 @@ class BranchAndBoundOracle:
         has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
         feasibility (the last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``) and
         without a node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap``
-        (default ``BAB_SCAN_VIOLATORS``): best-first
-        lists the most violated regions first, and the further ones cost far more nodes than
-        the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
+        (default ``BAB_SCAN_VIOLATORS``): best-first lists the most violated regions first,
+        and the further ones cost far more nodes than the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
 
         Parameters
@@ -340,6 +339,7 @@ class BranchAndBoundOracle:
             out = from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
                                                   tol=tol, **options))
             self.duals.add(p, out.upper_bound)
+            self.last_max = float(out.max_value)
             return out
         support = prepare(self.X, q).support
         start = self.memory.seeds(q, support) if warm else None
