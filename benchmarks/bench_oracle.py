@@ -3,6 +3,7 @@
 
 Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
         [--time-limit S] [--warm-ab] [--targets d4n100,d5n200,d8n500,diabetes] [--no-quota]
+        [--profile d4n100]
 
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
 Each case solves with both oracles (progress off) and prints the estimated chamber
@@ -21,6 +22,11 @@ scikit-learn's bundled data (n = 442, d = 10, X and y standardised); lam = ``--l
 status, certified relative gap, rounds, summed nodes of every scan, nodes / chambers (the
 general-position count), wall and CPU seconds and the load. ``--no-quota``: the same with
 the violator quota of ``maximise`` off (``harvest=False``: proofs Lemma 10), for an A/B.
+
+``--profile CASE``: one ``--targets`` run that prints every branch-and-bound scan (the
+exchange's rounds, then the final bounding scan): nodes, seeds (warm start) and seeds closed
+at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, violators listed
+and the violator limit; then each round's violators added and the run's certified gap.
 """
 from __future__ import annotations
 
@@ -145,6 +151,49 @@ def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
             f"wall {wall:.1f} s, CPU {cpu:.1f} s, load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
 
 
+def profile(case: str, lam: float, time_limit: float) -> str:
+    import os
+
+    import relucert
+    import relucert.lp.tv.bab as bab
+
+    X, y = _target_data(case)
+    n, d = X.shape
+    maximise = bab.maximise
+    rows = []
+
+    def counting(*a, **k):
+        t, c = time.perf_counter(), time.process_time()
+        out = maximise(*a, **k)
+        seeds = k.get("seeds")
+        rows.append((len(rows) + 1, out.stats.n_nodes, 0 if seeds is None else len(seeds[2]), out.stats.n_pruned,
+                     out.stats.n_open, time.process_time() - c, time.perf_counter() - t, out.complete,
+                     out.max_value, out.upper_bound, len(out.value), k.get("limit")))
+        print("scan {:>3}: nodes {:>8} seeds {:>7} pruned {:>8} open {:>7} cpu {:7.2f} wall {:7.2f} complete {!s:>5} "
+              "max|eta| {:.6g} upper {:.6g} found {} limit {}".format(*rows[-1]), flush=True)
+        return out
+
+    bab.maximise = counting
+    load0 = os.getloadavg()[0]
+    t, c = time.perf_counter(), time.process_time()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
+    finally:
+        bab.maximise = maximise
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    for h in sol.info.get("history", []):
+        print(f"round {h['iter']:>3}: atoms {h['n_atoms']:>4} / set {h['n_atoms_set']:>5} objective {h['objective']:.8g} "
+              f"violators {h['violators']:>4} max|eta| {h['max_found']:.6g} complete {h['complete']} "
+              f"qp {h['qp_s']:.2f} s oracle {h['oracle_s']:.2f} s")
+    own = (sol.objective - sol.certified_lower_bound) / abs(sol.objective)
+    return (f"{case} (n = {n}, d = {d}, lam = {lam:g}): {sol.status.value}, objective {sol.objective:.6g}, "
+            f"certified lower bound {sol.certified_lower_bound:.6g}, gap / objective {own:.3e}, "
+            f"{sum(r[1] for r in rows)} nodes in {len(rows)} scans, wall {wall:.1f} s, CPU {cpu:.1f} s, "
+            f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -154,8 +203,12 @@ def main(argv=None) -> int:
     ap.add_argument("--warm-ab", action="store_true", help="bab with the warm start off and on")
     ap.add_argument("--targets", default=None, help="issue 13's targets, e.g. d4n100,d8n500,diabetes")
     ap.add_argument("--no-quota", action="store_true", help="--targets with the violator quota off")
+    ap.add_argument("--profile", default=None, help="one target case, every scan printed (e.g. d4n100)")
     args = ap.parse_args(argv)
     print(machine())
+    if args.profile:
+        print(profile(args.profile, args.lam, args.time_limit), flush=True)
+        return 0
     if args.targets:
         for case in args.targets.split(","):
             print(target(case, args.lam, args.time_limit, quota=not args.no_quota), flush=True)

@@ -43,8 +43,10 @@ class Solution:
     timings : seconds spent per phase.
     tol : the tolerances used.
     certified_lower_bound : ``D(p / max(1, U))`` with ``U >= max |eta_p|`` certified (a
-        complete scan, or a node-budgeted branch and bound): a lower bound on the optimum
-        for every status (``-inf`` for a (P_0) network that does not interpolate).
+        complete scan, or a branch and bound stopped early), or for a stopped run the best
+        ``D(t p)``, ``0 <= t <= 1/U``, over every dual it scanned (``relucert.lp.tv.anytime``):
+        a lower bound on the optimum for every status (``-inf`` for a (P_0) network that
+        does not interpolate).
     certified_rel_gap : ``(objective - certified_lower_bound) / max(1, |objective|)`` in the
         solver's internal units (``info["relative_gap"]`` for a complete scan).
     """

@@ -188,12 +188,14 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         ``relucert.tolerances.AUTO_ENUMERATION_MAX_CHAMBERS`` estimated chambers. ``socp``
         always enumerates.
     time_limit : float, optional
-        Seconds (None: no limit). A stop rule only: no exchange round starts after it and
-        branch-and-bound scans stop at it; the answer is then status LIMIT with the best
-        network, a certified bound ``U >= max |eta_p|`` (a complete scan, or a best-first
-        branch and bound on ``BAB_BOUND_NODES`` nodes: no time enters it), and the
-        certified lower bound ``D(p / max(1, U))``. Where the run stops depends on the
-        machine's speed; everything after the stop is deterministic. Exchange only.
+        Seconds (None: no limit). A stop rule only: no exchange round starts after it
+        (with the branch and bound, after ``1 - ANYTIME_BOUND_SHARE`` of it) and
+        branch-and-bound scans stop there; the answer is then status LIMIT with the best
+        network and a certified lower bound: the largest ``D(t p)``, ``0 <= t <= 1/U``, over
+        every dual ``p`` scanned with its certified ``U >= max |eta_p|``, the last one's ``U``
+        from a best-first branch and bound on ``BAB_BOUND_NODES`` nodes continued until the
+        limit (``relucert.lp.tv.anytime``). Where the run stops depends on the machine's
+        speed. Exchange only.
     n_jobs, scheduler : optional
         Where the branch-and-bound oracle's scans run (issue 14): ``n_jobs`` local
         processes (-1: every CPU) or the Dask scheduler at ``scheduler`` (an address, or a

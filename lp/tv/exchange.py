@@ -27,6 +27,7 @@ import numpy as np
 
 from relucert.errors import SolverError
 from relucert.results import Status
+from relucert.lp.tv.anytime import run_deadlines, with_anytime_bound
 from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_atom_set
 from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
 from relucert.lp.tv.polish import dual_rounding_floor
@@ -228,7 +229,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
         if start is not None:
             init_atoms, pre_rounds = start
     oracle.forget()  # this run's scans start without an earlier run's prior
-    deadline = None if time_limit is None else time.perf_counter() + float(time_limit)
+    # rounds stop before the limit: the rest is the final bounding scan's (lp/tv/anytime.py)
+    deadline = run_deadlines(time_limit, oracle)
     oracle.deadline = deadline
     # c_prev: the last lasso weights, aligned with theta_set (new atoms get 0)
     theta_set, sign_set, c_prev = initial_atoms(oracle.X, D, lam, init_atoms)
@@ -341,6 +343,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                           f"{qp_error or 'no feasible iterate'})")
     if best.certified:  # the final complete scan certified the last iterate
         return ExchangeResult(best=best, n_iter=len(history), polished=False, history=history, timings=timings)
+    best = with_anytime_bound(oracle, y, lam, best)   # the best bound of every dual scanned
     status = Status.INACCURATE if qp_error is not None else Status.LIMIT
     diagnosis = diagnose(Xl, y, lam, best, history, tol, qp_error, stopped)
     message = (f"exchange method did not certify an optimum after {len(history)} rounds ({stopped}; status "

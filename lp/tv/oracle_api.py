@@ -47,7 +47,9 @@ import time
 
 import numpy as np
 
-from relucert.tolerances import BAB_BOUND_NODES, BAB_WARM_HINTS, BAB_WARM_MAX_NODES, Tolerances
+from relucert.lp.tv.anytime import DualRecord
+from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
+                                 BAB_WARM_MAX_NODES, Tolerances)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -151,6 +153,8 @@ class EnumerationOracle:
         self.X_lift = arr.X_lift
         self._prior = None
         self.deadline = None   # unused: a scan of every chamber is not interrupted
+        self.bound_window = None   # unused: its bound_scan is complete
+        self.duals = DualRecord()
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
         """A complete scan of every chamber (its ``upper_bound`` is the exact maximum).
@@ -170,8 +174,9 @@ class EnumerationOracle:
         return self.scan(p, 1.0 + tol.dual_feas, tol=tol, warm=True)
 
     def forget(self) -> None:
-        """Drop the remembered prior (a new run starts from scratch)."""
+        """Drop the remembered prior and the recorded duals (a new run starts from scratch)."""
         self._prior = None
+        self.duals.clear()
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True, budget=None,
              reject_above=None, progress=None) -> OracleScan:
@@ -204,6 +209,7 @@ class EnumerationOracle:
                                 reject_above=reject_above, progress=progress)
         if remember:
             self._prior = (out.p, out.bounds, V)
+        self.duals.add(p, out.upper_bound)
         return out
 
     def dual_norm_bound(self, p) -> float:
@@ -253,6 +259,7 @@ class BranchAndBoundOracle:
     """
 
     name = "bab"
+    timed_bound = True   # bound_scan may go on to the run's limit (lp.tv.anytime.run_deadlines)
 
     def __init__(self, X, *, lift_scale: float = 1.0, bound_nodes: int | None = None, **options):
         from relucert._model import lift
@@ -264,12 +271,28 @@ class BranchAndBoundOracle:
         self.options = options
         self.bound_nodes = BAB_BOUND_NODES if bound_nodes is None else int(bound_nodes)
         self.deadline = None
-        self.memory = WarmStart(self.X, BAB_WARM_MAX_NODES)
+        self.bound_window = None   # (rounds, final) perf_counter values of a time-limited run
+        D = self.X.shape[1] + 1
+        per_node = 8 * D * D + 16 + self.X.shape[0]   # rays, sign and bound, unpacked inactive bits
+        self.memory = WarmStart(self.X, min(BAB_WARM_MAX_NODES, BAB_WARM_MAX_BYTES // per_node))
         self.executor = None   # an executor (relucert.lp.tv.bab.parallel): scan by subtrees on it
+        self.duals = DualRecord()
+        self.violator_cap = BAB_SCAN_VIOLATORS
+        self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
 
     def forget(self) -> None:
-        """Drop the remembered frontier (the next scan starts from the root cones)."""
+        """Drop the remembered frontier (the next scan starts from the root cones) and the
+        recorded duals."""
         self.memory.forget()
+        self.duals.clear()
+        self.bound_window = None
+        self.last_max = np.inf
+
+    def _near(self, threshold) -> bool:
+        """The last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``: near feasibility,
+        where the violators past the first few cost many nodes each (far from it they come
+        cheaply from the bound maximisers, Lemma 10, and the quota's node stop bounds the cost)."""
+        return self.last_max <= BAB_QUOTA_ETA * float(threshold)
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
@@ -277,7 +300,12 @@ class BranchAndBoundOracle:
         roots; with ``remember``, this scan's frontier is kept for later scans. With a
         ``limit`` (the exchange's scans) it is a quota scan: violators also come from the
         bound maximisers' regions, and far from feasible it stops on a node budget once it
-        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing).
+        has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
+        feasibility (the last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``) and
+        without a node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap``
+        (default ``BAB_SCAN_VIOLATORS``): best-first lists the most violated regions first,
+        and the further ones cost far more nodes than the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
+        ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
 
         Parameters
         ----------
@@ -296,6 +324,8 @@ class BranchAndBoundOracle:
         from relucert.lp.tv.bab.tree import prepare
 
         options = dict(self.options)
+        if limit is not None and options.get("max_nodes") is None and self._near(threshold):
+            limit = min(int(limit), self.violator_cap)
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
             given = options.get("time_limit")
@@ -306,8 +336,11 @@ class BranchAndBoundOracle:
 
             options.pop("batch", None)
             options.pop("kernels", None)   # the workers bound with numpy's kernels
-            return from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
-                                                   tol=tol, **options))
+            out = from_bab_scan(maximise_parallel(self.X, q, float(threshold), executor=self.executor, limit=limit,
+                                                  tol=tol, **options))
+            self.duals.add(p, out.upper_bound)
+            self.last_max = float(out.max_value)
+            return out
         support = prepare(self.X, q).support
         start = self.memory.seeds(q, support) if warm else None
         seeds, hints = (None, None) if start is None else start
@@ -321,13 +354,20 @@ class BranchAndBoundOracle:
             self.memory.remember(q, support, out.frontier, pts[:BAB_WARM_HINTS])
         elif remember:
             self.memory.forget()
+        self.duals.add(p, out.upper_bound)
+        self.last_max = float(out.max_value)
         # the frontier lives in the memory only (scans are kept in the candidates' history)
         return from_bab_scan(replace(out, frontier=None))
 
     def bound_scan(self, p, *, tol=None) -> OracleScan:
-        """Best-first ``maximise`` with no threshold, no deadline and ``bound_nodes`` nodes
-        at most (after the ``2^(d+2)`` root cones): ``upper_bound >= max |eta_p|`` (exact to
-        ``tol.bab_rel_gap`` when complete; never above :meth:`dual_norm_bound`).
+        """Best-first ``maximise`` with no threshold and no deadline, ``bound_nodes`` nodes at
+        most: ``upper_bound >= max |eta_p|`` (exact to ``tol.bab_rel_gap`` when complete;
+        never above :meth:`dual_norm_bound`). It starts from the remembered frontier with
+        shifted bounds (Lemma 9; the roots when none is kept), so the bound of a run's last
+        dual continues its last scan. When a time-limited run's rounds ran out of time
+        (``bound_window``, set by ``lp.tv.anytime.run_deadlines``), the search then goes on
+        best-first from its own frontier until the run's limit (the largest open bound
+        first: it lowers ``U`` fastest; ``lp.tv.anytime.timed_bound_scan``).
 
         Parameters
         ----------
@@ -338,13 +378,13 @@ class BranchAndBoundOracle:
         -------
         OracleScan
         """
-        from relucert.lp.tv.bab import maximise
+        from relucert.lp.tv.anytime import timed_bound_scan
 
-        options = {k: v for k, v in self.options.items() if k not in ("time_limit", "max_nodes")}
-        q = np.asarray(p, dtype=np.float64) / self.lift_scale
-        out = from_bab_scan(maximise(self.X, q, np.inf, tol=tol, max_nodes=self.bound_nodes, **options))
+        scan = from_bab_scan(timed_bound_scan(self, np.asarray(p, dtype=np.float64) / self.lift_scale, tol))
         trivial = self.dual_norm_bound(p)   # the triangle inequality: better while the tree is shallow
-        return replace(out, upper_bound=trivial) if trivial < out.upper_bound else out
+        scan = replace(scan, upper_bound=trivial) if trivial < scan.upper_bound else scan
+        self.duals.add(p, scan.upper_bound)
+        return scan
 
     def dual_norm_bound(self, p) -> float:
         """``sum_i |p_i| ||x~_i||``, an upper bound of ``max |eta_p|`` (triangle inequality).

@@ -166,10 +166,10 @@ DUAL_REFINE_MAX_WORK = 20_000_000
 # --- branch and bound: warm start across scans (engineer bab, issue 13; lp/tv/bab/warm.py) ---
 #: ``BranchAndBoundOracle`` keeps a scan's frontier (every closed node, exact leaf and open
 #: node with its bound and its inactive rows: proofs/branch_and_bound.md, Lemma 9) only up
-#: to this many nodes (about 260 bytes each at d = 4, n = 500, 710 at d = 8; remembering
-#: and seeding also unpack the inactive bits, one byte per node and row, for a moment);
-#: beyond it the next scan starts from the root cones.
-BAB_WARM_MAX_NODES = 200_000
+#: to this many nodes, and only up to ``BAB_WARM_MAX_BYTES`` (about 260 bytes each at d = 4,
+#: n = 500, 710 at d = 8; remembering and seeding also unpack the inactive bits, one byte per
+#: node and row, for a moment); beyond it the next scan starts from the root cones.
+BAB_WARM_MAX_NODES = 2_000_000
 #: Points of the last remembered scan (its maximiser and its first violators) whose
 #: ``|eta|`` for the next weights seeds the next search's incumbent.
 BAB_WARM_HINTS = 64
@@ -314,3 +314,23 @@ BAB_LEAF_NNLS_STEPS_PER_ROW = 3
 #: about 50 us each): the batched method's fixed cost per step (a few dozen numpy calls)
 #: only pays off on larger batches. Both paths give the same values (Lemma 6b).
 BAB_LEAF_BATCH_MIN = 32
+
+# --- the exchange driven by the branch and bound: anytime bound (lp/tv/anytime.py, lp/tv/oracle_api.py; "strat") ---
+#: Share of a run's ``time_limit`` reserved for the final best-first bounding scan of its last
+#: dual (``BranchAndBoundOracle.bound_scan``, after its ``BAB_BOUND_NODES`` nodes): the rounds
+#: stop at ``1 - ANYTIME_BOUND_SHARE`` of the limit, the scan at the limit. Best-first lowers
+#: the largest open bound, hence ``U`` and the certified gap, fastest.
+ANYTIME_BOUND_SHARE = 0.2
+#: The memory a remembered frontier may take (``WarmStart``): ``D^2`` float64 rays, a sign,
+#: a bound and one byte per row (the inactive bits unpacked while remembering and seeding) per
+#: node. At d = 4, n = 100 the exchange's frontiers pass 200,000 nodes near feasibility; a
+#: frontier dropped there made the next scan start from the roots.
+BAB_WARM_MAX_BYTES = 512 * 2 ** 20
+#: Violators a branch-and-bound scan of the exchange lists at most near feasibility
+#: (``BranchAndBoundOracle.scan`` caps the exchange's ``limit`` at it when the last scan met at
+#: most ``BAB_QUOTA_ETA`` times the threshold and the scan has no node budget). Best-first meets
+#: the most violated regions first; near feasibility the next ones cost many nodes each and the
+#: finite program uses few of them. Far from feasibility violators come cheaply and the full
+#: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
+#: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
+BAB_SCAN_VIOLATORS = 16
