@@ -1,26 +1,23 @@
 """A primal active-set method (Lawson-Hanson style) for the non-negative lasso
+``min_c 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0``, warm-started from another answer.
 
-    min_c  0.5 ||Phi c - y||^2 + lam sum(c)   over  c >= 0,
+It makes the finite QP what the exchange needs: optimal ON ITS OWN COLUMNS,
+``Phi^T p <= 1 + tol.dual_feas`` with ``p = (y - Phi c) / lam`` (HiGHS's QP can declare
+"optimal" with ``max Phi^T p`` well above 1 at small lam, and the exchange then stalls:
+proofs/exchange_method.md, "The finite QP").
 
-warm-started from another solver's answer. It makes the finite QP exactly what the
-exchange method needs: optimal ON ITS OWN COLUMNS, ``Phi^T p <= 1 + tol.dual_feas``
-with ``p = (y - Phi c) / lam``. HiGHS's QP can declare "optimal" with ``max Phi^T p``
-well above 1 at small lam; the exchange then re-finds the same violators every round and
-stalls (proofs/exchange_method.md, "The finite QP").
-
-The passive columns' thin QR factors are updated by column insertions and deletions (O(n k)
-per step instead of a new factorisation); the final answer is re-derived from a fresh SVD of
+The passive columns' thin QR factors are updated by column insertions (a batch by one block
+update) and deletions (O(n k) per step); the final answer is re-derived from a fresh SVD of
 the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
 ``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
-while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors, so nearly
-dependent ReLU features do not square their conditioning through normal equations) is taken if
-positive, else the step from ``c`` towards ``z`` stops at the first component reaching zero,
-which leaves ``P``. The passive columns stay independent: a violating column in their span (QR
-insertion refused at relative residual ``tol.rank``) enters by a null-space swap,
-``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c`` (hence ``p``) fixed and
-lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive column leaves. Every step
-decreases the objective, so no passive set repeats and the method is finite in exact
-arithmetic; a step budget guards against float cycling.
+while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
+dependent ReLU features do not square their conditioning) is taken if positive, else the step
+from ``c`` towards ``z`` stops at the first component reaching zero, which leaves ``P``. A
+violating column in the span of ``P`` (QR insertion refused at relative residual ``tol.rank``)
+enters by a null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c``
+(hence ``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
+column leaves. Every step decreases the objective, so no passive set repeats and the method is
+finite in exact arithmetic; a step budget guards against float cycling.
 """
 from __future__ import annotations
 
@@ -33,11 +30,8 @@ from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STE
 
 __all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
-#: Inner steps allowed per column of Phi (plus a floor) before giving up.
-_STEPS_PER_COLUMN = 4
-_STEPS_FLOOR = 200
-#: Violating columns added per pricing (largest violations first).
-_ADD_BATCH = 16
+#: Inner steps allowed per column of Phi (plus a floor); violating columns per pricing.
+_STEPS_PER_COLUMN, _STEPS_FLOOR, _ADD_BATCH = 4, 200, 16
 
 
 @dataclass(frozen=True)
@@ -73,16 +67,13 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     ``z`` the stationary point and ``p = (y - A z)/lam``, from a fresh SVD, or None when
     ``A`` is rank deficient (relative threshold ``tol.rank`` on the equilibrated columns).
 
-    When the column norms spread by more than ``ACTIVE_SET_EQUILIBRATION_SPREAD``, the
-    columns are equilibrated first, ``A = B D`` with ``D`` the powers of two nearest
-    their norms (exact in floating point): ``z = D^-1 u`` with ``u`` the stationary point of
-    ``0.5 ||B u - y||^2 + lam (D^-1 1)^T u``, so the computed ``z`` carries errors of order
-    ``eps cond(B)`` relative to each column's share of the fit instead of ``eps cond(A)``
-    (van der Sluis: ``cond(B)`` is within ``sqrt(k)`` of the best diagonal scaling). Column
-    norms spread over many orders of magnitude when the bias coordinate of the lift is
-    negligible next to ``|x_i|`` (X in large units, proofs/natural_units.md). ``p`` is formed
-    from the SVD ``B = U S V^T`` as ``(y - U U^T y)/lam + U S^-1 V^T D^-1 1``, which does not
-    divide ``z``'s error by ``lam``."""
+    When the column norms spread by more than ``ACTIVE_SET_EQUILIBRATION_SPREAD`` (X in large
+    units, proofs/natural_units.md), the columns are equilibrated first, ``A = B D`` with ``D``
+    the powers of two nearest their norms (exact): ``z = D^-1 u`` with ``u`` the stationary
+    point of ``0.5 ||B u - y||^2 + lam (D^-1 1)^T u``, so ``z`` carries errors of order
+    ``eps cond(B)`` (van der Sluis: within ``sqrt(k)`` of the best diagonal scaling), not
+    ``eps cond(A)``. ``p`` is formed from the SVD ``B = U S V^T`` as
+    ``(y - U U^T y)/lam + U S^-1 V^T D^-1 1``, which does not divide ``z``'s error by ``lam``."""
     norms = np.linalg.norm(A, axis=0)
     positive = norms[norms > 0]
     if positive.size and positive.max() > ACTIVE_SET_EQUILIBRATION_SPREAD * positive.min():
@@ -141,9 +132,9 @@ class _ThinQR:
     def insert_block(self, js) -> list[int]:
         """Insert the columns ``js`` in order, as many as stay independent before the first
         that would not (relative residual below ``tol.rank``, as :meth:`insert`), by one
-        block update: their components orthogonal to ``Q`` (classical Gram-Schmidt, twice)
-        and a QR factorisation of those. Returns the columns inserted (a prefix of ``js``);
-        the caller inserts the rest one by one."""
+        block update: their components orthogonal to ``Q`` (classical Gram-Schmidt, twice),
+        a QR factorisation of those, its ``Q`` orthogonalised against ``Q`` once more. Returns
+        the columns inserted (a prefix of ``js``); the caller inserts the rest one by one."""
         js = [int(j) for j in js][: max(self.Phi.shape[0] - len(self.cols), 0)]
         if not js:
             return []
@@ -162,11 +153,16 @@ class _ThinQR:
         a = len(js) if ok.all() else int(np.argmin(ok))
         if a == 0:
             return []
+        Q2, R2, C = Q2[:, :a], R2[:a, :a], C[:, :a]
+        if k:  # Q2 = W R2^-1 lost orthogonality to Q by up to cond(W): once more against Q
+            E = self.Q.T @ Q2
+            Q2, R3 = np.linalg.qr(Q2 - self.Q @ E)
+            C, R2 = C + E @ R2, R3 @ R2
         R = np.zeros((k + a, k + a))
         R[:k, :k] = self.R
-        R[:k, k:] = C[:, :a]
-        R[k:, k:] = R2[:a, :a]
-        self.Q, self.R = np.hstack([self.Q, Q2[:, :a]]), R
+        R[:k, k:] = C
+        R[k:, k:] = R2
+        self.Q, self.R = np.hstack([self.Q, Q2]), R
         self.cols.extend(js[:a])
         return js[:a]
 
@@ -326,7 +322,9 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
         # steps still decrease the objective, and a lone dependent violator is swapped in
         top = np.argpartition(-w, _ADD_BATCH)[:_ADD_BATCH] if K > _ADD_BATCH else np.arange(K)
         top = [int(t) for t in top[np.argsort(-w[top], kind="stable")] if w[t] > tol.dual_feas]
-        added = [t for t in top if fac.insert(t)]
+        # the leading independent run in one block update, the rest one by one (as before)
+        first = fac.insert_block(top)
+        added = first + [t for t in top[len(first):] if fac.insert(t)]
         if added:
             c[added] = 0.0
             continue

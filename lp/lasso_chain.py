@@ -57,7 +57,8 @@ def fallback_chain(qp_backend: str | QPBackend) -> tuple[QPBackend, ...]:
 
 def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    warm_start: np.ndarray | None = None,
-                   qp_backend: str | QPBackend = QPBackend.ACTIVE_SET) -> tuple[FiniteSolution, list[str]]:
+                   qp_backend: str | QPBackend = QPBackend.ACTIVE_SET,
+                   refine: bool = True) -> tuple[FiniteSolution, list[str]]:
     """:func:`relucert.lp.programs.lasso_qp` on each backend of :func:`fallback_chain` until
     one answers.
 
@@ -73,6 +74,8 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
         Starting weights ``>= 0``, given to every backend tried.
     qp_backend : {"active-set", "daqp"}
         The backend asked for first.
+    refine : bool
+        Passed to every backend tried (:func:`relucert.lp.programs.lasso_qp`).
 
     Returns
     -------
@@ -96,7 +99,8 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
     failures: list[str] = []
     for backend in fallback_chain(qp_backend):
         try:
-            return lasso_qp(Phi, y, lam, tol=tol, warm_start=warm_start, qp_backend=backend), failures
+            return lasso_qp(Phi, y, lam, tol=tol, warm_start=warm_start, qp_backend=backend,
+                            refine=refine), failures
         except SolverError as exc:
             failures.append(f"{backend.value}: {exc}")
     tried = " -> ".join(b.value for b in fallback_chain(qp_backend))

@@ -3,15 +3,13 @@
 Both programs take a dense column matrix ``Phi`` (n, K) whose columns are already
 signed (column ``k`` is ``s_k phi_k``) and look for non-negative weights ``c``:
 
-* :func:`lasso_qp` -- ``min 0.5 ||Phi c - y||^2 + lam sum(c)``, ``c >= 0``.
-  Written with a residual block ``r = Phi c - y`` so that the Hessian is the identity
-  on ``r`` only (tiny and diagonal, whatever ``K`` is).
+* :func:`lasso_qp` -- ``min 0.5 ||Phi c - y||^2 + lam sum(c)``, ``c >= 0`` (for HiGHS with a
+  residual block ``r = Phi c - y``: the Hessian is the identity on ``r`` only).
 * :func:`basis_pursuit_lp` -- ``min sum(c)`` s.t. ``Phi c = y``, ``c >= 0``.
 
 Each comes as a CVXPY-style pair ``build_*(...) -> (FiniteProgram, inverse_data)`` and
 ``recover_*(ProgramResult, inverse_data) -> FiniteSolution``. Any status other than optimal
-(after our own residual re-check) raises :class:`~relucert.errors.SolverError` naming the
-status. This module knows nothing about networks: ``Phi`` is just a matrix.
+(after our own re-check) raises :class:`~relucert.errors.SolverError` naming the status.
 """
 from __future__ import annotations
 
@@ -172,7 +170,7 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
              time_limit: float | None = None, warm_start: np.ndarray | None = None,
-             qp_backend: str | QPBackend = QPBackend.ACTIVE_SET) -> FiniteSolution:
+             qp_backend: str | QPBackend = QPBackend.ACTIVE_SET, refine: bool = True) -> FiniteSolution:
     """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0``.
 
     The dual vector is ``p = (y - Phi c) / lam``; optimality means
@@ -201,6 +199,8 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         Non-negative starting weights (DAQP: their support is its initial active set).
     qp_backend : {"active-set", "daqp"}, optional
         Who starts (:class:`QPBackend`); the active-set path is the fallback either way.
+    refine : bool
+        Refine the weights in double-double where their own dual misses ``tol.dual_feas``.
 
     Returns
     -------
@@ -227,7 +227,8 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
     if not uses_daqp(qp_backend):
-        return _sharpened(Phi, yy, lam, _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start), tol)
+        sol = _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start)
+        return _sharpened(Phi, yy, lam, sol, tol) if refine else sol
     res = lasso_daqp(Phi, yy, lam, tol=tol, warm_start=warm_start, time_limit=time_limit,
                      iteration_limit=qp_iteration_budget(sum(Phi.shape)))
     if res.status is Status.OPTIMAL:
@@ -237,16 +238,15 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                                      res.x if res.status is Status.INACCURATE else warm_start)
     except SolverError as exc:
         raise SolverError(f"{exc}; DAQP first: {res.message}") from exc
-    return _sharpened(Phi, yy, lam, sol, tol)
+    return _sharpened(Phi, yy, lam, sol, tol) if refine else sol
 
 
 def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolution:
     """``sol`` with weights whose own dual ``(y - Phi c)/lam`` meets ``tol.dual_feas`` where a
-    refinement gets there. The active-set method judges convergence on the dual it forms from
-    its SVD; the exchange uses the weights, whose dual carries the solve's error times
-    ``1/lam`` (170x ``tol.dual_feas`` where the SVD's dual met it: benchmarks/RESULTS.md, "QP
-    backends"). When the weights' residuals (compensated) miss ``tol.dual_feas``, the support's
-    stationary point is refined in double-double and kept if its weights do better."""
+    refinement gets there. The active set judges convergence on its SVD's dual; the weights'
+    dual carries the solve's error times ``1/lam`` (benchmarks/RESULTS.md, "QP backends").
+    When their residuals (compensated) miss it, the support's stationary point is refined in
+    double-double and kept if its weights do better."""
     if sol.c.size == 0 or max(before := lasso_kkt_residuals(Phi, y, lam, sol.c)) <= tol.dual_feas:
         return sol
     refined = refine_weights(Phi, y, lam, sol.c, tol)

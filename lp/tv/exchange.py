@@ -239,6 +239,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
     policy = PolishPolicy(oracle, y, lam, tol)
     qp_error = None
+    prev_max = np.inf   # the last scan's max |eta_p| found (the first QP is not refined)
     stopped = f"iteration limit of {max_iter} rounds"
     bar = tqdm(total=max_iter, desc="exchange", disable=progress is False or None, file=sys.stderr, leave=False) \
         if progress is not False else None
@@ -252,7 +253,11 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             try:
                 if lam > 0:
                     warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])
-                    sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend)
+                    # the weights' refinement only near the end game (the previous round's
+                    # max |eta| within tol.polish_violation of 1): far from it no candidate
+                    # can certify and the violators dwarf the QP's error
+                    sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend,
+                                                      refine=prev_max <= 1.0 + tol.polish_violation)
                     c_prev = sol.c
                 else:
                     sol, qp_fallback = basis_pursuit_lp(Phi, y, tol=tol), []
@@ -271,6 +276,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             # the next scans skip regions that this one shows cannot reach 1
             early = _early_stop(oracle, y, lam, amp_m, pred, p_cur, tol)
             scan = oracle.scan(p_cur, 1.0 + tol.dual_feas, limit=limit, tol=tol, remember=True, **early)
+            prev_max = scan.max_value   # a lower bound of max |eta_p| (exact when complete)
             t_scan = time.perf_counter() - t0
             timings["oracle"] += t_scan
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
