@@ -217,11 +217,11 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
             line = trip & (rn > zero_rel * scale)
             ill[rows] = np.any(line & (rn <= loose * scale), axis=1)
             R = R / np.where(line, rn, 1.0)[:, :, None]
-            # r and -r at once: <g, -r> = -<g, r>
+            # r and -r at once: <g, -r> = -<g, r>; a padding row g = 0 gives 0, which passes
             act = np.matmul(R, np.transpose(G, (0, 2, 1)))                   # (mc, P, f)
             slack = zero_rel * gn[:, None, :]
-            pos = line & np.all((act >= -slack) | ~mask[:, None, :], axis=2)
-            neg = line & np.all((act <= slack) | ~mask[:, None, :], axis=2)
+            pos = line & np.all(act >= -slack, axis=2)
+            neg = line & np.all(act <= slack, axis=2)
             R = np.concatenate([R, -R], axis=1)
             ray = np.concatenate([pos, neg], axis=1)
             owners.append(np.repeat(rows, ray.sum(axis=1)))
