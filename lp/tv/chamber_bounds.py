@@ -5,6 +5,7 @@ above (proofs/exchange_method.md, "Centre bounds").
 from __future__ import annotations
 
 import weakref
+
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
@@ -100,11 +101,16 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     nrays = np.diff(chamber_rays(arr, zero_rel)[0])
     for lo, hi in D4_BUCKETS:
         sel = np.flatnonzero((counts >= max(lo, 4)) & (counts <= hi) & ~ill & (nrays >= 4))
-        # padded to the chunk's largest ray count: chunks of similar counts
+        # padded to the chunk's largest ray count: chunks of similar counts, sized so that the
+        # pairwise ray tests (rays x rays per chamber) stay within D4_WORK entries
         sel = sel[np.argsort(nrays[sel], kind="stable")]
-        step = max(1, D4_WORK // max(1, hi * hi * hi))
-        for s0 in range(0, sel.size, step):
+        s0 = 0
+        while s0 < sel.size:
+            step = max(1, D4_WORK // (hi * hi * hi))
+            rmax = int(nrays[sel[min(s0 + step, sel.size) - 1]])
+            step = max(1, min(step, D4_WORK // (rmax * max(rmax, hi))))
             rows = sel[s0:s0 + step]
+            s0 += step
             G, mask = padded_facets(arr, rows)
             gn = np.linalg.norm(G, axis=2)
             R, ray = padded_rays(arr, rows, zero_rel)
