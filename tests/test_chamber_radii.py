@@ -171,3 +171,18 @@ def test_d3_scan_with_centre_bounds_equals_the_scan_without(kind, monkeypatch):
     b = sorted(zip(without.chamber.tolist(), without.sign.tolist(), without.value.tolist()))
     assert a == b
     assert with_b.n_projected < without.n_projected
+
+
+def test_d3_nearly_dependent_facet_planes_get_no_radius():
+    """Three nearly (not exactly) collinear points: their facet planes meet in a poorly
+    resolved ray, so the chambers with all three as facets are flagged and get no radius; the
+    bound still holds on every other chamber."""
+    from relucert.lp.tv.chamber_arrays import ill_resolved_rays
+
+    X = _X3(13, "general", n=10)
+    X[2] = 0.5 * (X[0] + X[1]) + 1e-8 * np.array([1.0, -2.0, 0.5])
+    arr = enumerate_chambers(X)
+    ill = ill_resolved_rays(arr, 1e-12)
+    rho = chamber_bounds.chamber_radii(arr, 1e-12)
+    assert ill.any() and np.all(np.isinf(rho[ill]))
+    assert _exact_region_bound_holds(arr, rho, (14,))
