@@ -45,14 +45,13 @@ class _CircleSteps:
         pos ^= P0.view(np.uint64)[None, :]
         pos = pos.view(np.uint8)
         # interior points: bisector of consecutive crossing points
-        gap = np.mod(np.roll(alpha, -1) - alpha, _TWO_PI)
+        gap = np.mod(np.concatenate((alpha[1:], alpha[:1])) - alpha, _TWO_PI)
         gap = np.where(gap > np.pi, gap - _TWO_PI, gap)  # true gaps are < pi; float misorder of near-ties
         mid = alpha + gap / 2 + np.pi / 2
         pt = np.cos(mid)[:, None] * E[:, 0][None, :] + np.sin(mid)[:, None] * E[:, 1][None, :]
         # facets of arc k: the hyperplanes of groups k and k + 1
-        gsize = np.diff(np.r_[starts, m2])
-        nxt = np.roll(np.arange(K), -1)
-        fsize = gsize + gsize[nxt]
+        gsize = np.diff(starts, append=m2)
+        fsize = gsize + np.concatenate((gsize[1:], gsize[:1]))
         fptr = np.zeros(K + 1, dtype=np.int64)
         fptr[1:] = np.cumsum(fsize)
         fidx = np.empty(int(fptr[-1]), dtype=np.int64)
@@ -60,7 +59,8 @@ class _CircleSteps:
         own = np.repeat(np.arange(K), gsize)  # group of each sorted entry
         within = np.arange(m2) - starts[own]
         fidx[fptr[:-1][own] + within] = sb
-        tgt = np.roll(np.arange(K), 1)[own]
+        tgt = own - 1
+        tgt[tgt < 0] = K - 1
         fidx[fptr[:-1][tgt] + gsize[tgt] + within] = sb
         return _Chambers(pos=pos, h=h, pt=pt, fptr=fptr, fidx=fidx, gsize=gsize)
 
@@ -100,7 +100,7 @@ class _CircleSteps:
         order = np.lexsort((ang, half))
         order, tie = self._verify_order(forms, order, eb, es, half)
         # group boundaries
-        start = np.r_[True, ~tie]
+        start = np.concatenate(([True], ~tie))
         gid = np.cumsum(start) - 1
         starts = np.flatnonzero(start)
         grp_of = np.empty(2 * m, dtype=np.int64)

@@ -162,8 +162,12 @@ class _Enumerator(_CircleSteps):
         infos: list = []
         fh, fcls, fg, fside = [], [], [], []
         masks = []
+        where = np.empty(self.n, dtype=np.int64)   # position of each hyperplane in B
+        where[B] = np.arange(len(B))
         for ci, (a, mem, c) in enumerate(classes):
-            Bsub = np.setdiff1d(B, mem, assume_unique=True)
+            keep = np.ones(len(B), dtype=bool)
+            keep[where[mem]] = False
+            Bsub = B[keep]                            # B without the class, in B's order
             if self.r - len(F) == 3:
                 # the sub-restrictions are circles: keep only their exact order (small),
                 # hash now, build the patterns once in pass 2
@@ -183,7 +187,7 @@ class _Enumerator(_CircleSteps):
             fh.append(np.concatenate([sub.h + hp, sub.h + hm]))
             fcls.append(np.full(2 * k, ci, dtype=np.int32))
             fg.append(np.concatenate([np.arange(k), np.arange(k)]).astype(np.int32))
-            fside.append(np.r_[np.ones(k, np.int8), -np.ones(k, np.int8)])
+            fside.append(np.repeat(np.array([1, -1], dtype=np.int8), k))
             if bar is not None:
                 bar.update(1)
         block_start = np.r_[0, np.cumsum([len(x) for x in fh])[:-1]].astype(np.int64)

@@ -12,7 +12,8 @@ import numpy as np
 
 from relucert.arrangement.chambers import Arrangement, csr_positions
 
-__all__ = ["interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays",
+__all__ = ["interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays", "cross4",
+           "ill_resolved_rays",
            "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK"]
 
 # chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
@@ -96,7 +97,7 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     return G, mask
 
 
-def _cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
+def cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
     """The generalised cross product of three vectors of R^4 (last axis): orthogonal to
     all three, norm the 3-volume they span; zero iff they are dependent."""
     m = {(j, k): B[..., j] * C[..., k] - B[..., k] * C[..., j] for j in range(4) for k in range(j + 1, 4)}
@@ -166,12 +167,39 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
     (ndarray, ndarray)
         ``indptr`` (m + 1,) and ``rays`` (total, 4).
     """
+    return _ray_pass(arr, zero_rel)[:2]
+
+
+def ill_resolved_rays(arr: Arrangement, zero_rel: float) -> np.ndarray:
+    """For d = 3: the chambers with three facet planes that are nearly, not exactly, dependent
+    (generalised cross product between ``zero_rel`` and ``sqrt(zero_rel)`` times the product of
+    their norms): a ray where they meet is resolved only to about ``eps / sqrt(zero_rel)``, so
+    the set :func:`chamber_rays` lists may miss it (computed in the same pass, cached).
+
+    Parameters
+    ----------
+    arr : Arrangement
+        With d = 3.
+    zero_rel : float
+        Relative rounding threshold (``tol.sign_zero``).
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+    """
+    return _ray_pass(arr, zero_rel)[2]
+
+
+def _ray_pass(arr: Arrangement, zero_rel: float):
+    """:func:`chamber_rays` and :func:`ill_resolved_rays` in one pass over the triples."""
     key = (zero_rel,)
     cached = _RAYS.get(arr, {}).get(key)
     if cached is not None:
         return cached
     m = arr.n_chambers
     counts = np.diff(arr.facet_indptr)
+    loose = np.sqrt(zero_rel)
+    ill = np.zeros(m, dtype=bool)
     owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 4))]
     for lo, hi in D4_BUCKETS:
         sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
@@ -182,14 +210,20 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
             gn = np.linalg.norm(G, axis=2)
             t3 = np.array(list(combinations(range(G.shape[1]), 3)))
             M3 = G[:, t3, :]                                                 # (mc, P, 3, 4)
-            R = _cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
+            R = cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
             rn = np.linalg.norm(R, axis=2)
-            scale = np.prod(np.linalg.norm(M3, axis=3), axis=2)
-            line = mask[:, t3].all(axis=2) & (rn > zero_rel * scale)
+            scale = np.prod(gn[:, t3], axis=2)
+            trip = mask[:, t3].all(axis=2)
+            line = trip & (rn > zero_rel * scale)
+            ill[rows] = np.any(line & (rn <= loose * scale), axis=1)
             R = R / np.where(line, rn, 1.0)[:, :, None]
+            # r and -r at once: <g, -r> = -<g, r>; a padding row g = 0 gives 0, which passes
+            act = np.matmul(R, np.transpose(G, (0, 2, 1)))                   # (mc, P, f)
+            slack = zero_rel * gn[:, None, :]
+            pos = line & np.all(act >= -slack, axis=2)
+            neg = line & np.all(act <= slack, axis=2)
             R = np.concatenate([R, -R], axis=1)
-            line = np.concatenate([line, line], axis=1)
-            ray = line & feasible_in_cone(R, np.ones(line.shape), G, gn, mask, zero_rel)
+            ray = np.concatenate([pos, neg], axis=1)
             owners.append(np.repeat(rows, ray.sum(axis=1)))
             found.append(R[ray])                                             # row-major: by chamber
     owner = np.concatenate(owners)
@@ -197,8 +231,8 @@ def chamber_rays(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndar
     indptr = np.zeros(m + 1, dtype=np.int64)
     indptr[1:] = np.cumsum(np.bincount(owner, minlength=m))
     rays = np.concatenate(found, axis=0)[order]
-    _RAYS.setdefault(arr, {})[key] = (indptr, rays)
-    return indptr, rays
+    _RAYS.setdefault(arr, {})[key] = (indptr, rays, ill)
+    return indptr, rays, ill
 
 
 _POINTED: "weakref.WeakKeyDictionary[Arrangement, bool]" = weakref.WeakKeyDictionary()

@@ -8,7 +8,7 @@ closed region (cut by the unit sphere) is ``||P_C(v_A)||`` (DESIGN.md section 3,
 :func:`relucert.arrangement.chamber_vectors` computes ``v_A`` for all chambers at
 once from the packed sign patterns (re-exported here for the exchange method).
 
-:func:`scan_all_chambers` scans chambers in decreasing upper bound: ``||v_A||``, for d = 2
+:func:`scan_all_chambers` scans chambers in decreasing upper bound: ``||v_A||``, for d = 2 and 3
 also ``<c_A, v_A> + ||v_A|| rho_A`` around the chamber's interior point
 (:func:`relucert.lp.tv.chamber_bounds.chamber_radii`), and an earlier scan's bound moved by
 ``||v_A(p) - v_A(p_prev)||``. A chamber whose bound is below the current cut-off cannot
@@ -148,7 +148,7 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         else:
             moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
         bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
-    if arr.X_lift.shape[1] == 3:   # d = 2: <theta, v> <= <c, v> + ||v|| rho on the region
+    if arr.X_lift.shape[1] in (3, 4):   # d = 2, 3: <theta, v> <= <c, v> + ||v|| rho on the region
         rho = chamber_radii(arr, tol.sign_zero)
         cv = np.einsum("md,md->m", V, arr.interior)
         slack = np.where(np.isfinite(rho), norms * (np.where(np.isfinite(rho), rho, 0.0) + CENTRE_BOUND_SLACK), np.inf)
