@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from relucert._model import eta as _eta
+from relucert.errors import SolverError
 from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.leaves import ascend, has_interior, leaf_maxima, point_regions
 from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES
@@ -45,7 +46,16 @@ class Bounding:
         A, q, tol, kn = self.prob.A, self.prob.q, self.tol, self.kernels
         Q = sg[:, None] * q[None, :]
         act, und, Sn, Rn = kn.classify(A, R)
-        G = kn.normals(Rn)
+        try:
+            G = kn.normals(Rn)
+        except np.linalg.LinAlgError:
+            # unit rays linearly dependent in float: a cone below float resolution that the
+            # splits cannot resolve (e.g. a subspace that every hyperplane contains)
+            raise SolverError(
+                "branch and bound: a cone's rays became parallel to float precision before its "
+                f"undecided points were decided (up to {int(und.sum(axis=1).max())} undecided points on "
+                "one cone): the data are too degenerate for the branch and bound; "
+                "use the enumeration oracle (oracle='enumerate')") from None
         alpha = kn.centre_alpha(Sn)
         W = kn.linear_majorant(A, Q, act, und, Sn, G, alpha)
         bound = np.minimum(inherited, kn.pre_bound(W, Rn, G))
