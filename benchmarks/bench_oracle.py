@@ -110,10 +110,30 @@ def _target_data(case: str):
     return np.asarray(X), np.asarray(y)
 
 
-def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
+def _solve_counting(X, y, lam: float, time_limit: float, counting):
+    """``relucert.solve(oracle="bab")`` with ``lp.tv.bab.maximise`` replaced by ``counting``
+    for the run: the solution, wall and CPU seconds, and the load at the start."""
     import os
 
     import relucert
+    import relucert.lp.tv.bab as bab
+
+    maximise = bab.maximise
+    bab.maximise = counting
+    load0 = os.getloadavg()[0]
+    t, c = time.perf_counter(), time.process_time()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
+    finally:
+        bab.maximise = maximise
+    return sol, time.perf_counter() - t, time.process_time() - c, load0
+
+
+def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
+    import os
+
     import relucert.lp.tv.bab as bab
     from relucert.arrangement import general_position_count
 
@@ -129,16 +149,7 @@ def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
         count["scans"] += 1
         return out
 
-    bab.maximise = counting
-    load0 = os.getloadavg()[0]
-    t, c = time.perf_counter(), time.process_time()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
-    finally:
-        bab.maximise = maximise
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    sol, wall, cpu, load0 = _solve_counting(X, y, lam, time_limit, counting)
     chambers = general_position_count(n, d)
     # the solver's gap is relative to max(1, |objective|) in its internal units; below 1 that is
     # an absolute gap, so the gap relative to the objective itself is printed too
@@ -154,7 +165,6 @@ def target(case: str, lam: float, time_limit: float, quota: bool = True) -> str:
 def profile(case: str, lam: float, time_limit: float) -> str:
     import os
 
-    import relucert
     import relucert.lp.tv.bab as bab
 
     X, y = _target_data(case)
@@ -173,16 +183,7 @@ def profile(case: str, lam: float, time_limit: float) -> str:
               "max|eta| {:.6g} upper {:.6g} found {} limit {}".format(*rows[-1]), flush=True)
         return out
 
-    bab.maximise = counting
-    load0 = os.getloadavg()[0]
-    t, c = time.perf_counter(), time.process_time()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sol = relucert.solve(X, y, lam, oracle="bab", progress=False, time_limit=time_limit)
-    finally:
-        bab.maximise = maximise
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    sol, wall, cpu, load0 = _solve_counting(X, y, lam, time_limit, counting)
     for h in sol.info.get("history", []):
         print(f"round {h['iter']:>3}: atoms {h['n_atoms']:>4} / set {h['n_atoms_set']:>5} objective {h['objective']:.8g} "
               f"violators {h['violators']:>4} max|eta| {h['max_found']:.6g} complete {h['complete']} "
