@@ -134,21 +134,13 @@ def _late_duals(case: str, dual_time: float) -> list:
 
 def _split_length_weighted(R, Rn, Sn, Q, und):
     """The session-6 edge rule: the crossing relaxation error times ``1 - cos(r_j, r_k)``."""
-    m, D, _ = R.shape
+    from relucert.lp.tv.bab.tree import crossing_error, split_at
+
     cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
-    a, b = np.triu_indices(D, 1)
-    Sa, Sb = Sn[:, :, a], Sn[:, :, b]
-    cross = (Sa * Sb < 0) & und[:, :, None]
-    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
-    score = np.einsum("mn,mnp->mp", np.abs(Q), gap) * (1.0 - cos[:, a, b])
+    a, b = np.triu_indices(R.shape[1], 1)
+    score = crossing_error(Sn, Q, und) * (1.0 - cos[:, a, b])
     pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
-    j, k = a[pair], b[pair]
-    rows = np.arange(m)
-    new = R[rows, :, j] + R[rows, :, k]
-    c1, c2 = R.copy(), R.copy()
-    c1[rows, :, j] = new
-    c2[rows, :, k] = new
-    return c1, c2, np.abs(new).max(axis=1)
+    return split_at(R, pair)
 
 
 def ab(cases: list, dual_time: float) -> None:

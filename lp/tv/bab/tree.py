@@ -240,14 +240,30 @@ def split(R: np.ndarray, Rn: np.ndarray, Sn: np.ndarray, Q: np.ndarray, und: np.
     >>> c1[0].tolist(), c2[0].tolist(), h.tolist()
     ([[1.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]], [1.0])
     """
-    m, D, _ = R.shape
     cos = np.einsum("mdj,mdk->mjk", Rn, Rn)
-    a, b = np.triu_indices(D, 1)
+    a, b = np.triu_indices(R.shape[1], 1)
+    score = crossing_error(Sn, Q, und)
+    pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
+    return split_at(R, pair)
+
+
+def crossing_error(Sn: np.ndarray, Q: np.ndarray, und: np.ndarray) -> np.ndarray:
+    """The relaxation error crossing each edge of each cone, (m, P) over the pairs
+    ``np.triu_indices(D, 1)``: ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik|`` over the
+    undecided points whose hyperplane crosses the edge (:func:`split`'s score)."""
+    a, b = np.triu_indices(Sn.shape[2], 1)
     Sa, Sb = Sn[:, :, a], Sn[:, :, b]                                   # (m, n, P)
     cross = (Sa * Sb < 0) & und[:, :, None]
     gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
-    score = np.einsum("mn,mnp->mp", np.abs(Q), gap)
-    pair = np.where(score.max(axis=1) > 0, np.argmax(score, axis=1), np.argmin(cos[:, a, b], axis=1))
+    return np.einsum("mn,mnp->mp", np.abs(Q), gap)
+
+
+def split_at(R: np.ndarray, pair: np.ndarray):
+    """The children of each cone at its edge ``pair`` (an index into ``np.triu_indices(D, 1)``):
+    ``r_j`` or ``r_k`` replaced by ``r_j + r_k``; returns ``c1, c2`` and the new ray's largest
+    absolute entry (as :func:`split`)."""
+    m, D, _ = R.shape
+    a, b = np.triu_indices(D, 1)
     j, k = a[pair], b[pair]
     rows = np.arange(m)
     new = R[rows, :, j] + R[rows, :, k]
