@@ -42,12 +42,9 @@ def test_centre_bound_holds_on_every_region(kind):
                 assert exact <= bound + 1e-10 * max(nv[k], 1.0), (k, sgn, exact, bound)
 
 
-@pytest.mark.parametrize("kind", ["general", "degenerate"])
-def test_scan_with_centre_bounds_equals_the_scan_without(kind, monkeypatch):
-    X = _X(2, kind)
-    arr = enumerate_chambers(X)
-    rng = np.random.default_rng(3)
-    p = rng.standard_normal(arr.n) * 0.2
+def _scans_with_and_without_bounds(arr, p, monkeypatch):
+    """Complete scans of ``p`` with the centre bounds and without them (every radius
+    infinite): the same maximum and the same violators; returns both scans."""
     with_b = scan_all_chambers(arr, p, 1.0)
     monkeypatch.setattr("relucert.lp.tv.oracle.chamber_radii", lambda arr, z: np.full(arr.n_chambers, np.inf))
     without = scan_all_chambers(arr, p, 1.0)
@@ -56,6 +53,16 @@ def test_scan_with_centre_bounds_equals_the_scan_without(kind, monkeypatch):
     a = sorted(zip(with_b.chamber.tolist(), with_b.sign.tolist(), with_b.value.tolist()))
     b = sorted(zip(without.chamber.tolist(), without.sign.tolist(), without.value.tolist()))
     assert a == b
+    return with_b, without
+
+
+@pytest.mark.parametrize("kind", ["general", "degenerate"])
+def test_scan_with_centre_bounds_equals_the_scan_without(kind, monkeypatch):
+    X = _X(2, kind)
+    arr = enumerate_chambers(X)
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(arr.n) * 0.2
+    with_b, without = _scans_with_and_without_bounds(arr, p, monkeypatch)
     assert with_b.n_projected <= without.n_projected
 
 
@@ -162,14 +169,7 @@ def test_no_radius_where_the_rays_cannot_be_shown_complete():
 def test_d3_scan_with_centre_bounds_equals_the_scan_without(kind, monkeypatch):
     arr = enumerate_chambers(_X3(11, kind))
     p = np.random.default_rng(12).standard_normal(arr.n) * 0.3
-    with_b = scan_all_chambers(arr, p, 1.0)
-    monkeypatch.setattr("relucert.lp.tv.oracle.chamber_radii", lambda arr, z: np.full(arr.n_chambers, np.inf))
-    without = scan_all_chambers(arr, p, 1.0)
-    assert with_b.complete and without.complete
-    assert with_b.max_value == without.max_value
-    a = sorted(zip(with_b.chamber.tolist(), with_b.sign.tolist(), with_b.value.tolist()))
-    b = sorted(zip(without.chamber.tolist(), without.sign.tolist(), without.value.tolist()))
-    assert a == b
+    with_b, without = _scans_with_and_without_bounds(arr, p, monkeypatch)
     assert with_b.n_projected < without.n_projected
 
 
