@@ -114,6 +114,19 @@ def _exact_keys(obj: dict, keys: set, where: str, optional: set = frozenset()) -
         raise CertificateError(f"{where}: missing key(s) {sorted(missing)}")
 
 
+def _uniqueness(parent: dict, where: str, path: str) -> tuple[CertifiedVerdict, str]:
+    """The ``uniqueness`` object of ``parent`` (a /1 document, or a /2 file's ``claims``):
+    exactly a known ``verdict`` and a string ``reason``; ``path`` names it in errors."""
+    uniq = _need(parent, "uniqueness", dict, where)
+    _exact_keys(uniq, {"verdict", "reason"}, path)
+    if not isinstance(uniq["verdict"], str) or uniq["verdict"] not in (VERDICT_UNIQUE, VERDICT_NOT_CERTIFIED):
+        raise CertificateError(f"{path}.verdict must be {VERDICT_UNIQUE!r} or {VERDICT_NOT_CERTIFIED!r}; "
+                               f"got {str(uniq['verdict'])[:40]!r}")
+    if not isinstance(uniq["reason"], str):
+        raise CertificateError(f"{path}.reason must be a string")
+    return CertifiedVerdict(uniq["verdict"]), uniq["reason"]
+
+
 class _Reader:
     """Decodes rationals under the bit limit."""
 
@@ -265,13 +278,7 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
     if comp["method"] != "zaslavsky":
         raise CertificateError(f"completeness.method must be 'zaslavsky'; got {str(comp['method'])[:40]!r}")
     n_claim = _need(comp, "n_chambers", int, "completeness")
-    uniq = _need(document, "uniqueness", dict, "certificate")
-    _exact_keys(uniq, {"verdict", "reason"}, "uniqueness")
-    if not isinstance(uniq["verdict"], str) or uniq["verdict"] not in (VERDICT_UNIQUE, VERDICT_NOT_CERTIFIED):
-        raise CertificateError(f"uniqueness.verdict must be {VERDICT_UNIQUE!r} or {VERDICT_NOT_CERTIFIED!r}; "
-                               f"got {str(uniq['verdict'])[:40]!r}")
-    if not isinstance(uniq["reason"], str):
-        raise CertificateError("uniqueness.reason must be a string")
+    verdict, reason = _uniqueness(document, "certificate", "uniqueness")
     if "provenance" in document and not isinstance(document["provenance"], dict):
         raise CertificateError("certificate.provenance must be an object")
     lower, upper, gap = (rd.rational(document[k], k) for k in ("lower_bound", "upper_bound", "gap"))
@@ -279,4 +286,4 @@ def parse_certificate(document, limits: Limits | None = None) -> ParsedCertifica
     return ParsedCertificate(
         n=n, d=d, X=X, y=y, lam=lam, dual=dual, atoms=tuple(atoms), masks=masks, interiors=interiors,
         parents=parents, mult=mult, n_chambers_claimed=n_claim, lower=lower, upper=upper, gap=gap,
-        verdict=CertifiedVerdict(uniq["verdict"]), reason=uniq["reason"], limits=limits)
+        verdict=verdict, reason=reason, limits=limits)

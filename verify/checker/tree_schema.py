@@ -37,10 +37,9 @@ from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
 from relucert.verify.certfile import CERTIFICATE_FORMAT_TREE, TOP_LEVEL_KEYS_TREE, CertifiedVerdict
-from relucert.verify.certfile import VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE
 from relucert.verify.checker.schema import (
     DEFAULT_LIMITS, Limits, ParsedCertificate, _chambers, _check_header, _exact_keys, _need, _Reader, _sizes,
-    read_problem,
+    _uniqueness, read_problem,
 )
 
 __all__ = ["SPLIT_RULE", "SPLIT_RULE_RECORDED", "MAX_EXACT_UNDECIDED", "ParsedTree", "parse_tree_certificate"]
@@ -83,15 +82,9 @@ def _claims(raw, n: int, d: int, rd: _Reader):
     if not 0 < margin < 1:
         raise CertificateError(f"claims.margin must be a rational in (0, 1); got {margin}")
     ch_raw = _need(raw, "chambers", list, "claims")
-    uniq = _need(raw, "uniqueness", dict, "claims")
-    _exact_keys(uniq, {"verdict", "reason"}, "claims.uniqueness")
-    if not isinstance(uniq["verdict"], str) or uniq["verdict"] not in (VERDICT_UNIQUE, VERDICT_NOT_CERTIFIED):
-        raise CertificateError(f"claims.uniqueness.verdict must be {VERDICT_UNIQUE!r} or {VERDICT_NOT_CERTIFIED!r}; "
-                               f"got {str(uniq['verdict'])[:40]!r}")
-    if not isinstance(uniq["reason"], str):
-        raise CertificateError("claims.uniqueness.reason must be a string")
+    verdict, reason = _uniqueness(raw, "claims", "claims.uniqueness")
     masks, interiors, parents, mult = _chambers(ch_raw, n, d, rd)
-    return margin, masks, interiors, parents, mult, CertifiedVerdict(uniq["verdict"]), uniq["reason"]
+    return margin, masks, interiors, parents, mult, verdict, reason
 
 
 def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
