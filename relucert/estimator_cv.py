@@ -76,7 +76,7 @@ def cv_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp)) for tr, te in folds]
 
 
-def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, list[str], list[tuple]]:
+def fold_mse_path(X, y, train, test, lams, tol, device, qp_backend) -> tuple[np.ndarray, list[str], list[tuple]]:
     """Solve the path on ``X[train]`` and return the test MSE at every lam, the statuses
     and the atoms ``(theta, amplitude)`` at every lam. Module-level so that a process pool
     can run it."""
@@ -84,7 +84,7 @@ def fold_mse_path(X, y, train, test, lams, tol, device) -> tuple[np.ndarray, lis
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # statuses are returned and reported by fit
-        path = solve_path(X[train], y[train], lams, tol=tol, device=device, progress=False)
+        path = solve_path(X[train], y[train], lams, tol=tol, device=device, progress=False, qp_backend=qp_backend)
     mse = np.empty(len(path.points))
     for k, sol in enumerate(path.solutions):
         r = sol.predict(X[test]) - y[test]
@@ -96,7 +96,7 @@ def fold_mse_budget(X, y, train, test, lams, options) -> tuple[np.ndarray, list[
     """Beyond enumeration: solve every lam on ``X[train]`` (decreasing, each started from the
     previous lam's atoms, the first from the data seed) by the branch and bound under the
     work budget in ``options`` (``relucert.solve`` keywords: ``max_iter``, ``max_nodes``,
-    ``warm_start`` (the seed), ``time_limit``, ``tol``, ``device``); return the test MSE at
+    ``warm_start`` (the seed), ``time_limit``, ``tol``, ``device``, ``qp_backend``); return the test MSE at
     every lam, the statuses and the atoms. Module-level so that a process pool can run it."""
     from relucert.solver import solve
 
@@ -137,7 +137,7 @@ class TVReLURegressorCV(*_BASES):
         Folds solved in parallel processes (None or 1: serially; -1: all cores). Results do
         not depend on it: each fold is an independent, deterministic solve.
     tol, exact_verify, device : as for :class:`TVReLURegressor` (the refit).
-    oracle, max_iter, max_nodes, time_limit, random_state : as for :class:`TVReLURegressor`.
+    oracle, max_iter, max_nodes, time_limit, random_state, qp_backend : as for :class:`TVReLURegressor`.
         Where the chambers are enumerated (``oracle="enumerate"``, or "auto" on small data)
         every fold solves the certified path (:func:`relucert.solve_path`) and ``lam_max_``
         is exact. Beyond (the branch and bound) every fold solves its lams under the work
@@ -167,7 +167,7 @@ class TVReLURegressorCV(*_BASES):
 
     def __init__(self, lams=None, *, n_lams=DEFAULT_N_LAMS_CV, ratio=PATH_LAM_RATIO, cv=5, n_jobs=None, tol=None,
                  exact_verify=True, device="cpu", oracle="auto", max_iter=None, max_nodes=ESTIMATOR_MAX_NODES,
-                 time_limit=ESTIMATOR_TIME_LIMIT, random_state=0):
+                 time_limit=ESTIMATOR_TIME_LIMIT, random_state=0, qp_backend="active-set"):
         self.lams = lams
         self.n_lams = n_lams
         self.ratio = ratio
@@ -181,9 +181,10 @@ class TVReLURegressorCV(*_BASES):
         self.max_nodes = max_nodes
         self.time_limit = time_limit
         self.random_state = random_state
+        self.qp_backend = qp_backend
 
     _PARAMS = ("lams", "n_lams", "ratio", "cv", "n_jobs", "tol", "exact_verify", "device", "oracle", "max_iter",
-               "max_nodes", "time_limit", "random_state")
+               "max_nodes", "time_limit", "random_state", "qp_backend")
 
     def _validate_params(self) -> None:
         from relucert._validation import check_choice
@@ -203,6 +204,9 @@ class TVReLURegressorCV(*_BASES):
         check_positive_int(self.max_nodes, "max_nodes", allow_none=True)
         check_time_limit(self.time_limit)
         check_seed(self.random_state)
+        from relucert.solver import check_qp_backend
+
+        check_qp_backend(self.qp_backend)
 
     def _budget_grid(self, X, y) -> np.ndarray:
         """The lam grid beyond enumeration; sets ``lam_max_`` to the branch and bound's
@@ -252,11 +256,12 @@ class TVReLURegressorCV(*_BASES):
             raise ValueError("cv: every fold needs a non-empty training and test part")
         if enumerate_:
             work = fold_mse_path
-            jobs = [(X, y, tr, te, lams, self.tol, self.device) for tr, te in folds]
+            jobs = [(X, y, tr, te, lams, self.tol, self.device, self.qp_backend) for tr, te in folds]
         else:
             work = fold_mse_budget
             jobs = [(X, y, tr, te, lams, {**budget_options(X[tr], y[tr], self, "bab"), "time_limit": self.time_limit,
-                                          "tol": self.tol, "device": self.device}) for tr, te in folds]
+                                          "tol": self.tol, "device": self.device, "qp_backend": self.qp_backend})
+                    for tr, te in folds]
         workers = 1 if self.n_jobs in (None, 1) else (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
         if workers > 1 and len(jobs) > 1:
             from concurrent.futures import ProcessPoolExecutor
@@ -294,7 +299,7 @@ class TVReLURegressorCV(*_BASES):
         est = TVReLURegressor(lam=self.lam_, tol=self.tol, exact_verify=self.exact_verify, device=self.device,
                               oracle="bab" if arrangement is None else "enumerate", max_iter=self.max_iter,
                               max_nodes=self.max_nodes, time_limit=self.time_limit if arrangement is None else None,
-                              random_state=self.random_state)
+                              random_state=self.random_state, qp_backend=self.qp_backend)
         if arrangement is None:
             return est.fit(X, y)
         from relucert.estimator import budget_options
@@ -305,6 +310,7 @@ class TVReLURegressorCV(*_BASES):
         est._validate_params()
         sol = solve(X, y, self.lam_, tol=self.tol, progress=False, device=self.device, oracle="enumerate",
                     arrangement=arrangement, warm_start=(theta, amplitude) if amplitude.size else None,
+                    qp_backend=self.qp_backend,
                     **budget_options(X, y, est, "enumerate"))
         return est._fit_solution(X, sol, arrangement=arrangement)
 

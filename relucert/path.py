@@ -168,7 +168,7 @@ def _check_lams(lams) -> np.ndarray:
 def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = PATH_LAM_RATIO,
                tol: Tolerances | None = None, max_chambers: int | None = None, max_iter: int | None = None,
                device: str = "auto", progress: bool | None = None, strict: bool = False,
-               warm_start: bool = True) -> PathResult:
+               warm_start: bool = True, qp_backend: str = "active-set") -> PathResult:
     """Certified optima of (P_lam) for every lam of a decreasing grid.
 
     Parameters
@@ -186,6 +186,8 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
     warm_start : bool, default True
         Start each point from the previous point's atoms (False: every point cold, from no
         atoms; the benchmark's baseline). The chambers are enumerated once either way.
+    qp_backend : {"active-set", "daqp"}, default "active-set"
+        The solver of the finite lasso programs at every point (as in :func:`relucert.solve`).
 
     Returns
     -------
@@ -222,6 +224,9 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
         raise TypeError(f"progress must be a bool or None; got {type(progress).__name__}")
     if not isinstance(warm_start, bool):
         raise TypeError(f"warm_start must be a bool; got {type(warm_start).__name__}")
+    from relucert.solver import check_qp_backend
+
+    qp_backend = check_qp_backend(qp_backend)
     from relucert.arrangement import DEFAULT_MAX_CHAMBERS, enumerate_chambers
 
     # the chambers depend on X only: one enumeration serves lam_max and every point
@@ -245,7 +250,7 @@ def solve_path(X, y, lams=None, *, n_lams: int = DEFAULT_N_LAMS, ratio: float = 
             warnings.simplefilter("always")
             sol = solve(X, y, float(lam), tol=tol, max_chambers=max_chambers, max_iter=max_iter, device=device,
                         progress=False, strict=strict, oracle="enumerate", arrangement=arr,
-                        warm_start=previous if warm_start else None)
+                        warm_start=previous if warm_start else None, qp_backend=qp_backend)
         wall = time.perf_counter() - t0
         resid = sol.predictions - y
         points.append(PathPoint(

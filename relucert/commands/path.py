@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from relucert.commands._common import (add_common_options, add_data_argument, add_device_option, check_outputs,
-                                       load_data_from_args, positive_int, progress_flag, record_data,
-                                       tolerances_from_args)
+from relucert.commands._common import (add_common_options, add_data_argument, add_device_option,
+                                       add_qp_backend_option, check_outputs, load_data_from_args, positive_int,
+                                       progress_flag, record_data, tolerances_from_args)
 from relucert.commands._library import check_plot
 from relucert.commands._output import exit_code, text_stream, write_json
 
@@ -61,6 +61,7 @@ def register(sub) -> None:
     add_device_option(p, "batched region scans run (d >= 4)")
     p.add_argument("--max-chambers", type=positive_int, default=None, metavar="N",
                    help="refuse when the estimated number of dual regions exceeds this")
+    add_qp_backend_option(p)
     add_common_options(p, tol=TOL_FLAGS)
     p.set_defaults(func=run)
 
@@ -113,7 +114,7 @@ def run(args) -> int:
         top = lam_max(data["X"], data["y"], tol=tol, max_chambers=args.max_chambers, device=args.device)
         lams = _grid(args.lams, top)
     result = solve_path(data["X"], data["y"], lams, tol=tol, max_chambers=args.max_chambers, device=args.device,
-                        progress=progress_flag(args))
+                        progress=progress_flag(args), qp_backend=args.qp_backend)
     out = text_stream(args)
     print_table(result, out)
     if args.json:
