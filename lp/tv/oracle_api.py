@@ -342,7 +342,7 @@ class BranchAndBoundOracle:
             self.last_max = float(out.max_value)
             return out
         support = prepare(self.X, q).support
-        start = self.memory.seeds(q, support) if warm else None
+        start = self.memory.seeds(q, support, float(threshold)) if warm else None
         seeds, hints = (None, None) if start is None else start
         out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
                        keep_frontier=remember, **options)
