@@ -159,6 +159,10 @@ class WarmStart:
         A frontier with more nodes is not kept (the next search starts from the roots).
     """
 
+    #: the shift of :meth:`seeds`: "ray" (Lemmas 9 and 9b), "split" (Lemma 9b (a) only) or
+    #: "lemma9" (Lemma 9's sum); the last two for benchmarks/bench_oracle.py's A/B only
+    shift = "ray"
+
     def __init__(self, X: np.ndarray, max_nodes: int):
         Z = lift(X)
         uniq, inverse = np.unique(Z, axis=0, return_inverse=True)
@@ -194,9 +198,12 @@ class WarmStart:
             return None
         q_old, front, points = self.prior
         dq = self.summed(q) - q_old
-        up = _not_inactive_sums(front.inactive, np.maximum(dq, 0.0) * self.norms)
-        down = _not_inactive_sums(front.inactive, np.maximum(-dq, 0.0) * self.norms)
-        shift = np.where(front.sign > 0, up, down)
+        if self.shift == "lemma9":
+            shift = _not_inactive_sums(front.inactive, np.abs(dq) * self.norms)
+        else:
+            up = _not_inactive_sums(front.inactive, np.maximum(dq, 0.0) * self.norms)
+            down = _not_inactive_sums(front.inactive, np.maximum(-dq, 0.0) * self.norms)
+            shift = np.where(front.sign > 0, up, down)
         # float rounding of the sums and of the addition: a relative margin of (N + 4) eps
         slack = 1.0 + (dq.shape[0] + 4) * np.finfo(np.float64).eps
         bound = (front.bound + shift) * slack
@@ -205,7 +212,7 @@ class WarmStart:
             floor = min(floor, float(np.abs(np.maximum(points @ self.A_all.T, 0.0) @ self.summed(q)).max()))
         elif floor > -np.inf:
             floor = 0.0
-        again = np.flatnonzero(bound > floor)
+        again = np.flatnonzero(bound > floor) if self.shift == "ray" else np.zeros(0, dtype=np.int64)
         for lo in range(0, again.size, _RAY_SHIFT_CHUNK):
             ids = again[lo:lo + _RAY_SHIFT_CHUNK]
             ray = ray_shift(self.A_all, dq, front.R[ids], front.sign[ids], front.inactive[ids])
