@@ -59,6 +59,9 @@ def test_scan_limit_band():
     assert scan_limit(200, None, 1.3, 1.0, 1.25, 16) == 200
     assert scan_limit(200, None, 1.3, 1.0, 2.0, 16) == 16
     assert scan_limit(8, None, 1.0, 1.0, 1.25, 16) == 8
+    assert scan_limit(200, None, 1.04, 1.0, 1.25, 16, 1.05) is None              # complete near the end
+    assert scan_limit(200, 5000, 1.04, 1.0, 1.25, 16, 1.05) == 200
+    assert scan_limit(200, None, 1.06, 1.0, 1.25, 16, 1.05) == 16
 
 
 def _teacher(n, d, seed):
@@ -68,16 +71,18 @@ def _teacher(n, d, seed):
     return X, y + 0.05 * rng.standard_normal(n)
 
 
-@pytest.mark.parametrize("n,d,cap,band,exact", [(12, 2, 1, np.inf, True), (10, 3, 2, 2.0, True),
-                                               (10, 3, 16, 1.25, False), (8, 4, 4, np.inf, True)])
-def test_exchange_with_any_violator_policy_reaches_the_enumerated_optimum(n, d, cap, band, exact):
-    """oracle = branch and bound with the cap on every scan (band inf), on a wider band, or
-    without exact region optima: the same optimum as the enumeration oracle, both certified."""
+@pytest.mark.parametrize("n,d,cap,band,exact,complete", [(12, 2, 1, np.inf, True, 0.0), (10, 3, 2, 2.0, True, 1.05),
+                                                        (10, 3, 16, 1.25, False, 0.0), (8, 4, 4, np.inf, True, 1.05),
+                                                        (12, 2, 16, 1.25, True, np.inf)])
+def test_exchange_with_any_violator_policy_reaches_the_enumerated_optimum(n, d, cap, band, exact, complete):
+    """oracle = branch and bound with the cap on every scan (band inf), on a wider band,
+    without exact region optima, with or without complete scans near the end (or on every
+    scan): the same optimum as the enumeration oracle, both certified."""
     X, y = _teacher(n, d, 10 * d + n)
     lam = 0.05
     ref = solve_exchange(enumerate_chambers(X), y, lam, oracle=EnumerationOracle(enumerate_chambers(X)))
     bab = BranchAndBoundOracle(X, progress=False)
-    bab.violator_cap, bab.violator_band, bab.exact_regions = cap, band, exact
+    bab.violator_cap, bab.violator_band, bab.exact_regions, bab.complete_band = cap, band, exact, complete
     got = solve_exchange(None, y, lam, oracle=bab, progress=False)
     assert ref.status is Status.OPTIMAL and got.status is Status.OPTIMAL
     assert ref.best.certified and got.best.certified

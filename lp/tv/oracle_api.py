@@ -48,8 +48,8 @@ import time
 import numpy as np
 
 from relucert.lp.tv.anytime import DualRecord
-from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
-                                 BAB_WARM_MAX_NODES, Tolerances, resolve)
+from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_VIOLATORS,
+                                 BAB_WARM_HINTS, BAB_WARM_MAX_BYTES, BAB_WARM_MAX_NODES, Tolerances, resolve)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -278,6 +278,7 @@ class BranchAndBoundOracle:
         # the violator policy (lp.tv.oracle_violators): the cap near feasibility and its band
         # (the last scan's max |eta| over the threshold), and each violator at its region's optimum
         self.violator_cap, self.violator_band, self.exact_regions = BAB_SCAN_VIOLATORS, BAB_QUOTA_ETA, True
+        self.complete_band = BAB_SCAN_COMPLETE_ETA   # closer still: complete scans
         self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
 
     def forget(self) -> None:
@@ -296,7 +297,8 @@ class BranchAndBoundOracle:
         bound maximisers' regions, and far from feasible it stops on a node budget once it
         has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
         feasibility (the last scan met at most ``violator_band`` times ``threshold``) and
-        without a node budget the ``limit`` is capped at ``violator_cap``, and the violators
+        without a node budget the ``limit`` is capped at ``violator_cap`` (dropped within
+        ``complete_band``: a complete scan), and the violators
         of a scan stopped on its limit are raised to their regions' exact optima
         (``exact_regions``; :mod:`relucert.lp.tv.oracle_violators`). Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
@@ -321,7 +323,7 @@ class BranchAndBoundOracle:
 
         options = dict(self.options)
         limit = scan_limit(limit, options.get("max_nodes"), self.last_max, threshold, self.violator_band,
-                           self.violator_cap)
+                           self.violator_cap, self.complete_band)
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
             given = options.get("time_limit")

@@ -4,7 +4,9 @@ how many violators a scan of the exchange lists, and what it lists for each.
 - The cap near feasibility (:func:`scan_limit`): once the last scan met at most ``band`` times
   the threshold, a scan without a node budget lists at most ``cap`` violators. Best-first
   lists the most violated regions first, and near feasibility the ones after the first few
-  cost many nodes each (benchmarks/RESULTS.md, "Issue-13 targets").
+  cost many nodes each (benchmarks/RESULTS.md, "Issue-13 targets"). Closer still (at most
+  ``complete`` times the threshold) the scan is complete: it lists every violator, and only a
+  complete scan lets the exchange evaluate and polish its candidate.
 - Exact region optima (:func:`region_optima`): a scan stopped on its violator limit lists each
   (region, sign) with the maximum of the leaf piece it met first, which may lie on that
   leaf's boundary, below the region's maximum. The region (a chamber of the support rows) is
@@ -22,15 +24,25 @@ import numpy as np
 __all__ = ["scan_limit", "region_optima"]
 
 
-def scan_limit(limit, max_nodes, last_max: float, threshold: float, band: float, cap: int):
-    """The violator limit of one scan: ``min(limit, cap)`` when the scan has a limit, no node
-    budget (``max_nodes`` None) and the last scan met at most ``band * threshold``; else
-    ``limit``.
+def scan_limit(limit, max_nodes, last_max: float, threshold: float, band: float, cap: int,
+               complete: float = 0.0):
+    """The violator limit of one scan without a node budget (``max_nodes`` None), from the
+    max |eta| ``last_max`` met by the last scan: None (a complete scan, every violator) when
+    ``last_max <= complete * threshold``; ``min(limit, cap)`` when
+    ``last_max <= band * threshold``; else ``limit`` (also whenever there is a node budget).
 
-    >>> scan_limit(200, None, 1.1, 1.0, 1.25, 16), scan_limit(200, None, 3.0, 1.0, 1.25, 16)
-    (16, 200)
+    Near the end a complete scan costs about as many nodes as a capped one (the remembered
+    frontier already holds the fine cones around the maxima), lists every violator and lets
+    the exchange evaluate and polish its candidate (which needs a complete scan).
+
+    >>> [scan_limit(200, None, m, 1.0, 1.25, 16, 1.05) for m in (1.01, 1.1, 3.0)]
+    [None, 16, 200]
     """
-    if limit is not None and max_nodes is None and last_max <= band * float(threshold):
+    if limit is None or max_nodes is not None:
+        return limit
+    if last_max <= complete * float(threshold):
+        return None
+    if last_max <= band * float(threshold):
         return min(int(limit), int(cap))
     return limit
 
