@@ -87,8 +87,9 @@ def _not_inactive_sums(inactive_all: np.ndarray, w: np.ndarray) -> np.ndarray:
     return table[inactive_all, np.arange(nb)[None, :]].sum(axis=1)
 
 
-#: nodes whose ray shift is computed together (an (m, N, D) product each)
-_RAY_SHIFT_CHUNK = 8192
+#: bytes of one (m, N, D) float64 array of the ray shift: its nodes are taken in chunks of
+#: about this size (8192 nodes at n = 100, d = 4; 900 at n = 500, d = 8)
+_RAY_SHIFT_BYTES = 2 ** 25
 
 
 def ray_shift(A: np.ndarray, dq: np.ndarray, R: np.ndarray, sign: np.ndarray, inactive: np.ndarray) -> np.ndarray:
@@ -213,8 +214,9 @@ class WarmStart:
         elif floor > -np.inf:
             floor = 0.0
         again = np.flatnonzero(bound > floor) if self.shift == "ray" else np.zeros(0, dtype=np.int64)
-        for lo in range(0, again.size, _RAY_SHIFT_CHUNK):
-            ids = again[lo:lo + _RAY_SHIFT_CHUNK]
+        chunk = max(1, _RAY_SHIFT_BYTES // (8 * self.A_all.shape[0] * self.A_all.shape[1]))
+        for lo in range(0, again.size, chunk):
+            ids = again[lo:lo + chunk]
             ray = ray_shift(self.A_all, dq, front.R[ids], front.sign[ids], front.inactive[ids])
             bound[ids] = np.minimum(bound[ids], (front.bound[ids] + ray) * slack)
         N = self.A_all.shape[0]
