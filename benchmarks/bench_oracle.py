@@ -3,7 +3,7 @@
 
 Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
         [--time-limit S] [--warm-ab] [--targets d4n100,d5n200,d8n500,diabetes] [--no-quota]
-        [--profile d4n100]
+        [--profile d4n100] [--policy-ab d4n30 --variants ray:1.25:1,lemma9:1.25:0]
 
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
 Each case solves with both oracles (progress off) and prints the estimated chamber
@@ -27,6 +27,14 @@ the violator quota of ``maximise`` off (``harvest=False``: proofs Lemma 10), for
 exchange's rounds, then the final bounding scan): nodes, seeds (warm start) and seeds closed
 at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, violators listed
 and the violator limit; then each round's violators added and the run's certified gap.
+
+``--policy-ab CASE``: one ``--targets`` case solved once per ``--variants`` entry, back to back
+in one process: ``shift:band:exact[:cap[:complete]]`` sets the warm start's shift rule
+(``WarmStart.shift``: "ray", "split" or "lemma9"), the violator cap's band
+(``BranchAndBoundOracle.violator_band``), whether stopped scans list region optima
+(``exact_regions``, 1 or 0), the cap (``violator_cap``) and the band of complete scans
+(``complete_band``, 0: none); prints the status, objective,
+certified lower bound, rounds, scans, nodes, wall and CPU seconds of each.
 """
 from __future__ import annotations
 
@@ -195,6 +203,48 @@ def profile(case: str, lam: float, time_limit: float) -> str:
             f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
 
 
+def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) -> list[str]:
+    import os
+
+    import relucert.lp.tv.bab as bab
+    from relucert.lp.tv import oracle_api
+    from relucert.lp.tv.bab.warm import WarmStart
+
+    X, y = _target_data(case)
+    maximise, init, shift = bab.maximise, oracle_api.BranchAndBoundOracle.__init__, WarmStart.shift
+    out = []
+    for v in variants.split(","):
+        rule, band, exact, cap, full = (v.split(":") + ["", "", "", ""])[:5]
+        count = {"nodes": 0, "scans": 0}
+
+        def counting(*a, **k):
+            res = maximise(*a, **k)
+            count["nodes"] += res.stats.n_nodes
+            count["scans"] += 1
+            return res
+
+        def configured(self, *a, band=band, exact=exact, cap=cap, full=full, **k):
+            init(self, *a, **k)
+            self.violator_band = float(band) if band else self.violator_band
+            self.exact_regions = bool(int(exact)) if exact else self.exact_regions
+            self.violator_cap = int(cap) if cap else self.violator_cap
+            self.complete_band = float(full) if full else self.complete_band
+
+        WarmStart.shift = rule or shift
+        oracle_api.BranchAndBoundOracle.__init__ = configured
+        try:
+            sol, wall, cpu, load0 = _solve_counting(X, y, lam, time_limit, counting)
+        finally:
+            WarmStart.shift, oracle_api.BranchAndBoundOracle.__init__ = shift, init
+        own = (sol.objective - sol.certified_lower_bound) / abs(sol.objective)
+        out.append(f"{case} {v}: {sol.status.value}, objective {sol.objective:.9g}, certified lower bound "
+                   f"{sol.certified_lower_bound:.9g}, gap / objective {own:.3e}, {sol.info.get('n_iter')} rounds, "
+                   f"{count['scans']} scans, {count['nodes']} nodes, wall {wall:.1f} s, CPU {cpu:.1f} s, "
+                   f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
+        print(out[-1], flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -205,8 +255,14 @@ def main(argv=None) -> int:
     ap.add_argument("--targets", default=None, help="issue 13's targets, e.g. d4n100,d8n500,diabetes")
     ap.add_argument("--no-quota", action="store_true", help="--targets with the violator quota off")
     ap.add_argument("--profile", default=None, help="one target case, every scan printed (e.g. d4n100)")
+    ap.add_argument("--policy-ab", default=None, help="one target case, solved once per --variants entry")
+    ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete]],...")
+    ap.add_argument("--no-limit", action="store_true", help="--policy-ab without a time limit")
     args = ap.parse_args(argv)
     print(machine())
+    if args.policy_ab:
+        policy_ab(args.policy_ab, args.lam, None if args.no_limit else args.time_limit, args.variants)
+        return 0
     if args.profile:
         print(profile(args.profile, args.lam, args.time_limit), flush=True)
         return 0

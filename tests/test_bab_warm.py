@@ -69,6 +69,37 @@ def test_shifted_bound_dominates_exact_maxima(d, seed):
     assert checked >= 10
 
 
+
+@pytest.mark.parametrize("d,seed", [(1, 60), (2, 61), (3, 62), (4, 63)])
+def test_ray_shift_is_first_order(d, seed):
+    """Lemma 9b (b) on small cones around random directions: the ray shift is at least the
+    exact maximum of sign * eta_{q' - q} over the cone and the ball (sub-enumeration of every
+    sign pattern), and far below the shift of Lemma 9 (a) once the cone is small."""
+    from relucert.lp.tv.bab.warm import ray_shift
+
+    rng = np.random.default_rng(seed)
+    n, D = 7, d + 1
+    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    below = 0
+    for trial in range(12):
+        centre = rng.standard_normal(D)
+        scale = 2 ** int(rng.integers(4, 12))
+        R = np.round(centre[:, None] * scale + rng.integers(-1, 2, size=(D, D))).astype(float)
+        if abs(np.linalg.det(R)) < 0.5:
+            continue
+        sign = int(rng.choice([-1, 1]))
+        dq = rng.standard_normal(n) * 0.1
+        act, und, _, _ = cones.classify(A, R[None])
+        ina = np.packbits(~act & ~und, axis=1)
+        got = ray_shift(A, dq, R[None], np.array([sign], np.int8), ina)[0]
+        exact = _exact_cone_max(A, sign * dq, R)
+        scale = np.abs(dq) @ np.linalg.norm(A, axis=1)      # the reference's own rounding (NNLS)
+        assert exact <= got * (1 + 1e-12) + 1e-10 * scale
+        split = np.sum(np.maximum(sign * dq, 0.0) * np.linalg.norm(A, axis=1) * ~(~act & ~und)[0])
+        below += got < split
+    assert below >= 6
+
+
 def _tiles(front, D, seed):
     T = np.random.default_rng(seed).standard_normal((3000, D))
     coef = np.einsum("mjd,td->tmj", np.linalg.inv(front.R), T)

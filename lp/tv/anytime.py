@@ -137,7 +137,7 @@ def timed_bound_scan(oracle, q: np.ndarray, tol):
 
     options = {k: v for k, v in oracle.options.items() if k not in ("time_limit", "max_nodes")}
     support = prepare(oracle.X, q).support
-    start = oracle.memory.seeds(q, support) if oracle.executor is None else None
+    start = oracle.memory.seeds(q, support, np.inf) if oracle.executor is None else None
     seeds, hints = (None, None) if start is None else start
     window = oracle.bound_window
     # the timed part only in a run whose rounds ran out of time (run_deadlines)

@@ -48,8 +48,8 @@ import time
 import numpy as np
 
 from relucert.lp.tv.anytime import DualRecord
-from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
-                                 BAB_WARM_MAX_NODES, Tolerances)
+from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_VIOLATORS,
+                                 BAB_WARM_HINTS, BAB_WARM_MAX_BYTES, BAB_WARM_MAX_NODES, Tolerances, resolve)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -168,8 +168,6 @@ class EnumerationOracle:
         -------
         OracleScan
         """
-        from relucert.tolerances import resolve
-
         tol = resolve(tol)
         return self.scan(p, 1.0 + tol.dual_feas, tol=tol, warm=True)
 
@@ -277,7 +275,10 @@ class BranchAndBoundOracle:
         self.memory = WarmStart(self.X, min(BAB_WARM_MAX_NODES, BAB_WARM_MAX_BYTES // per_node))
         self.executor = None   # an executor (relucert.lp.tv.bab.parallel): scan by subtrees on it
         self.duals = DualRecord()
-        self.violator_cap = BAB_SCAN_VIOLATORS
+        # the violator policy (lp.tv.oracle_violators): the cap near feasibility and its band
+        # (the last scan's max |eta| over the threshold), and each violator at its region's optimum
+        self.violator_cap, self.violator_band, self.exact_regions = BAB_SCAN_VIOLATORS, BAB_QUOTA_ETA, True
+        self.complete_band = BAB_SCAN_COMPLETE_ETA   # closer still: complete scans
         self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
 
     def forget(self) -> None:
@@ -288,12 +289,6 @@ class BranchAndBoundOracle:
         self.bound_window = None
         self.last_max = np.inf
 
-    def _near(self, threshold) -> bool:
-        """The last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``: near feasibility,
-        where the violators past the first few cost many nodes each (far from it they come
-        cheaply from the bound maximisers, Lemma 10, and the quota's node stop bounds the cost)."""
-        return self.last_max <= BAB_QUOTA_ETA * float(threshold)
-
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
         frontier with shifted bounds (proofs/branch_and_bound.md, Lemma 9) instead of the
@@ -301,10 +296,11 @@ class BranchAndBoundOracle:
         ``limit`` (the exchange's scans) it is a quota scan: violators also come from the
         bound maximisers' regions, and far from feasible it stops on a node budget once it
         has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
-        feasibility (the last scan met at most ``BAB_QUOTA_ETA`` times ``threshold``) and
-        without a node budget (``max_nodes``) the ``limit`` is capped at ``violator_cap``
-        (default ``BAB_SCAN_VIOLATORS``): best-first lists the most violated regions first,
-        and the further ones cost far more nodes than the exchange gains from them. Every scan's ``(p, upper_bound)`` is recorded in
+        feasibility (the last scan met at most ``violator_band`` times ``threshold``) and
+        without a node budget the ``limit`` is capped at ``violator_cap`` (dropped within
+        ``complete_band``: a complete scan), and the violators
+        of a scan stopped on its limit are raised to their regions' exact optima
+        (``exact_regions``; :mod:`relucert.lp.tv.oracle_violators`). Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
 
         Parameters
@@ -323,9 +319,11 @@ class BranchAndBoundOracle:
         from relucert.lp.tv.bab import maximise
         from relucert.lp.tv.bab.tree import prepare
 
+        from relucert.lp.tv.oracle_violators import region_optima, scan_limit
+
         options = dict(self.options)
-        if limit is not None and options.get("max_nodes") is None and self._near(threshold):
-            limit = min(int(limit), self.violator_cap)
+        limit = scan_limit(limit, options.get("max_nodes"), self.last_max, threshold, self.violator_band,
+                           self.violator_cap, self.complete_band)
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
             given = options.get("time_limit")
@@ -342,10 +340,12 @@ class BranchAndBoundOracle:
             self.last_max = float(out.max_value)
             return out
         support = prepare(self.X, q).support
-        start = self.memory.seeds(q, support) if warm else None
+        start = self.memory.seeds(q, support, float(threshold)) if warm else None
         seeds, hints = (None, None) if start is None else start
         out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
                        keep_frontier=remember, **options)
+        if limit is not None and self.exact_regions:   # each violator at its region's optimum
+            out = region_optima(self.X, q, out, resolve(tol))
         if remember and out.frontier is not None:
             # a scan stopped on its violator limit is remembered too (its open nodes carry
             # valid bounds): it saved more nodes per scan than remembering complete scans

@@ -334,3 +334,14 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+
+# --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
+#: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)
+#: once the last scan met at most ``BAB_SCAN_COMPLETE_ETA`` times the threshold (0: never, the
+#: default). A complete scan lists every violator and lets the exchange evaluate and polish its
+#: candidate. Measured (benchmarks/RESULTS.md, "Rounds near feasibility"): at d = 4, n = 30 a
+#: band of 1.05 cut the rounds from 54 to 21 but cost 28 % more CPU; at d = 4, n = 100 a complete
+#: scan from the remembered frontier at max |eta| 1.03-1.05 took 141,000-151,000 nodes against
+#: 54,000-115,000 for 16 violators, but no 300 s run reached the band, so it stays off until an
+#: A/B there settles it (``bench_oracle.py --policy-ab d4n100 --variants ray:1.25:1:16:0,ray:1.25:1:16:1.05``).
+BAB_SCAN_COMPLETE_ETA = 0.0

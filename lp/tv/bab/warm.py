@@ -23,7 +23,7 @@ import numpy as np
 
 from relucert._model import lift
 
-__all__ = ["Frontier", "FrontierLog", "WarmStart"]
+__all__ = ["Frontier", "FrontierLog", "WarmStart", "ray_shift"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,66 @@ def _not_inactive_sums(inactive_all: np.ndarray, w: np.ndarray) -> np.ndarray:
     return table[inactive_all, np.arange(nb)[None, :]].sum(axis=1)
 
 
+#: bytes of one (m, N, D) float64 array of the ray shift: its nodes are taken in chunks of
+#: about this size (8192 nodes at n = 100, d = 4; 900 at n = 500, d = 8)
+_RAY_SHIFT_BYTES = 2 ** 25
+
+
+def ray_shift(A: np.ndarray, dq: np.ndarray, R: np.ndarray, sign: np.ndarray, inactive: np.ndarray) -> np.ndarray:
+    """An upper bound of ``max {sign * (eta_{q + dq} - eta_q)(theta) : theta in C, ||theta|| <= 1}``
+    per cone ``C`` (proofs/branch_and_bound.md, Lemma 9b; ``inf`` where it does not apply).
+
+    On ``C`` the change is ``sign * eta_dq``; its rows known inactive (``inactive``, packed
+    bits over the rows of ``A``) vanish, the rows active on ``C`` are linear and the
+    undecided ones with ``sign * dq_j < 0`` are at most 0, so it is at most the sublinear
+    ``f(theta) = sum_act s_j <a_j, theta> + sum_{und, s_j > 0} s_j relu(<a_j, theta>)``
+    (``s = sign * dq``). With unit rays ``u_k`` and ``theta = sum_k c_k u_k`` (``c >= 0``),
+    ``f(theta) <= sum_k c_k f(u_k) <= kappa max_k f(u_k)^+`` where
+    ``kappa = ||G^T 1|| >= sum_k c_k`` on the unit ball (``G = U^{-1}``). Rounding: the
+    products carry the error bound of ``cones.classify``; ``kappa`` is raised by the
+    inverse's residual ``e = ||G U - I||_F`` (``inf`` when ``e > 1/2``).
+
+    Parameters
+    ----------
+    A : np.ndarray, shape (N, D)
+    dq : np.ndarray, shape (N,)
+        The change of the weights.
+    R : np.ndarray, shape (m, D, D)
+        Rays (columns).
+    sign : np.ndarray, shape (m,)
+    inactive : np.ndarray of uint8, shape (m, ceil(N / 8))
+        Packed bits: rows known inactive on each cone.
+
+    Returns
+    -------
+    np.ndarray, shape (m,)
+    """
+    eps = np.finfo(np.float64).eps
+    m, D = R.shape[0], A.shape[1]
+    N = A.shape[0]
+    U = R / np.linalg.norm(R, axis=1, keepdims=True)
+    S = np.matmul(A, U)                                                   # (m, N, D)
+    err = (D + 2) * eps * np.matmul(np.abs(A), np.abs(U))
+    ina = np.unpackbits(inactive, axis=1, count=N).astype(bool)
+    act = np.all(S > err, axis=2) & ~ina
+    s = np.asarray(sign, dtype=np.float64)[:, None] * dq[None, :]        # (m, N)
+    und_pos = ~act & ~ina & (s > 0)
+    f = (np.einsum("mn,mnk->mk", np.where(act, s, 0.0), S)
+         + np.einsum("mn,mnk->mk", np.where(act | und_pos, np.abs(s), 0.0), err)
+         + np.einsum("mn,mnk->mk", np.where(und_pos, s, 0.0), np.maximum(S, 0.0)))
+    top = np.maximum(f.max(axis=1), 0.0)
+    try:
+        G = np.linalg.inv(U)
+    except np.linalg.LinAlgError:   # some cone's unit rays dependent in float: no ray shift
+        return np.full(m, np.inf)
+    e = np.linalg.norm(np.matmul(G, U) - np.eye(D), axis=(1, 2))
+    kappa = np.linalg.norm(G.sum(axis=1), axis=1) + 2.0 * np.sqrt(D) * np.linalg.norm(G, axis=(1, 2)) * e
+    # rounding of the sums: (N + D + 4) eps of the terms' absolute sum, per ray
+    size = np.einsum("mn,mnk->mk", np.abs(s) * ~ina, np.abs(S) + err).max(axis=1)
+    out = kappa * (top + (N + D + 4) * eps * size) * (1.0 + (D + 4) * eps)
+    return np.where((e <= 0.5) & np.isfinite(out), out, np.inf)
+
+
 class WarmStart:
     """The memory of :class:`relucert.lp.tv.oracle_api.BranchAndBoundOracle`: the last
     remembered frontier over the distinct rows of ``X``, the weights it was searched with,
@@ -99,6 +159,10 @@ class WarmStart:
     max_nodes : int
         A frontier with more nodes is not kept (the next search starts from the roots).
     """
+
+    #: the shift of :meth:`seeds`: "ray" (Lemmas 9 and 9b), "split" (Lemma 9b (a) only) or
+    #: "lemma9" (Lemma 9's sum); the last two for benchmarks/bench_oracle.py's A/B only
+    shift = "ray"
 
     def __init__(self, X: np.ndarray, max_nodes: int):
         Z = lift(X)
@@ -117,10 +181,15 @@ class WarmStart:
         """Summed weight of every distinct row."""
         return np.bincount(self.inverse, weights=q, minlength=self.A_all.shape[0])
 
-    def seeds(self, q: np.ndarray, support: np.ndarray):
+    def seeds(self, q: np.ndarray, support: np.ndarray, threshold: float = -np.inf):
         """The remembered frontier with bounds shifted to the weights ``q`` (Lemma 9), its
         inactive bits mapped onto the rows of the search (sample ``support[t]`` is its row
         ``t``), and the hint points; None when nothing is remembered.
+
+        Every node gets the sign-split shift of Lemma 9 (only the rows whose weight moved
+        towards ``sign`` can raise ``sign * eta``); a node whose shifted bound is still above
+        ``floor`` (the search closes the others at once) gets the ray shift of Lemma 9b instead when that is smaller:
+        first order in the cone's width, so a small cone whose ``eta`` fell stays closed.
 
         Returns
         -------
@@ -129,11 +198,27 @@ class WarmStart:
         if self.prior is None:
             return None
         q_old, front, points = self.prior
-        w = np.abs(self.summed(q) - q_old) * self.norms
-        shift = _not_inactive_sums(front.inactive, w)
+        dq = self.summed(q) - q_old
+        if self.shift == "lemma9":
+            shift = _not_inactive_sums(front.inactive, np.abs(dq) * self.norms)
+        else:
+            up = _not_inactive_sums(front.inactive, np.maximum(dq, 0.0) * self.norms)
+            down = _not_inactive_sums(front.inactive, np.maximum(-dq, 0.0) * self.norms)
+            shift = np.where(front.sign > 0, up, down)
         # float rounding of the sums and of the addition: a relative margin of (N + 4) eps
-        slack = 1.0 + (w.shape[0] + 4) * np.finfo(np.float64).eps
+        slack = 1.0 + (dq.shape[0] + 4) * np.finfo(np.float64).eps
         bound = (front.bound + shift) * slack
+        floor = float(threshold)
+        if floor > -np.inf and points.shape[0]:
+            floor = min(floor, float(np.abs(np.maximum(points @ self.A_all.T, 0.0) @ self.summed(q)).max()))
+        elif floor > -np.inf:
+            floor = 0.0
+        again = np.flatnonzero(bound > floor) if self.shift == "ray" else np.zeros(0, dtype=np.int64)
+        chunk = max(1, _RAY_SHIFT_BYTES // (8 * self.A_all.shape[0] * self.A_all.shape[1]))
+        for lo in range(0, again.size, chunk):
+            ids = again[lo:lo + chunk]
+            ray = ray_shift(self.A_all, dq, front.R[ids], front.sign[ids], front.inactive[ids])
+            bound[ids] = np.minimum(bound[ids], (front.bound[ids] + ray) * slack)
         N = self.A_all.shape[0]
         ina_all = np.unpackbits(front.inactive, axis=1, count=N).astype(bool)
         ina = np.packbits(ina_all[:, self.inverse[support]], axis=1)
