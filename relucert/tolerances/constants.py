@@ -334,3 +334,11 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+
+# --- the node bound high in the tree (engineer hid, issue 13; lp/tv/bab/bounding.py, lp/tv/bab/slopes.py) ---
+#: Projected-gradient (FISTA) iterations on the slopes of the undecided negative terms that
+#: replace the first Frank-Wolfe step of a node still open after the centre slopes
+#: (proofs/branch_and_bound.md, Lemma 2, "Projected-gradient slopes"; 0 turns them off). Each
+#: iteration costs two ``(m, n) x (n, D)`` products; the bound stays the exact projection of
+#: the slopes found, so only the work depends on it (benchmarks/RESULTS.md, "Node bound").
+BAB_SLOPE_ITERS = 30
