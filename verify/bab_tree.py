@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import nnls
+from scipy.optimize import lsq_linear, nnls
 from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
@@ -78,6 +78,16 @@ class _Floats:
             z = w + G.T @ lam
             vertex = (An @ z > 0).astype(np.float64)
             alpha = alpha + 2.0 / (k + 2.0) * (vertex - alpha)
+        if neg and best[2] > 1.0:
+            # the best slopes and multipliers together (bounded least squares; the solver's
+            # projected-gradient slopes close such nodes, proofs/branch_and_bound.md Lemma 2)
+            M = np.hstack([(q[neg][:, None] * An).T, G.T])
+            k = len(neg)
+            x = lsq_linear(M, -base, bounds=(np.zeros(M.shape[1]), np.r_[np.ones(k), np.full(G.shape[0], np.inf)]),
+                           method="bvls").x
+            res = float(np.linalg.norm(M @ x + base))
+            if res < best[2]:
+                best = (np.clip(x[:k], 0.0, 1.0), np.maximum(x[k:], 0.0), res)
         alpha, lam, res = best
         return {i: a for i, a in zip(neg, alpha) if a > 0}, lam, res
 
