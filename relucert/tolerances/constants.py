@@ -341,4 +341,4 @@ BAB_SCAN_VIOLATORS = 16
 #: (proofs/branch_and_bound.md, Lemma 2, "Projected-gradient slopes"; 0 turns them off). Each
 #: iteration costs two ``(m, n) x (n, D)`` products; the bound stays the exact projection of
 #: the slopes found, so only the work depends on it (benchmarks/RESULTS.md, "Node bound").
-BAB_SLOPE_ITERS = 30
+BAB_SLOPE_ITERS = 50

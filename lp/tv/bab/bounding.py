@@ -1,7 +1,7 @@
 """The bounding step and the exact leaves of :class:`relucert.lp.tv.bab.search._Search`
 (proofs/branch_and_bound.md, Lemmas 2-4, 6 and 7): a mixin holding the incumbent, the
-batched node bound (pre-bound, polar-cone bound, Frank-Wolfe steps on the relaxation
-slopes) and the resolution of exact leaves into violators."""
+batched node bound (pre-bound, polar-cone bound, projected-gradient then Frank-Wolfe steps
+on the relaxation slopes) and the resolution of exact leaves into violators."""
 from __future__ import annotations
 
 import numpy as np
