@@ -2,6 +2,7 @@
 
 Usage:  python benchmarks/bench_bab.py [--quick] [--leaf-undecided K] [--no-enumerate-large]
         python benchmarks/bench_bab.py --ab d3n100,d4n30,d4n100 [--dual-time 200]
+        python benchmarks/bench_bab.py --slopes d4n30,d4n100 | --slopes d5n200 --cert-threshold 5
 
 Duals (each scaled so that its enumerated max |eta_p| is exactly 1, the hardest case for
 certify, whose threshold is 1 + tol.dual_feas):
@@ -16,6 +17,12 @@ BaB: lp.bab.certify (threshold 1 + eps) and lp.bab.maximise (max |eta_p|). Print
 nodes, nodes/chambers, times (wall and CPU), enumeration time / BaB time, and the machine.
 At d = 4, n = 100 enumeration is not run (7.85M chambers): the ratio uses the
 general-position chamber count.
+
+``--slopes``: the node bound's projected-gradient slopes (``Bounding.slope_iters``, session 8)
+against Frank-Wolfe only (``slope_iters = 0``), IN THE SAME PROCESS on the last late-round dual
+(max |eta| < 1.6) of each case (recorded as for ``--ab``): the exchange's quota scan, and
+``certify`` of the dual scaled so that its maximum is 1 (the complete maximise gives the scale;
+cases with d <= 4) or, with ``--cert-threshold T``, of the dual itself at threshold T.
 
 ``--ab``: the session-6 rules against the current ones IN THE SAME PROCESS on the duals of the
 exchange's late rounds (teacher data of ``relucert.examples.battery``, seed 0, lam = 0.05):
@@ -185,9 +192,49 @@ def ab(cases: list, dual_time: float) -> None:
                           f"| {out.stats.n_nodes / chambers:.4f} | {c:.2f} | {w:.2f} |", flush=True)
 
 
+def slopes(cases: list, dual_time: float, cert_threshold: float | None) -> None:
+    """Projected-gradient slopes against Frank-Wolfe only (module docstring, ``--slopes``)."""
+    import os
+
+    from relucert.arrangement import general_position_count
+    from relucert.lp.tv.bab import bounding, certify, maximise
+
+    default = bounding.Bounding.slope_iters
+    print(f"machine: {machine()}; load {os.getloadavg()[0]:.1f}")
+    print("| case | round (max |eta|) | run | slope iterations | result | nodes | nodes / chambers | CPU s | wall s |")
+    print("|---|---|---|---:|---|---:|---:|---:|---:|")
+    for case in cases:
+        recs = _late_duals(case, dual_time)
+        i = [i for i, r in enumerate(recs) if r["max_value"] < 1.6][-1]
+        r = recs[i]
+        X, q = r["X"], r["q"]
+        chambers = general_position_count(*X.shape)
+        if cert_threshold is None:
+            scale, thr = maximise(X, q, progress=False).max_value, None
+        else:
+            scale, thr = 1.0, cert_threshold
+        runs = [("scan", lambda: maximise(X, q, r["threshold"], limit=r["limit"], progress=False)),
+                ("certify" + ("" if thr is None else f" at {thr:g}"),
+                 lambda: certify(X, q / scale, threshold=thr, progress=False))]
+        for run, fn in runs:
+            for iters in (0, default):
+                bounding.Bounding.slope_iters = iters
+                try:
+                    out, w, c = _timed(fn)
+                finally:
+                    bounding.Bounding.slope_iters = default
+                res = (f"max {out.max_value:.9f}" + ("" if out.complete else " (stopped)") if run == "scan"
+                       else out.status.value)
+                print(f"| {case} | {i} ({r['max_value']:.4f}) | {run} | {iters} | {res} | {out.stats.n_nodes:,} "
+                      f"| {out.stats.n_nodes / chambers:.2e} | {c:.2f} | {w:.2f} |", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ab", default=None, help="before/after rules on late-round duals of these cases (dXnN,...)")
+    ap.add_argument("--slopes", default=None, help="projected-gradient slopes on/off on late-round duals (dXnN,...)")
+    ap.add_argument("--cert-threshold", type=float, default=None,
+                    help="--slopes: certify the dual at this threshold instead of scaled to max 1")
     ap.add_argument("--dual-time", type=float, default=200.0, help="time limit (s) of the solve recording the duals")
     ap.add_argument("--quick", action="store_true", help="small cases only (well under a minute)")
     ap.add_argument("--leaf-undecided", type=int, default=None, help="exact leaves at |U| <= K")
@@ -195,6 +242,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.ab:
         ab(args.ab.split(","), args.dual_time)
+        return 0
+    if args.slopes:
+        slopes(args.slopes.split(","), args.dual_time, args.cert_threshold)
         return 0
     k0 = args.leaf_undecided
     if args.quick:

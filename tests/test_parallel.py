@@ -18,7 +18,7 @@ from relucert.lp.tv.bab.parallel import SerialExecutor, certify_parallel, maximi
 from relucert.tolerances import DEFAULT
 
 # small units so that every problem is cut into many of them
-SMALL = dict(task_nodes=128, seeds_per_task=16, seed_depth=1)
+SMALL = dict(task_nodes=64, seeds_per_task=16, seed_depth=1)
 
 
 def _problem(d: int, n: int, scale: float = 1.0):

@@ -12,7 +12,8 @@ go with each unit): this layer never imports the solver's executors
 
 At each node Act/Ina/U are derived exactly (the checker's kernel); the node becomes a
 *bound leaf* when the linear majorant of Lemma 2 (centre slopes, refined by a few
-Frank-Wolfe steps) plus NNLS polar multipliers, rounded to a dyadic grid ``2**-b`` (``b``
+Frank-Wolfe steps, then, if those do not reach 1, the best slopes and multipliers by scipy's
+BVLS) plus NNLS polar multipliers, rounded to a dyadic grid ``2**-b`` (``b``
 in ``BAB_CERT_MULT_BITS``, coarsest first), gives ``||z||^2 <= 1`` in exact arithmetic;
 otherwise an *exact leaf* when it has at most ``leaf_undecided`` weighted undecided
 samples and every sub-region's rounded polar multipliers confirm exactly; otherwise it is
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import nnls
+from scipy.optimize import lsq_linear, nnls
 from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
@@ -78,6 +79,19 @@ class _Floats:
             z = w + G.T @ lam
             vertex = (An @ z > 0).astype(np.float64)
             alpha = alpha + 2.0 / (k + 2.0) * (vertex - alpha)
+        if neg and best[2] > 1.0:
+            # the best slopes and multipliers together (bounded least squares; the solver's
+            # projected-gradient slopes close such nodes, proofs/branch_and_bound.md Lemma 2)
+            M = np.hstack([(q[neg][:, None] * An).T, G.T])
+            k = len(neg)
+            try:
+                x = lsq_linear(M, -base, bounds=(np.zeros(M.shape[1]), np.r_[np.ones(k), np.full(G.shape[0], np.inf)]),
+                               method="bvls").x
+            except (ValueError, np.linalg.LinAlgError):    # floats only choose: the node is refined instead
+                x = None
+            res = np.inf if x is None else float(np.linalg.norm(M @ x + base))
+            if res < best[2]:
+                best = (np.clip(x[:k], 0.0, 1.0), np.maximum(x[k:], 0.0), res)
         alpha, lam, res = best
         return {i: a for i, a in zip(neg, alpha) if a > 0}, lam, res
 

@@ -345,3 +345,11 @@ BAB_SCAN_VIOLATORS = 16
 #: 54,000-115,000 for 16 violators, but no 300 s run reached the band, so it stays off until an
 #: A/B there settles it (``bench_oracle.py --policy-ab d4n100 --variants ray:1.25:1:16:0,ray:1.25:1:16:1.05``).
 BAB_SCAN_COMPLETE_ETA = 0.0
+
+# --- the node bound high in the tree (engineer hid, issue 13; lp/tv/bab/bounding.py, lp/tv/bab/slopes.py) ---
+#: Projected-gradient (FISTA) iterations on the slopes of the undecided negative terms that
+#: replace the first Frank-Wolfe step of a node still open after the centre slopes
+#: (proofs/branch_and_bound.md, Lemma 2, "Projected-gradient slopes"; 0 turns them off). Each
+#: iteration costs two ``(m, n) x (n, D)`` products; the bound stays the exact projection of
+#: the slopes found, so only the work depends on it (benchmarks/RESULTS.md, "Node bound").
+BAB_SLOPE_ITERS = 50

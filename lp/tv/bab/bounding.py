@@ -1,7 +1,7 @@
 """The bounding step and the exact leaves of :class:`relucert.lp.tv.bab.search._Search`
 (proofs/branch_and_bound.md, Lemmas 2-4, 6 and 7): a mixin holding the incumbent, the
-batched node bound (pre-bound, polar-cone bound, Frank-Wolfe steps on the relaxation
-slopes) and the resolution of exact leaves into violators."""
+batched node bound (pre-bound, polar-cone bound, projected-gradient then Frank-Wolfe steps
+on the relaxation slopes) and the resolution of exact leaves into violators."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,8 @@ from relucert._model import eta as _eta
 from relucert.errors import SolverError
 from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.leaves import ascend, has_interior, leaf_maxima, point_regions
-from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES
+from relucert.lp.tv.bab.slopes import projected_slopes
+from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES, BAB_SLOPE_ITERS
 
 __all__ = ["Bounding", "minimax_value"]
 
@@ -29,6 +30,10 @@ class Bounding:
     #: stop the Frank-Wolfe steps on a node once its gap test shows that no slope can close it
     #: (Lemma 2); only the work depends on it (benchmarks/bench_bab.py --ab turns it off)
     gap_test = True
+    #: projected-gradient iterations on the slopes (:mod:`relucert.lp.tv.bab.slopes`) that
+    #: replace the first Frank-Wolfe step of a node still open after the centre slopes
+    #: (0: Frank-Wolfe only); only the work depends on it (Lemma 2)
+    slope_iters = BAB_SLOPE_ITERS
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -68,7 +73,15 @@ class Bounding:
             if step and self._late():
                 self.hurried = True      # bounds still valid, but not those of the timing-free tree
                 break
-            if step:
+            if step == 1 and self.slope_iters:
+                if base is None:
+                    base = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need],
+                                              np.zeros((need.size, Q.shape[1])))
+                # near-optimal slopes by projected gradient on the bounded least squares
+                # (Lemma 2, "Projected-gradient slopes"); any alpha in [0, 1] is valid
+                alpha[need] = projected_slopes(A, Q[need], neg[need], base, G[need], alpha[need], self.slope_iters)
+                W[need] = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
+            elif step:
                 # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i
                 # is Q_i <a_i, theta*>, so the best vertex sets alpha_i = 1 where
                 # <a_i, theta*> > 0; every alpha in [0, 1] gives a valid bound (Lemma 2)
