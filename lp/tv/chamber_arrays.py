@@ -201,9 +201,10 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
     loose = np.sqrt(zero_rel)
     ill = np.zeros(m, dtype=bool)
     owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 4))]
-    for lo, hi in D4_BUCKETS:
-        sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
-        step = max(1, D4_WORK // max(1, comb(hi, 3) * hi))
+    # grouped by exact facet count: no padded facets, so no triples of padding
+    for f in range(3, MAX_PAIR_FACETS + 1):
+        sel = np.flatnonzero(counts == f)
+        step = max(1, D4_WORK // (comb(f, 3) * f))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = padded_facets(arr, rows)
