@@ -16,7 +16,7 @@ from itertools import combinations, permutations
 
 import numpy as np
 
-from relucert.arrangement.exact import (_ETA, _TINY, UNIT_ROUNDOFF, FlagForms, _bilinear_underflow, _nonfinite_ok,
+from relucert.arrangement.exact import (_TINY, UNIT_ROUNDOFF, FlagForms, _bilinear_underflow, _nonfinite_ok,
                                         _perm_sign, _signs)
 
 __all__: list[str] = []
@@ -31,7 +31,8 @@ _PAIR_CHUNK = 1 << 16
 def _minors(Fz: np.ndarray, T: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`relucert.arrangement.exact._minor_float` for a stack of flags ``Fz`` (C, k, r):
     the same products and sums in the same order (so bitwise the same values) and the same
-    error bound, infinite where a partial product underflows."""
+    error bound; where a partial product underflows, the bound is infinite and the value the
+    sum of the terms before (as there)."""
     C, k = Fz.shape[0], len(T)
     if k == 1:
         return Fz[:, 0, T[0]].copy(), np.zeros(C)
@@ -43,12 +44,14 @@ def _minors(Fz: np.ndarray, T: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]
     with _nonfinite_ok():
         for p in permutations(range(k)):
             prod = np.ones(C)
+            lost_now = np.zeros(C, dtype=bool)
             for i in range(k):
                 factor = M[:, i, p[i]]
                 nxt = prod * factor
-                lost |= (np.abs(nxt) < _TINY) & (prod != 0.0) & (factor != 0.0)
+                lost_now |= (np.abs(nxt) < _TINY) & (prod != 0.0) & (factor != 0.0)
                 prod = nxt
-            total = total + _perm_sign(p) * prod
+            lost |= lost_now
+            total = np.where(lost, total, total + _perm_sign(p) * prod)   # the one-flag code stops there
             perm_abs = perm_abs + np.abs(prod)
             nterms += 1
         err = 2.0 * (k + nterms) * UNIT_ROUNDOFF * perm_abs
