@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
-from relucert.lp.tv.chamber_arrays import (D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
+from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
                                            ill_resolved_rays, is_pointed, padded_facets, padded_rays)
 
 __all__ = ["chamber_radii", "euler_complete"]
@@ -99,8 +99,8 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     loose = np.sqrt(zero_rel)
     ill = ill_resolved_rays(arr, zero_rel)
     nrays = np.diff(chamber_rays(arr, zero_rel)[0])
-    for lo, hi in D4_BUCKETS:
-        sel = np.flatnonzero((counts >= max(lo, 4)) & (counts <= hi) & ~ill & (nrays >= 4))
+    for hi in range(4, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
+        sel = np.flatnonzero((counts == hi) & ~ill & (nrays >= 4))
         # padded to the chunk's largest ray count: chunks of similar counts, sized so that the
         # pairwise ray tests (rays x rays per chamber) stay within D4_WORK entries
         sel = sel[np.argsort(nrays[sel], kind="stable")]
