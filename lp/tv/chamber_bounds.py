@@ -62,8 +62,8 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)     # accept near-feasible rays: extra rays only enlarge rho
-    for lo, hi in ((3, 4), (5, 6), (7, 9), (10, 14), (15, MAX_PAIR_FACETS)):
-        sel = np.flatnonzero((counts >= lo) & (counts <= hi))
+    for hi in range(3, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
+        sel = np.flatnonzero(counts == hi)
         step = max(1, D4_WORK // max(1, hi * hi * hi))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
