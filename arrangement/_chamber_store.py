@@ -58,3 +58,43 @@ def _dedup(h: np.ndarray):
     ids = np.empty(len(h), dtype=np.int64)
     ids[o] = rank_of[grp]
     return ids, first[perm], o, starts
+
+
+def _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start):
+    """Facets of the merged chambers of one level: the classes of each chamber's finds,
+    expanded to their members (CSR ``fptr, fidx``). A chamber is found at most once through
+    a class (Lemma 1), so there are no duplicates; the finds of one chamber are contiguous
+    in the hash order ``o`` (groups starting at ``starts``)."""
+    cls_sorted = fcls[o]
+    sz = sizes[cls_sorted]
+    glen = np.diff(np.r_[starts, len(o)])
+    gsum = np.add.reduceat(sz, starts)
+    gid = ids[o[starts]]
+    cnt = np.zeros(M, dtype=np.int64)
+    cnt[gid] = gsum
+    fptr = np.zeros(M + 1, dtype=np.int64)
+    fptr[1:] = np.cumsum(cnt)
+    cs = np.cumsum(sz) - sz
+    off = np.repeat(fptr[gid] - cs[starts], glen) + cs
+    fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+    if np.all(sizes == 1):
+        fidx[off] = members_all[member_start[cls_sorted]]
+    else:
+        within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
+        fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
+    return fptr, fidx
+
+
+def _top_edges(fside, fcls, block_start, ids, sizes, members_all, member_start):
+    """Adjacency of the top level: ``G+`` and ``G-`` of one sub chamber are adjacent across
+    the class; the finds of a class (from ``block_start``) are [G+ for every G] then [G- for
+    every G]. Returns the pairs and the CSR lists of the hyperplanes each edge crosses."""
+    plus_rows = np.flatnonzero(fside > 0)
+    blen = np.diff(np.r_[block_start, len(fside)])
+    k_of = np.repeat(blen // 2, blen)
+    minus_rows = plus_rows + k_of[plus_rows]
+    pairs = np.stack([ids[plus_rows], ids[minus_rows]], axis=1)
+    cls = fcls[plus_rows]
+    eptr = np.zeros(len(cls) + 1, dtype=np.int64)
+    eptr[1:] = np.cumsum(sizes[cls])
+    return pairs, eptr, _expand(members_all, member_start, sizes, cls)

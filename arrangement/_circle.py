@@ -21,12 +21,10 @@ class _CircleSteps:
     """The rank-2 step of :class:`relucert.arrangement.restrict._Enumerator` (a mixin:
     it uses the enumerator's data ``Z``, hash weights ``R``, masks and basis)."""
 
-    def _circle(self, F: tuple[int, ...], B: np.ndarray | None, light: bool = False, info=None) -> _Chambers:
-        """Arcs of the rank-2 restriction to ``L_F``; ``light``: hashes only; ``info``:
-        the exact circular order from :meth:`_circle_order` (computed when None)."""
-        if info is None:
-            info = self._circle_order(F, B)
-        sb, ss, starts, init_pos, alpha, E = info
+    def _circle(self, F: tuple[int, ...], B: np.ndarray) -> _Chambers:
+        """Arcs of the rank-2 restriction to ``L_F`` (the whole arrangement when ``r = 2``;
+        the circles of rank-3 levels are batched: :mod:`relucert.arrangement._level3`)."""
+        sb, ss, starts, init_pos, alpha, E = self._circle_order(F, B)
         m2 = len(sb)
         K = len(starts)
         h0 = self._hash(init_pos)
@@ -34,8 +32,6 @@ class _CircleSteps:
         hv = np.where(ss > 0, (~Rv) + np.uint64(1), Rv)
         hdelta = hv if K == m2 else np.add.reduceat(hv, starts)
         h = np.cumsum(hdelta, dtype=np.uint64) + h0
-        if light:
-            return _Chambers(pos=None, h=h, pt=None, fptr=None, fidx=None)
         P0 = self._mask(init_pos)
         onehot = np.zeros((m2, self.nb8), dtype=np.uint8)
         onehot[np.arange(m2), self.byte[sb]] = self.bit[sb]

@@ -32,8 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relucert.arrangement._chamber_store import _Chambers, _dedup, _expand, _HashCollision
+from relucert.arrangement._chamber_store import _Chambers, _dedup, _facet_lists, _HashCollision, _top_edges
 from relucert.arrangement._circle import _circle_edges, _CircleSteps
+from relucert.arrangement._circle_batch import _CircleBatch
+from relucert.arrangement._level3 import _LevelThree
+from relucert.arrangement.chambers import csr_positions
 from relucert.arrangement.exact import ExactData, FlagForms, exact_rank_columns
 
 __all__ = ["enumerate_restrict", "EnumerationCore"]
@@ -54,7 +57,7 @@ class EnumerationCore:
     rank: int
 
 
-class _Enumerator(_CircleSteps):
+class _Enumerator(_CircleSteps, _CircleBatch, _LevelThree):
     """The recursion on restrictions: one instance per attempt (hash seed). Rank-2
     restrictions are the circles of :class:`relucert.arrangement._circle._CircleSteps`;
     higher ranks (:meth:`_level`) combine the chambers of each hyperplane's restriction
@@ -93,32 +96,18 @@ class _Enumerator(_CircleSteps):
         return Q[:, k:]
 
     # ---- dispatch --------------------------------------------------------------------
-    def chambers(self, F: tuple[int, ...], B: np.ndarray, light: bool = False) -> _Chambers:
+    def chambers(self, F: tuple[int, ...], B: np.ndarray) -> _Chambers:
         """Chambers of the restriction to ``L_F``; ``B`` the hyperplanes not containing it.
 
         The restriction depends only on the flat ``L_F``, which ``B`` determines (its
         complement is the set of hyperplanes containing ``L_F``): results are memoised by
         ``B``, so a flat reached through several flags (``(a, b)`` and ``(b, a)``) is
         enumerated once."""
-        rank = self.r - len(F)
-        if rank == 2:
-            return self._circle(F, B, light)
         key = B.tobytes()
         hit = self.memo.get(key)
         if hit is None:
-            hit = self._level(F, B)
+            hit = self._level3(F, B) if self.r - len(F) == 3 else self._level(F, B)
             self.memo[key] = hit
-        return hit
-
-    def circle_order(self, F: tuple[int, ...], B: np.ndarray):
-        """:meth:`_circle_order`, memoised by ``B`` below the top level."""
-        if len(F) < 2:
-            return self._circle_order(F, B)
-        key = B.tobytes()
-        hit = self.memo_order.get(key)
-        if hit is None:
-            hit = self._circle_order(F, B)
-            self.memo_order[key] = hit
         return hit
 
     # ---- rank >= 3: recurse on the restrictions ---------------------------------------
@@ -149,17 +138,22 @@ class _Enumerator(_CircleSteps):
             out.append((a, mem, c.astype(np.int8)))
         return out
 
+    def _bar(self, top: bool, n_classes: int):
+        """A tqdm bar over the top level's classes (two steps each), or None."""
+        if not top or self.progress is False:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=2 * n_classes, desc="chambers", unit="hyperplane",
+                    disable=None if self.progress is None else not self.progress, file=sys.stderr)
+
     def _level(self, F: tuple[int, ...], B: np.ndarray, top: bool = False) -> _Chambers:
+        """Chambers of the restriction to ``L_F`` of rank >= 4 from its hyperplane classes'
+        restrictions (rank 3: :meth:`_level3`)."""
         classes = self._classes(F, B)
         E = self._basis(F)
-        bar = None
-        if top and self.progress is not False:
-            from tqdm import tqdm
-
-            bar = tqdm(total=2 * len(classes), desc="chambers", unit="hyperplane",
-                       disable=None if self.progress is None else not self.progress, file=sys.stderr)
-        cache: list[_Chambers | None] = []
-        infos: list = []
+        bar = self._bar(top, len(classes))
+        subs: list[_Chambers | None] = []
         fh, fcls, fg, fside = [], [], [], []
         masks = []
         where = np.empty(self.n, dtype=np.int64)   # position of each hyperplane in B
@@ -167,22 +161,11 @@ class _Enumerator(_CircleSteps):
         for ci, (a, mem, c) in enumerate(classes):
             keep = np.ones(len(B), dtype=bool)
             keep[where[mem]] = False
-            Bsub = B[keep]                            # B without the class, in B's order
-            if self.r - len(F) == 3:
-                # the sub-restrictions are circles: keep only their exact order (small),
-                # hash now, build the patterns once in pass 2
-                info = self.circle_order(F + (a,), Bsub)
-                sub = self._circle(F + (a,), None, light=True, info=info)
-                infos.append(info)
-                cache.append(None)
-            else:
-                sub = self.chambers(F + (a,), Bsub)
-                infos.append(None)
-                cache.append(sub)
+            sub = self.chambers(F + (a,), B[keep])    # B without the class, in B's order
+            subs.append(sub)
             plus, minus = mem[c > 0], mem[c < 0]
-            mp, mm = self._mask(plus), self._mask(minus)
+            masks.append((self._mask(plus), self._mask(minus)))
             hp, hm = self._hash(plus), self._hash(minus)
-            masks.append((mp, mm))
             k = len(sub.h)
             fh.append(np.concatenate([sub.h + hp, sub.h + hm]))
             fcls.append(np.full(2 * k, ci, dtype=np.int32))
@@ -198,43 +181,21 @@ class _Enumerator(_CircleSteps):
         ids, first, o, starts = _dedup(fh)
         M = len(first)
         hashes = fh[first]
-        # facets: the classes of the finds of each chamber, expanded to their members.
-        # A chamber is found at most once through a class (Lemma 1), so no duplicates.
-        # The finds of one chamber are contiguous in the hash order ``o``.
+        del fh
         sizes = np.array([len(cl[1]) for cl in classes], dtype=np.int64)
         members_all = np.concatenate([cl[1] for cl in classes])
         member_start = np.r_[0, np.cumsum(sizes)[:-1]]
-        cls_sorted = fcls[o]
-        sz = sizes[cls_sorted]
-        glen = np.diff(np.r_[starts, len(o)])
-        gsum = np.add.reduceat(sz, starts)
-        gid = ids[o[starts]]
-        cnt = np.zeros(M, dtype=np.int64)
-        cnt[gid] = gsum
-        fptr = np.zeros(M + 1, dtype=np.int64)
-        fptr[1:] = np.cumsum(cnt)
-        cs = np.cumsum(sz) - sz
-        off = np.repeat(fptr[gid] - cs[starts], glen) + cs
-        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
-        if np.all(sizes == 1):
-            fidx[off] = members_all[member_start[cls_sorted]]
-        else:
-            within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
-            fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
-        del o, starts, cls_sorted, sz, cs, off
+        fptr, fidx = _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start)
+        del o, starts
         class_of = np.full(self.n, -1, dtype=np.int64)
         for ci, cl in enumerate(classes):
             class_of[cl[1]] = ci
         # pass 2: patterns, exact merge check, interior points
-        del fh
         pos = np.zeros((M, self.nb8 if not top else self.nb), dtype=np.uint8)
         pt = np.zeros((M, self.r))
         offset = 0
         for ci, (a, mem, c) in enumerate(classes):
-            sub = cache[ci]
-            if sub is None:
-                sub = self._circle(F + (a,), None, info=infos[ci])
-                infos[ci] = None
+            sub = subs[ci]
             k = len(sub.h)
             sl = slice(offset, offset + 2 * k)
             offset += 2 * k
@@ -252,47 +213,36 @@ class _Enumerator(_CircleSteps):
             if not np.array_equal(pos[my_ids], pats):
                 raise _HashCollision()
             if len(rep_rows):
-                pt[rid] = self._push(E, a, class_of == ci, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos, fptr, fidx)
+                qa = np.broadcast_to(E @ (E.T @ self.Z[a]), (len(rid), self.r))
+                pt[rid] = self._push(qa, np.full(len(rid), ci), class_of, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos,
+                                     fptr, fidx)
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
-        self.last_edges = None
-        if top:
-            # adjacency: G+ and G- of one sub chamber are adjacent across the class;
-            # the finds of a class are [G+ for every G] then [G- for every G]
-            plus_rows = np.flatnonzero(fside > 0)
-            k_of = np.repeat(np.diff(np.r_[block_start, len(fside)]) // 2, np.diff(np.r_[block_start, len(fside)]))
-            minus_rows = plus_rows + k_of[plus_rows]
-            pairs = np.stack([ids[plus_rows], ids[minus_rows]], axis=1)
-            cls = fcls[plus_rows]
-            eptr = np.zeros(len(cls) + 1, dtype=np.int64)
-            eptr[1:] = np.cumsum(sizes[cls])
-            self.last_edges = (pairs, eptr, _expand(members_all, member_start, sizes, cls))
+        self.last_edges = _top_edges(fside, fcls, block_start, ids, sizes, members_all, member_start) if top else None
         return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
 
-    def _push(self, E, a, in_class, p, side, rid, pos, fptr, fidx):
-        """Interior points of the chambers ``G+-``: ``p + side * t * q_a`` with ``t`` half
-        the step at which the first other facet would be crossed."""
-        qa = E @ (E.T @ self.Z[a])
+    def _push(self, qa, cls, class_of, p, side, rid, pos, fptr, fidx):
+        """Interior points of the chambers ``G+-``: ``p + side * t * q_a`` (row by row: ``q_a``
+        the projection of the class's ``z_a`` to ``L_F``, ``cls`` the class) with ``t`` half
+        the step at which the first facet outside the class would be crossed."""
         cnt = fptr[rid + 1] - fptr[rid]
         rows = np.repeat(np.arange(len(rid)), cnt)
-        starts = np.repeat(fptr[rid], cnt)
-        within = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        f = fidx[starts + within]
+        f = fidx[csr_positions(fptr[rid], cnt)]
         sf = np.where((pos[rid[rows], self.byte[f]] & self.bit[f]) != 0, 1.0, -1.0)
         zf = self.Z[f]
         num = sf * np.einsum("ij,ij->i", p[rows], zf)
-        den = -side[rows] * sf * (zf @ qa)
-        limiting = (den > 0) & ~in_class[f]
+        den = -side[rows] * sf * np.einsum("ij,ij->i", zf, qa[rows])
+        limiting = (den > 0) & (class_of[f] != cls[rows])
         ratio = np.full(len(f), np.inf)
         ratio[limiting] = num[limiting] / den[limiting]
         tmax = np.full(len(rid), np.inf)
         np.minimum.at(tmax, rows, ratio)
-        scale = np.linalg.norm(p, axis=1) / max(float(np.linalg.norm(qa)), np.finfo(float).tiny)
+        scale = np.linalg.norm(p, axis=1) / np.maximum(np.linalg.norm(qa, axis=1), np.finfo(float).tiny)
         t = np.where(np.isfinite(tmax), 0.5 * tmax, scale)
         t = np.minimum(t, scale)
-        out = p + (side * t)[:, None] * qa[None, :]
+        out = p + (side * t)[:, None] * qa
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
@@ -327,7 +277,7 @@ def enumerate_restrict(Z: np.ndarray, *, progress=None, seed: int = 0) -> Enumer
                 ch = en._circle((), B)
                 edges, ecp, eci = _circle_edges(ch, en)
             else:
-                ch = en._level((), B, top=True)
+                ch = (en._level3 if r == 3 else en._level)((), B, top=True)
                 edges, ecp, eci = en.last_edges
             return EnumerationCore(pos=np.ascontiguousarray(ch.pos[:, :en.nb]) if r == 2 else ch.pos, pt=ch.pt, fptr=ch.fptr, fidx=ch.fidx, edges=edges,
                                    edge_class_ptr=ecp, edge_class_idx=eci, columns=cols, rank=r)

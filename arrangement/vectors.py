@@ -249,8 +249,8 @@ def all_chamber_vectors(ops, method: str, sign_patterns: np.ndarray, Xl: np.ndar
     if lut and ops.name == "numpy":
         # numpy: accumulate one byte column at a time (no (chunk, nbytes, D) gather)
         out = np.zeros((m, D))
-        for b in range(nbytes):
-            out += table[256 * b:256 * (b + 1)][sign_patterns[:, b]]
+        for b in range(nbytes):   # np.take: a row gather several times faster than [] indexing
+            out += np.take(table[256 * b:256 * (b + 1)], sign_patterns[:, b], axis=0)
         return out
     out = np.empty((m, D))
     for s in range(0, m, chunk):

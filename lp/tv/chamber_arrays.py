@@ -108,6 +108,25 @@ def cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
     return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
 
 
+def _triple_cross4(G: np.ndarray, t3: np.ndarray) -> np.ndarray:
+    """``cross4(G[:, a], G[:, b], G[:, c])`` for every triple ``(a, b, c)`` of ``t3`` (the same
+    arithmetic, so the same floats), with the 2 x 2 minors of ``G[:, b], G[:, c]`` computed once
+    per pair of facets instead of once per triple."""
+    f = G.shape[1]
+    pb, pc = np.triu_indices(f, 1)
+    pair = np.full((f, f), -1)
+    pair[pb, pc] = np.arange(len(pb))
+    at = pair[t3[:, 1], t3[:, 2]]
+    B, C = G[:, pb], G[:, pc]
+    m = {(j, k): (B[..., j] * C[..., k] - B[..., k] * C[..., j])[:, at] for j in range(4) for k in range(j + 1, 4)}
+    A = G[:, t3[:, 0]]
+
+    def det3(j, k, l):
+        return A[..., j] * m[k, l] - A[..., k] * m[j, l] + A[..., l] * m[j, k]
+
+    return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
+
+
 def feasible_in_cone(W: np.ndarray, scale: np.ndarray, G: np.ndarray, gn: np.ndarray, mask: np.ndarray,
               zero_rel: float) -> np.ndarray:
     """Whether the candidates ``W`` (mc, P, D) lie in their chamber's cone
@@ -201,16 +220,16 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
     loose = np.sqrt(zero_rel)
     ill = np.zeros(m, dtype=bool)
     owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 4))]
-    for lo, hi in D4_BUCKETS:
-        sel = np.flatnonzero((counts >= max(lo, 3)) & (counts <= hi))
-        step = max(1, D4_WORK // max(1, comb(hi, 3) * hi))
+    # grouped by exact facet count: no padded facets, so no triples of padding
+    for f in range(3, MAX_PAIR_FACETS + 1):
+        sel = np.flatnonzero(counts == f)
+        step = max(1, D4_WORK // (comb(f, 3) * f))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = padded_facets(arr, rows)
             gn = np.linalg.norm(G, axis=2)
             t3 = np.array(list(combinations(range(G.shape[1]), 3)))
-            M3 = G[:, t3, :]                                                 # (mc, P, 3, 4)
-            R = cross4(M3[:, :, 0], M3[:, :, 1], M3[:, :, 2])
+            R = _triple_cross4(G, t3)                                        # (mc, P, 4)
             rn = np.linalg.norm(R, axis=2)
             scale = np.prod(gn[:, t3], axis=2)
             trip = mask[:, t3].all(axis=2)

@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
-from relucert.lp.tv.chamber_arrays import (D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
+from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
                                            ill_resolved_rays, is_pointed, padded_facets, padded_rays)
 
 __all__ = ["chamber_radii", "euler_complete"]
@@ -62,8 +62,8 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)     # accept near-feasible rays: extra rays only enlarge rho
-    for lo, hi in ((3, 4), (5, 6), (7, 9), (10, 14), (15, MAX_PAIR_FACETS)):
-        sel = np.flatnonzero((counts >= lo) & (counts <= hi))
+    for hi in range(3, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
+        sel = np.flatnonzero(counts == hi)
         step = max(1, D4_WORK // max(1, hi * hi * hi))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
@@ -99,8 +99,8 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     loose = np.sqrt(zero_rel)
     ill = ill_resolved_rays(arr, zero_rel)
     nrays = np.diff(chamber_rays(arr, zero_rel)[0])
-    for lo, hi in D4_BUCKETS:
-        sel = np.flatnonzero((counts >= max(lo, 4)) & (counts <= hi) & ~ill & (nrays >= 4))
+    for hi in range(4, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
+        sel = np.flatnonzero((counts == hi) & ~ill & (nrays >= 4))
         # padded to the chunk's largest ray count: chunks of similar counts, sized so that the
         # pairwise ray tests (rays x rays per chamber) stay within D4_WORK entries
         sel = sel[np.argsort(nrays[sel], kind="stable")]
