@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
-from relucert.lp.qr_factors import ThinQR as _ThinQR, swap_in as _swap_in
+from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _swap_in
 from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
 
 __all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
@@ -94,7 +94,8 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
 
 
 def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray | None = None,
-                            *, tol: Tolerances | None = None, max_steps: int | None = None) -> ActiveSetResult:
+                            *, tol: Tolerances | None = None, max_steps: int | None = None,
+                            kept: KeptFactors | None = None) -> ActiveSetResult:
     """Solve the non-negative lasso from the warm start ``c0`` (default 0); see the module doc.
 
     Parameters
@@ -112,6 +113,11 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
         Tolerances; the defaults when ``None``.
     max_steps : int, optional
         Step budget; ``_STEPS_FLOOR + _STEPS_PER_COLUMN * K`` when ``None``.
+    kept : KeptFactors, optional
+        QR factors of columns of ``Phi`` from an earlier solve: the warm start's passive
+        columns among them start from these factors instead of a new factorisation (when
+        they pass :meth:`~relucert.lp.qr_factors.ThinQR.adopt`'s probes). Emptied here, and
+        given this solve's final factors when it converges.
 
     Returns
     -------
@@ -140,8 +146,16 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     # resolved by a null-space move (one column leaves; the objective does not increase)
     fac = _ThinQR(Phi, tol)
     warm = np.argsort(-c)[: int(np.sum(c > 0))]
-    first = len(fac.insert_block(warm))   # the leading independent run in one factorisation
-    for j in warm[first:]:
+    if kept is not None and fac.adopt(kept, c > 0):   # the kept factors, then the rest of the support
+        have = set(fac.cols)
+        rest = [int(j) for j in warm if j not in have]
+        entered = set(fac.insert_independent(rest))
+        pending = [j for j in rest if j not in entered]
+    else:
+        pending = warm[len(fac.insert_block(warm)):]   # the leading independent run in one factorisation
+    if kept is not None:
+        kept.clear()
+    for j in pending:
         while c[j] > 0 and not fac.insert(int(j)) and steps < budget:
             steps += 1
             s = float(np.sum(fac.coefficients(Phi[:, j])))
@@ -226,6 +240,8 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     c[np.setdiff1d(np.arange(K), idx)] = 0.0
     if not converged:
         p = (y - Phi @ c) / lam
+    elif kept is not None:
+        kept.store(fac)
     viol = float(np.max(Phi.T @ p, initial=-np.inf)) - 1.0 if K else -1.0
     resid = y - Phi @ c
     return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),

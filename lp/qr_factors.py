@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from relucert.tolerances import Tolerances
+from relucert.tolerances import QR_KEEP_RESIDUAL, Tolerances
 
-__all__ = ["ThinQR", "swap_in"]
+__all__ = ["ThinQR", "KeptFactors", "swap_in"]
 
 
 class ThinQR:
@@ -25,6 +25,25 @@ class ThinQR:
         self.cols: list[int] = []
         self.Q = np.zeros((Phi.shape[0], 0))
         self.R = np.zeros((0, 0))
+
+    def adopt(self, kept: "KeptFactors", passive: np.ndarray) -> bool:
+        """Start from the kept factors of ``kept.cols`` (indices into this ``Phi``): the
+        columns not in ``passive`` (a mask) are deleted. Refused (False, nothing adopted) when
+        the factors do not pass the probes of ``QR_KEEP_RESIDUAL`` against this ``Phi``."""
+        cols, Q, R = kept.cols, kept.Q, kept.R
+        if (cols is None or self.cols or Q.shape[0] != self.Phi.shape[0] or len(cols) != R.shape[0]
+                or not len(cols) or max(cols) >= self.Phi.shape[1]):
+            return False
+        A = self.Phi[:, cols]
+        rng = np.random.default_rng(len(cols))
+        v, w = rng.standard_normal(len(cols)), rng.standard_normal(len(cols))
+        if not (np.linalg.norm(Q @ (R @ v) - A @ v) <= QR_KEEP_RESIDUAL * np.linalg.norm(A) * np.linalg.norm(v)
+                and np.linalg.norm(Q.T @ (Q @ w) - w) <= QR_KEEP_RESIDUAL * np.linalg.norm(w)):
+            return False
+        self.Q, self.R, self.cols = Q.copy(), R.copy(), [int(j) for j in cols]
+        for j in [j for j in self.cols if not passive[j]]:
+            self.delete(j)
+        return True
 
     def insert(self, j: int) -> bool:
         from scipy.linalg import LinAlgError, qr_insert
@@ -180,3 +199,36 @@ def swap_in(fac: ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
     out = int(owners[k])
     c[out] = 0.0
     return out
+
+
+class KeptFactors:
+    """The QR factors of the passive columns of an active-set solve, kept for the next solve
+    of a program that shares those columns (the exchange's next round: the same atoms, new
+    ones appended, unused ones possibly dropped). The solve that adopts them empties the
+    holder; a converged solve stores its final factors (:func:`relucert.lp.active_set.
+    nonneg_lasso_active_set`). Only the active set's starting factorisation changes: its
+    answer still comes from a fresh factorisation of its passive columns."""
+
+    def __init__(self):
+        self.cols, self.Q, self.R = None, None, None
+
+    def store(self, fac: ThinQR) -> None:
+        """Keep ``fac``'s factors (its arrays are not copied: ``fac`` is done)."""
+        self.cols, self.Q, self.R = list(fac.cols), fac.Q, fac.R
+
+    def clear(self) -> None:
+        """Forget the factors."""
+        self.cols, self.Q, self.R = None, None, None
+
+    def renumber(self, kept: np.ndarray) -> None:
+        """The columns were filtered by the mask ``kept`` (the order of the kept ones
+        unchanged, new ones appended after them): renumber, or forget when a factored column
+        was dropped."""
+        if self.cols is None:
+            return
+        kept = np.asarray(kept, dtype=bool)
+        if not np.all(kept[self.cols]):
+            self.clear()
+            return
+        new = np.cumsum(kept) - 1
+        self.cols = [int(new[j]) for j in self.cols]

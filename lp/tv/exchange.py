@@ -33,6 +33,7 @@ from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracl
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.lasso_chain import lasso_qp_chain
+from relucert.lp.qr_factors import KeptFactors
 from relucert.lp.programs import basis_pursuit_lp
 from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
                                  EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
@@ -238,6 +239,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     best: CandidateEvaluation | None = None
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
     policy = PolishPolicy(oracle, y, lam, tol)
+    kept = KeptFactors()   # the active set's factors of the last support, for the next round's QP
     qp_error = None
     prev_max = np.inf   # the last scan's max |eta_p| found (the first QP is not refined)
     stopped = f"iteration limit of {max_iter} rounds"
@@ -257,7 +259,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                     # max |eta| within tol.polish_violation of 1): far from it no candidate
                     # can certify and the violators dwarf the QP's error
                     sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend,
-                                                      refine=prev_max <= 1.0 + tol.polish_violation)
+                                                      refine=prev_max <= 1.0 + tol.polish_violation, kept=kept)
                     c_prev = sol.c
                 else:
                     sol, qp_fallback = basis_pursuit_lp(Phi, y, tol=tol), []
@@ -322,7 +324,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
-                                                                 scan, p_cur, limit, tol, xl_max)
+                                                                 scan, p_cur, limit, tol, xl_max, kept)
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break

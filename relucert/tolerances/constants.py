@@ -334,3 +334,11 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+
+# --- the finite QP's factors kept across exchange rounds (engineer qp, issue 16; lp/qr_factors.py) ---
+#: Kept QR factors ``Q R`` of the passive columns are adopted by the next round's active set
+#: only when two random probes pass: ``||Q R v - Phi_P v|| <= QR_KEEP_RESIDUAL ||Phi_P||_F ||v||``
+#: and ``||Q^T Q w - w|| <= QR_KEEP_RESIDUAL ||w||``; otherwise the passive columns are
+#: factorised afresh. The factors only steer the active set's path (its answer comes from a
+#: fresh factorisation), so the bound guards against a drift of many updates, not the answer.
+QR_KEEP_RESIDUAL = 1e-10
