@@ -248,6 +248,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     try:
         for it in range(1, max_iter + 1):
             t0 = t_round = time.perf_counter()
+            c0 = time.process_time()
             if deadline is not None and t0 >= deadline:
                 stopped = "time limit reached"
                 break
@@ -270,7 +271,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 stopped = "finite QP failed"
                 break
             finally:
-                t_qp = time.perf_counter() - t0
+                t_qp, c_qp = time.perf_counter() - t0, time.process_time() - c0
                 timings["programs"] += t_qp
             t0 = time.perf_counter()
             theta_m, amp_m, pred, merge_note = merge_answer(Xl, theta_set, sign_set, sol.c, Phi, lam, tol, tol_qp)
@@ -284,8 +285,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
                      "max_found": scan.max_value, "complete": scan.complete,
-                     "qp": sol.program.backend_status, "qp_s": t_qp, "oracle_s": t_scan,
-                     "projected": scan.n_projected}
+                     "qp": sol.program.backend_status, "qp_steps": sol.program.n_iter, "qp_s": t_qp,
+                     "qp_cpu_s": c_qp, "oracle_s": t_scan, "projected": scan.n_projected}
             if merge_note:
                 entry["merge"] = merge_note
             if qp_fallback:
