@@ -6,9 +6,10 @@ It makes the finite QP what the exchange needs: optimal ON ITS OWN COLUMNS,
 "optimal" with ``max Phi^T p`` well above 1 at small lam, and the exchange then stalls:
 proofs/exchange_method.md, "The finite QP").
 
-The passive columns' thin QR factors are updated by column insertions (a batch by one block
-update) and deletions (O(n k) per step); the final answer is re-derived from a fresh SVD of
-the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
+insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
+factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh SVD
+of the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
 ``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
