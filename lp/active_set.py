@@ -6,9 +6,10 @@ It makes the finite QP what the exchange needs: optimal ON ITS OWN COLUMNS,
 "optimal" with ``max Phi^T p`` well above 1 at small lam, and the exchange then stalls:
 proofs/exchange_method.md, "The finite QP").
 
-The passive columns' thin QR factors are updated by column insertions (a batch by one block
-update) and deletions (O(n k) per step); the final answer is re-derived from a fresh SVD of
-the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
+insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
+factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh SVD
+of the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
 ``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
+from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _swap_in
 from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
 
 __all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
@@ -92,136 +94,9 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     return z, p
 
 
-class _ThinQR:
-    """Thin QR factors of ``Phi[:, cols]``, kept up to date by column insertions and
-    deletions (scipy's ``qr_insert``/``qr_delete``: O(n k) each instead of a new O(n k^2)
-    factorisation per step). An insertion that would make the columns dependent (relative
-    residual below ``tol.rank``) is refused."""
-
-    def __init__(self, Phi: np.ndarray, tol: Tolerances):
-        self.Phi, self.tol = Phi, tol
-        self.cols: list[int] = []
-        self.Q = np.zeros((Phi.shape[0], 0))
-        self.R = np.zeros((0, 0))
-
-    def insert(self, j: int) -> bool:
-        from scipy.linalg import LinAlgError, qr_insert
-
-        u = self.Phi[:, j]
-        k = len(self.cols)
-        if k == 0:
-            norm = float(np.linalg.norm(u))
-            if not norm > 0:
-                return False
-            self.Q, self.R = (u / norm)[:, None], np.array([[norm]])
-        else:
-            if k >= self.Phi.shape[0]:
-                return False
-            try:
-                Q, R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank, check_finite=False)
-            except LinAlgError:
-                return False
-            # near the threshold qr_insert may accept a column whose re-orthogonalised
-            # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
-            if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
-                return False
-            self.Q, self.R = Q, R
-        self.cols.append(int(j))
-        return True
-
-    def insert_block(self, js) -> list[int]:
-        """Insert the columns ``js`` in order, as many as stay independent before the first
-        that would not (relative residual below ``tol.rank``, as :meth:`insert`), by one
-        block update: their components orthogonal to ``Q`` (classical Gram-Schmidt, twice),
-        a QR factorisation of those, its ``Q`` orthogonalised against ``Q`` once more. Returns
-        the columns inserted (a prefix of ``js``); the caller inserts the rest one by one."""
-        js = [int(j) for j in js][: max(self.Phi.shape[0] - len(self.cols), 0)]
-        if not js:
-            return []
-        U = self.Phi[:, js]
-        k = len(self.cols)
-        if k:
-            C = self.Q.T @ U
-            W = U - self.Q @ C
-            C2 = self.Q.T @ W
-            W -= self.Q @ C2
-            C += C2
-        else:
-            C, W = np.zeros((0, len(js))), U.copy()
-        Q2, R2 = np.linalg.qr(W)
-        ok = np.abs(np.diag(R2)) > self.tol.rank * np.linalg.norm(U, axis=0)
-        a = len(js) if ok.all() else int(np.argmin(ok))
-        if a == 0:
-            return []
-        Q2, R2, C = Q2[:, :a], R2[:a, :a], C[:, :a]
-        if k:  # Q2 = W R2^-1 lost orthogonality to Q by up to cond(W): once more against Q
-            E = self.Q.T @ Q2
-            Q2, R3 = np.linalg.qr(Q2 - self.Q @ E)
-            C, R2 = C + E @ R2, R3 @ R2
-        R = np.zeros((k + a, k + a))
-        R[:k, :k] = self.R
-        R[:k, k:] = C
-        R[k:, k:] = R2
-        self.Q, self.R = np.hstack([self.Q, Q2]), R
-        self.cols.extend(js[:a])
-        return js[:a]
-
-    def delete(self, j: int) -> None:
-        from scipy.linalg import qr_delete
-
-        pos = self.cols.index(int(j))
-        if len(self.cols) == 1:
-            self.Q, self.R = np.zeros((self.Phi.shape[0], 0)), np.zeros((0, 0))
-        else:
-            self.Q, self.R = qr_delete(self.Q, self.R, pos, 1, which="col", overwrite_qr=True,
-                                       check_finite=False)
-            k = self.R.shape[1]
-            if self.R.shape[0] > k:  # a square Q counts as a full factorisation: trim it
-                self.Q, self.R = self.Q[:, :k], self.R[:k]
-        self.cols.pop(pos)
-
-    def coefficients(self, u: np.ndarray) -> np.ndarray:
-        """``alpha`` with ``Phi[:, cols] alpha`` the projection of ``u`` on their span."""
-        from scipy.linalg import solve_triangular
-
-        return solve_triangular(self.R, self.Q.T @ u, check_finite=False)
-
-    def stationary(self, y: np.ndarray, lam: float):
-        """``(z, p)`` as :func:`_stationary_point` for independent columns."""
-        from scipy.linalg import solve_triangular
-
-        w = solve_triangular(self.R, np.ones(len(self.cols)), trans="T", check_finite=False)
-        Qty = self.Q.T @ y
-        z = solve_triangular(self.R, Qty - lam * w, check_finite=False)
-        return z, (y - self.Q @ Qty) / lam + self.Q @ w
-
-
-def _swap_in(fac: _ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
-    """Column ``j`` lies in the span of the passive columns: move along the null direction
-    ``e_j - alpha`` (``toward`` = +1) or its opposite, which keeps ``Phi c`` fixed and changes
-    the objective by ``lam t (1 - sum alpha)`` per unit ``t``, up to the first zero. Returns
-    the column that left (``j`` itself when it is the one), or None when nothing can move."""
-    alpha = fac.coefficients(fac.Phi[:, j])
-    idx = np.array(fac.cols, dtype=np.int64)
-    d = -toward * alpha                       # change of c[idx] per unit t; c[j] changes by +toward
-    cand = [(c[idx][d < 0] / -d[d < 0], idx[d < 0])]
-    if toward < 0:
-        cand.append((np.array([c[j]]), np.array([j])))
-    ratios = np.concatenate([r for r, _ in cand])
-    owners = np.concatenate([o for _, o in cand])
-    if ratios.size == 0:
-        return None
-    k = int(np.argmin(ratios))
-    t = float(ratios[k])
-    c[idx] = np.maximum(c[idx] + t * d, 0.0)
-    c[j] = max(c[j] + toward * t, 0.0)
-    out = int(owners[k])
-    c[out] = 0.0
-    return out
-
-
 def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray | None = None,
-                            *, tol: Tolerances | None = None, max_steps: int | None = None) -> ActiveSetResult:
+                            *, tol: Tolerances | None = None, max_steps: int | None = None,
+                            kept: KeptFactors | None = None) -> ActiveSetResult:
     """Solve the non-negative lasso from the warm start ``c0`` (default 0); see the module doc.
 
     Parameters
@@ -239,6 +114,11 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
         Tolerances; the defaults when ``None``.
     max_steps : int, optional
         Step budget; ``_STEPS_FLOOR + _STEPS_PER_COLUMN * K`` when ``None``.
+    kept : KeptFactors, optional
+        QR factors of columns of ``Phi`` from an earlier solve: the warm start's passive
+        columns among them start from these factors instead of a new factorisation (when
+        they pass :meth:`~relucert.lp.qr_factors.ThinQR.adopt`'s probes). Emptied here, and
+        given this solve's final factors when it converges.
 
     Returns
     -------
@@ -267,8 +147,16 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     # resolved by a null-space move (one column leaves; the objective does not increase)
     fac = _ThinQR(Phi, tol)
     warm = np.argsort(-c)[: int(np.sum(c > 0))]
-    first = len(fac.insert_block(warm))   # the leading independent run in one factorisation
-    for j in warm[first:]:
+    if kept is not None and fac.adopt(kept, c > 0):   # the kept factors, then the rest of the support
+        have = set(fac.cols)
+        rest = [int(j) for j in warm if j not in have]
+        entered = set(fac.insert_independent(rest))
+        pending = [j for j in rest if j not in entered]
+    else:
+        pending = warm[len(fac.insert_block(warm)):]   # the leading independent run in one factorisation
+    if kept is not None:
+        kept.clear()
+    for j in pending:
         while c[j] > 0 and not fac.insert(int(j)) and steps < budget:
             steps += 1
             s = float(np.sum(fac.coefficients(Phi[:, j])))
@@ -322,9 +210,9 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
         # steps still decrease the objective, and a lone dependent violator is swapped in
         top = np.argpartition(-w, _ADD_BATCH)[:_ADD_BATCH] if K > _ADD_BATCH else np.arange(K)
         top = [int(t) for t in top[np.argsort(-w[top], kind="stable")] if w[t] > tol.dual_feas]
-        # the leading independent run in one block update, the rest one by one (as before)
-        first = fac.insert_block(top)
-        added = first + [t for t in top[len(first):] if fac.insert(t)]
+        # the independent columns in one block update, in order (those one-by-one
+        # insertions would accept); a dependent one is skipped, as insert() would refuse it
+        added = fac.insert_independent(top)
         if added:
             c[added] = 0.0
             continue
@@ -353,6 +241,8 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     c[np.setdiff1d(np.arange(K), idx)] = 0.0
     if not converged:
         p = (y - Phi @ c) / lam
+    elif kept is not None:
+        kept.store(fac)
     viol = float(np.max(Phi.T @ p, initial=-np.inf)) - 1.0 if K else -1.0
     resid = y - Phi @ c
     return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),

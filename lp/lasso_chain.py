@@ -58,7 +58,7 @@ def fallback_chain(qp_backend: str | QPBackend) -> tuple[QPBackend, ...]:
 def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    warm_start: np.ndarray | None = None,
                    qp_backend: str | QPBackend = QPBackend.ACTIVE_SET,
-                   refine: bool = True) -> tuple[FiniteSolution, list[str]]:
+                   refine: bool = True, kept=None) -> tuple[FiniteSolution, list[str]]:
     """:func:`relucert.lp.programs.lasso_qp` on each backend of :func:`fallback_chain` until
     one answers.
 
@@ -76,6 +76,8 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
         The backend asked for first.
     refine : bool
         Passed to every backend tried (:func:`relucert.lp.programs.lasso_qp`).
+    kept : KeptFactors, optional
+        The active set's factors kept across calls (:func:`relucert.lp.programs.lasso_qp`).
 
     Returns
     -------
@@ -100,7 +102,7 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
     for backend in fallback_chain(qp_backend):
         try:
             return lasso_qp(Phi, y, lam, tol=tol, warm_start=warm_start, qp_backend=backend,
-                            refine=refine), failures
+                            refine=refine, kept=kept), failures
         except SolverError as exc:
             failures.append(f"{backend.value}: {exc}")
     tried = " -> ".join(b.value for b in fallback_chain(qp_backend))

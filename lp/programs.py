@@ -62,7 +62,6 @@ def _require_optimal(res: ProgramResult, what: str) -> None:
                           f"(HiGHS: {res.backend_status}; {res.message})")
 
 
-# ---------------------------------------------------------------- lasso QP
 def qp_iteration_budget(n_variables: int) -> int:
     """HiGHS QP iterations allowed before a lasso QP counts as stalled.
 
@@ -170,7 +169,7 @@ def _finish_lasso(res: ProgramResult, inverse_data: dict) -> FiniteSolution:
 
 def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
              time_limit: float | None = None, warm_start: np.ndarray | None = None,
-             qp_backend: str | QPBackend = QPBackend.ACTIVE_SET, refine: bool = True) -> FiniteSolution:
+             qp_backend: str | QPBackend = QPBackend.ACTIVE_SET, refine: bool = True, kept=None) -> FiniteSolution:
     """Solve ``min 0.5 ||Phi c - y||^2 + lam sum(c)`` over ``c >= 0``.
 
     The dual vector is ``p = (y - Phi c) / lam``; optimality means
@@ -201,6 +200,8 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
         Who starts (:class:`QPBackend`); the active-set path is the fallback either way.
     refine : bool
         Refine the weights in double-double where their own dual misses ``tol.dual_feas``.
+    kept : KeptFactors, optional
+        QR factors the warm-started active set keeps across calls (its answer does not use them).
 
     Returns
     -------
@@ -227,7 +228,7 @@ def lasso_qp(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | No
                               np.zeros(0), None, None, {}, 0, 0.0, tol)
         return FiniteSolution(c=np.zeros(0), p=yy / lam, objective=0.5 * float(yy @ yy), program=empty)
     if not uses_daqp(qp_backend):
-        sol = _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start)
+        sol = _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start, kept)
         return _sharpened(Phi, yy, lam, sol, tol) if refine else sol
     res = lasso_daqp(Phi, yy, lam, tol=tol, warm_start=warm_start, time_limit=time_limit,
                      iteration_limit=qp_iteration_budget(sum(Phi.shape)))
@@ -258,12 +259,12 @@ def _sharpened(Phi, y, lam, sol: FiniteSolution, tol: Tolerances) -> FiniteSolut
     return FiniteSolution(c=refined[0], p=weights_dual(Phi, y, lam, refined[0]), objective=refined[1], program=program)
 
 
-def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start) -> FiniteSolution:
+def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start, kept=None) -> FiniteSolution:
     """The active-set method from ``warm_start``, else from HiGHS's (then clarabel's) answer."""
     if warm_start is not None:  # the sparse program is built only if HiGHS is needed
         t0 = time.perf_counter()
         try:
-            fit = nonneg_lasso_active_set(Phi, yy, lam, warm_start, tol=tol)
+            fit = nonneg_lasso_active_set(Phi, yy, lam, warm_start, tol=tol, kept=kept)
         except np.linalg.LinAlgError:  # the warm start's factorisation broke down: solve cold below
             fit = None
         if fit is not None and fit.converged:
@@ -300,7 +301,6 @@ def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start) -> FiniteS
     return recover_lasso_qp(solve_program_conic(prog, tol=tol, time_limit=time_limit), inv)
 
 
-# ---------------------------------------------------------------- basis pursuit LP
 def build_basis_pursuit_lp(Phi: np.ndarray, y: np.ndarray):
     """``min sum c`` s.t. ``Phi c = y``, ``c >= 0``.
 

@@ -138,7 +138,7 @@ def merge_answer(Xl: np.ndarray, theta_set: np.ndarray, sign_set: np.ndarray, c:
 
 def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, c_prev: np.ndarray | None,
                     theta_m: np.ndarray, amp_m: np.ndarray, scan: OracleScan, p: np.ndarray, limit: int,
-                    tol: Tolerances, xl_max: float):
+                    tol: Tolerances, xl_max: float, kept=None):
     """The next round's atom set.
 
     The current set (so the next objective cannot increase), plus the merged atoms and
@@ -170,6 +170,9 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         The run's tolerances.
     xl_max : float
         ``max_i ||x~_i||``.
+    kept : KeptFactors, optional
+        The finite QP's kept factors (:mod:`relucert.lp.qr_factors`), renumbered when
+        zero-weight atoms are dropped (the atoms kept stay in order; new ones are appended).
 
     Returns
     -------
@@ -182,6 +185,8 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         used = c > 0
         theta_set, sign_set = theta_set[used], sign_set[used]
         c_prev = None if c_prev is None else c_prev[used]
+        if kept is not None:
+            kept.renumber(used)
     theta_set, sign_set = dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
     size_before = theta_set.shape[0]
     radius = min(tol.merge_angle, tol.dual_feas / max(float(np.sum(np.abs(p))) * xl_max, tol.dual_feas))

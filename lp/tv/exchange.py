@@ -33,6 +33,7 @@ from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracl
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.lasso_chain import lasso_qp_chain
+from relucert.lp.qr_factors import KeptFactors
 from relucert.lp.programs import basis_pursuit_lp
 from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
                                  EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
@@ -238,6 +239,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     best: CandidateEvaluation | None = None
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
     policy = PolishPolicy(oracle, y, lam, tol)
+    kept = KeptFactors()   # the active set's factors of the last support, for the next round's QP
     qp_error = None
     prev_max = np.inf   # the last scan's max |eta_p| found (the first QP is not refined)
     stopped = f"iteration limit of {max_iter} rounds"
@@ -246,6 +248,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     try:
         for it in range(1, max_iter + 1):
             t0 = t_round = time.perf_counter()
+            c0 = time.process_time()
             if deadline is not None and t0 >= deadline:
                 stopped = "time limit reached"
                 break
@@ -257,7 +260,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                     # max |eta| within tol.polish_violation of 1): far from it no candidate
                     # can certify and the violators dwarf the QP's error
                     sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend,
-                                                      refine=prev_max <= 1.0 + tol.polish_violation)
+                                                      refine=prev_max <= 1.0 + tol.polish_violation, kept=kept)
                     c_prev = sol.c
                 else:
                     sol, qp_fallback = basis_pursuit_lp(Phi, y, tol=tol), []
@@ -268,7 +271,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 stopped = "finite QP failed"
                 break
             finally:
-                t_qp = time.perf_counter() - t0
+                t_qp, c_qp = time.perf_counter() - t0, time.process_time() - c0
                 timings["programs"] += t_qp
             t0 = time.perf_counter()
             theta_m, amp_m, pred, merge_note = merge_answer(Xl, theta_set, sign_set, sol.c, Phi, lam, tol, tol_qp)
@@ -282,8 +285,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
                      "max_found": scan.max_value, "complete": scan.complete,
-                     "qp": sol.program.backend_status, "qp_s": t_qp, "oracle_s": t_scan,
-                     "projected": scan.n_projected}
+                     "qp": sol.program.backend_status, "qp_steps": sol.program.n_iter, "qp_s": t_qp,
+                     "qp_cpu_s": c_qp, "oracle_s": t_scan, "projected": scan.n_projected}
             if merge_note:
                 entry["merge"] = merge_note
             if qp_fallback:
@@ -322,7 +325,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
-                                                                 scan, p_cur, limit, tol, xl_max)
+                                                                 scan, p_cur, limit, tol, xl_max, kept)
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break

@@ -353,3 +353,17 @@ BAB_SCAN_COMPLETE_ETA = 0.0
 #: iteration costs two ``(m, n) x (n, D)`` products; the bound stays the exact projection of
 #: the slopes found, so only the work depends on it (benchmarks/RESULTS.md, "Node bound").
 BAB_SLOPE_ITERS = 50
+
+# --- the finite QP's factors kept across exchange rounds (engineer qp, issue 16; lp/qr_factors.py) ---
+#: Kept QR factors ``Q R`` of the passive columns are adopted by the next round's active set
+#: only when two random probes pass: ``||Q R v - Phi_P v|| <= QR_KEEP_RESIDUAL ||Phi_P||_F ||v||``
+#: and ``||Q^T Q w - w|| <= QR_KEEP_RESIDUAL ||w||``; otherwise the passive columns are
+#: factorised afresh. The factors only steer the active set's path (its answer comes from a
+#: fresh factorisation), so the bound guards against a drift of many updates, not the answer.
+QR_KEEP_RESIDUAL = 1e-10
+#: A failed polishing (lam > 0) is retried only once the round's certified relative gap is at
+#: most this factor times ``tol.obj_gap`` (and dropped ``EXCHANGE_POLISH_RETRY``-fold), or when
+#: the gap stalls, or to polish a certified answer; the first try is unchanged. At n = 1000,
+#: d = 2 every try above 1.2e-8 failed ("atoms left their face"), each at about the cost of a
+#: round; at n = 30 first tries at 5e-6 succeed (benchmarks/RESULTS.md, session 8, r8-qp).
+EXCHANGE_POLISH_GAP_FACTOR = 10.0

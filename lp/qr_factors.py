@@ -1,0 +1,234 @@
+"""Thin QR factors of a changing set of columns, for the active-set lasso
+(:mod:`relucert.lp.active_set`): column insertions (one by one, or a batch by one block
+update) and deletions, the least-squares coefficients and the lasso's stationary point on
+the columns, and the null-space swap of a dependent column
+(proofs/exchange_method.md, "The finite QP"). This module knows nothing about networks:
+``Phi`` is a matrix.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from relucert.tolerances import QR_KEEP_RESIDUAL, Tolerances
+
+__all__ = ["ThinQR", "KeptFactors", "swap_in"]
+
+
+class ThinQR:
+    """Thin QR factors of ``Phi[:, cols]``, kept up to date by column insertions and
+    deletions (scipy's ``qr_insert``/``qr_delete``: O(n k) each instead of a new O(n k^2)
+    factorisation per step). An insertion that would make the columns dependent (relative
+    residual below ``tol.rank``) is refused."""
+
+    def __init__(self, Phi: np.ndarray, tol: Tolerances):
+        self.Phi, self.tol = Phi, tol
+        self.cols: list[int] = []
+        self.Q = np.zeros((Phi.shape[0], 0))
+        self.R = np.zeros((0, 0))
+
+    def adopt(self, kept: "KeptFactors", passive: np.ndarray) -> bool:
+        """Start from the kept factors of ``kept.cols`` (indices into this ``Phi``): the
+        columns not in ``passive`` (a mask) are deleted. Refused (False, nothing adopted) when
+        the factors do not pass the probes of ``QR_KEEP_RESIDUAL`` against this ``Phi``."""
+        cols, Q, R = kept.cols, kept.Q, kept.R
+        if (cols is None or self.cols or Q.shape[0] != self.Phi.shape[0] or len(cols) != R.shape[0]
+                or not len(cols) or max(cols) >= self.Phi.shape[1]):
+            return False
+        A = self.Phi[:, cols]
+        rng = np.random.default_rng(len(cols))
+        v, w = rng.standard_normal(len(cols)), rng.standard_normal(len(cols))
+        if not (np.linalg.norm(Q @ (R @ v) - A @ v) <= QR_KEEP_RESIDUAL * np.linalg.norm(A) * np.linalg.norm(v)
+                and np.linalg.norm(Q.T @ (Q @ w) - w) <= QR_KEEP_RESIDUAL * np.linalg.norm(w)):
+            return False
+        self.Q, self.R, self.cols = Q.copy(), R.copy(), [int(j) for j in cols]
+        for j in [j for j in self.cols if not passive[j]]:
+            self.delete(j)
+        return True
+
+    def insert(self, j: int) -> bool:
+        from scipy.linalg import LinAlgError, qr_insert
+
+        u = self.Phi[:, j]
+        k = len(self.cols)
+        if k == 0:
+            norm = float(np.linalg.norm(u))
+            if not norm > 0:
+                return False
+            self.Q, self.R = (u / norm)[:, None], np.array([[norm]])
+        else:
+            if k >= self.Phi.shape[0]:
+                return False
+            try:
+                Q, R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank, check_finite=False)
+            except LinAlgError:
+                return False
+            # near the threshold qr_insert may accept a column whose re-orthogonalised
+            # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
+            if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
+                return False
+            self.Q, self.R = Q, R
+        self.cols.append(int(j))
+        return True
+
+    def _against_q(self, js):
+        """``(U, C, W)``: the columns ``js``, their coefficients on ``Q`` and their components
+        orthogonal to ``Q`` (classical Gram-Schmidt, twice)."""
+        U = self.Phi[:, js]
+        if self.cols:
+            C = self.Q.T @ U
+            W = U - self.Q @ C
+            C2 = self.Q.T @ W
+            W -= self.Q @ C2
+            C += C2
+        else:
+            C, W = np.zeros((0, len(js))), U.copy()
+        return U, C, W
+
+    def _append(self, js, C, Q2, R2) -> None:
+        """Append the columns ``js`` given ``Phi[:, js] = Q C + Q2 R2`` with ``Q2`` orthonormal
+        up to its loss of orthogonality to ``Q`` (up to ``cond(W)``: once more against ``Q``)."""
+        k = len(self.cols)
+        if k:
+            E = self.Q.T @ Q2
+            Q2, R3 = np.linalg.qr(Q2 - self.Q @ E)
+            C, R2 = C + E @ R2, R3 @ R2
+        a = len(js)
+        R = np.zeros((k + a, k + a))
+        R[:k, :k] = self.R
+        R[:k, k:] = C
+        R[k:, k:] = R2
+        self.Q, self.R = np.hstack([self.Q, Q2]), R
+        self.cols.extend(js)
+
+    def insert_block(self, js) -> list[int]:
+        """Insert the columns ``js`` in order, as many as stay independent before the first
+        that would not (relative residual below ``tol.rank``, as :meth:`insert`), by one
+        block update: their components orthogonal to ``Q`` (classical Gram-Schmidt, twice),
+        a QR factorisation of those, its ``Q`` orthogonalised against ``Q`` once more. Returns
+        the columns inserted (a prefix of ``js``); the caller inserts the rest one by one."""
+        js = [int(j) for j in js][: max(self.Phi.shape[0] - len(self.cols), 0)]
+        if not js:
+            return []
+        U, C, W = self._against_q(js)
+        Q2, R2 = np.linalg.qr(W)
+        ok = np.abs(np.diag(R2)) > self.tol.rank * np.linalg.norm(U, axis=0)
+        a = len(js) if ok.all() else int(np.argmin(ok))
+        if a == 0:
+            return []
+        self._append(js[:a], C[:, :a], Q2[:, :a], R2[:a, :a])
+        return js[:a]
+
+    def insert_independent(self, js) -> list[int]:
+        """Insert, in order, every column of ``js`` whose residual after projection on the
+        passive columns and on the columns of ``js`` inserted before it is above ``tol.rank``
+        relative (the test of :meth:`insert`), skipping the others, by one block update.
+        A refused column is removed from the block and the block's QR recomputed (``n x b``,
+        ``b <= _ADD_BATCH`` in the pricing): the columns before it keep their factors, those
+        after it are tested against the span without it, as one-by-one insertions would be.
+        Returns the columns inserted (a subsequence of ``js``)."""
+        js = [int(j) for j in js]
+        if not js:
+            return []
+        U, C, W = self._against_q(js)
+        norms = np.linalg.norm(U, axis=0)
+        room = max(self.Phi.shape[0] - len(self.cols), 0)   # one-by-one insertion stops there too
+        sel = list(range(len(js)))
+        while sel:
+            Q2, R2 = np.linalg.qr(W[:, sel[:room]])
+            ok = np.abs(np.diag(R2)) > self.tol.rank * norms[sel[:room]]
+            if ok.all():
+                break
+            del sel[int(np.argmin(ok))]
+        sel = sel[:room]
+        if not sel:
+            return []
+        a = len(sel)
+        chosen = [js[i] for i in sel]
+        self._append(chosen, C[:, sel], Q2[:, :a], R2[:a, :a])
+        return chosen
+
+    def delete(self, j: int) -> None:
+        from scipy.linalg import qr_delete
+
+        pos = self.cols.index(int(j))
+        if len(self.cols) == 1:
+            self.Q, self.R = np.zeros((self.Phi.shape[0], 0)), np.zeros((0, 0))
+        else:
+            self.Q, self.R = qr_delete(self.Q, self.R, pos, 1, which="col", overwrite_qr=True,
+                                       check_finite=False)
+            k = self.R.shape[1]
+            if self.R.shape[0] > k:  # a square Q counts as a full factorisation: trim it
+                self.Q, self.R = self.Q[:, :k], self.R[:k]
+        self.cols.pop(pos)
+
+    def coefficients(self, u: np.ndarray) -> np.ndarray:
+        """``alpha`` with ``Phi[:, cols] alpha`` the projection of ``u`` on their span."""
+        from scipy.linalg import solve_triangular
+
+        return solve_triangular(self.R, self.Q.T @ u, check_finite=False)
+
+    def stationary(self, y: np.ndarray, lam: float):
+        """``(z, p)`` as :func:`_stationary_point` for independent columns."""
+        from scipy.linalg import solve_triangular
+
+        w = solve_triangular(self.R, np.ones(len(self.cols)), trans="T", check_finite=False)
+        Qty = self.Q.T @ y
+        z = solve_triangular(self.R, Qty - lam * w, check_finite=False)
+        return z, (y - self.Q @ Qty) / lam + self.Q @ w
+
+
+def swap_in(fac: ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
+    """Column ``j`` lies in the span of the passive columns: move along the null direction
+    ``e_j - alpha`` (``toward`` = +1) or its opposite, which keeps ``Phi c`` fixed and changes
+    the objective by ``lam t (1 - sum alpha)`` per unit ``t``, up to the first zero. Returns
+    the column that left (``j`` itself when it is the one), or None when nothing can move."""
+    alpha = fac.coefficients(fac.Phi[:, j])
+    idx = np.array(fac.cols, dtype=np.int64)
+    d = -toward * alpha                       # change of c[idx] per unit t; c[j] changes by +toward
+    cand = [(c[idx][d < 0] / -d[d < 0], idx[d < 0])]
+    if toward < 0:
+        cand.append((np.array([c[j]]), np.array([j])))
+    ratios = np.concatenate([r for r, _ in cand])
+    owners = np.concatenate([o for _, o in cand])
+    if ratios.size == 0:
+        return None
+    k = int(np.argmin(ratios))
+    t = float(ratios[k])
+    c[idx] = np.maximum(c[idx] + t * d, 0.0)
+    c[j] = max(c[j] + toward * t, 0.0)
+    out = int(owners[k])
+    c[out] = 0.0
+    return out
+
+
+class KeptFactors:
+    """The QR factors of the passive columns of an active-set solve, kept for the next solve
+    of a program that shares those columns (the exchange's next round: the same atoms, new
+    ones appended, unused ones possibly dropped). The solve that adopts them empties the
+    holder; a converged solve stores its final factors (:func:`relucert.lp.active_set.
+    nonneg_lasso_active_set`). Only the active set's starting factorisation changes: its
+    answer still comes from a fresh factorisation of its passive columns."""
+
+    def __init__(self):
+        self.cols, self.Q, self.R = None, None, None
+
+    def store(self, fac: ThinQR) -> None:
+        """Keep ``fac``'s factors (its arrays are not copied: ``fac`` is done)."""
+        self.cols, self.Q, self.R = list(fac.cols), fac.Q, fac.R
+
+    def clear(self) -> None:
+        """Forget the factors."""
+        self.cols, self.Q, self.R = None, None, None
+
+    def renumber(self, kept: np.ndarray) -> None:
+        """The columns were filtered by the mask ``kept`` (the order of the kept ones
+        unchanged, new ones appended after them): renumber, or forget when a factored column
+        was dropped."""
+        if self.cols is None:
+            return
+        kept = np.asarray(kept, dtype=bool)
+        if not np.all(kept[self.cols]):
+            self.clear()
+            return
+        new = np.cumsum(kept) - 1
+        self.cols = [int(new[j]) for j in self.cols]
