@@ -334,3 +334,10 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+
+# --- forced leaves of thin cones (engineer leaf, issue 13; lp/tv/bab/forced.py, verify/) ---
+#: A cone with integer rays is thin, hence an exact leaf by sub-arrangement and never split
+#: or bounded in float, when ``prod_j ||r_j||^2 >= 4^BAB_THIN_BITS`` (an integer comparison):
+#: its unit-ray matrix then has ``|det R_n| = 1 / prod_j ||r_j|| <= 2^-BAB_THIN_BITS``
+#: (proofs/branch_and_bound.md, Lemma 11).
+BAB_THIN_BITS = 24
