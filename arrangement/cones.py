@@ -74,7 +74,7 @@ def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -
     return RegionMax(value=value, point=point, multipliers=mult, projection=proj)
 
 
-def interior_margin(M: np.ndarray):
+def interior_margin(M: np.ndarray, duals: bool = False):
     """``max tau`` s.t. ``M theta >= tau`` (rows of ``M`` unit) and ``-1 <= theta <= 1``: the
     cone ``{M theta >= 0}`` has interior points iff ``tau > 0`` (a float LP, HiGHS).
 
@@ -84,6 +84,10 @@ def interior_margin(M: np.ndarray):
         The optimum (``-inf`` when the LP fails).
     theta : np.ndarray, shape (D,) or None
         A point with margin ``tau``.
+    y : np.ndarray, shape (k,) or None
+        With ``duals``: the LP's multipliers of the rows (``y >= 0``, ``sum y = 1``; at
+        ``tau = 0`` with the box inactive, ``M^T y = 0``: Gordan's certificate that the cone
+        has no interior, in floats).
 
     Examples
     --------
@@ -96,5 +100,7 @@ def interior_margin(M: np.ndarray):
     res = linprog(np.r_[np.zeros(D), -1.0], A_ub=np.hstack([-M, np.ones((M.shape[0], 1))]),
                   b_ub=np.zeros(M.shape[0]), bounds=[(-1.0, 1.0)] * D + [(None, 1.0)], method="highs")
     if res.status != 0:
-        return -np.inf, None
+        return (-np.inf, None, None) if duals else (-np.inf, None)
+    if duals:
+        return float(-res.fun), res.x[:D], np.maximum(-res.ineqlin.marginals, 0.0)
     return float(-res.fun), res.x[:D]

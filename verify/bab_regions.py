@@ -55,14 +55,17 @@ def _null_space(cols: list) -> list:
     return basis
 
 
-def _gordan(M_int: list, M: np.ndarray) -> dict | None:
-    """Exact ``y >= 0``, not all 0, with ``sum_j y_j M_int_j = 0`` (sparse dict), or None."""
+def _gordan(M_int: list, M: np.ndarray, y: np.ndarray | None) -> dict | None:
+    """Exact ``y >= 0``, not all 0, with ``sum_j y_j M_int_j = 0`` (sparse dict), or None;
+    ``y``: float multipliers of the rows of ``M`` (the unit rows of ``M_int``) from the
+    interior LP (None: a feasibility LP finds them)."""
     k = M.shape[0]
-    res = linprog(np.zeros(k), A_eq=np.vstack([M.T, np.ones((1, k))]), b_eq=np.r_[np.zeros(M.shape[1]), 1.0],
-                  bounds=[(0, None)] * k, method="highs")
-    if res.status != 0:
-        return None
-    y = res.x
+    if y is None or not np.abs(M.T @ y).max(initial=0.0) <= np.sqrt(np.finfo(np.float64).eps) * max(y.sum(), 1.0):
+        res = linprog(np.zeros(k), A_eq=np.vstack([M.T, np.ones((1, k))]), b_eq=np.r_[np.zeros(M.shape[1]), 1.0],
+                      bounds=[(0, None)] * k, method="highs")
+        if res.status != 0:
+            return None
+        y = res.x
     supp = [j for j in range(k) if y[j] > 0]
     if not supp:
         return None
@@ -97,23 +100,27 @@ def regions_leaf(ctx, A: np.ndarray, p: np.ndarray, node, act: list, und: list, 
     An = A[U] / np.linalg.norm(A[U], axis=1, keepdims=True) if k else np.zeros((0, D))
     v0 = q[act] @ A[act] if act else np.zeros(D)
     tree, mult, empty = [], [], []
-    stack = [()]
+    zero = tol.sign_zero
+    stack = [((), None)]        # a prefix of signs and an interior point of its branch (None: unknown)
     while stack:
-        pre = stack.pop()
+        pre, pt = stack.pop()
         t = len(pre)
         s = np.array(pre, dtype=np.float64)
-        if t:
+        if t and pt is None:
             M = np.vstack([Gn, s[:, None] * An[:t]])
-            tau, _ = interior_margin(M)
-            if not tau > tol.sign_zero:
-                y = _gordan(G_int + [[sg * x for x in X_int[U[b]]] for b, sg in enumerate(pre)], M)
+            tau, pt, duals = interior_margin(M, duals=True)
+            if not tau > zero:
+                pt = None
+                y = _gordan(G_int + [[sg * x for x in X_int[U[b]]] for b, sg in enumerate(pre)], M, duals)
                 if y is not None:
                     tree.append("e")
                     empty.append(y)
                     continue
         if t < k:
             tree.append("1")
-            stack.extend((pre + (1,), pre + (-1,)))
+            side = 0.0 if pt is None else float(An[t] @ pt)
+            # the branch's point serves the child on its side (margin above zero): no LP there
+            stack.extend((pre + (sg,), pt if sg * side > zero else None) for sg in (1, -1))
             continue
         tree.append("0")
         on = [U[b] for b in range(k) if pre[b] > 0]
