@@ -55,7 +55,7 @@ def _binary(n, d, seed):
 
 
 DATA = {"collinear": _collinear, "integer collinear": _integer_collinear, "repeated": _repeated_collinear, "duplicated": _duplicated, "binary": _binary}
-CASES = [("collinear", 8, 3, 4), ("collinear", 9, 3, 5), ("integer collinear", 9, 3, 11), ("repeated", 10, 3, 6), ("duplicated", 10, 3, 7),
+CASES = [("collinear", 9, 3, 5), ("integer collinear", 9, 3, 11), ("repeated", 10, 3, 6), ("duplicated", 10, 3, 7),
          ("duplicated", 8, 4, 8), ("binary", 12, 3, 9), ("binary", 14, 4, 10)]
 
 
@@ -97,22 +97,26 @@ def test_maximise_on_degenerate_data_equals_enumeration(kind, n, d, seed):
         assert have[key] == pytest.approx(want[key], rel=1e-10)
 
 
-def test_collinear_search_uses_forced_leaves_and_tiles():
-    """The collinear case reaches thin cones (forced leaves), and the closed nodes still tile
-    R^D once per sign (Lemma 5): thin cones are leaves, not dropped."""
-    X, p = _collinear(8, 3, 4)
+def test_forced_leaves_tile_and_keep_the_maximum(monkeypatch):
+    """With a small thin limit (2^3) forced leaves appear near the roots: the closed nodes
+    still tile R^D once per sign (Lemma 5: thin cones are leaves, not dropped), nothing thin
+    is split, and the maximum is still enumeration's."""
+    monkeypatch.setattr(search, "BAB_THIN_BITS", 3)
+    X, p = _collinear(7, 3, 5)
+    ref = scan_all_chambers(enumerate_chambers(X), p, 0.0).max_value
     prob = search.prepare(X, p)
     top = maximise(X, p, progress=False).max_value
-    s = search._Search(prob, "maximise", 0.5 * top, DEFAULT, limit=None, leaf_undecided=4, max_nodes=None,
+    s = search._Search(prob, "maximise", 0.8 * top, DEFAULT, limit=None, leaf_undecided=1, max_nodes=None,
                        time_limit=None, progress=False, batch=64)
     s.record = []
     s.run()
     assert s.n_forced > 0
+    assert abs(top - ref) <= 1e-12 * ref
     R = np.concatenate([r for r, _ in s.record])
     sg = np.concatenate([g for _, g in s.record])
     sq = np.einsum("mdj,mdj->mj", R, R)
     # nothing thin was split: a child of a cone with prod ||r_j|| = P < 2^b has at most P (1 + P)
-    assert np.log2(sq).sum(axis=1).max() <= 4 * BAB_THIN_BITS + 2
+    assert np.log2(sq).sum(axis=1).max() <= 4 * 3 + 2
     T = np.random.default_rng(0).standard_normal((2000, 4))
     coef = np.einsum("mjd,td->tmj", np.linalg.inv(R), T)
     inside = np.all(coef > 0, axis=2)
@@ -146,6 +150,11 @@ def test_exact_normals_invert_the_integer_rays():
     assert np.all(np.diag(GR) > 0)
     assert np.allclose(np.linalg.norm(G, axis=1), 1.0)
     assert abs(np.linalg.det(np.array(M, dtype=float))) == pytest.approx(1.0)
+    # entries past float's integers: the rational path (R^{-1} = [[1, -2^52, 0], [0, 1, 0], [0, 0, 1]])
+    R = np.array([[1.0, 2.0 ** 52, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    G = forced.exact_normals(R)
+    want = np.array([[1.0, -2.0 ** 52, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    assert np.allclose(G, want / np.linalg.norm(want, axis=1, keepdims=True), rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

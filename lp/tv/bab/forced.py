@@ -60,7 +60,8 @@ def thin_mask(R: np.ndarray, bits: int) -> np.ndarray:
 
 def exact_normals(R: np.ndarray) -> np.ndarray:
     """Unit inward normals of ``cone(R)`` (rows): the rows of the integer matrix
-    ``R^{-1}`` (``|det R| = 1``), computed in rationals and normalised.
+    ``R^{-1}`` (``|det R| = 1``), normalised: the rounded float inverse when ``R G = I``
+    holds exactly in integers, else computed in rationals.
 
     Examples
     --------
@@ -68,6 +69,12 @@ def exact_normals(R: np.ndarray) -> np.ndarray:
     [[0.707106781187, -0.707106781187], [0.0, 1.0]]
     """
     D = R.shape[0]
+    with np.errstate(all="ignore"):
+        G0 = np.rint(np.linalg.inv(R)) if np.isfinite(np.linalg.cond(R)) else np.full((D, D), np.nan)
+    if np.all(np.abs(G0) < 2.0 ** 52):      # the float inverse, rounded, is checked exactly
+        Gi = G0.astype(np.int64).astype(object)
+        if np.array_equal(R.astype(np.int64).astype(object) @ Gi, np.eye(D, dtype=np.int64).astype(object)):
+            return G0 / np.linalg.norm(G0, axis=1, keepdims=True)
     M = [[Fraction(int(R[i, j])) for j in range(D)] + [Fraction(int(i == t)) for t in range(D)] for i in range(D)]
     for c in range(D):                       # Gauss-Jordan on [R | I]
         piv = next(r for r in range(c, D) if M[r][c] != 0)
