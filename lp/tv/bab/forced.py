@@ -156,7 +156,10 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     with interior in R^D, :func:`sub_arrangement` without a cone; ``cache`` keeps them per
     undecided set) cover R^D, and on ``C`` intersected with the closed region ``s``,
     ``eta = <v_s, .>``; so the maximum over ``C`` is the largest ``||P_{C cap C_s}(v_s)||``
-    (proofs Lemma 11). A region that misses ``C`` gives at most 0.
+    (proofs Lemma 11). A region that misses ``C`` gives at most 0. That list is short when
+    the undecided rows span less than R^D (a common subspace: the degenerate data that make
+    thin cones); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
+    regions with interior in ``C`` are listed (:func:`sub_arrangement` in the cone).
 
     Parameters
     ----------
@@ -185,12 +188,16 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     G = exact_normals(R)
     U = np.flatnonzero(und)
     rows = A[U] / np.linalg.norm(A[U], axis=1)[:, None]
-    key = und.tobytes()
-    pats = None if cache is None else cache.get(key)
-    if pats is None:
-        pats = sub_arrangement(np.zeros((0, D)), rows, zero)
-        if cache is not None:
-            cache[key] = pats
+    if rows.shape[0] and np.linalg.matrix_rank(rows) < D:
+        # a common subspace: few regions in R^D, listed once per undecided set
+        key = und.tobytes()
+        pats = None if cache is None else cache.get(key)
+        if pats is None:
+            pats = sub_arrangement(np.zeros((0, D)), rows, zero)
+            if cache is not None:
+                cache[key] = pats
+    else:       # hyperplanes in general position: only the regions inside the cone
+        pats = sub_arrangement(G, rows, zero)
     v0 = np.where(act, Q, 0.0) @ A
     active = np.zeros((len(pats), n), dtype=bool)
     value = np.zeros(len(pats))
