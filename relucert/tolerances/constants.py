@@ -341,3 +341,8 @@ BAB_SCAN_VIOLATORS = 16
 #: its unit-ray matrix then has ``|det R_n| = 1 / prod_j ||r_j|| <= 2^-BAB_THIN_BITS``
 #: (proofs/branch_and_bound.md, Lemma 11).
 BAB_THIN_BITS = 24
+#: A forced leaf whose undecided hyperplanes span R^D lists only its sub-regions inside the
+#: cone when the cone's own interior LP margin (unit normals, box-bounded point) exceeds this:
+#: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
+#: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
+BAB_FORCED_CONE_MARGIN = 1e-5

@@ -24,6 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from relucert.arrangement.cones import interior_margin, region_max
+from relucert.tolerances import BAB_FORCED_CONE_MARGIN
 
 __all__ = ["thin_mask", "exact_normals", "sub_arrangement", "forced_leaf", "has_interior_in"]
 
@@ -159,7 +160,9 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     (proofs Lemma 11). A region that misses ``C`` gives at most 0. That list is short when
     the undecided rows span less than R^D (a common subspace: the degenerate data that make
     thin cones); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
-    regions with interior in ``C`` are listed (:func:`sub_arrangement` in the cone).
+    regions with interior in ``C`` are listed (:func:`sub_arrangement` in the cone), unless
+    ``C``'s own interior margin is at most ``BAB_FORCED_CONE_MARGIN`` (its sub-regions' LPs
+    would decide below the LP's accuracy).
 
     Parameters
     ----------
@@ -188,16 +191,18 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     G = exact_normals(R)
     U = np.flatnonzero(und)
     rows = A[U] / np.linalg.norm(A[U], axis=1)[:, None]
-    if rows.shape[0] and np.linalg.matrix_rank(rows) < D:
-        # a common subspace: few regions in R^D, listed once per undecided set
+    pats = [np.zeros(0, dtype=bool)] if rows.shape[0] == 0 else None
+    if pats is None and np.linalg.matrix_rank(rows) == D and interior_margin(G)[0] > BAB_FORCED_CONE_MARGIN:
+        pats = sub_arrangement(G, rows, zero)     # general position: only the regions inside the cone
+    if pats is None:
+        # a common subspace (few regions in R^D), or a cone too thin for its own LPs: the
+        # regions of R^D, listed once per undecided set
         key = und.tobytes()
         pats = None if cache is None else cache.get(key)
         if pats is None:
             pats = sub_arrangement(np.zeros((0, D)), rows, zero)
             if cache is not None:
                 cache[key] = pats
-    else:       # hyperplanes in general position: only the regions inside the cone
-        pats = sub_arrangement(G, rows, zero)
     v0 = np.where(act, Q, 0.0) @ A
     active = np.zeros((len(pats), n), dtype=bool)
     value = np.zeros(len(pats))
