@@ -6,7 +6,10 @@ input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
 (cone, sign). Roots: the ``2^D`` orthants, each with both signs. Each node gets the
 polar-cone bound of its linear majorant (:mod:`relucert.lp.tv.bab.cones`); nodes whose bound
 is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
-points are solved exactly (:mod:`relucert.lp.tv.bab.leaves`), the others are split at
+points are solved exactly (:mod:`relucert.lp.tv.bab.leaves`), thin nodes
+(``prod_j ||r_j||^2 >= 4^BAB_THIN_BITS``, exact) are forced leaves solved by their
+sub-arrangement without a float bound (:mod:`relucert.lp.tv.bab.forced`, proofs Lemma 11),
+the others are split at
 the edge that carries the largest relaxation error (:func:`relucert.lp.tv.bab.tree.split`)
 with the new ray ``r_j + r_k``.
 
