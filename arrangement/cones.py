@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
+from scipy.optimize import linprog, nnls
 
 from relucert.tolerances import Tolerances, resolve
 
-__all__ = ["RegionMax", "region_max"]
+__all__ = ["RegionMax", "region_max", "interior_margin"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,35 @@ def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -
     value = float(np.linalg.norm(proj))
     point = proj / value if value > 0 else None
     return RegionMax(value=value, point=point, multipliers=mult, projection=proj)
+
+
+def interior_margin(M: np.ndarray, duals: bool = False):
+    """``max tau`` s.t. ``M theta >= tau`` (rows of ``M`` unit) and ``-1 <= theta <= 1``: the
+    cone ``{M theta >= 0}`` has interior points iff ``tau > 0`` (a float LP, HiGHS).
+
+    Returns
+    -------
+    tau : float
+        The optimum (``-inf`` when the LP fails).
+    theta : np.ndarray, shape (D,) or None
+        A point with margin ``tau``.
+    y : np.ndarray, shape (k,) or None
+        With ``duals``: the LP's multipliers of the rows (``y >= 0``, ``sum y = 1``; at
+        ``tau = 0`` with the box inactive, ``M^T y = 0``: Gordan's certificate that the cone
+        has no interior, in floats).
+
+    Examples
+    --------
+    >>> tau, theta = interior_margin(np.eye(2))
+    >>> float(tau), theta.tolist()
+    (1.0, [1.0, 1.0])
+    """
+    M = np.asarray(M, dtype=np.float64)
+    D = M.shape[1]
+    res = linprog(np.r_[np.zeros(D), -1.0], A_ub=np.hstack([-M, np.ones((M.shape[0], 1))]),
+                  b_ub=np.zeros(M.shape[0]), bounds=[(-1.0, 1.0)] * D + [(None, 1.0)], method="highs")
+    if res.status != 0:
+        return (-np.inf, None, None) if duals else (-np.inf, None)
+    if duals:
+        return float(-res.fun), res.x[:D], np.maximum(-res.ineqlin.marginals, 0.0)
+    return float(-res.fun), res.x[:D]

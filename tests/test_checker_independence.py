@@ -15,6 +15,7 @@ from test_exact import solution_from_known
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHECKER_MODULES = ["checker", "checker.schema", "checker.rational", "checker.count", "checker.claims",
                    "checker.unique", "checker.bind", "checker.tree", "checker.tree_schema", "checker.tree_claims",
+                   "checker.tree_regions",
                    "certfile"]
 # The core layer only: errors, result types, the tolerance defaults (max_rel_gap), the data
 # loader (check --data) and the atomic writer (certificate files); plus the checker's own modules.

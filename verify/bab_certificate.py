@@ -75,6 +75,9 @@ def _sparse_text(values: dict) -> dict:
 def _encode_leaf(leaf) -> dict:
     if leaf[0] == "bound":
         return {"alpha": _sparse_text(leaf[1]), "lambda": _sparse_text(leaf[2])}
+    if leaf[0] == "regions":
+        return {"regions": {"tree": leaf[1], "mult": [_sparse_text(m) for m in leaf[2]],
+                            "empty": [_sparse_text(m) for m in leaf[3]]}}
     return {"exact": [_sparse_text(m) for m in leaf[1]]}
 
 

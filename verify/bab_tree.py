@@ -37,6 +37,8 @@ from relucert.errors import CertificateError
 from relucert.tolerances import (
     BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
 )
+from relucert.tolerances import DEFAULT
+from relucert.verify.bab_regions import is_thin, regions_leaf
 from relucert.verify.certfile import CertifiedVerdict
 from relucert.verify.certificate_hints import dyadic_round
 from relucert.verify.checker.claims import _Exact
@@ -261,8 +263,13 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
                 leaf, out, masks = _confirm_exact(ctx, floats, node, act, und, U, cover)
                 done = cover is None or masks is not None
                 masks = masks or ()
+            if leaf is None and is_thin(node.R):      # a forced leaf (proofs Lemma 11)
+                leaf, out = regions_leaf(ctx, floats.A, floats.p, node, act, und, DEFAULT)
+                done = cover is None
+                if leaf is None:
+                    raise CertificateError("tree certificate: a thin cone's sub-regions could not be confirmed")
             kids = None
-            if leaf is None or not done:
+            if leaf is None or (not done and not is_thin(node.R)):
                 kids = children(node) if U and (leaf is None or extra < BAB_CERT_CLAIMS_MAX_SPLITS) else None
                 if kids is None and leaf is None:
                     if not U:
@@ -278,7 +285,7 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
                     cover = None        # no more work for claims that cannot be made
                 bits.append("0")
                 leaves.append(leaf)
-                n_exact += leaf[0] == "exact"
+                n_exact += leaf[0] != "bound"
                 near.update(masks)
                 worst = largest((worst, out))
                 continue

@@ -367,3 +367,15 @@ QR_KEEP_RESIDUAL = 1e-10
 #: d = 2 every try above 1.2e-8 failed ("atoms left their face"), each at about the cost of a
 #: round; at n = 30 first tries at 5e-6 succeed (benchmarks/RESULTS.md, session 8, r8-qp).
 EXCHANGE_POLISH_GAP_FACTOR = 10.0
+
+# --- forced leaves of thin cones (engineer leaf, issue 13; lp/tv/bab/forced.py, verify/) ---
+#: A cone with integer rays is thin, hence an exact leaf by sub-arrangement and never split
+#: or bounded in float, when ``prod_j ||r_j||^2 >= 4^BAB_THIN_BITS`` (an integer comparison):
+#: its unit-ray matrix then has ``|det R_n| = 1 / prod_j ||r_j|| <= 2^-BAB_THIN_BITS``
+#: (proofs/branch_and_bound.md, Lemma 11).
+BAB_THIN_BITS = 24
+#: A forced leaf whose undecided hyperplanes span R^D lists only its sub-regions inside the
+#: cone when the cone's own interior LP margin (unit normals, box-bounded point) exceeds this:
+#: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
+#: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
+BAB_FORCED_CONE_MARGIN = 1e-5

@@ -12,7 +12,10 @@ integer arithmetic, importing only the core and the checker's own modules:
 2. ``tree.leaves``: each leaf's data fit its exact classification (Act/Ina/U re-derived
    here from the integer rays): slopes ``alpha_i in [0, 1]`` only for undecided ``i`` with
    ``sign p_i < 0``, ``D`` multipliers ``lambda >= 0``; an exact leaf lists ``2^k`` patterns
-   of ``D + k`` multipliers ``>= 0`` for its ``k`` undecided samples with ``p_i != 0``.
+   of ``D + k`` multipliers ``>= 0`` for its ``k`` undecided samples with ``p_i != 0``; a
+   regions leaf (a forced leaf, only on a thin cone) a decision tree over those samples whose
+   sub-regions carry multipliers and whose empty branches carry Gordan multipliers
+   (:mod:`relucert.verify.checker.tree_regions`).
 3. ``dual.feasible``: every leaf's bound ``||z||^2 <= 1`` (no square roots).
 Then the /1 claims on the atoms and the bounds (``primal.*``, ``bounds.*``), and the
 optional near-extremal claims (:mod:`relucert.verify.checker.tree_claims`).
@@ -26,6 +29,7 @@ from itertools import product
 from relucert.results import CheckResult
 from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.rational import approx, as_ints, common_denominator, fmt
+from relucert.verify.checker.tree_regions import regions_leaf_bounds
 from relucert.verify.checker.tree_schema import MAX_EXACT_UNDECIDED, ParsedTree
 
 __all__ = ["RAY_LIMIT", "Node", "Context", "roots", "longest_edge", "children", "classify", "bound_leaf",
@@ -299,6 +303,9 @@ def run_tree_checks(tree: ParsedTree, add, visit=None) -> bool:
             per = None
             if leaf[0] == "bound":
                 out = bound_leaf(ctx, node, act, und, leaf[1], leaf[2])
+            elif leaf[0] == "regions":
+                per_region = regions_leaf_bounds(ctx, node, act, undecided_weighted(ctx, und), leaf)
+                out = per_region if isinstance(per_region, str) else largest(per_region)
             else:
                 per = exact_leaf_bounds(ctx, node, act, und, leaf[1])
                 out = per if isinstance(per, str) else largest(per)

@@ -7,7 +7,9 @@ Layout (proofs/exact_certificate.md, "Format /2")::
      "problem", "n", "d", "X", "y", "lam", "dual", "atoms",     # exactly as in /1
      "tree": {"split_rule": "longest-edge/1", "n_nodes": int, "bits": "0110..."},
      "leaves": [{"alpha": {"i": "a/b"}, "lambda": {"j": "a/b"}}    # a bound leaf
-                | {"exact": [{"j": "a/b"}] x 2^k}, ...],          # an exact leaf
+                | {"exact": [{"j": "a/b"}] x 2^k}              # an exact leaf
+                | {"regions": {"tree": "1e10...", "mult": [{"j": "a/b"}],
+                               "empty": [{"j": "a/b"}]}}, ...],           # a forced leaf
 
 Multipliers are sparse objects ``{index: rational}`` (absent entries are 0): ``alpha``
 over sample indices, ``lambda`` over the D rays, an exact leaf's pattern over the D rays
@@ -56,6 +58,9 @@ SPLIT_RULE = "longest-edge/1"
 SPLIT_RULE_RECORDED = "recorded-edge/1"
 _BITS = re.compile(r"[01]*")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
+_REGIONS = re.compile(r"[01e]+")
+#: The longest decision tree of a regions leaf (a forced leaf of a thin cone).
+MAX_REGIONS_TREE = 1 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,8 +117,31 @@ def _leaf(raw, where: str, n: int, D: int, rd: _Reader):
             raise CertificateError(f"{where}.exact: expected a non-empty list of multiplier objects")
         width = D + MAX_EXACT_UNDECIDED
         return ("exact", tuple(_sparse(pt, width, f"{where}.exact[{t}]", rd) for t, pt in enumerate(pats)))
+    if "regions" in raw:
+        return _regions(raw, where, n, D, rd)
     _exact_keys(raw, {"alpha", "lambda"}, where)
     return ("bound", _sparse(raw["alpha"], n, f"{where}.alpha", rd), _sparse(raw["lambda"], D, f"{where}.lambda", rd))
+
+
+def _regions(raw, where: str, n: int, D: int, rd: _Reader):
+    """``("regions", tree, sub-region multipliers, empty-branch multipliers)`` of a forced
+    leaf (:mod:`relucert.verify.checker.tree_regions`); indices below ``D + n``."""
+    _exact_keys(raw, {"regions"}, where)
+    body = raw["regions"]
+    if not isinstance(body, dict):
+        raise CertificateError(f"{where}.regions: expected an object; got {type(body).__name__}")
+    _exact_keys(body, {"tree", "mult", "empty"}, f"{where}.regions")
+    tree = body["tree"]
+    if not isinstance(tree, str) or not tree or len(tree) > MAX_REGIONS_TREE or _REGIONS.fullmatch(tree) is None:
+        raise CertificateError(f"{where}.regions.tree: expected a non-empty string over '0', '1', 'e' of at most "
+                               f"{MAX_REGIONS_TREE} characters")
+    lists = []
+    for key in ("mult", "empty"):
+        items = body[key]
+        if not isinstance(items, list) or len(items) > len(tree):
+            raise CertificateError(f"{where}.regions.{key}: expected a list of at most {len(tree)} objects")
+        lists.append(tuple(_sparse(m, D + n, f"{where}.regions.{key}[{t}]", rd) for t, m in enumerate(items)))
+    return ("regions", tree, lists[0], lists[1])
 
 
 def parse_tree_certificate(document, limits: Limits | None = None) -> ParsedTree:

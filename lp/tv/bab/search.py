@@ -6,7 +6,10 @@ input space (DESIGN.md section 10, proofs/branch_and_bound.md). A node is a pair
 (cone, sign). Roots: the ``2^D`` orthants, each with both signs. Each node gets the
 polar-cone bound of its linear majorant (:mod:`relucert.lp.tv.bab.cones`); nodes whose bound
 is at most the cut-off are closed, nodes with at most ``leaf_undecided`` undecided
-points are solved exactly (:mod:`relucert.lp.tv.bab.leaves`), the others are split at
+points are solved exactly (:mod:`relucert.lp.tv.bab.leaves`), thin nodes
+(``prod_j ||r_j||^2 >= 4^BAB_THIN_BITS``, exact) are forced leaves solved by their
+sub-arrangement without a float bound (:mod:`relucert.lp.tv.bab.forced`, proofs Lemma 11),
+the others are split at
 the edge that carries the largest relaxation error (:func:`relucert.lp.tv.bab.tree.split`)
 with the new ray ``r_j + r_k``.
 
@@ -32,12 +35,14 @@ import time
 import numpy as np
 
 from relucert.errors import SolverError
+from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.bounding import Bounding
+from relucert.lp.tv.bab.forced import forced_leaf, has_interior_in, thin_mask
 from relucert.lp.tv.bab.loop import SearchLoop, Seeds
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
 from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, record_splits, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
-from relucert.tolerances import BAB_RAY_LIMIT, Tolerances, resolve
+from relucert.tolerances import BAB_RAY_LIMIT, BAB_THIN_BITS, Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
 
@@ -76,7 +81,8 @@ class _Search(Bounding, SearchLoop):
         self.closed_upper = 0.0
         self.found: dict[tuple[bytes, int], tuple[float, np.ndarray, np.ndarray]] = {}
         self.witness = None
-        self.n_nodes = self.n_leaves = self.n_pruned = 0
+        self.n_nodes = self.n_leaves = self.n_pruned = self.n_forced = 0
+        self.regions: dict = {}     # forced leaves: region patterns per undecided set
         self.max_depth = 0
         self.alpha_steps = _ALPHA_STEPS
         self.record: list | None = None     # tests: (rays, signs) of every closed node
@@ -110,6 +116,32 @@ class _Search(Bounding, SearchLoop):
             return self.threshold
         return min(self.threshold, self.best * (1.0 + self.tol.bab_rel_gap))
 
+    def _thin_leaves(self, R, sg, inherited, known) -> None:
+        """Thin cones (``prod_j ||r_j||^2 >= 4^BAB_THIN_BITS``): exact leaves by their
+        sub-arrangement (:func:`relucert.lp.tv.bab.forced.forced_leaf`, proofs Lemma 11),
+        neither bounded nor split in float."""
+        A, q = self.prob.A, self.prob.q
+        act, und, _, _ = cones.classify(A, R)
+        self.n_leaves += int(R.shape[0])
+        self.n_forced += int(R.shape[0])
+        self._closed(R, sg)
+        upper = np.zeros(R.shape[0])
+        for m in range(R.shape[0]):
+            s = int(sg[m])
+            a, val, pt = forced_leaf(A, s * q, act[m], und[m], R[m], self.tol.sign_zero, self.regions)
+            upper[m] = float(val.max(initial=0.0))
+            ok = val > 0
+            self._incumbent(val[ok], pt[ok], np.full(int(ok.sum()), s))
+            if self.mode == "maximise":     # a violator is a region with interior in the cone (Lemma 7)
+                for k in np.flatnonzero(val > max(self.threshold, 0.0)):
+                    key = (np.packbits(a[k]).tobytes(), s)
+                    if ((key not in self.found or self.found[key][0] < val[k])
+                            and has_interior_in(R[m], A, a[k], und[m], self.tol.sign_zero)):
+                        self.found[key] = (float(val[k]), pt[k], a[k])
+        self.closed_upper = max(self.closed_upper, float(upper.max()))
+        ina = known | np.packbits(~act & ~und, axis=1) if self.nbytes else known
+        self._front(R, sg, np.minimum(inherited, upper), ina)
+
     def _step(self, nodes: Nodes, ids: np.ndarray):
         cutoff = self.cutoff()
         inherited = nodes.bound[ids]
@@ -128,6 +160,13 @@ class _Search(Bounding, SearchLoop):
         nodes.release(ids)
         self.n_nodes += int(ids.size)
         self.max_depth = max(self.max_depth, int(depth.max()))
+        thin = thin_mask(R, BAB_THIN_BITS)
+        if thin.any():      # forced leaves, decided by the conditioning (proofs Lemma 11)
+            self._thin_leaves(R[thin], sg[thin], inherited[thin], known[thin])
+            keep = ~thin
+            R, sg, depth, known, inherited = R[keep], sg[keep], depth[keep], known[keep], inherited[keep]
+            if not keep.any():
+                return None
         Q, act, und, Rn, G, bound, Sn = self._bound(R, sg, inherited, cutoff)
         ina = known | np.packbits(~act & ~und, axis=1) if self.nbytes else known
         cutoff = self.cutoff()
@@ -141,7 +180,8 @@ class _Search(Bounding, SearchLoop):
         if live.size == 0:
             return None
         nu = und[live].sum(axis=1)
-        c1, c2, longest = split(R[live], Rn[live], Sn[live], Q[live], und[live])
+        with np.errstate(over="ignore"):    # a crossing at rounding level of a ray scores inf
+            c1, c2, longest = split(R[live], Rn[live], Sn[live], Q[live], und[live])
         forced = longest > BAB_RAY_LIMIT
         if np.any(forced & (nu > _MAX_FORCED_UNDECIDED)):
             raise SolverError(
