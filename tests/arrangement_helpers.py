@@ -59,3 +59,15 @@ def lines_count(P: np.ndarray) -> int:
                 A, B, C = -A, -B, -C
             lines.setdefault((A, B, C), set()).update({pts[a], pts[b]})
     return 2 + 2 * sum(len(s) - 1 for s in lines.values())
+
+
+def region_maxima(arr, scan, support) -> dict:
+    """Enumeration's violating (chamber, sign) pairs of ``scan`` as (activation pattern over the
+    ``support`` rows, sign) -> largest value: chambers that differ only on zero-weight samples
+    carry the same linear piece, so this is what a search over the support's regions lists."""
+    out = {}
+    act = arr.active(scan.chamber)[:, support] if scan.chamber.size else np.zeros((0, support.size), bool)
+    for a, s, v in zip(act, scan.sign, scan.value):
+        key = (np.packbits(a).tobytes(), int(s))
+        out[key] = max(out.get(key, -np.inf), float(v))
+    return out

@@ -15,6 +15,7 @@ from relucert.arrangement.cones import interior_margin
 from relucert.lp.tv.bab import forced, maximise, search
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.tolerances import BAB_THIN_BITS, DEFAULT
+from arrangement_helpers import region_maxima
 
 
 def _collinear(n, d, seed):
@@ -59,15 +60,6 @@ CASES = [("collinear", 9, 3, 5), ("integer collinear", 9, 3, 11), ("repeated", 1
          ("duplicated", 8, 4, 8), ("binary", 12, 3, 9), ("binary", 14, 4, 10)]
 
 
-def _projected(arr, scan, support):
-    out = {}
-    act = arr.active(scan.chamber)[:, support] if scan.chamber.size else np.zeros((0, support.size), bool)
-    for a, s, v in zip(act, scan.sign, scan.value):
-        key = (np.packbits(a).tobytes(), int(s))
-        out[key] = max(out.get(key, -np.inf), float(v))
-    return out
-
-
 @pytest.mark.parametrize("kind,n,d,seed", CASES)
 def test_maximise_on_degenerate_data_equals_enumeration(kind, n, d, seed):
     X, p = DATA[kind](n, d, seed)
@@ -88,10 +80,10 @@ def test_maximise_on_degenerate_data_equals_enumeration(kind, n, d, seed):
         # collinear only up to rounding: enumeration also lists float slivers (margin 0, not
         # certified); every chamber it certifies is listed, and nothing else is
         ref = scan_all_chambers(arr.subset(np.flatnonzero(arr.margin > 0)), p, threshold)
-        want = _projected(arr.subset(np.flatnonzero(arr.margin > 0)), ref, got.support)
-        assert set(want) <= set(have) <= set(_projected(arr, scan_all_chambers(arr, p, threshold), got.support))
+        want = region_maxima(arr.subset(np.flatnonzero(arr.margin > 0)), ref, got.support)
+        assert set(want) <= set(have) <= set(region_maxima(arr, scan_all_chambers(arr, p, threshold), got.support))
     else:
-        want = _projected(arr, ref, got.support)
+        want = region_maxima(arr, ref, got.support)
         assert set(have) == set(want)
     for key in want:
         assert have[key] == pytest.approx(want[key], rel=1e-10)

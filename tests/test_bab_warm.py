@@ -13,6 +13,7 @@ from relucert.lp.tv.bab.warm import Frontier
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle
 from relucert.tolerances import DEFAULT
+from arrangement_helpers import region_maxima
 
 
 def _exact_cone_max(A, q, R):
@@ -67,7 +68,6 @@ def test_shifted_bound_dominates_exact_maxima(d, seed):
             assert shifted[0] <= (B + full) * (1 + 1e-12)
             checked += 1
     assert checked >= 10
-
 
 
 @pytest.mark.parametrize("d,seed", [(1, 60), (2, 61), (3, 62), (4, 63)])
@@ -128,15 +128,6 @@ def test_frontier_tiles_the_sphere(n, d, seed):
     assert maximise(X, p2).max_value <= again.frontier.bound.max() * (1 + 1e-12)
 
 
-def _projected(arr, scan, support):
-    out = {}
-    act = arr.active(scan.chamber)[:, support] if scan.chamber.size else np.zeros((0, support.size), bool)
-    for a, s, v in zip(act, scan.sign, scan.value):
-        key = (np.packbits(a).tobytes(), int(s))
-        out[key] = max(out.get(key, -np.inf), float(v))
-    return out
-
-
 @pytest.mark.parametrize("n,d,seed", [(12, 2, 20), (9, 3, 21), (7, 4, 22)])
 def test_warm_scans_equal_enumeration(n, d, seed):
     """A sequence of duals scanned by one oracle with remember/warm (small and large moves,
@@ -158,7 +149,7 @@ def test_warm_scans_equal_enumeration(n, d, seed):
         assert abs(got.max_value - ref.max_value) <= 1e-12 * ref.max_value
         assert ref.max_value <= got.upper_bound * (1 + 1e-15)
         have = {(np.packbits(a).tobytes(), int(s)): float(v) for a, s, v in zip(got.active, got.sign, got.value)}
-        want = _projected(arr, ref, got.support)
+        want = region_maxima(arr, ref, got.support)
         assert set(have) == set(want)
         for key in want:
             assert have[key] == pytest.approx(want[key], rel=1e-10)

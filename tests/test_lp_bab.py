@@ -10,6 +10,7 @@ from relucert.lp.tv.bab import bounding, cones, leaves, search
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
 from relucert.tolerances import DEFAULT
+from arrangement_helpers import region_maxima
 
 # --- data: random and degenerate, d = 1..4 ----------------------------------------------
 
@@ -56,18 +57,6 @@ def _enumerated(X, p, threshold):
     return arr, scan_all_chambers(arr, p, threshold)
 
 
-def _projected_violators(arr, scan, support):
-    """Enumeration's violating (chamber, sign) pairs as (pattern over the support rows,
-    sign) -> largest value: chambers that differ only on zero-weight samples carry the
-    same linear piece."""
-    out = {}
-    act = arr.active(scan.chamber)[:, support] if scan.chamber.size else np.zeros((0, support.size), bool)
-    for a, s, v in zip(act, scan.sign, scan.value):
-        key = (np.packbits(a).tobytes(), int(s))
-        out[key] = max(out.get(key, -np.inf), float(v))
-    return out
-
-
 @pytest.mark.parametrize("kind,n,d,seed", CASES)
 def test_maximise_equals_enumeration_max_and_violators(kind, n, d, seed):
     X, p = DATA[kind](n, d, seed)
@@ -83,7 +72,7 @@ def test_maximise_equals_enumeration_max_and_violators(kind, n, d, seed):
     # the maximiser attains the value
     Z = arr.X_lift
     assert got.max_sign * (np.maximum(Z @ got.max_point, 0) @ p) == pytest.approx(got.max_value, rel=1e-12)
-    want = _projected_violators(arr, ref, got.support)
+    want = region_maxima(arr, ref, got.support)
     have = {(np.packbits(a).tobytes(), int(s)): float(v) for a, s, v in zip(got.active, got.sign, got.value)}
     assert set(have) == set(want)
     for key in want:
@@ -294,7 +283,7 @@ def test_point_regions_equal_the_enumerated_region_maxima(kind, n, d, seed):
     sg = rng.choice([-1, 1], size=200)
     act, s, val, pt = leaves.point_regions(pb.A, pb.q, pts, sg, 0.0, DEFAULT)
     assert val.size > 0
-    want = _projected_violators(arr, ref, pb.support)
+    want = region_maxima(arr, ref, pb.support)
     for a, si, v, x in zip(act, s, val, pt):
         assert v == pytest.approx(want[(np.packbits(a).tobytes(), int(si))], rel=1e-10)
         assert si * float(np.maximum(pb.A @ x, 0) @ pb.q) == pytest.approx(v, rel=1e-10)
@@ -329,7 +318,7 @@ def test_quota_scan_lists_true_violators_and_completes_like_enumeration(kind, n,
     threshold = 1.0 + DEFAULT.dual_feas
     _, ref = _enumerated(X, p, threshold)
     support = search.prepare(X, p).support
-    want = _projected_violators(arr, ref, support)
+    want = region_maxima(arr, ref, support)
     early = maximise(X, p, threshold, limit=3, batch=8)
     assert not early.complete and early.n_found >= 3 and early.stats.n_harvested > 0
     assert early.upper_bound >= ref.max_value * (1 - 1e-12)
@@ -342,7 +331,7 @@ def test_quota_scan_lists_true_violators_and_completes_like_enumeration(kind, n,
     # cannot fill: complete, and the list is enumeration's
     p = p * (1.2 / 3.0)
     _, ref = _enumerated(X, p, threshold)
-    want = _projected_violators(arr, ref, support)
+    want = region_maxima(arr, ref, support)
     done = maximise(X, p, threshold, limit=len(want) + 1)
     assert done.complete and abs(done.max_value - ref.max_value) <= 1e-12 * ref.max_value
     have = {(np.packbits(a).tobytes(), int(s)): float(v) for a, s, v in zip(done.active, done.sign, done.value)}

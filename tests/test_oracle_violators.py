@@ -14,15 +14,7 @@ from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle
 from relucert.lp.tv.oracle_violators import scan_limit
 from relucert.results import Status
 from relucert.tolerances import DEFAULT
-
-
-def _region_maxima(arr, ref, support):
-    out = {}
-    act = arr.active(ref.chamber)[:, support] if ref.chamber.size else np.zeros((0, support.size), bool)
-    for a, s, v in zip(act, ref.sign, ref.value):
-        key = (np.packbits(a).tobytes(), int(s))
-        out[key] = max(out.get(key, -np.inf), float(v))
-    return out
+from arrangement_helpers import region_maxima
 
 
 @pytest.mark.parametrize("n,d,seed", [(14, 2, 0), (10, 3, 1), (8, 4, 2)])
@@ -42,7 +34,7 @@ def test_stopped_scan_lists_region_optima(n, d, seed):
         oracle = BranchAndBoundOracle(X, progress=False)
         got = oracle.scan(p, thr, limit=limit).detail
         ref = scan_all_chambers(arr, p, thr)
-        want = _region_maxima(arr, ref, got.support)
+        want = region_maxima(arr, ref, got.support)
         assert got.max_value <= got.upper_bound
         for a, s, v, x in zip(got.active, got.sign, got.value, got.point):
             key = (np.packbits(a).tobytes(), int(s))
