@@ -146,6 +146,37 @@ def exact_rank_columns(Z: np.ndarray) -> tuple[int, list[int]]:
     return r, pivots
 
 
+def rref_exact(rows: list) -> tuple[list, list[int]]:
+    """The reduced row echelon form of a matrix of Fractions (a list of rows; copied) and its
+    pivot columns, by Gauss-Jordan elimination in exact arithmetic.
+
+    Examples
+    --------
+    >>> rref_exact([[Fraction(2), Fraction(4)], [Fraction(1), Fraction(3)]])[1]
+    [0, 1]
+    """
+    A = [list(r) for r in rows]
+    n, m = len(A), (len(A[0]) if A else 0)
+    pivots: list[int] = []
+    r = 0
+    for c in range(m):
+        piv = next((i for i in range(r, n) if A[i][c] != 0), None)
+        if piv is None:
+            continue
+        A[r], A[piv] = A[piv], A[r]
+        inv = 1 / A[r][c]
+        A[r] = [v * inv for v in A[r]]
+        for i in range(n):
+            if i != r and A[i][c] != 0:
+                f = A[i][c]
+                A[i] = [a - f * b for a, b in zip(A[i], A[r])]
+        pivots.append(c)
+        r += 1
+        if r == n:
+            break
+    return A, pivots
+
+
 class FlagForms:
     """Exact sign predicates for minors of ``[F; a]`` and ``[F; a; b]``.
 

@@ -71,3 +71,16 @@ def region_maxima(arr, scan, support) -> dict:
         key = (np.packbits(a).tobytes(), int(s))
         out[key] = max(out.get(key, -np.inf), float(v))
     return out
+
+
+def fdet(rows):
+    """Plain Fraction determinant by cofactor expansion (independent of det_exact)."""
+    rows = [list(r) for r in rows]
+    if len(rows) == 1:
+        return rows[0][0]
+    return sum((-1) ** j * rows[0][j] * fdet([r[:j] + r[j + 1:] for r in rows[1:]])
+               for j in range(len(rows)) if rows[0][j])
+
+
+def sgn(v):
+    return (v > 0) - (v < 0)

@@ -6,21 +6,9 @@ from itertools import combinations
 import numpy as np
 import pytest
 
+from arrangement_helpers import fdet, sgn
 from relucert.arrangement import characteristic_polynomial, exact_chamber_count, general_position_count
 from relucert.arrangement.exact import ExactData, FlagForms, det_exact, exact_rank_columns
-
-
-def fdet(rows):
-    """Plain Fraction determinant by cofactor expansion (independent of det_exact)."""
-    rows = [list(r) for r in rows]
-    if len(rows) == 1:
-        return rows[0][0]
-    return sum((-1) ** j * rows[0][j] * fdet([r[:j] + r[j + 1:] for r in rows[1:]])
-               for j in range(len(rows)) if rows[0][j])
-
-
-def sgn(v):
-    return (v > 0) - (v < 0)
 
 
 def _datasets():

@@ -8,25 +8,12 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from arrangement_helpers import assert_interiors_exact, facet_map, lines_count, pattern_set
+from arrangement_helpers import assert_interiors_exact, facet_map, fdet, lines_count, pattern_set, sgn
 from relucert.arrangement import enumerate_chambers, exact_chamber_count, general_position_count, lift
 from relucert.arrangement._circle_batch import bilinear_forms
 from relucert.arrangement.baseline import enumerate_bfs
 from relucert.arrangement.exact import ExactData, FlagForms
 from relucert.arrangement.restrict import _Enumerator
-
-
-def fdet(rows):
-    """Plain Fraction determinant by cofactor expansion."""
-    rows = [list(r) for r in rows]
-    if len(rows) == 1:
-        return rows[0][0]
-    return sum((-1) ** j * rows[0][j] * fdet([r[:j] + r[j + 1:] for r in rows[1:]])
-               for j in range(len(rows)) if rows[0][j])
-
-
-def sgn(v):
-    return (v > 0) - (v < 0)
 
 
 def _tiny_and_huge(rng, shape):

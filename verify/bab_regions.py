@@ -17,6 +17,7 @@ import numpy as np
 from scipy.optimize import linprog, nnls
 
 from relucert.arrangement.cones import interior_margin
+from relucert.arrangement.exact import rref_exact
 from relucert.tolerances import Tolerances
 from relucert.verify.checker.tree import largest, undecided_weighted
 from relucert.verify.checker.tree_regions import is_thin, regions_leaf_bounds
@@ -28,23 +29,7 @@ def _null_space(cols: list) -> list:
     """A basis (lists of Fractions) of ``{c : sum_b c_b cols_b = 0}`` (``cols`` integer vectors)."""
     m = len(cols)
     D = len(cols[0])
-    rows = [[Fraction(cols[b][r]) for b in range(m)] for r in range(D)]
-    piv_cols, r = [], 0
-    for c in range(m):
-        piv = next((i for i in range(r, D) if rows[i][c] != 0), None)
-        if piv is None:
-            continue
-        rows[r], rows[piv] = rows[piv], rows[r]
-        inv = 1 / rows[r][c]
-        rows[r] = [v * inv for v in rows[r]]
-        for i in range(D):
-            if i != r and rows[i][c] != 0:
-                f = rows[i][c]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
-        piv_cols.append(c)
-        r += 1
-        if r == D:
-            break
+    rows, piv_cols = rref_exact([[Fraction(cols[b][r]) for b in range(m)] for r in range(D)])
     basis = []
     for free in (c for c in range(m) if c not in piv_cols):
         vec = [Fraction(0)] * m

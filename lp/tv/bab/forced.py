@@ -24,6 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from relucert.arrangement.cones import interior_margin, region_max
+from relucert.arrangement.exact import rref_exact
 from relucert.tolerances import BAB_FORCED_CONE_MARGIN
 
 __all__ = ["thin_mask", "exact_normals", "sub_arrangement", "forced_leaf", "has_interior_in"]
@@ -76,16 +77,8 @@ def exact_normals(R: np.ndarray) -> np.ndarray:
         Gi = G0.astype(np.int64).astype(object)
         if np.array_equal(R.astype(np.int64).astype(object) @ Gi, np.eye(D, dtype=np.int64).astype(object)):
             return G0 / np.linalg.norm(G0, axis=1, keepdims=True)
-    M = [[Fraction(int(R[i, j])) for j in range(D)] + [Fraction(int(i == t)) for t in range(D)] for i in range(D)]
-    for c in range(D):                       # Gauss-Jordan on [R | I]
-        piv = next(r for r in range(c, D) if M[r][c] != 0)
-        M[c], M[piv] = M[piv], M[c]
-        inv = 1 / M[c][c]
-        M[c] = [v * inv for v in M[c]]
-        for r in range(D):
-            if r != c and M[r][c] != 0:
-                f = M[r][c]
-                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+    M, _ = rref_exact([[Fraction(int(R[i, j])) for j in range(D)] + [Fraction(int(i == t)) for t in range(D)]
+                       for i in range(D)])       # [R | I] -> [I | R^-1]
     G = np.empty((D, D))
     for i in range(D):
         row = M[i][D:]
