@@ -84,3 +84,18 @@ def fdet(rows):
 
 def sgn(v):
     return (v > 0) - (v < 0)
+
+
+def cone_max_by_patterns(A, q, G) -> float:
+    """max of ``sum_i q_i relu(<a_i, theta>)`` over the cone ``{G theta >= 0}`` and the unit
+    ball, by brute force: every one of the ``2^n`` sign patterns of the rows of ``A``, each
+    region (the cone cut by the pattern) projected with NNLS (``region_max``)."""
+    from relucert.arrangement.cones import region_max
+
+    n = A.shape[0]
+    best = 0.0
+    for bits in range(1 << n):
+        s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
+        Gs = np.vstack([G, np.where(s, 1.0, -1.0)[:, None] * A])
+        best = max(best, region_max((q * s) @ A, Gs).value)
+    return best

@@ -11,6 +11,7 @@ from scipy.optimize import linprog
 from relucert.arrangement import region_max
 from relucert.lp.tv.bab import bounding, cones, leaves, maximise, certify, subregions
 from relucert.tolerances import DEFAULT
+from arrangement_helpers import cone_max_by_patterns
 
 
 def _data(kind, n, d, rng):
@@ -128,12 +129,7 @@ def test_leaf_maxima_equal_enumeration_and_reference(kind, d):
     Q = rng.standard_normal((R.shape[0], n)) * rng.choice([-1.0, 1.0], size=(R.shape[0], 1))
     act, und, Sn, Rn = cones.classify(A, R)
     G = cones.normals(Rn)
-    exact = np.zeros(R.shape[0])
-    for m in range(R.shape[0]):
-        for bits in range(1 << n):
-            s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
-            Gs = np.vstack([G[m], np.where(s, 1.0, -1.0)[:, None] * A])
-            exact[m] = max(exact[m], region_max((Q[m] * s) @ A, Gs).value)
+    exact = np.array([cone_max_by_patterns(A, Q[m], G[m]) for m in range(R.shape[0])])
     report = float(np.median(exact))
     got = leaves.leaf_maxima(A, Q, act, und, Rn, G, -np.inf, report, DEFAULT)
     ref = leaves.leaf_maxima(A, Q, act, und, Rn, G, -np.inf, report, DEFAULT, batched=False)

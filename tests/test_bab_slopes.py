@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy.optimize import lsq_linear
 
-from relucert.arrangement import region_max
 from relucert.lp.tv.bab import bounding, cones, maximise
 from relucert.lp.tv.bab.slopes import projected_slopes
 from relucert.tolerances import DEFAULT
+from arrangement_helpers import cone_max_by_patterns
 
 
 def _cone(rng, A, D):
@@ -19,18 +19,6 @@ def _cone(rng, A, D):
             act, und, Sn, Rn = cones.classify(A, R)
             if und.sum() >= 3:
                 return act, und, Sn, Rn, cones.normals(Rn)
-
-
-def _exact_max(A, Q, G):
-    """max of ``sum_i Q_i relu(<a_i, theta>)`` over the cone ``{G theta >= 0}`` and the ball:
-    every sign pattern's region, projected with NNLS."""
-    n = A.shape[0]
-    best = 0.0
-    for bits in range(1 << n):
-        s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
-        Gs = np.vstack([G, np.where(s, 1.0, -1.0)[:, None] * A])
-        best = max(best, region_max((Q * s) @ A, Gs).value)
-    return best
 
 
 def _bvls_bound(A, Q, neg, base, G):
@@ -60,7 +48,7 @@ def test_projected_slopes_bound_the_exact_maximum_and_reach_the_best_slopes(d, s
         neg = und & (Q < 0)
         base = cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n)))
         start = cones.centre_alpha(Sn)
-        exact = _exact_max(A, Q[0], G[0])
+        exact = cone_max_by_patterns(A, Q[0], G[0])
         for iters in (0, 5, 30, 3000):
             alpha = projected_slopes(A, Q, neg, base, G, start, iters)
             assert np.all((alpha >= 0) & (alpha <= 1)) and np.all(alpha[~neg] == 0)

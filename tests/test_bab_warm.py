@@ -5,7 +5,7 @@ and the enumeration of every chamber (relucert.arrangement + lp.tv.oracle)."""
 import numpy as np
 import pytest
 
-from relucert.arrangement import enumerate_chambers, region_max
+from relucert.arrangement import enumerate_chambers
 from relucert.lp.tv.bab import BabStatus, WarmStart, certify, maximise, search_seeds
 from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.tree import prepare, roots
@@ -13,21 +13,12 @@ from relucert.lp.tv.bab.warm import Frontier
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle
 from relucert.tolerances import DEFAULT
-from arrangement_helpers import region_maxima
+from arrangement_helpers import cone_max_by_patterns, region_maxima
 
 
 def _exact_cone_max(A, q, R):
-    """max of eta_q over cone(R) and the ball: every one of the 2^n sign patterns, each
-    region (the cone cut by the pattern) projected with NNLS."""
-    n = A.shape[0]
-    Rn = R / np.linalg.norm(R, axis=0, keepdims=True)
-    G = np.linalg.inv(Rn)
-    best = 0.0
-    for bits in range(1 << n):
-        s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
-        Gs = np.vstack([G, np.where(s, 1.0, -1.0)[:, None] * A])
-        best = max(best, region_max((q * s) @ A, Gs).value)
-    return best
+    """max of eta_q over cone(R) and the ball, by every sign pattern (cone_max_by_patterns)."""
+    return cone_max_by_patterns(A, q, np.linalg.inv(R / np.linalg.norm(R, axis=0, keepdims=True)))
 
 
 @pytest.mark.parametrize("d,seed", [(1, 0), (2, 1), (3, 2), (4, 3)])

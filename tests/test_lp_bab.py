@@ -10,7 +10,7 @@ from relucert.lp.tv.bab import bounding, cones, leaves, search
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle, Oracle
 from relucert.tolerances import DEFAULT
-from arrangement_helpers import region_maxima
+from arrangement_helpers import cone_max_by_patterns, region_maxima
 
 # --- data: random and degenerate, d = 1..4 ----------------------------------------------
 
@@ -102,12 +102,7 @@ def test_bound_dominates_exact_maximum_on_random_cones(d, seed):
         val, P = cones.cone_max(W, Rn, G, DEFAULT.sign_zero)
         pre = cones.pre_bound(W, Rn, G)
         # exact maximum: every one of the 2^n sign patterns, region = cone cut by the pattern
-        exact = 0.0
-        for bits in range(1 << n):
-            s = np.array([(bits >> i) & 1 for i in range(n)], dtype=bool)
-            v = (Q[0] * s) @ A
-            Gs = np.vstack([G[0], np.where(s, 1.0, -1.0)[:, None] * A])
-            exact = max(exact, region_max(v, Gs).value)
+        exact = cone_max_by_patterns(A, Q[0], G[0])
         c = rng.exponential(size=(20000, D)) ** 3
         T = c @ Rn[0].T
         T /= np.linalg.norm(T, axis=1, keepdims=True)
