@@ -27,7 +27,7 @@ from itertools import combinations, permutations
 
 import numpy as np
 
-__all__ = ["UNIT_ROUNDOFF", "frac", "det_exact", "exact_rank_columns", "FlagForms"]
+__all__ = ["UNIT_ROUNDOFF", "frac", "det_exact", "exact_rank_columns", "rref_exact", "FlagForms"]
 
 #: Unit roundoff of IEEE double precision (2^-53): not a tolerance, a property of float64.
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
@@ -101,7 +101,7 @@ def exact_rank_columns(Z: np.ndarray) -> tuple[int, list[int]]:
     that rank.
 
     Fast path: ``D`` rows picked by pivoted QR whose exact determinant is non-zero
-    prove full rank. Otherwise exact Gaussian elimination on all rows.
+    prove full rank. Otherwise exact Gauss-Jordan elimination on all rows (:func:`rref_exact`).
 
     Parameters
     ----------
@@ -125,25 +125,8 @@ def exact_rank_columns(Z: np.ndarray) -> tuple[int, list[int]]:
         rows = piv[:D]
         if det_exact(Z[rows]) != 0:
             return D, list(range(D))
-    A = [[frac(v) for v in row] for row in Z]
-    pivots: list[int] = []
-    r = 0
-    for c in range(D):
-        piv = next((i for i in range(r, n) if A[i][c] != 0), None)
-        if piv is None:
-            continue
-        A[r], A[piv] = A[piv], A[r]
-        inv = 1 / A[r][c]
-        for i in range(r + 1, n):
-            f = A[i][c] * inv
-            if f:
-                for j in range(c, D):
-                    A[i][j] -= f * A[r][j]
-        pivots.append(c)
-        r += 1
-        if r == n:
-            break
-    return r, pivots
+    _, pivots = rref_exact([[frac(v) for v in row] for row in Z])
+    return len(pivots), pivots
 
 
 def rref_exact(rows: list) -> tuple[list, list[int]]:
