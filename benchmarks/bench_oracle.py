@@ -29,12 +29,12 @@ at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, vio
 and the violator limit; then each round's violators added and the run's certified gap.
 
 ``--policy-ab CASE``: one ``--targets`` case solved once per ``--variants`` entry, back to back
-in one process: ``shift:band:exact[:cap[:complete]]`` sets the warm start's shift rule
+in one process: ``shift:band:exact[:cap[:complete[:local[:run]]]]`` sets the warm start's shift rule
 (``WarmStart.shift``: "ray", "split" or "lemma9"), the violator cap's band
 (``BranchAndBoundOracle.violator_band``), whether stopped scans list region optima
 (``exact_regions``, 1 or 0), the cap (``violator_cap``), the band of complete scans
 (``complete_band``, 0: none) and the violators a local scan must list to stand in for the tree
-(``local.min_found``, 0: no local scans); prints the status, objective, certified lower
+(``local.min_found``, 0: no local scans) and how many in a row (``local.max_run``); prints the status, objective, certified lower
 bound, rounds, tree scans, local scans, nodes, wall and CPU seconds of each.
 """
 from __future__ import annotations
@@ -215,7 +215,7 @@ def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) ->
     maximise, init, shift = bab.maximise, oracle_api.BranchAndBoundOracle.__init__, WarmStart.shift
     out = []
     for v in variants.split(","):
-        rule, band, exact, cap, full, local = (v.split(":") + ["", "", "", "", ""])[:6]
+        rule, band, exact, cap, full, local, run = (v.split(":") + [""] * 6)[:7]
         count = {"nodes": 0, "scans": 0}
 
         def counting(*a, **k):
@@ -224,10 +224,11 @@ def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) ->
             count["scans"] += 1
             return res
 
-        def configured(self, *a, band=band, exact=exact, cap=cap, full=full, local=local, **k):
+        def configured(self, *a, band=band, exact=exact, cap=cap, full=full, local=local, run=run, **k):
             init(self, *a, **k)
             count["oracle"] = self
             self.local.min_found = int(local) if local else self.local.min_found
+            self.local.max_run = int(run) if run else self.local.max_run
             self.violator_band = float(band) if band else self.violator_band
             self.exact_regions = bool(int(exact)) if exact else self.exact_regions
             self.violator_cap = int(cap) if cap else self.violator_cap
@@ -260,7 +261,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-quota", action="store_true", help="--targets with the violator quota off")
     ap.add_argument("--profile", default=None, help="one target case, every scan printed (e.g. d4n100)")
     ap.add_argument("--policy-ab", default=None, help="one target case, solved once per --variants entry")
-    ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete[:local]]],...")
+    ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete[:local[:run]]]],...")
     ap.add_argument("--no-limit", action="store_true", help="--policy-ab without a time limit")
     args = ap.parse_args(argv)
     print(machine())
