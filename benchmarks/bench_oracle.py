@@ -3,7 +3,7 @@
 
 Usage:  python benchmarks/bench_oracle.py [--quick] [--cases d2n20,d3n12,...] [--lam L]
         [--time-limit S] [--warm-ab] [--targets d4n100,d5n200,d8n500,diabetes] [--no-quota]
-        [--profile d4n100] [--policy-ab d4n30 --variants ray:1.25:1,lemma9:1.25:0]
+        [--profile d4n100] [--policy-ab d4n30 --variants ray:1.25:1:16:0:0,ray:1.25:1:16:0:16]
 
 Data: make_data of bench_solver.py (Gaussian X, smooth y plus noise), seed 0; lam = 0.05.
 Each case solves with both oracles (progress off) and prints the estimated chamber
@@ -29,12 +29,13 @@ at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, vio
 and the violator limit; then each round's violators added and the run's certified gap.
 
 ``--policy-ab CASE``: one ``--targets`` case solved once per ``--variants`` entry, back to back
-in one process: ``shift:band:exact[:cap[:complete]]`` sets the warm start's shift rule
+in one process: ``shift:band:exact[:cap[:complete[:local[:run]]]]`` sets the warm start's shift rule
 (``WarmStart.shift``: "ray", "split" or "lemma9"), the violator cap's band
 (``BranchAndBoundOracle.violator_band``), whether stopped scans list region optima
-(``exact_regions``, 1 or 0), the cap (``violator_cap``) and the band of complete scans
-(``complete_band``, 0: none); prints the status, objective,
-certified lower bound, rounds, scans, nodes, wall and CPU seconds of each.
+(``exact_regions``, 1 or 0), the cap (``violator_cap``), the band of complete scans
+(``complete_band``, 0: none) and the violators a local scan must list to stand in for the tree
+(``local.min_found``, 0: no local scans) and how many in a row (``local.max_run``); prints the status, objective, certified lower
+bound, rounds, tree scans, local scans, nodes, wall and CPU seconds of each.
 """
 from __future__ import annotations
 
@@ -214,7 +215,7 @@ def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) ->
     maximise, init, shift = bab.maximise, oracle_api.BranchAndBoundOracle.__init__, WarmStart.shift
     out = []
     for v in variants.split(","):
-        rule, band, exact, cap, full = (v.split(":") + ["", "", "", ""])[:5]
+        rule, band, exact, cap, full, local, run = (v.split(":") + [""] * 6)[:7]
         count = {"nodes": 0, "scans": 0}
 
         def counting(*a, **k):
@@ -223,8 +224,11 @@ def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) ->
             count["scans"] += 1
             return res
 
-        def configured(self, *a, band=band, exact=exact, cap=cap, full=full, **k):
+        def configured(self, *a, band=band, exact=exact, cap=cap, full=full, local=local, run=run, **k):
             init(self, *a, **k)
+            count["oracle"] = self
+            self.local.min_found = int(local) if local else self.local.min_found
+            self.local.max_run = int(run) if run else self.local.max_run
             self.violator_band = float(band) if band else self.violator_band
             self.exact_regions = bool(int(exact)) if exact else self.exact_regions
             self.violator_cap = int(cap) if cap else self.violator_cap
@@ -239,7 +243,8 @@ def policy_ab(case: str, lam: float, time_limit: float | None, variants: str) ->
         own = (sol.objective - sol.certified_lower_bound) / abs(sol.objective)
         out.append(f"{case} {v}: {sol.status.value}, objective {sol.objective:.9g}, certified lower bound "
                    f"{sol.certified_lower_bound:.9g}, gap / objective {own:.3e}, {sol.info.get('n_iter')} rounds, "
-                   f"{count['scans']} scans, {count['nodes']} nodes, wall {wall:.1f} s, CPU {cpu:.1f} s, "
+                   f"{count['scans']} scans, {count['oracle'].local.n_scans} local scans, {count['nodes']} nodes, "
+                   f"wall {wall:.1f} s, CPU {cpu:.1f} s, "
                    f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}")
         print(out[-1], flush=True)
     return out
@@ -256,7 +261,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-quota", action="store_true", help="--targets with the violator quota off")
     ap.add_argument("--profile", default=None, help="one target case, every scan printed (e.g. d4n100)")
     ap.add_argument("--policy-ab", default=None, help="one target case, solved once per --variants entry")
-    ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete]],...")
+    ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete[:local[:run]]]],...")
     ap.add_argument("--no-limit", action="store_true", help="--policy-ab without a time limit")
     args = ap.parse_args(argv)
     print(machine())

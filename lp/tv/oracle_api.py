@@ -48,6 +48,7 @@ import time
 import numpy as np
 
 from relucert.lp.tv.anytime import DualRecord
+from relucert.lp.tv.oracle_violators import LocalScans
 from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_VIOLATORS,
                                  BAB_WARM_HINTS, BAB_WARM_MAX_BYTES, BAB_WARM_MAX_NODES, Tolerances, resolve)
 
@@ -108,17 +109,7 @@ class Oracle(Protocol):
 
 
 def from_bab_scan(scan) -> OracleScan:
-    """An ``lp.tv.bab.BabScan`` as an :class:`OracleScan`.
-
-    Parameters
-    ----------
-    scan : BabScan
-
-    Returns
-    -------
-    OracleScan
-        Its ``detail`` is ``scan``.
-    """
+    """An ``lp.tv.bab.BabScan`` as an :class:`OracleScan` (its ``detail`` is ``scan``)."""
     return OracleScan(max_value=float(scan.max_value), upper_bound=float(scan.upper_bound),
                       complete=bool(scan.complete), threshold=float(scan.threshold), point=scan.point,
                       sign=scan.sign.astype(np.int8), value=scan.value, detail=scan)
@@ -280,6 +271,7 @@ class BranchAndBoundOracle:
         self.violator_cap, self.violator_band, self.exact_regions = BAB_SCAN_VIOLATORS, BAB_QUOTA_ETA, True
         self.complete_band = BAB_SCAN_COMPLETE_ETA   # closer still: complete scans
         self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
+        self.local = LocalScans(D)   # in the cap's band: local violators in place of a tree scan
 
     def forget(self) -> None:
         """Drop the remembered frontier (the next scan starts from the root cones) and the
@@ -288,6 +280,7 @@ class BranchAndBoundOracle:
         self.duals.clear()
         self.bound_window = None
         self.last_max = np.inf
+        self.local.forget()
 
     def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
@@ -298,7 +291,8 @@ class BranchAndBoundOracle:
         has one (Lemma 10; ``complete=False``, so such a scan certifies nothing). Near
         feasibility (the last scan met at most ``violator_band`` times ``threshold``) and
         without a node budget the ``limit`` is capped at ``violator_cap`` (dropped within
-        ``complete_band``: a complete scan), and the violators
+        ``complete_band``: a complete scan), a local scan from the last violators stands in
+        for the tree when it lists enough (``local``, a ``LocalScans``), and the violators
         of a scan stopped on its limit are raised to their regions' exact optima
         (``exact_regions``; :mod:`relucert.lp.tv.oracle_violators`). Every scan's ``(p, upper_bound)`` is recorded in
         ``duals`` (:class:`relucert.lp.tv.anytime.DualRecord`: the run's anytime bound).
@@ -322,13 +316,20 @@ class BranchAndBoundOracle:
         from relucert.lp.tv.oracle_violators import region_optima, scan_limit
 
         options = dict(self.options)
+        near = limit is not None and options.get("max_nodes") is None and self.last_max <= self.violator_band * threshold
         limit = scan_limit(limit, options.get("max_nodes"), self.last_max, threshold, self.violator_band,
                            self.violator_cap, self.complete_band)
+        q = np.asarray(p, dtype=np.float64) / self.lift_scale
+        local = (self.local.scan(self.X, q, float(threshold), self.dual_norm_bound(p), resolve(tol))
+                 if near and limit is not None and self.executor is None else None)
+        if local is not None:   # violators next to the last ones (lp.tv.oracle_violators.LocalScans)
+            self.duals.add(p, local.upper_bound)
+            self.last_max = local.max_value
+            return local
         if self.deadline is not None:
             left = max(self.deadline - time.perf_counter(), float(np.finfo(float).tiny))
             given = options.get("time_limit")
             options["time_limit"] = left if given is None else min(given, left)
-        q = np.asarray(p, dtype=np.float64) / self.lift_scale
         if self.executor is not None:   # by subtrees on the executor (issue 14)
             from relucert.lp.tv.bab.parallel import maximise_parallel
 
@@ -346,6 +347,7 @@ class BranchAndBoundOracle:
                        keep_frontier=remember, **options)
         if limit is not None and self.exact_regions:   # each violator at its region's optimum
             out = region_optima(self.X, q, out, resolve(tol))
+        self.local.add(out.point, out.sign)
         if remember and out.frontier is not None:
             # a scan stopped on its violator limit is remembered too (its open nodes carry
             # valid bounds): it saved more nodes per scan than remembering complete scans
@@ -387,14 +389,6 @@ class BranchAndBoundOracle:
         return scan
 
     def dual_norm_bound(self, p) -> float:
-        """``sum_i |p_i| ||x~_i||``, an upper bound of ``max |eta_p|`` (triangle inequality).
-
-        Parameters
-        ----------
-        p : ndarray, shape (n,)
-
-        Returns
-        -------
-        float
-        """
+        """``sum_i |p_i| ||x~_i||`` for ``p`` (n,): an upper bound of ``max |eta_p|`` (triangle
+        inequality)."""
         return float(np.abs(np.asarray(p, float)) @ np.linalg.norm(self.X_lift, axis=1))

@@ -379,3 +379,17 @@ BAB_THIN_BITS = 24
 #: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
 #: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
 BAB_FORCED_CONE_MARGIN = 1e-5
+
+# --- rounds near feasibility: local violators between tree scans (engineer rounds, issue 13; lp/tv/oracle_violators.py) ---
+#: Near feasibility (the cap's band) a scan of the exchange first climbs over neighbouring
+#: regions from the points of the last violators (``oracle_violators.local_violators``:
+#: proofs/local_violators.md) and stands in for the tree when it lists at least
+#: ``BAB_LOCAL_MIN`` violators (0 turns local scans off), at most ``BAB_LOCAL_RUN`` rounds in a
+#: row (then a tree scan); it evaluates at most ``BAB_LOCAL_REGIONS`` regions (one projection
+#: each, about 0.1 ms at d = 4, n = 100).
+BAB_LOCAL_MIN = 16
+BAB_LOCAL_RUN = 8
+BAB_LOCAL_REGIONS = 2048
+#: Start points kept for the local scans: the points of the last violators and maximisers,
+#: newest first.
+BAB_LOCAL_POOL = 512
