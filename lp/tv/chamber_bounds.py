@@ -9,13 +9,18 @@ import weakref
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.exact import UNIT_ROUNDOFF
 from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
-                                           ill_resolved_rays, is_pointed, padded_facets, padded_rays)
+                                           ill_resolved_rays, is_pointed, padded_facets, padded_rays,
+                                           rays_from_lines)
 
 __all__ = ["chamber_radii", "euler_complete"]
 
 
 _RADII: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Roundoffs in ``<r, c>`` of a rounded unit ray and a rounded unit interior point (each
+#: component of ``r`` within 3 roundoffs, the dot product within 5): 16 covers both.
+_LOW_ROUNDOFFS = 16
 
 
 def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
@@ -96,6 +101,9 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 4: fills ``rho`` where the cached rays (:func:`chamber_rays`) pass
     :func:`euler_complete` and no three facet planes are nearly dependent."""
     counts = np.diff(arr.facet_indptr)
+    if rays_from_lines(arr, zero_rel):
+        _radii_simple(arr, zero_rel, rho)
+        return
     loose = np.sqrt(zero_rel)
     ill = ill_resolved_rays(arr, zero_rel)
     nrays = np.diff(chamber_rays(arr, zero_rel)[0])
@@ -118,6 +126,25 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             ok = (low >= 0.0) & euler_complete(R, _distinct_rays(R, ray, loose), G, gn,
                                                _distinct_planes(G, gn, mask, zero_rel), loose)
             rho[rows[ok]] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
+
+
+def _radii_simple(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
+    """D = 4, rays from the lines of a simple arrangement (:func:`rays_from_lines`): complete
+    by construction, each on exactly three facets, so a chamber's cross-section is a simple
+    3-polytope with ``V = 2 F - 4`` vertices (Euler's formula with ``2 E = 3 V``); a chamber
+    whose count differs (which the construction rules out) keeps ``inf``. ``min_j <r_j, c>`` is
+    lowered by its rounding allowance (unit rays and a unit ``c``: a few roundoffs), so the
+    radius is not below the exact one even for the thinnest chambers."""
+    indptr, rays = chamber_rays(arr, zero_rel)
+    nrays = np.diff(indptr)
+    counts = np.diff(arr.facet_indptr)
+    owner = np.repeat(np.arange(arr.n_chambers), nrays)
+    dots = np.einsum("kd,kd->k", rays, arr.interior[owner])
+    low = np.full(arr.n_chambers, -np.inf)
+    has = nrays > 0
+    low[has] = np.minimum.reduceat(dots, indptr[:-1][has]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
+    ok = (counts >= 4) & (counts <= MAX_PAIR_FACETS) & (nrays == 2 * counts - 4) & (low >= 0.0)
+    rho[ok] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
 
 
 def _distinct_planes(G: np.ndarray, gn: np.ndarray, mask: np.ndarray, zero_rel: float) -> np.ndarray:
