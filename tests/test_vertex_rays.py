@@ -145,3 +145,50 @@ def test_simple_radii_refuse_a_chamber_with_a_missing_ray():
     assert np.isinf(rho[k])
     others = np.arange(arr.n_chambers) != k
     assert np.array_equal(rho[others], full[others])
+
+
+@pytest.mark.parametrize("kind", ["general", "repeated"])
+def test_ray_bound_is_above_the_exact_region_maximum(kind):
+    """The extreme rays' bound (chamber_bounds.ray_bounds) against the per-region NNLS
+    projection (an independent algorithm), for +v and -v on every chamber; finite on most."""
+    from relucert.arrangement.cones import region_max
+    from relucert.lp.tv.oracle import chamber_vectors
+
+    rng = np.random.default_rng(30)
+    X = rng.standard_normal((12, 3))
+    if kind == "repeated":
+        X[4] = X[1]
+    arr = enumerate_chambers(X)
+    rows = np.arange(arr.n_chambers)
+    finite = 0
+    for seed in (31, 32):
+        V = chamber_vectors(arr, np.random.default_rng(seed).standard_normal(arr.n))
+        plus, minus = chamber_bounds.ray_bounds(arr, rows, V, ZERO)
+        finite += int(np.isfinite(plus).sum())
+        for k in rows:
+            G = arr.inward_normals(int(k))
+            for sgn, ub in ((1.0, plus[k]), (-1.0, minus[k])):
+                exact = region_max(sgn * V[k], G).value
+                assert exact <= ub + 1e-10 * max(1.0, np.linalg.norm(V[k])), (k, sgn)
+    assert finite > 0.9 * 2 * arr.n_chambers
+
+
+def test_d3_scan_with_ray_bounds_equals_the_scan_without(monkeypatch):
+    """Complete d = 3 scans with the ray bound and without it (every bound infinite): the same
+    maximum and the same violators, and fewer face projections with it."""
+    from relucert.lp.tv import oracle
+
+    rng = np.random.default_rng(33)
+    arr = enumerate_chambers(rng.standard_normal((16, 3)))
+    p = rng.standard_normal(arr.n)
+    p /= oracle.scan_all_chambers(arr, p, 0.0).max_value
+    for thr in (0.7, 1.0 - 1e-9):
+        with_b = oracle.scan_all_chambers(arr, p, thr)
+        with monkeypatch.context() as mp:
+            mp.setattr(oracle, "ray_bounds", lambda a, rows, V, z: (np.full(rows.size, np.inf),) * 2)
+            without = oracle.scan_all_chambers(arr, p, thr)
+        assert with_b.complete and without.complete
+        assert with_b.max_value == without.max_value
+        key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist(), s.value.tolist()))  # noqa: E731
+        assert key(with_b) == key(without) and len(key(with_b)) > 0
+        assert with_b.n_projected < without.n_projected

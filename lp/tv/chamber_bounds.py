@@ -8,13 +8,14 @@ import weakref
 
 import numpy as np
 
-from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.exact import UNIT_ROUNDOFF
+from relucert.tolerances import CENTRE_BOUND_SLACK
 from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
                                            ill_resolved_rays, is_pointed, padded_facets, padded_rays,
                                            rays_from_lines)
 
-__all__ = ["chamber_radii", "euler_complete"]
+__all__ = ["chamber_radii", "euler_complete", "ray_bounds"]
 
 
 _RADII: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -61,6 +62,51 @@ def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
         (_radii_d2 if D == 3 else _radii_d3)(arr, zero_rel, rho)
     _RADII.setdefault(arr, {})[key] = rho
     return rho
+
+
+def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
+    """For d = 3 (D = 4): upper bounds of ``max <theta, v>`` and ``max <theta, -v>`` over the unit
+    ``theta`` of each chamber ``rows[j]`` (``v = V[j]``) from its extreme rays; ``inf`` where the
+    chamber has no radius (:func:`chamber_radii`: its rays are not shown complete).
+
+    A unit ``theta = sum a_j r_j`` (``a >= 0``, unit rays) of the closed region has
+    ``1 >= <theta, c> >= low sum a_j`` with ``low = min_j <r_j, c> = 1 - rho^2 / 2 > 0``, so
+    ``<theta, v> = sum a_j <r_j, v> <= max(max_j <r_j, v>, 0) / low``
+    (proofs/chamber_completeness.md, "The ray bound"), plus ``CENTRE_BOUND_SLACK ||v|| / low``
+    for the rays' rounding.
+
+    Parameters
+    ----------
+    arr : Arrangement
+        With d = 3.
+    rows : ndarray of int, shape (mc,)
+        Chamber indices.
+    V : ndarray, shape (mc, 4)
+        Their chamber vectors.
+    zero_rel : float
+        Relative rounding threshold (``tol.sign_zero``).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The bounds for ``+v`` and ``-v``, shape (mc,) each.
+    """
+    plus = np.full(rows.shape[0], np.inf)
+    minus = np.full(rows.shape[0], np.inf)
+    rho = chamber_radii(arr, zero_rel)[rows]
+    low = 1.0 - 0.5 * np.where(np.isfinite(rho), rho, 2.0) ** 2
+    indptr, rays = chamber_rays(arr, zero_rel)
+    starts, cnt = indptr[rows], indptr[rows + 1] - indptr[rows]
+    ok = np.flatnonzero((low > 0.0) & (cnt > 0))
+    if ok.size == 0:
+        return plus, minus
+    owner = np.repeat(ok, cnt[ok])
+    t = np.einsum("kd,kd->k", rays[csr_positions(starts[ok], cnt[ok])], V[owner])
+    at = np.cumsum(cnt[ok]) - cnt[ok]
+    slack = CENTRE_BOUND_SLACK * np.linalg.norm(V[ok], axis=1)
+    plus[ok] = (np.maximum(np.maximum.reduceat(t, at), 0.0) + slack) / low[ok]
+    minus[ok] = (np.maximum(-np.minimum.reduceat(t, at), 0.0) + slack) / low[ok]
+    return plus, minus
 
 
 def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:

@@ -27,7 +27,7 @@ from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
 from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
-from relucert.lp.tv.chamber_bounds import chamber_radii
+from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
 from relucert.tolerances import CENTRE_BOUND_SLACK, Tolerances, resolve
@@ -197,13 +197,17 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         inside_pm = interior_masks(arr, rows, Vc, zero)
         # each sign only where its own bound passes the cut-off (the other keeps its bound)
         needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
+        # d = 3: the extreme rays' bound settles a chamber below the cut-off without its faces
+        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+        skips = [np.zeros(rows.shape[0], dtype=bool)] * 2 if ray_ub is None else \
+            [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
             # chunk's largest count would multiply the work of typical chambers
             counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
             groups = []
             for lo, hi in _FACET_BUCKETS:
                 sel = np.flatnonzero((counts >= lo) & (counts <= hi)
-                                     & ((needs[0] & ~inside_pm[0]) | (needs[1] & ~inside_pm[1])))
+                                     & ((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1])))
                 if sel.size:
                     G, gmask = padded_facets(arr, rows[sel])
                     rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
@@ -213,20 +217,22 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
             batched = _batched_maxima(arr, p, rows, inside_pm, tol, ops)
         for col, (sign, inside, need) in enumerate(zip((1.0, -1.0), inside_pm, needs)):
             n_int += int((inside & need).sum())
+            skip = skips[col]
             if small:
-                # exact face maxima for every chamber of the chunk that needs them, vectorised
-                vals = np.zeros(rows.shape[0])
+                # exact face maxima for every chamber of the chunk that needs them, vectorised;
+                # a chamber settled by its ray bound keeps that bound (below the cut-off)
+                vals = np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0)
                 pts = np.full(Vc.shape, np.nan)
-                resolved = np.zeros(rows.shape[0], dtype=bool)
+                resolved = skip.copy()
                 for sel, G, gmask, rays in groups:
-                    use = need[sel] & ~inside[sel]
+                    use = need[sel] & ~inside[sel] & ~skip[sel]
                     if not use.any():
                         continue
                     at = sel[use]
                     sub_rays = None if rays is None else (rays[0][use], rays[1][use])
                     vals[at], pts[at], resolved[at] = face_maxima_small(sign * Vc[at], G[use], gmask[use],
                                                                         tol.sign_zero, sub_rays, cutoff, pointed)
-                n_proj += int((~inside & need).sum())
+                n_proj += int((~inside & need & ~skip).sum())
                 for j in np.flatnonzero(~resolved & ~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     if r.point is not None:
