@@ -36,14 +36,43 @@ __all__ = ["chamber_vectors", "scan_all_chambers"]
 
 _CHUNK = 4096
 _FIRST_CHUNK = 64
+_FIRST_SORT = 4096   # the lazy order's first block
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
 
-def _descending(key: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """The indices with ``lo < key <= hi``, by decreasing key (ties in index order)."""
-    sel = np.flatnonzero((key > lo) & (key <= hi))
-    return sel[np.argsort(-key[sel], kind="stable")]
+class _Descending:
+    """The indices with ``lo < key <= hi`` by decreasing key (ties in index order), sorted
+    lazily: a scan that stops after a few chunks sorts only the blocks it reached. A block is
+    every remaining index whose key is at least the ``n``-th largest remaining one (ties at
+    the edge all enter it), so the blocks' concatenation is the full stable order."""
+
+    def __init__(self, key: np.ndarray, lo: float, hi: float):
+        self.key = key
+        self.rest = np.flatnonzero((key > lo) & (key <= hi))     # index order
+        self.size = int(self.rest.size)
+        self.done = np.zeros(0, dtype=np.int64)
+
+    def _extend(self, upto: int) -> None:
+        while self.done.size < upto and self.rest.size:
+            want = max(_FIRST_SORT, 2 * self.done.size, upto - self.done.size)
+            kr = self.key[self.rest]
+            if want < self.rest.size:
+                edge = np.partition(kr, kr.size - want)[kr.size - want]
+                take = kr >= edge
+            else:
+                take = np.ones(kr.size, dtype=bool)
+            block = self.rest[take]
+            self.done = np.concatenate([self.done, block[np.argsort(-kr[take], kind="stable")]])
+            self.rest = self.rest[~take]
+
+    def at(self, pos: int) -> int:
+        self._extend(pos + 1)
+        return int(self.done[pos])
+
+    def take(self, pos: int, count: int) -> np.ndarray:
+        self._extend(pos + count)
+        return self.done[pos:pos + count]
 
 
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
@@ -165,30 +194,31 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
     # regions in decreasing key; only those above the threshold are sorted first (a scan
     # that finds a violator never needs the rest), the others only when no region so far
     # reached the threshold (the exact maximum is then below it)
-    order = _descending(key, max(threshold, 0.0), np.inf)
+    order = _Descending(key, max(threshold, 0.0), np.inf)
     phase_two = False
     pos = 0
     chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
     while True:
-        if pos >= order.shape[0]:
+        if pos >= order.size:
             if phase_two or best >= threshold:
                 break
-            order, pos, phase_two = _descending(key, best, threshold), 0, True
+            order, pos, phase_two = _Descending(key, best, threshold), 0, True
             continue
         cutoff = min(threshold, best)
-        if key[order[pos]] <= cutoff:
+        head = key[order.at(pos)]
+        if head <= cutoff:
             break
         if reject_above is None:
             if limit is not None and len(found_k) >= limit:
                 complete = False
                 break
         elif best > reject_above and (
-                key[order[pos]] <= best   # the maximum is known: nothing left above it
+                head <= best   # the maximum is known: nothing left above it
                 or (((limit is not None and len(found_k) >= limit) or (budget is not None and n_proj >= budget))
-                    and (progress is None or best - 1.0 >= progress * (key[order[pos]] - 1.0)))):
+                    and (progress is None or best - 1.0 >= progress * (head - 1.0)))):
             complete = False
             break
-        rows = order[pos:pos + chunk]
+        rows = order.take(pos, chunk)
         rows = rows[key[rows] > cutoff]
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
