@@ -69,11 +69,10 @@ def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: floa
     ``theta`` of each chamber ``rows[j]`` (``v = V[j]``) from its extreme rays; ``inf`` where the
     chamber has no radius (:func:`chamber_radii`: its rays are not shown complete).
 
-    A unit ``theta = sum a_j r_j`` (``a >= 0``, unit rays) of the closed region has
-    ``1 >= <theta, c> >= low sum a_j`` with ``low = min_j <r_j, c> = 1 - rho^2 / 2 > 0``, so
-    ``<theta, v> = sum a_j <r_j, v> <= max(max_j <r_j, v>, 0) / low``
-    (proofs/chamber_completeness.md, "The ray bound"), plus ``CENTRE_BOUND_SLACK ||v|| / low``
-    for the rays' rounding.
+    With ``low = min_j <r_j, c> = 1 - rho^2 / 2 > 0``, a unit ``theta`` of the closed region has
+    ``<theta, c> <= 1``, so it lies in the slice ``conv(0, r_j / <r_j, c>)`` and
+    ``<theta, v> <= max(max_j <r_j, v> / <r_j, c>, 0)`` (proofs/chamber_completeness.md, "The
+    ray bound"), plus ``CENTRE_BOUND_SLACK ||v|| / low`` for the rays' rounding.
 
     Parameters
     ----------
@@ -95,18 +94,37 @@ def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: floa
     minus = np.full(rows.shape[0], np.inf)
     rho = chamber_radii(arr, zero_rel)[rows]
     low = 1.0 - 0.5 * np.where(np.isfinite(rho), rho, 2.0) ** 2
-    indptr, rays = chamber_rays(arr, zero_rel)
+    indptr, scaled = _scaled_rays(arr, zero_rel)
     starts, cnt = indptr[rows], indptr[rows + 1] - indptr[rows]
-    ok = np.flatnonzero((low > 0.0) & (cnt > 0))
+    # (low well above the rounding allowance: every listed <r_j, c> stays positive once lowered)
+    ok = np.flatnonzero((low > 2 * _LOW_ROUNDOFFS * UNIT_ROUNDOFF) & (cnt > 0))
     if ok.size == 0:
         return plus, minus
     owner = np.repeat(ok, cnt[ok])
-    t = np.einsum("kd,kd->k", rays[csr_positions(starts[ok], cnt[ok])], V[owner])
+    t = np.einsum("kd,kd->k", scaled[csr_positions(starts[ok], cnt[ok])], V[owner])
     at = np.cumsum(cnt[ok]) - cnt[ok]
-    slack = CENTRE_BOUND_SLACK * np.linalg.norm(V[ok], axis=1)
-    plus[ok] = (np.maximum(np.maximum.reduceat(t, at), 0.0) + slack) / low[ok]
-    minus[ok] = (np.maximum(-np.minimum.reduceat(t, at), 0.0) + slack) / low[ok]
+    slack = CENTRE_BOUND_SLACK * np.linalg.norm(V[ok], axis=1) / low[ok]
+    plus[ok] = np.maximum(np.maximum.reduceat(t, at), 0.0) + slack
+    minus[ok] = np.maximum(-np.minimum.reduceat(t, at), 0.0) + slack
     return plus, minus
+
+
+_SCALED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _scaled_rays(arr: Arrangement, zero_rel: float):
+    """The cached rays of :func:`chamber_rays` divided by ``<r_j, c>`` (lowered by its rounding
+    allowance), where that is positive; 0 elsewhere (unused there: such a chamber has no
+    radius). The vertices of the slice ``closure(C) cap {<theta, c> <= 1}``."""
+    key = (zero_rel,)
+    got = _SCALED.get(arr, {}).get(key)
+    if got is None:
+        indptr, rays = chamber_rays(arr, zero_rel)
+        owner = np.repeat(np.arange(arr.n_chambers), np.diff(indptr))
+        rc = np.einsum("kd,kd->k", rays, arr.interior[owner]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
+        scaled = np.where(rc[:, None] > 0.0, rays / np.where(rc > 0.0, rc, 1.0)[:, None], 0.0)
+        got = _SCALED.setdefault(arr, {})[key] = (indptr, scaled)
+    return got
 
 
 def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
