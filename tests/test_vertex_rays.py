@@ -192,3 +192,47 @@ def test_d3_scan_with_ray_bounds_equals_the_scan_without(monkeypatch):
         key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist(), s.value.tolist()))  # noqa: E731
         assert key(with_b) == key(without) and len(key(with_b)) > 0
         assert with_b.n_projected < without.n_projected
+
+
+@pytest.mark.parametrize("kind", ["general", "degenerate"])
+def test_d2_ray_bound_is_above_the_exact_region_maximum(kind):
+    """d = 2: the polygon rays' bound against the per-region NNLS projection on every chamber
+    (repeated and collinear points in the degenerate case)."""
+    from relucert.arrangement.cones import region_max
+    from relucert.lp.tv.oracle import chamber_vectors
+
+    rng = np.random.default_rng(40)
+    X = rng.standard_normal((30, 2))
+    if kind == "degenerate":
+        X[:4] = X[4:8]
+        X[10:15, 1] = 2.0 * X[10:15, 0] + 0.5
+    arr = enumerate_chambers(X)
+    rows = np.arange(arr.n_chambers)
+    V = chamber_vectors(arr, rng.standard_normal(arr.n))
+    plus, minus = chamber_bounds.ray_bounds(arr, rows, V, ZERO)
+    assert np.isfinite(plus).mean() > 0.5
+    for k in rows:
+        G = arr.inward_normals(int(k))
+        for sgn, ub in ((1.0, plus[k]), (-1.0, minus[k])):
+            assert region_max(sgn * V[k], G).value <= ub + 1e-10 * max(1.0, np.linalg.norm(V[k])), (k, sgn)
+
+
+def test_d2_scan_with_ray_bounds_equals_the_scan_without(monkeypatch):
+    from relucert.lp.tv import oracle
+
+    rng = np.random.default_rng(41)
+    arr = enumerate_chambers(rng.standard_normal((60, 2)))
+    p = rng.standard_normal(arr.n)
+    p /= oracle.scan_all_chambers(arr, p, 0.0).max_value
+    fewer = []
+    for thr in (0.7, 1.0 - 1e-9):
+        with_b = oracle.scan_all_chambers(arr, p, thr)
+        with monkeypatch.context() as mp:
+            mp.setattr(oracle, "ray_bounds", lambda a, rows, V, z: (np.full(rows.size, np.inf),) * 2)
+            without = oracle.scan_all_chambers(arr, p, thr)
+        assert with_b.complete and without.complete and with_b.max_value == without.max_value
+        key = lambda s: sorted(zip(s.chamber.tolist(), s.sign.tolist(), s.value.tolist()))  # noqa: E731
+        assert key(with_b) == key(without) and len(key(with_b)) > 0
+        assert with_b.n_projected <= without.n_projected
+        fewer.append(with_b.n_projected < without.n_projected)
+    assert any(fewer)
