@@ -65,10 +65,9 @@ def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
 
 
 def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
-    """For d = 2 and 3 (D = 3, 4): upper bounds of ``max <theta, v>`` and ``max <theta, -v>`` over
-    the unit ``theta`` of each chamber ``rows[j]`` (``v = V[j]``) from its extreme rays (d = 3:
-    :func:`chamber_rays`; d = 2: the polygon rays :func:`chamber_radii` accepted); ``inf`` where
-    the chamber has no radius (its rays are not shown complete).
+    """For d = 3 (D = 4): upper bounds of ``max <theta, v>`` and ``max <theta, -v>`` over the unit
+    ``theta`` of each chamber ``rows[j]`` (``v = V[j]``) from its extreme rays; ``inf`` where the
+    chamber has no radius (:func:`chamber_radii`: its rays are not shown complete).
 
     With ``low = min_j <r_j, c> = 1 - rho^2 / 2 > 0``, a unit ``theta`` of the closed region has
     ``<theta, c> <= 1``, so it lies in the slice ``conv(0, r_j / <r_j, c>)`` and
@@ -95,11 +94,9 @@ def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: floa
     minus = np.full(rows.shape[0], np.inf)
     rho = chamber_radii(arr, zero_rel)[rows]
     low = 1.0 - 0.5 * np.where(np.isfinite(rho), rho, 2.0) ** 2
-    # (low well above the rounding allowance: every listed <r_j, c> stays positive once lowered)
-    if not np.any(low > 2 * _LOW_ROUNDOFFS * UNIT_ROUNDOFF):
-        return plus, minus
     indptr, scaled = _scaled_rays(arr, zero_rel)
     starts, cnt = indptr[rows], indptr[rows + 1] - indptr[rows]
+    # (low well above the rounding allowance: every listed <r_j, c> stays positive once lowered)
     ok = np.flatnonzero((low > 2 * _LOW_ROUNDOFFS * UNIT_ROUNDOFF) & (cnt > 0))
     if ok.size == 0:
         return plus, minus
@@ -113,7 +110,6 @@ def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: floa
 
 
 _SCALED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_POLYGON_RAYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _scaled_rays(arr: Arrangement, zero_rel: float):
@@ -123,11 +119,7 @@ def _scaled_rays(arr: Arrangement, zero_rel: float):
     key = (zero_rel,)
     got = _SCALED.get(arr, {}).get(key)
     if got is None:
-        if arr.X_lift.shape[1] == 3:
-            chamber_radii(arr, zero_rel)
-            indptr, rays = _POLYGON_RAYS[arr][key]
-        else:
-            indptr, rays = chamber_rays(arr, zero_rel)
+        indptr, rays = chamber_rays(arr, zero_rel)
         owner = np.repeat(np.arange(arr.n_chambers), np.diff(indptr))
         rc = np.einsum("kd,kd->k", rays, arr.interior[owner]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
         scaled = np.where(rc[:, None] > 0.0, rays / np.where(rc > 0.0, rc, 1.0)[:, None], 0.0)
@@ -136,11 +128,9 @@ def _scaled_rays(arr: Arrangement, zero_rel: float):
 
 
 def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
-    """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane),
-    and caches those chambers' accepted rays (for :func:`ray_bounds`)."""
+    """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)     # accept near-feasible rays: extra rays only enlarge rho
-    owners, found = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 3))]   # the rays of the chambers with a radius
     for hi in range(3, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
         sel = np.flatnonzero(counts == hi)
         step = max(1, D4_WORK // max(1, hi * hi * hi))
@@ -169,14 +159,6 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             low = np.min(np.where(ray, np.matmul(R, arr.interior[rows][:, :, None])[:, :, 0], np.inf), axis=1)
             ok = ~bad & (nrays >= nplanes) & (nplanes >= 3) & (low >= 0.0)
             rho[rows[ok]] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
-            keep = ray & ok[:, None]
-            owners.append(np.repeat(rows, keep.sum(axis=1)))
-            found.append(R[keep])
-    owner = np.concatenate(owners)
-    order = np.argsort(owner, kind="stable")
-    indptr = np.zeros(arr.n_chambers + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(np.bincount(owner, minlength=arr.n_chambers))
-    _POLYGON_RAYS.setdefault(arr, {})[(zero_rel,)] = (indptr, np.concatenate(found, axis=0)[order])
 
 
 def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:

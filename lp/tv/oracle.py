@@ -227,8 +227,8 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         inside_pm = interior_masks(arr, rows, Vc, zero)
         # each sign only where its own bound passes the cut-off (the other keeps its bound)
         needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
-        # d = 2, 3: the extreme rays' bound settles a chamber below the cut-off without its faces
-        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] in (3, 4) else None
+        # d = 3: the extreme rays' bound settles a chamber below the cut-off without its faces
+        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
         skips = [np.zeros(rows.shape[0], dtype=bool)] * 2 if ray_ub is None else \
             [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
