@@ -163,7 +163,6 @@ def vertex_rays(arr: Arrangement, zero_rel: float, max_facets: int, seed: int = 
     if m == 0 or np.any(hs[1:] == hs[:-1]):
         return None
     zn = np.linalg.norm(Z, axis=1)
-    zmax = np.abs(Z).max(axis=1)
     absZ = np.abs(Z)
     loose = np.sqrt(zero_rel)
     tri = line_triples(n)
@@ -187,8 +186,9 @@ def vertex_rays(arr: Arrangement, zero_rel: float, max_facets: int, seed: int = 
         dots = u @ Z.T                                                        # (k, n)
         # certain signs: beyond the rounding bound (|<z_i, P>| <= max|z_i| sum P) and beyond
         # 2 zero_rel on the unit ray
+        # (max|z_i| <= ||z_i||: one rank-one threshold covers both)
         perm = cross4_abs(absZ[t[:, 0]], absZ[t[:, 1]], absZ[t[:, 2]]).sum(axis=1)
-        thr = np.maximum(np.outer((_ERROR_ROUNDOFFS * UNIT_ROUNDOFF) * perm, zmax), np.outer((2 * zero_rel) * un, zn))
+        thr = np.outer(np.maximum((_ERROR_ROUNDOFFS * UNIT_ROUNDOFF) * perm, (2 * zero_rel) * un), zn)
         mag = np.abs(dots)
         mag[rk[:, None], t] = np.inf
         if not np.all(mag > thr):
