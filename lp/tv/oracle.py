@@ -12,7 +12,8 @@ once from the packed sign patterns (re-exported here for the exchange method).
 also ``<c_A, v_A> + ||v_A|| rho_A`` around the chamber's interior point
 (:func:`relucert.lp.tv.chamber_bounds.chamber_radii`), and an earlier scan's bound moved by
 ``||v_A(p) - v_A(p_prev)||``. A chamber whose bound is below the current cut-off cannot
-matter (no projection needed). When
+matter (no projection needed); at d = 3 a chamber that passes is first bounded by its extreme
+rays (:func:`relucert.lp.tv.chamber_bounds.ray_bounds`), which settles most of them. When
 ``v/||v||`` lies strictly inside the chamber the maximum is ``||v||`` itself (checked
 in one vectorised pass); the others get the exact face candidates of
 :mod:`relucert.lp.tv.faces` (d <= 3), batched projections (d >= 4, large scans) or an
