@@ -28,6 +28,25 @@ class _Chambers:
     fptr: np.ndarray   # (m + 1,) int64
     fidx: np.ndarray   # facet hyperplane indices (every member of a facet's class)
     gsize: np.ndarray | None = None  # circles: size of crossing group k (arc k's first facets)
+    lazy: object | None = None  # pt is None: ``lazy(rows)`` computes the points of those chambers
+
+    def points(self, rows: np.ndarray) -> np.ndarray:
+        """The interior points of chambers ``rows`` (computed on first use where lazy; each
+        chamber's point is computed from its own data only, so it does not depend on which
+        chambers are asked for together)."""
+        if self.pt is not None:
+            return self.pt[rows]
+        if self._have is None:
+            self._have = np.zeros(len(self.h), dtype=bool)
+            self._cache = np.zeros((len(self.h), self.lazy.dim))
+        new = np.unique(rows[~self._have[rows]])
+        if new.size:
+            self._cache[new] = self.lazy(new)
+            self._have[new] = True
+        return self._cache[rows]
+
+    _have: np.ndarray | None = None
+    _cache: np.ndarray | None = None
 
 
 

@@ -23,6 +23,21 @@ _TWO_PI = 2.0 * np.pi
 _PASS_BYTES = 1 << 22
 
 
+class _LazyPush:
+    """The interior points of a rank-3 level's chambers, pushed off their representative
+    find's arc on demand (the same arithmetic per chamber as the eager push)."""
+
+    def __init__(self, en, QA, class_of, arcs, cls, arc, side, pos, fptr, fidx):
+        self.en, self.QA, self.class_of, self.arcs = en, QA, class_of, arcs
+        self.cls, self.arc, self.side, self.pos, self.fptr, self.fidx = cls, arc, side, pos, fptr, fidx
+        self.dim = en.r
+
+    def __call__(self, rid: np.ndarray) -> np.ndarray:
+        cr = self.cls[rid]
+        return self.en._push(self.QA[cr], cr, self.class_of, self.arcs[self.arc[rid]], self.side[rid], rid,
+                             self.pos, self.fptr, self.fidx)
+
+
 class _LevelThree:
     """Mixin of :class:`relucert.arrangement.restrict._Enumerator`: :meth:`_level3`."""
 
@@ -99,7 +114,12 @@ class _LevelThree:
         P0 = P0.view(np.uint64)
         width = self.nb if top else self.nb8
         pos = np.zeros((M, width), dtype=np.uint8)
-        pt = np.zeros((M, self.r))
+        # below the top the points are pushed lazily (a parent level needs those of its
+        # representatives only): per chamber, its representative find's class, arc and side
+        pt = np.zeros((M, self.r)) if top else None
+        rep_cls, rep_arc, rep_side = (None, None, None) if top else (np.zeros(M, np.int64), np.zeros(M, np.int64),
+                                                                     np.zeros(M, np.int8))
+        arc_pts = [] if not top else None
         c0 = 0
         while c0 < K:
             c1 = c0 + 1
@@ -119,16 +139,24 @@ class _LevelThree:
             pos[rid] = pats[rep_rows]
             if not np.array_equal(pos[my_ids], pats):
                 raise _HashCollision()
-            if len(rep_rows):
+            if len(rep_rows) and top:
                 cr = fc[rep_rows]
                 pt[rid] = self._push(QA[cr], cr, class_of, ptarc[fa[rep_rows]], fs[rep_rows], rid, pos, fptr, fidx)
+            elif len(rep_rows):
+                rep_cls[rid], rep_arc[rid], rep_side[rid] = fc[rep_rows], fa[rep_rows] + a0, fs[rep_rows]
+            if not top:
+                arc_pts.append(ptarc)
             if bar is not None:
                 bar.update(c1 - c0)
             c0 = c1
         if bar is not None:
             bar.close()
         self.last_edges = _top_edges(fside, fcls, foff[:-1], ids, sizes, members_all, member_start) if top else None
-        return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
+        if top:
+            return _Chambers(pos=pos, h=hashes, pt=pt, fptr=fptr, fidx=fidx)
+        arcs = np.concatenate(arc_pts) if arc_pts else np.zeros((0, self.r))
+        return _Chambers(pos=pos, h=hashes, pt=None, fptr=fptr, fidx=fidx,
+                         lazy=_LazyPush(self, QA, class_of, arcs, rep_cls, rep_arc, rep_side, pos, fptr, fidx))
 
     def _class_bits(self, mem_rank, foff, narc, c0, c1):
         """The class bits of the finds of classes ``c0:c1`` (find rows from ``foff``, class

@@ -214,7 +214,7 @@ class _Enumerator(_CircleSteps, _CircleBatch, _LevelThree):
                 raise _HashCollision()
             if len(rep_rows):
                 qa = np.broadcast_to(E @ (E.T @ self.Z[a]), (len(rid), self.r))
-                pt[rid] = self._push(qa, np.full(len(rid), ci), class_of, sub.pt[g[rep_rows]], sd[rep_rows], rid, pos,
+                pt[rid] = self._push(qa, np.full(len(rid), ci), class_of, sub.points(g[rep_rows]), sd[rep_rows], rid, pos,
                                      fptr, fidx)
             if bar is not None:
                 bar.update(1)

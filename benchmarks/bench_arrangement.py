@@ -6,7 +6,12 @@ the fast method alone on growing n (the baseline would take hours there: it solv
 about n LPs per chamber), each large case in a fresh subprocess so that its peak
 memory (max RSS, whole process including Python and numpy) is its own.
 
-    python benchmarks/bench_arrangement.py [--quick]
+    python benchmarks/bench_arrangement.py [--quick] [--rays 30,60,100]
+
+``--rays``: at d = 3 only, the chambers' extreme rays and radii in one process, the lines of the
+arrangement (``relucert.arrangement.vertex_rays``) against the per-chamber method (all facet
+triples of each chamber), alternately twice, CPU seconds, with the check that both list the
+same ray directions (to 1e-12) and the radii's largest difference.
 """
 from __future__ import annotations
 
@@ -105,10 +110,55 @@ def large_rows(sizes) -> list[str]:
     return rows
 
 
+def rays_rows(ns) -> list[str]:
+    from relucert.arrangement import enumerate_chambers
+    from relucert.lp.tv import chamber_arrays, chamber_bounds
+
+    rows = []
+    for n in ns:
+        X = np.random.default_rng(n * 10 + 3).standard_normal((n, 3))
+        arr = enumerate_chambers(X, max_chambers=None, progress=False)
+        times, out = {"lines": [], "per-chamber": []}, {}
+        for _ in range(2):
+            for name in ("per-chamber", "lines"):
+                saved = chamber_arrays.vertex_rays
+                if name == "per-chamber":
+                    chamber_arrays.vertex_rays = lambda *a, **k: None
+                for cache in (chamber_arrays._RAYS, chamber_bounds._RADII, chamber_bounds._SCALED):
+                    cache.pop(arr, None)
+                c = time.process_time()
+                rays = chamber_arrays.chamber_rays(arr, 1e-12)
+                t_rays = time.process_time() - c
+                rho = chamber_bounds.chamber_radii(arr, 1e-12)
+                times[name].append((t_rays, time.process_time() - c))
+                out[name] = (rays, rho.copy())
+                chamber_arrays.vertex_rays = saved
+        (ia, ra), rho_a = out["lines"]
+        (ib, rb), rho_b = out["per-chamber"]
+        same = np.array_equal(ia, ib) and all(
+            np.all(np.linalg.norm(ra[ia[k]:ia[k + 1], None] - rb[None, ib[k]:ib[k + 1]], axis=2).min(axis=1) <= 1e-12)
+            for k in range(arr.n_chambers) if ia[k + 1] > ia[k])
+        both = np.isfinite(rho_a) & np.isfinite(rho_b)
+        fmt = lambda ts: " / ".join(f"{a:.2f}, {b:.2f}" for a, b in ts)  # noqa: E731
+        rows.append(f"| {n} | {arr.n_chambers:,} | {fmt(times['per-chamber'])} | {fmt(times['lines'])} | "
+                    f"{'yes' if same else 'NO'} | {int(np.isfinite(rho_b).sum()):,} / {int(np.isfinite(rho_a).sum()):,} | "
+                    f"{float(np.max(np.abs(rho_a[both] - rho_b[both]), initial=0.0)):.1e} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only (well under a minute)")
+    parser.add_argument("--rays", default=None, help="d = 3 rays and radii, lines vs per chamber, e.g. 30,60,100")
     args = parser.parse_args(argv)
+    if args.rays:
+        print(f"machine: {machine()}")
+        print("| n | chambers | per-chamber CPU s (rays, rays + radii) x2 | lines CPU s (rays, rays + radii) x2 "
+              "| same rays | radii finite (per-chamber / lines) | largest radius difference |")
+        print("|---:|---:|---|---|---|---|---:|")
+        rays_rows([int(v) for v in args.rays.split(",")])
+        return 0
     sizes = QUICK if args.quick else FULL
     print(f"machine: {machine()}")
     print("\nFast (restrict) vs baseline (BFS, one HiGHS LP per candidate flip), same process, same data:")

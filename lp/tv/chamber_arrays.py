@@ -11,9 +11,10 @@ from math import comb
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement, csr_positions
+from relucert.arrangement.vertex_rays import cross4, vertex_rays
 
 __all__ = ["interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays", "cross4",
-           "ill_resolved_rays",
+           "ill_resolved_rays", "rays_from_lines",
            "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK"]
 
 # chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
@@ -95,17 +96,6 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     sgn = np.where(bit == 1, 1.0, -1.0)
     G[r_idx, c_idx] = sgn[:, None] * arr.X_lift[hp]
     return G, mask
-
-
-def cross4(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """The generalised cross product of three vectors of R^4 (last axis): orthogonal to
-    all three, norm the 3-volume they span; zero iff they are dependent."""
-    m = {(j, k): B[..., j] * C[..., k] - B[..., k] * C[..., j] for j in range(4) for k in range(j + 1, 4)}
-
-    def det3(j, k, l):  # columns j < k < l of [A; B; C]
-        return A[..., j] * m[k, l] - A[..., k] * m[j, l] + A[..., l] * m[j, k]
-
-    return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
 
 
 def _triple_cross4(G: np.ndarray, t3: np.ndarray) -> np.ndarray:
@@ -209,6 +199,25 @@ def ill_resolved_rays(arr: Arrangement, zero_rel: float) -> np.ndarray:
     return _ray_pass(arr, zero_rel)[2]
 
 
+def rays_from_lines(arr: Arrangement, zero_rel: float) -> bool:
+    """Whether :func:`chamber_rays` came from the lines of a simple arrangement
+    (:func:`relucert.arrangement.vertex_rays.vertex_rays`): then every ray lies on exactly
+    three hyperplanes, all facets of its chamber, and the list is complete by construction.
+
+    Parameters
+    ----------
+    arr : Arrangement
+        With d = 3.
+    zero_rel : float
+        Relative rounding threshold (``tol.sign_zero``).
+
+    Returns
+    -------
+    bool
+    """
+    return _ray_pass(arr, zero_rel)[3]
+
+
 def _ray_pass(arr: Arrangement, zero_rel: float):
     """:func:`chamber_rays` and :func:`ill_resolved_rays` in one pass over the triples."""
     key = (zero_rel,)
@@ -216,6 +225,10 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
     if cached is not None:
         return cached
     m = arr.n_chambers
+    fast = vertex_rays(arr, zero_rel, MAX_PAIR_FACETS) if arr.X_lift.shape[1] == 4 else None
+    if fast is not None:   # a simple arrangement: every ray from its own line, none ill-resolved
+        _RAYS.setdefault(arr, {})[key] = (fast[0], fast[1], np.zeros(m, dtype=bool), True)
+        return _RAYS[arr][key]
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)
     ill = np.zeros(m, dtype=bool)
@@ -250,8 +263,8 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
     indptr = np.zeros(m + 1, dtype=np.int64)
     indptr[1:] = np.cumsum(np.bincount(owner, minlength=m))
     rays = np.concatenate(found, axis=0)[order]
-    _RAYS.setdefault(arr, {})[key] = (indptr, rays, ill)
-    return indptr, rays, ill
+    _RAYS.setdefault(arr, {})[key] = (indptr, rays, ill, False)
+    return _RAYS[arr][key]
 
 
 _POINTED: "weakref.WeakKeyDictionary[Arrangement, bool]" = weakref.WeakKeyDictionary()

@@ -8,14 +8,20 @@ import weakref
 
 import numpy as np
 
-from relucert.arrangement.chambers import Arrangement
+from relucert.arrangement.chambers import Arrangement, csr_positions
+from relucert.arrangement.exact import UNIT_ROUNDOFF
+from relucert.tolerances import CENTRE_BOUND_SLACK
 from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
-                                           ill_resolved_rays, is_pointed, padded_facets, padded_rays)
+                                           ill_resolved_rays, is_pointed, padded_facets, padded_rays,
+                                           rays_from_lines)
 
-__all__ = ["chamber_radii", "euler_complete"]
+__all__ = ["chamber_radii", "euler_complete", "ray_bounds"]
 
 
 _RADII: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Roundoffs in ``<r, c>`` of a rounded unit ray and a rounded unit interior point (each
+#: component of ``r`` within 3 roundoffs, the dot product within 5): 16 covers both.
+_LOW_ROUNDOFFS = 16
 
 
 def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
@@ -58,6 +64,69 @@ def chamber_radii(arr: Arrangement, zero_rel: float) -> np.ndarray:
     return rho
 
 
+def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
+    """For d = 3 (D = 4): upper bounds of ``max <theta, v>`` and ``max <theta, -v>`` over the unit
+    ``theta`` of each chamber ``rows[j]`` (``v = V[j]``) from its extreme rays; ``inf`` where the
+    chamber has no radius (:func:`chamber_radii`: its rays are not shown complete).
+
+    With ``low = min_j <r_j, c> = 1 - rho^2 / 2 > 0``, a unit ``theta`` of the closed region has
+    ``<theta, c> <= 1``, so it lies in the slice ``conv(0, r_j / <r_j, c>)`` and
+    ``<theta, v> <= max(max_j <r_j, v> / <r_j, c>, 0)`` (proofs/chamber_completeness.md, "The
+    ray bound"), plus ``CENTRE_BOUND_SLACK ||v|| / low`` for the rays' rounding.
+
+    Parameters
+    ----------
+    arr : Arrangement
+        With d = 3.
+    rows : ndarray of int, shape (mc,)
+        Chamber indices.
+    V : ndarray, shape (mc, 4)
+        Their chamber vectors.
+    zero_rel : float
+        Relative rounding threshold (``tol.sign_zero``).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The bounds for ``+v`` and ``-v``, shape (mc,) each.
+    """
+    plus = np.full(rows.shape[0], np.inf)
+    minus = np.full(rows.shape[0], np.inf)
+    rho = chamber_radii(arr, zero_rel)[rows]
+    low = 1.0 - 0.5 * np.where(np.isfinite(rho), rho, 2.0) ** 2
+    indptr, scaled = _scaled_rays(arr, zero_rel)
+    starts, cnt = indptr[rows], indptr[rows + 1] - indptr[rows]
+    # (low well above the rounding allowance: every listed <r_j, c> stays positive once lowered)
+    ok = np.flatnonzero((low > 2 * _LOW_ROUNDOFFS * UNIT_ROUNDOFF) & (cnt > 0))
+    if ok.size == 0:
+        return plus, minus
+    owner = np.repeat(ok, cnt[ok])
+    t = np.einsum("kd,kd->k", scaled[csr_positions(starts[ok], cnt[ok])], V[owner])
+    at = np.cumsum(cnt[ok]) - cnt[ok]
+    slack = CENTRE_BOUND_SLACK * np.linalg.norm(V[ok], axis=1) / low[ok]
+    plus[ok] = np.maximum(np.maximum.reduceat(t, at), 0.0) + slack
+    minus[ok] = np.maximum(-np.minimum.reduceat(t, at), 0.0) + slack
+    return plus, minus
+
+
+_SCALED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _scaled_rays(arr: Arrangement, zero_rel: float):
+    """The cached rays of :func:`chamber_rays` divided by ``<r_j, c>`` (lowered by its rounding
+    allowance), where that is positive; 0 elsewhere (unused there: such a chamber has no
+    radius). The vertices of the slice ``closure(C) cap {<theta, c> <= 1}``."""
+    key = (zero_rel,)
+    got = _SCALED.get(arr, {}).get(key)
+    if got is None:
+        indptr, rays = chamber_rays(arr, zero_rel)
+        owner = np.repeat(np.arange(arr.n_chambers), np.diff(indptr))
+        rc = np.einsum("kd,kd->k", rays, arr.interior[owner]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
+        scaled = np.where(rc[:, None] > 0.0, rays / np.where(rc > 0.0, rc, 1.0)[:, None], 0.0)
+        got = _SCALED.setdefault(arr, {})[key] = (indptr, scaled)
+    return got
+
+
 def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
@@ -96,6 +165,9 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 4: fills ``rho`` where the cached rays (:func:`chamber_rays`) pass
     :func:`euler_complete` and no three facet planes are nearly dependent."""
     counts = np.diff(arr.facet_indptr)
+    if rays_from_lines(arr, zero_rel):
+        _radii_simple(arr, zero_rel, rho)
+        return
     loose = np.sqrt(zero_rel)
     ill = ill_resolved_rays(arr, zero_rel)
     nrays = np.diff(chamber_rays(arr, zero_rel)[0])
@@ -118,6 +190,25 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             ok = (low >= 0.0) & euler_complete(R, _distinct_rays(R, ray, loose), G, gn,
                                                _distinct_planes(G, gn, mask, zero_rel), loose)
             rho[rows[ok]] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
+
+
+def _radii_simple(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
+    """D = 4, rays from the lines of a simple arrangement (:func:`rays_from_lines`): complete
+    by construction, each on exactly three facets, so a chamber's cross-section is a simple
+    3-polytope with ``V = 2 F - 4`` vertices (Euler's formula with ``2 E = 3 V``); a chamber
+    whose count differs (which the construction rules out) keeps ``inf``. ``min_j <r_j, c>`` is
+    lowered by its rounding allowance (unit rays and a unit ``c``: a few roundoffs), so the
+    radius is not below the exact one even for the thinnest chambers."""
+    indptr, rays = chamber_rays(arr, zero_rel)
+    nrays = np.diff(indptr)
+    counts = np.diff(arr.facet_indptr)
+    owner = np.repeat(np.arange(arr.n_chambers), nrays)
+    dots = np.einsum("kd,kd->k", rays, arr.interior[owner])
+    low = np.full(arr.n_chambers, -np.inf)
+    has = nrays > 0
+    low[has] = np.minimum.reduceat(dots, indptr[:-1][has]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
+    ok = (counts >= 4) & (counts <= MAX_PAIR_FACETS) & (nrays == 2 * counts - 4) & (low >= 0.0)
+    rho[ok] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
 
 
 def _distinct_planes(G: np.ndarray, gn: np.ndarray, mask: np.ndarray, zero_rel: float) -> np.ndarray:

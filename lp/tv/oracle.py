@@ -12,7 +12,8 @@ once from the packed sign patterns (re-exported here for the exchange method).
 also ``<c_A, v_A> + ||v_A|| rho_A`` around the chamber's interior point
 (:func:`relucert.lp.tv.chamber_bounds.chamber_radii`), and an earlier scan's bound moved by
 ``||v_A(p) - v_A(p_prev)||``. A chamber whose bound is below the current cut-off cannot
-matter (no projection needed). When
+matter (no projection needed); at d = 3 a chamber that passes is first bounded by its extreme
+rays (:func:`relucert.lp.tv.chamber_bounds.ray_bounds`), which settles most of them. When
 ``v/||v||`` lies strictly inside the chamber the maximum is ``||v||`` itself (checked
 in one vectorised pass); the others get the exact face candidates of
 :mod:`relucert.lp.tv.faces` (d <= 3), batched projections (d >= 4, large scans) or an
@@ -27,7 +28,7 @@ from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
 from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
-from relucert.lp.tv.chamber_bounds import chamber_radii
+from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
 from relucert.tolerances import CENTRE_BOUND_SLACK, Tolerances, resolve
@@ -36,14 +37,43 @@ __all__ = ["chamber_vectors", "scan_all_chambers"]
 
 _CHUNK = 4096
 _FIRST_CHUNK = 64
+_FIRST_SORT = 4096   # the lazy order's first block
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
 
-def _descending(key: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """The indices with ``lo < key <= hi``, by decreasing key (ties in index order)."""
-    sel = np.flatnonzero((key > lo) & (key <= hi))
-    return sel[np.argsort(-key[sel], kind="stable")]
+class _Descending:
+    """The indices with ``lo < key <= hi`` by decreasing key (ties in index order), sorted
+    lazily: a scan that stops after a few chunks sorts only the blocks it reached. A block is
+    every remaining index whose key is at least the ``n``-th largest remaining one (ties at
+    the edge all enter it), so the blocks' concatenation is the full stable order."""
+
+    def __init__(self, key: np.ndarray, lo: float, hi: float):
+        self.key = key
+        self.rest = np.flatnonzero((key > lo) & (key <= hi))     # index order
+        self.size = int(self.rest.size)
+        self.done = np.zeros(0, dtype=np.int64)
+
+    def _extend(self, upto: int) -> None:
+        while self.done.size < upto and self.rest.size:
+            want = max(_FIRST_SORT, 2 * self.done.size, upto - self.done.size)
+            kr = self.key[self.rest]
+            if want < self.rest.size:
+                edge = np.partition(kr, kr.size - want)[kr.size - want]
+                take = kr >= edge
+            else:
+                take = np.ones(kr.size, dtype=bool)
+            block = self.rest[take]
+            self.done = np.concatenate([self.done, block[np.argsort(-kr[take], kind="stable")]])
+            self.rest = self.rest[~take]
+
+    def at(self, pos: int) -> int:
+        self._extend(pos + 1)
+        return int(self.done[pos])
+
+    def take(self, pos: int, count: int) -> np.ndarray:
+        self._extend(pos + count)
+        return self.done[pos:pos + count]
 
 
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
@@ -165,30 +195,31 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
     # regions in decreasing key; only those above the threshold are sorted first (a scan
     # that finds a violator never needs the rest), the others only when no region so far
     # reached the threshold (the exact maximum is then below it)
-    order = _descending(key, max(threshold, 0.0), np.inf)
+    order = _Descending(key, max(threshold, 0.0), np.inf)
     phase_two = False
     pos = 0
     chunk = _FIRST_CHUNK  # small first: a scan that stops at the first violator stays cheap
     while True:
-        if pos >= order.shape[0]:
+        if pos >= order.size:
             if phase_two or best >= threshold:
                 break
-            order, pos, phase_two = _descending(key, best, threshold), 0, True
+            order, pos, phase_two = _Descending(key, best, threshold), 0, True
             continue
         cutoff = min(threshold, best)
-        if key[order[pos]] <= cutoff:
+        head = key[order.at(pos)]
+        if head <= cutoff:
             break
         if reject_above is None:
             if limit is not None and len(found_k) >= limit:
                 complete = False
                 break
         elif best > reject_above and (
-                key[order[pos]] <= best   # the maximum is known: nothing left above it
+                head <= best   # the maximum is known: nothing left above it
                 or (((limit is not None and len(found_k) >= limit) or (budget is not None and n_proj >= budget))
-                    and (progress is None or best - 1.0 >= progress * (key[order[pos]] - 1.0)))):
+                    and (progress is None or best - 1.0 >= progress * (head - 1.0)))):
             complete = False
             break
-        rows = order[pos:pos + chunk]
+        rows = order.take(pos, chunk)
         rows = rows[key[rows] > cutoff]
         pos += chunk
         chunk = min(2 * chunk, _CHUNK)
@@ -197,13 +228,17 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         inside_pm = interior_masks(arr, rows, Vc, zero)
         # each sign only where its own bound passes the cut-off (the other keeps its bound)
         needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
+        # d = 3: the extreme rays' bound settles a chamber below the cut-off without its faces
+        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+        skips = [np.zeros(rows.shape[0], dtype=bool)] * 2 if ray_ub is None else \
+            [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
             # chunk's largest count would multiply the work of typical chambers
             counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
             groups = []
             for lo, hi in _FACET_BUCKETS:
                 sel = np.flatnonzero((counts >= lo) & (counts <= hi)
-                                     & ((needs[0] & ~inside_pm[0]) | (needs[1] & ~inside_pm[1])))
+                                     & ((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1])))
                 if sel.size:
                     G, gmask = padded_facets(arr, rows[sel])
                     rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
@@ -213,20 +248,22 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
             batched = _batched_maxima(arr, p, rows, inside_pm, tol, ops)
         for col, (sign, inside, need) in enumerate(zip((1.0, -1.0), inside_pm, needs)):
             n_int += int((inside & need).sum())
+            skip = skips[col]
             if small:
-                # exact face maxima for every chamber of the chunk that needs them, vectorised
-                vals = np.zeros(rows.shape[0])
+                # exact face maxima for every chamber of the chunk that needs them, vectorised;
+                # a chamber settled by its ray bound keeps that bound (below the cut-off)
+                vals = np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0)
                 pts = np.full(Vc.shape, np.nan)
-                resolved = np.zeros(rows.shape[0], dtype=bool)
+                resolved = skip.copy()
                 for sel, G, gmask, rays in groups:
-                    use = need[sel] & ~inside[sel]
+                    use = need[sel] & ~inside[sel] & ~skip[sel]
                     if not use.any():
                         continue
                     at = sel[use]
                     sub_rays = None if rays is None else (rays[0][use], rays[1][use])
                     vals[at], pts[at], resolved[at] = face_maxima_small(sign * Vc[at], G[use], gmask[use],
                                                                         tol.sign_zero, sub_rays, cutoff, pointed)
-                n_proj += int((~inside & need).sum())
+                n_proj += int((~inside & need & ~skip).sum())
                 for j in np.flatnonzero(~resolved & ~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
                     if r.point is not None:
