@@ -379,3 +379,9 @@ BAB_THIN_BITS = 24
 #: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
 #: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
 BAB_FORCED_CONE_MARGIN = 1e-5
+
+# --- the cost of one tree scan (engineer scan, issue 13, session 9; lp/tv/bab/) ---
+#: The projected-gradient slopes (lp/tv/bab/slopes.py) evaluate their feasible iterate, an
+#: upper bound of the node's maximum, every this many iterations, and stop on the nodes it
+#: closes (proofs/branch_and_bound.md, Lemma 2, "Early exit"); only the work depends on it.
+BAB_SLOPE_CHECK_EVERY = 10
