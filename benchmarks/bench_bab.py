@@ -9,7 +9,8 @@ Usage:  python benchmarks/bench_bab.py [--quick] [--leaf-undecided K] [--no-enum
 last late-round dual (max |eta| < 1.6) of each case, as ``--slopes``: "before" evaluates the
 crossing error of the split edge on (m, n, P) temporaries and runs every projected-gradient
 iteration; "after" is the current code (one (m, n) pass per edge, ``tree.crossing_error``; the
-early exit of ``slopes.slopes_and_bound``). Rows: the quota scan and ``certify`` (scaled to max
+early exits of ``slopes.slopes_and_bound``). Rows: the quota scan (violator limit
+``BAB_SCAN_VIOLATORS``, the exchange's near feasibility) and ``certify`` (scaled to max
 |eta| = 1 for d <= 4, else at ``--cert-threshold``), alternating before/after ``--repeat`` times.
 
 Duals (each scaled so that its enumerated max |eta_p| is exactly 1, the hardest case for
@@ -252,6 +253,7 @@ def scan_ab(cases: list, dual_time: float, cert_threshold: float | None, repeat:
 
     from relucert.arrangement import general_position_count
     from relucert.lp.tv.bab import bounding, certify, maximise, tree
+    from relucert.tolerances import BAB_SCAN_VIOLATORS
 
     after = tree.crossing_error
     arms = {"before": (_crossing_error_before, False), "after": (after, True)}
@@ -268,7 +270,7 @@ def scan_ab(cases: list, dual_time: float, cert_threshold: float | None, repeat:
             scale, thr = maximise(X, q, progress=False).max_value, None
         else:
             scale, thr = 1.0, cert_threshold
-        runs = [("scan", lambda: maximise(X, q, r["threshold"], limit=r["limit"], progress=False))]
+        runs = [("scan", lambda: maximise(X, q, r["threshold"], limit=BAB_SCAN_VIOLATORS, progress=False))]
         if thr is not None or X.shape[1] <= 4:
             runs.append(("certify" + ("" if thr is None else f" at {thr:g}"),
                          lambda: certify(X, q / scale, threshold=thr, progress=False)))

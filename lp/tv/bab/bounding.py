@@ -37,6 +37,10 @@ class Bounding:
     #: close a node as soon as a projected-gradient iterate's value is at most the cut-off
     #: (Lemma 2, "Early exit"); only the work depends on it (bench_bab.py --scan-ab turns it off)
     slope_exit = True
+    #: a node the gap test stops inside those iterations keeps the bound of its iterates and
+    #: takes no projection or Frank-Wolfe step (it is split whatever its slopes); only the work
+    #: depends on it
+    skip_hopeless = True
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -83,12 +87,15 @@ class Bounding:
                 # near-optimal slopes by projected gradient on the bounded least squares
                 # (Lemma 2, "Projected-gradient slopes"); any alpha in [0, 1] is valid
                 # (Lemma 2, "Early exit": a node whose feasible iterate's value reaches the cut-off
-                # is closed by that value and leaves the iterations and the projection)
-                alpha[need], ub, shut = slopes_and_bound(A, Q[need], neg[need], base, G[need], alpha[need],
-                                                         self.slope_iters, self.cutoff() if self.slope_exit else None)
+                # is closed by that value and leaves the iterations and the projection; one whose
+                # gap-test value exceeds it leaves the iterations, open)
+                cut, rays = (self.cutoff(), Rn[need]) if self.slope_exit else (None, None)
+                alpha[need], ub, shut, hope = slopes_and_bound(A, Q[need], neg[need], base, G[need], alpha[need],
+                                                               self.slope_iters, cut, rays)
                 bound[need] = np.minimum(bound[need], ub)
-                if shut.any():
-                    need, base = need[~shut], base[~shut]
+                drop = shut | hope if self.skip_hopeless else shut
+                if drop.any():
+                    need, base = need[~drop], base[~drop]
                     if need.size == 0:
                         break
                 W[need] = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])

@@ -61,7 +61,7 @@ def projected_slopes(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
 
 
 def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.ndarray, G: np.ndarray,
-                     alpha: np.ndarray, iters: int, cutoff=None):
+                     alpha: np.ndarray, iters: int, cutoff=None, Rn: np.ndarray | None = None):
     """:func:`projected_slopes` that also returns an upper bound of each node's maximum, and
     stops early on the nodes it closes.
 
@@ -69,7 +69,10 @@ def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
     mu)``, feasible after the clip, gives ``||base + sum_N alpha_i Q_i a_i + sum_j mu_j g_j /
     ||g_j|| ||``, an upper bound of the node's maximum (Lemma 2 and weak duality, Lemma 3: any
     ``mu >= 0``); a node where it is at most its ``cutoff`` is closed, and leaves the
-    iterations (proofs/branch_and_bound.md, Lemma 2, "Early exit").
+    iterations (proofs/branch_and_bound.md, Lemma 2, "Early exit"). With the cone's unit rays
+    ``Rn``, a node also leaves them, open, once the gap-test value (``bounding.minimax_value``)
+    at the point ``Rn max(0, G z)`` of the cone (``z`` the iterate's vector, normalised) exceeds
+    its cut-off: then no slopes can close it.
 
     Parameters
     ----------
@@ -77,6 +80,9 @@ def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
         As :func:`projected_slopes`.
     cutoff : float or np.ndarray, shape (m,), optional
         Per-node cut-off (None: no checks, as :func:`projected_slopes`).
+    Rn : np.ndarray, shape (m, D, D), optional
+        The cone's unit rays (columns; ``G`` then holds their normals, ``k = D``): enables the
+        gap-test exit.
 
     Returns
     -------
@@ -86,14 +92,19 @@ def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
         The smallest bound met at the checks (``inf`` where none was made).
     closed : np.ndarray of bool, shape (m,)
         ``upper <= cutoff``.
+    hopeless : np.ndarray of bool, shape (m,)
+        Left the iterations by the gap test (no slopes can close them).
     """
+    from relucert.lp.tv.bab.bounding import minimax_value
+
     m, D = base.shape
     Qn = np.where(neg, Q, 0.0)
     xa = np.where(neg, alpha, 0.0)
     upper = np.full(m, np.inf)
     closed = np.zeros(m, dtype=bool)
+    hopeless = np.zeros(m, dtype=bool)
     if iters <= 0 or m == 0:
-        return xa, upper, closed
+        return xa, upper, closed, hopeless
     check = cutoff is not None
     cut = np.broadcast_to(np.asarray(np.inf if cutoff is None else cutoff, dtype=np.float64), (m,))
     out = xa.copy()
@@ -121,9 +132,19 @@ def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
             ub = np.linalg.norm(zx, axis=1)
             upper[live] = np.minimum(upper[live], ub)
             done = upper[live] <= cut[live]
+            closed[live[done]] = True
+            if Rn is not None:
+                # a point of the cone near the maximiser; the gap test there (Lemma 2) shows
+                # that no slope can close the node: it leaves the iterations, open
+                c = np.maximum(np.einsum("mjd,md->mj", G[live], zx), 0.0)
+                th = np.einsum("mdj,mj->md", Rn[live], c)
+                tn = np.linalg.norm(th, axis=1)
+                th = th / np.where(tn > 0, tn, 1.0)[:, None]
+                gap = ~done & (minimax_value(A, Q[live], neg[live], base, th) > cut[live])
+                hopeless[live[gap]] = True
+                done |= gap
             if done.any():
                 out[live[done]] = xa[done]
-                closed[live[done]] = True
                 k = ~done
                 live = live[k]
                 Qn, base, Gn, GnT, step = Qn[k], base[k], Gn[k], GnT[k], step[k]
@@ -131,4 +152,4 @@ def slopes_and_bound(A: np.ndarray, Q: np.ndarray, neg: np.ndarray, base: np.nda
                 if live.size == 0:
                     break
     out[live] = xa
-    return np.where(neg, out, 0.0), upper, closed
+    return np.where(neg, out, 0.0), upper, closed, hopeless
