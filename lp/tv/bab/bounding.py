@@ -37,9 +37,9 @@ class Bounding:
     #: close a node as soon as a projected-gradient iterate's value is at most the cut-off
     #: (Lemma 2, "Early exit"); only the work depends on it (bench_bab.py --scan-ab turns it off)
     slope_exit = True
-    #: a node the gap test stops inside those iterations keeps the bound of its iterates and
-    #: takes no projection or Frank-Wolfe step (it is split whatever its slopes); only the work
-    #: depends on it
+    #: certify: a node the gap test stops inside those iterations keeps the bound of its
+    #: iterates and takes no projection or Frank-Wolfe step (it is split whatever its slopes);
+    #: only the work depends on it
     skip_hopeless = True
 
     def _incumbent(self, vals, pts, signs) -> None:
@@ -89,7 +89,11 @@ class Bounding:
                 # (Lemma 2, "Early exit": a node whose feasible iterate's value reaches the cut-off
                 # is closed by that value and leaves the iterations and the projection; one whose
                 # gap-test value exceeds it leaves the iterations, open)
-                cut, rays = (self.cutoff(), Rn[need]) if self.slope_exit else (None, None)
+                # the gap-test exit only where the order of the nodes does not follow their
+                # bounds (certify, depth-first): best-first, the children of a node stopped early
+                # inherit its looser bound and are taken earlier
+                cut = self.cutoff() if self.slope_exit else None
+                rays = Rn[need] if self.slope_exit and self.mode == "certify" else None
                 alpha[need], ub, shut, hope = slopes_and_bound(A, Q[need], neg[need], base, G[need], alpha[need],
                                                                self.slope_iters, cut, rays)
                 bound[need] = np.minimum(bound[need], ub)
