@@ -3,6 +3,15 @@
 Usage:  python benchmarks/bench_bab.py [--quick] [--leaf-undecided K] [--no-enumerate-large]
         python benchmarks/bench_bab.py --ab d3n100,d4n30,d4n100 [--dual-time 200]
         python benchmarks/bench_bab.py --slopes d4n30,d4n100 | --slopes d5n200 --cert-threshold 5
+        python benchmarks/bench_bab.py --scan-ab d4n100,d5n200 [--cert-threshold 5] [--repeat 2]
+
+``--scan-ab``: the cost of one scan, session 9 (issue 13), before/after IN THE SAME PROCESS on the
+last late-round dual (max |eta| < 1.6) of each case, as ``--slopes``: "before" evaluates the
+crossing error of the split edge on (m, n, P) temporaries and runs every projected-gradient
+iteration; "after" is the current code (one (m, n) pass per edge, ``tree.crossing_error``; the
+early exits of ``slopes.slopes_and_bound``). Rows: the quota scan (violator limit
+``BAB_SCAN_VIOLATORS``, the exchange's near feasibility) and ``certify`` (scaled to max
+|eta| = 1 for d <= 4, else at ``--cert-threshold``), alternating before/after ``--repeat`` times.
 
 Duals (each scaled so that its enumerated max |eta_p| is exactly 1, the hardest case for
 certify, whose threshold is 1 + tol.dual_feas):
@@ -229,12 +238,64 @@ def slopes(cases: list, dual_time: float, cert_threshold: float | None) -> None:
                       f"| {out.stats.n_nodes / chambers:.2e} | {c:.2f} | {w:.2f} |", flush=True)
 
 
+def _crossing_error_before(Sn, Q, und):
+    """``tree.crossing_error`` before session 9 (the same numbers, on (m, n, P) temporaries)."""
+    a, b = np.triu_indices(Sn.shape[2], 1)
+    Sa, Sb = Sn[:, :, a], Sn[:, :, b]
+    cross = (Sa * Sb < 0) & und[:, :, None]
+    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
+    return np.einsum("mn,mnp->mp", np.abs(Q), gap)
+
+
+def scan_ab(cases: list, dual_time: float, cert_threshold: float | None, repeat: int) -> None:
+    """The cost of one scan before/after (module docstring, ``--scan-ab``)."""
+    import os
+
+    from relucert.arrangement import general_position_count
+    from relucert.lp.tv.bab import bounding, certify, maximise, tree
+    from relucert.tolerances import BAB_SCAN_VIOLATORS
+
+    after = tree.crossing_error
+    arms = {"before": (_crossing_error_before, False), "after": (after, True)}
+    print(f"machine: {machine()}; load {os.getloadavg()[0]:.1f}")
+    print("| case | round (max |eta|) | run | code | result | nodes | nodes / chambers | CPU s | wall s |")
+    print("|---|---|---|---|---|---:|---:|---:|---:|")
+    for case in cases:
+        recs = _late_duals(case, dual_time)
+        i = [i for i, r in enumerate(recs) if r["max_value"] < 1.6][-1]
+        r = recs[i]
+        X, q = r["X"], r["q"]
+        chambers = general_position_count(*X.shape)
+        if X.shape[1] <= 4:
+            scale, thr = maximise(X, q, progress=False).max_value, None
+        else:
+            scale, thr = 1.0, cert_threshold
+        runs = [("scan", lambda: maximise(X, q, r["threshold"], limit=BAB_SCAN_VIOLATORS, progress=False))]
+        if thr is not None or X.shape[1] <= 4:
+            runs.append(("certify" + ("" if thr is None else f" at {thr:g}"),
+                         lambda: certify(X, q / scale, threshold=thr, progress=False)))
+        for run, fn in runs:
+            for _ in range(repeat):
+                for name, (ce, exit_) in arms.items():
+                    tree.crossing_error, bounding.Bounding.slope_exit = ce, exit_
+                    try:
+                        out, w, c = _timed(fn)
+                    finally:
+                        tree.crossing_error, bounding.Bounding.slope_exit = after, True
+                    res = (f"max {out.max_value:.9f}" + ("" if out.complete else " (stopped)") if run == "scan"
+                           else f"{out.status.value} (U {out.upper_bound:.6f})")
+                    print(f"| {case} | {i} ({r['max_value']:.4f}) | {run} | {name} | {res} | {out.stats.n_nodes:,} "
+                          f"| {out.stats.n_nodes / chambers:.2e} | {c:.2f} | {w:.2f} |", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ab", default=None, help="before/after rules on late-round duals of these cases (dXnN,...)")
     ap.add_argument("--slopes", default=None, help="projected-gradient slopes on/off on late-round duals (dXnN,...)")
+    ap.add_argument("--scan-ab", default=None, help="the cost of one scan before/after (session 9; dXnN,...)")
+    ap.add_argument("--repeat", type=int, default=1, help="--scan-ab: before/after pairs per run")
     ap.add_argument("--cert-threshold", type=float, default=None,
-                    help="--slopes: certify the dual at this threshold instead of scaled to max 1")
+                    help="--slopes, --scan-ab: certify the dual at this threshold instead of scaled to max 1")
     ap.add_argument("--dual-time", type=float, default=200.0, help="time limit (s) of the solve recording the duals")
     ap.add_argument("--quick", action="store_true", help="small cases only (well under a minute)")
     ap.add_argument("--leaf-undecided", type=int, default=None, help="exact leaves at |U| <= K")
@@ -242,6 +303,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.ab:
         ab(args.ab.split(","), args.dual_time)
+        return 0
+    if args.scan_ab:
+        scan_ab(args.scan_ab.split(","), args.dual_time, args.cert_threshold, args.repeat)
         return 0
     if args.slopes:
         slopes(args.slopes.split(","), args.dual_time, args.cert_threshold)

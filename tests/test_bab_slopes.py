@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import lsq_linear
 
-from relucert.lp.tv.bab import bounding, cones, maximise
+from relucert.lp.tv.bab import bounding, certify, cones, maximise
 from relucert.lp.tv.bab.slopes import projected_slopes
 from relucert.tolerances import DEFAULT
 from arrangement_helpers import cone_max_by_patterns
@@ -80,3 +80,59 @@ def test_maximise_with_and_without_projected_slopes_finds_the_same_maximum(d, n,
     assert b.max_value == pytest.approx(a.max_value, rel=1e-12)
     key = lambda s: sorted(zip(s.sign.tolist(), map(bytes, np.packbits(s.active, axis=1)), s.value.round(9)))
     assert key(a) == key(b)
+
+
+@pytest.mark.parametrize("d,seed", [(2, 54), (3, 55), (4, 56), (5, 57)])
+def test_early_exit_bound_is_a_valid_upper_bound(d, seed):
+    """``slopes_and_bound`` (Lemma 2, "Early exit"): its value at the checked iterates is at
+    least the exact maximum over the cone (sub-enumeration), and on a closed node at least the
+    polar-cone bound of the slopes it returns; a node is reported closed exactly when that value is at most its
+    cut-off; without a cut-off the slopes are those of ``projected_slopes``."""
+    from relucert.lp.tv.bab.slopes import slopes_and_bound
+
+    rng = np.random.default_rng(seed)
+    D, n = d + 1, 9
+    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    n_closed = 0
+    for _ in range(6):
+        act, und, Sn, Rn, G = _cone(rng, A, D)
+        Q = rng.standard_normal((1, n)) * 2
+        neg = und & (Q < 0)
+        base = cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n)))
+        start = cones.centre_alpha(Sn)
+        exact = cone_max_by_patterns(A, Q[0], G[0])
+        plain = projected_slopes(A, Q, neg, base, G, start, 40)
+        same, upper, closed, _ = slopes_and_bound(A, Q, neg, base, G, start, 40)
+        assert np.array_equal(plain, same) and not closed.any() and np.all(np.isinf(upper))
+        for cut in (exact * 0.5, exact * 1.5, np.inf):
+            alpha, upper, closed, _ = slopes_and_bound(A, Q, neg, base, G, start, 40, np.array([cut]))
+            assert np.all((alpha >= 0) & (alpha <= 1)) and np.all(alpha[~neg] == 0)
+            assert upper[0] >= exact - 1e-12
+            assert closed[0] == (upper[0] <= cut)
+            if closed[0]:       # the slopes at the exit: their own bound is at most that value
+                n_closed += 1
+                W = cones.linear_majorant(A, Q, act, und, Sn, G, alpha)
+                assert upper[0] >= cones.cone_max(W, Rn, G, DEFAULT.sign_zero)[0][0] - 1e-12
+            if cut == exact * 0.5:
+                assert not closed[0]
+    assert n_closed >= 6        # every cone closes at cut-off inf
+
+
+@pytest.mark.parametrize("d,n,seed", [(2, 12, 62), (3, 10, 63)])
+def test_maximise_and_certify_with_and_without_early_exit_agree(d, n, seed, monkeypatch):
+    """The early exit changes only the work: the maximum and the violators of maximise, and the
+    status of certify at 0.99 and 1.01 times the maximum, are those without it."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    p = rng.standard_normal(n)
+    runs = {}
+    for on in (False, True):
+        monkeypatch.setattr(bounding.Bounding, "slope_exit", on)
+        top = maximise(X, p, progress=False).max_value
+        runs[on] = (maximise(X, p, 0.5 * top, progress=False),
+                    [certify(X, p, threshold=f * top, progress=False).status for f in (0.99, 1.01)])
+    (a, sa), (b, sb) = runs[False], runs[True]
+    assert b.max_value == pytest.approx(a.max_value, rel=1e-12)
+    key = lambda s: sorted(zip(s.sign.tolist(), map(bytes, np.packbits(s.active, axis=1)), s.value.round(9)))
+    assert key(a) == key(b)
+    assert sa == sb and [s.value for s in sb] == ["violated", "certified"]

@@ -393,3 +393,9 @@ BAB_LOCAL_REGIONS = 2048
 #: Start points kept for the local scans: the points of the last violators and maximisers,
 #: newest first.
 BAB_LOCAL_POOL = 512
+
+# --- the cost of one tree scan (engineer scan, issue 13, session 9; lp/tv/bab/) ---
+#: The projected-gradient slopes (lp/tv/bab/slopes.py) evaluate their feasible iterate, an
+#: upper bound of the node's maximum, every this many iterations, and stop on the nodes it
+#: closes (proofs/branch_and_bound.md, Lemma 2, "Early exit"); only the work depends on it.
+BAB_SLOPE_CHECK_EVERY = 10

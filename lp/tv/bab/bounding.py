@@ -10,7 +10,7 @@ from relucert._model import eta as _eta
 from relucert.errors import SolverError
 from relucert.lp.tv.bab import cones
 from relucert.lp.tv.bab.leaves import ascend, has_interior, leaf_maxima, point_regions
-from relucert.lp.tv.bab.slopes import projected_slopes
+from relucert.lp.tv.bab.slopes import slopes_and_bound
 from relucert.tolerances import BAB_HARVEST_ASCENT_STEPS, BAB_QUOTA_ETA, BAB_QUOTA_NODES, BAB_SLOPE_ITERS
 
 __all__ = ["Bounding", "minimax_value"]
@@ -34,6 +34,13 @@ class Bounding:
     #: replace the first Frank-Wolfe step of a node still open after the centre slopes
     #: (0: Frank-Wolfe only); only the work depends on it (Lemma 2)
     slope_iters = BAB_SLOPE_ITERS
+    #: close a node as soon as a projected-gradient iterate's value is at most the cut-off
+    #: (Lemma 2, "Early exit"); only the work depends on it (bench_bab.py --scan-ab turns it off)
+    slope_exit = True
+    #: certify: a node the gap test stops inside those iterations keeps the bound of its
+    #: iterates and takes no projection or Frank-Wolfe step (it is split whatever its slopes);
+    #: only the work depends on it
+    skip_hopeless = True
 
     def _incumbent(self, vals, pts, signs) -> None:
         if vals.size == 0:
@@ -79,7 +86,22 @@ class Bounding:
                                               np.zeros((need.size, Q.shape[1])))
                 # near-optimal slopes by projected gradient on the bounded least squares
                 # (Lemma 2, "Projected-gradient slopes"); any alpha in [0, 1] is valid
-                alpha[need] = projected_slopes(A, Q[need], neg[need], base, G[need], alpha[need], self.slope_iters)
+                # (Lemma 2, "Early exit": a node whose feasible iterate's value reaches the cut-off
+                # is closed by that value and leaves the iterations and the projection; one whose
+                # gap-test value exceeds it leaves the iterations, open)
+                # the gap-test exit only where the order of the nodes does not follow their
+                # bounds (certify, depth-first): best-first, the children of a node stopped early
+                # inherit its looser bound and are taken earlier
+                cut = self.cutoff() if self.slope_exit else None
+                rays = Rn[need] if self.slope_exit and self.mode == "certify" else None
+                alpha[need], ub, shut, hope = slopes_and_bound(A, Q[need], neg[need], base, G[need], alpha[need],
+                                                               self.slope_iters, cut, rays)
+                bound[need] = np.minimum(bound[need], ub)
+                drop = shut | hope if self.skip_hopeless else shut
+                if drop.any():
+                    need, base = need[~drop], base[~drop]
+                    if need.size == 0:
+                        break
                 W[need] = kn.linear_majorant(A, Q[need], act[need], und[need], Sn[need], G[need], alpha[need])
             elif step:
                 # Frank-Wolfe on the convex alpha -> ||P_C(w(alpha))||: its gradient in alpha_i

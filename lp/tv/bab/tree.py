@@ -251,11 +251,18 @@ def crossing_error(Sn: np.ndarray, Q: np.ndarray, und: np.ndarray) -> np.ndarray
     """The relaxation error crossing each edge of each cone, (m, P) over the pairs
     ``np.triu_indices(D, 1)``: ``sum_{i in U} |Q_i| |s_ij s_ik| / |s_ij - s_ik|`` over the
     undecided points whose hyperplane crosses the edge (:func:`split`'s score)."""
-    a, b = np.triu_indices(Sn.shape[2], 1)
-    Sa, Sb = Sn[:, :, a], Sn[:, :, b]                                   # (m, n, P)
-    cross = (Sa * Sb < 0) & und[:, :, None]
-    gap = np.where(cross, np.abs(Sa * Sb) / np.maximum(np.abs(Sa - Sb), np.finfo(np.float64).tiny), 0.0)
-    return np.einsum("mn,mnp->mp", np.abs(Q), gap)
+    m, _, D = Sn.shape
+    a, b = np.triu_indices(D, 1)
+    weight = np.where(und, np.abs(Q), 0.0)
+    aS = np.abs(Sn)
+    out = np.empty((m, a.size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for p, (j, k) in enumerate(zip(a, b)):      # one (m, n) pass per edge: no (m, n, P) temporaries
+            prod = Sn[:, :, j] * Sn[:, :, k]
+            # crossing: opposite signs, so |s_ij - s_ik| = |s_ij| + |s_ik| > 0
+            gap = np.where(prod < 0, prod / (aS[:, :, j] + aS[:, :, k]), 0.0)
+            out[:, p] = -np.einsum("mn,mn->m", weight, gap)
+    return out
 
 
 def split_at(R: np.ndarray, pair: np.ndarray):
