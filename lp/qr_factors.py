@@ -7,11 +7,49 @@ the columns, and the null-space swap of a dependent column
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from relucert.tolerances import QR_KEEP_RESIDUAL, Tolerances
 
-__all__ = ["ThinQR", "KeptFactors", "swap_in"]
+__all__ = ["ThinQR", "KeptFactors", "swap_in", "triangular_solve"]
+
+
+@functools.cache
+def _trtrs():
+    """LAPACK's ``dtrtrs``, resolved once: scipy's ``solve_triangular`` checks and converts its
+    arguments on every call, which costs as much as the solve at the active set's sizes."""
+    from scipy.linalg import get_lapack_funcs
+
+    return get_lapack_funcs(("trtrs",), (np.zeros((1, 1)),))[0]
+
+
+def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """``x`` with ``R x = b`` (``R^T x = b`` when ``transpose``), ``R`` upper triangular, by
+    LAPACK's ``dtrtrs`` without copying ``R`` when it is stored in either order (a C-ordered
+    ``R`` is passed as the lower triangular ``R^T`` in Fortran order).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        A zero on the diagonal of ``R`` (as ``scipy.linalg.solve_triangular``).
+
+    Examples
+    --------
+    >>> triangular_solve(np.array([[2.0, 1.0], [0.0, 4.0]]), np.array([4.0, 8.0])).tolist()
+    [1.0, 2.0]
+    """
+    if R.shape[0] == 0:
+        return np.zeros(0)
+    if R.flags.f_contiguous:
+        x, info = _trtrs()(R, b, lower=0, trans=int(transpose))
+    else:
+        Rt = R.T if R.flags.c_contiguous else np.asfortranarray(R.T)
+        x, info = _trtrs()(Rt, b, lower=1, trans=int(not transpose))
+    if info != 0:
+        raise np.linalg.LinAlgError(f"singular triangular factor (dtrtrs info {info})")
+    return x
 
 
 class ThinQR:
@@ -40,7 +78,7 @@ class ThinQR:
         if not (np.linalg.norm(Q @ (R @ v) - A @ v) <= QR_KEEP_RESIDUAL * np.linalg.norm(A) * np.linalg.norm(v)
                 and np.linalg.norm(Q.T @ (Q @ w) - w) <= QR_KEEP_RESIDUAL * np.linalg.norm(w)):
             return False
-        self.Q, self.R, self.cols = Q.copy(), R.copy(), [int(j) for j in cols]
+        self.Q, self.R, self.cols = np.array(Q, order="F"), np.array(R, order="F"), [int(j) for j in cols]
         for j in [j for j in self.cols if not passive[j]]:
             self.delete(j)
         return True
@@ -66,7 +104,7 @@ class ThinQR:
             # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
             if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
                 return False
-            self.Q, self.R = Q, R
+            self.Q, self.R = np.asfortranarray(Q), np.asfortranarray(R)
         self.cols.append(int(j))
         return True
 
@@ -93,11 +131,14 @@ class ThinQR:
             Q2, R3 = np.linalg.qr(Q2 - self.Q @ E)
             C, R2 = C + E @ R2, R3 @ R2
         a = len(js)
-        R = np.zeros((k + a, k + a))
+        R = np.zeros((k + a, k + a), order="F")
         R[:k, :k] = self.R
         R[:k, k:] = C
         R[k:, k:] = R2
-        self.Q, self.R = np.hstack([self.Q, Q2]), R
+        Q = np.empty((self.Q.shape[0], k + a), order="F")
+        Q[:, :k] = self.Q
+        Q[:, k:] = Q2
+        self.Q, self.R = Q, R
         self.cols.extend(js)
 
     def insert_block(self, js) -> list[int]:
@@ -132,14 +173,27 @@ class ThinQR:
         U, C, W = self._against_q(js)
         norms = np.linalg.norm(U, axis=0)
         room = max(self.Phi.shape[0] - len(self.cols), 0)   # one-by-one insertion stops there too
-        sel = list(range(len(js)))
-        while sel:
-            Q2, R2 = np.linalg.qr(W[:, sel[:room]])
-            ok = np.abs(np.diag(R2)) > self.tol.rank * norms[sel[:room]]
-            if ok.all():
+        # the block's columns in order, each against those accepted before it (Gram-Schmidt,
+        # twice): its residual is the diagonal entry of R one-by-one insertion would compute
+        sel: list[int] = []
+        Q2 = np.zeros((W.shape[0], min(room, len(js))))
+        R2 = np.zeros((Q2.shape[1], Q2.shape[1]))
+        for i in range(len(js)):
+            if len(sel) == room:
                 break
-            del sel[int(np.argmin(ok))]
-        sel = sel[:room]
+            a = len(sel)
+            v = W[:, i].copy()
+            h = Q2[:, :a].T @ v
+            v -= Q2[:, :a] @ h
+            h2 = Q2[:, :a].T @ v
+            v -= Q2[:, :a] @ h2
+            nv = float(np.linalg.norm(v))
+            if not nv > self.tol.rank * norms[i]:
+                continue
+            Q2[:, a] = v / nv
+            R2[:a, a] = h + h2
+            R2[a, a] = nv
+            sel.append(i)
         if not sel:
             return []
         a = len(sel)
@@ -159,22 +213,33 @@ class ThinQR:
             k = self.R.shape[1]
             if self.R.shape[0] > k:  # a square Q counts as a full factorisation: trim it
                 self.Q, self.R = self.Q[:, :k], self.R[:k]
+            # Fortran order: qr_delete then updates in place and the triangular solves copy nothing
+            self.Q, self.R = np.asfortranarray(self.Q), np.asfortranarray(self.R)
         self.cols.pop(pos)
 
     def coefficients(self, u: np.ndarray) -> np.ndarray:
         """``alpha`` with ``Phi[:, cols] alpha`` the projection of ``u`` on their span."""
-        from scipy.linalg import solve_triangular
+        return triangular_solve(self.R, self.Q.T @ u)
 
-        return solve_triangular(self.R, self.Q.T @ u, check_finite=False)
+    def stationary_point(self, y: np.ndarray, lam: float):
+        """``(z, parts)``: ``z`` the lasso's stationary point on the columns (as
+        :func:`relucert.lp.active_set._stationary_point` for independent columns), ``parts``
+        what :meth:`dual` forms its dual from. One pass over ``Q``; the dual takes another."""
+        w = triangular_solve(self.R, np.ones(len(self.cols)), transpose=True)
+        Qty = self.Q.T @ y
+        return triangular_solve(self.R, Qty - lam * w), (Qty, w)
+
+    def dual(self, y: np.ndarray, lam: float, parts) -> np.ndarray:
+        """``p = (y - Q Q^T y)/lam + Q R^-T 1`` from :meth:`stationary_point`'s ``parts``,
+        ``(y - Phi_P z)/lam`` without dividing ``z``'s error by ``lam``."""
+        Qty, w = parts
+        both = self.Q @ np.column_stack([Qty, w])
+        return (y - both[:, 0]) / lam + both[:, 1]
 
     def stationary(self, y: np.ndarray, lam: float):
-        """``(z, p)`` as :func:`_stationary_point` for independent columns."""
-        from scipy.linalg import solve_triangular
-
-        w = solve_triangular(self.R, np.ones(len(self.cols)), trans="T", check_finite=False)
-        Qty = self.Q.T @ y
-        z = solve_triangular(self.R, Qty - lam * w, check_finite=False)
-        return z, (y - self.Q @ Qty) / lam + self.Q @ w
+        """``(z, p)``: :meth:`stationary_point` and its :meth:`dual`."""
+        z, parts = self.stationary_point(y, lam)
+        return z, self.dual(y, lam, parts)
 
 
 def swap_in(fac: ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
