@@ -25,6 +25,27 @@ def _trtrs():
     return get_lapack_funcs(("trtrs",), (np.zeros((1, 1)),))[0]
 
 
+def _leading_block(R: np.ndarray):
+    """``R`` stored column-major with a leading dimension ``lda`` above its rows (as
+    ``qr_delete`` leaves it): the ``(lda, k)`` Fortran-contiguous array whose leading ``k x k``
+    block is ``R``, when its buffer holds it (LAPACK reads only that block); else None."""
+    from numpy.lib.array_utils import byte_bounds
+    from numpy.lib.stride_tricks import as_strided
+
+    item = R.itemsize
+    if R.ndim != 2 or R.strides[0] != item or R.strides[1] % item or R.strides[1] // item < R.shape[0]:
+        return None
+    lda = R.strides[1] // item
+    root = R
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = byte_bounds(R)[0]
+    lo, hi = byte_bounds(root)
+    if not (lo <= start and start + lda * R.shape[1] * item <= hi):
+        return None
+    return as_strided(R, shape=(lda, R.shape[1]), strides=R.strides, writeable=False)
+
+
 def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
     """``x`` with ``R x = b`` (``R^T x = b`` when ``transpose``), ``R`` upper triangular, by
     LAPACK's ``dtrtrs`` without copying ``R`` when it is stored in either order (a C-ordered
@@ -42,8 +63,9 @@ def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> n
     """
     if R.shape[0] == 0:
         return np.zeros(0)
-    if R.flags.f_contiguous:
-        x, info = _trtrs()(R, b, lower=0, trans=int(transpose))
+    F = R if R.flags.f_contiguous else _leading_block(R)
+    if F is not None:
+        x, info = _trtrs()(F, b, lower=0, trans=int(transpose))
     else:
         Rt = R.T if R.flags.c_contiguous else np.asfortranarray(R.T)
         x, info = _trtrs()(Rt, b, lower=1, trans=int(not transpose))
@@ -108,19 +130,25 @@ class ThinQR:
         self.cols.append(int(j))
         return True
 
-    def _against_q(self, js):
-        """``(U, C, W)``: the columns ``js``, their coefficients on ``Q`` and their components
-        orthogonal to ``Q`` (classical Gram-Schmidt, twice)."""
+    def _against_q(self, js, drop: bool = False):
+        """``(U, C, W, keep)``: the columns ``js``, their coefficients on ``Q`` and their
+        components orthogonal to ``Q`` (classical Gram-Schmidt, twice). With ``drop``, a column
+        whose component after the first pass is already within ``tol.rank`` of its norm is left
+        out before the second (``keep``: the positions kept): a projection never lengthens it,
+        so the test of :meth:`insert` refuses it either way, up to rounding at the threshold."""
         U = self.Phi[:, js]
-        if self.cols:
-            C = self.Q.T @ U
-            W = U - self.Q @ C
-            C2 = self.Q.T @ W
-            W -= self.Q @ C2
-            C += C2
-        else:
-            C, W = np.zeros((0, len(js))), U.copy()
-        return U, C, W
+        keep = np.arange(len(js))
+        if not self.cols:
+            return U, np.zeros((0, len(js))), U.copy(), keep
+        C = self.Q.T @ U
+        W = U - self.Q @ C
+        if drop:
+            keep = np.flatnonzero(np.linalg.norm(W, axis=0) > self.tol.rank * np.linalg.norm(U, axis=0))
+            U, C, W = U[:, keep], C[:, keep], W[:, keep]
+        C2 = self.Q.T @ W
+        W -= self.Q @ C2
+        C += C2
+        return U, C, W, keep
 
     def _append(self, js, C, Q2, R2) -> None:
         """Append the columns ``js`` given ``Phi[:, js] = Q C + Q2 R2`` with ``Q2`` orthonormal
@@ -150,7 +178,7 @@ class ThinQR:
         js = [int(j) for j in js][: max(self.Phi.shape[0] - len(self.cols), 0)]
         if not js:
             return []
-        U, C, W = self._against_q(js)
+        U, C, W, _ = self._against_q(js)
         Q2, R2 = np.linalg.qr(W)
         ok = np.abs(np.diag(R2)) > self.tol.rank * np.linalg.norm(U, axis=0)
         a = len(js) if ok.all() else int(np.argmin(ok))
@@ -163,14 +191,16 @@ class ThinQR:
         """Insert, in order, every column of ``js`` whose residual after projection on the
         passive columns and on the columns of ``js`` inserted before it is above ``tol.rank``
         relative (the test of :meth:`insert`), skipping the others, by one block update.
-        A refused column is removed from the block and the block's QR recomputed (``n x b``,
-        ``b <= _ADD_BATCH`` in the pricing): the columns before it keep their factors, those
-        after it are tested against the span without it, as one-by-one insertions would be.
+        The block's columns are orthogonalised against ``Q`` together (those already within
+        ``tol.rank`` after the first pass are refused there), then in order against the block's
+        columns accepted before them (Gram-Schmidt, twice): a refused column does not enter the
+        span the later ones are tested against, as with one-by-one insertions.
         Returns the columns inserted (a subsequence of ``js``)."""
         js = [int(j) for j in js]
         if not js:
             return []
-        U, C, W = self._against_q(js)
+        U, C, W, keep = self._against_q(js, drop=True)
+        js = [js[i] for i in keep]
         norms = np.linalg.norm(U, axis=0)
         room = max(self.Phi.shape[0] - len(self.cols), 0)   # one-by-one insertion stops there too
         # the block's columns in order, each against those accepted before it (Gram-Schmidt,
@@ -213,8 +243,9 @@ class ThinQR:
             k = self.R.shape[1]
             if self.R.shape[0] > k:  # a square Q counts as a full factorisation: trim it
                 self.Q, self.R = self.Q[:, :k], self.R[:k]
-            # Fortran order: qr_delete then updates in place and the triangular solves copy nothing
-            self.Q, self.R = np.asfortranarray(self.Q), np.asfortranarray(self.R)
+            # Fortran order (R with its old leading dimension): qr_delete then updates in place
+            # and the triangular solves copy nothing (triangular_solve's _leading_block)
+            self.Q = np.asfortranarray(self.Q)
         self.cols.pop(pos)
 
     def coefficients(self, u: np.ndarray) -> np.ndarray:
