@@ -8,8 +8,8 @@ proofs/exchange_method.md, "The finite QP").
 
 The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
 insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
-factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh SVD
-of the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh
+factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD). Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
 ``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
@@ -39,7 +39,8 @@ _STEPS_PER_COLUMN, _STEPS_FLOOR, _ADD_BATCH = 4, 200, 16
 
 @dataclass(frozen=True)
 class ActiveSetResult:
-    """The active-set method's answer (its dual ``p`` is formed from an SVD, not from ``c``).
+    """The active-set method's answer (its dual ``p`` is formed from a fresh factorisation, not
+    from ``c``).
 
     Attributes
     ----------
@@ -264,7 +265,7 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
             blocked[:] = False
         else:
             c[j] = 0.0
-    # final answer from a fresh factorisation (SVD) of the passive columns
+    # final answer from a fresh factorisation (QR or SVD) of the passive columns
     idx = np.array(fac.cols, dtype=np.int64)
     if converged and idx.size:
         fresh = _stationary_point(Phi[:, idx], y, lam, tol)
