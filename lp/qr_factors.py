@@ -13,7 +13,7 @@ import numpy as np
 
 from relucert.tolerances import QR_KEEP_RESIDUAL, Tolerances
 
-__all__ = ["ThinQR", "KeptFactors", "swap_in", "triangular_solve"]
+__all__ = ["ThinQR", "KeptFactors", "swap_in", "triangular_solve", "lapack_operand"]
 
 
 @functools.cache
@@ -46,10 +46,23 @@ def _leading_block(R: np.ndarray):
     return as_strided(R, shape=(lda, R.shape[1]), strides=R.strides, writeable=False)
 
 
-def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+def lapack_operand(R: np.ndarray):
+    """``(A, lower)``: what ``dtrtrs`` is given for the upper triangular ``R`` without copying it
+    where its storage allows: ``R`` itself (Fortran order), its ``(lda, k)`` leading-block view
+    (:func:`_leading_block`), or ``R^T`` as a lower triangular matrix (C order); else a copy."""
+    if R.flags.f_contiguous:
+        return R, False
+    F = _leading_block(R)
+    if F is not None:
+        return F, False
+    return (R.T if R.flags.c_contiguous else np.asfortranarray(R.T)), True
+
+
+def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False, operand=None) -> np.ndarray:
     """``x`` with ``R x = b`` (``R^T x = b`` when ``transpose``), ``R`` upper triangular, by
     LAPACK's ``dtrtrs`` without copying ``R`` when it is stored in either order (a C-ordered
-    ``R`` is passed as the lower triangular ``R^T`` in Fortran order).
+    ``R`` is passed as the lower triangular ``R^T`` in Fortran order); ``operand``: ``R``'s
+    :func:`lapack_operand` when the caller keeps it.
 
     Raises
     ------
@@ -63,12 +76,8 @@ def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> n
     """
     if R.shape[0] == 0:
         return np.zeros(0)
-    F = R if R.flags.f_contiguous else _leading_block(R)
-    if F is not None:
-        x, info = _trtrs()(F, b, lower=0, trans=int(transpose))
-    else:
-        Rt = R.T if R.flags.c_contiguous else np.asfortranarray(R.T)
-        x, info = _trtrs()(Rt, b, lower=1, trans=int(not transpose))
+    A, lower = lapack_operand(R) if operand is None else operand
+    x, info = _trtrs()(A, b, lower=int(lower), trans=int(transpose != lower))
     if info != 0:
         raise np.linalg.LinAlgError(f"singular triangular factor (dtrtrs info {info})")
     return x
@@ -85,6 +94,7 @@ class ThinQR:
         self.cols: list[int] = []
         self.Q = np.zeros((Phi.shape[0], 0))
         self.R = np.zeros((0, 0))
+        self._operand = None
 
     def adopt(self, kept: "KeptFactors", passive: np.ndarray) -> bool:
         """Start from the kept factors of ``kept.cols`` (indices into this ``Phi``): the
@@ -248,17 +258,23 @@ class ThinQR:
             self.Q = np.asfortranarray(self.Q)
         self.cols.pop(pos)
 
+    def _solve(self, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+        """:func:`triangular_solve` with ``R``'s LAPACK operand kept until ``R`` changes."""
+        if self._operand is None or self._operand[0] is not self.R:
+            self._operand = (self.R, lapack_operand(self.R))
+        return triangular_solve(self.R, b, transpose, self._operand[1])
+
     def coefficients(self, u: np.ndarray) -> np.ndarray:
         """``alpha`` with ``Phi[:, cols] alpha`` the projection of ``u`` on their span."""
-        return triangular_solve(self.R, self.Q.T @ u)
+        return self._solve(self.Q.T @ u)
 
     def stationary_point(self, y: np.ndarray, lam: float):
         """``(z, parts)``: ``z`` the lasso's stationary point on the columns (as
         :func:`relucert.lp.active_set._stationary_point` for independent columns), ``parts``
         what :meth:`dual` forms its dual from. One pass over ``Q``; the dual takes another."""
-        w = triangular_solve(self.R, np.ones(len(self.cols)), transpose=True)
+        w = self._solve(np.ones(len(self.cols)), transpose=True)
         Qty = self.Q.T @ y
-        return triangular_solve(self.R, Qty - lam * w), (Qty, w)
+        return self._solve(Qty - lam * w), (Qty, w)
 
     def dual(self, y: np.ndarray, lam: float, parts) -> np.ndarray:
         """``p = (y - Q Q^T y)/lam + Q R^-T 1`` from :meth:`stationary_point`'s ``parts``,
