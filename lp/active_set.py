@@ -112,7 +112,7 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     D^-1 1``: neither divides ``z``'s error by ``lam``."""
     scale = _equilibration(A)
     B = A / scale
-    if A.shape[1]:
+    if A.shape[1] and np.all(scale == 1.0):   # equilibrated columns (X in large units): the SVD
         fast = _stationary_point_qr(B, y, lam, scale, tol)
         if fast is not None:
             return fast
