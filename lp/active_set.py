@@ -8,8 +8,8 @@ proofs/exchange_method.md, "The finite QP").
 
 The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
 insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
-factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh SVD
-of the passive columns. Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
+factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh
+factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD). Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
 ``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
-from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _swap_in
-from relucert.tolerances import ACTIVE_SET_EQUILIBRATION_SPREAD, DUAL_REFINE_STEPS, Tolerances, resolve
+from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _swap_in, triangular_solve
+from relucert.tolerances import (ACTIVE_SET_EQUILIBRATION_SPREAD, ACTIVE_SET_QR_RANK_MARGIN, DUAL_REFINE_STEPS,
+                                 Tolerances, resolve)
 
 __all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
@@ -38,7 +39,8 @@ _STEPS_PER_COLUMN, _STEPS_FLOOR, _ADD_BATCH = 4, 200, 16
 
 @dataclass(frozen=True)
 class ActiveSetResult:
-    """The active-set method's answer (its dual ``p`` is formed from an SVD, not from ``c``).
+    """The active-set method's answer (its dual ``p`` is formed from a fresh factorisation, not
+    from ``c``).
 
     Attributes
     ----------
@@ -64,25 +66,57 @@ class ActiveSetResult:
     objective: float
 
 
+def _equilibration(A: np.ndarray) -> np.ndarray:
+    """The column scale ``D`` of :func:`_stationary_point`: powers of two nearest the column
+    norms when they spread by more than ``ACTIVE_SET_EQUILIBRATION_SPREAD``, else ones."""
+    norms = np.linalg.norm(A, axis=0)
+    positive = norms[norms > 0]
+    if positive.size and positive.max() > ACTIVE_SET_EQUILIBRATION_SPREAD * positive.min():
+        return np.where(norms > 0, np.ldexp(1.0, np.frexp(norms)[1]), 1.0)
+    return np.ones(A.shape[1])  # comparable norms: cond(A) is within the spread of cond(B); A as it is
+
+
+def _stationary_point_qr(B: np.ndarray, y: np.ndarray, lam: float, scale: np.ndarray, tol: Tolerances):
+    """:func:`_stationary_point` from a fresh Householder QR of the equilibrated ``B``, or None
+    when ``||R||_F ||R^-1||_F`` (an upper bound of ``s_max / s_min``) does not show the rank
+    test passed with ``ACTIVE_SET_QR_RANK_MARGIN`` to spare (the SVD then decides)."""
+    from scipy.linalg import lapack
+
+    Q, R = np.linalg.qr(B)
+    Rinv, info = lapack.dtrtri(np.asfortranarray(R), lower=0)
+    if info != 0 or not np.all(np.isfinite(Rinv)):
+        return None
+    if not np.linalg.norm(R) * np.linalg.norm(Rinv) * ACTIVE_SET_QR_RANK_MARGIN * tol.rank < 1.0:
+        return None
+    Qty = Q.T @ y
+    w = triangular_solve(R, 1.0 / scale, transpose=True)
+    z = triangular_solve(R, Qty - lam * w) / scale
+    both = Q @ np.column_stack([Qty, w])
+    return z, (y - both[:, 0]) / lam + both[:, 1]
+
+
 def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances):
     """For ``min 0.5 ||A z - y||^2 + lam 1^T z`` (no sign constraint): ``(z, p)`` with
-    ``z`` the stationary point and ``p = (y - A z)/lam``, from a fresh SVD, or None when
-    ``A`` is rank deficient (relative threshold ``tol.rank`` on the equilibrated columns).
+    ``z`` the stationary point and ``p = (y - A z)/lam``, from a fresh factorisation, or None
+    when ``A`` is rank deficient (relative threshold ``tol.rank`` on the singular values of the
+    equilibrated columns).
 
     When the column norms spread by more than ``ACTIVE_SET_EQUILIBRATION_SPREAD`` (X in large
     units, proofs/natural_units.md), the columns are equilibrated first, ``A = B D`` with ``D``
     the powers of two nearest their norms (exact): ``z = D^-1 u`` with ``u`` the stationary
     point of ``0.5 ||B u - y||^2 + lam (D^-1 1)^T u``, so ``z`` carries errors of order
     ``eps cond(B)`` (van der Sluis: within ``sqrt(k)`` of the best diagonal scaling), not
-    ``eps cond(A)``. ``p`` is formed from the SVD ``B = U S V^T`` as
-    ``(y - U U^T y)/lam + U S^-1 V^T D^-1 1``, which does not divide ``z``'s error by ``lam``."""
-    norms = np.linalg.norm(A, axis=0)
-    positive = norms[norms > 0]
-    if positive.size and positive.max() > ACTIVE_SET_EQUILIBRATION_SPREAD * positive.min():
-        scale = np.where(norms > 0, np.ldexp(1.0, np.frexp(norms)[1]), 1.0)
-    else:  # comparable norms: cond(A) is within the spread of cond(B); A as it is
-        scale = np.ones(A.shape[1])
-    U, s, Vt = np.linalg.svd(A / scale, full_matrices=False)
+    ``eps cond(A)``. ``p`` is formed as ``(y - Q Q^T y)/lam + Q R^-T D^-1 1`` from a fresh
+    Householder QR ``B = Q R`` (:func:`_stationary_point_qr`) when ``||R||_F ||R^-1||_F`` shows the
+    rank test passed; otherwise from the SVD ``B = U S V^T`` as ``(y - U U^T y)/lam + U S^-1 V^T
+    D^-1 1``: neither divides ``z``'s error by ``lam``."""
+    scale = _equilibration(A)
+    B = A / scale
+    if A.shape[1] and np.all(scale == 1.0):   # equilibrated columns (X in large units): the SVD
+        fast = _stationary_point_qr(B, y, lam, scale, tol)
+        if fast is not None:
+            return fast
+    U, s, Vt = np.linalg.svd(B, full_matrices=False)
     k = A.shape[1]
     rank = int(np.sum(s > tol.rank * max(float(s[0]), np.finfo(float).tiny))) if s.size else 0
     if rank < k:
@@ -178,9 +212,10 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
                 p = y / lam
                 break
             idx = np.array(fac.cols, dtype=np.int64)
-            z, p = fac.stationary(y, lam)
+            z, parts = fac.stationary_point(y, lam)
             cp = c[idx]
-            if np.all(z > 0):
+            if np.all(z > 0):   # the dual only here: the steps that drop a column do not use it
+                p = fac.dual(y, lam, parts)
                 moved = moved or bool(np.any(z != cp))
                 c[idx] = z
                 break
@@ -230,7 +265,7 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
             blocked[:] = False
         else:
             c[j] = 0.0
-    # final answer from a fresh factorisation (SVD) of the passive columns
+    # final answer from a fresh factorisation (QR or SVD) of the passive columns
     idx = np.array(fac.cols, dtype=np.int64)
     if converged and idx.size:
         fresh = _stationary_point(Phi[:, idx], y, lam, tol)

@@ -399,3 +399,12 @@ BAB_LOCAL_POOL = 512
 #: upper bound of the node's maximum, every this many iterations, and stop on the nodes it
 #: closes (proofs/branch_and_bound.md, Lemma 2, "Early exit"); only the work depends on it.
 BAB_SLOPE_CHECK_EVERY = 10
+
+# --- the finite QP's final factorisation (engineer qp, session 9, issue 16; lp/active_set.py) ---
+#: The active set's answer comes from a fresh Householder QR ``B = Q R`` of its (equilibrated)
+#: passive columns when ``||R||_F ||R^-1||_F <= 1 / (ACTIVE_SET_QR_RANK_MARGIN * tol.rank)``:
+#: that product bounds ``s_max / s_min`` from above, so the columns then pass the SVD's rank
+#: test ``s_min > tol.rank s_max`` with this factor to spare for the rounding of ``R`` and
+#: ``R^-1`` (relative errors of order ``k eps cond``, below 1e-3 wherever the bound can pass);
+#: otherwise the SVD decides, as before (proofs/finite_lasso_backends.md).
+ACTIVE_SET_QR_RANK_MARGIN = 2.0
