@@ -23,7 +23,8 @@ import numpy as np
 import scipy.linalg
 
 from relucert.lp.tv.merge import sign_vectors
-from relucert.tolerances import POLISH_FLOOR_FACTOR, Tolerances, resolve
+from relucert.tolerances import (POLISH_FLOOR_FACTOR, POLISH_NEWTON_STALL, POLISH_STEP_RCOND, Tolerances,
+                                 resolve)
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
@@ -70,21 +71,34 @@ def _lstsq(J, r):
     return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
 
 
-def _psd_step(A, r):
-    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (a third of the
-    cost of the pivoted QR), or the least-squares step when ``A`` is numerically singular
-    (Cholesky fails or the solve is not finite)."""
-    try:
-        c = scipy.linalg.cho_factor(A, check_finite=False)
-        dg = np.abs(np.diag(c[0]))
-        # a nearly singular A (estimated by the factor's diagonal) gets the minimum-norm step
-        if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
-            x = scipy.linalg.cho_solve(c, r, check_finite=False)
-            if np.all(np.isfinite(x)):
-                return x
-    except (np.linalg.LinAlgError, ValueError):
-        pass
-    return _lstsq(A, r)
+def _truncated_step(A, r):
+    """The minimum-norm solution of ``A x = r`` on the eigenvectors of the symmetric PSD ``A``
+    whose eigenvalues exceed ``POLISH_STEP_RCOND`` times the largest (the others are rounding
+    noise of a singular ``A``)."""
+    w, V = scipy.linalg.eigh(A, driver="evd", check_finite=False)
+    keep = w > POLISH_STEP_RCOND * max(float(w[-1]), 0.0) if w.size else np.zeros(0, dtype=bool)
+    if not np.any(keep):
+        return np.zeros_like(r)
+    Vk = V[:, keep]
+    return Vk @ ((Vk.T @ r) / w[keep])
+
+
+def _psd_step(A, r, robust=False):
+    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (cheap), or, when
+    ``A`` is numerically singular (Cholesky fails, its diagonal says nearly singular, the solve
+    is not finite) or ``robust``, the truncated minimum-norm step :func:`_truncated_step`."""
+    if not robust:
+        try:
+            c = scipy.linalg.cho_factor(A, check_finite=False)
+            dg = np.abs(np.diag(c[0]))
+            # a nearly singular A (estimated by the factor's diagonal) gets the truncated step
+            if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
+                x = scipy.linalg.cho_solve(c, r, check_finite=False)
+                if np.all(np.isfinite(x)):
+                    return x
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+    return _truncated_step(A, r)
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -186,10 +200,10 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
 
         MtM = M.T @ M
 
-        def step(z, _p):
+        def step(z, _p, robust=False):
             r = norm_blocks(z)
             # J = -(M^T M / lam + curvature) is symmetric negative semi-definite
-            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None))
+            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None), robust)
             return dz, None
         pp = None
     else:
@@ -200,7 +214,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             r = norm_blocks(z)
             return np.concatenate([M @ z - y, M.T @ pp - unit(z, r)])
 
-        def step(z, pp):
+        def step(z, pp, robust=False):
             r = norm_blocks(z)
             top = np.hstack([M, np.zeros((n, n))])
             bot = np.hstack([-curvature(z, r), M.T])
@@ -213,8 +227,9 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         why.append("an atom has no component in its face")
         return None
     res = np.linalg.norm(residual(z, pp))
+    robust, slow = False, 0
     for _ in range(_MAX_NEWTON):
-        dz, dp = step(z, pp)
+        dz, dp = step(z, pp, robust)
         # damped: halve until the residual decreases and no block crosses zero
         t = 1.0
         accepted = False
@@ -228,8 +243,14 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
                     break
             t *= 0.5
         if not accepted:
-            break
+            if robust or lam == 0:
+                break
+            robust = True   # a Cholesky step that failed: once more with the truncated step
+            continue
+        slow = slow + 1 if lam > 0 and res_new > POLISH_NEWTON_STALL * res else 0
         z, pp, res = z_new, p_new, res_new
+        if slow >= 2:   # two steps in a row shrank it less than quadratic convergence does: the floor
+            break
     r = norm_blocks(z)
     new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
     new_sig = sign_vectors(X_lift, new_theta, tol)

@@ -379,3 +379,15 @@ BAB_THIN_BITS = 24
 #: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
 #: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
 BAB_FORCED_CONE_MARGIN = 1e-5
+
+# --- polishing's Newton steps (engineer bat, issue 16; lp/tv/polish.py) ---
+#: The polishing Newton step ``A dz = F`` (``A = M^T M / lam + H``, symmetric PSD) is solved on
+#: the eigenvectors of ``A`` with eigenvalue above this factor times the largest when Cholesky
+#: is refused: ``A`` is formed in floats with absolute errors of order ``m eps ||A||``, so its
+#: smaller eigenvalues are rounding noise of a singular ``A`` (same-circle atom pairs make ``M``
+#: rank deficient: proofs/exchange_method.md, "Singular Newton systems"); the default lstsq
+#: threshold (eps) kept them and its steps were 10^9 times too long.
+POLISH_STEP_RCOND = 1e-12
+#: Newton stops once an accepted step shrinks the residual by less than this factor (the
+#: rounding floor is reached; quadratic convergence shrinks it far more per step).
+POLISH_NEWTON_STALL = 0.5
