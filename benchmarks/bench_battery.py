@@ -2,7 +2,7 @@
 
 Usage:  python benchmarks/bench_battery.py [--sizes 1:20,50,200 2:20,100,300,1000 3:20,50,100]
                                            [--lam 1,0.1,0.01,0.001] [--seeds 1] [--families ...]
-                                           [--max-seconds S] [--log FILE]
+                                           [--log FILE] [--progress]
 
 Every (family, d, n, lam, seed) instance is solved by ``relucert.solve`` (exchange method)
 with default tolerances; prints one line per instance (status, rounds, certified relative
@@ -43,6 +43,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--families", default=",".join(BATTERY_FAMILIES))
     ap.add_argument("--log", default=None, help="append per-instance round histories (JSON lines) here")
+    ap.add_argument("--progress", action="store_true", help="the exchange's per-round bar on stderr")
     args = ap.parse_args(argv)
     print(machine(), flush=True)
     lams = [float(v) for v in args.lam.split(",")]
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
                     t0, c0 = time.perf_counter(), time.process_time()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        sol = relucert.solve(X, y, lam, progress=False)
+                        sol = relucert.solve(X, y, lam, progress=args.progress)
                     t = time.perf_counter() - t0
                     cpu = time.process_time() - c0   # single-threaded: the unloaded wall time
                     rows.append((d, n, family, lam, seed, sol.status.value, sol.info["n_iter"],
