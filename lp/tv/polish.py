@@ -23,8 +23,7 @@ import numpy as np
 import scipy.linalg
 
 from relucert.lp.tv.merge import sign_vectors
-from relucert.tolerances import (POLISH_FLOOR_FACTOR, POLISH_NEWTON_STALL, POLISH_STEP_RCOND, Tolerances,
-                                 resolve)
+from relucert.tolerances import POLISH_FLOOR_FACTOR, POLISH_SHORT_STEP, POLISH_STEP_RCOND, Tolerances, resolve
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
@@ -86,19 +85,21 @@ def _truncated_step(A, r):
 def _psd_step(A, r, robust=False):
     """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (cheap), or, when
     ``A`` is numerically singular (Cholesky fails, its diagonal says nearly singular, the solve
-    is not finite) or ``robust``, the truncated minimum-norm step :func:`_truncated_step`."""
-    if not robust:
-        try:
-            c = scipy.linalg.cho_factor(A, check_finite=False)
-            dg = np.abs(np.diag(c[0]))
-            # a nearly singular A (estimated by the factor's diagonal) gets the truncated step
-            if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
-                x = scipy.linalg.cho_solve(c, r, check_finite=False)
-                if np.all(np.isfinite(x)):
-                    return x
-        except (np.linalg.LinAlgError, ValueError):
-            pass
-    return _truncated_step(A, r)
+    is not finite), the least-squares step; ``robust``: the truncated minimum-norm step
+    :func:`_truncated_step` (used once those steps stall)."""
+    if robust:
+        return _truncated_step(A, r)
+    try:
+        c = scipy.linalg.cho_factor(A, check_finite=False)
+        dg = np.abs(np.diag(c[0]))
+        # a nearly singular A (estimated by the factor's diagonal) gets the least-squares step
+        if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
+            x = scipy.linalg.cho_solve(c, r, check_finite=False)
+            if np.all(np.isfinite(x)):
+                return x
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    return _lstsq(A, r)
 
 
 def _face_bases(X_lift, theta, sig, tol):
@@ -227,7 +228,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         why.append("an atom has no component in its face")
         return None
     res = np.linalg.norm(residual(z, pp))
-    robust, slow = False, 0
+    robust = False
     for _ in range(_MAX_NEWTON):
         dz, dp = step(z, pp, robust)
         # damped: halve until the residual decreases and no block crosses zero
@@ -242,15 +243,12 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
                     accepted = True
                     break
             t *= 0.5
-        if not accepted:
-            if robust or lam == 0:
-                break
-            robust = True   # a Cholesky step that failed: once more with the truncated step
+        if (not accepted or t < POLISH_SHORT_STEP) and not robust and lam > 0:
+            robust = True   # a stalled Cholesky or least-squares step: again with the truncated step
             continue
-        slow = slow + 1 if lam > 0 and res_new > POLISH_NEWTON_STALL * res else 0
-        z, pp, res = z_new, p_new, res_new
-        if slow >= 2:   # two steps in a row shrank it less than quadratic convergence does: the floor
+        if not accepted:
             break
+        z, pp, res = z_new, p_new, res_new
     r = norm_blocks(z)
     new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
     new_sig = sign_vectors(X_lift, new_theta, tol)

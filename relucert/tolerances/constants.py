@@ -390,6 +390,7 @@ BAB_FORCED_CONE_MARGIN = 1e-5
 #: rank deficient: proofs/exchange_method.md, "Singular Newton systems"); the default lstsq
 #: threshold (eps) kept them and its steps were 10^9 times too long.
 POLISH_STEP_RCOND = 1e-12
-#: Newton stops once an accepted step shrinks the residual by less than this factor (the
-#: rounding floor is reached; quadratic convergence shrinks it far more per step).
-POLISH_NEWTON_STALL = 0.5
+#: A Newton step accepted only after its length was halved below this fraction stalls: Newton
+#: then switches to the truncated step (a least-squares step on a singular system is mostly
+#: noise, and the line search accepts a vanishing part of it).
+POLISH_SHORT_STEP = 2.0 ** -10
