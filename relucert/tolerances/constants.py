@@ -384,8 +384,8 @@ BAB_FORCED_CONE_MARGIN = 1e-5
 
 # --- polishing's Newton steps (engineer bat, issue 16; lp/tv/polish.py) ---
 #: The polishing Newton step ``A dz = F`` (``A = M^T M / lam + H``, symmetric PSD) is solved on
-#: the eigenvectors of ``A`` with eigenvalue above this factor times the largest when Cholesky
-#: is refused: ``A`` is formed in floats with absolute errors of order ``m eps ||A||``, so its
+#: the eigenvectors of ``A`` with eigenvalue above this factor times the largest once the
+#: Cholesky or least-squares steps stall: ``A`` is formed in floats with absolute errors of order ``m eps ||A||``, so its
 #: smaller eigenvalues are rounding noise of a singular ``A`` (same-circle atom pairs make ``M``
 #: rank deficient: proofs/exchange_method.md, "Singular Newton systems"); the default lstsq
 #: threshold (eps) kept them and its steps were 10^9 times too long.
