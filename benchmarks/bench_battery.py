@@ -2,16 +2,19 @@
 
 Usage:  python benchmarks/bench_battery.py [--sizes 1:20,50,200 2:20,100,300,1000 3:20,50,100]
                                            [--lam 1,0.1,0.01,0.001] [--seeds 1] [--families ...]
-                                           [--max-seconds S]
+                                           [--log FILE] [--progress]
 
 Every (family, d, n, lam, seed) instance is solved by ``relucert.solve`` (exchange method)
 with default tolerances; prints one line per instance (status, rounds, certified relative
 gap, wall and CPU seconds, atoms, seconds per phase), then per (d, n) the median and worst rounds and times, and the
-count certified. A non-optimal run is printed with its diagnosis, never hidden.
+count certified. A non-optimal run is printed with its diagnosis, never hidden. ``--log FILE``
+appends one JSON line per instance with its per-round history (objective, gap, max |eta|,
+violators, atoms, polishing tries, seconds of the QP and the scan) and its timings.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -39,6 +42,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lam", default="1,0.1,0.01,0.001")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--families", default=",".join(BATTERY_FAMILIES))
+    ap.add_argument("--log", default=None, help="append per-instance round histories (JSON lines) here")
+    ap.add_argument("--progress", action="store_true", help="the exchange's per-round bar on stderr")
     args = ap.parse_args(argv)
     print(machine(), flush=True)
     lams = [float(v) for v in args.lam.split(",")]
@@ -51,11 +56,17 @@ def main(argv=None) -> int:
                     t0, c0 = time.perf_counter(), time.process_time()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        sol = relucert.solve(X, y, lam, progress=False)
+                        sol = relucert.solve(X, y, lam, progress=args.progress)
                     t = time.perf_counter() - t0
                     cpu = time.process_time() - c0   # single-threaded: the unloaded wall time
                     rows.append((d, n, family, lam, seed, sol.status.value, sol.info["n_iter"],
                                  sol.info["relative_gap"], t, sol.n_atoms, cpu))
+                    if args.log:
+                        with open(args.log, "a") as fh:
+                            fh.write(json.dumps({"d": d, "n": n, "family": family, "lam": lam, "seed": seed,
+                                                 "status": sol.status.value, "cpu_s": cpu, "wall_s": t,
+                                                 "atoms": sol.n_atoms, "timings": sol.timings,
+                                                 "history": sol.info.get("history", [])}, default=float) + "\n")
                     msg = "" if sol.success else "  " + sol.info.get("message", "")
                     # where the time went: chambers, the oracle's scans, the finite programs, polishing
                     phases = " ".join(f"{k.replace('solve_', '')}={sol.timings[k]:.1f}"

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.linalg
 
 from relucert.lp.tv.merge import sign_vectors
-from relucert.tolerances import POLISH_FLOOR_FACTOR, Tolerances, resolve
+from relucert.tolerances import POLISH_FLOOR_FACTOR, POLISH_SHORT_STEP, POLISH_STEP_RCOND, Tolerances, resolve
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
@@ -70,14 +70,29 @@ def _lstsq(J, r):
     return scipy.linalg.lstsq(J, r, lapack_driver="gelsy", check_finite=False)[0]
 
 
-def _psd_step(A, r):
-    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (a third of the
-    cost of the pivoted QR), or the least-squares step when ``A`` is numerically singular
-    (Cholesky fails or the solve is not finite)."""
+def _truncated_step(A, r):
+    """The minimum-norm solution of ``A x = r`` on the eigenvectors of the symmetric PSD ``A``
+    whose eigenvalues exceed ``POLISH_STEP_RCOND`` times the largest (the others are rounding
+    noise of a singular ``A``)."""
+    w, V = scipy.linalg.eigh(A, driver="evd", check_finite=False)
+    keep = w > POLISH_STEP_RCOND * max(float(w[-1]), 0.0) if w.size else np.zeros(0, dtype=bool)
+    if not np.any(keep):
+        return np.zeros_like(r)
+    Vk = V[:, keep]
+    return Vk @ ((Vk.T @ r) / w[keep])
+
+
+def _psd_step(A, r, robust=False):
+    """``A^-1 r`` for a symmetric positive semi-definite ``A`` by Cholesky (cheap), or, when
+    ``A`` is numerically singular (Cholesky fails, its diagonal says nearly singular, the solve
+    is not finite), the least-squares step; ``robust``: the truncated minimum-norm step
+    :func:`_truncated_step` (used once those steps stall)."""
+    if robust:
+        return _truncated_step(A, r)
     try:
         c = scipy.linalg.cho_factor(A, check_finite=False)
         dg = np.abs(np.diag(c[0]))
-        # a nearly singular A (estimated by the factor's diagonal) gets the minimum-norm step
+        # a nearly singular A (estimated by the factor's diagonal) gets the least-squares step
         if dg.size and float(np.min(dg)) ** 2 > np.sqrt(np.finfo(float).eps) * float(np.max(dg)) ** 2:
             x = scipy.linalg.cho_solve(c, r, check_finite=False)
             if np.all(np.isfinite(x)):
@@ -186,10 +201,10 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
 
         MtM = M.T @ M
 
-        def step(z, _p):
+        def step(z, _p, robust=False):
             r = norm_blocks(z)
             # J = -(M^T M / lam + curvature) is symmetric negative semi-definite
-            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None))
+            dz = _psd_step(MtM / lam + curvature(z, r), residual(z, None), robust)
             return dz, None
         pp = None
     else:
@@ -200,7 +215,7 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             r = norm_blocks(z)
             return np.concatenate([M @ z - y, M.T @ pp - unit(z, r)])
 
-        def step(z, pp):
+        def step(z, pp, robust=False):
             r = norm_blocks(z)
             top = np.hstack([M, np.zeros((n, n))])
             bot = np.hstack([-curvature(z, r), M.T])
@@ -213,8 +228,9 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
         why.append("an atom has no component in its face")
         return None
     res = np.linalg.norm(residual(z, pp))
+    robust = False
     for _ in range(_MAX_NEWTON):
-        dz, dp = step(z, pp)
+        dz, dp = step(z, pp, robust)
         # damped: halve until the residual decreases and no block crosses zero
         t = 1.0
         accepted = False
@@ -227,6 +243,9 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
                     accepted = True
                     break
             t *= 0.5
+        if (not accepted or t < POLISH_SHORT_STEP) and not robust and lam > 0:
+            robust = True   # a stalled Cholesky or least-squares step: again with the truncated step
+            continue
         if not accepted:
             break
         z, pp, res = z_new, p_new, res_new

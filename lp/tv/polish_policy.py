@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from relucert._model import relu_features
+from relucert.lp.compensated import residual
 from relucert.lp.tv.candidate import CandidateEvaluation, evaluate_candidate
 from relucert.lp.tv.merge import merge_atoms, sign_vectors
 from relucert.lp.tv.oracle_api import Oracle, OracleScan
@@ -109,6 +111,16 @@ class PolishPolicy:
             self.last_try = violation
         return go
 
+    def _plain_dual(self, cand: CandidateEvaluation) -> bool:
+        """Whether ``cand`` was judged on its own dual ``(y - K mu)/lam`` (as
+        :func:`evaluate_candidate` forms it), not on the refined dual of a near miss: a polished
+        candidate is accepted only then, so that the answer's re-verification from its measure
+        alone (``relucert.verify``) reaches the same gap (in X's units near 1e6 it did not)."""
+        if self.lam == 0 or cand.theta.shape[0] == 0:
+            return True
+        r_hi, r_lo = residual(self.y, relu_features(self.oracle.X_lift, cand.theta), cand.amplitude)
+        return bool(np.array_equal(r_hi / self.lam + r_lo / self.lam, cand.p))
+
     def run(self, theta: np.ndarray, amplitude: np.ndarray, p: np.ndarray, entry: dict):
         """Polish ``(theta, amplitude)`` along the snapping ladder.
 
@@ -151,7 +163,7 @@ class PolishPolicy:
             outcomes.append(f"snap {distance:g}: {'certified' if pol.certified else 'rejected'}, "
                             f"{th2.shape[0]} atoms, max|eta| >= {pol.max_abs_certificate:.12g}"
                             + (f", gap {pol.rel_gap():.2e}" if pol.scan.complete else ""))
-            if pol.certified:
+            if pol.certified and self._plain_dual(pol):
                 return pol
             self.failed_patterns.add(key)
         return None

@@ -69,8 +69,10 @@ EXCHANGE_ATOM_CAP = 2500
 EXCHANGE_NEAR_MISS_FACTOR = 1000.0
 #: Continuation levels lam F^j of the exchange's optional warm start.
 EXCHANGE_CONTINUATION_FACTOR = 10.0
-#: A failed polishing is retried once the certified gap has dropped by this factor.
-EXCHANGE_POLISH_RETRY = 0.01
+#: A failed polishing is retried once the certified gap has dropped by this factor (10x: with
+#: the truncated Newton step a try costs a fraction of a round; n = 300, gauss-kinked, lam 0.001
+#: certifies at a gap of 6.5e-9, ten times below its failed try, 3 rounds earlier than at 100x).
+EXCHANGE_POLISH_RETRY = 0.1
 #: The gap counts as stalled when one round does not shrink it by this factor.
 EXCHANGE_STALL_FACTOR = 0.5
 #: Snapping distances tried by the polishing: tol.snap_distance times these (smallest first),
@@ -408,3 +410,16 @@ BAB_SLOPE_CHECK_EVERY = 10
 #: ``R^-1`` (relative errors of order ``k eps cond``, below 1e-3 wherever the bound can pass);
 #: otherwise the SVD decides, as before (proofs/finite_lasso_backends.md).
 ACTIVE_SET_QR_RANK_MARGIN = 2.0
+
+# --- polishing's Newton steps (engineer bat, issue 16; lp/tv/polish.py) ---
+#: The polishing Newton step ``A dz = F`` (``A = M^T M / lam + H``, symmetric PSD) is solved on
+#: the eigenvectors of ``A`` with eigenvalue above this factor times the largest once the
+#: Cholesky or least-squares steps stall: ``A`` is formed in floats with absolute errors of order ``m eps ||A||``, so its
+#: smaller eigenvalues are rounding noise of a singular ``A`` (same-circle atom pairs make ``M``
+#: rank deficient: proofs/exchange_method.md, "Singular Newton systems"); the default lstsq
+#: threshold (eps) kept them and its steps were 10^9 times too long.
+POLISH_STEP_RCOND = 1e-12
+#: A Newton step accepted only after its length was halved below this fraction stalls: Newton
+#: then switches to the truncated step (a least-squares step on a singular system is mostly
+#: noise, and the line search accepts a vanishing part of it).
+POLISH_SHORT_STEP = 2.0 ** -10
