@@ -31,7 +31,7 @@ from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _s
 from relucert.tolerances import (ACTIVE_SET_EQUILIBRATION_SPREAD, ACTIVE_SET_QR_RANK_MARGIN, DUAL_REFINE_STEPS,
                                  Tolerances, resolve)
 
-__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights", "warm_active_set"]
+__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
 #: Inner steps allowed per column of Phi (plus a floor); violating columns per pricing.
 _STEPS_PER_COLUMN, _STEPS_FLOOR, _ADD_BATCH = 4, 200, 16
@@ -282,23 +282,6 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
     resid = y - Phi @ c
     return ActiveSetResult(c=c, p=p, max_violation=viol, converged=bool(converged and viol <= tol.dual_feas),
                            steps=steps, objective=0.5 * float(resid @ resid) + lam * float(np.sum(c)))
-
-
-def warm_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray, tol: Tolerances,
-                    kept=None) -> ActiveSetResult | None:
-    """:func:`nonneg_lasso_active_set` from ``c0`` on ``kept``'s factors, once more from its
-    point on fresh factors when those stop it unconverged (factors kept over many rounds of
-    updates can drift: the steps stop while the fresh final factorisation's dual still misses
-    ``tol.dual_feas``); None when a factorisation breaks down. Either answer is judged as any
-    other: ``converged`` only when its own fresh dual meets ``tol.dual_feas``."""
-    try:
-        fit = nonneg_lasso_active_set(Phi, y, lam, c0, tol=tol, kept=kept)
-        if not fit.converged and kept is not None:
-            kept.clear()
-            fit = nonneg_lasso_active_set(Phi, y, lam, fit.c, tol=tol)
-    except np.linalg.LinAlgError:
-        return None
-    return fit
 
 
 def refined_finish(Phi: np.ndarray, y: np.ndarray, lam: float, fit, tol: Tolerances):

@@ -20,17 +20,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from relucert.errors import SolverError
-from relucert.lp.active_set import nonneg_lasso_active_set, refine_weights, refined_finish, warm_active_set
+from relucert.lp.active_set import nonneg_lasso_active_set, refine_weights, refined_finish
 from relucert.lp.daqp_lasso import QPBackend, lasso_daqp, lasso_kkt_residuals, uses_daqp, weights_dual
 from relucert.lp.highs import FiniteProgram, solve_program
 from relucert.results import ProgramResult, Status
 from relucert.tolerances import PRECISION_FLOOR_MARGIN, QP_ITERATIONS_FLOOR, QP_ITERATIONS_PER_VARIABLE, Tolerances, resolve
 
-__all__ = [
-    "FiniteSolution", "QPBackend",
-    "build_lasso_qp", "recover_lasso_qp", "lasso_qp", "qp_iteration_budget",
-    "build_basis_pursuit_lp", "recover_basis_pursuit_lp", "basis_pursuit_lp",
-]
+__all__ = ["FiniteSolution", "QPBackend", "build_lasso_qp", "recover_lasso_qp", "lasso_qp", "qp_iteration_budget",
+           "build_basis_pursuit_lp", "recover_basis_pursuit_lp", "basis_pursuit_lp"]
 
 
 @dataclass(frozen=True)
@@ -263,7 +260,13 @@ def _lasso_active_set_path(Phi, yy, lam, tol, time_limit, warm_start, kept=None)
     """The active-set method from ``warm_start``, else from HiGHS's (then clarabel's) answer."""
     if warm_start is not None:  # the sparse program is built only if HiGHS is needed
         t0 = time.perf_counter()
-        fit = warm_active_set(Phi, yy, lam, warm_start, tol, kept)  # None: solve cold below
+        try:
+            fit = nonneg_lasso_active_set(Phi, yy, lam, warm_start, tol=tol, kept=kept)
+            if not fit.converged and kept is not None:  # kept factors can drift: once more from its
+                kept.clear()                            # point on fresh ones (proofs/exchange_method.md)
+                fit = nonneg_lasso_active_set(Phi, yy, lam, fit.c, tol=tol)
+        except np.linalg.LinAlgError:  # the warm start's factorisation broke down: solve cold below
+            fit = None
         if fit is not None and fit.converged:
             res = ProgramResult(Status.OPTIMAL, "optimal (active set, warm start)", "active set", fit.objective,
                                 fit.c, None, None, {"dual": fit.max_violation}, fit.steps,

@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import numpy as np
 
-import relucert.lp.active_set as active_set
 import relucert.lp.programs as programs
 from relucert.lp.active_set import nonneg_lasso_active_set
 from relucert.lp.qr_factors import KeptFactors
@@ -35,7 +34,7 @@ def test_drifted_kept_factors_are_retried_on_fresh_ones_not_on_highs(monkeypatch
     def no_highs(*args, **kwargs):
         raise AssertionError("the sparse fallback ran")
 
-    monkeypatch.setattr(active_set, "nonneg_lasso_active_set", drifted_then_real)
+    monkeypatch.setattr(programs, "nonneg_lasso_active_set", drifted_then_real)
     monkeypatch.setattr(programs, "refined_finish", lambda *a, **k: None)
     monkeypatch.setattr(programs, "solve_program", no_highs)
     kept = KeptFactors()
