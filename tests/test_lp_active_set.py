@@ -10,6 +10,7 @@ from relucert.lp.active_set import nonneg_lasso_active_set
 from relucert.lp.conic import solve_program_conic
 from relucert.lp.programs import build_lasso_qp, lasso_qp
 from relucert.tolerances import DEFAULT
+from lasso_helpers import exact_stationary
 
 
 def _conic_objective(Phi, y, lam):
@@ -117,25 +118,6 @@ def test_small_lam_instances_that_used_to_stall_now_certify(d, n, lam, seed):
     assert sol.info["relative_gap"] <= DEFAULT.obj_gap
 
 
-def _exact_stationary(A, y, lam):
-    """``z`` with ``A^T (A z - y) + lam 1 = 0``, in exact rational arithmetic (Gauss-Jordan)."""
-    from fractions import Fraction
-
-    n, k = A.shape
-    Af = [[Fraction(v) for v in row] for row in A]
-    M = [[sum(Af[i][a] * Af[i][b] for i in range(n)) for b in range(k)] for a in range(k)]
-    r = [sum(Af[i][a] * Fraction(y[i]) for i in range(n)) - Fraction(lam) for a in range(k)]
-    for c in range(k):
-        piv = next(i for i in range(c, k) if M[i][c] != 0)
-        M[c], M[piv], r[c], r[piv] = M[piv], M[c], r[piv], r[c]
-        for i in range(k):
-            if i != c and M[i][c] != 0:
-                f = M[i][c] / M[c][c]
-                M[i] = [a - f * b for a, b in zip(M[i], M[c])]
-                r[i] -= f * r[c]
-    return np.array([float(r[i] / M[i][i]) for i in range(k)])
-
-
 def test_stationary_point_is_accurate_when_column_norms_spread():
     """X in units of 10^6 (issue 12): after the solver's power-of-two scaling the lift's bias
     coordinate is ~2^-22, so kink atoms have features ~1e-8 and the others ~1 (cond ~2e8).
@@ -160,7 +142,7 @@ def test_stationary_point_is_accurate_when_column_norms_spread():
     norms = np.linalg.norm(A, axis=0)
     assert norms.max() / norms.min() > 1e7
     z, p = _stationary_point(A, y, lam, DEFAULT)
-    ze = _exact_stationary(A, y, lam)
+    ze = exact_stationary(A, y, lam)
     assert np.max(np.abs(z - ze) * norms) <= 1e-10 * np.linalg.norm(y)
     assert np.max(np.abs(A.T @ p - 1.0)) <= 1e-5
     assert np.max(np.abs(A.T @ ((y - A @ z) / lam) - 1.0)) <= 1e-4

@@ -1,7 +1,6 @@
 """Issue 16, session 8: the active set's factorisation work in the exchange
 (proofs/exchange_method.md, "The finite QP"). Checked against one-by-one insertions (an
 independent path), a cold start, and exact rational KKT conditions."""
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from relucert.lp.qr_factors import KeptFactors, ThinQR
 from relucert.lp.tv.exchange import solve_exchange
 from relucert.lp.tv.socp import solve_socp
 from relucert.tolerances import DEFAULT
+from lasso_helpers import exact_kkt
 
 
 def test_independent_block_insertion_accepts_what_one_by_one_insertion_accepts():
@@ -44,15 +44,6 @@ def _relu_columns(rng, X, k):
     return np.maximum(0.0, X @ theta.T) * rng.choice([-1.0, 1.0], size=k)
 
 
-def _exact_kkt(Phi, y, lam, c):
-    """Dual violation and complementarity of the float weights ``c``, in rationals."""
-    F = np.vectorize(Fraction, otypes=[object])
-    P = F(Phi)
-    g = P.T.dot(F(y) - P.dot(F(c))) / Fraction(lam)
-    supp = np.flatnonzero(c > 0)
-    return float(max(g) - 1), float(max((abs(g[j] - 1) for j in supp), default=0))
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kept_factors_on_added_and_dropped_columns_give_the_cold_optimum(seed, monkeypatch):
     """Round 1 keeps its factors; round 2 drops unused columns, appends new ones and starts
@@ -80,7 +71,7 @@ def test_kept_factors_on_added_and_dropped_columns_give_the_cold_optimum(seed, m
     assert hot.converged and cold.converged
     assert abs(hot.objective - cold.objective) <= 1e-12 * max(1.0, cold.objective)
     assert np.array_equal(hot.c > 0, cold.c > 0)
-    viol, comp = _exact_kkt(Phi2, y, lam, hot.c)
+    viol, comp = exact_kkt(Phi2, y, lam, hot.c)
     assert viol <= DEFAULT.dual_feas and comp <= DEFAULT.dual_feas
 
 

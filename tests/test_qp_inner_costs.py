@@ -4,7 +4,6 @@ triangular solves against scipy's, the QR answer against the SVD's and exact rat
 arithmetic, the QR rank bound against the singular values, the pricing block's early refusals
 against one-by-one insertion, and warm against cold programs on degenerate columns against
 exact rational KKT and an interior-point solve (clarabel)."""
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from relucert.lp.conic import solve_program_conic
 from relucert.lp.programs import build_lasso_qp
 from relucert.lp.qr_factors import KeptFactors, ThinQR, triangular_solve
 from relucert.tolerances import DEFAULT
+from lasso_helpers import exact_kkt, exact_stationary
 
 
 def test_triangular_solve_matches_scipy_in_every_storage_order():
@@ -38,24 +38,6 @@ def test_triangular_solve_matches_scipy_in_every_storage_order():
         triangular_solve(S, np.ones(4))
 
 
-def _exact_stationary(A, y, lam):
-    """``z`` with ``A^T (A z - y) + lam 1 = 0`` in rationals (Gauss-Jordan on the normal equations)."""
-    F = np.vectorize(Fraction, otypes=[object])
-    Af = F(A)
-    M = [list(row) for row in Af.T.dot(Af)]
-    r = list(Af.T.dot(F(y)) - Fraction(lam))
-    k = len(r)
-    for c in range(k):
-        piv = next(i for i in range(c, k) if M[i][c] != 0)
-        M[c], M[piv], r[c], r[piv] = M[piv], M[c], r[piv], r[c]
-        for i in range(k):
-            if i != c and M[i][c] != 0:
-                f = M[i][c] / M[c][c]
-                M[i] = [a - f * b for a, b in zip(M[i], M[c])]
-                r[i] -= f * r[c]
-    return np.array([float(r[i] / M[i][i]) for i in range(k)])
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_qr_answer_matches_the_svd_answer_and_exact_arithmetic(seed, monkeypatch):
     rng = np.random.default_rng(seed)
@@ -70,7 +52,7 @@ def test_qr_answer_matches_the_svd_answer_and_exact_arithmetic(seed, monkeypatch
     assert used and used[0] is not None                   # the QR answered
     monkeypatch.setattr(active_set, "_stationary_point_qr", lambda *a: None)
     zs, ps = _stationary_point(A, y, lam, DEFAULT)        # the SVD
-    ze = _exact_stationary(A, y, lam)
+    ze = exact_stationary(A, y, lam)
     norms = np.linalg.norm(A, axis=0)
     for zz in (z, zs):
         assert np.max(np.abs(zz - ze) * norms) <= 1e-9 * np.linalg.norm(y)
@@ -119,14 +101,6 @@ def test_block_refusals_before_the_second_pass_match_one_by_one_insertion():
     assert np.allclose(blk.Q.T @ blk.Q, np.eye(len(blk.cols)), atol=1e-10)
 
 
-def _exact_kkt(Phi, y, lam, c):
-    F = np.vectorize(Fraction, otypes=[object])
-    P = F(Phi)
-    g = P.T.dot(F(y) - P.dot(F(c))) / Fraction(lam)
-    supp = np.flatnonzero(c > 0)
-    return float(max(g) - 1), float(max((abs(g[j] - 1) for j in supp), default=0))
-
-
 def _conic_objective(Phi, y, lam):
     prog, _ = build_lasso_qp(Phi, y, lam)
     c = np.maximum(solve_program_conic(prog).x[: Phi.shape[1]], 0.0)
@@ -161,5 +135,5 @@ def test_warm_and_cold_programs_agree_on_degenerate_columns(seed):
     assert abs(hot.objective - cold.objective) <= 1e-12 * scale
     assert abs(hot.objective - _conic_objective(Phi2, y, lam)) <= 1e-6 * scale
     for res in (hot, cold):
-        viol, comp = _exact_kkt(Phi2, y, lam, res.c)
+        viol, comp = exact_kkt(Phi2, y, lam, res.c)
         assert viol <= DEFAULT.dual_feas and comp <= DEFAULT.dual_feas
