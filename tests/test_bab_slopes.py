@@ -2,6 +2,8 @@
 Lemma 2, "Projected-gradient slopes"), against independent methods: the exact maximum over
 the cone by sub-enumeration of every sign pattern (NNLS per region), and scipy's
 bounded-variable least squares for the best slopes."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from scipy.optimize import lsq_linear
@@ -21,6 +23,20 @@ def _cone(rng, A, D):
                 return act, und, Sn, Rn, cones.normals(Rn)
 
 
+def _random_nodes(seed, d, count, n=9):
+    """``count`` random cones over one random data set (rows ``A``, n x D) with random weights
+    ``Q``: each with its classification, zero-slope majorant ``base``, centre slopes ``start``
+    and exact maximum by sub-enumeration."""
+    rng = np.random.default_rng(seed)
+    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    for _ in range(count):
+        act, und, Sn, Rn, G = _cone(rng, A, d + 1)
+        Q = rng.standard_normal((1, n)) * 2
+        yield SimpleNamespace(A=A, Q=Q, act=act, und=und, Sn=Sn, Rn=Rn, G=G, neg=und & (Q < 0),
+                              base=cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n))),
+                              start=cones.centre_alpha(Sn), exact=cone_max_by_patterns(A, Q[0], G[0]))
+
+
 def _bvls_bound(A, Q, neg, base, G):
     """``min_{alpha in [0, 1], lambda >= 0} ||base + sum_N alpha_i Q_i a_i + G^T lambda||`` by scipy."""
     D = A.shape[1]
@@ -38,17 +54,10 @@ def test_projected_slopes_bound_the_exact_maximum_and_reach_the_best_slopes(d, s
     iterations equals the best bound over all slopes (scipy's BVLS) to 1e-6 relative. A bound
     that drops half the interpolation of the undecided positive terms falls below the exact
     maximum on some cone: the comparison catches a bound that is too tight."""
-    rng = np.random.default_rng(seed)
-    D, n = d + 1, 9
-    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
     broken = 0
-    for _ in range(8):
-        act, und, Sn, Rn, G = _cone(rng, A, D)
-        Q = rng.standard_normal((1, n)) * 2
-        neg = und & (Q < 0)
-        base = cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n)))
-        start = cones.centre_alpha(Sn)
-        exact = cone_max_by_patterns(A, Q[0], G[0])
+    for node in _random_nodes(seed, d, 8):
+        A, Q, act, und, Sn, Rn, G = node.A, node.Q, node.act, node.und, node.Sn, node.Rn, node.G
+        neg, base, start, exact, n = node.neg, node.base, node.start, node.exact, A.shape[0]
         for iters in (0, 5, 30, 3000):
             alpha = projected_slopes(A, Q, neg, base, G, start, iters)
             assert np.all((alpha >= 0) & (alpha <= 1)) and np.all(alpha[~neg] == 0)
@@ -90,17 +99,10 @@ def test_early_exit_bound_is_a_valid_upper_bound(d, seed):
     cut-off; without a cut-off the slopes are those of ``projected_slopes``."""
     from relucert.lp.tv.bab.slopes import slopes_and_bound
 
-    rng = np.random.default_rng(seed)
-    D, n = d + 1, 9
-    A = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
     n_closed = 0
-    for _ in range(6):
-        act, und, Sn, Rn, G = _cone(rng, A, D)
-        Q = rng.standard_normal((1, n)) * 2
-        neg = und & (Q < 0)
-        base = cones.linear_majorant(A, Q, act, und, Sn, G, np.zeros((1, n)))
-        start = cones.centre_alpha(Sn)
-        exact = cone_max_by_patterns(A, Q[0], G[0])
+    for node in _random_nodes(seed, d, 6):
+        A, Q, act, und, Sn, Rn, G = node.A, node.Q, node.act, node.und, node.Sn, node.Rn, node.G
+        neg, base, start, exact = node.neg, node.base, node.start, node.exact
         plain = projected_slopes(A, Q, neg, base, G, start, 40)
         same, upper, closed, _ = slopes_and_bound(A, Q, neg, base, G, start, 40)
         assert np.array_equal(plain, same) and not closed.any() and np.all(np.isinf(upper))
