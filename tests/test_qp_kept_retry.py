@@ -9,6 +9,7 @@ from lasso_helpers import exact_kkt
 
 import relucert.lp.programs as programs
 from relucert.lp.active_set import nonneg_lasso_active_set
+from relucert.lp.conic import solve_program_conic
 from relucert.lp.qr_factors import KeptFactors
 from relucert.tolerances import DEFAULT
 
@@ -40,19 +41,12 @@ def test_drifted_kept_factors_are_retried_on_fresh_ones_not_on_highs(monkeypatch
     kept = KeptFactors()
     sol = programs.lasso_qp(Phi, y, lam, warm_start=np.zeros(Phi.shape[1]), kept=kept)
     assert calls == [True, False]           # the kept path once, then fresh factors once
-    # the answer is the lasso optimum: exact KKT in rationals on the returned weights' support,
+    # the answer is the lasso optimum: the KKT conditions of the returned weights in rationals,
     # and the same objective as the independent interior-point solve (clarabel)
     c = sol.c
-    assert np.all(c >= 0)
-    p = (y - Phi @ c) / lam
-    assert np.max(Phi.T @ p) <= 1 + DEFAULT.dual_feas
-    S = np.flatnonzero(c > 0)
-    assert S.size
-    assert np.max(np.abs(Phi[:, S].T @ p - 1)) <= 1e-8
+    assert np.all(c >= 0) and np.any(c > 0)
     prog, inv = programs.build_lasso_qp(Phi, y, lam)
-    from relucert.lp.conic import solve_program_conic
     ref = programs.recover_lasso_qp(solve_program_conic(prog, tol=DEFAULT), inv)
     assert abs(sol.objective - ref.objective) <= 1e-9 * max(1.0, abs(ref.objective))
-    # the KKT conditions of the returned weights in rationals
     viol, comp = exact_kkt(Phi, y, lam, c)
     assert viol <= DEFAULT.dual_feas and comp <= DEFAULT.dual_feas
