@@ -58,7 +58,7 @@ def fallback_chain(qp_backend: str | QPBackend) -> tuple[QPBackend, ...]:
 def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerances | None = None,
                    warm_start: np.ndarray | None = None,
                    qp_backend: str | QPBackend = QPBackend.ACTIVE_SET,
-                   refine: bool = True, kept=None) -> tuple[FiniteSolution, list[str]]:
+                   refine: bool = True, kept=None, floor_answer: bool = False) -> tuple[FiniteSolution, list[str]]:
     """:func:`relucert.lp.programs.lasso_qp` on each backend of :func:`fallback_chain` until
     one answers.
 
@@ -78,6 +78,9 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
         Passed to every backend tried (:func:`relucert.lp.programs.lasso_qp`).
     kept : KeptFactors, optional
         The active set's factors kept across calls (:func:`relucert.lp.programs.lasso_qp`).
+    floor_answer : bool
+        Passed to every backend tried (:func:`relucert.lp.programs.lasso_qp`): an answer stopped
+        at the precision floor comes back with status INACCURATE instead of a dense QP.
 
     Returns
     -------
@@ -102,7 +105,7 @@ def lasso_qp_chain(Phi: np.ndarray, y: np.ndarray, lam: float, *, tol: Tolerance
     for backend in fallback_chain(qp_backend):
         try:
             return lasso_qp(Phi, y, lam, tol=tol, warm_start=warm_start, qp_backend=backend,
-                            refine=refine, kept=kept), failures
+                            refine=refine, kept=kept, floor_answer=floor_answer), failures
         except SolverError as exc:
             failures.append(f"{backend.value}: {exc}")
     tried = " -> ".join(b.value for b in fallback_chain(qp_backend))

@@ -260,7 +260,8 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                     # max |eta| within tol.polish_violation of 1): far from it no candidate
                     # can certify and the violators dwarf the QP's error
                     sol, qp_fallback = lasso_qp_chain(Phi, y, lam, tol=tol_qp, warm_start=warm, qp_backend=qp_backend,
-                                                      refine=prev_max <= 1.0 + tol.polish_violation, kept=kept)
+                                                      refine=prev_max <= 1.0 + tol.polish_violation, kept=kept,
+                                                      floor_answer=True)
                     c_prev = sol.c
                 else:
                     sol, qp_fallback = basis_pursuit_lp(Phi, y, tol=tol), []
