@@ -14,7 +14,7 @@ from relucert.lp.tv.merge import merge_atoms
 from relucert.lp.tv.oracle_api import OracleScan
 from relucert.tolerances import EXCHANGE_ATOM_CAP, Tolerances
 
-__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set"]
+__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "add_violators"]
 
 
 def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -180,7 +180,6 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         ``added``: whether a violator was new (no new atom: the finite programs cannot
         improve further).
     """
-    order = np.argsort(-scan.value)[:limit]
     if theta_set.shape[0] > max(EXCHANGE_ATOM_CAP, 4 * limit):
         used = c > 0
         theta_set, sign_set = theta_set[used], sign_set[used]
@@ -188,8 +187,18 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         if kept is not None:
             kept.renumber(used)
     theta_set, sign_set = dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
+    theta_set, sign_set, added = add_violators(theta_set, sign_set, scan, p, limit, tol, xl_max)
+    return theta_set, sign_set, c_prev, added
+
+
+def add_violators(theta_set: np.ndarray, sign_set: np.ndarray, scan: OracleScan, p: np.ndarray, limit: int,
+                  tol: Tolerances, xl_max: float):
+    """``scan``'s violators, largest first (at most ``limit``), appended to the atom set where
+    new: ``(theta_set, sign_set, added)``. Two count as one only when ``eta_p`` cannot tell
+    them apart at the violation threshold (:func:`update_atom_set`)."""
+    order = np.argsort(-scan.value)[:limit]
     size_before = theta_set.shape[0]
     radius = min(tol.merge_angle, tol.dual_feas / max(float(np.sum(np.abs(p))) * xl_max, tol.dual_feas))
     theta_set, sign_set = dedupe_add(theta_set, sign_set, scan.point[order], scan.sign[order].astype(float), tol,
                                      radius=radius)
-    return theta_set, sign_set, c_prev, theta_set.shape[0] > size_before
+    return theta_set, sign_set, theta_set.shape[0] > size_before

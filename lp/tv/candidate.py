@@ -8,7 +8,7 @@ whatever ``max |eta_p|`` is, because the scaled dual is feasible.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.tolerances import (DUAL_REFINE_MAX_WORK, DUAL_REFINE_STEPS, DUAL_REFINE_WINDOW,
                                  EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_NEAR_MISS_FACTOR, Tolerances, resolve)
 
-__all__ = ["CandidateEvaluation", "evaluate_candidate", "accept_limit", "as_oracle", "diagnose"]
+__all__ = ["CandidateEvaluation", "evaluate_candidate", "accept_limit", "as_oracle", "diagnose", "refined_dual_scan"]
 
 
 def as_oracle(source, ops=None) -> Oracle:
@@ -210,7 +210,7 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     if (lam > 0 and scan.complete and allowed < gap <= DUAL_REFINE_WINDOW * allowed
             and _gap_rounding_floor(Xl, y, lam, theta, amplitude, p, objective) >= tol.obj_gap / EXCHANGE_NEAR_MISS_FACTOR):
         # the miss is within reach of double precision's floor: re-scored with a refined dual
-        refined = _refined_dual_scan(oracle, y, lam, theta, amplitude, tol)
+        refined = refined_dual_scan(oracle, y, lam, theta, amplitude, tol)
         if refined is not None:
             q, scan_q = refined
             dval_q = scaled_dual_value(q, y, lam, scan_q.upper_bound)
@@ -222,7 +222,7 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
                                scan=scan, feasible=feasible, certified=bool(ok), lower_bound=lower)
 
 
-def _refined_dual_scan(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
+def refined_dual_scan(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amplitude: np.ndarray,
                        tol: Tolerances):
     """The refined dual of a candidate at the double-precision floor and its complete scan
     with compensated chamber vectors, or None (no arrangement, too large, rank deficient).
@@ -238,8 +238,6 @@ def _refined_dual_scan(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     arr = getattr(oracle, "arr", None)
     if arr is None or theta.shape[0] == 0:
         return None
-    if arr.n_chambers * arr.n > DUAL_REFINE_MAX_WORK:
-        return None
     Xl = oracle.X_lift
     A = relu_features(Xl, theta) * np.sign(amplitude)[None, :]
     out = refined_stationary_dual(A, y, lam, np.ones(A.shape[1]), np.abs(amplitude), DUAL_REFINE_STEPS, tol.rank)
@@ -248,8 +246,41 @@ def _refined_dual_scan(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     from relucert.lp.tv.oracle import scan_all_chambers
 
     q = out[2]
-    V = masked_sums(arr.active(), q, Xl)
-    return q, scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=getattr(oracle, "ops", None))
+    ops = getattr(oracle, "ops", None)
+    if arr.n_chambers * arr.n <= DUAL_REFINE_MAX_WORK:
+        V = masked_sums(arr.active(), q, Xl)
+        return q, scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=ops)
+    scan = _selectively_compensated_scan(arr, q, Xl, tol, ops)
+    return None if scan is None else (q, scan)
+
+
+def _selectively_compensated_scan(arr, q: np.ndarray, Xl: np.ndarray, tol: Tolerances, ops) -> OracleScan | None:
+    """A complete scan of ``q`` whose upper bound is rigorous up to the face kernels' own
+    rounding, for arrangements too large for compensated chamber vectors everywhere
+    (proofs/natural_units.md, "Large arrangements").
+
+    A float chamber vector is within ``err = gamma_2n 2 sum_i |q_i| ||x~_i||`` of the exact one
+    (at most ``2n`` terms, each ``i`` at most twice) and a region's maximum is 1-Lipschitz in
+    it. A float scan gives every chamber's bound; the chambers whose bound is within ``err``
+    of the float maximum get compensated vectors and are scanned again; every other chamber
+    keeps its float bound plus ``err``, which is below the float maximum. None when that set
+    is too large (``DUAL_REFINE_MAX_WORK``)."""
+    from relucert.arrangement.chambers import unpack_signs
+    from relucert.arrangement.vectors import chamber_vectors
+    from relucert.lp.tv.oracle import scan_all_chambers
+
+    V = chamber_vectors(arr, q)
+    first = scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=ops)
+    eps_2n = 2 * arr.n * np.finfo(float).eps
+    err = 2.0 * eps_2n / (1.0 - eps_2n) * float(np.abs(q) @ np.linalg.norm(Xl, axis=1))
+    top = first.bounds.max(axis=1)
+    near = top > first.max_value - err
+    if np.count_nonzero(near) * arr.n > DUAL_REFINE_MAX_WORK:
+        return None
+    V[near] = masked_sums(unpack_signs(arr.sign_patterns[near], arr.n), q, Xl)
+    scan = scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=ops)
+    outside = float(np.max(top[~near], initial=0.0)) + err
+    return replace(scan, upper_bound=max(scan.upper_bound, outside))
 
 
 def _gap_rounding_floor(Xl, y, lam, theta, amplitude, p, objective) -> float:

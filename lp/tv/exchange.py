@@ -28,8 +28,9 @@ import numpy as np
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.tv.anytime import run_deadlines, with_anytime_bound
-from relucert.lp.tv.atom_set import interpolating_atoms, merge_answer, update_atom_set
-from relucert.lp.tv.candidate import CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate
+from relucert.lp.tv.atom_set import add_violators, interpolating_atoms, merge_answer, update_atom_set
+from relucert.lp.tv.candidate import (CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate,
+                                      refined_dual_scan)
 from relucert.lp.tv.polish import dual_rounding_floor
 from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.lasso_chain import lasso_qp_chain
@@ -330,6 +331,15 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break
+            if not added and lam > 0 and theta_m.shape[0]:
+                # every violator of the weights' dual is an atom already: at the rounding floor of
+                # ill-conditioned weights, the support's refined dual finds the true ones
+                # (proofs/exchange_method.md, "Violators of the refined dual")
+                refined = refined_dual_scan(oracle, y, lam, theta_m, amp_m, tol)
+                if refined is not None:
+                    theta_set, sign_set, added = add_violators(theta_set, sign_set, refined[1], refined[0], limit,
+                                                               tol, xl_max)
+                    entry["refined_violators"] = refined[1].n_found
             if not added:
                 stopped = f"no new atom after round {it}"
                 break  # no new atom: the finite programs cannot improve further
