@@ -29,7 +29,7 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
-from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
+from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays, row_norms
 from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
@@ -76,20 +76,6 @@ class _Descending:
     def take(self, pos: int, count: int) -> np.ndarray:
         self._extend(pos + count)
         return self.done[pos:pos + count]
-
-
-def row_norms(V: np.ndarray) -> np.ndarray:
-    """``np.linalg.norm(V, axis=1)`` bit for bit (the squares summed column by column in the
-    same order, then one square root), without the strided reduction over short rows.
-
-    >>> V = np.array([[3.0, 4.0, 12.0], [0.0, 0.0, 0.0]])
-    >>> row_norms(V).tolist(), np.array_equal(row_norms(V), np.linalg.norm(V, axis=1))
-    ([13.0, 0.0], True)
-    """
-    s = V[:, 0] * V[:, 0]
-    for j in range(1, V.shape[1]):
-        s += V[:, j] * V[:, j]
-    return np.sqrt(s)
 
 
 _SLACKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
