@@ -118,6 +118,34 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
     return out
 
 
+def _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, zero_rel, cutoff, pointed):
+    """The exact face maxima of a chunk's chambers (:func:`face_maxima_small`) for ``+v`` and
+    ``-v`` together, one kernel call per facet-count group (the kernel works chamber by
+    chamber, so stacking the two signs changes no value): ``[(vals, pts, resolved)]`` for
+    ``+eta`` and ``-eta``. Where a sign needs no faces (not needed, ``v`` interior, or settled
+    by its ray bound) its value stays 0, or the ray bound where that settled it."""
+    out = []
+    for col in (0, 1):
+        skip = skips[col]
+        out.append((np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0),
+                    np.full(Vc.shape, np.nan), skip.copy()))
+    for sel, G, gmask, rays in groups:
+        uses = [needs[c][sel] & ~inside_pm[c][sel] & ~skips[c][sel] for c in (0, 1)]
+        if not (uses[0].any() or uses[1].any()):
+            continue
+        Vs = np.concatenate([Vc[sel[uses[0]]], -Vc[sel[uses[1]]]])
+        Gs = np.concatenate([G[uses[0]], G[uses[1]]])
+        ms = np.concatenate([gmask[uses[0]], gmask[uses[1]]])
+        rs = None if rays is None else tuple(np.concatenate([r[uses[0]], r[uses[1]]]) for r in rays)
+        v, pt, res = face_maxima_small(Vs, Gs, ms, zero_rel, rs, cutoff, pointed)
+        k = int(uses[0].sum())
+        for col, part in ((0, slice(0, k)), (1, slice(k, None))):
+            at = sel[uses[col]]
+            vals, pts, resolved = out[col]
+            vals[at], pts[at], resolved[at] = v[part], pt[part], res[part]
+    return out
+
+
 def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limit: int | None = None,
                       V: np.ndarray | None = None, tol: Tolerances | None = None,
                       prior: tuple[np.ndarray, np.ndarray] | None = None, ops=None,
@@ -260,25 +288,14 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
                     rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
                     groups.append((sel, G, gmask, rays))
             batched = None
+            faces = _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, tol.sign_zero, cutoff, pointed)
         else:
             batched = _batched_maxima(arr, p, rows, inside_pm, tol, ops)
         for col, (sign, inside, need) in enumerate(zip((1.0, -1.0), inside_pm, needs)):
             n_int += int((inside & need).sum())
             skip = skips[col]
             if small:
-                # exact face maxima for every chamber of the chunk that needs them, vectorised;
-                # a chamber settled by its ray bound keeps that bound (below the cut-off)
-                vals = np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0)
-                pts = np.full(Vc.shape, np.nan)
-                resolved = skip.copy()
-                for sel, G, gmask, rays in groups:
-                    use = need[sel] & ~inside[sel] & ~skip[sel]
-                    if not use.any():
-                        continue
-                    at = sel[use]
-                    sub_rays = None if rays is None else (rays[0][use], rays[1][use])
-                    vals[at], pts[at], resolved[at] = face_maxima_small(sign * Vc[at], G[use], gmask[use],
-                                                                        tol.sign_zero, sub_rays, cutoff, pointed)
+                vals, pts, resolved = faces[col]
                 n_proj += int((~inside & need & ~skip).sum())
                 for j in np.flatnonzero(~resolved & ~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
