@@ -40,6 +40,7 @@ __all__ = ["chamber_vectors", "scan_all_chambers"]
 _CHUNK = 4096
 _FIRST_CHUNK = 64
 _FIRST_SORT = 4096   # the lazy order's first block
+_BOUND_BLOCK = 1 << 14   # chambers per block of the upper bounds' pass (cache sized)
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
@@ -116,6 +117,41 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
         pts[sel] = pt
         out[positive] = (vals, pts)
     return out
+
+
+def _upper_bounds(arr: Arrangement, p: np.ndarray, V: np.ndarray, prior, zero_rel: float):
+    """``(norms, bounds, key)`` of a scan: ``||v_A||``, the upper bounds of every region's
+    maximum of ``(+eta, -eta)`` (``||v_A||``; an earlier scan's bound moved by
+    ``||v_A(p) - v_A(p_prev)||``; for d = 2, 3 ``<c, v> + ||v|| rho`` around the interior point)
+    and their larger one, computed in blocks of ``_BOUND_BLOCK`` chambers (the arrays stay in
+    cache; every value is computed row by row, so the blocks change none)."""
+    m = V.shape[0]
+    V_prev = moved_V = b_prev = None
+    if prior is not None:
+        b_prev = np.asarray(prior[1], float)
+        if len(prior) > 2 and prior[2] is not None:   # the earlier scan's V: no second pass
+            V_prev = prior[2]
+        else:
+            moved_V = chamber_vectors(arr, np.asarray(p, float) - np.asarray(prior[0], float))
+    centre = arr.X_lift.shape[1] in (3, 4)   # d = 2, 3: <theta, v> <= <c, v> + ||v|| rho on the region
+    if centre:
+        finite, rho_slack = _radius_slack(arr, zero_rel)
+    norms, bounds, key = np.empty(m), np.empty((m, 2)), np.empty(m)
+    for s in range(0, m, _BOUND_BLOCK):
+        sl = slice(s, min(m, s + _BOUND_BLOCK))
+        Vs = V[sl]
+        nr = row_norms(Vs)
+        b = np.repeat(nr[:, None], 2, axis=1)
+        if prior is not None:
+            moved = row_norms(Vs - V_prev[sl]) if V_prev is not None else row_norms(moved_V[sl])
+            b = np.minimum(b, b_prev[sl] + moved[:, None])
+        if centre:
+            cv = np.einsum("md,md->m", Vs, arr.interior[sl])
+            slack = np.where(finite[sl], nr * rho_slack[sl], np.inf)
+            np.minimum(b[:, 0], np.maximum(cv + slack, 0.0), out=b[:, 0])
+            np.minimum(b[:, 1], np.maximum(slack - cv, 0.0), out=b[:, 1])
+        norms[sl], bounds[sl], key[sl] = nr, b, np.maximum(b[:, 0], b[:, 1])
+    return norms, bounds, key
 
 
 def _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, zero_rel, cutoff, pointed):
@@ -213,22 +249,7 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
     tol = resolve(tol)
     if V is None:
         V = chamber_vectors(arr, p)
-    norms = row_norms(V)
-    bounds = np.repeat(norms[:, None], 2, axis=1)          # upper bounds, (+eta, -eta)
-    if prior is not None:
-        p_prev, b_prev = prior[0], prior[1]
-        if len(prior) > 2 and prior[2] is not None:   # the earlier scan's V: no second pass
-            moved = row_norms(V - prior[2])
-        else:
-            moved = row_norms(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)))
-        bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
-    if arr.X_lift.shape[1] in (3, 4):   # d = 2, 3: <theta, v> <= <c, v> + ||v|| rho on the region
-        finite, rho_slack = _radius_slack(arr, tol.sign_zero)
-        cv = np.einsum("md,md->m", V, arr.interior)
-        slack = np.where(finite, norms * rho_slack, np.inf)
-        np.minimum(bounds[:, 0], np.maximum(cv + slack, 0.0), out=bounds[:, 0])
-        np.minimum(bounds[:, 1], np.maximum(slack - cv, 0.0), out=bounds[:, 1])
-    key = np.maximum(bounds[:, 0], bounds[:, 1])
+    norms, bounds, key = _upper_bounds(arr, p, V, prior, tol.sign_zero)
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     pointed = is_pointed(arr)
     found_k, found_s, found_v, found_pt = [], [], [], []
