@@ -131,6 +131,7 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)     # accept near-feasible rays: extra rays only enlarge rho
+    copies = _close_planes(arr.X_lift, zero_rel)
     for hi in range(3, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
         sel = np.flatnonzero(counts == hi)
         step = max(1, D4_WORK // max(1, hi * hi * hi))
@@ -153,8 +154,9 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             R = R / np.where(line, rn, 1.0)[:, :, None]
             R = np.concatenate([R, -R], axis=1)
             line = np.concatenate([line, line], axis=1)
-            ray = line & feasible_in_cone(R, np.full(line.shape, loose), G, gn, mask, 1.0)
-            nplanes = _distinct_planes(G, gn, mask, zero_rel).sum(axis=1)
+            # feasible_in_cone(R, loose, G, gn, mask, 1.0) with every facet real (no padding)
+            ray = line & np.all(np.matmul(R, np.transpose(G, (0, 2, 1))) >= (-loose * gn)[:, None, :], axis=2)
+            nplanes = _distinct_planes(G, gn, mask, zero_rel).sum(axis=1) if copies else np.full(rows.size, hi)
             nrays = _distinct_ray_count(R, ray, loose)
             low = np.min(np.where(ray, np.matmul(R, arr.interior[rows][:, :, None])[:, :, 0], np.inf), axis=1)
             ok = ~bad & (nrays >= nplanes) & (nplanes >= 3) & (low >= 0.0)
@@ -209,6 +211,19 @@ def _radii_simple(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     low[has] = np.minimum.reduceat(dots, indptr[:-1][has]) - _LOW_ROUNDOFFS * UNIT_ROUNDOFF
     ok = (counts >= 4) & (counts <= MAX_PAIR_FACETS) & (nrays == 2 * counts - 4) & (low >= 0.0)
     rho[ok] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
+
+
+def _close_planes(Z: np.ndarray, zero_rel: float) -> bool:
+    """Whether two hyperplanes' unit normals ``+-z_i / ||z_i||`` lie within ``zero_rel`` of each
+    other (the same floats as :func:`_distinct_planes` compares: a facet normal is ``+-z_i`` and
+    negation is exact). When none do, every chamber's facets are distinct planes."""
+    zn = row_norms(Z)
+    U = Z / np.where(zn > 0, zn, 1.0)[:, None]
+    for i in range(U.shape[0] - 1):
+        if (np.any(row_norms(U[i + 1:] - U[i]) <= zero_rel)
+                or np.any(row_norms(U[i + 1:] + U[i]) <= zero_rel)):
+            return True
+    return False
 
 
 def _distinct_planes(G: np.ndarray, gn: np.ndarray, mask: np.ndarray, zero_rel: float) -> np.ndarray:
