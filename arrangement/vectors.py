@@ -34,9 +34,11 @@ DEFAULT_CHUNK = 8192
 
 #: Data sizes from which ``v_A`` of a whole arrangement is computed along a spanning
 #: tree of its adjacency graph (when the enumerator recorded it) instead of by byte lookup
-#: tables: the tables cost n/8 passes over the chambers, the tree ~log2(depth) passes
-#: plus a sparse product (benchmarks/gpu_scan.py; the tree is cached per arrangement).
-TREE_MIN_POINTS = 128
+#: tables: the tables cost n/8 passes over the chambers, the tree one gathered pass plus a
+#: sparse product (the tree is cached per arrangement). Measured (CPU ms, tables / tree):
+#: d = 3, n = 40: 0.5 / 0.4; n = 100: 27.4 / 10.0; d = 2, n = 100: 1.8 / 1.0; n = 300:
+#: 25.4 / 4.4 (benchmarks/RESULTS.md, session 10).
+TREE_MIN_POINTS = 32
 TREE_MIN_CHAMBERS = 10_000
 
 
