@@ -11,7 +11,7 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.exact import UNIT_ROUNDOFF
 from relucert.tolerances import CENTRE_BOUND_SLACK
-from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
+from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays,
                                            ill_resolved_rays, is_pointed, padded_facets, padded_rays,
                                            rays_from_lines, row_norms)
 
