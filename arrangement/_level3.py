@@ -129,15 +129,15 @@ class _LevelThree:
             arcpos, ptarc = self._arcs(sb[e0:e1], gst[a0:a1] - e0, aoff[c0:c1 + 1] - a0, arc_cls[a0:a1] - c0,
                                        P0[c0:c1], alpha[a0:a1], Ecs[c0:c1])
             fa, fs, fc = farc[f0:f1] - a0, fside[f0:f1], fcls[f0:f1]
-            pats = arcpos[fa].view(np.uint8)
+            pats = np.take(arcpos, fa, axis=0).view(np.uint8)
             for rows, bytes_, bits in self._class_bits(mem_rank, foff[c0:c1 + 1] - f0, narc[c0:c1], c0, c1):
                 pats[rows, bytes_] |= bits
             pats = pats[:, :width]
             my_ids = ids[f0:f1]
             rep_rows = np.flatnonzero(first[my_ids] == np.arange(f0, f1))
             rid = my_ids[rep_rows]
-            pos[rid] = pats[rep_rows]
-            if not np.array_equal(pos[my_ids], pats):
+            pos[rid] = np.take(pats, rep_rows, axis=0)
+            if not np.array_equal(np.take(pos, my_ids, axis=0), pats):   # (np.take: a fast row gather)
                 raise _HashCollision()
             if len(rep_rows) and top:
                 cr = fc[rep_rows]

@@ -210,7 +210,7 @@ class _Enumerator(_CircleSteps, _CircleBatch, _LevelThree):
             rep_rows = np.flatnonzero(is_rep)
             rid = my_ids[rep_rows]
             pos[rid] = pats[rep_rows]
-            if not np.array_equal(pos[my_ids], pats):
+            if not np.array_equal(np.take(pos, my_ids, axis=0), pats):   # (np.take: a fast row gather)
                 raise _HashCollision()
             if len(rep_rows):
                 qa = np.broadcast_to(E @ (E.T @ self.Z[a]), (len(rid), self.r))

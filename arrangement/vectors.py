@@ -34,9 +34,11 @@ DEFAULT_CHUNK = 8192
 
 #: Data sizes from which ``v_A`` of a whole arrangement is computed along a spanning
 #: tree of its adjacency graph (when the enumerator recorded it) instead of by byte lookup
-#: tables: the tables cost n/8 passes over the chambers, the tree ~log2(depth) passes
-#: plus a sparse product (benchmarks/gpu_scan.py; the tree is cached per arrangement).
-TREE_MIN_POINTS = 128
+#: tables: the tables cost n/8 passes over the chambers, the tree one gathered pass plus a
+#: sparse product (the tree is cached per arrangement). Measured (CPU ms, tables / tree):
+#: d = 3, n = 40: 0.5 / 0.4; n = 100: 27.4 / 10.0; d = 2, n = 100: 1.8 / 1.0; n = 300:
+#: 25.4 / 4.4 (benchmarks/RESULTS.md, session 10).
+TREE_MIN_POINTS = 32
 TREE_MIN_CHAMBERS = 10_000
 
 
@@ -166,13 +168,28 @@ _TREES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _tree_parts(arr: Arrangement):
     """A breadth-first spanning tree of the chambers' adjacency graph from chamber 0,
-    cached per arrangement: ``(pred, E, order, pred_pos, blocks)``. ``E`` (m, n) sparse, row
-    ``k`` holding ``+1`` at the hyperplanes crossed from ``pred[k]`` to ``k`` that are active
-    in ``k`` and ``-1`` at those active in ``pred[k]`` (so ``v_k = v_pred[k] + (E (p x~))_k``);
-    ``order`` the breadth-first order, ``pred_pos`` each ordered chamber's parent's position
-    in it, and ``blocks`` the bounds ``[s, e)`` of consecutive runs of ``order`` whose parents
-    all lie before ``s`` (about one per level of the tree: breadth-first parents' positions
-    never decrease along the order)."""
+    cached per arrangement: ``(pred, E, order, pred_pos, blocks)``. ``E`` (m, n)
+    sparse, row ``k`` holding ``+1`` at the hyperplanes crossed from ``pred[k]`` to ``k`` that
+    are active in ``k`` and ``-1`` at those active in ``pred[k]`` (so ``v_k = v_pred[k] +
+    (E (p x~))_k``); ``order`` the breadth-first order, ``pred_pos`` each ordered chamber's
+    parent's position in it, ``blocks`` the bounds ``[s, e)`` of consecutive runs of ``order``
+    whose parents all lie before ``s`` (about one per level of the tree: breadth-first parents'
+    positions never decrease along the order). :func:`_sweep_parts` adds the rows of ``E`` in
+    that order and each chamber's position in it."""
+    return _all_tree_parts(arr)[:5]
+
+
+def _sweep_parts(arr: Arrangement):
+    """``(pred_pos, blocks, E_order, pos)``: of :func:`_tree_parts`, with ``E_order`` the rows
+    of ``E`` in the breadth-first order and ``pos`` each chamber's position in it
+    (``order[pos[k]] == k``)."""
+    parts = _all_tree_parts(arr)
+    return parts[3], parts[4], parts[5], parts[6]
+
+
+def _all_tree_parts(arr: Arrangement):
+    """The cached ``(pred, E, order, pred_pos, blocks, E_order, pos)`` behind
+    :func:`_tree_parts` and :func:`_sweep_parts`."""
     cached = _TREES.get(arr)
     if cached is not None:
         return cached
@@ -206,7 +223,9 @@ def _tree_parts(arr: Arrangement):
         end = max(int(np.searchsorted(reach, s, side="left")), s + 1)
         blocks.append((s, end))
         s = end
-    out = (pred, E, order, pred_pos, tuple(blocks))
+    # the rows of E in the breadth-first order (each row's entries in the same order, so the
+    # same sums): the sweep then reads its increments contiguously
+    out = (pred, E, order, pred_pos, tuple(blocks), E[order], pos)
     _TREES[arr] = out
     return out
 
@@ -221,18 +240,16 @@ def _tree_vectors(arr: Arrangement, p: np.ndarray) -> np.ndarray:
     """``v_A`` for every chamber along the cached spanning tree: the root's vector, then
     each block of the breadth-first order as its parents' vectors plus the increments
     ``E (p x~)`` (one vectorised pass per block, about one per level; every chamber's sum
-    is its parent's plus one increment, the same terms as the direct sum)."""
-    pred, E, order, pred_pos, blocks = _tree_parts(arr)
+    is its parent's plus one increment, the same terms as the direct sum). Rows are gathered
+    with ``np.take`` (a row gather several times faster than ``[]`` indexing)."""
+    pred_pos, blocks, E_order, pos = _sweep_parts(arr)
     Xl = arr.X_lift
-    inc = np.asarray(E @ (p[:, None] * Xl))[order]
+    W = np.asarray(E_order @ (p[:, None] * Xl))     # the increments, in the breadth-first order
     act = unpack_signs(arr.sign_patterns[:1], arr.n)[0]             # the root, chamber 0
-    W = np.empty_like(inc)
     W[0] = p[act] @ Xl[act]
     for s, e in blocks:
-        W[s:e] = W[pred_pos[s:e]] + inc[s:e]
-    V = np.empty_like(W)
-    V[order] = W
-    return V
+        W[s:e] += np.take(W, pred_pos[s:e], axis=0)
+    return np.take(W, pos, axis=0)
 
 
 def all_chamber_vectors(ops, method: str, sign_patterns: np.ndarray, Xl: np.ndarray, p: np.ndarray,

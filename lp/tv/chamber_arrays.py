@@ -13,7 +13,7 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.vertex_rays import cross4, vertex_rays
 
-__all__ = ["interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays", "cross4",
+__all__ = ["row_norms", "interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays", "cross4",
            "ill_resolved_rays", "rays_from_lines",
            "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK"]
 
@@ -23,6 +23,29 @@ MAX_PAIR_FACETS = 24
 # the number of (chamber, triple, facet) entries processed at once (memory)
 D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, MAX_PAIR_FACETS))
 D4_WORK = 1 << 21
+
+
+def row_norms(V: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(V, axis=-1)`` bit for bit (the squares summed one component at a time
+    in the same order, then one square root), without numpy's strided reduction over short
+    rows (2-3x faster for D <= 4).
+
+    Parameters
+    ----------
+    V : ndarray, shape (..., D)
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    >>> V = np.array([[3.0, 4.0, 12.0], [0.0, 0.0, 0.0]])
+    >>> row_norms(V).tolist(), np.array_equal(row_norms(V), np.linalg.norm(V, axis=1))
+    ([13.0, 0.0], True)
+    """
+    s = V[..., 0] * V[..., 0]
+    for j in range(1, V.shape[-1]):
+        s += V[..., j] * V[..., j]
+    return np.sqrt(s)
 
 
 def interior_masks(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero: np.ndarray):

@@ -11,9 +11,9 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement, csr_positions
 from relucert.arrangement.exact import UNIT_ROUNDOFF
 from relucert.tolerances import CENTRE_BOUND_SLACK
-from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays, feasible_in_cone,
+from relucert.lp.tv.chamber_arrays import (D4_WORK, MAX_PAIR_FACETS, chamber_rays,
                                            ill_resolved_rays, is_pointed, padded_facets, padded_rays,
-                                           rays_from_lines)
+                                           rays_from_lines, row_norms)
 
 __all__ = ["chamber_radii", "euler_complete", "ray_bounds"]
 
@@ -131,20 +131,21 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     """D = 3: fills ``rho`` where a polygon's rays are complete (one per distinct facet plane)."""
     counts = np.diff(arr.facet_indptr)
     loose = np.sqrt(zero_rel)     # accept near-feasible rays: extra rays only enlarge rho
+    copies = _close_planes(arr.X_lift, zero_rel)
     for hi in range(3, MAX_PAIR_FACETS + 1):     # by exact facet count: no padded facets
         sel = np.flatnonzero(counts == hi)
         step = max(1, D4_WORK // max(1, hi * hi * hi))
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = padded_facets(arr, rows)
-            gn = np.linalg.norm(G, axis=2)
+            gn = row_norms(G)
             f = G.shape[1]
             a, b = np.triu_indices(f, 1)
             ga, gb = G[:, a, :], G[:, b, :]
             R = np.stack([ga[..., 1] * gb[..., 2] - ga[..., 2] * gb[..., 1],
                           ga[..., 2] * gb[..., 0] - ga[..., 0] * gb[..., 2],
                           ga[..., 0] * gb[..., 1] - ga[..., 1] * gb[..., 0]], axis=-1)
-            rn = np.linalg.norm(R, axis=2)
+            rn = row_norms(R)
             pair = mask[:, a] & mask[:, b]
             scale = gn[:, a] * gn[:, b]
             line = pair & (rn > loose * scale)
@@ -153,9 +154,10 @@ def _radii_d2(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             R = R / np.where(line, rn, 1.0)[:, :, None]
             R = np.concatenate([R, -R], axis=1)
             line = np.concatenate([line, line], axis=1)
-            ray = line & feasible_in_cone(R, np.full(line.shape, loose), G, gn, mask, 1.0)
-            nplanes = _distinct_planes(G, gn, mask, zero_rel).sum(axis=1)
-            nrays = _distinct_rays(R, ray, loose).sum(axis=1)
+            # feasible_in_cone(R, loose, G, gn, mask, 1.0) with every facet real (no padding)
+            ray = line & np.all(np.matmul(R, np.transpose(G, (0, 2, 1))) >= (-loose * gn)[:, None, :], axis=2)
+            nplanes = _distinct_planes(G, gn, mask, zero_rel).sum(axis=1) if copies else np.full(rows.size, hi)
+            nrays = _distinct_ray_count(R, ray, loose)
             low = np.min(np.where(ray, np.matmul(R, arr.interior[rows][:, :, None])[:, :, 0], np.inf), axis=1)
             ok = ~bad & (nrays >= nplanes) & (nplanes >= 3) & (low >= 0.0)
             rho[rows[ok]] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
@@ -211,12 +213,25 @@ def _radii_simple(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
     rho[ok] = np.sqrt(np.maximum(2.0 - 2.0 * low[ok], 0.0))
 
 
+def _close_planes(Z: np.ndarray, zero_rel: float) -> bool:
+    """Whether two hyperplanes' unit normals ``+-z_i / ||z_i||`` lie within ``zero_rel`` of each
+    other (the same floats as :func:`_distinct_planes` compares: a facet normal is ``+-z_i`` and
+    negation is exact). When none do, every chamber's facets are distinct planes."""
+    zn = row_norms(Z)
+    U = Z / np.where(zn > 0, zn, 1.0)[:, None]
+    for i in range(U.shape[0] - 1):
+        if (np.any(row_norms(U[i + 1:] - U[i]) <= zero_rel)
+                or np.any(row_norms(U[i + 1:] + U[i]) <= zero_rel)):
+            return True
+    return False
+
+
 def _distinct_planes(G: np.ndarray, gn: np.ndarray, mask: np.ndarray, zero_rel: float) -> np.ndarray:
     """The facets whose plane is not an earlier facet's (repeated points give one plane twice):
     facet ``b`` is a copy when some ``a < b`` has unit normals within ``zero_rel``."""
     f = G.shape[1]
     U = G / np.where(gn > 0, gn, 1.0)[:, :, None]        # copies give bitwise equal unit normals
-    gap = np.linalg.norm(U[:, :, None, :] - U[:, None, :, :], axis=3)
+    gap = row_norms(U[:, :, None, :] - U[:, None, :, :])
     lower = np.tril(np.ones((f, f), dtype=bool), -1)                         # [b, a]: a < b
     same = (gap <= zero_rel) & mask[:, :, None] & mask[:, None, :]
     return mask & ~np.any(same & lower[None], axis=2)
@@ -229,6 +244,23 @@ def _distinct_rays(R: np.ndarray, ray: np.ndarray, loose: float) -> np.ndarray:
     close = (np.matmul(Ru, np.transpose(Ru, (0, 2, 1))) >= 1.0 - loose * loose) & ray[:, :, None] & ray[:, None, :]
     lower = np.tril(np.ones((R.shape[1], R.shape[1]), dtype=bool), -1)
     return ray & ~np.any(close & lower[None], axis=2)
+
+
+def _distinct_ray_count(R: np.ndarray, ray: np.ndarray, loose: float) -> np.ndarray:
+    """``_distinct_rays(R, ray, loose).sum(axis=1)`` on the rays found only, gathered in their
+    order (a chamber has about as many as facets, of ``f (f - 1)`` candidates): the same pairs
+    are compared, so the same rays count."""
+    k = ray.sum(axis=1)
+    kmax = int(k.max(initial=0))
+    if kmax == 0:
+        return k
+    rows, cols = np.nonzero(ray)                       # row-major: each chamber's rays in order
+    slot = np.arange(rows.size) - np.repeat(np.cumsum(k) - k, k)
+    Rc = np.zeros((R.shape[0], kmax, R.shape[2]))
+    Rc[rows, slot] = R[rows, cols]
+    found = np.zeros((R.shape[0], kmax), dtype=bool)
+    found[rows, slot] = True
+    return _distinct_rays(Rc, found, loose).sum(axis=1)
 
 
 def euler_complete(R: np.ndarray, keep: np.ndarray, G: np.ndarray, gn: np.ndarray, planes: np.ndarray,

@@ -22,12 +22,14 @@ exact cone projection (NNLS). It returns the oracle's one result type,
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
-from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays
+from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays, row_norms
 from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
@@ -38,6 +40,7 @@ __all__ = ["chamber_vectors", "scan_all_chambers"]
 _CHUNK = 4096
 _FIRST_CHUNK = 64
 _FIRST_SORT = 4096   # the lazy order's first block
+_BOUND_BLOCK = 1 << 14   # chambers per block of the upper bounds' pass (cache sized)
 # the oracle's facet-count buckets (any count falls in one)
 _FACET_BUCKETS = ((0, 4), (5, 6), (7, 8), (9, 12), (13, 1 << 62))
 
@@ -76,6 +79,20 @@ class _Descending:
         return self.done[pos:pos + count]
 
 
+_SLACKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _radius_slack(arr: Arrangement, zero_rel: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`chamber_radii` is finite, and ``rho + CENTRE_BOUND_SLACK`` there (0
+    elsewhere), cached per arrangement: the centre bound's slack is ``||v||`` times it."""
+    rho = chamber_radii(arr, zero_rel)
+    got = _SLACKS.get(arr, {}).get(zero_rel)
+    if got is None or got[0] is not rho:     # (radii cached there: the same array object)
+        finite = np.isfinite(rho)
+        got = _SLACKS.setdefault(arr, {})[zero_rel] = (rho, finite, np.where(finite, rho, 0.0) + CENTRE_BOUND_SLACK)
+    return got[1], got[2]
+
+
 def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm, tol: Tolerances,
                     ops=None):
     """For d >= 3: the region maxima of a chunk by the batched projections of
@@ -99,6 +116,69 @@ def _batched_maxima(arr: Arrangement, p: np.ndarray, rows: np.ndarray, inside_pm
         vals[sel] = np.nan_to_num(mx, nan=0.0)
         pts[sel] = pt
         out[positive] = (vals, pts)
+    return out
+
+
+def _upper_bounds(arr: Arrangement, p: np.ndarray, V: np.ndarray, prior, zero_rel: float):
+    """``(norms, bounds, key)`` of a scan: ``||v_A||``, the upper bounds of every region's
+    maximum of ``(+eta, -eta)`` (``||v_A||``; an earlier scan's bound moved by
+    ``||v_A(p) - v_A(p_prev)||``; for d = 2, 3 ``<c, v> + ||v|| rho`` around the interior point)
+    and their larger one, computed in blocks of ``_BOUND_BLOCK`` chambers (the arrays stay in
+    cache; every value is computed row by row, so the blocks change none)."""
+    m = V.shape[0]
+    V_prev = moved_V = b_prev = None
+    if prior is not None:
+        b_prev = np.asarray(prior[1], float)
+        if len(prior) > 2 and prior[2] is not None:   # the earlier scan's V: no second pass
+            V_prev = prior[2]
+        else:
+            moved_V = chamber_vectors(arr, np.asarray(p, float) - np.asarray(prior[0], float))
+    centre = arr.X_lift.shape[1] in (3, 4)   # d = 2, 3: <theta, v> <= <c, v> + ||v|| rho on the region
+    if centre:
+        finite, rho_slack = _radius_slack(arr, zero_rel)
+    norms, bounds, key = np.empty(m), np.empty((m, 2)), np.empty(m)
+    for s in range(0, m, _BOUND_BLOCK):
+        sl = slice(s, min(m, s + _BOUND_BLOCK))
+        Vs = V[sl]
+        nr = row_norms(Vs)
+        b = np.repeat(nr[:, None], 2, axis=1)
+        if prior is not None:
+            moved = row_norms(Vs - V_prev[sl]) if V_prev is not None else row_norms(moved_V[sl])
+            b = np.minimum(b, b_prev[sl] + moved[:, None])
+        if centre:
+            cv = np.einsum("md,md->m", Vs, arr.interior[sl])
+            slack = np.where(finite[sl], nr * rho_slack[sl], np.inf)
+            np.minimum(b[:, 0], np.maximum(cv + slack, 0.0), out=b[:, 0])
+            np.minimum(b[:, 1], np.maximum(slack - cv, 0.0), out=b[:, 1])
+        norms[sl], bounds[sl], key[sl] = nr, b, np.maximum(b[:, 0], b[:, 1])
+    return norms, bounds, key
+
+
+def _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, zero_rel, cutoff, pointed):
+    """The exact face maxima of a chunk's chambers (:func:`face_maxima_small`) for ``+v`` and
+    ``-v`` together, one kernel call per facet-count group (the kernel works chamber by
+    chamber, so stacking the two signs changes no value): ``[(vals, pts, resolved)]`` for
+    ``+eta`` and ``-eta``. Where a sign needs no faces (not needed, ``v`` interior, or settled
+    by its ray bound) its value stays 0, or the ray bound where that settled it."""
+    out = []
+    for col in (0, 1):
+        skip = skips[col]
+        out.append((np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0),
+                    np.full(Vc.shape, np.nan), skip.copy()))
+    for sel, G, gmask, rays in groups:
+        uses = [needs[c][sel] & ~inside_pm[c][sel] & ~skips[c][sel] for c in (0, 1)]
+        if not (uses[0].any() or uses[1].any()):
+            continue
+        Vs = np.concatenate([Vc[sel[uses[0]]], -Vc[sel[uses[1]]]])
+        Gs = np.concatenate([G[uses[0]], G[uses[1]]])
+        ms = np.concatenate([gmask[uses[0]], gmask[uses[1]]])
+        rs = None if rays is None else tuple(np.concatenate([r[uses[0]], r[uses[1]]]) for r in rays)
+        v, pt, res = face_maxima_small(Vs, Gs, ms, zero_rel, rs, cutoff, pointed)
+        k = int(uses[0].sum())
+        for col, part in ((0, slice(0, k)), (1, slice(k, None))):
+            at = sel[uses[col]]
+            vals, pts, resolved = out[col]
+            vals[at], pts[at], resolved[at] = v[part], pt[part], res[part]
     return out
 
 
@@ -169,22 +249,7 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
     tol = resolve(tol)
     if V is None:
         V = chamber_vectors(arr, p)
-    norms = np.linalg.norm(V, axis=1)
-    bounds = np.repeat(norms[:, None], 2, axis=1)          # upper bounds, (+eta, -eta)
-    if prior is not None:
-        p_prev, b_prev = prior[0], prior[1]
-        if len(prior) > 2 and prior[2] is not None:   # the earlier scan's V: no second pass
-            moved = np.linalg.norm(V - prior[2], axis=1)
-        else:
-            moved = np.linalg.norm(chamber_vectors(arr, np.asarray(p, float) - np.asarray(p_prev, float)), axis=1)
-        bounds = np.minimum(bounds, np.asarray(b_prev, float) + moved[:, None])
-    if arr.X_lift.shape[1] in (3, 4):   # d = 2, 3: <theta, v> <= <c, v> + ||v|| rho on the region
-        rho = chamber_radii(arr, tol.sign_zero)
-        cv = np.einsum("md,md->m", V, arr.interior)
-        slack = np.where(np.isfinite(rho), norms * (np.where(np.isfinite(rho), rho, 0.0) + CENTRE_BOUND_SLACK), np.inf)
-        bounds[:, 0] = np.minimum(bounds[:, 0], np.maximum(cv + slack, 0.0))
-        bounds[:, 1] = np.minimum(bounds[:, 1], np.maximum(slack - cv, 0.0))
-    key = bounds.max(axis=1)
+    norms, bounds, key = _upper_bounds(arr, p, V, prior, tol.sign_zero)
     zero = tol.sign_zero * np.linalg.norm(arr.X_lift, axis=1)
     pointed = is_pointed(arr)
     found_k, found_s, found_v, found_pt = [], [], [], []
@@ -244,25 +309,14 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
                     rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
                     groups.append((sel, G, gmask, rays))
             batched = None
+            faces = _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, tol.sign_zero, cutoff, pointed)
         else:
             batched = _batched_maxima(arr, p, rows, inside_pm, tol, ops)
         for col, (sign, inside, need) in enumerate(zip((1.0, -1.0), inside_pm, needs)):
             n_int += int((inside & need).sum())
             skip = skips[col]
             if small:
-                # exact face maxima for every chamber of the chunk that needs them, vectorised;
-                # a chamber settled by its ray bound keeps that bound (below the cut-off)
-                vals = np.where(skip, np.inf if ray_ub is None else ray_ub[col], 0.0)
-                pts = np.full(Vc.shape, np.nan)
-                resolved = skip.copy()
-                for sel, G, gmask, rays in groups:
-                    use = need[sel] & ~inside[sel] & ~skip[sel]
-                    if not use.any():
-                        continue
-                    at = sel[use]
-                    sub_rays = None if rays is None else (rays[0][use], rays[1][use])
-                    vals[at], pts[at], resolved[at] = face_maxima_small(sign * Vc[at], G[use], gmask[use],
-                                                                        tol.sign_zero, sub_rays, cutoff, pointed)
+                vals, pts, resolved = faces[col]
                 n_proj += int((~inside & need & ~skip).sum())
                 for j in np.flatnonzero(~resolved & ~inside & need):
                     r = region_max(sign * Vc[j], arr.inward_normals(int(rows[j])), tol=tol)
