@@ -172,6 +172,13 @@ BAB_THIN_BITS = 24
 #: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
 #: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
 BAB_FORCED_CONE_MARGIN = 1e-5
+#: A forced leaf with at most this many undecided points takes every sign pattern of them
+#: (``2^u`` projections, batched) instead of listing the sub-regions with interior by one LP
+#: per new side: the pieces cover the cone whether or not they have interior
+#: (proofs/branch_and_bound.md, Lemma 11, "Every pattern"). Measured at d = 4, n = 100 (the
+#: exchange's end game): 1,975 forced leaves, 5-7 undecided points on most, 72 of 218 CPU s in
+#: their LPs before (benchmarks/RESULTS.md, session 11). Only the work depends on it.
+BAB_FORCED_ALL_PATTERNS = 9
 
 # --- rounds near feasibility: local violators between tree scans (engineer rounds, issue 13; lp/tv/oracle_violators.py) ---
 #: Near feasibility (the cap's band) a scan of the exchange first climbs over neighbouring
