@@ -199,3 +199,16 @@ BAB_LOCAL_POOL = 512
 #: upper bound of the node's maximum, every this many iterations, and stop on the nodes it
 #: closes (proofs/branch_and_bound.md, Lemma 2, "Early exit"); only the work depends on it.
 BAB_SLOPE_CHECK_EVERY = 10
+
+# --- the stopping test of the tree oracle (engineer d4, issue 13, session 11; lp/tv/bab/loop.py, lp/tv/exchange.py) ---
+#: The exchange's branch-and-bound scans stop as soon as their upper bound ``U`` on
+#: ``max |eta_p|`` is at most ``accept_below``, the largest ``U`` with which the round's
+#: candidate passes the gap test (``candidate.accept_limit`` for ``BAB_STOP_GAP_SHARE`` of
+#: the gap allowed), and the candidate is then judged on ``U`` (proofs/local_violators.md,
+#: Lemma L3). False: every scan runs to its violator limit or to the end, as before.
+BAB_STOP_TEST = True
+#: The share of the gap allowed (``tol.obj_gap max(1, |objective|)``) that ``accept_below``
+#: is computed for; the rest absorbs the rounding between the exchange's objective and the
+#: candidate's own evaluation, so a settled scan's candidate passes the gap test. Any value
+#: in (0, 1] is valid: the acceptance itself is the gap test on ``U``.
+BAB_STOP_GAP_SHARE = 0.99

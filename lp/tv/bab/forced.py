@@ -12,8 +12,10 @@ their unit rays would become parallel in float. A thin cone is not split and not
 in float: its inward normals are computed exactly (the integer matrix ``R^{-1}``,
 :func:`exact_normals`), and its maximum is the largest over the sub-regions with interior
 of the arrangement of its undecided hyperplanes inside it (:func:`sub_arrangement`, a
-depth-first search with one LP per new side), each sub-region's maximum by projection
-(:func:`relucert.arrangement.region_max`). Hyperplanes that share a common subspace cut a
+depth-first search with one LP per new side; with at most ``BAB_FORCED_ALL_PATTERNS``
+undecided rows, every sign pattern instead and no LP), each sub-region's maximum by
+projection (batched, :func:`relucert.lp.tv.bab.subregions.project_batch`, or
+:func:`relucert.arrangement.region_max`). Hyperplanes that share a common subspace cut a
 cone into few regions (at most ``2k`` for ``k`` hyperplanes through a common
 ``(D - 2)``-dimensional subspace), not ``2^k``.
 """
@@ -153,7 +155,8 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     ``eta = <v_s, .>``; so the maximum over ``C`` is the largest ``||P_{C cap C_s}(v_s)||``
     (proofs Lemma 11). A region that misses ``C`` gives at most 0. That list is short when
     the undecided rows span less than R^D (a common subspace: the degenerate data that make
-    thin cones); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
+    thin cones); with at most ``BAB_FORCED_ALL_PATTERNS`` undecided rows every sign pattern
+    is taken, with or without interior (no LP: proofs Lemma 11, "Every pattern"); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
     regions with interior in ``C`` are listed (:func:`sub_arrangement` in the cone), unless
     ``C``'s own interior margin is at most ``BAB_FORCED_CONE_MARGIN`` (its sub-regions' LPs
     would decide below the LP's accuracy).
