@@ -302,11 +302,13 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             if qp_fallback:
                 entry["qp_fallback"] = qp_fallback
             cands = []
-            if scan.complete or scan.settled:
+            if scan.settled:
                 # a settled scan (the stopping test) holds U <= accept_below: the gap test on U,
-                # all that the acceptance uses, counts it as complete (proofs Lemma L3)
-                cand = evaluate_candidate(oracle, y, lam, theta_m, amp_m, p_cur, tol=tol,
-                                          scan=scan if scan.complete else replace(scan, complete=True))
+                # all that the acceptance uses, counts it as complete (proofs Lemma L3); so does
+                # the polish policy (a polished candidate is judged on its own scan)
+                scan = replace(scan, complete=True)
+            if scan.complete:
+                cand = evaluate_candidate(oracle, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cand.duality_gap
                 entry["rel_gap"] = cand.rel_gap()
                 cands.append(cand)
