@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,8 +36,8 @@ from relucert.lp.tv.polish_policy import PolishPolicy, drop_negligible
 from relucert.lp.lasso_chain import lasso_qp_chain
 from relucert.lp.qr_factors import KeptFactors
 from relucert.lp.programs import basis_pursuit_lp
-from relucert.tolerances import (DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS, EXCHANGE_CONTINUATION_FACTOR,
-                                 EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
+from relucert.tolerances import (BAB_STOP_GAP_SHARE, BAB_STOP_TEST, DUAL_REFINE_WINDOW, EXCHANGE_ACCEPT_SLACK_EPS,
+                                 EXCHANGE_CONTINUATION_FACTOR, EXCHANGE_PROGRESS_FRACTION, Tolerances, resolve)
 
 __all__ = ["ExchangeResult", "solve_exchange", "initial_atoms", "DEFAULT_MAX_ITER"]
 
@@ -134,17 +134,25 @@ def _early_stop(oracle, y, lam, amp_m, pred, p, tol) -> dict:
     then where the maximum is known, or at the violator limit when the violation found is
     at least ``EXCHANGE_PROGRESS_FRACTION`` times the largest one left possible (the descent
     that keeps the loop convergent). No projection budget: measured at n = 1000, d = 2, stops
-    at a budget added too few columns per round (benchmarks/RESULTS.md). Only the enumeration
-    oracle takes them; the others scan as before."""
-    if getattr(oracle, "name", "") != "enumerate":
+    at a budget added too few columns per round (benchmarks/RESULTS.md). The branch and bound
+    (serial) gets the stopping test instead (``BAB_STOP_TEST``; proofs/local_violators.md,
+    Lemma L3): ``accept_below``, the largest upper bound ``U`` of ``max |eta_p|`` with which
+    the candidate passes the gap test (for ``BAB_STOP_GAP_SHARE`` of the gap allowed); its
+    scan stops once ``U`` is at most that (``settled``). The other oracles scan as before."""
+    name = getattr(oracle, "name", "")
+    bab = name == "bab" and BAB_STOP_TEST and getattr(oracle, "executor", None) is None
+    if name != "enumerate" and not bab:
         return {}
     if lam > 0:
         r = y - pred
         objective = 0.5 * float(r @ r) + lam * float(np.sum(np.abs(amp_m)))
-        allowed = tol.obj_gap * max(1.0, abs(objective)) * DUAL_REFINE_WINDOW
+        allowed = tol.obj_gap * max(1.0, abs(objective)) * (BAB_STOP_GAP_SHARE if bab else DUAL_REFINE_WINDOW)
     else:
         objective = float(np.sum(np.abs(amp_m)))
-        allowed = tol.obj_gap * max(1.0, abs(objective))
+        allowed = tol.obj_gap * max(1.0, abs(objective)) * (BAB_STOP_GAP_SHARE if bab else 1.0)
+    if bab:   # no settling below 1: p itself would then be feasible and the scan complete
+        below = accept_limit(objective, y, lam, p, allowed) / (1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps)
+        return {"accept_below": below} if below >= 1.0 else {}
     m_star = accept_limit(objective, y, lam, p, allowed) * (1.0 + EXCHANGE_ACCEPT_SLACK_EPS * np.finfo(float).eps)
     return {"reject_above": max(m_star, 1.0 + tol.dual_feas), "progress": EXCHANGE_PROGRESS_FRACTION}
 
@@ -294,6 +302,11 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             if qp_fallback:
                 entry["qp_fallback"] = qp_fallback
             cands = []
+            if scan.settled:
+                # a settled scan (the stopping test) holds U <= accept_below: the gap test on U,
+                # all that the acceptance uses, counts it as complete (proofs Lemma L3); so does
+                # the polish policy (a polished candidate is judged on its own scan)
+                scan = replace(scan, complete=True)
             if scan.complete:
                 cand = evaluate_candidate(oracle, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cand.duality_gap

@@ -40,79 +40,19 @@ reach the cut-off.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import replace
 
 import time
 
 import numpy as np
 
 from relucert.lp.tv.anytime import DualRecord
+from relucert.lp.tv.oracle_scan import Oracle, OracleScan, from_bab_scan
 from relucert.lp.tv.oracle_violators import LocalScans
 from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_VIOLATORS,
                                  BAB_WARM_HINTS, BAB_WARM_MAX_BYTES, BAB_WARM_MAX_NODES, Tolerances, resolve)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
-
-
-@dataclass(frozen=True)
-class OracleScan:
-    """What every oracle returns (module docstring).
-
-    ``point`` (k, D) unit maximisers, ``sign`` (k,) int8 and ``value`` (k,) list the
-    violators; ``max_value``, ``upper_bound``, ``complete`` and ``threshold`` as in the
-    module docstring. The enumeration's chamber-level fields: ``chamber`` (k,) the
-    violators' chamber indices, ``p`` the dual vector scanned, ``bounds`` (m, 2) an upper
-    bound of every chamber's maximum of ``+eta, -eta`` (exact where computed),
-    ``n_projected`` (projections) and ``n_interior`` (chambers settled by the interior
-    test). ``detail``: another backend's own result.
-    """
-
-    max_value: float
-    upper_bound: float
-    complete: bool
-    threshold: float
-    point: np.ndarray
-    sign: np.ndarray
-    value: np.ndarray
-    chamber: np.ndarray | None = None
-    p: np.ndarray | None = None
-    bounds: np.ndarray | None = None
-    n_projected: int = 0
-    n_interior: int = 0
-    detail: Any = None
-
-    @property
-    def n_found(self) -> int:
-        """The number of violators listed."""
-        return int(self.value.shape[0])
-
-
-@runtime_checkable
-class Oracle(Protocol):
-    """``scan(p, threshold, limit=None, tol=None, remember=False, warm=True) -> OracleScan``
-    for one data set (lifted rows ``X_lift``), and ``dual_norm_bound(p)``."""
-
-    name: str
-    X: np.ndarray
-    X_lift: np.ndarray
-
-    def scan(self, p: np.ndarray, threshold: float, *, limit: int | None = None,
-             tol: Tolerances | None = None, remember: bool = False, warm: bool = True) -> OracleScan:
-        ...
-
-    def bound_scan(self, p: np.ndarray, *, tol: Tolerances | None = None) -> OracleScan:
-        ...
-
-    def dual_norm_bound(self, p: np.ndarray) -> float:
-        ...
-
-
-def from_bab_scan(scan) -> OracleScan:
-    """An ``lp.tv.bab.BabScan`` as an :class:`OracleScan` (its ``detail`` is ``scan``)."""
-    return OracleScan(max_value=float(scan.max_value), upper_bound=float(scan.upper_bound),
-                      complete=bool(scan.complete), threshold=float(scan.threshold), point=scan.point,
-                      sign=scan.sign.astype(np.int8), value=scan.value, detail=scan)
 
 
 class EnumerationOracle:
@@ -282,7 +222,8 @@ class BranchAndBoundOracle:
         self.last_max = np.inf
         self.local.forget()
 
-    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True) -> OracleScan:
+    def scan(self, p, threshold, *, limit=None, tol=None, remember=False, warm=True,
+             accept_below=None) -> OracleScan:
         """``lp.tv.bab.maximise`` at ``threshold``; with ``warm``, started from the remembered
         frontier with shifted bounds (proofs/branch_and_bound.md, Lemma 9) instead of the
         roots; with ``remember``, this scan's frontier is kept for later scans. With a
@@ -305,6 +246,9 @@ class BranchAndBoundOracle:
         tol : Tolerances, optional
         remember, warm : bool
             Keep this scan's frontier; start from the remembered one.
+        accept_below : float, optional
+            The stopping test (serial scans): stop once the upper bound is at most this
+            (``settled``; proofs/local_violators.md, Lemma L3).
 
         Returns
         -------
@@ -344,7 +288,7 @@ class BranchAndBoundOracle:
         start = self.memory.seeds(q, support, float(threshold)) if warm else None
         seeds, hints = (None, None) if start is None else start
         out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
-                       keep_frontier=remember, **options)
+                       keep_frontier=remember, accept_below=accept_below, **options)
         if limit is not None and self.exact_regions:   # each violator at its region's optimum
             out = region_optima(self.X, q, out, resolve(tol))
         self.local.add(out.point, out.sign)

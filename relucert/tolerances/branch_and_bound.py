@@ -172,6 +172,13 @@ BAB_THIN_BITS = 24
 #: far above the LP solver's feasibility tolerance (HiGHS: 1e-7), so the sub-regions' float
 #: decisions mean something; thinner cones use the regions of R^D (lp/tv/bab/forced.py).
 BAB_FORCED_CONE_MARGIN = 1e-5
+#: A forced leaf with at most this many undecided points takes every sign pattern of them
+#: (``2^u`` projections, batched) instead of listing the sub-regions with interior by one LP
+#: per new side: the pieces cover the cone whether or not they have interior
+#: (proofs/branch_and_bound.md, Lemma 11, "Every pattern"). Measured at d = 4, n = 100 (the
+#: exchange's end game): 1,975 forced leaves, 5-7 undecided points on most, 72 of 218 CPU s in
+#: their LPs before (benchmarks/RESULTS.md, session 11). Only the work depends on it.
+BAB_FORCED_ALL_PATTERNS = 9
 
 # --- rounds near feasibility: local violators between tree scans (engineer rounds, issue 13; lp/tv/oracle_violators.py) ---
 #: Near feasibility (the cap's band) a scan of the exchange first climbs over neighbouring
@@ -192,3 +199,16 @@ BAB_LOCAL_POOL = 512
 #: upper bound of the node's maximum, every this many iterations, and stop on the nodes it
 #: closes (proofs/branch_and_bound.md, Lemma 2, "Early exit"); only the work depends on it.
 BAB_SLOPE_CHECK_EVERY = 10
+
+# --- the stopping test of the tree oracle (engineer d4, issue 13, session 11; lp/tv/bab/loop.py, lp/tv/exchange.py) ---
+#: The exchange's branch-and-bound scans stop as soon as their upper bound ``U`` on
+#: ``max |eta_p|`` is at most ``accept_below``, the largest ``U`` with which the round's
+#: candidate passes the gap test (``candidate.accept_limit`` for ``BAB_STOP_GAP_SHARE`` of
+#: the gap allowed), and the candidate is then judged on ``U`` (proofs/local_violators.md,
+#: Lemma L3). False: every scan runs to its violator limit or to the end, as before.
+BAB_STOP_TEST = True
+#: The share of the gap allowed (``tol.obj_gap max(1, |objective|)``) that ``accept_below``
+#: is computed for; the rest absorbs the rounding between the exchange's objective and the
+#: candidate's own evaluation, so a settled scan's candidate passes the gap test. Any value
+#: in (0, 1] is valid: the acceptance itself is the gap test on ``U``.
+BAB_STOP_GAP_SHARE = 0.99

@@ -12,8 +12,10 @@ their unit rays would become parallel in float. A thin cone is not split and not
 in float: its inward normals are computed exactly (the integer matrix ``R^{-1}``,
 :func:`exact_normals`), and its maximum is the largest over the sub-regions with interior
 of the arrangement of its undecided hyperplanes inside it (:func:`sub_arrangement`, a
-depth-first search with one LP per new side), each sub-region's maximum by projection
-(:func:`relucert.arrangement.region_max`). Hyperplanes that share a common subspace cut a
+depth-first search with one LP per new side; with at most ``BAB_FORCED_ALL_PATTERNS``
+undecided rows, every sign pattern instead and no LP), each sub-region's maximum by
+projection (batched, :func:`relucert.lp.tv.bab.subregions.project_batch`, or
+:func:`relucert.arrangement.region_max`). Hyperplanes that share a common subspace cut a
 cone into few regions (at most ``2k`` for ``k`` hyperplanes through a common
 ``(D - 2)``-dimensional subspace), not ``2^k``.
 """
@@ -25,7 +27,8 @@ import numpy as np
 
 from relucert.arrangement.cones import interior_margin, region_max
 from relucert.arrangement.exact import rref_exact
-from relucert.tolerances import BAB_FORCED_CONE_MARGIN
+from relucert.lp.tv.bab import subregions
+from relucert.tolerances import BAB_FORCED_ALL_PATTERNS, BAB_FORCED_CONE_MARGIN, BAB_LEAF_BATCH_MIN
 
 __all__ = ["thin_mask", "exact_normals", "sub_arrangement", "forced_leaf", "has_interior_in"]
 
@@ -152,7 +155,8 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     ``eta = <v_s, .>``; so the maximum over ``C`` is the largest ``||P_{C cap C_s}(v_s)||``
     (proofs Lemma 11). A region that misses ``C`` gives at most 0. That list is short when
     the undecided rows span less than R^D (a common subspace: the degenerate data that make
-    thin cones); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
+    thin cones); with at most ``BAB_FORCED_ALL_PATTERNS`` undecided rows every sign pattern
+    is taken, with or without interior (no LP: proofs Lemma 11, "Every pattern"); when they span R^D (general position: O(u^(D-1)) regions in R^D) only the
     regions with interior in ``C`` are listed (:func:`sub_arrangement` in the cone), unless
     ``C``'s own interior margin is at most ``BAB_FORCED_CONE_MARGIN`` (its sub-regions' LPs
     would decide below the LP's accuracy).
@@ -185,6 +189,11 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
     U = np.flatnonzero(und)
     rows = A[U] / np.linalg.norm(A[U], axis=1)[:, None]
     pats = [np.zeros(0, dtype=bool)] if rows.shape[0] == 0 else None
+    if pats is None and U.size <= BAB_FORCED_ALL_PATTERNS:
+        # every sign pattern, no interior LP: the closed pieces cover the cone whatever
+        # their interiors, and one without interior gives the maximum over a closed subset
+        # of the cone (proofs Lemma 11, "Every pattern")
+        pats = list((np.arange(1 << U.size)[:, None] >> np.arange(U.size)[None, :]) & 1 == 1)
     if pats is None and np.linalg.matrix_rank(rows) == D and interior_margin(G)[0] > BAB_FORCED_CONE_MARGIN:
         pats = sub_arrangement(G, rows, zero)     # general position: only the regions inside the cone
     if pats is None:
@@ -197,17 +206,35 @@ def forced_leaf(A: np.ndarray, Q: np.ndarray, act: np.ndarray, und: np.ndarray, 
             if cache is not None:
                 cache[key] = pats
     v0 = np.where(act, Q, 0.0) @ A
-    active = np.zeros((len(pats), n), dtype=bool)
-    value = np.zeros(len(pats))
-    point = np.full((len(pats), D), np.nan)
-    for k, s in enumerate(pats):
-        active[k] = act
-        active[k, U] = s
-        v = v0 + Q[U[s]] @ A[U[s]]
-        r = region_max(v, np.vstack([G, np.where(s, 1.0, -1.0)[:, None] * rows]))
-        if r.value > zero * float(np.linalg.norm(v)) and r.point is not None:
-            value[k], point[k] = r.value, r.point
+    bits = np.asarray(pats, dtype=bool).reshape(len(pats), U.size)
+    active = np.repeat(act[None], len(pats), axis=0)
+    active[:, U] = bits
+    V = v0 + bits.astype(np.float64) @ (Q[U, None] * A[U])
+    M = np.concatenate([np.broadcast_to(G, (len(pats), D, D)),
+                        np.where(bits, 1.0, -1.0)[:, :, None] * rows[None]], axis=1)
+    value, point = _piece_maxima(V, M, zero)
     return active, value, point
+
+
+def _piece_maxima(V: np.ndarray, M: np.ndarray, zero: float):
+    """``||P_K(v)||`` and its unit maximiser for each ``K = {M theta >= 0}`` (rows of ``M``):
+    batched (:func:`relucert.lp.tv.bab.subregions.project_batch`) from
+    ``BAB_LEAF_BATCH_MIN`` problems on, a problem it does not settle alone
+    (:func:`relucert.arrangement.region_max`); a value at most ``zero ||v||`` is 0 (point NaN)."""
+    k, D = V.shape
+    value, point = np.zeros(k), np.full((k, D), np.nan)
+    status = np.full(k, subregions.FAILED, dtype=np.int8)
+    if k >= BAB_LEAF_BATCH_MIN:
+        val, P, status = subregions.project_batch(V, M, zero)
+    for t in range(k):
+        if status[t] == subregions.EXACT:
+            val_t, pt_t = float(val[t]), (P[t] / val[t] if val[t] > 0 else None)
+        else:
+            r = region_max(V[t], M[t])
+            val_t, pt_t = r.value, r.point
+        if val_t > zero * float(np.linalg.norm(V[t])) and pt_t is not None:
+            value[t], point[t] = val_t, pt_t
+    return value, point
 
 
 def has_interior_in(R: np.ndarray, A: np.ndarray, active: np.ndarray, und: np.ndarray, zero: float) -> bool:

@@ -108,6 +108,12 @@ class SearchLoop:
                         or self._enough()):
                     stopped = True
                     break
+                if (self.accept_below is not None and not dfs
+                        and max(self.best, self.closed_upper, -heap[0][0]) <= self.accept_below):
+                    # the stopping test (Lemma L3): the bound of every open node, closed node and
+                    # leaf is at most accept_below, so is max |eta|: the caller's answer is settled
+                    stopped = self.settled = True
+                    break
                 if dfs:
                     take = stack[-self.batch:]
                     del stack[-self.batch:]

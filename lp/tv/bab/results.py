@@ -107,6 +107,9 @@ class BabScan:
     frontier : Frontier or None
         With ``keep_frontier=True``: every closed node, exact leaf and open node with its
         bound (:class:`relucert.lp.tv.bab.warm.Frontier`), the state of a warm start.
+    settled : bool
+        With ``accept_below``: the search stopped once ``upper_bound`` was at most it (the
+        stopping test, proofs/local_violators.md, Lemma L3; ``complete`` is then False).
     """
 
     max_value: float
@@ -123,6 +126,7 @@ class BabScan:
     groups: np.ndarray
     stats: BabStats
     frontier: Any = None
+    settled: bool = False
 
     @property
     def n_found(self) -> int:

@@ -99,6 +99,10 @@ class _Search(Bounding, SearchLoop):
         # above the threshold (Bounding._harvest), so the quota fills before the leaves
         self.harvest = False
         self.n_harvested = 0
+        # maximise's stopping test (proofs/local_violators.md, Lemma L3): stop once the upper
+        # bound is at most accept_below (settled)
+        self.accept_below: float | None = None
+        self.settled = False
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -238,7 +242,8 @@ def _check_budget(max_nodes, time_limit, leaf_undecided, batch):
 def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: Tolerances | None = None,
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
-             keep_frontier: bool = False, kernels=None, harvest: bool = True) -> BabScan:
+             keep_frontier: bool = False, kernels=None, harvest: bool = True,
+             accept_below: float | None = None) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -266,6 +271,10 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         bounds) in ``BabScan.frontier``.
     kernels : the bounding kernels (None: the numpy module ``lp.tv.bab.cones``, the
         reference; ``relucert.gpu.bab_kernels(device)`` runs them in torch).
+    accept_below : the stopping test: stop as soon as the upper bound on ``max |eta_p|``
+        (incumbent, closed nodes, leaves and open nodes) is at most this
+        (``settled=True``, ``complete=False``: the violators above ``threshold`` may not all
+        be listed; proofs/local_violators.md, Lemma L3). None: no such stop.
 
     Returns
     -------
@@ -294,6 +303,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                      seeds=None if seeds is None else Seeds(*seeds[:3], None, seeds[3]),
                      keep_frontier=keep_frontier, kernels=kernels)
     search.harvest = limit is not None and harvest
+    search.accept_below = None if accept_below is None else float(accept_below)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]
@@ -303,7 +313,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                    sign=np.array([k[1] for k, _ in items], dtype=np.int8),
                    value=np.array([v[0] for _, v in items], dtype=np.float64),
                    active=np.array([v[2] for _, v in items], dtype=bool).reshape(len(items), prob.A.shape[0]),
-                   support=prob.support, groups=prob.groups, stats=stats, frontier=search.frontier)
+                   support=prob.support, groups=prob.groups, stats=stats, frontier=search.frontier,
+                   settled=search.settled)
 
 
 def certify(X, p, *, threshold: float | None = None, tol: Tolerances | None = None,

@@ -87,9 +87,12 @@ def _not_inactive_sums(inactive_all: np.ndarray, w: np.ndarray) -> np.ndarray:
     return table[inactive_all, np.arange(nb)[None, :]].sum(axis=1)
 
 
-#: bytes of one (m, N, D) float64 array of the ray shift: its nodes are taken in chunks of
-#: about this size (8192 nodes at n = 100, d = 4; 900 at n = 500, d = 8)
-_RAY_SHIFT_BYTES = 2 ** 25
+#: bytes of one (m, D, N) float64 array of the ray shift: its nodes are taken in chunks of
+#: about this size (524 nodes at n = 100, d = 4; 58 at n = 500, d = 8). Arrays of 32 MiB and
+#: more are mapped and unmapped by the allocator at every call (page faults on every first
+#: touch), and small ones stay in cache: 4.9 against 9.6 us per node at n = 100, d = 4
+#: (benchmarks/RESULTS.md, session 11)
+_RAY_SHIFT_BYTES = 2 ** 21
 
 
 def ray_shift(A: np.ndarray, dq: np.ndarray, R: np.ndarray, sign: np.ndarray, inactive: np.ndarray) -> np.ndarray:
@@ -125,15 +128,20 @@ def ray_shift(A: np.ndarray, dq: np.ndarray, R: np.ndarray, sign: np.ndarray, in
     m, D = R.shape[0], A.shape[1]
     N = A.shape[0]
     U = R / np.linalg.norm(R, axis=1, keepdims=True)
-    S = np.matmul(A, U)                                                   # (m, N, D)
-    err = (D + 2) * eps * np.matmul(np.abs(A), np.abs(U))
-    ina = np.unpackbits(inactive, axis=1, count=N).astype(bool)
-    act = np.all(S > err, axis=2) & ~ina
+    # ray-major products (m, D, N): every reduction below runs over contiguous rows of N
+    Ut = U.transpose(0, 2, 1)
+    S = np.matmul(Ut, A.T)                                                # S[m, k, j] = <a_j, u_k>
+    err = (D + 2) * eps * np.matmul(np.abs(Ut), np.abs(A).T)
+    not_ina = ~np.unpackbits(inactive, axis=1, count=N).astype(bool)
+    act = not_ina.copy()
+    for k in range(D):                                                    # active: every product above its error
+        act &= S[:, k, :] > err[:, k, :]
     s = np.asarray(sign, dtype=np.float64)[:, None] * dq[None, :]        # (m, N)
-    und_pos = ~act & ~ina & (s > 0)
-    f = (np.einsum("mn,mnk->mk", np.where(act, s, 0.0), S)
-         + np.einsum("mn,mnk->mk", np.where(act | und_pos, np.abs(s), 0.0), err)
-         + np.einsum("mn,mnk->mk", np.where(und_pos, s, 0.0), np.maximum(S, 0.0)))
+    # the terms of f: the active rows (S > err > 0 there, so relu(S) = S) and the undecided
+    # rows with s > 0, each product raised by its error bound
+    use = act | (not_ina & (s > 0))
+    f = (np.matmul(np.maximum(S, 0.0), np.where(use, s, 0.0)[:, :, None])
+         + np.matmul(err, np.where(use, np.abs(s), 0.0)[:, :, None]))[:, :, 0]
     top = np.maximum(f.max(axis=1), 0.0)
     try:
         G = np.linalg.inv(U)
@@ -142,7 +150,7 @@ def ray_shift(A: np.ndarray, dq: np.ndarray, R: np.ndarray, sign: np.ndarray, in
     e = np.linalg.norm(np.matmul(G, U) - np.eye(D), axis=(1, 2))
     kappa = np.linalg.norm(G.sum(axis=1), axis=1) + 2.0 * np.sqrt(D) * np.linalg.norm(G, axis=(1, 2)) * e
     # rounding of the sums: (N + D + 4) eps of the terms' absolute sum, per ray
-    size = np.einsum("mn,mnk->mk", np.abs(s) * ~ina, np.abs(S) + err).max(axis=1)
+    size = np.matmul(np.abs(S) + err, np.where(not_ina, np.abs(s), 0.0)[:, :, None])[:, :, 0].max(axis=1)
     out = kappa * (top + (N + D + 4) * eps * size) * (1.0 + (D + 4) * eps)
     return np.where((e <= 0.5) & np.isfinite(out), out, np.inf)
 
@@ -219,9 +227,12 @@ class WarmStart:
             ids = again[lo:lo + chunk]
             ray = ray_shift(self.A_all, dq, front.R[ids], front.sign[ids], front.inactive[ids])
             bound[ids] = np.minimum(bound[ids], (front.bound[ids] + ray) * slack)
-        N = self.A_all.shape[0]
-        ina_all = np.unpackbits(front.inactive, axis=1, count=N).astype(bool)
-        ina = np.packbits(ina_all[:, self.inverse[support]], axis=1)
+        rows = self.inverse[support]
+        if rows.size == self.A_all.shape[0] and np.array_equal(rows, np.arange(rows.size)):
+            ina = front.inactive    # every distinct row is in the search, in the same order
+        else:
+            ina_all = np.unpackbits(front.inactive, axis=1, count=self.A_all.shape[0]).astype(bool)
+            ina = np.packbits(ina_all[:, rows], axis=1)
         return (front.R, front.sign, bound, ina), points
 
     def remember(self, q: np.ndarray, support: np.ndarray, front: Frontier, points: np.ndarray) -> None:
@@ -231,8 +242,12 @@ class WarmStart:
             self.prior = None
             return
         N = self.A_all.shape[0]
-        ina = np.unpackbits(front.inactive, axis=1, count=support.shape[0]).astype(bool)
-        ina_all = np.zeros((front.size, N), dtype=bool)
-        ina_all[:, self.inverse[support]] = ina
-        keep = Frontier(front.R, front.sign, front.bound, np.packbits(ina_all, axis=1))
+        rows = self.inverse[support]
+        if rows.size == N and np.array_equal(rows, np.arange(N)):
+            keep = front            # the search's rows are every distinct row, in the same order
+        else:
+            ina = np.unpackbits(front.inactive, axis=1, count=support.shape[0]).astype(bool)
+            ina_all = np.zeros((front.size, N), dtype=bool)
+            ina_all[:, rows] = ina
+            keep = Frontier(front.R, front.sign, front.bound, np.packbits(ina_all, axis=1))
         self.prior = (self.summed(q), keep, np.asarray(points, dtype=np.float64).reshape(-1, self.A_all.shape[1]))
