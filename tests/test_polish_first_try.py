@@ -1,7 +1,7 @@
 """Issue 16, session 11: the exchange's FIRST polishing try (lam > 0) on more than
-EXCHANGE_POLISH_EAGER_ATOMS atoms waits until the certified gap is within
-EXCHANGE_POLISH_GAP_FACTOR x tol.obj_gap (lp/tv/polish_policy.py); smaller networks and (P_0)
-try at once, as before. Only when polishing is tried changes: a certified answer is unchanged."""
+EXCHANGE_POLISH_EAGER_ATOMS atoms, and a try because the gap stalled, wait until the certified
+gap is within EXCHANGE_POLISH_GAP_FACTOR x tol.obj_gap (lp/tv/polish_policy.py); smaller
+networks and (P_0) as before. Only when polishing is tried changes: a certified answer is unchanged."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -34,7 +34,10 @@ def test_first_try_on_a_large_network_waits_for_a_gap_near_the_target(lam, n_ato
     assert _tries(lam, n_atoms, GAPS) == expected
 
 
-def test_a_stall_or_a_certified_answer_still_polishes_a_large_network():
+def test_a_stall_retries_a_large_network_only_near_the_target():
     n = EXCHANGE_POLISH_EAGER_ATOMS + 1
-    assert _tries(0.001, n, [1e-4, 0.9e-4]) == [False, True]      # stalled: tried
-    assert _tries(0.001, n, [0.5 * DEFAULT.obj_gap]) == [True]     # certified: polished
+    assert _tries(0.001, n, [1e-4, 0.9e-4]) == [False, False]               # stalled far away: not tried
+    assert _tries(0.001, n, [NEAR, 0.9 * NEAR, 0.8 * NEAR]) == [True, True, True]   # stalled near: tried
+    assert _tries(0.001, EXCHANGE_POLISH_EAGER_ATOMS, [1e-4, 0.9e-4]) == [True, True]   # small: as before
+    assert _tries(0.0, n, [1e-4, 0.9e-4]) == [True, True]                   # (P_0): as before
+    assert _tries(0.001, n, [0.5 * DEFAULT.obj_gap]) == [True]              # certified: polished

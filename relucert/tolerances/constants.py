@@ -214,10 +214,11 @@ QR_KEEP_RESIDUAL = 1e-10
 #: d = 2 every try above 1.2e-8 failed ("atoms left their face"), each at about the cost of a
 #: round; at n = 30 first tries at 5e-6 succeed (benchmarks/RESULTS.md, session 8, r8-qp).
 EXCHANGE_POLISH_GAP_FACTOR = 10.0
-#: For lam > 0 the FIRST polishing try waits for that gap too when the merged network has more
-#: than this many atoms: at n = 1000, d = 2, lam = 0.001 the first try at a gap of 3.7e-5 (906
-#: atoms) failed after 3.4 s, and the try three rounds later, at 7.8e-9, certified
-#: (benchmarks/RESULTS.md, session 11, engineer qp); small networks still try early.
+#: For lam > 0 the FIRST polishing try, and a try because the gap stalled, wait for that gap too
+#: when the merged network has more than this many atoms: at n = 1000, d = 2, lam = 0.001 the
+#: first try at a gap of 3.7e-5 (906 atoms) failed after 3.4 s, and the try three rounds later,
+#: at 7.8e-9, certified; on uniform-noise four stall tries between 3.5e-7 and 1.8e-8 (979 atoms)
+#: failed at 5-8 s each (benchmarks/RESULTS.md, session 11, engineer qp); small networks as before.
 EXCHANGE_POLISH_EAGER_ATOMS = 512
 
 # --- the finite QP's final factorisation (engineer qp, session 9, issue 16; lp/active_set.py) ---
