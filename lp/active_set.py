@@ -9,16 +9,19 @@ proofs/exchange_method.md, "The finite QP").
 The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
 insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
 factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh
-factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD). Each outer step adds columns violating ``Phi^T p <= 1`` (:func:`entering_batch`:
-largest first, no two nearly parallel); the inner loop makes ``c`` stationary on the passive set ``P``
+factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD).
+Each outer step adds columns violating ``Phi^T p <= 1`` (:func:`entering_batch`: largest
+first, no two nearly parallel); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
 from ``c`` towards ``z`` stops at the first component reaching zero, which leaves ``P``. A
 violating column in the span of ``P`` (QR insertion refused at relative residual ``tol.rank``)
 enters by a null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c``
 (hence ``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
-column leaves. Every step decreases the objective, so no passive set repeats and the method is
-finite in exact arithmetic; a step budget guards against float cycling.
+column leaves; the batch's other dependent violators then follow by swaps without a new
+pricing where ``sum alpha > 1`` (:func:`_swap_rest`). Every step decreases the objective, so
+no passive set repeats and the method is finite in exact arithmetic; a step budget guards
+against float cycling.
 """
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ class PolishPolicy:
         self.previous = violation
         # lam > 0: a failed try is retried only once the gap is within EXCHANGE_POLISH_GAP_FACTOR
         # of tol.obj_gap (or it stalls): before, the pattern is rarely found and a try costs a round
-        # (and so is a first try on more than EXCHANGE_POLISH_EAGER_ATOMS atoms: it costs rounds there)
+        # (so is a first try on more than EXCHANGE_POLISH_EAGER_ATOMS atoms: there it failed at seconds a try)
         small = n_atoms <= EXCHANGE_POLISH_EAGER_ATOMS
         first = not np.isfinite(self.last_try) and small
         close = violation <= EXCHANGE_POLISH_GAP_FACTOR * self.tol.obj_gap
