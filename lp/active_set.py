@@ -10,8 +10,8 @@ The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated
 insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
 factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh
 factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD).
-Each outer step adds columns violating ``Phi^T p <= 1`` (:func:`entering_batch`: largest
-first, no two nearly parallel); the inner loop makes ``c`` stationary on the passive set ``P``
+Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to ``_ADD_BATCH``,
+largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
 from ``c`` towards ``z`` stops at the first component reaching zero, which leaves ``P``. A
@@ -31,14 +31,13 @@ import numpy as np
 
 from relucert.lp.compensated import dot_transpose, refined_stationary_dual, residual
 from relucert.lp.qr_factors import KeptFactors, ThinQR as _ThinQR, swap_in as _swap_in, triangular_solve
-from relucert.tolerances import (ACTIVE_SET_BATCH_COSINE, ACTIVE_SET_EQUILIBRATION_SPREAD, ACTIVE_SET_PRICING_BATCH,
-                                 ACTIVE_SET_PRICING_POOL, ACTIVE_SET_QR_RANK_MARGIN, DUAL_REFINE_STEPS, Tolerances,
-                                 resolve)
+from relucert.tolerances import (ACTIVE_SET_EQUILIBRATION_SPREAD, ACTIVE_SET_QR_RANK_MARGIN, DUAL_REFINE_STEPS,
+                                 Tolerances, resolve)
 
-__all__ = ["ActiveSetResult", "entering_batch", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
+__all__ = ["ActiveSetResult", "nonneg_lasso_active_set", "refined_finish", "refine_weights"]
 
-#: Inner steps allowed per column of Phi (plus a floor).
-_STEPS_PER_COLUMN, _STEPS_FLOOR = 4, 200
+#: Inner steps allowed per column of Phi (plus a floor); violating columns per pricing.
+_STEPS_PER_COLUMN, _STEPS_FLOOR, _ADD_BATCH = 4, 200, 16
 
 
 @dataclass(frozen=True)
@@ -130,50 +129,6 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     z = (Vt.T @ (Uty / s - lam * w / s)) / scale
     p = (y - U @ Uty) / lam + U @ w
     return z, p
-
-
-def entering_batch(Phi: np.ndarray, w: np.ndarray, threshold: float) -> list[int]:
-    """The columns one pricing enters, largest violation first: among the
-    ``ACTIVE_SET_PRICING_POOL`` largest entries of ``w`` above ``threshold``, up to
-    ``ACTIVE_SET_PRICING_BATCH`` whose cosine with every column chosen before them is at most
-    ``ACTIVE_SET_BATCH_COSINE`` (the largest violator always enters).
-
-    Parameters
-    ----------
-    Phi : ndarray, shape (n, K)
-    w : ndarray, shape (K,)
-        ``Phi^T p - 1``, ``-inf`` where a column may not enter.
-    threshold : float
-
-    Returns
-    -------
-    list of int
-
-    Examples
-    --------
-    The second column is the first scaled: it does not enter with it.
-
-    >>> Phi = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 1.0]])
-    >>> entering_batch(Phi, np.array([0.5, 0.4, 0.3]), 0.0)
-    [0, 2]
-    """
-    K = w.size
-    pool = np.argpartition(-w, ACTIVE_SET_PRICING_POOL)[:ACTIVE_SET_PRICING_POOL] \
-        if K > ACTIVE_SET_PRICING_POOL else np.arange(K)
-    pool = pool[np.argsort(-w[pool], kind="stable")]
-    pool = pool[w[pool] > threshold]
-    if pool.size <= 1:
-        return [int(t) for t in pool]
-    U = Phi[:, pool]
-    norms = np.linalg.norm(U, axis=0)
-    G = (U.T @ U) / np.maximum(np.outer(norms, norms), np.finfo(float).tiny)
-    chosen = [0]
-    for i in range(1, pool.size):
-        if len(chosen) == ACTIVE_SET_PRICING_BATCH:
-            break
-        if np.all(G[i, chosen] <= ACTIVE_SET_BATCH_COSINE):
-            chosen.append(i)
-    return [int(pool[i]) for i in chosen]
 
 
 def _swap_rest(fac: _ThinQR, c: np.ndarray, js: list[int], room: int) -> int:
@@ -317,7 +272,8 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
             break
         # several violators enter at once (each pricing costs O(n K)); the inner loop's
         # steps still decrease the objective, and a lone dependent violator is swapped in
-        top = entering_batch(Phi, w, tol.dual_feas)
+        top = np.argpartition(-w, _ADD_BATCH)[:_ADD_BATCH] if K > _ADD_BATCH else np.arange(K)
+        top = [int(t) for t in top[np.argsort(-w[top], kind="stable")] if w[t] > tol.dual_feas]
         # the independent columns in one block update, in order (those one-by-one
         # insertions would accept); a dependent one is skipped, as insert() would refuse it
         added = fac.insert_independent(top)

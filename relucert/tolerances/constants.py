@@ -230,18 +230,6 @@ EXCHANGE_POLISH_EAGER_ATOMS = 512
 #: otherwise the SVD decides, as before (proofs/finite_lasso_backends.md).
 ACTIVE_SET_QR_RANK_MARGIN = 2.0
 
-# --- the active set's pricing in batches (engineer qp, session 11, issue 16; lp/active_set.py) ---
-#: Each pricing of the active-set lasso looks at the ``ACTIVE_SET_PRICING_POOL`` columns most
-#: violating ``Phi^T p <= 1`` and enters up to ``ACTIVE_SET_PRICING_BATCH`` of them, largest
-#: first, skipping a column whose cosine with one already chosen exceeds
-#: ``ACTIVE_SET_BATCH_COSINE``: the exchange's violators come from neighbouring chambers, and
-#: nearly parallel columns entered together mostly leave again (a step and a deletion each).
-#: Only the path changes: every step still decreases the objective, and the answer is checked
-#: against ``tol.dual_feas`` on every column as before (benchmarks/RESULTS.md, session 11).
-ACTIVE_SET_PRICING_POOL = 64
-ACTIVE_SET_PRICING_BATCH = 16
-ACTIVE_SET_BATCH_COSINE = 0.95
-
 # --- polishing's Newton steps (engineer bat, issue 16; lp/tv/polish.py) ---
 #: The polishing Newton step ``A dz = F`` (``A = M^T M / lam + H``, symmetric PSD) is solved on
 #: the eigenvectors of ``A`` with eigenvalue above this factor times the largest once the
