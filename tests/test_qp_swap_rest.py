@@ -34,7 +34,7 @@ def _conic_objective(Phi, y, lam):
 
 @pytest.mark.parametrize("seed, n, m, copies, lam", [(0, 20, 100, 3, 1e-4), (1, 20, 100, 3, 1e-4),
                                                     (0, 30, 200, 2, 1e-5), (0, 40, 60, 3, 1e-3)])
-def test_batched_pricing_and_swaps_reach_the_optimum(seed, n, m, copies, lam, monkeypatch):
+def test_swaps_without_a_new_pricing_reach_the_optimum(seed, n, m, copies, lam, monkeypatch):
     """At small lam the support fills the span (n columns): the later violators are in it and
     enter by swaps; at lam = 1e-3 (n = 40) only by insertions."""
     rng = np.random.default_rng(seed)
