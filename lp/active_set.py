@@ -9,16 +9,19 @@ proofs/exchange_method.md, "The finite QP").
 The passive columns' thin QR factors (:mod:`relucert.lp.qr_factors`) are updated by column
 insertions (a batch by one block update) and deletions (O(n k) per step), and may start from
 factors kept from an earlier solve (``kept``); the final answer is re-derived from a fresh
-factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD). Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to
-``_ADD_BATCH``, largest first); the inner loop makes ``c`` stationary on the passive set ``P``
+factorisation of the passive columns (Householder QR when its rank bound holds, else the SVD).
+Each outer step adds the columns most violating ``Phi^T p <= 1`` (up to ``_ADD_BATCH``,
+largest first); the inner loop makes ``c`` stationary on the passive set ``P``
 while keeping ``c >= 0``: the stationary point ``z`` on ``P`` (from the QR factors: nearly
 dependent ReLU features do not square their conditioning) is taken if positive, else the step
 from ``c`` towards ``z`` stops at the first component reaching zero, which leaves ``P``. A
 violating column in the span of ``P`` (QR insertion refused at relative residual ``tol.rank``)
 enters by a null-space swap, ``e_j - alpha`` with ``Phi_P alpha = phi_j``, which keeps ``Phi c``
 (hence ``p``) fixed and lowers ``sum c`` since ``sum alpha = phi_j^T p > 1``, until a passive
-column leaves. Every step decreases the objective, so no passive set repeats and the method is
-finite in exact arithmetic; a step budget guards against float cycling.
+column leaves; the batch's other dependent violators then follow by swaps without a new
+pricing where ``sum alpha > 1`` (:func:`_swap_rest`). Every step decreases the objective, so
+no passive set repeats and the method is finite in exact arithmetic; a step budget guards
+against float cycling.
 """
 from __future__ import annotations
 
@@ -126,6 +129,32 @@ def _stationary_point(A: np.ndarray, y: np.ndarray, lam: float, tol: Tolerances)
     z = (Vt.T @ (Uty / s - lam * w / s)) / scale
     p = (y - U @ Uty) / lam + U @ w
     return z, p
+
+
+def _swap_rest(fac: _ThinQR, c: np.ndarray, js: list[int], room: int) -> int:
+    """After a null-space swap (``Phi c``, hence ``p``, unchanged), the pricing's other
+    violators ``js`` in the span of the passive columns are swapped in too, one after another,
+    without a new pricing: each only where its coefficients ``alpha`` on the current passive
+    columns have ``sum alpha > 1`` (the objective then drops by ``lam t (sum alpha - 1)``, so
+    each swap is a descent step as the first). Stops at ``room`` swaps or at a column that
+    does not enter (the inner loop then restores stationarity). Returns the swaps made."""
+    done = 0
+    for j in js:
+        if done >= room:
+            break
+        alpha = fac.coefficients(fac.Phi[:, j])
+        if not float(np.sum(alpha)) > 1.0:
+            continue
+        out = _swap_in(fac, c, j, 1.0, alpha)
+        done += 1
+        if out is None or out == j:
+            c[j] = 0.0
+            break
+        fac.delete(out)
+        if not fac.insert(j):
+            c[j] = 0.0
+            break
+    return done
 
 
 def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.ndarray | None = None,
@@ -263,6 +292,7 @@ def nonneg_lasso_active_set(Phi: np.ndarray, y: np.ndarray, lam: float, c0: np.n
                 c[j] = 0.0
                 continue
             blocked[:] = False
+            steps += _swap_rest(fac, c, [t for t in top if t != j], budget - steps)
         else:
             c[j] = 0.0
     # final answer from a fresh factorisation (QR or SVD) of the passive columns

@@ -6,7 +6,7 @@ vectorised over numpy arrays, give the residual ``r = y - A z`` and the products
 absolute terms (Ogita, Rump and Oishi, "Accurate sum and dot product", SIAM J. Sci.
 Comput. 26, 2005: Dot2), instead of ``eps`` times it. On top of them,
 :func:`refined_stationary_dual` refines the stationary point of the lasso restricted to a
-support in double-double (iterative refinement: float corrections from the SVD, the
+support in double-double (iterative refinement: float corrections from a QR or SVD factor, the
 residual of the stationarity equations compensated), so that the dual vector
 ``p = (y - A z)/lam`` is accurate to about one unit in the last place of ``p`` itself
 instead of ``eps |y| / lam`` per entry (proofs/natural_units.md, "Compensated duals").
@@ -24,6 +24,8 @@ This module knows nothing about networks: ``A`` is a matrix.
 from __future__ import annotations
 
 import numpy as np
+
+from relucert.tolerances import ACTIVE_SET_QR_RANK_MARGIN
 
 __all__ = ["two_sum", "two_prod", "residual", "dot_transpose", "masked_sums", "refined_stationary_dual"]
 
@@ -157,14 +159,41 @@ def masked_sums(mask: np.ndarray, p: np.ndarray, X: np.ndarray) -> np.ndarray:
     return s + c
 
 
+def _normal_solver(B: np.ndarray, rank_tol: float):
+    """``g -> (B^T B)^-1 g`` for the columns ``B`` (k <= n), or None when they are rank deficient
+    (smallest singular value at most ``rank_tol`` times the largest).
+
+    From the triangular factor of a Householder QR ``B = Q R`` (``(B^T B)^-1 = R^-1 R^-T``; ``Q``
+    is never formed) when ``||R||_F ||R^-1||_F``, an upper bound of ``s_max / s_min``, shows the
+    rank test passed with ``ACTIVE_SET_QR_RANK_MARGIN`` to spare; otherwise from the SVD
+    ``B = U S V^T`` (``V S^-2 V^T``), which then decides the rank as before. Both are the same
+    operator: only its rounding differs, and the refinement's compensated residual corrects it."""
+    from scipy.linalg import lapack
+
+    from relucert.lp.qr_factors import triangular_solve
+
+    if B.shape[1] <= B.shape[0]:
+        R = np.linalg.qr(B, mode="r")[: B.shape[1]]
+        Rinv, info = lapack.dtrtri(np.asfortranarray(R), lower=0)
+        if (info == 0 and np.all(np.isfinite(Rinv))
+                and np.linalg.norm(R) * np.linalg.norm(Rinv) * ACTIVE_SET_QR_RANK_MARGIN * rank_tol < 1.0):
+            R = np.asfortranarray(R)
+            return lambda g: triangular_solve(R, triangular_solve(R, g, transpose=True))
+    _, s, Vt = np.linalg.svd(B, full_matrices=False)
+    if s[-1] <= rank_tol * s[0]:
+        return None
+    return lambda g: Vt.T @ ((Vt @ g) / (s * s))
+
+
 def refined_stationary_dual(A: np.ndarray, y: np.ndarray, lam: float, weight: np.ndarray, z0: np.ndarray,
                             steps: int, rank_tol: float):
     """The stationary point of ``0.5 ||A z - y||^2 + lam weight^T z`` (no sign constraint)
     refined in double-double from ``z0``, and its dual ``p = (y - A z)/lam``.
 
     Each step computes the stationarity residual ``g = A^T (y - A z) - lam weight`` compensated
-    and corrects ``z`` by the float solution of ``A^T A dz = g`` (the SVD of the
-    column-equilibrated ``A``, powers of two: exact scaling); ``z`` is kept as ``hi + lo``.
+    and corrects ``z`` by the float solution of ``A^T A dz = g`` (:func:`_normal_solver` of the
+    column-equilibrated ``A``, powers of two: exact scaling: the triangular factor of its QR,
+    or its SVD); ``z`` is kept as ``hi + lo``.
 
     Parameters
     ----------
@@ -193,8 +222,8 @@ def refined_stationary_dual(A: np.ndarray, y: np.ndarray, lam: float, weight: np
     if A.shape[1] == 0 or not np.all(norms > 0):
         return None
     scale = np.ldexp(1.0, np.frexp(norms)[1])
-    U, s, Vt = np.linalg.svd(A / scale, full_matrices=False)
-    if s[-1] <= rank_tol * s[0]:
+    solve = _normal_solver(A / scale, rank_tol)
+    if solve is None:
         return None
     z_hi = np.array(z0, dtype=np.float64, copy=True)
     z_lo = np.zeros_like(z_hi)
@@ -204,8 +233,8 @@ def refined_stationary_dual(A: np.ndarray, y: np.ndarray, lam: float, weight: np
         g_hi, g_lo = dot_transpose(A, r_hi, r_lo)
         g = (g_hi - lam * weight) + g_lo
         g_norm = float(np.max(np.abs(g)))
-        # A^T A dz = g with A = B D: dz = D^-1 V S^-2 V^T D^-1 g
-        dz = (Vt.T @ ((Vt @ (g / scale)) / (s * s))) / scale
+        # A^T A dz = g with A = B D: dz = D^-1 (B^T B)^-1 D^-1 g
+        dz = solve(g / scale) / scale
         z_hi, lo = two_sum(z_hi, dz)
         z_hi, z_lo = _renormalise(z_hi, lo + z_lo)
     r_hi, r_lo = residual(y, A, z_hi, z_lo)

@@ -289,12 +289,14 @@ class ThinQR:
         return z, self.dual(y, lam, parts)
 
 
-def swap_in(fac: ThinQR, c: np.ndarray, j: int, toward: float) -> int | None:
+def swap_in(fac: ThinQR, c: np.ndarray, j: int, toward: float, alpha: np.ndarray | None = None) -> int | None:
     """Column ``j`` lies in the span of the passive columns: move along the null direction
     ``e_j - alpha`` (``toward`` = +1) or its opposite, which keeps ``Phi c`` fixed and changes
     the objective by ``lam t (1 - sum alpha)`` per unit ``t``, up to the first zero. Returns
-    the column that left (``j`` itself when it is the one), or None when nothing can move."""
-    alpha = fac.coefficients(fac.Phi[:, j])
+    the column that left (``j`` itself when it is the one), or None when nothing can move.
+    ``alpha``: ``fac.coefficients(Phi[:, j])`` when the caller has it."""
+    if alpha is None:
+        alpha = fac.coefficients(fac.Phi[:, j])
     idx = np.array(fac.cols, dtype=np.int64)
     d = -toward * alpha                       # change of c[idx] per unit t; c[j] changes by +toward
     cand = [(c[idx][d < 0] / -d[d < 0], idx[d < 0])]

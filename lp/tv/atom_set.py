@@ -14,7 +14,7 @@ from relucert.lp.tv.merge import merge_atoms
 from relucert.lp.tv.oracle_api import OracleScan
 from relucert.tolerances import EXCHANGE_ATOM_CAP, Tolerances
 
-__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "add_violators"]
+__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "add_violators", "FeatureColumns"]
 
 
 def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -202,3 +202,33 @@ def add_violators(theta_set: np.ndarray, sign_set: np.ndarray, scan: OracleScan,
     theta_set, sign_set = dedupe_add(theta_set, sign_set, scan.point[order], scan.sign[order].astype(float), tol,
                                      radius=radius)
     return theta_set, sign_set, theta_set.shape[0] > size_before
+
+
+class FeatureColumns:
+    """The signed ReLU feature columns ``Phi = max(0, X~ theta^T) * sign`` of the exchange's atom
+    set, round after round: when the set only grew (its first atoms and signs are those of the
+    last call, bit for bit) only the new columns are computed, by the formula of a full build
+    (a column's entries can differ from a full build's only in the last bit, where BLAS orders
+    the ``D`` products of a dot product differently). Any other set is built in full.
+
+    Parameters
+    ----------
+    Xl : ndarray, shape (n, D)
+        Lifted data points (rows).
+    """
+
+    def __init__(self, Xl: np.ndarray):
+        self.Xl = Xl
+        self.theta, self.sign, self.Phi = None, None, None
+
+    def __call__(self, theta_set: np.ndarray, sign_set: np.ndarray) -> np.ndarray:
+        """``Phi`` of the atoms ``theta_set`` (K, D) with signs ``sign_set`` (K,): (n, K)."""
+        m = 0 if self.theta is None else self.theta.shape[0]
+        if (m and theta_set.shape[0] >= m and np.array_equal(theta_set[:m], self.theta)
+                and np.array_equal(sign_set[:m], self.sign)):
+            new = np.maximum(0.0, self.Xl @ theta_set[m:].T) * sign_set[None, m:]
+            Phi = np.hstack([self.Phi, new])
+        else:
+            Phi = np.maximum(0.0, self.Xl @ theta_set.T) * sign_set[None, :]
+        self.theta, self.sign, self.Phi = theta_set.copy(), sign_set.copy(), Phi
+        return Phi

@@ -28,7 +28,7 @@ import numpy as np
 from relucert.errors import SolverError
 from relucert.results import Status
 from relucert.lp.tv.anytime import run_deadlines, with_anytime_bound
-from relucert.lp.tv.atom_set import add_violators, interpolating_atoms, merge_answer, update_atom_set
+from relucert.lp.tv.atom_set import FeatureColumns, add_violators, interpolating_atoms, merge_answer, update_atom_set
 from relucert.lp.tv.candidate import (CandidateEvaluation, accept_limit, as_oracle, diagnose, evaluate_candidate,
                                       refined_dual_scan)
 from relucert.lp.tv.polish import dual_rounding_floor
@@ -249,6 +249,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
     last = None    # the last iterate (theta, amplitude, p) when its scan was incomplete
     policy = PolishPolicy(oracle, y, lam, tol)
     kept = KeptFactors()   # the active set's factors of the last support, for the next round's QP
+    features = FeatureColumns(Xl)   # Phi of the atom set, only the new columns computed
     qp_error = None
     prev_max = np.inf   # the last scan's max |eta_p| found (the first QP is not refined)
     stopped = f"iteration limit of {max_iter} rounds"
@@ -261,7 +262,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             if deadline is not None and t0 >= deadline:
                 stopped = "time limit reached"
                 break
-            Phi = np.maximum(0.0, Xl @ theta_set.T) * sign_set[None, :]
+            Phi = features(theta_set, sign_set)
             try:
                 if lam > 0:
                     warm = None if c_prev is None else np.concatenate([c_prev, np.zeros(Phi.shape[1] - c_prev.size)])

@@ -23,7 +23,8 @@ import numpy as np
 import scipy.linalg
 
 from relucert.lp.tv.merge import sign_vectors
-from relucert.tolerances import POLISH_FLOOR_FACTOR, POLISH_SHORT_STEP, POLISH_STEP_RCOND, Tolerances, resolve
+from relucert.tolerances import (POLISH_FLOOR_FACTOR, POLISH_SHORT_STEP, POLISH_STALL_RATIO, POLISH_STEP_RCOND,
+                                 Tolerances, resolve)
 
 __all__ = ["polish", "polish_pruned", "snap_to_faces", "dual_rounding_floor"]
 
@@ -248,7 +249,10 @@ def polish(X_lift: np.ndarray, y: np.ndarray, lam: float, theta: np.ndarray, amp
             continue
         if not accepted:
             break
+        stalled = robust and res_new > POLISH_STALL_RATIO * res
         z, pp, res = z_new, p_new, res_new
+        if stalled:   # the truncated steps are at the singular system's residual floor
+            break
     r = norm_blocks(z)
     new_theta = np.array([bases[j] @ z[offs[j]:offs[j + 1]] / r[j] for j in range(k)])
     new_sig = sign_vectors(X_lift, new_theta, tol)

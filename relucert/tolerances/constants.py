@@ -214,6 +214,12 @@ QR_KEEP_RESIDUAL = 1e-10
 #: d = 2 every try above 1.2e-8 failed ("atoms left their face"), each at about the cost of a
 #: round; at n = 30 first tries at 5e-6 succeed (benchmarks/RESULTS.md, session 8, r8-qp).
 EXCHANGE_POLISH_GAP_FACTOR = 10.0
+#: For lam > 0 the FIRST polishing try, and a try because the gap stalled, wait for that gap too
+#: when the merged network has more than this many atoms: at n = 1000, d = 2, lam = 0.001 the
+#: first try at a gap of 3.7e-5 (906 atoms) failed after 3.4 s, and the try three rounds later,
+#: at 7.8e-9, certified; on uniform-noise four stall tries between 3.5e-7 and 1.8e-8 (979 atoms)
+#: failed at 5-8 s each (benchmarks/RESULTS.md, session 11, engineer qp); small networks as before.
+EXCHANGE_POLISH_EAGER_ATOMS = 512
 
 # --- the finite QP's final factorisation (engineer qp, session 9, issue 16; lp/active_set.py) ---
 #: The active set's answer comes from a fresh Householder QR ``B = Q R`` of its (equilibrated)
@@ -236,6 +242,12 @@ POLISH_STEP_RCOND = 1e-12
 #: then switches to the truncated step (a least-squares step on a singular system is mostly
 #: noise, and the line search accepts a vanishing part of it).
 POLISH_SHORT_STEP = 2.0 ** -10
+#: Newton with the truncated step (lam > 0) stops after an accepted step that lowered the
+#: residual by less than this factor: it is then at the residual floor of its singular system.
+#: At n = 1000, d = 2, lam = 0.001 (about 1000 unknowns) the residual fell 9e-4 -> 2e-6 -> 1.43e-7
+#: in three steps, then by 1e-3 relative in twelve more, each an eigendecomposition (0.1 s); the
+#: answer is judged by the certified gap either way (engineer qp, session 11).
+POLISH_STALL_RATIO = 0.99
 
 # The branch and bound's constants (lp/tv/bab/, its oracle and its certificates) live in
 # relucert/tolerances/branch_and_bound.py; they are re-exported here, so every import of
