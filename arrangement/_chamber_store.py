@@ -71,12 +71,14 @@ def _dedup(h: np.ndarray):
     starts = np.flatnonzero(new)
     first = np.minimum.reduceat(o, starts)  # the smallest index of each group
     grp = np.cumsum(new) - 1
-    perm = np.argsort(first, kind="stable")
-    rank_of = np.empty_like(perm)
-    rank_of[perm] = np.arange(len(perm))
+    # the groups ranked by first occurrence: the firsts are distinct indices below len(h), so
+    # a bitmap of them and its running count rank them (no sort)
+    mark = np.zeros(len(h), dtype=bool)
+    mark[first] = True
+    rank_at = np.cumsum(mark, dtype=np.int64) - 1
     ids = np.empty(len(h), dtype=np.int64)
-    ids[o] = rank_of[grp]
-    return ids, first[perm], o, starts
+    ids[o] = rank_at[first][grp]
+    return ids, np.flatnonzero(mark), o, starts
 
 
 def _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start):
