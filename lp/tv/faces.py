@@ -14,7 +14,7 @@ from math import comb
 
 import numpy as np
 
-from relucert.lp.tv.chamber_arrays import D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, feasible_in_cone
+from relucert.lp.tv.chamber_arrays import D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, count_buckets, feasible_in_cone
 
 __all__ = ["face_maxima_small"]
 
@@ -149,8 +149,10 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
         fbest, fpoint = fcand[np.arange(mc), jf], W[np.arange(mc), jf]
         rest = np.flatnonzero(~done)
         counts = mask[rest].sum(axis=1)
-        for lo, hi in D4_BUCKETS:
-            sel = rest[(counts >= lo) & (counts <= hi)]
+        inside = (counts >= D4_BUCKETS[0][0]) & (counts <= D4_BUCKETS[-1][1])
+        rest, counts = rest[inside], counts[inside]
+        for at, hi in count_buckets(counts, D4_BUCKETS):
+            sel = rest[at]
             step = max(1, D4_WORK // max(1, comb(hi, 2) * hi))   # pairs: the rays are cached
             for s0 in range(0, sel.size, step):
                 rows = sel[s0:s0 + step]

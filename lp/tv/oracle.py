@@ -29,7 +29,8 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
-from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays, row_norms
+from relucert.lp.tv.chamber_arrays import (MAX_PAIR_FACETS, count_buckets, interior_masks, is_pointed, padded_facets,
+                                           padded_rays, row_norms)
 from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
@@ -299,15 +300,15 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
             [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
             # chunk's largest count would multiply the work of typical chambers
+            # (a few chambers go in one call: count_buckets)
             counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
+            cand = np.flatnonzero((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1]))
             groups = []
-            for lo, hi in _FACET_BUCKETS:
-                sel = np.flatnonzero((counts >= lo) & (counts <= hi)
-                                     & ((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1])))
-                if sel.size:
-                    G, gmask = padded_facets(arr, rows[sel])
-                    rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
-                    groups.append((sel, G, gmask, rays))
+            for at, _ in count_buckets(counts[cand], _FACET_BUCKETS, MAX_PAIR_FACETS):
+                sel = cand[at]
+                G, gmask = padded_facets(arr, rows[sel])
+                rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+                groups.append((sel, G, gmask, rays))
             batched = None
             faces = _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, tol.sign_zero, cutoff, pointed)
         else:
