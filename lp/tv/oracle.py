@@ -155,6 +155,20 @@ def _upper_bounds(arr: Arrangement, p: np.ndarray, V: np.ndarray, prior, zero_re
     return norms, bounds, key
 
 
+def _ray_bounds_needed(arr: Arrangement, rows: np.ndarray, Vc: np.ndarray, needs, inside_pm, zero_rel: float):
+    """:func:`ray_bounds` of the chunk's chambers where some sign needs its faces (needed and
+    ``v`` not interior: only there does the scan read the bound), ``inf`` elsewhere; the
+    bounds are computed chamber by chamber, so each is the one of a call on all rows."""
+    want = np.flatnonzero((needs[0] & ~inside_pm[0]) | (needs[1] & ~inside_pm[1]))
+    if want.size == rows.size:
+        return ray_bounds(arr, rows, Vc, zero_rel)
+    out = (np.full(rows.shape[0], np.inf), np.full(rows.shape[0], np.inf))
+    if want.size:
+        plus, minus = ray_bounds(arr, rows[want], Vc[want], zero_rel)
+        out[0][want], out[1][want] = plus, minus
+    return out
+
+
 def _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, zero_rel, cutoff, pointed):
     """The exact face maxima of a chunk's chambers (:func:`face_maxima_small`) for ``+v`` and
     ``-v`` together, one kernel call per facet-count group (the kernel works chamber by
@@ -295,7 +309,7 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         # each sign only where its own bound passes the cut-off (the other keeps its bound)
         needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
         # d = 3: the extreme rays' bound settles a chamber below the cut-off without its faces
-        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+        ray_ub = _ray_bounds_needed(arr, rows, Vc, needs, inside_pm, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
         skips = [np.zeros(rows.shape[0], dtype=bool)] * 2 if ray_ub is None else \
             [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
