@@ -115,6 +115,13 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     mask = np.zeros((mc, max(fmax, 1)), dtype=bool)
     if fmax == 0:
         return G, mask
+    if int(counts.min()) == fmax:     # one facet count (the radii's groups): no mask, no scatter
+        hp = arr.facet_indices[(starts[:, None] + np.arange(fmax)[None, :]).ravel()].astype(np.int64)
+        bit = (arr.sign_patterns[np.repeat(rows, fmax), hp // 8] >> (hp % 8)) & 1
+        sgn = np.where(bit == 1, 1.0, -1.0)
+        G = (sgn[:, None] * np.take(arr.X_lift, hp, axis=0)).reshape(mc, fmax, D)
+        mask[:] = True
+        return G, mask
     k = np.arange(fmax)
     mask[:, :fmax] = k[None, :] < counts[:, None]
     r_idx, c_idx = np.nonzero(mask)
