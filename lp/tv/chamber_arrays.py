@@ -275,10 +275,10 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = padded_facets(arr, rows)
-            gn = np.linalg.norm(G, axis=2)
+            gn = row_norms(G)
             t3 = np.array(list(combinations(range(G.shape[1]), 3)))
             R = _triple_cross4(G, t3)                                        # (mc, P, 4)
-            rn = np.linalg.norm(R, axis=2)
+            rn = row_norms(R)
             scale = np.prod(gn[:, t3], axis=2)
             trip = mask[:, t3].all(axis=2)
             line = trip & (rn > zero_rel * scale)
