@@ -138,20 +138,20 @@ def _upper_bounds(arr: Arrangement, p: np.ndarray, V: np.ndarray, prior, zero_re
     if centre:
         finite, rho_slack = _radius_slack(arr, zero_rel)
     norms, bounds, key = np.empty(m), np.empty((m, 2)), np.empty(m)
-    for s in range(0, m, _BOUND_BLOCK):
+    for s in range(0, m, _BOUND_BLOCK):     # (the two signs' bounds as contiguous columns)
         sl = slice(s, min(m, s + _BOUND_BLOCK))
         Vs = V[sl]
         nr = row_norms(Vs)
-        b = np.repeat(nr[:, None], 2, axis=1)
+        b0 = b1 = nr
         if prior is not None:
             moved = row_norms(Vs - V_prev[sl]) if V_prev is not None else row_norms(moved_V[sl])
-            b = np.minimum(b, b_prev[sl] + moved[:, None])
+            bp = b_prev[sl]
+            b0, b1 = np.minimum(nr, bp[:, 0] + moved), np.minimum(nr, bp[:, 1] + moved)
         if centre:
             cv = np.einsum("md,md->m", Vs, arr.interior[sl])
             slack = np.where(finite[sl], nr * rho_slack[sl], np.inf)
-            np.minimum(b[:, 0], np.maximum(cv + slack, 0.0), out=b[:, 0])
-            np.minimum(b[:, 1], np.maximum(slack - cv, 0.0), out=b[:, 1])
-        norms[sl], bounds[sl], key[sl] = nr, b, np.maximum(b[:, 0], b[:, 1])
+            b0, b1 = np.minimum(b0, np.maximum(cv + slack, 0.0)), np.minimum(b1, np.maximum(slack - cv, 0.0))
+        norms[sl], bounds[sl, 0], bounds[sl, 1], key[sl] = nr, b0, b1, np.maximum(b0, b1)
     return norms, bounds, key
 
 
