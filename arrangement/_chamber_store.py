@@ -87,22 +87,25 @@ def _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start):
     a class (Lemma 1), so there are no duplicates; the finds of one chamber are contiguous
     in the hash order ``o`` (groups starting at ``starts``)."""
     cls_sorted = fcls[o]
-    sz = sizes[cls_sorted]
     glen = np.diff(np.r_[starts, len(o)])
-    gsum = np.add.reduceat(sz, starts)
     gid = ids[o[starts]]
     cnt = np.zeros(M, dtype=np.int64)
-    cnt[gid] = gsum
     fptr = np.zeros(M + 1, dtype=np.int64)
+    if np.all(sizes == 1):   # one member per class: a chamber's finds are its facets, in o's order
+        cnt[gid] = glen
+        fptr[1:] = np.cumsum(cnt)
+        off = np.repeat(fptr[gid] - starts, glen) + np.arange(len(o))
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        fidx[off] = members_all[member_start[cls_sorted]]
+        return fptr, fidx
+    sz = sizes[cls_sorted]
+    cnt[gid] = np.add.reduceat(sz, starts)
     fptr[1:] = np.cumsum(cnt)
     cs = np.cumsum(sz) - sz
     off = np.repeat(fptr[gid] - cs[starts], glen) + cs
     fidx = np.empty(int(fptr[-1]), dtype=np.int64)
-    if np.all(sizes == 1):
-        fidx[off] = members_all[member_start[cls_sorted]]
-    else:
-        within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
-        fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
+    within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
+    fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
     return fptr, fidx
 
 
