@@ -355,7 +355,6 @@ def padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
     return R, mask
 
 
-
 def count_buckets(counts: np.ndarray, buckets, cube_cap: int | None = None) -> list[tuple[np.ndarray, int]]:
     """Positions of ``counts`` grouped for the kernels, as ``(positions, width)``: the buckets
     ``(lo, hi)`` that hold any, each with width ``hi``, except that going down from the top a
