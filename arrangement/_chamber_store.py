@@ -71,12 +71,14 @@ def _dedup(h: np.ndarray):
     starts = np.flatnonzero(new)
     first = np.minimum.reduceat(o, starts)  # the smallest index of each group
     grp = np.cumsum(new) - 1
-    perm = np.argsort(first, kind="stable")
-    rank_of = np.empty_like(perm)
-    rank_of[perm] = np.arange(len(perm))
+    # the groups ranked by first occurrence: the firsts are distinct indices below len(h), so
+    # a bitmap of them and its running count rank them (no sort)
+    mark = np.zeros(len(h), dtype=bool)
+    mark[first] = True
+    rank_at = np.cumsum(mark, dtype=np.int64) - 1
     ids = np.empty(len(h), dtype=np.int64)
-    ids[o] = rank_of[grp]
-    return ids, first[perm], o, starts
+    ids[o] = rank_at[first][grp]
+    return ids, np.flatnonzero(mark), o, starts
 
 
 def _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start):
@@ -85,22 +87,25 @@ def _facet_lists(fcls, ids, o, starts, M, sizes, members_all, member_start):
     a class (Lemma 1), so there are no duplicates; the finds of one chamber are contiguous
     in the hash order ``o`` (groups starting at ``starts``)."""
     cls_sorted = fcls[o]
-    sz = sizes[cls_sorted]
     glen = np.diff(np.r_[starts, len(o)])
-    gsum = np.add.reduceat(sz, starts)
     gid = ids[o[starts]]
     cnt = np.zeros(M, dtype=np.int64)
-    cnt[gid] = gsum
     fptr = np.zeros(M + 1, dtype=np.int64)
+    if np.all(sizes == 1):   # one member per class: a chamber's finds are its facets, in o's order
+        cnt[gid] = glen
+        fptr[1:] = np.cumsum(cnt)
+        off = np.repeat(fptr[gid] - starts, glen) + np.arange(len(o))
+        fidx = np.empty(int(fptr[-1]), dtype=np.int64)
+        fidx[off] = members_all[member_start[cls_sorted]]
+        return fptr, fidx
+    sz = sizes[cls_sorted]
+    cnt[gid] = np.add.reduceat(sz, starts)
     fptr[1:] = np.cumsum(cnt)
     cs = np.cumsum(sz) - sz
     off = np.repeat(fptr[gid] - cs[starts], glen) + cs
     fidx = np.empty(int(fptr[-1]), dtype=np.int64)
-    if np.all(sizes == 1):
-        fidx[off] = members_all[member_start[cls_sorted]]
-    else:
-        within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
-        fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
+    within = np.arange(int(sz.sum())) - np.repeat(cs, sz)
+    fidx[np.repeat(off, sz) + within] = _expand(members_all, member_start, sizes, cls_sorted)
     return fptr, fidx
 
 

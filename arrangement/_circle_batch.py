@@ -124,18 +124,30 @@ class _CircleBatch:
             got = cache[c] = FlagForms(self.data, flags[c])
         return got
 
-    def _bil_signs(self, W, Wa, We, flags, cache, c, a, b) -> np.ndarray:
+    def _bil_signs(self, W, Wa, We, flags, cache, c, a, b, first=None) -> np.ndarray:
         """Exact signs of ``z_a^T W_c z_b`` for paired index arrays (float filter of
-        ``FlagForms.bilinear_signs_pairs``; the undecided ones exactly)."""
+        ``FlagForms.bilinear_signs_pairs``; the undecided ones exactly). ``first``: ``a`` is
+        ``first[c]`` (one row per circle), whose products with ``W_c``, ``|W_c|`` and the error
+        bounds are then formed once per circle (the same sums) instead of once per entry."""
         d = self.data
+        if first is not None:
+            with _nonfinite_ok():
+                left = (np.einsum("ij,ijk->ik", d.Z[first], W), np.einsum("ij,ijk->ik", d.absZ[first], Wa),
+                        np.einsum("ij,ijk->ik", d.absZ[first], We))
         sg = np.zeros(len(a), dtype=np.int8)
         for lo in range(0, len(a), _PAIR_CHUNK):
             s = slice(lo, lo + _PAIR_CHUNK)
             cc, aa, bb = c[s], a[s], b[s]
             with _nonfinite_ok():
-                val = np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", d.Z[aa], W[cc]), d.Z[bb])
-                bound = (d.bound_factor2 * np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", d.absZ[aa], Wa[cc]), d.absZ[bb])
-                         + 2.0 * np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", d.absZ[aa], We[cc]), d.absZ[bb])
+                if first is None:
+                    zw = np.einsum("ij,ijk->ik", d.Z[aa], W[cc])
+                    aw = np.einsum("ij,ijk->ik", d.absZ[aa], Wa[cc])
+                    ae = np.einsum("ij,ijk->ik", d.absZ[aa], We[cc])
+                else:
+                    zw, aw, ae = (np.take(x, cc, axis=0) for x in left)
+                val = np.einsum("ij,ij->i", zw, d.Z[bb])
+                bound = (d.bound_factor2 * np.einsum("ij,ij->i", aw, d.absZ[bb])
+                         + 2.0 * np.einsum("ij,ij->i", ae, d.absZ[bb])
                          + _bilinear_underflow(d.rowsum[aa], d.rowsum[bb], d.r))
             out = _signs(val)
             for i in np.flatnonzero(~(np.abs(val) > bound)):
@@ -162,7 +174,8 @@ class _CircleBatch:
         rest[firsts] = False
         rest = np.flatnonzero(rest)
         delta = np.zeros(len(Ball), dtype=np.int8)
-        delta[rest] = self._bil_signs(W, Wa, We, flags, cache, circ[rest], Ball[firsts][circ[rest]], Ball[rest])
+        delta[rest] = self._bil_signs(W, Wa, We, flags, cache, circ[rest], Ball[firsts][circ[rest]], Ball[rest],
+                                      first=Ball[firsts])
         special = np.zeros(C, dtype=bool)
         special[circ[(delta == 0) & (np.arange(len(Ball)) != firsts[circ])]] = True
         # entries of circle c: (b, +) for b in Bs[c], then (b, -); at positions 2 off_c + ...

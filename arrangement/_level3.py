@@ -92,13 +92,13 @@ class _LevelThree:
             np.add.at(hside[s], mcls[sel], self.R[members_all[sel]])
         mem_rank = (members_all, mcls, csign, np.arange(len(mcls)) - np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], sizes))
         # finds: class ci contributes [G+ for every arc G] then [G- for every arc G]
+        # (each half, G+ or G- of one class, is a run of consecutive arcs: one repeat per array)
         foff = np.r_[0, np.cumsum(2 * narc)]
         fcls = np.repeat(np.arange(K), 2 * narc)
-        within = np.arange(foff[-1]) - foff[fcls]
-        fside = np.where(within < narc[fcls], 1, -1).astype(np.int8)
-        farc = aoff[fcls] + np.where(fside > 0, within, within - narc[fcls])
-        del within
-        fh = harc[farc] + np.where(fside > 0, hside[0][fcls], hside[1][fcls])
+        halves = np.repeat(narc, 2)
+        fside = np.repeat(np.tile(np.array([1, -1], dtype=np.int8), K), halves)
+        farc = np.arange(foff[-1]) - np.repeat(np.r_[0, np.cumsum(halves)[:-1]] - np.repeat(aoff[:-1], 2), halves)
+        fh = harc[farc] + np.repeat(hside.T.ravel(), halves)
         ids, first, o, starts = _dedup(fh)
         M = len(first)
         hashes = fh[first]

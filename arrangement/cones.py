@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog, nnls
 
 from relucert.tolerances import Tolerances, resolve
 
@@ -66,6 +65,8 @@ def region_max(v: np.ndarray, G: np.ndarray, *, tol: Tolerances | None = None) -
         mult = np.zeros(0)
         proj = v.copy()
     else:
+        from scipy.optimize import nnls   # (imported on first use: scipy.optimize costs 0.1-0.3 s to import)
+
         mult, _ = nnls(G.T, -v)
         mult = np.maximum(mult, 0.0)
         proj = v + G.T @ mult
@@ -95,6 +96,8 @@ def interior_margin(M: np.ndarray, duals: bool = False):
     >>> float(tau), theta.tolist()
     (1.0, [1.0, 1.0])
     """
+    from scipy.optimize import linprog
+
     M = np.asarray(M, dtype=np.float64)
     D = M.shape[1]
     res = linprog(np.r_[np.zeros(D), -1.0], A_ub=np.hstack([-M, np.ones((M.shape[0], 1))]),

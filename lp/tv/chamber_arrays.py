@@ -15,7 +15,7 @@ from relucert.arrangement.vertex_rays import cross4, vertex_rays
 
 __all__ = ["row_norms", "interior_masks", "padded_facets", "feasible_in_cone", "chamber_rays", "is_pointed", "padded_rays", "cross4",
            "ill_resolved_rays", "rays_from_lines",
-           "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK"]
+           "MAX_PAIR_FACETS", "D4_BUCKETS", "D4_WORK", "SMALL_BATCH_WORK", "count_buckets"]
 
 # chambers with more facets than this go to NNLS for the edge phase (memory ~ f^3)
 MAX_PAIR_FACETS = 24
@@ -23,6 +23,11 @@ MAX_PAIR_FACETS = 24
 # the number of (chamber, triple, facet) entries processed at once (memory)
 D4_BUCKETS = ((2, 6), (7, 9), (10, 13), (14, 18), (19, MAX_PAIR_FACETS))
 D4_WORK = 1 << 21
+# a kernel call's fixed cost (about a hundred numpy calls, ~0.5-1 ms) exceeds the padded work
+# of this many (chamber, pair, facet) entries: chambers this few go in one call, padded to
+# their largest facet count, instead of one call per facet-count bucket (padding changes no
+# value: the kernels work chamber by chamber and masked facets take part in no candidate)
+SMALL_BATCH_WORK = 1 << 15
 
 
 def row_norms(V: np.ndarray) -> np.ndarray:
@@ -109,6 +114,13 @@ def padded_facets(arr: Arrangement, rows: np.ndarray):
     G = np.zeros((mc, max(fmax, 1), D))
     mask = np.zeros((mc, max(fmax, 1)), dtype=bool)
     if fmax == 0:
+        return G, mask
+    if int(counts.min()) == fmax:     # one facet count (the radii's groups): no mask, no scatter
+        hp = arr.facet_indices[(starts[:, None] + np.arange(fmax)[None, :]).ravel()].astype(np.int64)
+        bit = (arr.sign_patterns[np.repeat(rows, fmax), hp // 8] >> (hp % 8)) & 1
+        sgn = np.where(bit == 1, 1.0, -1.0)
+        G = (sgn[:, None] * np.take(arr.X_lift, hp, axis=0)).reshape(mc, fmax, D)
+        mask[:] = True
         return G, mask
     k = np.arange(fmax)
     mask[:, :fmax] = k[None, :] < counts[:, None]
@@ -263,10 +275,10 @@ def _ray_pass(arr: Arrangement, zero_rel: float):
         for s0 in range(0, sel.size, step):
             rows = sel[s0:s0 + step]
             G, mask = padded_facets(arr, rows)
-            gn = np.linalg.norm(G, axis=2)
+            gn = row_norms(G)
             t3 = np.array(list(combinations(range(G.shape[1]), 3)))
             R = _triple_cross4(G, t3)                                        # (mc, P, 4)
-            rn = np.linalg.norm(R, axis=2)
+            rn = row_norms(R)
             scale = np.prod(gn[:, t3], axis=2)
             trip = mask[:, t3].all(axis=2)
             line = trip & (rn > zero_rel * scale)
@@ -342,3 +354,34 @@ def padded_rays(arr: Arrangement, rows: np.ndarray, zero_rel: float):
     R[r_idx, c_idx] = rays[starts[r_idx] + c_idx]
     return R, mask
 
+
+def count_buckets(counts: np.ndarray, buckets, cube_cap: int | None = None) -> list[tuple[np.ndarray, int]]:
+    """Positions of ``counts`` grouped for the kernels, as ``(positions, width)``: the buckets
+    ``(lo, hi)`` that hold any, each with width ``hi``, except that going down from the top a
+    bucket joins the group above it (width: that group's largest count) when the padding costs
+    at most ``SMALL_BATCH_WORK`` entries, ``rows * (width^3 - its own largest count^3)`` (a
+    call's fixed cost), and the group's width is at most ``cube_cap`` (None: no cap). Positions
+    in increasing order within each group.
+
+    >>> [(g.tolist(), w) for g, w in count_buckets(np.array([4, 9, 5]), ((0, 4), (5, 12)))]
+    [([0, 1, 2], 9)]
+    >>> [(g.tolist(), w) for g, w in count_buckets(np.array([4] * 600 + [9]), ((0, 4), (5, 12)))][::-1][0]
+    ([600], 12)
+    """
+    counts = np.asarray(counts)
+    found = []
+    for lo, hi in buckets:
+        sel = np.flatnonzero((counts >= lo) & (counts <= hi))
+        if sel.size:
+            found.append((sel, hi, int(counts[sel].max())))
+    out: list[tuple[list, int, int]] = []     # (position arrays, width, largest count)
+    for sel, hi, top in reversed(found):
+        if out:
+            parts, width, gtop = out[-1]
+            if ((cube_cap is None or gtop <= cube_cap)
+                    and sel.size * (gtop ** 3 - top ** 3) <= SMALL_BATCH_WORK):
+                out[-1] = (parts + [sel], gtop, gtop)
+                continue
+        out.append(([sel], hi, top))
+    return [(parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts)), width)
+            for parts, width, _ in reversed(out)]

@@ -103,7 +103,7 @@ def ray_bounds(arr: Arrangement, rows: np.ndarray, V: np.ndarray, zero_rel: floa
     owner = np.repeat(ok, cnt[ok])
     t = np.einsum("kd,kd->k", scaled[csr_positions(starts[ok], cnt[ok])], V[owner])
     at = np.cumsum(cnt[ok]) - cnt[ok]
-    slack = CENTRE_BOUND_SLACK * np.linalg.norm(V[ok], axis=1) / low[ok]
+    slack = CENTRE_BOUND_SLACK * row_norms(V[ok]) / low[ok]
     plus[ok] = np.maximum(np.maximum.reduceat(t, at), 0.0) + slack
     minus[ok] = np.maximum(-np.minimum.reduceat(t, at), 0.0) + slack
     return plus, minus
@@ -186,7 +186,7 @@ def _radii_d3(arr: Arrangement, zero_rel: float, rho: np.ndarray) -> None:
             rows = sel[s0:s0 + step]
             s0 += step
             G, mask = padded_facets(arr, rows)
-            gn = np.linalg.norm(G, axis=2)
+            gn = row_norms(G)
             R, ray = padded_rays(arr, rows, zero_rel)
             low = np.min(np.where(ray, np.matmul(R, arr.interior[rows][:, :, None])[:, :, 0], np.inf), axis=1)
             ok = (low >= 0.0) & euler_complete(R, _distinct_rays(R, ray, loose), G, gn,

@@ -14,7 +14,8 @@ from math import comb
 
 import numpy as np
 
-from relucert.lp.tv.chamber_arrays import D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, feasible_in_cone
+from relucert.lp.tv.chamber_arrays import (D4_BUCKETS, D4_WORK, MAX_PAIR_FACETS, count_buckets, feasible_in_cone,
+                                           row_norms)
 
 __all__ = ["face_maxima_small"]
 
@@ -72,8 +73,8 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
         False where no candidate passed (the caller projects those by NNLS).
     """
     mc, f, D = G.shape
-    vn = np.linalg.norm(V, axis=1)
-    gn = np.linalg.norm(G, axis=2)
+    vn = row_norms(V)
+    gn = row_norms(G)
     gn_safe = np.where(gn > 0, gn, 1.0)
     value = np.zeros(mc)
     point = np.full((mc, D), np.nan)
@@ -92,7 +93,7 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
     else:
         W = V[:, None, :] + mult[:, :, None] * G                  # (mc, f, D)
         W = W - (np.einsum("mfd,mfd->mf", W, G) / gn_safe ** 2)[:, :, None] * G
-    wn = np.linalg.norm(W, axis=2)
+    wn = row_norms(W)
     act = np.matmul(W, np.transpose(G, (0, 2, 1)))               # (mc, f, f): <W_j, g_k>
     feas = np.all((act >= -zero_rel * wn[:, :, None] * gn[:, None, :]) | ~mask[:, None, :], axis=2)
     ok = mask & (mult >= -zero_rel * vn[:, None] / gn_safe) & feas & (wn > zero_rel * vn[:, None])
@@ -111,7 +112,7 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
         Vr, Gr, Mr, gr = V[rest], G[rest], mask[rest], gn[rest]
         a, b = np.triu_indices(f, 1)
         R = np.cross(Gr[:, a, :], Gr[:, b, :])                  # (mr, P, 3)
-        rn = np.linalg.norm(R, axis=2)
+        rn = row_norms(R)
         R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
         t = np.einsum("md,mpd->mp", Vr, R)
         Wp = t[:, :, None] * R                                  # projection onto the edge line
@@ -149,8 +150,10 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
         fbest, fpoint = fcand[np.arange(mc), jf], W[np.arange(mc), jf]
         rest = np.flatnonzero(~done)
         counts = mask[rest].sum(axis=1)
-        for lo, hi in D4_BUCKETS:
-            sel = rest[(counts >= lo) & (counts <= hi)]
+        inside = (counts >= D4_BUCKETS[0][0]) & (counts <= D4_BUCKETS[-1][1])
+        rest, counts = rest[inside], counts[inside]
+        for at, hi in count_buckets(counts, D4_BUCKETS):
+            sel = rest[at]
             step = max(1, D4_WORK // max(1, comb(hi, 2) * hi))   # pairs: the rays are cached
             for s0 in range(0, sel.size, step):
                 rows = sel[s0:s0 + step]
@@ -174,7 +177,7 @@ def face_maxima_small(V: np.ndarray, G: np.ndarray, mask: np.ndarray, zero_rel: 
             pm = Mr[:, a] & Mr[:, b]
         R = np.concatenate([R, -R], axis=1)
         pm = np.concatenate([pm, pm], axis=1)
-        rn = np.linalg.norm(R, axis=2)
+        rn = row_norms(R)
         pm = pm & (rn > 0)
         R = R / np.where(rn > 0, rn, 1.0)[:, :, None]
         actr = np.matmul(R, np.transpose(Gr, (0, 2, 1)))
@@ -204,8 +207,8 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     :func:`face_maxima_small` (no zero conclusion from the rays of non-pointed cones).
     Returns (value, point, resolved) as :func:`face_maxima_small`."""
     mc, f, D = G.shape
-    vn = np.linalg.norm(V, axis=1)
-    gn = np.linalg.norm(G, axis=2)
+    vn = row_norms(V)
+    gn = row_norms(G)
     value = np.zeros(mc)
     point = np.full((mc, D), np.nan)
     resolved = np.zeros(mc, dtype=bool)
@@ -226,7 +229,7 @@ def _lower_faces_d4(V: np.ndarray, G: np.ndarray, mask: np.ndarray, rays, zero_r
     # a second projection onto the 2-face's plane (as for the one-facet candidates)
     t1, t2 = np.einsum("mpd,mpd->mp", W, ga), np.einsum("mpd,mpd->mp", W, gb)
     W = W - ((t1 * g22 - t2 * g12) / det)[:, :, None] * ga - ((t2 * g11 - t1 * g12) / det)[:, :, None] * gb
-    wn = np.linalg.norm(W, axis=2)
+    wn = row_norms(W)
     # rounding in <w, g_k> scales with the terms summed into w, not with ||w||: a thin
     # wedge (nearly opposite normals) has large multipliers and a small projection
     scale = vn[:, None] + np.abs(mu1) * np.sqrt(g11) + np.abs(mu2) * np.sqrt(g22)

@@ -29,7 +29,8 @@ import numpy as np
 from relucert.arrangement.chambers import Arrangement
 from relucert.arrangement.cones import region_max
 from relucert.arrangement.vectors import chamber_vectors
-from relucert.lp.tv.chamber_arrays import interior_masks, is_pointed, padded_facets, padded_rays, row_norms
+from relucert.lp.tv.chamber_arrays import (MAX_PAIR_FACETS, count_buckets, interior_masks, is_pointed, padded_facets,
+                                           padded_rays, row_norms)
 from relucert.lp.tv.chamber_bounds import chamber_radii, ray_bounds
 from relucert.lp.tv.faces import face_maxima_small
 from relucert.lp.tv.oracle_api import OracleScan
@@ -137,21 +138,35 @@ def _upper_bounds(arr: Arrangement, p: np.ndarray, V: np.ndarray, prior, zero_re
     if centre:
         finite, rho_slack = _radius_slack(arr, zero_rel)
     norms, bounds, key = np.empty(m), np.empty((m, 2)), np.empty(m)
-    for s in range(0, m, _BOUND_BLOCK):
+    for s in range(0, m, _BOUND_BLOCK):     # (the two signs' bounds as contiguous columns)
         sl = slice(s, min(m, s + _BOUND_BLOCK))
         Vs = V[sl]
         nr = row_norms(Vs)
-        b = np.repeat(nr[:, None], 2, axis=1)
+        b0 = b1 = nr
         if prior is not None:
             moved = row_norms(Vs - V_prev[sl]) if V_prev is not None else row_norms(moved_V[sl])
-            b = np.minimum(b, b_prev[sl] + moved[:, None])
+            bp = b_prev[sl]
+            b0, b1 = np.minimum(nr, bp[:, 0] + moved), np.minimum(nr, bp[:, 1] + moved)
         if centre:
             cv = np.einsum("md,md->m", Vs, arr.interior[sl])
             slack = np.where(finite[sl], nr * rho_slack[sl], np.inf)
-            np.minimum(b[:, 0], np.maximum(cv + slack, 0.0), out=b[:, 0])
-            np.minimum(b[:, 1], np.maximum(slack - cv, 0.0), out=b[:, 1])
-        norms[sl], bounds[sl], key[sl] = nr, b, np.maximum(b[:, 0], b[:, 1])
+            b0, b1 = np.minimum(b0, np.maximum(cv + slack, 0.0)), np.minimum(b1, np.maximum(slack - cv, 0.0))
+        norms[sl], bounds[sl, 0], bounds[sl, 1], key[sl] = nr, b0, b1, np.maximum(b0, b1)
     return norms, bounds, key
+
+
+def _ray_bounds_needed(arr: Arrangement, rows: np.ndarray, Vc: np.ndarray, needs, inside_pm, zero_rel: float):
+    """:func:`ray_bounds` of the chunk's chambers where some sign needs its faces (needed and
+    ``v`` not interior: only there does the scan read the bound), ``inf`` elsewhere; the
+    bounds are computed chamber by chamber, so each is the one of a call on all rows."""
+    want = np.flatnonzero((needs[0] & ~inside_pm[0]) | (needs[1] & ~inside_pm[1]))
+    if want.size == rows.size:
+        return ray_bounds(arr, rows, Vc, zero_rel)
+    out = (np.full(rows.shape[0], np.inf), np.full(rows.shape[0], np.inf))
+    if want.size:
+        plus, minus = ray_bounds(arr, rows[want], Vc[want], zero_rel)
+        out[0][want], out[1][want] = plus, minus
+    return out
 
 
 def _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, zero_rel, cutoff, pointed):
@@ -294,20 +309,20 @@ def scan_all_chambers(arr: Arrangement, p: np.ndarray, threshold: float, *, limi
         # each sign only where its own bound passes the cut-off (the other keeps its bound)
         needs = [bounds[rows, 0] > cutoff, bounds[rows, 1] > cutoff]
         # d = 3: the extreme rays' bound settles a chamber below the cut-off without its faces
-        ray_ub = ray_bounds(arr, rows, Vc, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+        ray_ub = _ray_bounds_needed(arr, rows, Vc, needs, inside_pm, tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
         skips = [np.zeros(rows.shape[0], dtype=bool)] * 2 if ray_ub is None else \
             [(ray_ub[c] <= cutoff) & needs[c] & ~inside_pm[c] for c in (0, 1)]
         if small:  # padded facets (and d = 3 rays) per facet-count bucket: padding to the
             # chunk's largest count would multiply the work of typical chambers
+            # (a few chambers go in one call: count_buckets)
             counts = arr.facet_indptr[rows + 1] - arr.facet_indptr[rows]
+            cand = np.flatnonzero((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1]))
             groups = []
-            for lo, hi in _FACET_BUCKETS:
-                sel = np.flatnonzero((counts >= lo) & (counts <= hi)
-                                     & ((needs[0] & ~inside_pm[0] & ~skips[0]) | (needs[1] & ~inside_pm[1] & ~skips[1])))
-                if sel.size:
-                    G, gmask = padded_facets(arr, rows[sel])
-                    rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
-                    groups.append((sel, G, gmask, rays))
+            for at, _ in count_buckets(counts[cand], _FACET_BUCKETS, MAX_PAIR_FACETS):
+                sel = cand[at]
+                G, gmask = padded_facets(arr, rows[sel])
+                rays = padded_rays(arr, rows[sel], tol.sign_zero) if arr.X_lift.shape[1] == 4 else None
+                groups.append((sel, G, gmask, rays))
             batched = None
             faces = _face_maxima_both(Vc, groups, needs, inside_pm, skips, ray_ub, tol.sign_zero, cutoff, pointed)
         else:
