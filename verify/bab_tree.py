@@ -151,8 +151,8 @@ def _dyadic(values, bits: int) -> dict:
 
 def _alpha_exact(alpha: dict, bits: int) -> dict:
     out = {}
-    for i, a in alpha.items():
-        r = min(Fraction(1), max(Fraction(0), dyadic_round(float(a), bits)))
+    for i, a in alpha.items():      # clipped as a float: 0 and 1 are on every grid
+        r = dyadic_round(min(1.0, max(0.0, float(a))), bits)
         if r:
             out[int(i)] = r
     return out
