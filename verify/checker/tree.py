@@ -118,13 +118,12 @@ def children(node: Node, edge: tuple[int, int] | None = None) -> tuple[Node, Nod
     return out[0], out[1]
 
 
-def classify(node: Node, n: int) -> tuple[list, list]:
-    """Exact Act and U (Lemma 1): active when every ``<x~_i, r_j> >= 0`` (not all zero),
-    undecided when signs differ; the rest are inactive."""
+def _classes(cols: tuple, candidates) -> tuple[list, list]:
+    """The active and the undecided among ``candidates`` (sign tests on the columns ``cols``)."""
     act, und = [], []
-    for i in range(n):
+    for i in candidates:
         pos = neg = False
-        for col in node.S:
+        for col in cols:
             v = col[i]
             pos = pos or v > 0
             neg = neg or v < 0
@@ -135,24 +134,19 @@ def classify(node: Node, n: int) -> tuple[list, list]:
     return act, und
 
 
+def classify(node: Node, n: int) -> tuple[list, list]:
+    """Exact Act and U (Lemma 1): active when every ``<x~_i, r_j> >= 0`` (not all zero),
+    undecided when signs differ; the rest are inactive."""
+    return _classes(node.S, range(n))
+
+
 def refine(ctx: Context, node: Node, act: list, und: list, v_act: tuple) -> tuple[list, list, tuple]:
     """:func:`classify` of ``node`` from its parent's ``act``, ``und`` and active sum ``v_act``
     (``sum_{Act} Pi_i Xi_i``): a sample active (inactive) on a cone stays so on its children,
     whose columns are the parent's with one replaced by the sum of two (proofs/exact_certificate.md,
     "Inherited classes"), so only ``und`` is re-derived. Returns this node's sorted ``act``, ``und``
     and ``v_act``; a root takes ``([], range(n), 0)`` (then it is :func:`classify`)."""
-    new_act, new_und = [], []
-    cols = node.S
-    for i in und:
-        pos = neg = False
-        for col in cols:
-            v = col[i]
-            pos = pos or v > 0
-            neg = neg or v < 0
-        if pos and neg:
-            new_und.append(i)
-        elif pos:
-            new_act.append(i)
+    new_act, new_und = _classes(node.S, und)
     if new_act:
         for i in new_act:
             c = ctx.Pi[i]
@@ -327,23 +321,8 @@ def replay(ctx: Context, bits: str, edges: tuple | None = None):
     """Yield ``(leaf index, node)`` in preorder (bits already parsed); ``edges``: the edge
     index of each split in preorder (split rule "recorded-edge/1"), None for the longest
     edge; raises ValueError when a ray would reach ``2^53``."""
-    pos = leaf = split = 0
-    for root in roots(ctx):
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            bit = bits[pos]
-            pos += 1
-            if bit == "0":
-                yield leaf, node
-                leaf += 1
-                continue
-            kids = children(node, None if edges is None else edge_pair(edges[split], ctx.D))
-            split += 1
-            if kids is None:
-                raise ValueError(f"split bit {pos - 1}: the new ray has an entry >= 2^53")
-            stack.append(kids[1])
-            stack.append(kids[0])
+    for leaf, node, *_ in replay_classified(ctx, bits, edges):
+        yield leaf, node
 
 
 def run_tree_checks(tree: ParsedTree, add, visit=None) -> bool:
