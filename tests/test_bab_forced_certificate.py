@@ -13,6 +13,8 @@ import pytest
 import relucert
 from relucert.lp.tv.bab import certify, search
 from relucert.verify import check_certificate
+from relucert.tolerances import BAB_FORCED_ALL_PATTERNS
+from relucert.verify import bab_regions
 from relucert.verify.bab_certificate import make_tree_certificate
 from relucert.verify.checker import tree_regions
 from test_bab_forced import DATA
@@ -39,13 +41,16 @@ def test_exchange_with_bab_reaches_the_enumerated_optimum_and_its_tree_certifica
     assert float(tree.lower_bound) <= ref.objective * (1 + 1e-9) and ref.objective <= float(tree.upper_bound) * (1 + 1e-9)
 
 
-@pytest.fixture(scope="module")
-def forced():
+def _forced(every_pattern: bool):
     """A thin limit of 2^4 (both in the solver and the checker) makes forced leaves appear
-    near the roots: the certificate then carries regions leaves."""
+    near the roots: the certificate then carries regions leaves. ``every_pattern`` False: the
+    builder's decision tree with interior LPs and Gordan multipliers only
+    (``BAB_FORCED_ALL_PATTERNS`` off); True: every sign pattern first (the default)."""
     mp = pytest.MonkeyPatch()
     mp.setattr(search, "BAB_THIN_BITS", 4)
     mp.setattr(tree_regions, "BAB_THIN_BITS", 4)
+    # set either way: the other module-scoped fixture may still hold its patch
+    mp.setattr(bab_regions, "BAB_FORCED_ALL_PATTERNS", BAB_FORCED_ALL_PATTERNS if every_pattern else -1)
     try:
         X, _ = DATA["integer collinear"](7, 3, 11)
         y = _labels(X, 11)
@@ -58,6 +63,16 @@ def forced():
         mp.undo()
 
 
+@pytest.fixture(scope="module")
+def forced():
+    yield from _forced(False)
+
+
+@pytest.fixture(scope="module")
+def forced_all():
+    yield from _forced(True)
+
+
 def _regions(doc):
     return [t for t, leaf in enumerate(doc["leaves"]) if "regions" in leaf]
 
@@ -68,6 +83,31 @@ def test_forced_leaves_are_carried_and_verified(forced):
     assert check_certificate(tree.document).passed
     idx = _regions(tree.document)
     assert idx and any(tree.document["leaves"][t]["regions"]["empty"] for t in idx)
+
+
+def test_every_pattern_regions_leaves_verify_without_lps(forced_all, forced):
+    """The default builder (every sign pattern first, no interior LP) writes complete decision
+    trees, 2^k sub-regions and no empty branch, brackets the same optimum, and a tampered
+    multiplier is refused."""
+    ref, sol, tree, _ = forced_all
+    assert check_certificate(tree.document).passed
+    idx = _regions(tree.document)
+    assert idx
+    for t in idx:
+        body = tree.document["leaves"][t]["regions"]
+        k = len(body["mult"]).bit_length() - 1
+        assert len(body["mult"]) == 1 << k and body["tree"].count("0") == 1 << k and not body["empty"]
+        assert "e" not in body["tree"] and body["tree"].count("1") == (1 << k) - 1
+    lp = forced[2]
+    assert tree.lower_bound <= lp.upper_bound and lp.lower_bound <= tree.upper_bound
+    doc = copy.deepcopy(tree.document)
+    doc["leaves"][idx[0]]["regions"]["mult"][0] = {"0": "1000000"}      # a bound far above 1
+    report = check_certificate(doc)
+    assert not report.passed and report.first_failure().name == "dual.feasible"
+    doc = copy.deepcopy(tree.document)
+    doc["leaves"][idx[0]]["regions"]["mult"].pop()                      # a sub-region without multipliers
+    report = check_certificate(doc)
+    assert not report.passed and report.first_failure().name == "tree.leaves"
 
 
 def _fails_on_leaves(doc):

@@ -13,7 +13,7 @@ from relucert.tolerances import DEFAULT, EXCHANGE_POLISH_EAGER_ATOMS, EXCHANGE_P
 
 def _tries(lam, n_atoms, gaps):
     policy = PolishPolicy(None, np.zeros(3), lam, DEFAULT)
-    scan = SimpleNamespace(complete=True, max_value=1.0 + 1e-3)
+    scan = SimpleNamespace(complete=True, settled=False, conclusive=True, max_value=1.0 + 1e-3)
     out = []
     for g in gaps:
         cand = SimpleNamespace(rel_gap=lambda g=g: g, certified=g <= DEFAULT.obj_gap)

@@ -16,7 +16,7 @@ from relucert.tolerances import DEFAULT
 
 
 def _round(policy, gap, certified=False):
-    scan = SimpleNamespace(complete=True, max_value=1.0 + 1e-3)
+    scan = SimpleNamespace(complete=True, settled=False, conclusive=True, max_value=1.0 + 1e-3)
     cand = SimpleNamespace(rel_gap=lambda: gap, certified=certified)
     return policy.should_try(scan, 5, [cand])
 

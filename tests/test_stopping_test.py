@@ -3,8 +3,6 @@ lp/tv/exchange.py ``_early_stop``; proofs/local_violators.md, Lemma L3), against
 methods: the enumeration of every chamber (relucert.arrangement + lp.tv.oracle), the exchange
 over it (its certified optimum: the SOCP cross-check is inaccurate on these small problems), and the
 same searches without the test."""
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -70,9 +68,10 @@ def test_settled_scan_certifies_the_optimum_on_its_upper_bound(d, n, seed):
     assert 1.0 < early["accept_below"] < 1.0 + 1e-6
     scan = oracle.scan(b.p, 1.0 + DEFAULT.dual_feas, tol=DEFAULT, **early)
     assert scan.settled and not scan.complete and scan.upper_bound <= early["accept_below"]
-    cand = evaluate_candidate(oracle, y, lam, b.theta, b.amplitude, b.p, tol=DEFAULT,
-                              scan=replace(scan, complete=True))
-    assert cand.certified
+    assert scan.conclusive
+    cand = evaluate_candidate(oracle, y, lam, b.theta, b.amplitude, b.p, tol=DEFAULT, scan=scan)
+    assert cand.certified and not cand.scan.complete and cand.scan.settled
+    assert np.isfinite(cand.rel_gap()) and cand.rel_gap() <= DEFAULT.obj_gap
     assert cand.lower_bound <= b.objective and b.lower_bound <= cand.objective
     assert cand.objective - cand.lower_bound <= DEFAULT.obj_gap * max(1.0, abs(cand.objective))
     # the bound it certifies on: D(p / max(1, U)) with U the settled scan's upper bound

@@ -18,7 +18,7 @@ from scipy.optimize import linprog, nnls
 
 from relucert.arrangement.cones import interior_margin
 from relucert.arrangement.exact import rref_exact
-from relucert.tolerances import Tolerances
+from relucert.tolerances import BAB_FORCED_ALL_PATTERNS, Tolerances
 from relucert.verify.checker.tree import largest, undecided_weighted
 from relucert.verify.checker.tree_regions import is_thin, regions_leaf_bounds
 
@@ -68,12 +68,41 @@ def _gordan(M_int: list, M: np.ndarray, y: np.ndarray | None) -> dict | None:
     return None
 
 
+def _every_pattern(ctx, A, G, q, v0, node, act: list, U: list):
+    """The regions leaf whose decision tree is complete (every one of the ``2^k`` sign patterns a
+    sub-region, no empty branch), each with its NNLS polar multipliers, when every bound is at
+    most 1 exactly (an empty sub-region's exact bound is its polar bound too: 0 or the bound of
+    a lower-dimensional piece of the cone, so no LP decides it); else ``(None, None)``."""
+    k = len(U)
+    tree, mult = [], []
+    stack = [()]
+    while stack:            # the checker's preorder: at each split first s = -, then s = +
+        pre = stack.pop()
+        if len(pre) < k:
+            tree.append("1")
+            stack.extend((pre + (1,), pre + (-1,)))
+            continue
+        tree.append("0")
+        s = np.array(pre, dtype=np.float64)
+        on = [U[b] for b in range(k) if pre[b] > 0]
+        v = v0 + (q[on] @ A[on] if on else 0.0)
+        m, _ = nnls((np.vstack([G, s[:, None] * A[U]]) if k else G).T, -v)
+        mult.append({j: Fraction(float(x)) for j, x in enumerate(m) if x > 0})
+    leaf = ("regions", "".join(tree), tuple(mult), ())
+    per = regions_leaf_bounds(ctx, node, act, U, leaf)
+    if isinstance(per, str):
+        return None, None
+    out = largest(per)
+    return (leaf, out) if out[0] <= out[1] else (None, None)
+
+
 def regions_leaf(ctx, A: np.ndarray, p: np.ndarray, node, act: list, und: list, tol: Tolerances):
     """``(("regions", tree, mult, empty), (num, den))`` for a thin cone whose every
     sub-region is confirmed at ``||z||^2 <= 1``, or ``(None, None)``.
 
     ``A`` the lifted float rows, ``p`` the float dual vector, ``ctx`` the checker's context,
-    ``act``/``und`` the node's exact classification."""
+    ``act``/``und`` the node's exact classification. With at most ``BAB_FORCED_ALL_PATTERNS``
+    weighted undecided samples every pattern is tried first, without LPs (:func:`_every_pattern`)."""
     if not is_thin(node.R):
         return None, None
     U = undecided_weighted(ctx, und)
@@ -84,6 +113,10 @@ def regions_leaf(ctx, A: np.ndarray, p: np.ndarray, node, act: list, und: list, 
     X_int = [list(ctx.Xi[i]) for i in range(ctx.n)]
     An = A[U] / np.linalg.norm(A[U], axis=1, keepdims=True) if k else np.zeros((0, D))
     v0 = q[act] @ A[act] if act else np.zeros(D)
+    if k <= BAB_FORCED_ALL_PATTERNS:     # every pattern, no LP (proofs/branch_and_bound.md, Lemma 11)
+        found = _every_pattern(ctx, A, G, q, v0, node, act, U)
+        if found[0] is not None:
+            return found
     tree, mult, empty = [], [], []
     zero = tol.sign_zero
     stack = [((), None)]        # a prefix of signs and an interior point of its branch (None: unknown)

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
 from relucert.tolerances import (
-    BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
+    BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_JOINT_WEIGHT, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
 )
 from relucert.tolerances import DEFAULT
 from relucert.verify.bab_regions import is_thin, regions_leaf
@@ -44,7 +44,7 @@ from relucert.verify.certificate_hints import dyadic_round
 from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.schema import ParsedCertificate
 from relucert.verify.checker.tree import (
-    Context, Node, bound_leaf, children, classify, exact_leaf_bounds, largest, longest_edge, roots, undecided_weighted,
+    Context, Node, bound_leaf, children, exact_leaf_bounds, largest, longest_edge, refine, roots, undecided_weighted,
 )
 from relucert.verify.checker.tree_claims import NearCoverage
 
@@ -68,6 +68,10 @@ class _Floats:
         f = q[pos] @ np.maximum(A[pos] @ R, 0.0) if pos else np.zeros(A.shape[1])
         base = v0 + G.T @ f
         An = A[neg]
+        if neg:     # the best slopes and multipliers together, by one NNLS (usually enough)
+            joint = _joint_hint(base, (q[neg][:, None] * An).T, G.T)
+            if joint[2] <= 1.0:
+                return {i: a for i, a in zip(neg, joint[0]) if a > 0}, joint[1], joint[2]
         centre = (R / np.linalg.norm(R, axis=0)).sum(axis=1)
         alpha = (An @ centre > 0).astype(np.float64)
         best = None
@@ -114,6 +118,27 @@ class _Floats:
         return out
 
 
+def _joint_hint(base: np.ndarray, Ma: np.ndarray, Gt: np.ndarray):
+    """Slopes ``alpha`` in [0, 1] and multipliers ``lambda >= 0`` nearly minimising
+    ``||base + Ma alpha + Gt lambda||`` (the bounded least squares of the BVLS fallback in
+    :meth:`_Floats.bound`) by one NNLS: ``alpha <= 1`` as ``alpha + s = 1``, ``s >= 0``, a
+    penalty row of weight ``BAB_CERT_JOINT_WEIGHT`` times the columns' scale. Returns
+    ``(alpha clipped to [0, 1], lambda, ||z||)`` for the clipped point (floats only choose:
+    the leaf's exact check decides)."""
+    D, k = Ma.shape
+    w = BAB_CERT_JOINT_WEIGHT * max(1.0, float(np.max(np.abs(Ma), initial=0.0)), float(np.max(np.abs(Gt))))
+    N = np.zeros((D + k, 2 * k + D))
+    N[:D, :k], N[:D, 2 * k:] = Ma, Gt
+    N[D:, :k] = N[D:, k:2 * k] = w * np.eye(k)
+    rhs = np.concatenate([-base, np.full(k, w)])
+    try:
+        x, _ = nnls(N, rhs)
+    except (ValueError, RuntimeError):       # floats only choose: the old path is tried instead
+        return None, None, np.inf
+    alpha, lam = np.clip(x[:k], 0.0, 1.0), x[2 * k:]
+    return alpha, lam, float(np.linalg.norm(base + Ma @ alpha + Gt @ lam))
+
+
 def _dyadic(values, bits: int) -> dict:
     """Non-negative values rounded to ``2**-bits``, as a sparse dict (zeros left out)."""
     out = {}
@@ -126,8 +151,8 @@ def _dyadic(values, bits: int) -> dict:
 
 def _alpha_exact(alpha: dict, bits: int) -> dict:
     out = {}
-    for i, a in alpha.items():
-        r = min(Fraction(1), max(Fraction(0), dyadic_round(float(a), bits)))
+    for i, a in alpha.items():      # clipped as a float: 0 and 1 are on every grid
+        r = dyadic_round(min(1.0, max(0.0, float(a))), bits)
         if r:
             out[int(i)] = r
     return out
@@ -176,7 +201,7 @@ class TreePart:
     claims_failure: str | None
 
 
-def _confirm_bound(ctx, floats, node, act, und, far):
+def _confirm_bound(ctx, floats, node, act, und, far, v_act):
     """(leaf, out, far) of the first grid confirming ``||z||^2 <= 1`` (``far``: also ``<= (1 -
     margin)^2``; the first far one is preferred), or (None, None, False)."""
     alpha, lam, res = floats.bound(node, act, und, BAB_CERT_ALPHA_STEPS)
@@ -185,7 +210,7 @@ def _confirm_bound(ctx, floats, node, act, und, far):
         return first
     for grid in BAB_CERT_MULT_BITS:
         cand = (_alpha_exact(alpha, grid), _dyadic(lam, grid))
-        out = bound_leaf(ctx, node, act, und, *cand)
+        out = bound_leaf(ctx, node, act, und, *cand, v_act)
         if isinstance(out, str) or out[0] > out[1]:
             continue
         is_far = far is None or far(out)
@@ -196,7 +221,7 @@ def _confirm_bound(ctx, floats, node, act, und, far):
     return first
 
 
-def _confirm_exact(ctx, floats, node, act, und, U, cover):
+def _confirm_exact(ctx, floats, node, act, und, U, cover, v_act):
     """(leaf, out, masks or None) of the first grid confirming every pattern ``<= 1`` (with
     ``cover``: preferring one whose near patterns each lie in one chamber, their sign
     vectors returned), or (None, None, None)."""
@@ -206,7 +231,7 @@ def _confirm_exact(ctx, floats, node, act, und, U, cover):
         return first
     for grid in BAB_CERT_MULT_BITS:
         cand = tuple(_dyadic(m, grid) for m, _ in pats)
-        per = exact_leaf_bounds(ctx, node, act, und, cand)
+        per = exact_leaf_bounds(ctx, node, act, und, cand, v_act)
         if isinstance(per, str):
             continue
         out = largest(per)
@@ -236,10 +261,12 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
     worst, n_exact, extra = (0, 1), 0, 0
     near, failure = set(), None
     all_roots = roots(ctx)
+    zero = (0,) * ctx.D
     for r in root_ids:
-        stack = [all_roots[r]]
+        stack = [(all_roots[r], [], list(range(ctx.n)), zero)]
         while stack:
-            node = stack.pop()
+            node, act, und, v_act = stack.pop()
+            act, und, v_act = refine(ctx, node, act, und, v_act)     # the classes of Lemma 1, exactly
             if len(bits) >= max_nodes:
                 raise CertificateError(f"tree certificate: more than max_nodes = {max_nodes} nodes")
             edge = None if splits is None else splits.get((node.sign, node.R))
@@ -249,18 +276,18 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
                     raise CertificateError("tree certificate: the solver's split passes 2^53")
                 bits.append("1")
                 edges.append(_edge_index(edge, ctx.D))
-                stack.extend((kids[1], kids[0]))
+                stack.extend(((kids[1], act, und, v_act), (kids[0], act, und, v_act)))
                 continue
-            act, und = classify(node, ctx.n)
             U = undecided_weighted(ctx, und)
-            leaf, out, done = _confirm_bound(ctx, floats, node, act, und, None if cover is None else cover.is_far)
+            leaf, out, done = _confirm_bound(ctx, floats, node, act, und, None if cover is None else cover.is_far,
+                                             v_act)
             masks = ()
             if leaf is not None and not done and len(U) <= leaf_undecided:
-                e_leaf, e_out, e_masks = _confirm_exact(ctx, floats, node, act, und, U, cover)
+                e_leaf, e_out, e_masks = _confirm_exact(ctx, floats, node, act, und, U, cover, v_act)
                 if e_leaf is not None and e_masks is not None:
                     leaf, out, done, masks = e_leaf, e_out, True, e_masks
             elif leaf is None and len(U) <= leaf_undecided:
-                leaf, out, masks = _confirm_exact(ctx, floats, node, act, und, U, cover)
+                leaf, out, masks = _confirm_exact(ctx, floats, node, act, und, U, cover, v_act)
                 done = cover is None or masks is not None
                 masks = masks or ()
             if leaf is None and is_thin(node.R):      # a forced leaf (proofs Lemma 11)
@@ -292,7 +319,7 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
             bits.append("1")
             if edges is not None:
                 edges.append(_edge_index(longest_edge(node.R), ctx.D))
-            stack.extend((kids[1], kids[0]))
+            stack.extend(((kids[1], act, und, v_act), (kids[0], act, und, v_act)))
     return TreePart("".join(bits), leaves, edges, worst, n_exact, frozenset(near) if failure is None else frozenset(),
                     failure)
 

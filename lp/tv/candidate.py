@@ -85,7 +85,8 @@ class CandidateEvaluation:
     """A candidate network with its dual vector, the oracle's scan and its duality gap.
 
     ``feasible``: interpolation holds (lam = 0; always True for lam > 0); ``certified``:
-    the scan is complete and the gap within ``tol.obj_gap`` (relative). ``p`` is
+    the scan is conclusive (complete or settled, ``OracleScan.conclusive``) and the gap on its
+    upper bound within ``tol.obj_gap`` (relative). ``p`` is
     ``(y - K mu)/lam`` (lam > 0), or, for a candidate re-scored at the double-precision
     floor, the refined stationary dual of its support whose gap is smaller (any dual vector
     gives an honest gap: proofs/natural_units.md, "Compensated duals").
@@ -125,9 +126,9 @@ class CandidateEvaluation:
         Returns
         -------
         float
-            ``inf`` when the scan was not complete (no honest gap is known then).
+            ``inf`` when the scan was not conclusive (no honest gap is known then).
         """
-        if not (self.scan.complete and self.feasible):
+        if not (self.scan.conclusive and self.feasible):
             return np.inf
         return self.duality_gap / max(1.0, abs(self.objective))
 
@@ -138,12 +139,14 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
                        ops=None, bounding: bool = False) -> CandidateEvaluation:
     """The certified evaluation of the network ``(theta, amplitude)``.
 
-    The verdict is the gap's: ``certified`` when the scan is complete and
+    The verdict is the gap's: ``certified`` when the scan is conclusive (complete, or
+    settled by the stopping test: ``OracleScan.conclusive``) and
     ``G = primal - D(p / max(1, max|eta_p|)) <= tol.obj_gap * max(1, |primal|)``. Unless
     ``exact``, the scan stops at the first region above :func:`accept_limit` (no larger
     ``max |eta_p|`` can pass; the candidate is rejected and ``max_abs_certificate`` is only
-    a lower bound); a certified answer always comes from a complete scan, so its
-    ``max_abs_certificate`` is the exact maximum.
+    a lower bound); a certified answer comes from a conclusive scan: from a complete one its
+    ``max_abs_certificate`` is the exact maximum, from a settled one a value met at a point (the
+    gap is judged on the settled upper bound).
 
     Parameters
     ----------
@@ -160,7 +163,8 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
     exact : bool
         Scan completely (threshold ``1 + tol.dual_feas``).
     scan : OracleScan, optional
-        A complete scan of the same ``p`` already made.
+        A conclusive scan of the same ``p`` already made (complete, or settled: judged on its
+        upper bound).
     warm : bool
         Let the oracle use its remembered prior.
     ops : optional
@@ -201,13 +205,14 @@ def evaluate_candidate(oracle, y: np.ndarray, lam: float, theta: np.ndarray, amp
             threshold = max(1.0, limit_m * slack) if np.isfinite(limit_m) else np.inf
         scan = oracle.scan(p, threshold, limit=None if exact else 1, tol=tol, warm=warm)
     # a complete scan's upper bound IS its exact maximum for the enumeration; a backend
-    # exact only to a relative accuracy (branch and bound) scales the dual by its bound
-    dval = scaled_dual_value(p, y, lam, scan.upper_bound if scan.complete else scan.max_value)
+    # exact only to a relative accuracy (branch and bound) scales the dual by its bound, and
+    # so does a settled scan (U <= accept_below bounds max |eta_p|: proofs Lemma L3)
+    dval = scaled_dual_value(p, y, lam, scan.upper_bound if scan.conclusive else scan.max_value)
     gap = objective - dval
-    ok = feasible and scan.complete and gap <= allowed
+    ok = feasible and scan.conclusive and gap <= allowed
     # every scan's upper bound holds, complete or not: a certified lower bound on the optimum
     lower = scaled_dual_value(p, y, lam, scan.upper_bound) if np.isfinite(scan.upper_bound) else -np.inf
-    if (lam > 0 and scan.complete and allowed < gap <= DUAL_REFINE_WINDOW * allowed
+    if (lam > 0 and scan.conclusive and allowed < gap <= DUAL_REFINE_WINDOW * allowed
             and _gap_rounding_floor(Xl, y, lam, theta, amplitude, p, objective) >= tol.obj_gap / EXCHANGE_NEAR_MISS_FACTOR):
         # the miss is within reach of double precision's floor: re-scored with a refined dual
         refined = refined_dual_scan(oracle, y, lam, theta, amplitude, tol)

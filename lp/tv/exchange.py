@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -295,7 +295,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             timings["oracle"] += t_scan
             entry = {"iter": it, "n_atoms_set": int(theta_set.shape[0]), "n_atoms": int(theta_m.shape[0]),
                      "objective": float(sol.objective), "violators": scan.n_found,
-                     "max_found": scan.max_value, "complete": scan.complete,
+                     "max_found": scan.max_value, "complete": scan.complete, "settled": scan.settled,
                      "qp": sol.program.backend_status, "qp_steps": sol.program.n_iter, "qp_s": t_qp,
                      "qp_cpu_s": c_qp, "oracle_s": t_scan, "projected": scan.n_projected}
             if merge_note:
@@ -303,12 +303,9 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
             if qp_fallback:
                 entry["qp_fallback"] = qp_fallback
             cands = []
-            if scan.settled:
-                # a settled scan (the stopping test) holds U <= accept_below: the gap test on U,
-                # all that the acceptance uses, counts it as complete (proofs Lemma L3); so does
-                # the polish policy (a polished candidate is judged on its own scan)
-                scan = replace(scan, complete=True)
-            if scan.complete:
+            # a settled scan (the stopping test) holds U <= accept_below: conclusive, so the gap
+            # test on U accepts it, and so does the polish policy (proofs Lemma L3); not complete
+            if scan.conclusive:
                 cand = evaluate_candidate(oracle, y, lam, theta_m, amp_m, p_cur, tol=tol, scan=scan)
                 entry["gap"] = cand.duality_gap
                 entry["rel_gap"] = cand.rel_gap()
@@ -333,7 +330,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                                 bound=f"{scan.upper_bound:.3g}", gap=f"{gap:.2e}")
             certified = [c for c in cands if c.certified]
             for c in cands:
-                if c.feasible and c.scan.complete and (best is None or c.rel_gap() < best.rel_gap()):
+                if c.feasible and c.scan.conclusive and (best is None or c.rel_gap() < best.rel_gap()):
                     best = c
             if certified:
                 best = min(certified, key=lambda c: (c.duality_gap, c.max_abs_certificate))

@@ -28,6 +28,7 @@ class OracleScan:
     test). ``detail``: another backend's own result. ``settled``: a branch-and-bound scan
     stopped by the caller's stopping test (``accept_below``: its ``upper_bound`` is at most
     that; ``complete`` False, the violators not all listed; proofs/local_violators.md, Lemma L3).
+    ``conclusive`` (a property): the gap test may judge on ``upper_bound`` (complete or settled).
     """
 
     max_value: float
@@ -44,6 +45,14 @@ class OracleScan:
     n_interior: int = 0
     detail: Any = None
     settled: bool = False
+
+    @property
+    def conclusive(self) -> bool:
+        """Whether the gap test may accept on ``upper_bound``: the scan is ``complete`` (every
+        violator listed, the bound exact to the backend's accuracy) or ``settled`` (the stopping
+        test: ``upper_bound <= accept_below``, proofs/local_violators.md, Lemma L3). ``complete``
+        keeps its own meaning: a settled scan is conclusive but never complete."""
+        return bool(self.complete or self.settled)
 
     @property
     def n_found(self) -> int:

@@ -110,7 +110,7 @@ class PolishPolicy:
         near = self.lam == 0 or first or close
         # a stall retries a large network (lam > 0) only that close to the target too
         stalled = stalled and (self.lam == 0 or small or close)
-        go = bool(scan.complete and n_atoms and scan.max_value <= 1.0 + self.tol.polish_violation
+        go = bool(scan.conclusive and n_atoms and scan.max_value <= 1.0 + self.tol.polish_violation
                   and ((near and violation <= EXCHANGE_POLISH_RETRY * self.last_try) or stalled
                        or cands[0].certified))
         if go:
@@ -168,7 +168,7 @@ class PolishPolicy:
             entry.setdefault("polished_gap", []).append(pol.duality_gap)
             outcomes.append(f"snap {distance:g}: {'certified' if pol.certified else 'rejected'}, "
                             f"{th2.shape[0]} atoms, max|eta| >= {pol.max_abs_certificate:.12g}"
-                            + (f", gap {pol.rel_gap():.2e}" if pol.scan.complete else ""))
+                            + (f", gap {pol.rel_gap():.2e}" if pol.scan.conclusive else ""))
             if pol.certified and self._plain_dual(pol):
                 return pol
             self.failed_patterns.add(key)

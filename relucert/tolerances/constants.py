@@ -110,6 +110,15 @@ PATH_LAM_RATIO = 1e-3
 #: Frank-Wolfe steps on the relaxation slopes when the builder chooses a bound leaf's
 #: hints (proofs/branch_and_bound.md, Lemma 2: every iterate is valid; only work changes).
 BAB_CERT_ALPHA_STEPS = 4
+#: The weight (times the columns' largest entry) of the penalty rows ``alpha + s = 1`` of the
+#: builder's first choice of a bound leaf's hints: one NNLS for the best slopes and multipliers
+#: together (``verify.bab_tree._joint_hint``); the slopes are then clipped to [0, 1]. Only
+#: work changes (floats choose, the exact check decides; Frank-Wolfe and BVLS follow when it
+#: does not reach 1). 1e3: the penalty's pull on alpha is about grad / w^2, far below the grids.
+BAB_CERT_JOINT_WEIGHT = 1e3
+#: The checker keeps at most this many decoded rational texts of one file to look up when the
+#: same text recurs (the dyadic multipliers of a /2 tree do): work only, never a verdict.
+CHECKER_DECODE_CACHE = 1 << 20
 #: A node with at most this many weighted undecided samples may become an exact leaf
 #: (2^k sub-region patterns, each with D + k polar multipliers in the file).
 BAB_CERT_LEAF_UNDECIDED = 4

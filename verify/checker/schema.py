@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from relucert.errors import CertificateError, CertificateLimitError
+from relucert.tolerances import CHECKER_DECODE_CACHE
 from relucert.verify.certfile import (
     CERTIFICATE_FORMAT, TOP_LEVEL_KEYS, VERDICT_NOT_CERTIFIED, VERDICT_UNIQUE, CertifiedVerdict, decode_rational,
 )
@@ -128,12 +129,22 @@ def _uniqueness(parent: dict, where: str, path: str) -> tuple[CertifiedVerdict, 
 
 
 class _Reader:
-    """Decodes rationals under the bit limit."""
+    """Decodes rationals under the bit limit. A text already decoded by this reader (the same
+    limit) is looked up (``known``, at most ``CHECKER_DECODE_CACHE`` texts): the same string is the same rational, and only texts that
+    decoded without error are kept, so a bad one is refused wherever it occurs."""
 
     def __init__(self, limits: Limits):
         self.bits = limits.max_bits
+        self.known: dict = {}
 
     def rational(self, value, where: str) -> Fraction:
+        if type(value) is str:
+            hit = self.known.get(value)
+            if hit is None:
+                hit = decode_rational(value, where, self.bits)
+                if len(self.known) < CHECKER_DECODE_CACHE:
+                    self.known[value] = hit
+            return hit
         return decode_rational(value, where, self.bits)
 
     def rationals(self, value, length: int, where: str) -> tuple:

@@ -32,8 +32,9 @@ from relucert.verify.checker.rational import approx, as_ints, common_denominator
 from relucert.verify.checker.tree_regions import regions_leaf_bounds
 from relucert.verify.checker.tree_schema import MAX_EXACT_UNDECIDED, ParsedTree
 
-__all__ = ["RAY_LIMIT", "Node", "Context", "roots", "longest_edge", "children", "classify", "bound_leaf",
-           "exact_leaf", "exact_leaf_bounds", "largest", "undecided_weighted", "replay", "run_tree_checks"]
+__all__ = ["RAY_LIMIT", "Node", "Context", "roots", "longest_edge", "children", "classify", "refine", "bound_leaf",
+           "exact_leaf", "exact_leaf_bounds", "largest", "undecided_weighted", "replay", "replay_classified",
+           "run_tree_checks"]
 
 #: Rays are integer vectors with entries below this (exact in float64 for the builder).
 RAY_LIMIT = 1 << 53
@@ -117,13 +118,12 @@ def children(node: Node, edge: tuple[int, int] | None = None) -> tuple[Node, Nod
     return out[0], out[1]
 
 
-def classify(node: Node, n: int) -> tuple[list, list]:
-    """Exact Act and U (Lemma 1): active when every ``<x~_i, r_j> >= 0`` (not all zero),
-    undecided when signs differ; the rest are inactive."""
+def _classes(cols: tuple, candidates) -> tuple[list, list]:
+    """The active and the undecided among ``candidates`` (sign tests on the columns ``cols``)."""
     act, und = [], []
-    for i in range(n):
+    for i in candidates:
         pos = neg = False
-        for col in node.S:
+        for col in cols:
             v = col[i]
             pos = pos or v > 0
             neg = neg or v < 0
@@ -134,12 +134,37 @@ def classify(node: Node, n: int) -> tuple[list, list]:
     return act, und
 
 
+def classify(node: Node, n: int) -> tuple[list, list]:
+    """Exact Act and U (Lemma 1): active when every ``<x~_i, r_j> >= 0`` (not all zero),
+    undecided when signs differ; the rest are inactive."""
+    return _classes(node.S, range(n))
+
+
+def refine(ctx: Context, node: Node, act: list, und: list, v_act: tuple) -> tuple[list, list, tuple]:
+    """:func:`classify` of ``node`` from its parent's ``act``, ``und`` and active sum ``v_act``
+    (``sum_{Act} Pi_i Xi_i``): a sample active (inactive) on a cone stays so on its children,
+    whose columns are the parent's with one replaced by the sum of two (proofs/exact_certificate.md,
+    "Inherited classes"), so only ``und`` is re-derived. Returns this node's sorted ``act``, ``und``
+    and ``v_act``; a root takes ``([], range(n), 0)`` (then it is :func:`classify`)."""
+    new_act, new_und = _classes(node.S, und)
+    if new_act:
+        for i in new_act:
+            c = ctx.Pi[i]
+            if c:
+                v_act = tuple(a + c * x for a, x in zip(v_act, ctx.Xi[i]))
+        act = sorted(act + new_act)
+    return act, new_und, v_act
+
+
 def undecided_weighted(ctx: Context, und: list) -> list:
     """The undecided samples an exact leaf enumerates: those with ``p_i != 0``."""
     return [i for i in und if ctx.Pi[i]]
 
 
-def _base(ctx: Context, sign: int, act: list, scale: int) -> list:
+def _base(ctx: Context, sign: int, act: list, scale: int, v_act: tuple | None = None) -> list:
+    if v_act is not None:       # sum_{act} Pi_i Xi_i, carried down the tree (:func:`refine`)
+        c = sign * scale
+        return [c * a for a in v_act]
     z = [0] * ctx.D
     for i in act:
         c = sign * ctx.Pi[i] * scale
@@ -155,13 +180,15 @@ def _add_gt(z: list, G: tuple, h: list) -> list:
     return z
 
 
-def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_sparse: dict):
+def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_sparse: dict,
+               v_act: tuple | None = None):
     """``(num, den)`` with ``num / den = ||z||^2``, ``z = w + G^T lambda`` the linear
     majorant of Lemma 2 plus the polar multipliers (Lemma 3), or a string naming why
     the leaf's data do not fit its classification. Integers: ``z S Dm`` with ``Dm`` the
     common denominator of the leaf's rationals,
     ``= Dm v_0 S + sum_alpha (alpha_i Dm) q_i Xi_i DP + G^T (Dm S f(r) + (lambda Dm) S)``,
-    ``S f(r_j) = sum_{U, q_i > 0} q_i DP <Xi_i, r_j>``."""
+    ``S f(r_j) = sum_{U, q_i > 0} q_i DP <Xi_i, r_j>``. ``v_act``: ``sum_{act} Pi_i Xi_i`` when
+    known (:func:`refine`), else summed here."""
     sign = node.sign
     allowed = {i for i in und if sign * ctx.Pi[i] < 0}
     for i, a in alpha.items():
@@ -174,7 +201,7 @@ def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_
         if v < 0:
             return f"multiplier lambda_{j} = {fmt(v)} is negative"
     Dm = common_denominator(list(alpha.values()) + list(lam), ctx.bits, "a leaf's multipliers")
-    z = _base(ctx, sign, act, Dm)
+    z = _base(ctx, sign, act, Dm, v_act)
     for i, a in alpha.items():
         c = a.numerator * (Dm // a.denominator) * sign * ctx.Pi[i]
         if c:
@@ -190,13 +217,14 @@ def bound_leaf(ctx: Context, node: Node, act: list, und: list, alpha: dict, lam_
     return sum(a * a for a in z), den * den
 
 
-def exact_leaf_bounds(ctx: Context, node: Node, act: list, und: list, pats: tuple):
+def exact_leaf_bounds(ctx: Context, node: Node, act: list, und: list, pats: tuple, v_act: tuple | None = None):
     """Lemma 6 with the polar bound on each sub-region ``C_s``: per pattern ``s`` of the
     weighted undecided samples ``i_1 < ... < i_k`` (bit t of the pattern's index set:
     ``s_t = +``), ``z = v_s + G^T mu + sum_t nu_t s_t x~_{i_t}`` with the pattern's
     ``D + k`` multipliers ``(mu, nu) >= 0`` (sparse dicts, absent = 0). Returns one
     ``(num, den)`` per pattern, ``num/den = ||z||^2`` (an upper bound on the square of the
-    maximum of ``sign * eta`` over ``C_s``), or a string (shape mismatch)."""
+    maximum of ``sign * eta`` over ``C_s``), or a string (shape mismatch). ``v_act`` as for
+    :func:`bound_leaf`."""
     sign, D = node.sign, ctx.D
     U = undecided_weighted(ctx, und)
     k = len(U)
@@ -213,7 +241,14 @@ def exact_leaf_bounds(ctx: Context, node: Node, act: list, und: list, pats: tupl
         Dm = common_denominator(mult, ctx.bits, "a pattern's multipliers")
         ints = as_ints(mult, Dm)
         on = [U[b] for b in range(k) if (t >> b) & 1]
-        z = _base(ctx, sign, act + on, Dm)
+        if v_act is None:
+            z = _base(ctx, sign, act + on, Dm)
+        else:
+            z = _base(ctx, sign, act, Dm, v_act)
+            for i in on:
+                c = sign * ctx.Pi[i] * Dm
+                if c:
+                    z = [a + c * x for a, x in zip(z, ctx.Xi[i])]
         z = _add_gt(z, node.G, [v * ctx.S for v in ints[:D]])
         for b in range(k):
             c = ints[D + b] * ctx.DP * (1 if (t >> b) & 1 else -1)
@@ -258,27 +293,36 @@ def _parse_structure(bits: str, n_roots: int, n_leaves: int) -> str | None:
     return None
 
 
-def replay(ctx: Context, bits: str, edges: tuple | None = None):
-    """Yield ``(leaf index, node)`` in preorder (bits already parsed); ``edges``: the edge
-    index of each split in preorder (split rule "recorded-edge/1"), None for the longest
-    edge; raises ValueError when a ray would reach ``2^53``."""
+def replay_classified(ctx: Context, bits: str, edges: tuple | None = None):
+    """:func:`replay` yielding ``(leaf index, node, act, und, v_act)``: every node classified from
+    its parent's classes (:func:`refine`), the same classes as :func:`classify`."""
     pos = leaf = split = 0
+    zero = (0,) * ctx.D
     for root in roots(ctx):
-        stack = [root]
+        stack = [(root, [], list(range(ctx.n)), zero)]
         while stack:
-            node = stack.pop()
+            node, act, und, v_act = stack.pop()
+            act, und, v_act = refine(ctx, node, act, und, v_act)
             bit = bits[pos]
             pos += 1
             if bit == "0":
-                yield leaf, node
+                yield leaf, node, act, und, v_act
                 leaf += 1
                 continue
             kids = children(node, None if edges is None else edge_pair(edges[split], ctx.D))
             split += 1
             if kids is None:
                 raise ValueError(f"split bit {pos - 1}: the new ray has an entry >= 2^53")
-            stack.append(kids[1])
-            stack.append(kids[0])
+            stack.append((kids[1], act, und, v_act))
+            stack.append((kids[0], act, und, v_act))
+
+
+def replay(ctx: Context, bits: str, edges: tuple | None = None):
+    """Yield ``(leaf index, node)`` in preorder (bits already parsed); ``edges``: the edge
+    index of each split in preorder (split rule "recorded-edge/1"), None for the longest
+    edge; raises ValueError when a ray would reach ``2^53``."""
+    for leaf, node, *_ in replay_classified(ctx, bits, edges):
+        yield leaf, node
 
 
 def run_tree_checks(tree: ParsedTree, add, visit=None) -> bool:
@@ -297,17 +341,16 @@ def run_tree_checks(tree: ParsedTree, add, visit=None) -> bool:
         return add(CheckResult("tree.replay", False, detail=why))
     worst, where = (0, 1), None
     try:
-        for t, node in replay(ctx, tree.bits, tree.edges):
-            act, und = classify(node, ctx.n)
+        for t, node, act, und, v_act in replay_classified(ctx, tree.bits, tree.edges):
             leaf = tree.leaves[t]
             per = None
             if leaf[0] == "bound":
-                out = bound_leaf(ctx, node, act, und, leaf[1], leaf[2])
+                out = bound_leaf(ctx, node, act, und, leaf[1], leaf[2], v_act)
             elif leaf[0] == "regions":
                 per_region = regions_leaf_bounds(ctx, node, act, undecided_weighted(ctx, und), leaf)
                 out = per_region if isinstance(per_region, str) else largest(per_region)
             else:
-                per = exact_leaf_bounds(ctx, node, act, und, leaf[1])
+                per = exact_leaf_bounds(ctx, node, act, und, leaf[1], v_act)
                 out = per if isinstance(per, str) else largest(per)
             if isinstance(out, str):
                 add(CheckResult("tree.replay", True, detail="replayed up to the failing leaf"))

@@ -103,7 +103,8 @@ def _sparse(raw, width: int, where: str, rd: _Reader) -> dict:
     for key, val in raw.items():
         if len(key) > digits or _INDEX.fullmatch(key) is None or int(key) >= width:
             raise CertificateError(f"{where}: {key[:20]!r} is not an index in [0, {width})")
-        out[int(key)] = rd.rational(val, f"{where}[{key}]")
+        hit = rd.known.get(val) if type(val) is str else None     # the f-string only when decoded here
+        out[int(key)] = hit if hit is not None else rd.rational(val, f"{where}[{key}]")
     return out
 
 
