@@ -3,9 +3,8 @@ program's answer, and the update of the set between rounds (proofs/exchange_meth
 
 The set only grows by the merged atoms of the current answer and the oracle's
 violators, de-duplicated; zero-weight atoms are dropped only when the set outgrows
-a cap (``EXCHANGE_ATOM_CAP``; those nearest to entering again are kept, :func:`kept_at_cap`),
-so the next finite program can always represent the current solution and its objective
-cannot increase.
+a cap (``EXCHANGE_ATOM_CAP``), so the next finite program can always represent the
+current solution and its objective cannot increase.
 """
 from __future__ import annotations
 
@@ -13,11 +12,9 @@ import numpy as np
 
 from relucert.lp.tv.merge import merge_atoms
 from relucert.lp.tv.oracle_api import OracleScan
-from relucert.tolerances import (EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT, EXCHANGE_ATOM_KEEP_FRACTION,
-                                 Tolerances)
+from relucert.tolerances import EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT, EXCHANGE_ATOM_KEEP_FRACTION, Tolerances
 
-__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "kept_at_cap", "add_violators",
-           "FeatureColumns"]
+__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "kept_at_cap", "add_violators", "FeatureColumns"]
 
 
 def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -146,8 +143,7 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
 
     The current set (so the next objective cannot increase), plus the merged atoms and
     the violators, largest first (at most ``limit``). Zero-weight atoms are dropped only
-    when the set outgrows ``max(EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT limit)``, all but
-    those of largest ``eta`` (:func:`kept_at_cap`). Two violators count as one
+    when the set outgrows ``max(EXCHANGE_ATOM_CAP, 4 limit)``. Two violators count as one
     only when ``eta_p`` cannot tell them apart at the violation threshold:
     ``|eta(a) - eta(b)| <= ||p||_1 max||x~_i|| ||a - b||`` (a large ``p``, i.e. lam tiny
     against ``|y| |X~|``, makes atoms ``tol.merge_angle`` apart differ by far more than ``tol.dual_feas``).
