@@ -12,9 +12,9 @@ import numpy as np
 
 from relucert.lp.tv.merge import merge_atoms
 from relucert.lp.tv.oracle_api import OracleScan
-from relucert.tolerances import EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT, EXCHANGE_ATOM_KEEP_FRACTION, Tolerances
+from relucert.tolerances import EXCHANGE_ATOM_CAP, Tolerances
 
-__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "kept_at_cap", "add_violators", "FeatureColumns"]
+__all__ = ["interpolating_atoms", "dedupe_add", "merge_answer", "update_atom_set", "add_violators", "FeatureColumns"]
 
 
 def interpolating_atoms(X: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -138,7 +138,7 @@ def merge_answer(Xl: np.ndarray, theta_set: np.ndarray, sign_set: np.ndarray, c:
 
 def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, c_prev: np.ndarray | None,
                     theta_m: np.ndarray, amp_m: np.ndarray, scan: OracleScan, p: np.ndarray, limit: int,
-                    tol: Tolerances, xl_max: float, kept=None, eta: np.ndarray | None = None):
+                    tol: Tolerances, xl_max: float, kept=None):
     """The next round's atom set.
 
     The current set (so the next objective cannot increase), plus the merged atoms and
@@ -173,9 +173,6 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
     kept : KeptFactors, optional
         The finite QP's kept factors (:mod:`relucert.lp.qr_factors`), renumbered when
         zero-weight atoms are dropped (the atoms kept stay in order; new ones are appended).
-    eta : ndarray, shape (K,), optional
-        ``Phi^T p`` of the set's signed columns: at the cap the zero-weight atoms of largest
-        ``eta`` are kept (:func:`kept_at_cap`); without it every zero-weight atom is dropped.
 
     Returns
     -------
@@ -183,9 +180,8 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
         ``added``: whether a violator was new (no new atom: the finite programs cannot
         improve further).
     """
-    cap = max(EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT * limit)
-    if theta_set.shape[0] > cap:
-        used = kept_at_cap(c, eta, int(EXCHANGE_ATOM_KEEP_FRACTION * cap))
+    if theta_set.shape[0] > max(EXCHANGE_ATOM_CAP, 4 * limit):
+        used = c > 0
         theta_set, sign_set = theta_set[used], sign_set[used]
         c_prev = None if c_prev is None else c_prev[used]
         if kept is not None:
@@ -193,29 +189,6 @@ def update_atom_set(theta_set: np.ndarray, sign_set: np.ndarray, c: np.ndarray, 
     theta_set, sign_set = dedupe_add(theta_set, sign_set, theta_m, np.sign(amp_m), tol)
     theta_set, sign_set, added = add_violators(theta_set, sign_set, scan, p, limit, tol, xl_max)
     return theta_set, sign_set, c_prev, added
-
-
-def kept_at_cap(c: np.ndarray, eta: np.ndarray | None, size: int) -> np.ndarray:
-    """The mask of the atoms kept when the set outgrows its cap: every atom of positive weight
-    ``c``, then the zero-weight atoms of largest ``eta`` (ties: the earlier) while the set holds
-    at most ``size`` atoms; without ``eta`` the positive-weight atoms only.
-
-    Any set holding the current support keeps the next objective from increasing
-    (proofs/exchange_method.md, "Why it terminates"); the near-active zero-weight atoms
-    (``eta`` close to 1) are the likeliest to enter again, so they are the ones kept.
-
-    >>> kept_at_cap(np.array([0.0, 2.0, 0.0, 0.0]), np.array([0.5, 1.0, 0.9, -1.0]), 2)
-    array([False,  True,  True, False])
-    """
-    used = c > 0
-    room = size - int(np.count_nonzero(used))
-    if eta is None or room <= 0:
-        return used
-    idle = np.flatnonzero(~used)
-    best = idle[np.argsort(-np.asarray(eta)[idle], kind="stable")[:room]]
-    keep = used.copy()
-    keep[best] = True
-    return keep
 
 
 def add_violators(theta_set: np.ndarray, sign_set: np.ndarray, scan: OracleScan, p: np.ndarray, limit: int,

@@ -341,8 +341,7 @@ def solve_exchange(arr, y: np.ndarray, lam: float, *, tol: Tolerances | None = N
                 return ExchangeResult(best=best, n_iter=it, polished=best is not cands[0],
                                       history=history, timings=timings)
             theta_set, sign_set, c_prev, added = update_atom_set(theta_set, sign_set, sol.c, c_prev, theta_m, amp_m,
-                                                                 scan, p_cur, limit, tol, xl_max, kept,
-                                                                 eta=Phi.T @ p_cur if lam > 0 else None)
+                                                                 scan, p_cur, limit, tol, xl_max, kept)
             if deadline is not None and time.perf_counter() >= deadline:
                 stopped = "time limit reached"
                 break

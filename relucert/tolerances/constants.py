@@ -62,13 +62,8 @@ QP_ITERATIONS_PER_VARIABLE = 20
 #: The constant part of the HiGHS QP iteration budget.
 QP_ITERATIONS_FLOOR = 1000
 #: Zero-weight atoms are dropped from the exchange's atom set when it exceeds
-#: max(EXCHANGE_ATOM_CAP, EXCHANGE_ATOM_CAP_PER_LIMIT x the per-round addition limit).
+#: max(EXCHANGE_ATOM_CAP, 4 x the per-round addition limit).
 EXCHANGE_ATOM_CAP = 2500
-EXCHANGE_ATOM_CAP_PER_LIMIT = 4
-#: When the cap is hit, the zero-weight atoms kept are those of largest dual value eta_p (the
-#: nearest to entering again), so that the set after the drop holds at most this fraction of
-#: the cap (every positive-weight atom is always kept). 0 drops every zero-weight atom.
-EXCHANGE_ATOM_KEEP_FRACTION = 0.5
 #: A failed run whose best relative gap is within this factor of tol.obj_gap, and whose
 #: estimated rounding floor of the gap is within it too, is diagnosed as a precision floor.
 EXCHANGE_NEAR_MISS_FACTOR = 1000.0
