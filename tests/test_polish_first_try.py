@@ -1,7 +1,9 @@
 """Issue 16, session 11: the exchange's FIRST polishing try (lam > 0) on more than
 EXCHANGE_POLISH_EAGER_ATOMS atoms, and a try because the gap stalled, wait until the certified
 gap is within EXCHANGE_POLISH_GAP_FACTOR x tol.obj_gap (lp/tv/polish_policy.py); smaller
-networks and (P_0) as before. Only when polishing is tried changes: a certified answer is unchanged."""
+networks and (P_0) as before. Session 12: after a failed try on such a network, a stall retries
+only once the gap is EXCHANGE_POLISH_STALL_RETRY times that try's. Only when polishing is tried
+changes: a certified answer is unchanged."""
 from types import SimpleNamespace
 
 import numpy as np
