@@ -6,7 +6,9 @@ usually settled), and again only after the certified gap has dropped by
 ``EXCHANGE_POLISH_RETRY`` since the last failed try (for lam > 0: and is within
 ``EXCHANGE_POLISH_GAP_FACTOR`` times ``tol.obj_gap``; so are the first try and a stalled
 gap's try on more than ``EXCHANGE_POLISH_EAGER_ATOMS`` atoms), or when the gap stalls (it did not
-shrink by ``EXCHANGE_STALL_FACTOR`` in a round), or to polish a certified answer once more.
+shrink by ``EXCHANGE_STALL_FACTOR`` in a round; on such a large network, after a failed try, only
+once the gap is ``EXCHANGE_POLISH_STALL_RETRY`` times that try's), or to polish a certified answer
+once more.
 Failed tries are the cost at large n (two Newton solves per snapping distance); the
 exchange itself shrinks the gap linearly. Each try walks a ladder of snapping distances
 (none, then ``tol.snap_distance`` times ``EXCHANGE_SNAP_LADDER``) and skips support patterns that
@@ -23,7 +25,7 @@ from relucert.lp.tv.merge import merge_atoms, sign_vectors
 from relucert.lp.tv.oracle_api import Oracle, OracleScan
 from relucert.lp.tv.polish import polish_pruned, snap_to_faces
 from relucert.tolerances import (EXCHANGE_POLISH_EAGER_ATOMS, EXCHANGE_POLISH_GAP_FACTOR, EXCHANGE_POLISH_RETRY,
-                                 EXCHANGE_SNAP_LADDER, EXCHANGE_STALL_FACTOR, Tolerances)
+                                 EXCHANGE_POLISH_STALL_RETRY, EXCHANGE_SNAP_LADDER, EXCHANGE_STALL_FACTOR, Tolerances)
 
 __all__ = ["PolishPolicy", "snap_ladder", "drop_negligible"]
 
@@ -108,8 +110,10 @@ class PolishPolicy:
         first = not np.isfinite(self.last_try) and small
         close = violation <= EXCHANGE_POLISH_GAP_FACTOR * self.tol.obj_gap
         near = self.lam == 0 or first or close
-        # a stall retries a large network (lam > 0) only that close to the target too
-        stalled = stalled and (self.lam == 0 or small or close)
+        # a stall retries a large network (lam > 0) only that close to the target too, and after a
+        # failed try only once the gap is EXCHANGE_POLISH_STALL_RETRY times that try's
+        stalled = stalled and (self.lam == 0 or small or (close and violation <= EXCHANGE_POLISH_STALL_RETRY
+                                                          * self.last_try))
         go = bool(scan.conclusive and n_atoms and scan.max_value <= 1.0 + self.tol.polish_violation
                   and ((near and violation <= EXCHANGE_POLISH_RETRY * self.last_try) or stalled
                        or cands[0].certified))

@@ -229,6 +229,12 @@ EXCHANGE_POLISH_GAP_FACTOR = 10.0
 #: at 7.8e-9, certified; on uniform-noise four stall tries between 3.5e-7 and 1.8e-8 (979 atoms)
 #: failed at 5-8 s each (benchmarks/RESULTS.md, session 11, engineer qp); small networks as before.
 EXCHANGE_POLISH_EAGER_ATOMS = 512
+#: On more than EXCHANGE_POLISH_EAGER_ATOMS atoms (lam > 0), a try because the gap stalled after
+#: a failed try also needs the gap at most this factor times the gap of that failed try: at
+#: n = 1000, d = 2, lam = 0.001 the stall tries one or two rounds after a failed one, with the gap
+#: 0.6-0.8 times as large, failed at 7-9 s each, while a round of the exchange costs about 3 s
+#: (benchmarks/RESULTS.md, session 12, engineer qp). A try that is skipped cannot change a verdict.
+EXCHANGE_POLISH_STALL_RETRY = 0.5
 
 # --- the finite QP's final factorisation (engineer qp, session 9, issue 16; lp/active_set.py) ---
 #: The active set's answer comes from a fresh Householder QR ``B = Q R`` of its (equilibrated)
