@@ -141,6 +141,16 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+#: The same cap also by the scan's own incumbent (``maximise(near_cap=...)``): a quota scan
+#: given the full limit (the last scan met more than ``BAB_QUOTA_ETA`` times the threshold,
+#: often only because its violators were raised to their regions' optima) stops at
+#: ``BAB_SCAN_VIOLATORS`` once its largest ``|eta|`` met is at most ``BAB_QUOTA_ETA`` times the
+#: threshold. Without it such a scan, neither near (no cap) nor far (no node budget: that
+#: needs an incumbent above the band), ran to its full limit: at n = 200, d = 5 scans of
+#: 165,000-250,000 nodes for 100-300 violators (benchmarks/RESULTS.md, session 12, issue 13).
+#: False: the cap only by the last scan, as before. A choice of work only (proofs
+#: Lemma 10: what such a stopped scan lists is a valid set of violators, ``complete=False``).
+BAB_SCAN_NEAR_CAP = True
 
 # --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
 #: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)
