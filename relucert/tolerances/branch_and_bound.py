@@ -11,7 +11,8 @@ an algorithm takes, never what is certified. Import them from :mod:`relucert.tol
 #: node with its bound and its inactive rows: proofs/branch_and_bound.md, Lemma 9) only up
 #: to this many nodes, and only up to ``BAB_WARM_MAX_BYTES`` (about 260 bytes each at d = 4,
 #: n = 500, 710 at d = 8; remembering and seeding also unpack the inactive bits, one byte per
-#: node and row, for a moment); beyond it the next scan starts from the root cones.
+#: node and row, for a moment); beyond it the last frontier kept stays (the next scan starts
+#: from it, its bounds shifted over the rounds since; the root cones when none was kept).
 BAB_WARM_MAX_NODES = 2_000_000
 #: Points of the last remembered scan (its maximiser and its first violators) whose
 #: ``|eta|`` for the next weights seeds the next search's incumbent.
