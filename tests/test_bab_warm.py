@@ -120,10 +120,12 @@ def test_frontier_tiles_the_sphere(n, d, seed):
 
 
 @pytest.mark.parametrize("n,d,seed", [(12, 2, 20), (9, 3, 21), (7, 4, 22)])
-def test_warm_scans_equal_enumeration(n, d, seed):
+@pytest.mark.parametrize("capped", [False, True])
+def test_warm_scans_equal_enumeration(n, d, seed, capped):
     """A sequence of duals scanned by one oracle with remember/warm (small and large moves,
     a zero-weight row, a limit-stopped scan in between): at every step the maximum, the
-    upper bound and the violators equal the enumeration's."""
+    upper bound and the violators equal the enumeration's; ``capped``: the memory keeps no
+    frontier larger than the first, so later scans start from the first one."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     arr = enumerate_chambers(X)
@@ -135,6 +137,8 @@ def test_warm_scans_equal_enumeration(n, d, seed):
         if step == 2:
             bab.scan(p * 3.0, thr, limit=1, remember=True)     # a stopped scan as the prior
         got = bab.scan(p, thr, remember=True).detail
+        if capped and step == 0:
+            bab.memory.max_nodes = bab.memory.prior[1].size
         ref = scan_all_chambers(arr, p, thr)
         assert got.complete
         assert abs(got.max_value - ref.max_value) <= 1e-12 * ref.max_value
@@ -223,3 +227,27 @@ def test_interior_push_agrees_with_the_lp(D, seed):
         agree += lp == fast
         yes, no = yes + lp, no + (not lp)
     assert agree == yes + no and yes >= 5 and no >= 3
+
+
+def test_a_frontier_over_the_cap_keeps_the_last_one_kept():
+    """A frontier above ``max_nodes`` is not kept, and the last frontier kept stays: the next
+    seeds are its nodes, with bounds shifted from the weights it was searched with (Lemma 9),
+    valid for the new weights (exact cone maxima by sub-enumeration)."""
+    rng = np.random.default_rng(7)
+    n, d = 7, 2
+    D = d + 1
+    X = rng.standard_normal((n, d))
+    q0, q1, q2 = (rng.standard_normal(n) for _ in range(3))
+    warm = WarmStart(X, 1)
+    R = np.eye(D)[None] * np.ones((1, 1, 1))
+    prob = prepare(X, q0)
+    B = _exact_cone_max(prob.A, q0[prob.support], R[0])
+    ina = np.zeros((1, (prob.A.shape[0] + 7) // 8), np.uint8)
+    warm.remember(q0, prob.support, Frontier(R, np.array([1], np.int8), np.array([B]), ina), np.zeros((0, D)))
+    big = Frontier(np.repeat(R, 2, axis=0), np.array([1, -1], np.int8), np.array([B, B]), np.repeat(ina, 2, axis=0))
+    warm.remember(q1, prepare(X, q1).support, big, np.zeros((0, D)))     # over the cap of 1 node
+    prob2 = prepare(X, q2)
+    (R2, s2, shifted, _), _ = warm.seeds(q2, prob2.support)
+    assert R2.shape[0] == 1 and s2[0] == 1
+    assert _exact_cone_max(prob2.A, q2[prob2.support], R[0]) <= shifted[0]
+    assert np.array_equal(warm.prior[0], warm.summed(q0))

@@ -11,7 +11,8 @@ an algorithm takes, never what is certified. Import them from :mod:`relucert.tol
 #: node with its bound and its inactive rows: proofs/branch_and_bound.md, Lemma 9) only up
 #: to this many nodes, and only up to ``BAB_WARM_MAX_BYTES`` (about 260 bytes each at d = 4,
 #: n = 500, 710 at d = 8; remembering and seeding also unpack the inactive bits, one byte per
-#: node and row, for a moment); beyond it the next scan starts from the root cones.
+#: node and row, for a moment); beyond it the last frontier kept stays (the next scan starts
+#: from it, its bounds shifted over the rounds since; the root cones when none was kept).
 BAB_WARM_MAX_NODES = 2_000_000
 #: Points of the last remembered scan (its maximiser and its first violators) whose
 #: ``|eta|`` for the next weights seeds the next search's incumbent.
@@ -141,6 +142,16 @@ BAB_WARM_MAX_BYTES = 512 * 2 ** 20
 #: limit is kept: capped there, d = 8, n = 500 ran 121 rounds of 16 atoms and ended at a worse
 #: objective (benchmarks/RESULTS.md, "The exchange driven by the tree").
 BAB_SCAN_VIOLATORS = 16
+#: The same cap also by the scan's own incumbent (``maximise(near_cap=...)``): a quota scan
+#: given the full limit (the last scan met more than ``BAB_QUOTA_ETA`` times the threshold,
+#: often only because its violators were raised to their regions' optima) stops at
+#: ``BAB_SCAN_VIOLATORS`` once its largest ``|eta|`` met is at most ``BAB_QUOTA_ETA`` times the
+#: threshold. Without it such a scan, neither near (no cap) nor far (no node budget: that
+#: needs an incumbent above the band), ran to its full limit: at n = 200, d = 5 scans of
+#: 165,000-250,000 nodes for 100-300 violators (benchmarks/RESULTS.md, session 12, issue 13).
+#: False: the cap only by the last scan, as before. A choice of work only (proofs
+#: Lemma 10: what such a stopped scan lists is a valid set of violators, ``complete=False``).
+BAB_SCAN_NEAR_CAP = True
 
 # --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
 #: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)

@@ -20,7 +20,7 @@ class Bounding:
     """Methods of the search that bound nodes and resolve leaves. The search provides
     ``prob``, ``tol``, ``mode``, ``threshold``, ``alpha_steps``, ``best*``, ``witness``,
     ``found``, ``limit``, ``closed_upper``, ``n_nodes``, ``n_leaves``, ``n_harvested``,
-    ``hurried``, ``harvest``, ``cutoff()`` and ``_late()``.
+    ``hurried``, ``harvest``, ``near_cap``, ``cutoff()`` and ``_late()``.
     ``kernels``: the object whose ``classify``, ``normals``, ``centre_alpha``,
     ``linear_majorant``, ``pre_bound`` and ``cone_max`` bound the nodes (default: the numpy
     module :mod:`relucert.lp.tv.bab.cones`, the reference; the API layer may pass torch
@@ -136,7 +136,9 @@ class Bounding:
         return Q, act, und, Rn, G, bound, Sn
 
     def _enough(self) -> bool:
-        """The violator quota is met: ``limit`` found; or, in a harvesting scan far from
+        """The violator quota is met: ``limit`` found; or ``near_cap = (cap, band)`` found
+        ``cap`` with the incumbent at most ``band`` times the threshold (the scan turned out
+        near feasibility; ``near_cap`` None: no such stop); or, in a harvesting scan far from
         feasible (incumbent above ``BAB_QUOTA_ETA`` times the threshold), some found after
         ``BAB_QUOTA_NODES`` nodes: an early round of the exchange needs good violators
         quickly, not all of them (the scan then reports ``complete=False``)."""
@@ -144,6 +146,9 @@ class Bounding:
             return False
         if len(self.found) >= self.limit:
             return True
+        if (self.near_cap is not None and len(self.found) >= self.near_cap[0]
+                and self.best <= self.near_cap[1] * self.threshold):
+            return True     # near feasibility by this scan's own incumbent: the caller's cap
         return (self.harvest and len(self.found) > 0 and self.n_nodes >= BAB_QUOTA_NODES
                 and self.best > BAB_QUOTA_ETA * self.threshold)
 

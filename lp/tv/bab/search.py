@@ -99,6 +99,9 @@ class _Search(Bounding, SearchLoop):
         # above the threshold (Bounding._harvest), so the quota fills before the leaves
         self.harvest = False
         self.n_harvested = 0
+        # (cap, band): a quota scan also stops at cap violators once its incumbent is at
+        # most band times the threshold (Bounding._enough); None: only at the limit
+        self.near_cap: tuple[int, float] | None = None
         # maximise's stopping test (proofs/local_violators.md, Lemma L3): stop once the upper
         # bound is at most accept_below (settled)
         self.accept_below: float | None = None
@@ -243,7 +246,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
              keep_frontier: bool = False, kernels=None, harvest: bool = True,
-             accept_below: float | None = None) -> BabScan:
+             accept_below: float | None = None, near_cap: tuple[int, float] | None = None) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -275,6 +278,10 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         (incumbent, closed nodes, leaves and open nodes) is at most this
         (``settled=True``, ``complete=False``: the violators above ``threshold`` may not all
         be listed; proofs/local_violators.md, Lemma L3). None: no such stop.
+    near_cap : ``(cap, band)``: with a ``limit``, also stop (``complete=False``) once ``cap``
+        violators are listed while the largest ``|eta_p|`` met is at most ``band`` times
+        ``threshold``: the exchange's violator cap near feasibility, decided by this scan's
+        own incumbent (the order and amount of work only; what is listed is as before).
 
     Returns
     -------
@@ -304,6 +311,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
                      keep_frontier=keep_frontier, kernels=kernels)
     search.harvest = limit is not None and harvest
     search.accept_below = None if accept_below is None else float(accept_below)
+    search.near_cap = None if limit is None or near_cap is None else (int(near_cap[0]), float(near_cap[1]))
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]

@@ -165,7 +165,8 @@ class WarmStart:
     X : np.ndarray, shape (n, d)
         The data (lifted here).
     max_nodes : int
-        A frontier with more nodes is not kept (the next search starts from the roots).
+        A frontier with more nodes is not kept (the next search starts from the last one
+        kept, or from the roots when none is).
     """
 
     #: the shift of :meth:`seeds`: "ray" (Lemmas 9 and 9b), "split" (Lemma 9b (a) only) or
@@ -237,9 +238,11 @@ class WarmStart:
 
     def remember(self, q: np.ndarray, support: np.ndarray, front: Frontier, points: np.ndarray) -> None:
         """Keep ``front`` (inactive bits over the search's rows ``support``) for the weights
-        ``q``, with hint points; a frontier above ``max_nodes`` nodes is dropped."""
+        ``q``, with hint points; a frontier above ``max_nodes`` nodes is not kept: the last
+        one kept stays (its bounds shift to any later weights just as well, Lemma 9: the
+        shift is taken from the weights it was searched with), so the next search starts
+        from it instead of the roots."""
         if front.size > self.max_nodes:
-            self.prior = None
             return
         N = self.A_all.shape[0]
         rows = self.inverse[support]
