@@ -229,12 +229,17 @@ class WarmStart:
             ray = ray_shift(self.A_all, dq, front.R[ids], front.sign[ids], front.inactive[ids])
             bound[ids] = np.minimum(bound[ids], (front.bound[ids] + ray) * slack)
         rows = self.inverse[support]
-        if rows.size == self.A_all.shape[0] and np.array_equal(rows, np.arange(rows.size)):
+        if self._every_row(rows):
             ina = front.inactive    # every distinct row is in the search, in the same order
         else:
             ina_all = np.unpackbits(front.inactive, axis=1, count=self.A_all.shape[0]).astype(bool)
             ina = np.packbits(ina_all[:, rows], axis=1)
         return (front.R, front.sign, bound, ina), points
+
+    def _every_row(self, rows: np.ndarray) -> bool:
+        """Whether a search's rows (indices into the distinct rows) are every distinct row in
+        order: its inactive bits are then the kept ones as they stand, with no remapping."""
+        return rows.size == self.A_all.shape[0] and np.array_equal(rows, np.arange(rows.size))
 
     def remember(self, q: np.ndarray, support: np.ndarray, front: Frontier, points: np.ndarray) -> None:
         """Keep ``front`` (inactive bits over the search's rows ``support``) for the weights
@@ -246,7 +251,7 @@ class WarmStart:
             return
         N = self.A_all.shape[0]
         rows = self.inverse[support]
-        if rows.size == N and np.array_equal(rows, np.arange(N)):
+        if self._every_row(rows):
             keep = front            # the search's rows are every distinct row, in the same order
         else:
             ina = np.unpackbits(front.inactive, axis=1, count=support.shape[0]).astype(bool)
