@@ -9,7 +9,7 @@ from scipy.optimize import lsq_linear, nnls
 from relucert.tolerances import BAB_CERT_JOINT_WEIGHT
 from relucert.verify.checker.tree import Node
 
-__all__ = ["_Floats", "_joint_hint"]
+__all__: list[str] = []     # the builder's own helpers (verify/bab_tree.py)
 
 
 class _Floats:
