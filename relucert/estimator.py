@@ -228,11 +228,9 @@ class TVReLURegressor(*_BASES):
     status_ : ``"optimal"``, or ``"limit"`` / ``"inaccurate"`` when the solver stopped short
         (it warns with ``ConvergenceWarning`` / ``InaccurateSolutionWarning`` then, and the
         network kept is the best one found, with its certified gap).
-    certified_rel_gap_ : ``(objective - certified lower bound) / max(1, |objective|)`` in the
-        solver's internal units (``Solution.certified_rel_gap``, the measure of the
-        optimality test): the fitted network's objective is within this distance of the
-        global optimum (certified); below an internal objective of 1 it is an absolute gap,
-        and the warning's "certified within X %" gives ``(objective - lower) / objective``.
+    certified_rel_gap_ : ``(objective - certified lower bound) / |objective|`` in the user's
+        units (``Solution.certified_rel_gap``): the fitted network's objective is certified
+        within ``100 * certified_rel_gap_`` % of the global optimum, as the warning says.
     certificate_note_ : why ``certificate_`` is None ("" when it is set or not asked for).
     result_ : the :class:`~relucert.solution.Solution`.
     certificate_ : the :class:`~relucert.verify.certificate_builder.ExactCertificate` (or None).

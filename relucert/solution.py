@@ -9,7 +9,7 @@ from relucert._model import relu_features  # noqa: F401  (re-exported)
 from relucert.results import Status, jsonable
 from relucert.tolerances import Tolerances
 
-__all__ = ["Solution", "relu_features", "SOLUTION_FORMAT"]
+__all__ = ["Solution", "relu_features", "SOLUTION_FORMAT", "user_rel_gap"]
 
 SOLUTION_FORMAT = "relucert.solution/1"
 
@@ -17,6 +17,44 @@ SOLUTION_FORMAT = "relucert.solution/1"
 def _float_or_nan(value) -> float:
     """A JSON number (or None, ``"inf"``-style strings as ``jsonable`` writes them) as a float."""
     return float("nan") if value is None else float(value)
+
+
+def user_rel_gap(objective: float, lower: float) -> float:
+    """``(objective - lower) / |objective|``, rounded up: "certified within X %" with
+    ``X = 100 * user_rel_gap(objective, lower)``, never below the true relative distance
+    ``(objective - optimum) / |objective|`` when ``lower <= optimum <= objective``.
+
+    Parameters
+    ----------
+    objective : float
+        The network's primal value (user's units; the ratio is the same in any units).
+    lower : float
+        A certified lower bound on the optimum.
+
+    Returns
+    -------
+    float
+        0.0 when ``lower >= objective`` (the objective is certified optimal, including
+        ``objective == lower == 0``); ``inf`` when ``lower = -inf`` or ``objective == 0 > lower``
+        (no finite fraction of a zero objective bounds the gap); NaN when either is NaN or
+        ``objective`` is infinite.
+
+    Examples
+    --------
+    >>> user_rel_gap(2.0, 1.5), user_rel_gap(0.0, 0.0), user_rel_gap(1.0, float("-inf"))
+    (0.2500000000000001, 0.0, inf)
+    """
+    objective, lower = float(objective), float(lower)
+    if np.isnan(objective) or np.isnan(lower) or np.isinf(objective):
+        return float("nan")
+    if lower >= objective:
+        return 0.0
+    if np.isinf(lower) or objective == 0.0:
+        return float("inf")
+    # each float operation errs by at most half an ulp: one step up after each keeps the
+    # result at or above the exact quotient
+    gap = float(np.nextafter(objective - lower, np.inf))
+    return float(np.nextafter(gap / abs(objective), np.inf))
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,8 +85,11 @@ class Solution:
         ``D(t p)``, ``0 <= t <= 1/U``, over every dual it scanned (``relucert.lp.tv.anytime``):
         a lower bound on the optimum for every status (``-inf`` for a (P_0) network that
         does not interpolate).
-    certified_rel_gap : ``(objective - certified_lower_bound) / max(1, |objective|)`` in the
-        solver's internal units (``info["relative_gap"]`` for a complete scan).
+    certified_rel_gap : "certified within ``100 * certified_rel_gap`` %": the gap relative to
+        the objective in the user's units, ``(objective - certified_lower_bound) / |objective|``
+        (:func:`user_rel_gap`), derived from those two fields so it cannot disagree with them.
+        The solver's internal measure (relative to ``max(1, |objective|)`` in its rescaled
+        units, the exchange's stopping test on ``tol.obj_gap``) is ``info["relative_gap"]``.
     """
 
     X: np.ndarray
@@ -69,7 +110,10 @@ class Solution:
     tol: Tolerances = field(default_factory=Tolerances)
     info: dict = field(default_factory=dict)
     certified_lower_bound: float = float("nan")
-    certified_rel_gap: float = float("nan")
+
+    @property
+    def certified_rel_gap(self) -> float:
+        return user_rel_gap(self.objective, self.certified_lower_bound)
 
     @property
     def n_atoms(self) -> int:
@@ -143,7 +187,6 @@ class Solution:
                        status=Status(doc["status"]), method=str(doc["method"]),
                        timings=dict(doc.get("timings", {})),
                        tol=Tolerances.from_dict(doc.get("tol", {})), info=dict(doc.get("info", {})),
-                       certified_lower_bound=_float_or_nan(doc.get("certified_lower_bound")),
-                       certified_rel_gap=_float_or_nan(doc.get("certified_rel_gap")))
+                       certified_lower_bound=_float_or_nan(doc.get("certified_lower_bound")))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed {SOLUTION_FORMAT} document: {exc}") from exc

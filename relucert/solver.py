@@ -109,26 +109,17 @@ def _solution_from(X, y, lam, n_chambers, cert, method, timings, tol, info, scal
                     objective=cert.objective * obj_scale, tv_norm=cert.tv_norm * amp_scale, dual=cert.p / s_x,
                     predictions=cert.predictions * c_y, max_abs_certificate=cert.max_abs_certificate,
                     duality_gap=cert.duality_gap * obj_scale, n_chambers=n_chambers, status=status,
-                    method=method, timings=timings, tol=tol, info=info, certified_lower_bound=float(lower),
-                    certified_rel_gap=float(cert.certified_rel_gap()))
+                    method=method, timings=timings, tol=tol, info=info, certified_lower_bound=float(lower))
 
 
 def _within(sol: Solution) -> str:
-    """"certified within X % of the optimum": ``X = 100 (objective - lower) / objective`` in
-    the user's units, the fraction of the objective the optimum may lie below it (not
-    ``certified_rel_gap``, whose ``max(1, |objective|)`` in internal units reads as an
-    absolute gap when the objective is small)."""
-    lower, obj = sol.certified_lower_bound, sol.objective
-    if not (np.isfinite(lower) and np.isfinite(obj)):
+    """"certified within X % of the optimum" with ``X = 100 * sol.certified_rel_gap``, the
+    fraction of the objective (user's units) the optimum may lie below it."""
+    lower, obj, rel = sol.certified_lower_bound, sol.objective, sol.certified_rel_gap
+    if not np.isfinite(rel):
         return "no certified gap"
-    gap = max(obj - lower, 0.0)
-    if obj > 0:
-        share = f"{100.0 * gap / obj:.3g} %"
-    else:
-        share = "0 %" if gap == 0 else "an absolute gap of " + f"{gap:.3g}"
-    return (f"certified within {share} of the optimum (objective {obj:.12g}, certified lower bound "
-            f"{lower:.12g}; certified_rel_gap {sol.certified_rel_gap:.3g} is relative to max(1, |objective|) "
-            f"in the solver's internal units)")
+    return (f"certified within {100.0 * rel:.3g} % of the optimum (objective {obj:.12g}, certified lower "
+            f"bound {lower:.12g})")
 
 
 def _outcome(sol: Solution, strict: bool, history=None) -> Solution:
@@ -229,12 +220,12 @@ def solve(X, y, lam, *, method: str | SolverMethod = "exchange", tol: Tolerances
         Otherwise LIMIT (rounds ran out) or INACCURATE (a finite program failed, or the
         socp answer failed the check) with the certified gap reached, a diagnosis in
         ``info["message"]``, and a ``ConvergenceWarning`` / ``InaccurateSolutionWarning``.
-        The gap is relative to ``max(1, |objective|)`` in the solver's internal units
-        (``y`` divided by a power of two near ``max |y_i|``: ``info["relative_gap"]``).
-        Every status carries ``certified_lower_bound`` (``<=`` the optimum) and
-        ``certified_rel_gap`` (``(objective - lower) / max(1, |objective|)`` in the same
-        internal units); the warning says "certified within X %" with
-        ``X = 100 (objective - lower) / objective`` in the user's units.
+        The stopping test's gap is relative to ``max(1, |objective|)`` in the solver's
+        internal units (``y`` divided by a power of two near ``max |y_i|``:
+        ``info["relative_gap"]``). Every status carries ``certified_lower_bound`` (``<=`` the
+        optimum) and ``certified_rel_gap = (objective - lower) / |objective|`` in the user's
+        units (rounded up; :func:`relucert.solution.user_rel_gap`); the warning says
+        "certified within X %" with ``X = 100 * certified_rel_gap``.
 
     Raises
     ------

@@ -1,6 +1,6 @@
 """Issue 13, session 12: the /2 tree's classes carried down the tree (verify/checker/tree.py
 ``refine``, ``replay_classified``; proofs/exact_certificate.md, "Inherited classes"), the
-builder's one-NNLS choice of a bound leaf's hints (verify/bab_tree.py ``_joint_hint``) and the
+builder's one-NNLS choice of a bound leaf's hints (verify/bab_hints.py ``_joint_hint``) and the
 checker's lookup of rational texts already decoded (verify/checker/schema.py ``_Reader``),
 each against the independent route: ``classify`` at every node, the leaf kernels summing
 over Act, scipy's BVLS, and the parse of every text."""

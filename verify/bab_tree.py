@@ -19,7 +19,9 @@ otherwise an *exact leaf* when it has at most ``leaf_undecided`` weighted undeci
 samples and every sub-region's rounded polar multipliers confirm exactly; otherwise it is
 split. With a ``margin`` (the near-extremal claims, proofs/near_extremal_chambers.md,
 Lemma N3) a leaf must also be *far* (bound at most ``(1 - margin)^2``) or an exact leaf
-whose near sub-regions each lie in one chamber; a node that cannot be made so within
+whose near sub-regions each lie in one chamber (a thin cone, never split, may for that be an
+exact leaf with up to ``BAB_FORCED_ALL_PATTERNS`` weighted undecided samples: Lemma N3,
+"Thin cones"); a node that cannot be made so within
 ``BAB_CERT_CLAIMS_MAX_SPLITS`` extra splits of its unit keeps its plain leaf and the unit
 reports that the claims cannot be made (never a wrong claim: the checker re-derives them).
 """
@@ -30,14 +32,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import lsq_linear, nnls
 from tqdm.auto import tqdm
 
 from relucert.errors import CertificateError
 from relucert.tolerances import (
-    BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_JOINT_WEIGHT, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
+    BAB_CERT_ALPHA_STEPS, BAB_CERT_CLAIMS_MAX_SPLITS, BAB_CERT_MAX_RETRIES, BAB_CERT_MULT_BITS,
+    BAB_FORCED_ALL_PATTERNS,
 )
 from relucert.tolerances import DEFAULT
+from relucert.verify.bab_hints import _Floats, _joint_hint  # noqa: F401  (_joint_hint: tests)
 from relucert.verify.bab_regions import is_thin, regions_leaf
 from relucert.verify.certfile import CertifiedVerdict
 from relucert.verify.certificate_hints import dyadic_round
@@ -49,94 +52,6 @@ from relucert.verify.checker.tree import (
 from relucert.verify.checker.tree_claims import NearCoverage
 
 __all__ = ["TreePart", "build_tree", "tree_unit", "root_index"]
-
-
-class _Floats:
-    """Float hints of one node (floats only choose rationals; the checker kernels decide)."""
-
-    def __init__(self, A: np.ndarray, p: np.ndarray):
-        self.A, self.p = A, p
-
-    def bound(self, node: Node, act, und, steps: int):
-        """(alpha dict, lambda array, float bound) of the best of a few slope choices."""
-        A, q = self.A, node.sign * self.p
-        R = np.array(node.R, dtype=np.float64).T          # columns r_j
-        G = np.array(node.G, dtype=np.float64)            # rows g_j
-        v0 = q[act] @ A[act] if act else np.zeros(A.shape[1])
-        pos = [i for i in und if q[i] > 0]
-        neg = [i for i in und if q[i] < 0]
-        f = q[pos] @ np.maximum(A[pos] @ R, 0.0) if pos else np.zeros(A.shape[1])
-        base = v0 + G.T @ f
-        An = A[neg]
-        if neg:     # the best slopes and multipliers together, by one NNLS (usually enough)
-            joint = _joint_hint(base, (q[neg][:, None] * An).T, G.T)
-            if joint[2] <= 1.0:
-                return {i: a for i, a in zip(neg, joint[0]) if a > 0}, joint[1], joint[2]
-        centre = (R / np.linalg.norm(R, axis=0)).sum(axis=1)
-        alpha = (An @ centre > 0).astype(np.float64)
-        best = None
-        for k in range(steps + 1):
-            w = base + (alpha * q[neg]) @ An if neg else base
-            lam, res = nnls(G.T, -w)
-            if best is None or res < best[2]:
-                best = (alpha.copy(), lam, res)
-            if not neg or k == steps:
-                break
-            z = w + G.T @ lam
-            vertex = (An @ z > 0).astype(np.float64)
-            alpha = alpha + 2.0 / (k + 2.0) * (vertex - alpha)
-        if neg and best[2] > 1.0:
-            # the best slopes and multipliers together (bounded least squares; the solver's
-            # projected-gradient slopes close such nodes, proofs/branch_and_bound.md Lemma 2)
-            M = np.hstack([(q[neg][:, None] * An).T, G.T])
-            k = len(neg)
-            try:
-                x = lsq_linear(M, -base, bounds=(np.zeros(M.shape[1]), np.r_[np.ones(k), np.full(G.shape[0], np.inf)]),
-                               method="bvls").x
-            except (ValueError, np.linalg.LinAlgError):    # floats only choose: the node is refined instead
-                x = None
-            res = np.inf if x is None else float(np.linalg.norm(M @ x + base))
-            if res < best[2]:
-                best = (np.clip(x[:k], 0.0, 1.0), np.maximum(x[k:], 0.0), res)
-        alpha, lam, res = best
-        return {i: a for i, a in zip(neg, alpha) if a > 0}, lam, res
-
-    def patterns(self, node: Node, act, U):
-        """Per pattern of the weighted undecided samples: (multipliers, float bound)."""
-        A, q = self.A, node.sign * self.p
-        G = np.array(node.G, dtype=np.float64)
-        v0 = q[act] @ A[act] if act else np.zeros(A.shape[1])
-        k = len(U)
-        out = []
-        for t in range(1 << k):
-            on = [U[b] for b in range(k) if (t >> b) & 1]
-            s = np.array([1.0 if (t >> b) & 1 else -1.0 for b in range(k)])
-            v = v0 + (q[on] @ A[on] if on else 0.0)
-            N = np.vstack([G, s[:, None] * A[U]]) if k else G
-            mult, res = nnls(N.T, -v)
-            out.append((mult, res))
-        return out
-
-
-def _joint_hint(base: np.ndarray, Ma: np.ndarray, Gt: np.ndarray):
-    """Slopes ``alpha`` in [0, 1] and multipliers ``lambda >= 0`` nearly minimising
-    ``||base + Ma alpha + Gt lambda||`` (the bounded least squares of the BVLS fallback in
-    :meth:`_Floats.bound`) by one NNLS: ``alpha <= 1`` as ``alpha + s = 1``, ``s >= 0``, a
-    penalty row of weight ``BAB_CERT_JOINT_WEIGHT`` times the columns' scale. Returns
-    ``(alpha clipped to [0, 1], lambda, ||z||)`` for the clipped point (floats only choose:
-    the leaf's exact check decides)."""
-    D, k = Ma.shape
-    w = BAB_CERT_JOINT_WEIGHT * max(1.0, float(np.max(np.abs(Ma), initial=0.0)), float(np.max(np.abs(Gt))))
-    N = np.zeros((D + k, 2 * k + D))
-    N[:D, :k], N[:D, 2 * k:] = Ma, Gt
-    N[D:, :k] = N[D:, k:2 * k] = w * np.eye(k)
-    rhs = np.concatenate([-base, np.full(k, w)])
-    try:
-        x, _ = nnls(N, rhs)
-    except (ValueError, RuntimeError):       # floats only choose: the old path is tried instead
-        return None, None, np.inf
-    alpha, lam = np.clip(x[:k], 0.0, 1.0), x[2 * k:]
-    return alpha, lam, float(np.linalg.norm(base + Ma @ alpha + Gt @ lam))
 
 
 def _dyadic(values, bits: int) -> dict:
@@ -248,6 +163,21 @@ def _confirm_exact(ctx, floats, node, act, und, U, cover, v_act):
     return first
 
 
+def _claims_failure(r: int, node: Node, leaf, out, U: list, und: list, extra: int) -> str:
+    """Why a leaf reaching above ``(1 - margin)^2`` stays without claims (provenance text)."""
+    if is_thin(node.R):
+        why = "a thin cone's forced leaf (not refined further)"
+    elif not U:
+        why = f"no weighted undecided sample to split on, {len(und)} zero-weight undecided"
+    elif extra >= BAB_CERT_CLAIMS_MAX_SPLITS:
+        why = f"the unit's BAB_CERT_CLAIMS_MAX_SPLITS = {BAB_CERT_CLAIMS_MAX_SPLITS} extra splits ran out"
+    else:
+        why = "a cone narrower than 2^-53"
+    return (f"a leaf of root {r} (sign {node.sign:+d}, {leaf[0]} leaf, squared bound {float(Fraction(*out)):.9g}, "
+            f"{len(U)} weighted undecided of {len(und)}) reaches above (1 - margin)^2 and could not be refined into "
+            f"sub-regions that each lie in one chamber: {why}")
+
+
 def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecided: int, max_nodes: int,
               margin: Fraction | None) -> TreePart:
     """The trees below the roots ``root_ids`` (module docstring; ``splits``: the solver's
@@ -279,14 +209,18 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
                 stack.extend(((kids[1], act, und, v_act), (kids[0], act, und, v_act)))
                 continue
             U = undecided_weighted(ctx, und)
+            # a thin cone is never split: for the claims its near sub-regions must come from an
+            # exact leaf, so it may enumerate as many patterns as a forced leaf does
+            k_max = leaf_undecided if cover is None or not is_thin(node.R) else max(leaf_undecided,
+                                                                                      BAB_FORCED_ALL_PATTERNS)
             leaf, out, done = _confirm_bound(ctx, floats, node, act, und, None if cover is None else cover.is_far,
                                              v_act)
             masks = ()
-            if leaf is not None and not done and len(U) <= leaf_undecided:
+            if leaf is not None and not done and len(U) <= k_max:
                 e_leaf, e_out, e_masks = _confirm_exact(ctx, floats, node, act, und, U, cover, v_act)
                 if e_leaf is not None and e_masks is not None:
                     leaf, out, done, masks = e_leaf, e_out, True, e_masks
-            elif leaf is None and len(U) <= leaf_undecided:
+            elif leaf is None and len(U) <= k_max:
                 leaf, out, masks = _confirm_exact(ctx, floats, node, act, und, U, cover, v_act)
                 done = cover is None or masks is not None
                 masks = masks or ()
@@ -307,8 +241,7 @@ def tree_unit(X, dual: tuple, root_ids: tuple, splits: dict | None, leaf_undecid
                 extra += kids is not None and leaf is not None
             if kids is None:
                 if not done and failure is None:
-                    failure = (f"a leaf of root {r} (sign {node.sign:+d}) reaches above (1 - margin)^2 and could not "
-                               "be refined into sub-regions that each lie in one chamber")
+                    failure = _claims_failure(r, node, leaf, out, U, und, extra)
                     cover = None        # no more work for claims that cannot be made
                 bits.append("0")
                 leaves.append(leaf)

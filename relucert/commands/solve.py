@@ -68,9 +68,9 @@ def print_summary(sol, file=None) -> None:
     if bound is not None:
         print(f"  max |eta| <=         {bound:.15g} (certified bound)", file=out)
     rel = sol.info.get("relative_gap", sol.duality_gap / max(1.0, abs(sol.objective)))
-    print(f"  duality gap          {sol.duality_gap:.3e} (relative {rel:.3e})", file=out)
+    print(f"  duality gap          {sol.duality_gap:.3e} (relative {rel:.3e}, internal units)", file=out)
     print(f"  lower bound          {sol.certified_lower_bound:.15g} (certified: D(p / max(1, bound)))", file=out)
-    print(f"  certified rel. gap   {sol.certified_rel_gap:.3e}", file=out)
+    print(f"  certified rel. gap   {sol.certified_rel_gap:.3e} (= (objective - lower bound) / objective)", file=out)
     oracle = sol.info.get("oracle", "enumerate")
     regions = (f"{sol.n_chambers}" if oracle == "enumerate"
                else "not enumerated (branch and bound over cones)")

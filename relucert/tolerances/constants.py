@@ -112,7 +112,7 @@ PATH_LAM_RATIO = 1e-3
 BAB_CERT_ALPHA_STEPS = 4
 #: The weight (times the columns' largest entry) of the penalty rows ``alpha + s = 1`` of the
 #: builder's first choice of a bound leaf's hints: one NNLS for the best slopes and multipliers
-#: together (``verify.bab_tree._joint_hint``); the slopes are then clipped to [0, 1]. Only
+#: together (``verify.bab_hints._joint_hint``); the slopes are then clipped to [0, 1]. Only
 #: work changes (floats choose, the exact check decides; Frank-Wolfe and BVLS follow when it
 #: does not reach 1). 1e3: the penalty's pull on alpha is about grad / w^2, far below the grids.
 BAB_CERT_JOINT_WEIGHT = 1e3

@@ -62,7 +62,8 @@ def derive_uniqueness(ex: _Exact, bounds, lower: Fraction, upper: Fraction, *, m
             adm.append((c, sign, z, q, b))
             if len(adm) > max_pairs:
                 return False, (f"more than {max_pairs} (region, sign) pairs may carry mass within the certified "
-                               f"gap {fmt(G, '.3g')}: the gap is too large to localise the support"), {}
+                               f"gap {fmt(G, '.3g')}, the most the argument analyses: the gap is too large to "
+                               f"localise the support"), {}
     info = {"admissible_pairs": len(adm), "rho_squared": rho2}
     if not adm:
         return True, "no (region, sign) pair can carry mass: the zero measure is the unique solution", info
