@@ -85,7 +85,7 @@ def triangular_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False, oper
 
 class ThinQR:
     """Thin QR factors of ``Phi[:, cols]``, kept up to date by column insertions and
-    deletions (Gram-Schmidt appends and scipy's ``qr_delete``: O(n k) each instead of a new O(n k^2)
+    deletions (scipy's ``qr_insert``/``qr_delete``: O(n k) each instead of a new O(n k^2)
     factorisation per step). An insertion that would make the columns dependent (relative
     residual below ``tol.rank``) is refused."""
 
@@ -95,29 +95,6 @@ class ThinQR:
         self.Q = np.zeros((Phi.shape[0], 0))
         self.R = np.zeros((0, 0))
         self._operand = None
-        self._buf = None   # (Qbuf, Rbuf): Q, R are their leading blocks while _in_buffers()
-
-    def _in_buffers(self) -> bool:
-        """Whether ``Q`` and ``R`` are the leading blocks of the capacity buffers (appends then
-        write in place; :meth:`delete`'s ``qr_delete`` updates them in place and keeps this)."""
-        if self._buf is None:
-            return False
-        Qb, Rb = self._buf
-        return (self.Q.__array_interface__["data"][0] == Qb.__array_interface__["data"][0]
-                and self.R.__array_interface__["data"][0] == Rb.__array_interface__["data"][0]
-                and self.Q.strides == Qb.strides and self.R.strides == Rb.strides)
-
-    def _grow(self, need: int) -> None:
-        """Room for ``need`` columns: ``Q``, ``R`` copied into new buffers of capacity about
-        ``2 need`` (at most ``n``), so that a run of appends copies them O(log k) times."""
-        if self._in_buffers() and self._buf[1].shape[0] >= need:
-            return
-        n, k = self.Phi.shape[0], len(self.cols)
-        cap = max(need, min(n, 2 * need))
-        Qb, Rb = np.empty((n, cap), order="F"), np.zeros((cap, cap), order="F")
-        Qb[:, :k], Rb[:k, :k] = self.Q, self.R
-        self._buf = (Qb, Rb)
-        self.Q, self.R = Qb[:, :k], Rb[:k, :k]
 
     def adopt(self, kept: "KeptFactors", passive: np.ndarray) -> bool:
         """Start from the kept factors of ``kept.cols`` (indices into this ``Phi``): the
@@ -133,18 +110,35 @@ class ThinQR:
         if not (np.linalg.norm(Q @ (R @ v) - A @ v) <= QR_KEEP_RESIDUAL * np.linalg.norm(A) * np.linalg.norm(v)
                 and np.linalg.norm(Q.T @ (Q @ w) - w) <= QR_KEEP_RESIDUAL * np.linalg.norm(w)):
             return False
-        self.Q, self.R, self.cols = Q, R, [int(j) for j in cols]
-        self._buf = None
-        self._grow(len(cols))    # copied: the kept arrays are not written
+        self.Q, self.R, self.cols = np.array(Q, order="F"), np.array(R, order="F"), [int(j) for j in cols]
         for j in [j for j in self.cols if not passive[j]]:
             self.delete(j)
         return True
 
     def insert(self, j: int) -> bool:
-        """Append column ``j`` unless its residual after projection on the columns is within
-        ``tol.rank`` of its norm (or no room is left): :meth:`insert_independent` of ``[j]``
-        (Gram-Schmidt twice against ``Q``, the appended column once more: :meth:`_append`)."""
-        return bool(self.insert_independent([j]))
+        from scipy.linalg import LinAlgError, qr_insert
+
+        u = self.Phi[:, j]
+        k = len(self.cols)
+        if k == 0:
+            norm = float(np.linalg.norm(u))
+            if not norm > 0:
+                return False
+            self.Q, self.R = (u / norm)[:, None], np.array([[norm]])
+        else:
+            if k >= self.Phi.shape[0]:
+                return False
+            try:
+                Q, R = qr_insert(self.Q, self.R, u, k, which="col", rcond=self.tol.rank, check_finite=False)
+            except LinAlgError:
+                return False
+            # near the threshold qr_insert may accept a column whose re-orthogonalised
+            # residual vanishes (a zero column of Q, a zero diagonal of R): refuse it too
+            if not abs(R[k, k]) > self.tol.rank * float(np.linalg.norm(u)):
+                return False
+            self.Q, self.R = np.asfortranarray(Q), np.asfortranarray(R)
+        self.cols.append(int(j))
+        return True
 
     def _against_q(self, js, drop: bool = False):
         """``(U, C, W, keep)``: the columns ``js``, their coefficients on ``Q`` and their
@@ -175,14 +169,15 @@ class ThinQR:
             Q2, R3 = np.linalg.qr(Q2 - self.Q @ E)
             C, R2 = C + E @ R2, R3 @ R2
         a = len(js)
-        self._grow(k + a)     # in place within the buffers' capacity: Q and R are not copied
-        Qb, Rb = self._buf
-        Qb[:, k:k + a] = Q2
-        Rb[:k, k:k + a] = C
-        Rb[k:k + a, :k] = 0.0
-        Rb[k:k + a, k:k + a] = R2
-        self.Q, self.R = Qb[:, :k + a], Rb[:k + a, :k + a]
-        self.cols.extend(int(j) for j in js)
+        R = np.zeros((k + a, k + a), order="F")
+        R[:k, :k] = self.R
+        R[:k, k:] = C
+        R[k:, k:] = R2
+        Q = np.empty((self.Q.shape[0], k + a), order="F")
+        Q[:, :k] = self.Q
+        Q[:, k:] = Q2
+        self.Q, self.R = Q, R
+        self.cols.extend(js)
 
     def insert_block(self, js) -> list[int]:
         """Insert the columns ``js`` in order, as many as stay independent before the first
