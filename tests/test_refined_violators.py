@@ -96,3 +96,37 @@ def test_exchange_adds_the_refined_duals_violators_when_none_is_new(reference, m
     again = solution_from_measure(X, y, LAM, sol.theta, sol.amplitude)
     assert again.status is Status.OPTIMAL
     assert abs(sol.objective - check.objective) <= sol.duality_gap + check.duality_gap + sol.tol.obj_gap * check.objective
+
+
+def test_selective_scans_second_pass_projects_only_near_the_maximum(reference, monkeypatch):
+    """The second scan takes the first as its prior: it projects no chamber outside the re-summed
+    ones (whose bounds are the first scan's, unchanged), and its answer is the one of a second
+    scan from scratch (the same maximum, upper bound and violators)."""
+    import relucert.lp.tv.oracle as oracle_mod
+
+    X, y, sol, _ = reference
+    tol = resolve(None)
+    arr = enumerate_chambers(X)
+    Xl = arr.X_lift
+    p = (y - relu_features(Xl, sol.theta) @ sol.amplitude) / LAM
+    q = p * (1.0 + 1e-6)
+    calls = []
+    real = oracle_mod.scan_all_chambers
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append((kwargs, out))
+        return out
+
+    monkeypatch.setattr(oracle_mod, "scan_all_chambers", spy)
+    sel = candidate._selectively_compensated_scan(arr, q, Xl, tol, None)
+    (_, first), (kw, second) = calls
+    eps_2n = 2 * arr.n * np.finfo(float).eps
+    err = 2 * eps_2n / (1 - eps_2n) * float(np.abs(q) @ np.linalg.norm(Xl, axis=1))
+    near = int(np.count_nonzero(first.bounds.max(axis=1) > first.max_value - err))
+    assert second.n_projected <= 2 * near < first.n_projected
+    # from scratch: the same vectors, no prior
+    scratch = real(arr, q, 1.0 + tol.dual_feas, V=kw["V"], tol=tol)
+    assert (sel.max_value, second.upper_bound) == (scratch.max_value, scratch.upper_bound)
+    assert sorted(zip(second.chamber.tolist(), second.sign.tolist())) == sorted(zip(scratch.chamber.tolist(),
+                                                                                scratch.sign.tolist()))

@@ -268,8 +268,12 @@ def _selectively_compensated_scan(arr, q: np.ndarray, Xl: np.ndarray, tol: Toler
     (at most ``2n`` terms, each ``i`` at most twice) and a region's maximum is 1-Lipschitz in
     it. A float scan gives every chamber's bound; the chambers whose bound is within ``err``
     of the float maximum get compensated vectors and are scanned again; every other chamber
-    keeps its float bound plus ``err``, which is below the float maximum. None when that set
-    is too large (``DUAL_REFINE_MAX_WORK``)."""
+    keeps its float bound plus ``err``, which is below the float maximum. The second scan takes
+    the first as its prior (``(q, bounds, V)``): a chamber's bound there is its first bound
+    moved by ``||v_A' - v_A||``, zero for every chamber not re-summed, so only the chambers
+    whose bound still passes the running cut-off are projected again (the others cannot
+    change its maximum nor its violators; proofs/natural_units.md, "Large arrangements").
+    None when that set is too large (``DUAL_REFINE_MAX_WORK``)."""
     from relucert.arrangement.chambers import unpack_signs
     from relucert.arrangement.vectors import chamber_vectors
     from relucert.lp.tv.oracle import scan_all_chambers
@@ -282,8 +286,9 @@ def _selectively_compensated_scan(arr, q: np.ndarray, Xl: np.ndarray, tol: Toler
     near = top > first.max_value - err
     if np.count_nonzero(near) * arr.n > DUAL_REFINE_MAX_WORK:
         return None
-    V[near] = masked_sums(unpack_signs(arr.sign_patterns[near], arr.n), q, Xl)
-    scan = scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V, tol=tol, ops=ops)
+    V2 = V.copy()
+    V2[near] = masked_sums(unpack_signs(arr.sign_patterns[near], arr.n), q, Xl)
+    scan = scan_all_chambers(arr, q, 1.0 + tol.dual_feas, V=V2, tol=tol, ops=ops, prior=(q, first.bounds, V))
     outside = float(np.max(top[~near], initial=0.0)) + err
     return replace(scan, upper_bound=max(scan.upper_bound, outside))
 
