@@ -152,6 +152,14 @@ BAB_SCAN_VIOLATORS = 16
 #: False: the cap only by the last scan, as before. A choice of work only (proofs
 #: Lemma 10: what such a stopped scan lists is a valid set of violators, ``complete=False``).
 BAB_SCAN_NEAR_CAP = True
+#: The exchange's quota scans (a violator limit, no stopping test) take the open nodes in
+#: the order of a value of ``|eta|`` met in each (``maximise(dive=True)``: the parent's bound
+#: maximiser, a seed's centre) instead of their bounds: they dive toward large values, where
+#: the violators are, rather than lowering the largest open bounds first (at n = 200, d = 5
+#: bounds of 1.5-4.9 against violators of 1.1; benchmarks/RESULTS.md, session 13, engineer
+#: d5). A choice of work only: the violators listed are valid and every bound holds (proofs
+#: Lemma 10 and Theorem B). False: best-first on the bound, as before.
+BAB_SCAN_DIVE = True
 
 # --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
 #: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)

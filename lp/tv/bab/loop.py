@@ -38,7 +38,8 @@ class Seeds(NamedTuple):
 
 class SearchLoop:
     """The loop of the search. The search provides ``prob``, ``D``, ``mode``, ``batch``,
-    ``progress``, ``nbytes``, ``log``, ``seeds``, ``hints``, the budgets, the counters,
+    ``progress``, ``nbytes``, ``log``, ``seeds``, ``hints``, ``dive`` (maximise's order: on
+    ``Nodes.prio`` instead of the bound), the budgets, the counters,
     ``cutoff()``, ``_late()``, ``_closed``, ``_front``, ``_incumbent`` and ``_step``."""
 
     def _first_nodes(self, nodes: Nodes, seeds):
@@ -67,7 +68,8 @@ class SearchLoop:
                 self._closed(R0[drop], s0[drop])
                 self._front(R0[drop], s0[drop], b0[drop], ina0[drop])
                 R0, s0, b0, d0, ina0 = R0[~drop], s0[~drop], b0[~drop], d0[~drop], ina0[~drop]
-        return nodes.add(R0, s0, b0, d0, ina0 if self.nbytes else None)
+        prio = centre_values(A, q, R0, s0) if self.dive else None
+        return nodes.add(R0, s0, b0, d0, ina0 if self.nbytes else None, prio)
 
     def explore(self, seeds: Seeds | None = None, *, max_depth: int | None = None, incumbent: float = 0.0,
                 deadline: float | None = None):
@@ -96,8 +98,12 @@ class SearchLoop:
             deep = nodes.depth[ids0] >= max_depth
             held, ids0 = [int(i) for i in ids0[deep]], ids0[~deep]
         dfs = self.mode == "certify"
+        # best-first on the bound; a diving search (maximise(dive=True), never with
+        # accept_below: the heap's top is then not the largest open bound) on its order key
+        dive = self.dive and not dfs
         stack: list[int] = list(ids0[::-1])
-        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(nodes.bound[ids0], ids0)]
+        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in
+                                         zip((nodes.prio if dive else nodes.bound)[ids0], ids0)]
         heapq.heapify(heap)
         stopped = False
         show = None if self.progress is None else not self.progress
@@ -108,7 +114,7 @@ class SearchLoop:
                         or self._enough()):
                     stopped = True
                     break
-                if (self.accept_below is not None and not dfs
+                if (self.accept_below is not None and not dfs and not dive
                         and max(self.best, self.closed_upper, -heap[0][0]) <= self.accept_below):
                     # the stopping test (Lemma L3): the bound of every open node, closed node and
                     # leaf is at most accept_below, so is max |eta|: the caller's answer is settled
@@ -130,12 +136,13 @@ class SearchLoop:
                     if dfs:
                         stack.extend(kids[::-1].tolist())
                     else:
-                        for item in zip((-nodes.bound[kids]).tolist(), kids.tolist()):
+                        key = nodes.prio if dive else nodes.bound
+                        for item in zip((-key[kids]).tolist(), kids.tolist()):
                             heapq.heappush(heap, item)
                 if not bar.disable:     # the open nodes' largest bound costs a pass over the stack
                     bar.update(int(ids.size))
-                    top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
-                           else (-heap[0][0] if heap else 0.0))
+                    top = (float(nodes.bound[np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)]
+                                 .max(initial=0.0)) if dfs or dive else (-heap[0][0] if heap else 0.0))
                     bar.set_postfix(open=len(stack) if dfs else len(heap), best=f"{self.best:.9g}",
                                     bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
         finally:
@@ -161,3 +168,18 @@ class SearchLoop:
         # tree does not depend on timing (Theorem C)
         complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
+
+
+def centre_values(A: np.ndarray, q: np.ndarray, R: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """``sign * eta`` at the unit centre ``c / ||c||``, ``c = sum_j r_j / ||r_j||``, of each
+    cone ``R`` (m, D, D): a value met at a point of the cone (a diving search's order key
+    for nodes with no bound maximiser yet: roots and seeds).
+
+    >>> centre_values(np.array([[1.0, 0.0]]), np.array([2.0]), np.eye(2)[None], np.array([-1])).round(12).tolist()
+    [-1.414213562373]
+    """
+    if R.shape[0] == 0:
+        return np.zeros(0)
+    c = (R / np.linalg.norm(R, axis=1, keepdims=True)).sum(axis=2)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    return np.asarray(sign, dtype=np.float64) * _eta(A, q, c)
