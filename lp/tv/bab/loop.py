@@ -105,6 +105,9 @@ class SearchLoop:
         heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in
                                          zip((nodes.prio if dive else nodes.bound)[ids0], ids0)]
         heapq.heapify(heap)
+        # a diving search with the stopping test also keeps the open nodes by bound (entries
+        # of released slots are dropped lazily by their stamps): its top is the largest open bound
+        bounds = self._bound_heap(nodes, ids0) if dive and self.accept_below is not None else None
         stopped = False
         show = None if self.progress is None else not self.progress
         bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
@@ -114,8 +117,8 @@ class SearchLoop:
                         or self._enough()):
                     stopped = True
                     break
-                if (self.accept_below is not None and not dfs and not dive
-                        and max(self.best, self.closed_upper, -heap[0][0]) <= self.accept_below):
+                if (self.accept_below is not None and not dfs
+                        and max(self.best, self.closed_upper, _top(heap, bounds, nodes)) <= self.accept_below):
                     # the stopping test (Lemma L3): the bound of every open node, closed node and
                     # leaf is at most accept_below, so is max |eta|: the caller's answer is settled
                     stopped = self.settled = True
@@ -139,6 +142,9 @@ class SearchLoop:
                         key = nodes.prio if dive else nodes.bound
                         for item in zip((-key[kids]).tolist(), kids.tolist()):
                             heapq.heappush(heap, item)
+                        if bounds is not None:
+                            for item in zip((-nodes.bound[kids]).tolist(), kids.tolist(), nodes.stamp[kids].tolist()):
+                                heapq.heappush(bounds, item)
                 if not bar.disable:     # the open nodes' largest bound costs a pass over the stack
                     bar.update(int(ids.size))
                     top = (float(nodes.bound[np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)]
@@ -152,6 +158,13 @@ class SearchLoop:
         if self.log is not None:
             self.frontier = self.log.result()
         return nodes, open_ids, stopped
+
+    @staticmethod
+    def _bound_heap(nodes: Nodes, ids) -> list:
+        """The heap ``(-bound, slot, stamp)`` of the nodes ``ids`` (a diving search's bounds)."""
+        heap = [(-float(b), int(i), int(t)) for b, i, t in zip(nodes.bound[ids], ids, nodes.stamp[ids])]
+        heapq.heapify(heap)
+        return heap
 
     def run(self):
         """:meth:`explore` from the roots or the constructor's seeds: ``(upper, complete, stats)``."""
@@ -168,6 +181,17 @@ class SearchLoop:
         # tree does not depend on timing (Theorem C)
         complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
+
+
+def _top(heap: list, bounds: list | None, nodes: Nodes) -> float:
+    """The largest bound of the open nodes of a best-first search: the top of ``heap`` (keyed
+    by the bound), or of ``bounds`` (a diving search's second heap) once the entries of
+    released slots are dropped."""
+    if bounds is None:
+        return -heap[0][0] if heap else 0.0
+    while bounds and nodes.stamp[bounds[0][1]] != bounds[0][2]:
+        heapq.heappop(bounds)
+    return -bounds[0][0] if bounds else 0.0
 
 
 def centre_values(A: np.ndarray, q: np.ndarray, R: np.ndarray, sign: np.ndarray) -> np.ndarray:

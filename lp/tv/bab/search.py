@@ -290,8 +290,9 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         own incumbent (the order and amount of work only; what is listed is as before).
     dive : take the open nodes in the order of a value of ``|eta_p|`` met in each (its
         parent's bound maximiser; a root's or seed's centre) instead of their bounds: a
-        search for violators (the exchange's quota scans) that dives toward large values;
-        ignored with ``accept_below``. The order only: what a complete scan returns, and
+        search for violators (the exchange's quota scans) that dives toward large values
+        (with ``accept_below`` it also keeps its open nodes by bound, for the stopping
+        test). The order only: what a complete scan returns, and
         every bound, are as before (``upper_bound`` holds whatever the order; Theorem B
         needs the bound order only for a scan stopped by the gap ``bab_rel_gap``).
 
@@ -324,7 +325,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     search.harvest = limit is not None and harvest
     search.accept_below = None if accept_below is None else float(accept_below)
     search.near_cap = None if limit is None or near_cap is None else (int(near_cap[0]), float(near_cap[1]))
-    search.dive = bool(dive) and search.accept_below is None
+    search.dive = bool(dive)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]

@@ -109,6 +109,9 @@ class Nodes:
     prio : np.ndarray, shape (slots,)
         The order key of a diving search (``maximise(dive=True)``): a value of ``eta`` met
         at a point of the node or of its parent (its bound when none was given).
+    stamp : np.ndarray of int64, shape (slots,)
+        A number given to each node when stored, unique in the search; -1 once released (a
+        diving search's second heap of bounds drops its stale entries by it).
     free : list of int
         Slots not holding an open node.
 
@@ -127,6 +130,8 @@ class Nodes:
         self.depth = np.zeros(0, dtype=np.int64)
         self.inactive = np.zeros((0, nbytes), dtype=np.uint8)
         self.prio = np.zeros(0)
+        self.stamp = np.zeros(0, dtype=np.int64)
+        self.stored = 0
         self.free: list[int] = []
 
     def add(self, R, sign, bound, depth, inactive=None, prio=None) -> np.ndarray:
@@ -164,12 +169,15 @@ class Nodes:
             self.depth = np.concatenate([self.depth, np.zeros(grow, dtype=np.int64)])
             self.inactive = np.concatenate([self.inactive, np.zeros((grow, self.inactive.shape[1]), np.uint8)])
             self.prio = np.concatenate([self.prio, np.zeros(grow)])
+            self.stamp = np.concatenate([self.stamp, np.full(grow, -1, dtype=np.int64)])
             self.free.extend(range(start + grow - 1, start + extra - 1, -1))
             take.extend(range(start, start + extra))
         ids = np.asarray(take, dtype=np.int64)
         self.R[ids], self.sign[ids], self.bound[ids], self.depth[ids] = R, sign, bound, depth
         self.inactive[ids] = 0 if inactive is None else inactive
         self.prio[ids] = self.bound[ids] if prio is None else prio
+        self.stamp[ids] = np.arange(self.stored, self.stored + k)
+        self.stored += k
         return ids
 
     def release(self, ids) -> None:
@@ -180,7 +188,9 @@ class Nodes:
         ids : iterable of int
             Slots whose nodes are closed.
         """
-        self.free.extend(int(i) for i in ids)
+        ids = np.asarray(ids, dtype=np.int64)
+        self.stamp[ids] = -1
+        self.free.extend(ids.tolist())
 
 
 def roots(D: int):
