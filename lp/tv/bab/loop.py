@@ -98,8 +98,7 @@ class SearchLoop:
             deep = nodes.depth[ids0] >= max_depth
             held, ids0 = [int(i) for i in ids0[deep]], ids0[~deep]
         dfs = self.mode == "certify"
-        # best-first on the bound; a diving search (maximise(dive=True), never with
-        # accept_below: the heap's top is then not the largest open bound) on its order key
+        # best-first on the bound; a diving search (maximise(dive=True)) on Nodes.prio
         dive = self.dive and not dfs
         stack: list[int] = list(ids0[::-1])
         heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in

@@ -292,9 +292,8 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         parent's bound maximiser; a root's or seed's centre) instead of their bounds: a
         search for violators (the exchange's quota scans) that dives toward large values
         (with ``accept_below`` it also keeps its open nodes by bound, for the stopping
-        test). The order only: what a complete scan returns, and
-        every bound, are as before (``upper_bound`` holds whatever the order; Theorem B
-        needs the bound order only for a scan stopped by the gap ``bab_rel_gap``).
+        test). The order only: what a complete scan returns, and every bound, are as
+        before (proofs/branch_and_bound.md, Theorem B, "Diving order").
 
     Returns
     -------
