@@ -21,6 +21,13 @@ from relucert.tolerances import DEFAULT
 from arrangement_helpers import region_maxima
 
 
+@pytest.fixture(params=[0, 2], ids=["dive", "every-2nd-by-bound"])
+def every(request, monkeypatch):
+    """Every batch dives (0), or every second one is taken best-first on the bound."""
+    monkeypatch.setattr("relucert.lp.tv.bab.search.BAB_DIVE_BOUND_EVERY", request.param)
+    return request.param
+
+
 def _dual(n, d, seed, repeat=False):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -34,7 +41,7 @@ def _dual(n, d, seed, repeat=False):
 
 @pytest.mark.parametrize("n,d,seed,repeat", [(16, 2, 0, False), (12, 3, 1, False), (10, 3, 2, True),
                                              (9, 4, 3, False)])
-def test_complete_diving_scan_equals_enumeration(n, d, seed, repeat):
+def test_complete_diving_scan_equals_enumeration(n, d, seed, repeat, every):
     X, arr, p = _dual(n, d, seed, repeat)
     thr = 0.6
     ref = scan_all_chambers(arr, p, thr)
@@ -49,7 +56,7 @@ def test_complete_diving_scan_equals_enumeration(n, d, seed, repeat):
 
 
 @pytest.mark.parametrize("n,d,seed", [(16, 2, 0), (12, 3, 1)])
-def test_stopped_diving_scan_lists_violators_and_bounds_the_maximum(n, d, seed):
+def test_stopped_diving_scan_lists_violators_and_bounds_the_maximum(n, d, seed, every):
     X, arr, p = _dual(n, d, seed)
     thr = 0.5
     want = region_maxima(arr, scan_all_chambers(arr, p, thr), prepare(X, p).support)
@@ -63,7 +70,7 @@ def test_stopped_diving_scan_lists_violators_and_bounds_the_maximum(n, d, seed):
 
 
 @pytest.mark.parametrize("n,d,seed", [(12, 2, 0), (10, 3, 1), (9, 4, 2)])
-def test_settled_diving_scan_bounds_the_enumerated_maximum(n, d, seed):
+def test_settled_diving_scan_bounds_the_enumerated_maximum(n, d, seed, every):
     """With the stopping test (accept_below) a diving scan reads the largest open bound from its
     second heap: settled ones have max <= upper_bound <= accept_below, the others are complete."""
     X, arr, p = _dual(n, d, seed)      # max |eta_p| = 1 by enumeration
@@ -86,6 +93,18 @@ def test_the_order_differs_from_best_first():
     X, arr, p = _dual(16, 2, 0)
     runs = [maximise(X, p, 0.5, limit=3, harvest=False, batch=1, dive=dive, progress=False) for dive in (False, True)]
     assert runs[0].stats.n_nodes != runs[1].stats.n_nodes or not np.array_equal(runs[0].point, runs[1].point)
+
+
+def test_the_bound_batches_lower_the_open_bound(monkeypatch):
+    """A diving scan stopped on a node budget: with every second batch taken by bound its
+    upper bound is at most the pure dive's here (both valid: at least the maximum)."""
+    X, arr, p = _dual(16, 2, 0)
+    got = {}
+    for every in (0, 2):
+        monkeypatch.setattr("relucert.lp.tv.bab.search.BAB_DIVE_BOUND_EVERY", every)
+        got[every] = maximise(X, p, 0.5, limit=10_000, max_nodes=200, batch=4, dive=True, progress=False)
+        assert got[every].upper_bound >= 1.0 - 1e-12
+    assert got[2].upper_bound < got[0].upper_bound
 
 
 def test_centre_values_are_values_met_in_the_cones():

@@ -160,6 +160,11 @@ BAB_SCAN_NEAR_CAP = True
 #: d5). A choice of work only: the violators listed are valid and every bound holds (proofs
 #: Lemma 10 and Theorem B). False: best-first on the bound, as before.
 BAB_SCAN_DIVE = True
+#: A diving search takes every ``BAB_DIVE_BOUND_EVERY``-th batch best-first on the bound (its
+#: open nodes are then kept in a second heap by bound), so its open bounds, and the frontier a
+#: later scan or the anytime bound starts from, still fall; 0: every batch dives. The order
+#: only (proofs Theorem B, "Diving order").
+BAB_DIVE_BOUND_EVERY = 0
 
 # --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
 #: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)

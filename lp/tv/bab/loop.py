@@ -101,12 +101,16 @@ class SearchLoop:
         # best-first on the bound; a diving search (maximise(dive=True)) on Nodes.prio
         dive = self.dive and not dfs
         stack: list[int] = list(ids0[::-1])
-        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in
-                                         zip((nodes.prio if dive else nodes.bound)[ids0], ids0)]
+        # a diving search's heaps hold (-key, slot, stamp): an entry whose node was taken
+        # through the other heap, or whose slot was reused since, is dropped by its stamp
+        heap: list = _heap(nodes, nodes.prio, ids0) if dive else [(-float(b), int(i)) for b, i in
+                                                                     zip(nodes.bound[ids0], ids0)]
         heapq.heapify(heap)
-        # a diving search with the stopping test also keeps the open nodes by bound (entries
-        # of released slots are dropped lazily by their stamps): its top is the largest open bound
-        bounds = self._bound_heap(nodes, ids0) if dive and self.accept_below is not None else None
+        # a diving search with the stopping test, or taking every bound_every-th batch
+        # best-first, also keeps its open nodes by bound: that top is the largest open bound
+        every = self.bound_every if dive else 0
+        bounds = _heap(nodes, nodes.bound, ids0) if dive and (self.accept_below is not None or every) else None
+        batches = 0
         stopped = False
         show = None if self.progress is None else not self.progress
         bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
@@ -126,6 +130,11 @@ class SearchLoop:
                     take = stack[-self.batch:]
                     del stack[-self.batch:]
                     ids = np.asarray(take[::-1], dtype=np.int64)
+                elif dive:
+                    batches += 1
+                    ids = _take(bounds if every and batches % every == 0 else heap, nodes, self.batch)
+                    if ids.size == 0:   # only stale entries: every open node was taken
+                        break
                 else:
                     pop = heapq.heappop
                     ids = np.fromiter((pop(heap)[1] for _ in range(min(self.batch, len(heap)))), dtype=np.int64)
@@ -137,33 +146,28 @@ class SearchLoop:
                 if kids is not None:
                     if dfs:
                         stack.extend(kids[::-1].tolist())
+                    elif dive:
+                        for h, key in ((heap, nodes.prio), (bounds, nodes.bound)):
+                            if h is not None:
+                                for item in zip((-key[kids]).tolist(), kids.tolist(), nodes.stamp[kids].tolist()):
+                                    heapq.heappush(h, item)
                     else:
-                        key = nodes.prio if dive else nodes.bound
-                        for item in zip((-key[kids]).tolist(), kids.tolist()):
+                        for item in zip((-nodes.bound[kids]).tolist(), kids.tolist()):
                             heapq.heappush(heap, item)
-                        if bounds is not None:
-                            for item in zip((-nodes.bound[kids]).tolist(), kids.tolist(), nodes.stamp[kids].tolist()):
-                                heapq.heappush(bounds, item)
                 if not bar.disable:     # the open nodes' largest bound costs a pass over the stack
                     bar.update(int(ids.size))
-                    top = (float(nodes.bound[np.asarray(stack if dfs else [i for _, i in heap], dtype=np.int64)]
+                    top = (float(nodes.bound[np.asarray(stack if dfs else _open(heap, nodes), dtype=np.int64)]
                                  .max(initial=0.0)) if dfs or dive else (-heap[0][0] if heap else 0.0))
                     bar.set_postfix(open=len(stack) if dfs else len(heap), best=f"{self.best:.9g}",
                                     bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
         finally:
             bar.close()
-        open_ids = np.asarray(held + (stack[::-1] if dfs else [i for _, i in sorted(heap)]), dtype=np.int64)
+        open_ids = np.asarray(held + (stack[::-1] if dfs else _open(sorted(heap), nodes) if dive
+                                      else [i for _, i in sorted(heap)]), dtype=np.int64)
         self._front(nodes.R[open_ids], nodes.sign[open_ids], nodes.bound[open_ids], nodes.inactive[open_ids])
         if self.log is not None:
             self.frontier = self.log.result()
         return nodes, open_ids, stopped
-
-    @staticmethod
-    def _bound_heap(nodes: Nodes, ids) -> list:
-        """The heap ``(-bound, slot, stamp)`` of the nodes ``ids`` (a diving search's bounds)."""
-        heap = [(-float(b), int(i), int(t)) for b, i, t in zip(nodes.bound[ids], ids, nodes.stamp[ids])]
-        heapq.heapify(heap)
-        return heap
 
     def run(self):
         """:meth:`explore` from the roots or the constructor's seeds: ``(upper, complete, stats)``."""
@@ -180,6 +184,29 @@ class SearchLoop:
         # tree does not depend on timing (Theorem C)
         complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
+
+
+def _heap(nodes: Nodes, key: np.ndarray, ids) -> list:
+    """A diving search's heap ``(-key, slot, stamp)`` of the nodes ``ids``."""
+    heap = [(-float(b), int(i), int(t)) for b, i, t in zip(key[ids], ids, nodes.stamp[ids])]
+    heapq.heapify(heap)
+    return heap
+
+
+def _take(heap: list, nodes: Nodes, k: int) -> np.ndarray:
+    """Up to ``k`` open nodes from the top of a diving search's heap (stale entries dropped)."""
+    out: list[int] = []
+    stamp = nodes.stamp
+    while heap and len(out) < k:
+        _, i, t = heapq.heappop(heap)
+        if stamp[i] == t:
+            out.append(i)
+    return np.asarray(out, dtype=np.int64)
+
+
+def _open(heap: list, nodes: Nodes) -> list[int]:
+    """The open nodes of a diving search's heap, in its order (stale entries left out)."""
+    return [i for _, i, t in heap if nodes.stamp[i] == t]
 
 
 def _top(heap: list, bounds: list | None, nodes: Nodes) -> float:

@@ -42,7 +42,7 @@ from relucert.lp.tv.bab.loop import SearchLoop, Seeds
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
 from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, record_splits, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
-from relucert.tolerances import BAB_RAY_LIMIT, BAB_THIN_BITS, Tolerances, resolve
+from relucert.tolerances import BAB_DIVE_BOUND_EVERY, BAB_RAY_LIMIT, BAB_THIN_BITS, Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
 
@@ -109,6 +109,8 @@ class _Search(Bounding, SearchLoop):
         # maximise's order: best-first on the nodes' bounds, or (dive) on a value of eta met
         # in the node (its parent's bound maximiser; a seed's centre): the order only
         self.dive = False
+        # a diving search takes every bound_every-th batch best-first on the bound (0: never)
+        self.bound_every = BAB_DIVE_BOUND_EVERY
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
