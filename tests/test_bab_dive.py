@@ -132,12 +132,13 @@ def test_oracle_dives_on_quota_scans_only(monkeypatch):
 
     monkeypatch.setattr("relucert.lp.tv.bab.maximise", spy)
     oracle = BranchAndBoundOracle(X, progress=False)
+    assert oracle.dive is oracle_api.BAB_SCAN_DIVE
+    oracle.dive = True
     oracle.scan(p, 0.5, limit=10)
     oracle.scan(p, 0.5)
     oracle.dive = False
     oracle.scan(p, 0.5, limit=10)
     assert calls == [True, False, False]
-    assert oracle_api.BAB_SCAN_DIVE is True
 
 
 @pytest.mark.parametrize("n,d", [(12, 2), (10, 3)])
@@ -149,7 +150,7 @@ def test_exchange_with_diving_scans_reaches_the_enumerated_optimum(n, d):
     lam = 0.05
     ref = solve_exchange(enumerate_chambers(X), y, lam, oracle=EnumerationOracle(enumerate_chambers(X)))
     bab = BranchAndBoundOracle(X, progress=False)
-    assert bab.dive
+    bab.dive = True
     got = solve_exchange(None, y, lam, oracle=bab, progress=False)
     assert ref.status is Status.OPTIMAL and got.status is Status.OPTIMAL
     assert ref.best.certified and got.best.certified
