@@ -13,12 +13,11 @@ from relucert.lp.tv import oracle_api
 from relucert.lp.tv.bab import maximise
 from relucert.lp.tv.bab.loop import centre_values
 from relucert.lp.tv.bab.tree import prepare
-from relucert.lp.tv.exchange import solve_exchange
 from relucert.lp.tv.oracle import scan_all_chambers
-from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle
-from relucert.results import Status
+from relucert.lp.tv.oracle_api import BranchAndBoundOracle
 from relucert.tolerances import DEFAULT
 from arrangement_helpers import region_maxima
+from exchange_helpers import check_bab_reaches_enumerated_optimum
 
 
 @pytest.fixture(params=[0, 2], ids=["dive", "every-2nd-by-bound"])
@@ -143,15 +142,4 @@ def test_oracle_dives_on_quota_scans_only(monkeypatch):
 
 @pytest.mark.parametrize("n,d", [(12, 2), (10, 3)])
 def test_exchange_with_diving_scans_reaches_the_enumerated_optimum(n, d):
-    rng = np.random.default_rng(10 * d + n)
-    X = rng.standard_normal((n, d))
-    y = np.maximum(X @ rng.standard_normal(d) + 0.3, 0.0) - 0.5 * np.maximum(X @ rng.standard_normal(d), 0.0)
-    y = y + 0.05 * rng.standard_normal(n)
-    lam = 0.05
-    ref = solve_exchange(enumerate_chambers(X), y, lam, oracle=EnumerationOracle(enumerate_chambers(X)))
-    bab = BranchAndBoundOracle(X, progress=False)
-    bab.dive = True
-    got = solve_exchange(None, y, lam, oracle=bab, progress=False)
-    assert ref.status is Status.OPTIMAL and got.status is Status.OPTIMAL
-    assert ref.best.certified and got.best.certified
-    assert abs(ref.best.objective - got.best.objective) <= 1e-7 * max(1.0, abs(ref.best.objective))
+    check_bab_reaches_enumerated_optimum(n, d, lambda o: setattr(o, "dive", True))
