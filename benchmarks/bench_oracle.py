@@ -25,9 +25,8 @@ the violator quota of ``maximise`` off (``harvest=False``: proofs Lemma 10), for
 
 ``--profile CASE``: one ``--targets`` run that prints every branch-and-bound scan (the
 exchange's rounds, then the final bounding scan): nodes, seeds (warm start) and seeds closed
-at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, violators listed,
-the violator limit and the order (dive: ``BAB_SCAN_DIVE``); then each round's violators added
-and the run's certified gap. ``--no-dive``: quota scans best-first on the bound, for an A/B.
+at once, CPU and wall seconds, completeness, max |eta| met, the upper bound, violators listed
+and the violator limit; then each round's violators added and the run's certified gap.
 
 ``--policy-ab CASE``: one ``--targets`` case solved once per ``--variants`` entry, back to back
 in one process: ``shift:band:exact[:cap[:complete[:local[:run]]]]`` sets the warm start's shift rule
@@ -188,9 +187,9 @@ def profile(case: str, lam: float, time_limit: float) -> str:
         seeds = k.get("seeds")
         rows.append((len(rows) + 1, out.stats.n_nodes, 0 if seeds is None else len(seeds[2]), out.stats.n_pruned,
                      out.stats.n_open, time.process_time() - c, time.perf_counter() - t, out.complete,
-                     out.max_value, out.upper_bound, len(out.value), k.get("limit"), bool(k.get("dive"))))
+                     out.max_value, out.upper_bound, len(out.value), k.get("limit")))
         print("scan {:>3}: nodes {:>8} seeds {:>7} pruned {:>8} open {:>7} cpu {:7.2f} wall {:7.2f} complete {!s:>5} "
-              "max|eta| {:.6g} upper {:.6g} found {} limit {} dive {}".format(*rows[-1]), flush=True)
+              "max|eta| {:.6g} upper {:.6g} found {} limit {}".format(*rows[-1]), flush=True)
         return out
 
     sol, wall, cpu, load0 = _solve_counting(X, y, lam, time_limit, counting)
@@ -264,14 +263,8 @@ def main(argv=None) -> int:
     ap.add_argument("--policy-ab", default=None, help="one target case, solved once per --variants entry")
     ap.add_argument("--variants", default="lemma9:1.25:0,ray:1.25:1", help="shift:band:exact[:cap[:complete[:local[:run]]]],...")
     ap.add_argument("--no-limit", action="store_true", help="--policy-ab without a time limit")
-    ap.add_argument("--no-dive", action="store_true",
-                    help="quota scans best-first on the bound (BAB_SCAN_DIVE off), for an A/B")
     args = ap.parse_args(argv)
     print(machine())
-    if args.no_dive:
-        from relucert.lp.tv import oracle_api
-
-        oracle_api.BAB_SCAN_DIVE = False
     if args.policy_ab:
         policy_ab(args.policy_ab, args.lam, None if args.no_limit else args.time_limit, args.variants)
         return 0

@@ -9,11 +9,12 @@ import pytest
 
 from relucert.arrangement import enumerate_chambers
 from relucert.lp.tv.bab import maximise
+from relucert.lp.tv.exchange import solve_exchange
 from relucert.lp.tv.oracle import scan_all_chambers
-from relucert.lp.tv.oracle_api import BranchAndBoundOracle
+from relucert.lp.tv.oracle_api import BranchAndBoundOracle, EnumerationOracle
+from relucert.results import Status
 from relucert.tolerances import DEFAULT
 from arrangement_helpers import region_maxima
-from exchange_helpers import check_bab_reaches_enumerated_optimum
 
 
 def _dual(n, d, seed):
@@ -63,7 +64,15 @@ def test_oracle_scan_takes_the_cap_by_its_own_incumbent():
 
 @pytest.mark.parametrize("n,d,cap", [(12, 2, 1), (10, 3, 2)])
 def test_exchange_with_the_near_cap_reaches_the_enumerated_optimum(n, d, cap):
-    def configure(oracle):
-        oracle.violator_cap, oracle.near_cap = cap, True
-
-    check_bab_reaches_enumerated_optimum(n, d, configure)
+    rng = np.random.default_rng(10 * d + n)
+    X = rng.standard_normal((n, d))
+    y = np.maximum(X @ rng.standard_normal(d) + 0.3, 0.0) - 0.5 * np.maximum(X @ rng.standard_normal(d), 0.0)
+    y = y + 0.05 * rng.standard_normal(n)
+    lam = 0.05
+    ref = solve_exchange(enumerate_chambers(X), y, lam, oracle=EnumerationOracle(enumerate_chambers(X)))
+    bab = BranchAndBoundOracle(X, progress=False)
+    bab.violator_cap, bab.near_cap = cap, True
+    got = solve_exchange(None, y, lam, oracle=bab, progress=False)
+    assert ref.status is Status.OPTIMAL and got.status is Status.OPTIMAL
+    assert ref.best.certified and got.best.certified
+    assert abs(ref.best.objective - got.best.objective) <= 1e-7 * max(1.0, abs(ref.best.objective))

@@ -49,9 +49,9 @@ import numpy as np
 from relucert.lp.tv.anytime import DualRecord
 from relucert.lp.tv.oracle_scan import Oracle, OracleScan, from_bab_scan
 from relucert.lp.tv.oracle_violators import LocalScans
-from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_DIVE,
-                                 BAB_SCAN_NEAR_CAP, BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES,
-                                 BAB_WARM_MAX_NODES, Tolerances, resolve)
+from relucert.tolerances import (BAB_BOUND_NODES, BAB_QUOTA_ETA, BAB_SCAN_COMPLETE_ETA, BAB_SCAN_NEAR_CAP,
+                                 BAB_SCAN_VIOLATORS, BAB_WARM_HINTS, BAB_WARM_MAX_BYTES, BAB_WARM_MAX_NODES,
+                                 Tolerances, resolve)
 
 __all__ = ["OracleScan", "Oracle", "EnumerationOracle", "BranchAndBoundOracle", "from_bab_scan"]
 
@@ -212,7 +212,6 @@ class BranchAndBoundOracle:
         self.violator_cap, self.violator_band, self.exact_regions = BAB_SCAN_VIOLATORS, BAB_QUOTA_ETA, True
         self.complete_band = BAB_SCAN_COMPLETE_ETA   # closer still: complete scans
         self.near_cap = BAB_SCAN_NEAR_CAP   # the cap also by the scan's own incumbent
-        self.dive = BAB_SCAN_DIVE   # quota scans in the order of the values met, not the bounds
         self.last_max = np.inf   # max |eta| met by the last scan (the violator cap's test)
         self.local = LocalScans(D)   # in the cap's band: local violators in place of a tree scan
 
@@ -293,8 +292,7 @@ class BranchAndBoundOracle:
         # a scan that turns out near feasibility by its own incumbent takes the cap too
         cap = (self.violator_cap, self.violator_band) if options.get("max_nodes") is None and self.near_cap else None
         out = maximise(self.X, q, float(threshold), limit=limit, tol=tol, seeds=seeds, hints=hints,
-                       keep_frontier=remember, accept_below=accept_below, near_cap=cap,
-                       dive=self.dive and limit is not None, **options)
+                       keep_frontier=remember, accept_below=accept_below, near_cap=cap, **options)
         if limit is not None and self.exact_regions:   # each violator at its region's optimum
             out = region_optima(self.X, q, out, resolve(tol))
         self.local.add(out.point, out.sign)

@@ -157,21 +157,6 @@ BAB_SCAN_VIOLATORS = 16
 #: False: the cap only by the last scan, as before. A choice of work only (proofs
 #: Lemma 10: what such a stopped scan lists is a valid set of violators, ``complete=False``).
 BAB_SCAN_NEAR_CAP = True
-#: True: the exchange's quota scans (a violator limit) take the open nodes in the order of a
-#: value of ``|eta|`` met in each (``maximise(dive=True)``: the parent's bound maximiser, a
-#: seed's centre) instead of their bounds: they dive toward large values rather than lowering
-#: the largest open bounds first. A choice of work only: the violators listed are valid and
-#: every bound holds (proofs Lemma 10 and Theorem B, "Diving order"). Off: measured at
-#: n = 200, d = 5 (900 s, benchmarks/RESULTS.md, session 13, engineer d5) its scans met 16
-#: violators in 128-3,400 nodes instead of 0.1-1.2M, but at 2-30 ms a node (exact leaves near
-#: the maxima) against 0.16 ms, the violators clustered around one maximum, the open bounds
-#: were never lowered: objective 0.3726 and certified gap 53.7 % against 0.3620 and 39.7 %.
-BAB_SCAN_DIVE = False
-#: A diving search takes every ``BAB_DIVE_BOUND_EVERY``-th batch best-first on the bound (its
-#: open nodes are then kept in a second heap by bound), so its open bounds, and the frontier a
-#: later scan or the anytime bound starts from, still fall; 0: every batch dives. The order
-#: only (proofs Theorem B, "Diving order").
-BAB_DIVE_BOUND_EVERY = 0
 
 # --- rounds near feasibility: the violator policy of the tree oracle (lp/tv/oracle_violators.py; "near") ---
 #: A branch-and-bound scan of the exchange with no node budget is complete (no violator limit)

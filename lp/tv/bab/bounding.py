@@ -54,10 +54,7 @@ class Bounding:
     def _bound(self, R: np.ndarray, sg: np.ndarray, inherited: np.ndarray, cutoff: float):
         """Classification and bound of the cones ``R`` (signs ``sg``): the pre-bound, then
         the polar-cone bound where the pre-bound exceeds ``cutoff``; the bound's
-        maximisers update the incumbent (their ``eta`` is a value met at a point). Returns
-        ``Q, act, und, Rn, G, bound, Sn`` and ``met``, the largest value of ``sign * eta`` met
-        at a bound maximiser of each cone (``-inf`` where none was computed): a diving
-        search's order key (:func:`relucert.lp.tv.bab.maximise`, ``dive``)."""
+        maximisers update the incumbent (their ``eta`` is a value met at a point)."""
         A, q, tol, kn = self.prob.A, self.prob.q, self.tol, self.kernels
         Q = sg[:, None] * q[None, :]
         act, und, Sn, Rn = kn.classify(A, R)
@@ -77,7 +74,6 @@ class Bounding:
         need = np.flatnonzero(bound > cutoff)
         neg = und & (Q < 0)
         base = None
-        met_all = np.full(R.shape[0], -np.inf)
         for step in range(self.alpha_steps + 1):
             if need.size == 0:
                 break
@@ -122,7 +118,6 @@ class Bounding:
             pos = val > 0
             pts = P[pos] / val[pos, None]
             met = sg[need][pos] * _eta(A, q, pts)
-            met_all[need[pos]] = np.maximum(met_all[need[pos]], met)
             self._incumbent(met, pts, sg[need][pos])
             if self.harvest and step == 0:
                 self._harvest(pts, sg[need][pos])
@@ -138,7 +133,7 @@ class Bounding:
             keep = (bound[need] > self.cutoff()) & np.any(neg[need], axis=1) & ~(lower > self.cutoff())
             need, pos, pts = need[keep], pos[keep], pts[keep[pos]]
             base = None if base is None else base[keep]
-        return Q, act, und, Rn, G, bound, Sn, met_all
+        return Q, act, und, Rn, G, bound, Sn
 
     def _enough(self) -> bool:
         """The violator quota is met: ``limit`` found; or ``near_cap = (cap, band)`` found

@@ -38,8 +38,7 @@ class Seeds(NamedTuple):
 
 class SearchLoop:
     """The loop of the search. The search provides ``prob``, ``D``, ``mode``, ``batch``,
-    ``progress``, ``nbytes``, ``log``, ``seeds``, ``hints``, ``dive`` (maximise's order: on
-    ``Nodes.prio`` instead of the bound), the budgets, the counters,
+    ``progress``, ``nbytes``, ``log``, ``seeds``, ``hints``, the budgets, the counters,
     ``cutoff()``, ``_late()``, ``_closed``, ``_front``, ``_incumbent`` and ``_step``."""
 
     def _first_nodes(self, nodes: Nodes, seeds):
@@ -68,8 +67,7 @@ class SearchLoop:
                 self._closed(R0[drop], s0[drop])
                 self._front(R0[drop], s0[drop], b0[drop], ina0[drop])
                 R0, s0, b0, d0, ina0 = R0[~drop], s0[~drop], b0[~drop], d0[~drop], ina0[~drop]
-        prio = centre_values(A, q, R0, s0) if self.dive else None
-        return nodes.add(R0, s0, b0, d0, ina0 if self.nbytes else None, prio)
+        return nodes.add(R0, s0, b0, d0, ina0 if self.nbytes else None)
 
     def explore(self, seeds: Seeds | None = None, *, max_depth: int | None = None, incumbent: float = 0.0,
                 deadline: float | None = None):
@@ -98,19 +96,9 @@ class SearchLoop:
             deep = nodes.depth[ids0] >= max_depth
             held, ids0 = [int(i) for i in ids0[deep]], ids0[~deep]
         dfs = self.mode == "certify"
-        # best-first on the bound; a diving search (maximise(dive=True)) on Nodes.prio
-        dive = self.dive and not dfs
         stack: list[int] = list(ids0[::-1])
-        # a diving search's heaps hold (-key, slot, stamp): an entry whose node was taken
-        # through the other heap, or whose slot was reused since, is dropped by its stamp
-        heap: list = _heap(nodes, nodes.prio, ids0) if dive else [(-float(b), int(i)) for b, i in
-                                                                     zip(nodes.bound[ids0], ids0)]
+        heap: list[tuple[float, int]] = [(-float(b), int(i)) for b, i in zip(nodes.bound[ids0], ids0)]
         heapq.heapify(heap)
-        # a diving search with the stopping test, or taking every bound_every-th batch
-        # best-first, also keeps its open nodes by bound: that top is the largest open bound
-        every = self.bound_every if dive else 0
-        bounds = _heap(nodes, nodes.bound, ids0) if dive and (self.accept_below is not None or every) else None
-        batches = 0
         stopped = False
         show = None if self.progress is None else not self.progress
         bar = tqdm(desc=f"bab {self.mode}", unit="node", disable=show, file=sys.stderr, leave=False)
@@ -121,7 +109,7 @@ class SearchLoop:
                     stopped = True
                     break
                 if (self.accept_below is not None and not dfs
-                        and max(self.best, self.closed_upper, _top(heap, bounds, nodes)) <= self.accept_below):
+                        and max(self.best, self.closed_upper, -heap[0][0]) <= self.accept_below):
                     # the stopping test (Lemma L3): the bound of every open node, closed node and
                     # leaf is at most accept_below, so is max |eta|: the caller's answer is settled
                     stopped = self.settled = True
@@ -130,11 +118,6 @@ class SearchLoop:
                     take = stack[-self.batch:]
                     del stack[-self.batch:]
                     ids = np.asarray(take[::-1], dtype=np.int64)
-                elif dive:
-                    batches += 1
-                    ids = _take(bounds if every and batches % every == 0 else heap, nodes, self.batch)
-                    if ids.size == 0:   # only stale entries: every open node was taken
-                        break
                 else:
                     pop = heapq.heappop
                     ids = np.fromiter((pop(heap)[1] for _ in range(min(self.batch, len(heap)))), dtype=np.int64)
@@ -146,24 +129,18 @@ class SearchLoop:
                 if kids is not None:
                     if dfs:
                         stack.extend(kids[::-1].tolist())
-                    elif dive:
-                        for h, key in ((heap, nodes.prio), (bounds, nodes.bound)):
-                            if h is not None:
-                                for item in zip((-key[kids]).tolist(), kids.tolist(), nodes.stamp[kids].tolist()):
-                                    heapq.heappush(h, item)
                     else:
                         for item in zip((-nodes.bound[kids]).tolist(), kids.tolist()):
                             heapq.heappush(heap, item)
                 if not bar.disable:     # the open nodes' largest bound costs a pass over the stack
                     bar.update(int(ids.size))
-                    top = (float(nodes.bound[np.asarray(stack if dfs else _open(heap, nodes), dtype=np.int64)]
-                                 .max(initial=0.0)) if dfs or dive else (-heap[0][0] if heap else 0.0))
+                    top = (float(nodes.bound[np.asarray(stack, dtype=np.int64)].max(initial=0.0)) if dfs
+                           else (-heap[0][0] if heap else 0.0))
                     bar.set_postfix(open=len(stack) if dfs else len(heap), best=f"{self.best:.9g}",
                                     bound=f"{max(self.best, self.closed_upper, top):.9g}", refresh=False)
         finally:
             bar.close()
-        open_ids = np.asarray(held + (stack[::-1] if dfs else _open(sorted(heap), nodes) if dive
-                                      else [i for _, i in sorted(heap)]), dtype=np.int64)
+        open_ids = np.asarray(held + (stack[::-1] if dfs else [i for _, i in sorted(heap)]), dtype=np.int64)
         self._front(nodes.R[open_ids], nodes.sign[open_ids], nodes.bound[open_ids], nodes.inactive[open_ids])
         if self.log is not None:
             self.frontier = self.log.result()
@@ -184,52 +161,3 @@ class SearchLoop:
         # tree does not depend on timing (Theorem C)
         complete = not stopped and self.witness is None and not self.hurried
         return upper, complete, stats
-
-
-def _heap(nodes: Nodes, key: np.ndarray, ids) -> list:
-    """A diving search's heap ``(-key, slot, stamp)`` of the nodes ``ids``."""
-    heap = [(-float(b), int(i), int(t)) for b, i, t in zip(key[ids], ids, nodes.stamp[ids])]
-    heapq.heapify(heap)
-    return heap
-
-
-def _take(heap: list, nodes: Nodes, k: int) -> np.ndarray:
-    """Up to ``k`` open nodes from the top of a diving search's heap (stale entries dropped)."""
-    out: list[int] = []
-    stamp = nodes.stamp
-    while heap and len(out) < k:
-        _, i, t = heapq.heappop(heap)
-        if stamp[i] == t:
-            out.append(i)
-    return np.asarray(out, dtype=np.int64)
-
-
-def _open(heap: list, nodes: Nodes) -> list[int]:
-    """The open nodes of a diving search's heap, in its order (stale entries left out)."""
-    return [i for _, i, t in heap if nodes.stamp[i] == t]
-
-
-def _top(heap: list, bounds: list | None, nodes: Nodes) -> float:
-    """The largest bound of the open nodes of a best-first search: the top of ``heap`` (keyed
-    by the bound), or of ``bounds`` (a diving search's second heap) once the entries of
-    released slots are dropped."""
-    if bounds is None:
-        return -heap[0][0] if heap else 0.0
-    while bounds and nodes.stamp[bounds[0][1]] != bounds[0][2]:
-        heapq.heappop(bounds)
-    return -bounds[0][0] if bounds else 0.0
-
-
-def centre_values(A: np.ndarray, q: np.ndarray, R: np.ndarray, sign: np.ndarray) -> np.ndarray:
-    """``sign * eta`` at the unit centre ``c / ||c||``, ``c = sum_j r_j / ||r_j||``, of each
-    cone ``R`` (m, D, D): a value met at a point of the cone (a diving search's order key
-    for nodes with no bound maximiser yet: roots and seeds).
-
-    >>> centre_values(np.array([[1.0, 0.0]]), np.array([2.0]), np.eye(2)[None], np.array([-1])).round(12).tolist()
-    [-1.414213562373]
-    """
-    if R.shape[0] == 0:
-        return np.zeros(0)
-    c = (R / np.linalg.norm(R, axis=1, keepdims=True)).sum(axis=2)
-    c /= np.linalg.norm(c, axis=1, keepdims=True)
-    return np.asarray(sign, dtype=np.float64) * _eta(A, q, c)

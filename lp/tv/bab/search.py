@@ -42,7 +42,7 @@ from relucert.lp.tv.bab.loop import SearchLoop, Seeds
 from relucert.lp.tv.bab.results import BabCertificate, BabScan, BabStats, BabStatus
 from relucert.lp.tv.bab.tree import Nodes, Problem, prepare, record_splits, split
 from relucert.lp.tv.bab.warm import Frontier, FrontierLog
-from relucert.tolerances import BAB_DIVE_BOUND_EVERY, BAB_RAY_LIMIT, BAB_THIN_BITS, Tolerances, resolve
+from relucert.tolerances import BAB_RAY_LIMIT, BAB_THIN_BITS, Tolerances, resolve
 
 __all__ = ["BabStatus", "BabStats", "BabScan", "BabCertificate", "maximise", "certify", "LEAF_EXTRA"]
 
@@ -106,11 +106,6 @@ class _Search(Bounding, SearchLoop):
         # bound is at most accept_below (settled)
         self.accept_below: float | None = None
         self.settled = False
-        # maximise's order: best-first on the nodes' bounds, or (dive) on a value of eta met
-        # in the node (its parent's bound maximiser; a seed's centre): the order only
-        self.dive = False
-        # a diving search takes every bound_every-th batch best-first on the bound (0: never)
-        self.bound_every = BAB_DIVE_BOUND_EVERY
 
     def _front(self, R, sign, bound, inactive) -> None:
         if self.log is not None:
@@ -179,7 +174,7 @@ class _Search(Bounding, SearchLoop):
             R, sg, depth, known, inherited = R[keep], sg[keep], depth[keep], known[keep], inherited[keep]
             if not keep.any():
                 return None
-        Q, act, und, Rn, G, bound, Sn, met = self._bound(R, sg, inherited, cutoff)
+        Q, act, und, Rn, G, bound, Sn = self._bound(R, sg, inherited, cutoff)
         ina = known | np.packbits(~act & ~und, axis=1) if self.nbytes else known
         cutoff = self.cutoff()
         closed = bound <= cutoff
@@ -216,9 +211,7 @@ class _Search(Bounding, SearchLoop):
         b = np.tile(bound[live][rest], 2)
         dep = np.tile(depth[live][rest] + 1, 2)
         sgn = np.tile(sg[live][rest].astype(np.int8), 2)
-        # a diving search takes next the children of the nodes with the largest value met
-        kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None,
-                         np.tile(met[live][rest], 2) if self.dive else None)
+        kids = nodes.add(Rc, sgn, b, dep, np.tile(ina[live][rest], (2, 1)) if self.nbytes else None)
         order = np.arange(2 * k).reshape(2, k).T.reshape(-1)   # first and second child of each parent together
         return kids[order]
 
@@ -253,8 +246,7 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
              leaf_undecided: int | None = None, max_nodes: int | None = None, time_limit: float | None = None,
              progress: bool | None = None, batch: int | None = None, seeds=None, hints=None,
              keep_frontier: bool = False, kernels=None, harvest: bool = True,
-             accept_below: float | None = None, near_cap: tuple[int, float] | None = None,
-             dive: bool = False) -> BabScan:
+             accept_below: float | None = None, near_cap: tuple[int, float] | None = None) -> BabScan:
     """``max |eta_p|`` over the sphere by best-first branch and bound, and the regions
     above ``threshold``.
 
@@ -290,12 +282,6 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
         violators are listed while the largest ``|eta_p|`` met is at most ``band`` times
         ``threshold``: the exchange's violator cap near feasibility, decided by this scan's
         own incumbent (the order and amount of work only; what is listed is as before).
-    dive : take the open nodes in the order of a value of ``|eta_p|`` met in each (its
-        parent's bound maximiser; a root's or seed's centre) instead of their bounds: a
-        search for violators (the exchange's quota scans) that dives toward large values
-        (with ``accept_below`` it also keeps its open nodes by bound, for the stopping
-        test). The order only: what a complete scan returns, and every bound, are as
-        before (proofs/branch_and_bound.md, Theorem B, "Diving order").
 
     Returns
     -------
@@ -326,7 +312,6 @@ def maximise(X, p, threshold: float = np.inf, *, limit: int | None = None, tol: 
     search.harvest = limit is not None and harvest
     search.accept_below = None if accept_below is None else float(accept_below)
     search.near_cap = None if limit is None or near_cap is None else (int(near_cap[0]), float(near_cap[1]))
-    search.dive = bool(dive)
     upper, complete, stats = search.run() if prob.A.shape[0] else (0.0, True, BabStats(0, 0, 0, 0, 0, 0.0))
     items = sorted(search.found.items(), key=lambda kv: -kv[1][0])
     D = prob.A.shape[1]

@@ -106,12 +106,6 @@ class Nodes:
     inactive : np.ndarray of uint8, shape (slots, nbytes)
         Packed bits of the rows known inactive on the node (from its parent, or from the
         frontier it was seeded from).
-    prio : np.ndarray, shape (slots,)
-        The order key of a diving search (``maximise(dive=True)``): a value of ``eta`` met
-        at a point of the node or of its parent (its bound when none was given).
-    stamp : np.ndarray of int64, shape (slots,)
-        A number given to each node when stored, unique in the search; -1 once released (a
-        diving search's second heap of bounds drops its stale entries by it).
     free : list of int
         Slots not holding an open node.
 
@@ -129,12 +123,9 @@ class Nodes:
         self.bound = np.zeros(0)
         self.depth = np.zeros(0, dtype=np.int64)
         self.inactive = np.zeros((0, nbytes), dtype=np.uint8)
-        self.prio = np.zeros(0)
-        self.stamp = np.zeros(0, dtype=np.int64)
-        self.stored = 0
         self.free: list[int] = []
 
-    def add(self, R, sign, bound, depth, inactive=None, prio=None) -> np.ndarray:
+    def add(self, R, sign, bound, depth, inactive=None) -> np.ndarray:
         """Store nodes in free slots (growing the arrays when there are too few).
 
         Parameters
@@ -149,8 +140,6 @@ class Nodes:
             Their depths.
         inactive : array_like of uint8, shape (k, nbytes), optional
             Their packed inactive-row bits (None: none known).
-        prio : float or array_like, shape (k,), optional
-            Their order keys (None: their bounds).
 
         Returns
         -------
@@ -168,16 +157,11 @@ class Nodes:
             self.bound = np.concatenate([self.bound, np.zeros(grow)])
             self.depth = np.concatenate([self.depth, np.zeros(grow, dtype=np.int64)])
             self.inactive = np.concatenate([self.inactive, np.zeros((grow, self.inactive.shape[1]), np.uint8)])
-            self.prio = np.concatenate([self.prio, np.zeros(grow)])
-            self.stamp = np.concatenate([self.stamp, np.full(grow, -1, dtype=np.int64)])
             self.free.extend(range(start + grow - 1, start + extra - 1, -1))
             take.extend(range(start, start + extra))
         ids = np.asarray(take, dtype=np.int64)
         self.R[ids], self.sign[ids], self.bound[ids], self.depth[ids] = R, sign, bound, depth
         self.inactive[ids] = 0 if inactive is None else inactive
-        self.prio[ids] = self.bound[ids] if prio is None else prio
-        self.stamp[ids] = np.arange(self.stored, self.stored + k)
-        self.stored += k
         return ids
 
     def release(self, ids) -> None:
@@ -188,9 +172,7 @@ class Nodes:
         ids : iterable of int
             Slots whose nodes are closed.
         """
-        ids = np.asarray(ids, dtype=np.int64)
-        self.stamp[ids] = -1
-        self.free.extend(ids.tolist())
+        self.free.extend(int(i) for i in ids)
 
 
 def roots(D: int):
