@@ -137,7 +137,7 @@ ANYTIME_BOUND_SHARE = 0.2
 #: frontier of the scan before the last big one is kept (512 MiB: 1.06M nodes, dropped), that
 #: scan then ends at a lower bound (1.659 against 1.753 in the same CPU seconds) and the
 #: certified gap after 900 s falls from 39.7 % to 36.4 % (benchmarks/RESULTS.md, session 13,
-#: engineer d5); the process held about 4 GB.
+#: engineer d5); the machine showed 4 GB in use (all processes) during that run's last scan.
 BAB_WARM_MAX_BYTES = 1024 * 2 ** 20
 #: Violators a branch-and-bound scan of the exchange lists at most near feasibility
 #: (``BranchAndBoundOracle.scan`` caps the exchange's ``limit`` at it when the last scan met at
