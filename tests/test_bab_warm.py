@@ -12,7 +12,7 @@ from relucert.lp.tv.bab.tree import prepare, roots
 from relucert.lp.tv.bab.warm import Frontier
 from relucert.lp.tv.oracle import scan_all_chambers
 from relucert.lp.tv.oracle_api import BranchAndBoundOracle
-from relucert.tolerances import DEFAULT
+from relucert.tolerances import BAB_WARM_MAX_NODES, DEFAULT
 from arrangement_helpers import cone_max_by_patterns, region_maxima
 
 
@@ -251,3 +251,11 @@ def test_a_frontier_over_the_cap_keeps_the_last_one_kept():
     assert R2.shape[0] == 1 and s2[0] == 1
     assert _exact_cone_max(prob2.A, q2[prob2.support], R[0]) <= shifted[0]
     assert np.array_equal(warm.prior[0], warm.summed(q0))
+
+
+def test_the_warm_memory_keeps_the_large_frontiers_at_n200_d5():
+    """``BAB_WARM_MAX_BYTES`` (1 GiB) at n = 200, d = 5 (504 bytes a node): the node cap
+    ``BAB_WARM_MAX_NODES`` binds, so the 1.45M-node frontiers of that run's last scans are kept
+    (with 512 MiB the cap was 1.06M nodes: dropped; benchmarks/RESULTS.md, session 13, d5)."""
+    X = np.random.default_rng(0).standard_normal((200, 5))
+    assert BranchAndBoundOracle(X).memory.max_nodes == BAB_WARM_MAX_NODES >= 1_500_000

@@ -132,8 +132,13 @@ ANYTIME_BOUND_SHARE = 0.2
 #: The memory a remembered frontier may take (``WarmStart``): ``D^2`` float64 rays, a sign,
 #: a bound and one byte per row (the inactive bits unpacked while remembering and seeding) per
 #: node. At d = 4, n = 100 the exchange's frontiers pass 200,000 nodes near feasibility; a
-#: frontier dropped there made the next scan start from the roots.
-BAB_WARM_MAX_BYTES = 512 * 2 ** 20
+#: frontier dropped there made the next scan start from the roots. 1 GiB (2.1M nodes at
+#: n = 200, D = 6, so ``BAB_WARM_MAX_NODES`` binds there): at n = 200, d = 5 the 1.45M-node
+#: frontier of the scan before the last big one is kept (512 MiB: 1.06M nodes, dropped), that
+#: scan then ends at a lower bound (1.659 against 1.753 in the same CPU seconds) and the
+#: certified gap after 900 s falls from 39.7 % to 36.4 % (benchmarks/RESULTS.md, session 13,
+#: engineer d5); the machine showed 4 GB in use (all processes) during that run's last scan.
+BAB_WARM_MAX_BYTES = 1024 * 2 ** 20
 #: Violators a branch-and-bound scan of the exchange lists at most near feasibility
 #: (``BranchAndBoundOracle.scan`` caps the exchange's ``limit`` at it when the last scan met at
 #: most ``BAB_QUOTA_ETA`` times the threshold and the scan has no node budget). Best-first meets
