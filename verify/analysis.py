@@ -364,6 +364,7 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     PhiE = relu_features(Xl, ThE)
     ref = primal_value(PhiE, y, lam, c0)
     gap_E = max(gap, ref - dual_val)
+
     def uniqueness_at(m_out: float) -> Uniqueness:
         return analyse_uniqueness(Xl, y, lam, ThE, E.signs(), c0, reference_objective=ref, gap=gap_E,
                                   max_outside_hat=m_out / max(1.0, max_abs), tol=tol)
@@ -395,6 +396,5 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
 
 
 def _verdicts(u: Uniqueness) -> tuple:
-    """What the unlisted level can change in a report: the two verdicts and whether mass
-    outside E is excluded."""
+    """What the unlisted level can change: the two verdicts and the exclusion of mass outside E."""
     return u.measure, u.function, u.excluded_rigorously

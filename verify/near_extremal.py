@@ -70,8 +70,8 @@ def adaptive_band(X, lam: float, gap: float, *, tol: Tolerances | None = None) -
     the smallest power of two ``b <= NEAR_EXTREMAL_BAND`` with
     ``b >= NEAR_EXTREMAL_REACH_FACTOR * sqrt(2 gap) / lam * ||X~||_2`` (the reach of the
     duality gap in the report's exclusion test of mass outside E) and
-    ``b >= NEAR_EXTREMAL_MIN_BAND_FACTOR * tol.extremal``; ``NEAR_EXTREMAL_BAND`` when
-    even that is below the reach. Only a starting point: the report checks afterwards
+    ``b >= NEAR_EXTREMAL_MIN_BAND_FACTOR * tol.extremal``; ``NEAR_EXTREMAL_BAND`` when no
+    smaller power of two is that large (or the gap is not finite). Only a starting point: the report checks afterwards
     whether its level ``1 - b`` decided a verdict (``CertificateReport.band_decides``).
 
     Parameters

@@ -26,7 +26,7 @@ BAB_INTERIOR_PUSH_STEPS = 32
 #: maximum of |eta| exceeds ``1 - band`` (proofs/near_extremal_chambers.md), the band at
 #: most ``NEAR_EXTREMAL_BAND`` (the widest the adaptive rule below uses).
 #: The chambers between that level and ``1 - tol.extremal`` give the exact largest maximum
-#: outside E (ND1, mass outside E); when there is none, ``1 - NEAR_EXTREMAL_BAND`` is used as
+#: outside E (ND1, mass outside E); when there is none, ``1 - band`` is used as
 #: its (valid, coarser) bound. Wider: more chambers listed (one LP per hyperplane each).
 NEAR_EXTREMAL_BAND = 0.03125
 #: The report's own band (``near_extremal_report(band=None)``,
