@@ -147,11 +147,11 @@ def _report(sol: Solution, arrangement, tol: Tolerances, ops, progress):
 
 
 def near_extremal_report(solution: Solution, *, tol: Tolerances | None = None, ops=None,
-                         progress: bool | None = None):
+                         progress: bool | None = None, band: float | None = None):
     """The certificate report read from the near-extremal chambers only (issue 13, item 3;
     proofs/near_extremal_chambers.md): the branch and bound lists every (region, sign)
-    whose maximum of ``|eta|`` exceeds ``t = 1 - NEAR_EXTREMAL_BAND``
-    (:func:`relucert.lp.tv.bab.maximise`), they are refined to the data's chambers
+    whose maximum of ``|eta|`` exceeds ``t = 1 - band`` (:func:`relucert.lp.tv.bab.maximise`),
+    they are refined to the data's chambers
     (:func:`relucert.verify.near_extremal.near_extremal_arrangement`) and analysed with
     ``unlisted_max = t``. Its cost follows the number of near-extremal chambers, not the
     arrangement's size.
@@ -162,6 +162,14 @@ def near_extremal_report(solution: Solution, *, tol: Tolerances | None = None, o
     tol : Tolerances, optional
     ops : array backend of the region scan (None: numpy)
     progress : progress bars on stderr (None: only on a terminal)
+    band : float in ``(tol.extremal, 1)``, optional
+        None (default): the band follows the instance
+        (:func:`relucert.verify.near_extremal.adaptive_band`: a power of two above twice the
+        reach of the duality gap, at most ``NEAR_EXTREMAL_BAND``), widened by
+        ``NEAR_EXTREMAL_WIDEN`` up to ``NEAR_EXTREMAL_BAND`` while its level decides a
+        verdict (``report.band_decides``): the verdicts are then those of the widest band.
+        A number: that band, kept (``report.band_decides`` says whether its level decided
+        a verdict: valid, possibly coarser than with every chamber).
 
     Returns
     -------
@@ -173,20 +181,39 @@ def near_extremal_report(solution: Solution, *, tol: Tolerances | None = None, o
     CertificateError
         The solution is not optimal, or the branch and bound stopped before closing every
         node (never a report from a partial list).
+    ValueError
+        ``band`` outside ``(tol.extremal, 1)``.
     """
-    from relucert.lp.tv.bab import maximise
-    from relucert.tolerances import NEAR_EXTREMAL_BAND
-    from relucert.verify.analysis import analyse, certificate_dual
-    from relucert.verify.near_extremal import near_extremal_arrangement
+    from relucert.tolerances import NEAR_EXTREMAL_BAND, NEAR_EXTREMAL_WIDEN
+    from relucert.verify.analysis import analyse
+    from relucert.verify.near_extremal import adaptive_band
 
     if not isinstance(solution, Solution):
         raise TypeError(f"solution must be a relucert.Solution; got {type(solution).__name__}")
     tol = resolve(tol)
-    if solution.lam > 0 and solution.success:
-        scan = maximise(solution.X, certificate_dual(solution), 1.0 - NEAR_EXTREMAL_BAND, tol=tol, progress=progress)
-        near = near_extremal_arrangement(solution.X, scan, tol=tol)
-        return analyse(solution, arrangement=near.arrangement, tol=tol, ops=ops, unlisted_max=near.threshold)
-    return analyse(solution, tol=tol, ops=ops)   # refuses (not optimal, or lam = 0) before any enumeration
+    if band is not None and not (isinstance(band, (int, float)) and tol.extremal < float(band) < 1.0):
+        raise ValueError(f"band must be a number in (tol.extremal = {tol.extremal:g}, 1); got {band!r}")
+    if not (solution.lam > 0 and solution.success):
+        return analyse(solution, tol=tol, ops=ops)   # refuses (not optimal, or lam = 0) before any enumeration
+    if band is not None:
+        return _near_report(solution, float(band), tol, ops, progress)
+    b = adaptive_band(solution.X, solution.lam, solution.duality_gap, tol=tol)
+    report = _near_report(solution, b, tol, ops, progress)
+    while report.band_decides and b < NEAR_EXTREMAL_BAND:
+        b = min(b * NEAR_EXTREMAL_WIDEN, NEAR_EXTREMAL_BAND)
+        report = _near_report(solution, b, tol, ops, progress)
+    return report
+
+
+def _near_report(solution: Solution, band: float, tol: Tolerances, ops, progress):
+    """The report from the chambers whose region maximum exceeds ``1 - band``."""
+    from relucert.lp.tv.bab import maximise
+    from relucert.verify.analysis import analyse, certificate_dual
+    from relucert.verify.near_extremal import near_extremal_arrangement
+
+    scan = maximise(solution.X, certificate_dual(solution), 1.0 - band, tol=tol, progress=progress)
+    near = near_extremal_arrangement(solution.X, scan, tol=tol)
+    return analyse(solution, arrangement=near.arrangement, tol=tol, ops=ops, unlisted_max=near.threshold)
 
 
 def _with_exact(report, exact: bool, tol: Tolerances, progress, n_jobs=None, scheduler=None):

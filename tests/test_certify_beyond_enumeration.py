@@ -61,6 +61,8 @@ def test_beyond_enumeration_the_report_reads_the_near_extremal_chambers(tmp_path
     E1 = sorted((q.sign, tuple(np.round(q.theta, 9))) for q in full.extremal.points)
     E2 = sorted((q.sign, tuple(np.round(q.theta, 9))) for q in rep.extremal.points)
     assert E1 == E2 and (rep.unique, rep.unique_function) == (full.unique, full.unique_function)
+    # the band follows the instance and its level decided nothing (proofs/near_extremal_chambers.md)
+    assert rep.band_decides is False and rep.outside_excluded_rigorously == full.outside_excluded_rigorously
     assert rep.exact.document["format"] == "relucert.exact-certificate/2"
     with pytest.raises(ValueError, match="needs every chamber"):
         relucert.certify(sol, p0=True)
@@ -70,8 +72,9 @@ def test_beyond_enumeration_the_report_reads_the_near_extremal_chambers(tmp_path
                  "--json", str(js), "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "near-extremal chambers, found by branch and bound" in out
+    assert "near-extremal chambers, found by branch and bound" in out and "the verdicts are full enumeration's" in out
     doc = json.loads(js.read_text())
     assert doc["chambers_listed"] == "near-extremal" and doc["unlisted_region_max_bound"] < 1
+    assert doc["unlisted_bound_decides"] is False
     assert json.loads(cert.read_text())["format"] == "relucert.exact-certificate/2"
     assert main(["check", str(cert)]) == 0

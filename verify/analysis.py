@@ -93,6 +93,9 @@ class CertificateReport:
     # None: every chamber was listed; else every chamber left out of ``arrangement`` has both
     # region maxima at most this (the near-extremal list of verify/near_extremal.py)
     unlisted_max: float | None = None
+    # whether the level unlisted_max decided a verdict or the exclusion of mass outside E
+    # (None: every chamber listed; proofs/near_extremal_chambers.md, "The band")
+    band_decides: bool | None = None
     exact: object | None = field(default=None, repr=False)   # exact certificate (/1 or /2), when asked for
 
     def with_p0(self, p0) -> "CertificateReport":
@@ -151,6 +154,7 @@ class CertificateReport:
             "tol": self.tol.to_dict(),
             "chambers_listed": "all" if self.unlisted_max is None else "near-extremal",
             "unlisted_region_max_bound": self.unlisted_max,
+            "unlisted_bound_decides": self.band_decides,
         }
         if self.p0 is not None:
             doc["p0"] = self.p0.to_dict()
@@ -263,7 +267,8 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         chamber left out has both region maxima at most ``unlisted_max < 1 - tol.extremal``:
         E, one extremum per region, ND2-ND4 and the amplitude ranges read only listed
         chambers, and the largest maximum outside E (ND1, mass outside E) is
-        ``max(listed, unlisted_max)`` (proofs/near_extremal_chambers.md).
+        ``max(listed, unlisted_max)``; ``band_decides``: whether the verdicts would differ at
+        the listed level (proofs/near_extremal_chambers.md, "The band").
 
     Returns
     -------
@@ -325,7 +330,8 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
                              f"got {unlisted_max!r}")
         from dataclasses import replace
 
-        E = replace(E, max_outside=max(E.max_outside, float(unlisted_max)))
+        listed_outside = E.max_outside
+        E = replace(E, max_outside=max(listed_outside, float(unlisted_max)))
     # map the atoms onto E
     c0 = np.zeros(len(E))
     dropped: list[int] = []
@@ -358,8 +364,15 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
     PhiE = relu_features(Xl, ThE)
     ref = primal_value(PhiE, y, lam, c0)
     gap_E = max(gap, ref - dual_val)
-    uniq = analyse_uniqueness(Xl, y, lam, ThE, E.signs(), c0, reference_objective=ref, gap=gap_E,
-                              max_outside_hat=E.max_outside / max(1.0, max_abs), tol=tol)
+
+    def uniqueness_at(m_out: float) -> Uniqueness:
+        return analyse_uniqueness(Xl, y, lam, ThE, E.signs(), c0, reference_objective=ref, gap=gap_E,
+                                  max_outside_hat=m_out / max(1.0, max_abs), tol=tol)
+
+    uniq = uniqueness_at(E.max_outside)
+    # the verdicts are monotone in m_out: equal at both ends, equal for any enumeration between
+    band_decides = None if unlisted_max is None else bool(
+        E.max_outside > listed_outside and _verdicts(uniqueness_at(listed_outside)) != _verdicts(uniq))
     nd = check_nondegeneracy(arr, scan, E, uniq.carries_mass, tol=tol)
     rank, _ = phi_rank(PhiE, tol)
     atoms = []
@@ -379,4 +392,9 @@ def analyse(solution: Solution, *, arrangement: Arrangement | None = None,
         dual=p, tol=tol, extremal=E, scan=scan, uniqueness=uniq, nondegeneracy=nd, arrangement=arr,
         solution=solution, dropped_atoms=tuple(dropped),
         dropped_mass=float(np.sum(np.abs(amp[dropped]))) if dropped else 0.0,
-        unlisted_max=None if unlisted_max is None else float(unlisted_max))
+        unlisted_max=None if unlisted_max is None else float(unlisted_max), band_decides=band_decides)
+
+
+def _verdicts(u: Uniqueness) -> tuple:
+    """What the unlisted level can change: the two verdicts and the exclusion of mass outside E."""
+    return u.measure, u.function, u.excluded_rigorously

@@ -30,9 +30,10 @@ import numpy as np
 from relucert.arrangement import Arrangement, lift, pack_signs
 from relucert.arrangement.chamber_lp import chamber_lp
 from relucert.errors import CertificateError
-from relucert.tolerances import NEAR_EXTREMAL_MAX_TIES, Tolerances, resolve
+from relucert.tolerances import (NEAR_EXTREMAL_BAND, NEAR_EXTREMAL_MAX_TIES, NEAR_EXTREMAL_MIN_BAND_FACTOR,
+                                 NEAR_EXTREMAL_REACH_FACTOR, Tolerances, resolve)
 
-__all__ = ["NearExtremal", "near_extremal_arrangement", "chambers_of_patterns"]
+__all__ = ["NearExtremal", "near_extremal_arrangement", "chambers_of_patterns", "adaptive_band"]
 
 METHOD = "near-extremal"
 
@@ -62,6 +63,38 @@ class NearExtremal:
     @property
     def n_chambers(self) -> int:
         return self.arrangement.n_chambers
+
+
+def adaptive_band(X, lam: float, gap: float, *, tol: Tolerances | None = None) -> float:
+    """The report's band from the instance (proofs/near_extremal_chambers.md, "The band"):
+    the smallest power of two ``b <= NEAR_EXTREMAL_BAND`` with
+    ``b >= NEAR_EXTREMAL_REACH_FACTOR * sqrt(2 gap) / lam * ||X~||_2`` (the reach of the
+    duality gap in the report's exclusion test of mass outside E) and
+    ``b >= NEAR_EXTREMAL_MIN_BAND_FACTOR * tol.extremal``; ``NEAR_EXTREMAL_BAND`` when no
+    smaller power of two is that large (or the gap is not finite). Only a starting point: the report checks afterwards
+    whether its level ``1 - b`` decided a verdict (``CertificateReport.band_decides``).
+
+    Parameters
+    ----------
+    X : array (n, d)
+    lam : float (> 0)
+    gap : float, the solution's duality gap (negative read as 0)
+    tol : Tolerances, optional
+
+    Returns
+    -------
+    float
+        A power of two in ``[.., NEAR_EXTREMAL_BAND]``, above ``tol.extremal``.
+    """
+    tol = resolve(tol)
+    reach = np.sqrt(2.0 * max(float(gap), 0.0)) / float(lam) * float(np.linalg.norm(lift(np.asarray(X, float)), 2))
+    want = max(NEAR_EXTREMAL_REACH_FACTOR * reach, NEAR_EXTREMAL_MIN_BAND_FACTOR * tol.extremal)
+    if not np.isfinite(want) or want >= NEAR_EXTREMAL_BAND:
+        return float(NEAR_EXTREMAL_BAND)
+    band = float(NEAR_EXTREMAL_BAND)
+    while band / 2 >= want:
+        band /= 2
+    return band
 
 
 def _distinct_rows(Xl: np.ndarray):

@@ -67,9 +67,11 @@ def format_report(report) -> str:
         lines.append(f"dual regions: {report.n_chambers}; reaching +1: {report.regions_plus}, -1: "
                      f"{report.regions_minus}, both: {report.regions_both}")
     else:
+        level = ("a level that decides a verdict: valid, possibly coarser than full enumeration's" if report.band_decides
+                 else "the verdicts are full enumeration's")
         lines.append(f"dual regions listed: {report.n_chambers} near-extremal chambers, found by branch and bound "
-                     f"(every other chamber has max |eta| <= {report.unlisted_max:g}; the arrangement was not "
-                     f"enumerated); reaching +1: {report.regions_plus}, -1: {report.regions_minus}, "
+                     f"(every other chamber has max |eta| <= 1 - {1.0 - report.unlisted_max!r}, {level}; the "
+                     f"arrangement was not enumerated); reaching +1: {report.regions_plus}, -1: {report.regions_minus}, "
                      f"both: {report.regions_both}")
     lines.append(f"one extremum of each sign per region: {'yes' if report.one_extremum_per_region else 'NO'}")
     lines.append(f"sparsity: support size {report.support_size} <= |E| = {report.support_bound} <= "

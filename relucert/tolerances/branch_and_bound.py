@@ -23,11 +23,26 @@ BAB_INTERIOR_PUSH_STEPS = 32
 
 # --- tree: certificate analysis beyond enumeration (verify/near_extremal.py, relucert/certifier.py) ---
 #: The report beyond enumeration lists, by branch and bound, every (region, sign) whose
-#: maximum of |eta| exceeds ``1 - NEAR_EXTREMAL_BAND`` (proofs/near_extremal_chambers.md).
+#: maximum of |eta| exceeds ``1 - band`` (proofs/near_extremal_chambers.md), the band at
+#: most ``NEAR_EXTREMAL_BAND`` (the widest the adaptive rule below uses).
 #: The chambers between that level and ``1 - tol.extremal`` give the exact largest maximum
-#: outside E (ND1, mass outside E); when there is none, ``1 - NEAR_EXTREMAL_BAND`` is used as
+#: outside E (ND1, mass outside E); when there is none, ``1 - band`` is used as
 #: its (valid, coarser) bound. Wider: more chambers listed (one LP per hyperplane each).
 NEAR_EXTREMAL_BAND = 0.03125
+#: The report's own band (``near_extremal_report(band=None)``,
+#: ``relucert.verify.near_extremal.adaptive_band``) is the smallest power of two, at most
+#: ``NEAR_EXTREMAL_BAND``, above this factor times the reach ``sqrt(2 G) / lam ||X~||_2`` of
+#: the solution's duality gap G (the report's exclusion test of mass outside E then passes
+#: at the band's level whenever it passes at all) and above ``NEAR_EXTREMAL_MIN_BAND_FACTOR``
+#: times ``tol.extremal`` (E's level stays well above the band's). Any factor > 1 is valid:
+#: a band whose level decides a verdict is widened (``NEAR_EXTREMAL_WIDEN``).
+NEAR_EXTREMAL_REACH_FACTOR = 2
+#: See ``NEAR_EXTREMAL_REACH_FACTOR``: the band is at least this many times ``tol.extremal``.
+NEAR_EXTREMAL_MIN_BAND_FACTOR = 8
+#: When the unlisted level ``1 - band`` decides a verdict or the exclusion of mass outside E
+#: (``CertificateReport.band_decides``), the adaptive report is redone with the band this
+#: many times wider, up to ``NEAR_EXTREMAL_BAND`` (whose report is then kept as it is).
+NEAR_EXTREMAL_WIDEN = 4
 #: A region's maximiser on more hyperplanes of zero-weight samples than this is not refined
 #: (2^ties chamber LPs): CertificateError.
 NEAR_EXTREMAL_MAX_TIES = 8
