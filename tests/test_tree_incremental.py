@@ -18,7 +18,7 @@ from relucert.errors import CertificateError
 from relucert.lp.tv.bab import certify
 from relucert.verify import check_certificate
 from relucert.verify.bab_certificate import make_tree_certificate
-from relucert.verify.bab_tree import _joint_hint
+from relucert.verify.bab_hints import _joint_hint
 from relucert.verify.checker.claims import _Exact
 from relucert.verify.checker.tree import (
     Context, bound_leaf, classify, exact_leaf_bounds, replay, replay_classified, undecided_weighted,

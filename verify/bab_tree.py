@@ -40,7 +40,7 @@ from relucert.tolerances import (
     BAB_FORCED_ALL_PATTERNS,
 )
 from relucert.tolerances import DEFAULT
-from relucert.verify.bab_hints import _Floats, _joint_hint  # noqa: F401  (_joint_hint: tests)
+from relucert.verify.bab_hints import _Floats
 from relucert.verify.bab_regions import is_thin, regions_leaf
 from relucert.verify.certfile import CertifiedVerdict
 from relucert.verify.certificate_hints import dyadic_round
